@@ -1,0 +1,165 @@
+"""LogUp buses: lookups and permutations with multiplicities, as aux columns and constraints.
+
+Every table interaction (see :class:`zkrv_prover.stark.air.Interaction`) contributes, on every
+row r of its table, the fraction ``m_k(r) / (alpha - fp_k(r))`` with
+``fp_k = bus_k + sum_j beta^(j+1) * v_{k,j}``, alpha and beta extension-field challenges drawn
+after the main traces are committed. A machine is balanced when the sum of all fractions over all
+tables is zero; the verifier checks ``sum_t cumsum_t == 0``.
+
+Aux layout of a table (extension columns; each is committed as 4 base columns):
+
+- one helper ``h_g`` per group g of interactions, constrained on every row by
+  ``h_g * prod_{k in g}(alpha - fp_k) == sum_{k in g} m_k * prod_{j in g, j != k}(alpha - fp_j)``
+  (groups are formed greedily so that this degree stays within the table's degree budget);
+- a running sum ``phi`` with ``phi[0] = sum_g h_g[0]``, ``phi[r+1] = phi[r] + sum_g h_g[r+1]``
+  and ``phi[n-1] = cumsum`` (the table's claimed sum, sent in the proof).
+
+Soundness (see ``docs/stark.md``): if the per-bus multisets (with multiplicities as integers)
+do not cancel, ``sum_k m_k / (X - fp_k)`` is a nonzero rational function of X whose numerator has
+degree < total number of fractions, so a random alpha makes it vanish with probability at most
+(#fractions) / |F_p^4|; fingerprints of distinct tuples collide with probability at most
+(max tuple length) / |F_p^4| over beta. Multiplicities are field elements: the argument holds
+for integer multisets only while every total multiplicity stays below p (total rows of all
+tables times the largest per-row multiplicity < p ~ 2^31).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from zkrv_prover.stark.air import (
+    CH_ALPHA,
+    CH_BETA,
+    Constraint,
+    Expr,
+    Interaction,
+    Op,
+    TableLayout,
+)
+
+
+def fingerprint(inter: Interaction, beta: Expr) -> Expr:
+    """``bus + sum_j beta^(j+1) v_j`` as an expression (the bus id separates buses)."""
+    acc: Expr = Expr.const(inter.bus)
+    power = beta
+    for v in inter.values:
+        acc = acc + power * v
+        power = power * beta
+    return acc
+
+
+def _fp_degree(inter: Interaction) -> int:
+    return max(v.degree for v in inter.values)
+
+
+def _group_degree(inters: Sequence[Interaction]) -> int:
+    ds = [_fp_degree(i) for i in inters]
+    total = sum(ds)
+    lhs = 1 + total
+    rhs = max(i.multiplicity.degree + total - d for i, d in zip(inters, ds, strict=True))
+    return max(lhs, rhs)
+
+
+def group_interactions(inters: Sequence[Interaction], max_degree: int) -> list[list[int]]:
+    """Greedy grouping in order: a group grows while its constraint degree stays within
+    ``max_degree`` (an interaction too heavy on its own gets a group by itself)."""
+    groups: list[list[int]] = []
+    for k in range(len(inters)):
+        if groups and _group_degree([inters[j] for j in [*groups[-1], k]]) <= max_degree:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
+def add_logup(layout: TableLayout, max_degree: int) -> None:
+    """Append the LogUp aux layout and constraints of ``layout`` (no-op without interactions)."""
+    inters = layout.interactions
+    if not inters:
+        return
+    groups = group_interactions(inters, max_degree)
+    alpha, beta = Expr(Op.CHALLENGE, index=CH_ALPHA), Expr(Op.CHALLENGE, index=CH_BETA)
+    dens = [alpha - fingerprint(i, beta) for i in inters]
+    helpers = [Expr(Op.AUX, index=g) for g in range(len(groups))]
+    helpers_next = [Expr(Op.AUX, index=g, nxt=True) for g in range(len(groups))]
+    phi = Expr(Op.AUX, index=len(groups))
+    phi_next = Expr(Op.AUX, index=len(groups), nxt=True)
+    cumsum = Expr(Op.CUMSUM)
+    out = layout.constraints
+    for g, members in enumerate(groups):
+        prod: Expr = helpers[g]
+        for k in members:
+            prod = prod * dens[k]
+        rhs: Expr | None = None
+        for k in members:
+            term: Expr = inters[k].multiplicity
+            for j in members:
+                if j != k:
+                    term = term * dens[j]
+            rhs = term if rhs is None else rhs + term
+        assert rhs is not None
+        out.append(Constraint(prod - rhs, f"logup_helper{g}"))
+    row_sum: Expr = helpers[0]
+    row_sum_next: Expr = helpers_next[0]
+    for g in range(1, len(groups)):
+        row_sum = row_sum + helpers[g]
+        row_sum_next = row_sum_next + helpers_next[g]
+    first, last, trans = Expr(Op.IS_FIRST), Expr(Op.IS_LAST), Expr(Op.IS_TRANSITION)
+    out.append(Constraint(first * (phi - row_sum), "logup_first"))
+    out.append(Constraint(trans * (phi_next - phi - row_sum_next), "logup_step"))
+    out.append(Constraint(last * (phi - cumsum), "logup_last"))
+    layout.logup_groups = groups
+    layout.aux_width = len(groups) + 1
+
+
+def aux_trace(
+    layout: TableLayout,
+    main: np.ndarray,
+    pre: np.ndarray | None,
+    public: Sequence[int],
+    alpha: np.ndarray,
+    beta: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The aux trace ``(n, aux_width, 4)`` uint32 and the table's cumsum ``(4,)`` uint32.
+
+    Vectorized over rows: interaction values and multiplicities are evaluated on whole columns,
+    all denominators are inverted in one batch. Raises ``ValueError`` if some denominator is
+    zero (probability ~ rows / 2^124 for honest traces)."""
+    from zkrv_prover.stark import symbolic_eval as se
+
+    n = main.shape[0]
+    inters = layout.interactions
+    leaf = se.RowLeaves(main, pre, None, public, challenges=None, cumsum=None)
+    roots = [v for i in inters for v in i.values] + [i.multiplicity for i in inters]
+    vals = se.evaluate_numpy(roots, leaf, n)
+    nv = sum(len(i.values) for i in inters)
+    mults = vals[nv:]
+    # fingerprints (n, 4) per interaction
+    dens = []
+    pos = 0
+    for inter in inters:
+        fp = se.ext_from_base(np.full(n, inter.bus, dtype=np.uint64))
+        power = beta.astype(np.uint64)
+        for _ in inter.values:
+            fp = se.ext_add(fp, se.ext_mul_base(power[None, :], vals[pos][:, None]))
+            power = se.ext_mul(power[None, :], beta.astype(np.uint64)[None, :])[0]
+            pos += 1
+        dens.append(se.ext_sub(alpha.astype(np.uint64)[None, :], fp))
+    den_all = np.stack(dens)  # (K, n, 4)
+    if bool(np.any(np.all(den_all == 0, axis=-1))):
+        raise ValueError(f"table {layout.air.name!r}: LogUp denominator is zero; resample")
+    inv = se.ext_inv(den_all.reshape(-1, 4)).reshape(den_all.shape)
+    groups = layout.logup_groups
+    aux = np.zeros((n, len(groups) + 1, 4), dtype=np.uint64)
+    for g, members in enumerate(groups):
+        acc = np.zeros((n, 4), dtype=np.uint64)
+        for k in members:
+            acc = se.ext_add(acc, se.ext_mul_base(inv[k], mults[k][:, None]))
+        aux[:, g] = acc
+    row_sum = aux[:, : len(groups)].sum(axis=1) % se.P  # at most a few terms: no overflow
+    # running sum: cumsum of < 2^31 values stays < 2^64 for n < 2^33
+    aux[:, len(groups)] = np.cumsum(row_sum, axis=0) % se.P
+    cumsum = aux[n - 1, len(groups)].copy()
+    return aux.astype(np.uint32), cumsum.astype(np.uint32)
