@@ -1,0 +1,255 @@
+"""Batched radix-2 NTT / inverse NTT and coset low-degree extension over BabyBear.
+
+All transforms act on the columns of a (n, w) matrix at once (n a power of two), in natural
+order unless the name says ``bitrev``:
+
+- ``ntt(c)[i, k] = sum_j c[j, k] * omega_n^(i j)`` with ``omega_n = two_adic_generator(log n)``.
+- ``intt`` is its inverse; ``coset_ntt``/``coset_intt`` evaluate on / interpolate from the coset
+  ``shift * H_n``.
+- ``lde_bitrev`` evaluates degree < n column polynomials on ``shift * H_{n 2^b}`` and returns the
+  rows in bit-reversed order (the order the commitment scheme and FRI use, see docs/stark-pcs.md).
+
+Implementation (why it is fast in numpy): the matrix is transposed to (w, n) and each column is
+split four-step style, n = n1 * n2, so every Stockham stage works on contiguous runs of at least
+n2 (resp. n1) elements with a per-row twiddle broadcast along them; numpy then runs long SIMD inner
+loops instead of many tiny ones. Butterflies keep values canonical in uint64 and multiply by
+twiddles with Shoup's method (precomputed floor(w 2^32 / p)), which needs only multiplications,
+a shift and a conditional subtraction instead of a 64-bit ``%``. The four-step twiddles and
+per-stage twiddles are cached per size. Work is blocked over the batch axis so each block stays
+in the L2 cache.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.stark.field import P, inv_int, powers, two_adic_generator
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+
+_P64 = np.uint64(P)
+_S32 = np.uint64(32)
+#: Below this size a single Stockham pass is used (the four-step split is not worth it).
+_FOUR_STEP_MIN_LOG = 8
+#: Target elements per cache block (uint64): about 1 MiB of data per block.
+_BLOCK_ELEMS = 1 << 17
+
+
+def _shoup(w: U64) -> U64:
+    """floor(w * 2^32 / p) for canonical w (w < 2^31, so w * 2^32 < 2^63 fits in uint64)."""
+    return (w.astype(np.uint64) << _S32) // _P64
+
+
+@lru_cache(maxsize=64)
+def _stage_twiddles(log_m: int, inverse: bool) -> tuple[tuple[U64, U64], ...]:
+    """Per Stockham stage s (sub-size M_s = 2^(log_m - s)): omega_{M_s}^j for j < M_s / 2 and
+    their Shoup quotients, shaped (M_s / 2, 1) for broadcasting over a (rows, run) view."""
+    out = []
+    for s in range(log_m):
+        log_ms = log_m - s
+        root = two_adic_generator(log_ms)
+        if inverse:
+            root = inv_int(root)
+        w = powers(root, 1 << (log_ms - 1)).astype(np.uint64)
+        out.append((w.reshape(-1, 1), _shoup(w).reshape(-1, 1)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _four_step_twiddles(log_n1: int, log_n2: int, inverse: bool) -> tuple[U64, U64]:
+    """omega_n^(k1 i2) (times 1/n for the inverse) as an (n1, n2) matrix, with Shoup quotients."""
+    log_n = log_n1 + log_n2
+    root = two_adic_generator(log_n)
+    if inverse:
+        root = inv_int(root)
+    table = powers(root, 1 << log_n).astype(np.uint64)
+    k1 = np.arange(1 << log_n1, dtype=np.int64)[:, None]
+    i2 = np.arange(1 << log_n2, dtype=np.int64)[None, :]
+    w = table[(k1 * i2) & ((1 << log_n) - 1)]
+    if inverse:
+        w = (w * np.uint64(inv_int(1 << log_n))) % _P64
+    return w, _shoup(w.ravel()).reshape(w.shape)
+
+
+def _mul_shoup(x: U64, w: U64, wq: U64, out: U64, tmp: U64) -> None:
+    """out = x * w mod p (canonical) for x < 2^32; ``tmp`` is scratch of x's shape."""
+    np.multiply(x, wq, out=tmp)
+    np.right_shift(tmp, _S32, out=tmp)
+    np.multiply(tmp, _P64, out=tmp)
+    np.multiply(x, w, out=out)
+    np.subtract(out, tmp, out=out)  # in [0, 2p)
+    np.subtract(out, _P64, out=tmp)
+    np.minimum(out, tmp, out=out)  # unsigned wrap makes tmp huge when out < p
+
+
+def _stockham(x: U64, log_m: int, inverse: bool) -> U64:
+    """Natural-order NTT of size M = 2^log_m along axis 1 of a contiguous (B, M, K) array, for
+    every (batch, k). Returns a new array (B, M, K); ``x`` is used as scratch."""
+    b_sz, m, k = x.shape
+    if log_m == 0:
+        return x
+    tw = _stage_twiddles(log_m, inverse)
+    src, dst = x, np.empty_like(x)
+    half = b_sz * m * k // 2
+    t1_buf = np.empty(half, dtype=np.uint64)
+    t2_buf = np.empty(half, dtype=np.uint64)
+    ms, s = m, 1
+    for stage in range(log_m):
+        h = ms // 2
+        run = s * k
+        v = src.reshape(b_sz, ms, run)
+        a, b = v[:, :h], v[:, h:]
+        d = dst.reshape(b_sz, h, 2, run)
+        out_u, out_v = d[:, :, 0], d[:, :, 1]
+        t1 = t1_buf.reshape(b_sz, h, run)
+        t2 = t2_buf.reshape(b_sz, h, run)
+        # u = a + b (canonical)
+        np.add(a, b, out=out_u)
+        np.subtract(out_u, _P64, out=t1)
+        np.minimum(out_u, t1, out=out_u)
+        # v = (a - b) * omega^j, with a - b + p in (0, 2p) < 2^32 as Shoup input
+        np.add(a, _P64, out=t1)
+        np.subtract(t1, b, out=t1)
+        w, wq = tw[stage]
+        if h == 1:  # the only twiddle is 1: just reduce
+            np.subtract(t1, _P64, out=t2)
+            np.minimum(t1, t2, out=out_v)
+        else:
+            _mul_shoup(t1, w, wq, out_v, t2)
+        src, dst = dst, src
+        ms, s = h, s * 2
+    return src.reshape(b_sz, m, k)
+
+
+def _ntt_cols(xt: U64, inverse: bool) -> U64:
+    """NTT (or inverse, including 1/n) of each row of a contiguous (w, n) uint64 array; natural
+    order in and out. Returns a (w, n) array (may reuse ``xt``'s memory)."""
+    w, n = xt.shape
+    log_n = n.bit_length() - 1
+    if log_n < _FOUR_STEP_MIN_LOG:
+        out = _stockham(xt.reshape(w, n, 1), log_n, inverse).reshape(w, n)
+        if inverse and n > 1:
+            scale = np.uint64(inv_int(n))
+            out = (out * scale) % _P64
+        return out
+    log_n1 = (log_n + 1) // 2
+    log_n2 = log_n - log_n1
+    n1, n2 = 1 << log_n1, 1 << log_n2
+    tw, twq = _four_step_twiddles(log_n1, log_n2, inverse)
+    # Block over columns so that a block's working set stays cache-sized.
+    cols_per_block = max(1, _BLOCK_ELEMS // n)
+    result = np.empty((w, n), dtype=np.uint64)
+    for c0 in range(0, w, cols_per_block):
+        c1 = min(w, c0 + cols_per_block)
+        blk = np.ascontiguousarray(xt[c0:c1]).reshape(c1 - c0, n1, n2)
+        # Step 1: size-n1 transforms down the columns of each (n1, n2) matrix.
+        y = _stockham(blk, log_n1, inverse)
+        # Step 2: twiddle y[k1, i2] by omega_n^(k1 i2).
+        tmp = np.empty_like(y)
+        _mul_shoup(y, tw, twq, y, tmp)
+        # Step 3: transpose to (n2, n1) and transform down its columns; the result is X[k1 + n1 k2]
+        # stored at [k2, k1], i.e. natural order once flattened.
+        z = np.ascontiguousarray(y.transpose(0, 2, 1))
+        result[c0:c1] = _stockham(z, log_n2, inverse).reshape(c1 - c0, n)
+    return result
+
+
+def _as_matrix(a: npt.NDArray[np.integer]) -> tuple[U64, bool]:
+    """(w, n) uint64 transposed copy of a (n,) or (n, w) array, and whether it was 1-D."""
+    if a.ndim == 1:
+        return a.astype(np.uint64).reshape(1, -1), True
+    if a.ndim != 2:
+        raise ValueError(f"NTT input must be (n,) or (n, w), got shape {a.shape}")
+    return np.ascontiguousarray(a.T, dtype=np.uint64), False
+
+
+def _check_len(n: int) -> int:
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"NTT length must be a power of two, got {n}")
+    log_n = n.bit_length() - 1
+    if log_n > 27:
+        raise ValueError(f"NTT length 2^{log_n} exceeds BabyBear's two-adicity 27")
+    return log_n
+
+
+def _from_matrix(xt: U64, one_d: bool) -> U32:
+    if one_d:
+        return xt.reshape(-1).astype(np.uint32)
+    return np.ascontiguousarray(xt.T).astype(np.uint32)
+
+
+def ntt(coeffs: npt.NDArray[np.integer]) -> U32:
+    """Evaluations on H_n (natural order) of the column polynomials with the given coefficients."""
+    _check_len(coeffs.shape[0])
+    xt, one_d = _as_matrix(coeffs)
+    return _from_matrix(_ntt_cols(xt, inverse=False), one_d)
+
+
+def intt(evals: npt.NDArray[np.integer]) -> U32:
+    """Coefficients of the column polynomials with the given evaluations on H_n (natural order)."""
+    _check_len(evals.shape[0])
+    xt, one_d = _as_matrix(evals)
+    return _from_matrix(_ntt_cols(xt, inverse=True), one_d)
+
+
+def _scale_rows(xt: U64, factors: U32) -> None:
+    """xt[:, j] *= factors[j] mod p, in place (xt is (w, n))."""
+    f = factors.astype(np.uint64)
+    np.multiply(xt, f, out=xt)
+    np.remainder(xt, _P64, out=xt)
+
+
+def coset_ntt(coeffs: npt.NDArray[np.integer], shift: int) -> U32:
+    """Evaluations on shift * H_n (natural order): the NTT of c_j * shift^j."""
+    n = coeffs.shape[0]
+    _check_len(n)
+    xt, one_d = _as_matrix(coeffs)
+    _scale_rows(xt, powers(shift, n))
+    return _from_matrix(_ntt_cols(xt, inverse=False), one_d)
+
+
+def coset_intt(evals: npt.NDArray[np.integer], shift: int) -> U32:
+    """Coefficients from evaluations on shift * H_n (natural order)."""
+    n = evals.shape[0]
+    _check_len(n)
+    xt, one_d = _as_matrix(evals)
+    out = _ntt_cols(xt, inverse=True)
+    _scale_rows(out, powers(inv_int(shift), n))
+    return _from_matrix(out, one_d)
+
+
+@lru_cache(maxsize=32)
+def bit_reverse_indices(log_n: int) -> npt.NDArray[np.int64]:
+    """rev[i] = i with its log_n low bits reversed (an involution), as an int64 array."""
+    idx = np.zeros(1 << log_n, dtype=np.int64)
+    for b in range(log_n):  # loop over bits, not rows
+        idx |= ((np.arange(1 << log_n, dtype=np.int64) >> b) & 1) << (log_n - 1 - b)
+    idx.setflags(write=False)
+    return idx
+
+
+def bit_reverse_rows(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+    """Rows permuted to bit-reversed order (a copy); the permutation is its own inverse."""
+    return a[bit_reverse_indices(_check_len(a.shape[0]))]
+
+
+def lde_bitrev(coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int) -> U32:
+    """Evaluations of degree < n column polynomials (coefficients (n, w), natural order) on the
+    coset shift * H_{n 2^log_blowup}, rows in bit-reversed order."""
+    n = coeffs.shape[0]
+    _check_len(n)
+    big = n << log_blowup
+    _check_len(big)
+    xt, one_d = _as_matrix(coeffs)
+    padded = np.zeros((xt.shape[0], big), dtype=np.uint64)
+    padded[:, :n] = xt
+    _scale_rows(padded[:, :n], powers(shift, n))
+    ev = _ntt_cols(padded, inverse=False)
+    rev = bit_reverse_indices(big.bit_length() - 1)
+    if one_d:
+        return ev.reshape(-1)[rev].astype(np.uint32)
+    return ev.T[rev].astype(np.uint32)

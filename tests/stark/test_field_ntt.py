@@ -1,0 +1,93 @@
+"""Batched NTT, inverse NTT and coset LDE against naive O(n^2) evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zkrv_prover.stark import field as fld
+from zkrv_prover.stark import ntt
+from zkrv_prover.stark.field import P
+
+RNG = np.random.default_rng(99)
+
+
+def _naive_eval(coeffs: np.ndarray, points: list[int]) -> np.ndarray:
+    c = [[int(v) for v in row] for row in coeffs]
+    w = len(c[0])
+    out = []
+    for x in points:
+        acc = [0] * w
+        for row in reversed(c):  # Horner
+            acc = [(a * x + r) % P for a, r in zip(acc, row, strict=True)]
+        out.append(acc)
+    return np.array(out, dtype=np.uint32)
+
+
+@pytest.mark.parametrize("log_n", [0, 1, 2, 3, 5, 8, 9])
+def test_ntt_matches_naive(log_n: int) -> None:
+    n = 1 << log_n
+    c = fld.random((n, 3), RNG)
+    c[0, 0] = P - 1
+    ev = ntt.ntt(c)
+    om = fld.two_adic_generator(log_n)
+    idx = list(range(n)) if n <= 64 else [0, 1, 2, n // 2, n - 1, 77]
+    assert (ev[idx] == _naive_eval(c, [pow(om, i, P) for i in idx])).all()
+    assert (ntt.intt(ev) == c).all()
+    assert ev.dtype == np.uint32
+
+
+def test_ntt_large_roundtrip_and_linearity() -> None:
+    n = 1 << 12
+    a, b = fld.random((n, 5), RNG), fld.random((n, 5), RNG)
+    ea, eb = ntt.ntt(a), ntt.ntt(b)
+    assert (ntt.ntt(fld.add(a, b)) == fld.add(ea, eb)).all()
+    assert (ntt.intt(ea) == a).all()
+    # a single column equals the batched result for that column
+    assert (ntt.ntt(a[:, 2]) == ea[:, 2]).all()
+    # delta at j=1 evaluates to omega^i
+    d = np.zeros(n, dtype=np.uint32)
+    d[1] = 1
+    assert (ntt.ntt(d) == fld.powers(fld.two_adic_generator(12), n)).all()
+    # spot check against naive evaluation
+    om = fld.two_adic_generator(12)
+    assert (ea[[3, 4095]] == _naive_eval(a, [pow(om, 3, P), pow(om, 4095, P)])).all()
+
+
+def test_coset_ntt_and_intt() -> None:
+    n = 16
+    c = fld.random((n, 2), RNG)
+    shift = fld.GENERATOR
+    ev = ntt.coset_ntt(c, shift)
+    om = fld.two_adic_generator(4)
+    assert (ev == _naive_eval(c, [shift * pow(om, i, P) % P for i in range(n)])).all()
+    assert (ntt.coset_intt(ev, shift) == c).all()
+
+
+@pytest.mark.parametrize(("log_n", "log_b"), [(0, 1), (2, 1), (3, 3), (6, 2)])
+def test_lde_bitrev(log_n: int, log_b: int) -> None:
+    n, big = 1 << log_n, 1 << (log_n + log_b)
+    c = fld.random((n, 4), RNG)
+    shift = fld.GENERATOR
+    ev = ntt.lde_bitrev(c, log_b, shift)
+    rev = ntt.bit_reverse_indices(log_n + log_b)
+    om = fld.two_adic_generator(log_n + log_b)
+    pts = [shift * pow(om, int(rev[i]), P) % P for i in range(big)]
+    assert (ev == _naive_eval(c, pts)).all()
+    # the first big/2^k rows are the LDE on the smaller coset shift * H_{big/2^k} (bit-reversed)
+    half = ntt.lde_bitrev(c, log_b - 1, shift) if log_b > 1 else None
+    if half is not None:
+        assert (ev[: big // 2] == half).all()
+
+
+def test_bit_reverse() -> None:
+    assert ntt.bit_reverse_indices(3).tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
+    a = np.arange(16).reshape(8, 2)
+    assert (ntt.bit_reverse_rows(ntt.bit_reverse_rows(a)) == a).all()
+
+
+def test_rejects_bad_lengths() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        ntt.ntt(np.zeros((6, 2), dtype=np.uint32))
+    with pytest.raises(ValueError, match="power of two"):
+        ntt.intt(np.zeros((0, 2), dtype=np.uint32))
