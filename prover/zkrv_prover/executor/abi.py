@@ -1,0 +1,49 @@
+"""The guest-visible platform: memory map, ECALL numbers and register conventions.
+
+Everything here is part of what a proof attests to; ``docs/executor.md`` is the prose version.
+
+Memory map (byte addresses; every valid address is below 2^28, far below the BabyBear modulus):
+
+- ``[0x0000_0000, RAM_START)``: null guard. Any access traps.
+- ``[RAM_START, RAM_END)``: guest RAM. Readable everywhere. Writable except *code pages*: the
+  4 KiB pages covered by the ELF's executable segments, which are read-only and the only place
+  instructions are fetched from.
+- ``[RAM_END, 2^32)``: unmapped. Any access traps.
+
+Loads and stores must be naturally aligned (halfword on 2, word on 4); a misaligned access traps.
+"""
+
+from __future__ import annotations
+
+#: First valid guest address; everything below is the null guard.
+RAM_START = 0x0001_0000
+#: One past the last valid guest address (192 MiB above zero).
+RAM_END = 0x0C00_0000
+#: Granularity of the code-page (read-only, executable) regions.
+PAGE_SIZE = 4096
+#: Initial stack pointer set by the SDK's crt0 (the top of RAM); the executor itself starts with
+#: every register zero.
+STACK_TOP = RAM_END
+
+# ECALL numbers, passed in a7 (x17). Arguments in a0 (x10) and a1 (x11); result in a0.
+#: HALT: a0 = exit code (32 bits), a1 = word-aligned pointer to the 32-byte SHA-256 digest of the
+#: journal. Execution stops.
+ECALL_HALT = 0
+#: READ: a0 = word-aligned pointer. Writes the next (up to) four private input bytes, zero padded,
+#: as one little-endian word at a0, and sets a0 = number of input bytes consumed (0..4; 0 means
+#: end of input; the word is still written, as zero).
+ECALL_READ = 1
+#: COMMIT: a0 = pointer, a1 = length in bytes. Appends those bytes to the journal (public output).
+ECALL_COMMIT = 2
+#: LOG: a0 = pointer, a1 = length in bytes. Sends text to the host log; not part of the proof.
+ECALL_LOG = 3
+
+ECALL_NAMES = {ECALL_HALT: "HALT", ECALL_READ: "READ", ECALL_COMMIT: "COMMIT", ECALL_LOG: "LOG"}
+
+#: Register indices used by the ECALL ABI.
+REG_A0 = 10
+REG_A1 = 11
+REG_A7 = 17
+
+#: Default cycle limit of ``execute`` (one cycle per retired instruction).
+DEFAULT_MAX_CYCLES = 1 << 26

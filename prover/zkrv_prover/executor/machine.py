@@ -1,0 +1,319 @@
+"""The RV32IM machine: guest memory, registers, block dispatch and the ECALL handler.
+
+Execution model: every register starts at zero, pc at the image's entry. The dispatcher looks up
+the translated block at pc (translating on first visit, see :mod:`codegen`), charges its length
+in cycles and runs it. One cycle = one retired instruction. If a block would cross the cycle
+limit, the machine single-steps so the limit is enforced exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from zkrv_prover.executor.abi import (
+    ECALL_COMMIT,
+    ECALL_HALT,
+    ECALL_LOG,
+    ECALL_READ,
+    RAM_END,
+    RAM_START,
+    REG_A0,
+    REG_A1,
+    REG_A7,
+)
+from zkrv_prover.executor.codegen import M32, SIGN, BlockInfo, is_terminator, translate
+from zkrv_prover.executor.decode import Instr, decode
+from zkrv_prover.executor.errors import (
+    CycleLimitError,
+    EcallError,
+    IllegalInstructionError,
+    JournalDigestError,
+    MemoryFaultError,
+    TrapError,
+)
+from zkrv_prover.executor.image import MemoryImage
+
+#: Longest block we translate (bounds generated-function size; semantics do not depend on it).
+MAX_BLOCK = 256
+#: Marker "pc" returned by the HALT ECALL.
+HALTED = -1
+
+if sys.byteorder != "little":  # the memoryviews below alias guest words with host order
+    raise ImportError("zkrv's executor needs a little-endian host")
+
+
+def _div(a: int, b: int) -> int:
+    """RISC-V DIV on unsigned 32-bit encodings: x/0 = -1, (-2^31)/(-1) = -2^31, else truncate."""
+    if b == 0:
+        return M32
+    sa, sb = (a ^ SIGN) - SIGN, (b ^ SIGN) - SIGN
+    q = abs(sa) // abs(sb)
+    return (-q if (sa < 0) != (sb < 0) else q) & M32  # overflow case wraps to 0x80000000
+
+
+def _rem(a: int, b: int) -> int:
+    """RISC-V REM: x%0 = x, (-2^31)%(-1) = 0, else the remainder takes the dividend's sign."""
+    if b == 0:
+        return a
+    sa, sb = (a ^ SIGN) - SIGN, (b ^ SIGN) - SIGN
+    r = abs(sa) % abs(sb)
+    return (-r if sa < 0 else r) & M32
+
+
+class Machine:
+    """One guest run. Build it, call :meth:`run`, then read ``exit_code``/``journal``/...
+
+    ``log`` receives each LOG ECALL's text (decoded UTF-8, invalid bytes replaced).
+    ``trace=True`` records the per-cycle data :func:`zkrv_prover.executor.trace.assemble_trace`
+    turns into columns.
+    """
+
+    def __init__(
+        self,
+        image: MemoryImage,
+        input_bytes: bytes = b"",
+        *,
+        trace: bool = False,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.image = image
+        self.input = bytes(input_bytes)
+        self.input_pos = 0
+        self.trace = trace
+        self.log = log
+        self.x = [0] * 32
+        self.pc = image.entry
+        self.cycles = 0
+        self.halted = False
+        self.exit_code: int | None = None
+        self.journal = bytearray()
+        self._jhash = hashlib.sha256()
+        self.journal_digest: bytes | None = None
+        self.logs: list[str] = []
+        # Guest memory: an anonymous mapping is zero-filled lazily, so 192 MiB costs nothing
+        # until touched. Typed views alias it for each access width (signed ones sign-extend).
+        self.mem = mmap.mmap(-1, RAM_END)
+        self.words = np.frombuffer(self.mem, dtype=np.uint32)
+        self.words[image.addresses >> 2] = image.values
+        view = memoryview(self.mem)
+        self.writable = _complement(image.code_ranges)
+        self.ns: dict[str, Any] = {
+            "W": view.cast("I"),
+            "H": view.cast("H"),
+            "Hs": view.cast("h"),
+            "B": view,
+            "Bs": view.cast("b"),
+            "_fl": self._fault_load,
+            "_fs": self._fault_store,
+            "_div": _div,
+            "_rem": _rem,
+            "_ecall": self._ecall,
+            "_ebreak": self._ebreak,
+        }
+        self.blocks: list[BlockInfo] = []
+        self.records: list[list[tuple[int, ...]]] = []
+        self.seq: list[int] = []
+        self.ecall_records: list[tuple[int, ...]] = []
+        self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
+        self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
+
+    # ---------------------------------------------------------------- translation
+    def _fetch_decode(self, pc: int, first: bool) -> Instr | None:
+        if not self.image.is_code(pc):
+            if first:
+                raise MemoryFaultError(pc, pc, "instruction fetch outside code pages")
+            return None
+        word = int(self.words[pc >> 2])
+        try:
+            return decode(word, pc)
+        except IllegalInstructionError:
+            if first:
+                raise
+            return None  # ends the block; it traps only if execution reaches it
+
+    def _translate(self, pc: int, max_len: int) -> tuple[Callable[[list[int]], int], int, int]:
+        if pc & 3:
+            raise MemoryFaultError(pc, pc, "misaligned instruction fetch")
+        instrs: list[Instr] = []
+        while len(instrs) < max_len:
+            ins = self._fetch_decode(pc + 4 * len(instrs), first=not instrs)
+            if ins is None:
+                break
+            instrs.append(ins)
+            if is_terminator(ins):
+                break
+        bid = len(self.blocks)
+        src, info = translate(bid, pc, instrs, self.trace, self.writable)
+        if self.trace:
+            rec: list[tuple[int, ...]] = []
+            self.records.append(rec)
+            self.ns[f"REC{bid}"] = rec.append
+        exec(compile(src, f"<zkrv block 0x{pc:08x}>", "exec"), self.ns)
+        self.blocks.append(info)
+        return (self.ns[f"_b{bid}"], len(instrs), bid)
+
+    # ---------------------------------------------------------------- dispatch
+    def run(self, max_cycles: int) -> None:
+        """Run until HALT; raise :class:`TrapError` or :class:`CycleLimitError` otherwise."""
+        if self.trace:
+            self._run_traced(max_cycles)
+        else:
+            self._run_fast(max_cycles)
+
+    def _miss(self, pc: int, prev: int) -> tuple[Callable[[list[int]], int], int, int]:
+        """Slow path of the dispatcher: translate the block at pc."""
+        if pc & 3:
+            # Without compressed instructions a misaligned target is raised by the jump or
+            # branch that produced it (which does not retire).
+            jpc = self._last_pc(prev)
+            raise MemoryFaultError(pc if jpc is None else jpc, pc, "misaligned jump target")
+        entry = self._translate(pc, MAX_BLOCK)
+        self._cache[pc] = entry
+        return entry
+
+    def _last_pc(self, bid: int) -> int | None:
+        if bid < 0:
+            return None
+        info = self.blocks[bid]
+        return info.pc + 4 * (info.length - 1)
+
+    def _step(self, pc: int) -> tuple[Callable[[list[int]], int], int, int]:
+        entry = self._single.get(pc)
+        if entry is None:
+            entry = self._single[pc] = self._translate(pc, 1)
+        return entry
+
+    def _run_fast(self, max_cycles: int) -> None:
+        x, cycles, pc = self.x, self.cycles, self.pc
+        get = self._cache.get
+        bid = -1
+        try:
+            while True:
+                e = get(pc)
+                if e is None:
+                    if self.halted:
+                        break
+                    e = self._miss(pc, bid)
+                fn, n, bid = e
+                c = cycles + n
+                if c > max_cycles:  # near the limit: one instruction at a time
+                    if cycles + 1 > max_cycles:
+                        raise CycleLimitError(max_cycles, pc)
+                    fn, n, bid = self._step(pc)
+                    c = cycles + 1
+                cycles = c
+                pc = fn(x)
+        finally:
+            self.cycles = cycles
+            self.pc = pc
+
+    def _run_traced(self, max_cycles: int) -> None:
+        x, cycles, pc = self.x, self.cycles, self.pc
+        get = self._cache.get
+        seq = self.seq.append
+        bid = -1
+        try:
+            while True:
+                e = get(pc)
+                if e is None:
+                    if self.halted:
+                        break
+                    e = self._miss(pc, bid)
+                fn, n, bid = e
+                c = cycles + n
+                if c > max_cycles:
+                    if cycles + 1 > max_cycles:
+                        raise CycleLimitError(max_cycles, pc)
+                    fn, n, bid = self._step(pc)
+                    c = cycles + 1
+                seq(bid)
+                cycles = c
+                pc = fn(x)
+        finally:
+            self.cycles = cycles
+            self.pc = pc
+
+    # ---------------------------------------------------------------- faults and ECALLs
+    def _fault_load(self, pc: int, addr: int, width: int) -> None:
+        if addr % width:
+            raise MemoryFaultError(pc, addr, f"misaligned {width}-byte load")
+        raise MemoryFaultError(pc, addr, f"{width}-byte load outside the memory map")
+
+    def _fault_store(self, pc: int, addr: int, width: int) -> None:
+        if addr % width:
+            raise MemoryFaultError(pc, addr, f"misaligned {width}-byte store")
+        if self.image.is_code(addr):
+            raise MemoryFaultError(pc, addr, f"{width}-byte store to a read-only code page")
+        raise MemoryFaultError(pc, addr, f"{width}-byte store outside the memory map")
+
+    def _ebreak(self, pc: int) -> int:
+        raise TrapError(pc, "EBREAK (breakpoint; zkrv has no debugger)")
+
+    def _span(self, pc: int, ptr: int, length: int, what: str) -> bytes:
+        """Guest bytes [ptr, ptr+length) for an ECALL, checked against the memory map."""
+        if length and (ptr < RAM_START or ptr + length > RAM_END):
+            raise EcallError(
+                pc, f"{what} buffer [0x{ptr:08x}, +{length}) lies outside the memory map"
+            )
+        return bytes(self.mem[ptr : ptr + length])
+
+    def _ecall(self, pc: int) -> int:
+        x = self.x
+        num, a0, a1 = x[REG_A7], x[REG_A0], x[REG_A1]
+        rec: tuple[int, ...] = (num, a0, a1, 0, 0, 0, 0, 0, 0, 0)
+        nxt = (pc + 4) & M32
+        if num == ECALL_READ:
+            if a0 & 3 or not any(lo <= a0 < hi for lo, hi in self.writable):
+                raise EcallError(pc, f"READ pointer 0x{a0:08x} is not a writable aligned word")
+            chunk = self.input[self.input_pos : self.input_pos + 4]
+            self.input_pos += len(chunk)
+            word = int.from_bytes(chunk.ljust(4, b"\0"), "little")
+            prev = int(self.words[a0 >> 2])
+            self.words[a0 >> 2] = word
+            rec = (num, a0, a1, REG_A0, a0, len(chunk), 2, a0, prev, word)
+            x[REG_A0] = len(chunk)
+        elif num == ECALL_COMMIT:
+            data = self._span(pc, a0, a1, "COMMIT")
+            self.journal += data
+            self._jhash.update(data)
+        elif num == ECALL_LOG:
+            text = self._span(pc, a0, a1, "LOG").decode("utf-8", errors="replace")
+            self.logs.append(text)
+            if self.log is not None:
+                self.log(text)
+        elif num == ECALL_HALT:
+            if a1 & 3:
+                raise EcallError(pc, f"HALT digest pointer 0x{a1:08x} is not word-aligned")
+            digest = self._span(pc, a1, 32, "HALT digest")
+            if digest != self._jhash.digest():
+                raise JournalDigestError(
+                    f"guest halted at pc 0x{pc:08x} with journal digest {digest.hex()} but "
+                    f"SHA-256 of its {len(self.journal)}-byte journal is {self._jhash.hexdigest()}"
+                )
+            self.exit_code = a0
+            self.journal_digest = digest
+            self.halted = True
+            nxt = HALTED
+        else:
+            raise EcallError(pc, f"unknown ECALL number {num} in a7")
+        if self.trace:
+            self.ecall_records.append(rec)
+        return nxt
+
+
+def _complement(code: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """RAM minus the code ranges: the writable ranges, sorted."""
+    out, lo = [], RAM_START
+    for c0, c1 in code:
+        if c0 > lo:
+            out.append((lo, c0))
+        lo = max(lo, c1)
+    if lo < RAM_END:
+        out.append((lo, RAM_END))
+    return out

@@ -1,0 +1,64 @@
+"""``execute``: run a guest image (or ELF) to completion and collect its results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zkrv_prover.executor.abi import DEFAULT_MAX_CYCLES
+from zkrv_prover.executor.elf import load_elf
+from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.executor.machine import Machine
+from zkrv_prover.executor.trace import Trace, assemble_trace
+
+
+@dataclass(eq=False)
+class ExecutionResult:
+    """What a halted guest produced.
+
+    ``exit_code`` is the 32-bit value the guest passed to HALT (unsigned); ``journal`` the bytes
+    it committed and ``journal_digest`` their SHA-256 (checked against the guest's own digest);
+    ``cycles`` the number of retired instructions; ``registers`` the final x0..x31.
+    ``trace`` is set only when execution was traced.
+    """
+
+    exit_code: int
+    journal: bytes
+    journal_digest: bytes
+    cycles: int
+    image: MemoryImage
+    registers: list[int]
+    logs: list[str] = field(default_factory=list)
+    trace: Trace | None = None
+
+
+def execute(
+    program: MemoryImage | str | Path | bytes,
+    input: bytes = b"",
+    *,
+    max_cycles: int = DEFAULT_MAX_CYCLES,
+    trace: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> ExecutionResult:
+    """Run ``program`` (an image, an ELF path or ELF bytes) on ``input`` until it halts.
+
+    Raises :class:`~zkrv_prover.executor.errors.ElfError`, ``TrapError`` (and subclasses),
+    ``CycleLimitError`` or ``JournalDigestError`` - all :class:`zkrv.errors.ZkrvError`.
+    """
+    if max_cycles < 1:
+        raise ValueError("max_cycles must be positive")
+    image = program if isinstance(program, MemoryImage) else load_elf(program)
+    m = Machine(image, input, trace=trace, log=log)
+    m.run(max_cycles)
+    assert m.exit_code is not None and m.journal_digest is not None
+    return ExecutionResult(
+        exit_code=m.exit_code,
+        journal=bytes(m.journal),
+        journal_digest=m.journal_digest,
+        cycles=m.cycles,
+        image=image,
+        registers=list(m.x),
+        logs=m.logs,
+        trace=assemble_trace(m) if trace else None,
+    )

@@ -1,0 +1,221 @@
+"""The execution trace the prover consumes: one row per cycle, columnar uint32 numpy arrays.
+
+Row i describes the instruction retired in cycle i (``clk == i``). Columns (see
+``docs/executor.md`` for the full contract):
+
+- ``pc``, ``next_pc`` (the pc of row i+1; the last row is the HALT ECALL and has next_pc == pc),
+  ``insn`` (the instruction word at pc).
+- ``rs1``, ``rs2``, ``rd``: register slots the row uses (0 when unused; x0 reads are 0 and
+  ``rd == 0`` means no register is written), with ``rs1_val``, ``rs2_val``, ``rd_prev`` (rd's
+  value before the row) and ``rd_val`` (after).
+- ``mem_op`` (0 none, 1 read, 2 write), ``mem_addr`` (the effective byte address),
+  ``mem_prev``/``mem_val``: the aligned word containing mem_addr before/after the row (equal for
+  reads). Sub-word accesses are word accesses in this view.
+- ECALL rows: ``ecall_id`` is a7's value (a read of x17), ``rs1 = 10``/``rs2 = 11`` (a0, a1).
+  READ rows write a0 (``rd = 10``) and one memory word; the others write nothing.
+
+Alongside: the initial :class:`MemoryImage` and the final value of every word that is in the
+image or was accessed (``final_addresses``/``final_values``); all other words are zero throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.executor.abi import REG_A0, REG_A1, REG_A7
+from zkrv_prover.executor.codegen import DYN_COLUMNS
+from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
+from zkrv_prover.executor.image import MemoryImage
+
+U32 = npt.NDArray[np.uint32]
+
+COLUMNS = (
+    "clk",
+    "pc",
+    "next_pc",
+    "insn",
+    "rs1",
+    "rs2",
+    "rd",
+    "rs1_val",
+    "rs2_val",
+    "rd_prev",
+    "rd_val",
+    "mem_op",
+    "mem_addr",
+    "mem_prev",
+    "mem_val",
+    "ecall_id",
+)
+MEM_NONE, MEM_READ, MEM_WRITE = 0, 1, 2
+ECALL_WORD = 0x00000073
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """A complete, self-contained record of one halted execution (see module docstring)."""
+
+    columns: dict[str, U32]
+    image: MemoryImage
+    final_addresses: U32
+    final_values: U32
+    input: bytes
+    journal: bytes
+    journal_digest: bytes
+    exit_code: int
+
+    def __len__(self) -> int:
+        return int(self.columns["clk"].size)
+
+    def __getitem__(self, name: str) -> U32:
+        return self.columns[name]
+
+
+def assemble_trace(machine: object) -> Trace:
+    """Build the columns from a halted traced :class:`~zkrv_prover.executor.machine.Machine`.
+
+    Vectorized: Python loops run over distinct translated blocks and their instructions, never
+    over rows.
+    """
+    from zkrv_prover.executor.machine import Machine
+
+    assert isinstance(machine, Machine) and machine.trace and machine.halted
+    m = machine
+    blocks = m.blocks
+    seq = np.asarray(m.seq, dtype=np.int64)
+    lens = np.array([b.length for b in blocks], dtype=np.int64)
+    L = lens[seq]
+    n = int(L.sum())
+    if n != m.cycles:
+        raise AssertionError(f"trace has {n} rows but the machine ran {m.cycles} cycles")
+    starts = np.cumsum(L) - L
+    block_of_row = np.repeat(np.arange(seq.size), L)
+    offset = np.arange(n, dtype=np.int64) - starts[block_of_row]
+
+    # Static columns: one entry per (block, instruction), gathered per row.
+    base = np.cumsum(lens) - lens
+    static_idx = base[seq][block_of_row] + offset
+    instrs = [ins for b in blocks for ins in b.instrs]
+    s_pc = np.array([b.pc + 4 * j for b in blocks for j in range(b.length)], dtype=np.uint32)
+    s_insn = np.array([i.word for i in instrs], dtype=np.uint32)
+    s_rs1 = np.array([i.rs1 if i.op in READS_RS1 else 0 for i in instrs], dtype=np.uint32)
+    s_rs2 = np.array([i.rs2 if i.op in READS_RS2 else 0 for i in instrs], dtype=np.uint32)
+    s_rd = np.array([i.rd if i.op in WRITES_RD else 0 for i in instrs], dtype=np.uint32)
+    s_mem = np.array(
+        [MEM_READ if i.op in LOADS else MEM_WRITE if i.op in STORES else 0 for i in instrs],
+        dtype=np.uint32,
+    )
+    cols: dict[str, U32] = {"clk": np.arange(n, dtype=np.uint32)}
+    cols["pc"] = s_pc[static_idx]
+    cols["next_pc"] = np.empty(n, dtype=np.uint32)
+    cols["next_pc"][:-1] = cols["pc"][1:]
+    cols["next_pc"][-1:] = cols["pc"][-1:]
+    cols["insn"] = s_insn[static_idx]
+    cols["rs1"], cols["rs2"], cols["rd"] = s_rs1[static_idx], s_rs2[static_idx], s_rd[static_idx]
+    cols["mem_op"] = s_mem[static_idx]
+    for name in DYN_COLUMNS:
+        cols[name] = np.zeros(n, dtype=np.uint32)
+
+    # Dynamic columns: each block's record tuples, in execution order, scattered to its rows.
+    order = np.argsort(seq, kind="stable")
+    bounds = np.searchsorted(seq[order], np.arange(len(blocks) + 1))
+    for b in blocks:
+        execs = order[bounds[b.bid] : bounds[b.bid + 1]]
+        if not execs.size or not b.n_slots:
+            continue
+        rec = np.array(m.records[b.bid], dtype=np.uint32).reshape(-1, b.n_slots)
+        if rec.shape[0] != execs.size:
+            raise AssertionError(f"block {b.bid}: {rec.shape[0]} records, {execs.size} runs")
+        rows0 = starts[execs]
+        for j, srcs in enumerate(b.sources):
+            for name, (kind, v) in srcs.items():
+                if kind == "s":
+                    cols[name][rows0 + j] = rec[:, v]
+
+    # ECALL rows: operands and effects come from the handler's records, in order.
+    cols["ecall_id"] = np.zeros(n, dtype=np.uint32)
+    erows = np.flatnonzero(cols["insn"] == ECALL_WORD)
+    er = np.array(m.ecall_records, dtype=np.uint32).reshape(-1, 10)
+    if er.shape[0] != erows.size:
+        raise AssertionError(f"{erows.size} ECALL rows but {er.shape[0]} ECALL records")
+    cols["ecall_id"][erows] = er[:, 0]
+    cols["rs1"][erows], cols["rs2"][erows] = REG_A0, REG_A1
+    for k, name in enumerate(
+        ("rs1_val", "rs2_val", "rd", "rd_prev", "rd_val", "mem_op", "mem_addr", "mem_prev")
+    ):
+        cols[name][erows] = er[:, k + 1]
+    cols["mem_val"][erows] = er[:, 9]
+
+    touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
+    fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
+    fv = m.words[fa >> 2].astype(np.uint32)
+    assert m.exit_code is not None and m.journal_digest is not None
+    return Trace(cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code)
+
+
+def check_trace(t: Trace) -> None:
+    """Check the trace's internal consistency; raise AssertionError naming the first problem.
+
+    Checks, vectorized: row/clk/pc chaining, instruction words against the image, register
+    reads equal the last write (or zero), x0 never holds a non-zero value, memory reads and
+    ``mem_prev`` equal the last write of that word (or the image), final memory equals the last
+    write. This is an independent oracle for the recorder, not a proof.
+    """
+    c = t.columns
+    n = len(t)
+    _req(np.array_equal(c["clk"], np.arange(n, dtype=np.uint32)), "clk is not 0..n-1")
+    _req(np.array_equal(c["next_pc"][:-1], c["pc"][1:]), "next_pc does not chain to pc")
+    _req(int(c["insn"][-1]) == ECALL_WORD and int(c["ecall_id"][-1]) == 0, "last row not HALT")
+    img_idx = np.searchsorted(t.image.addresses, c["pc"])
+    _req(bool(np.all(img_idx < t.image.addresses.size)), "pc outside the image")
+    _req(np.array_equal(t.image.addresses[img_idx], c["pc"]), "pc outside the image")
+    _req(np.array_equal(t.image.values[img_idx], c["insn"]), "insn differs from the image")
+
+    # Registers: the value of r before row i is rd_val of the last row j < i with rd == r.
+    rows = np.arange(n)
+    ecall = c["insn"] == ECALL_WORD
+    for r in range(32):
+        wrote = c["rd"] == r
+        if r == 0:
+            _req(not np.any(c["rd_val"][wrote]), "x0 written with a non-zero value")
+        last = np.maximum.accumulate(np.where(wrote, rows, -1))
+        before = np.concatenate(([-1], last[:-1]))
+        val = np.where(before >= 0, c["rd_val"][np.maximum(before, 0)], 0).astype(np.uint32)
+        if r == 0:
+            val[:] = 0
+        for idx, vals in (("rs1", "rs1_val"), ("rs2", "rs2_val"), ("rd", "rd_prev")):
+            sel = c[idx] == r
+            _req(np.array_equal(c[vals][sel], val[sel]), f"{vals} of x{r} is not its last write")
+        if r == REG_A7:
+            _req(np.array_equal(c["ecall_id"][ecall], val[ecall]), "ecall_id is not a7")
+
+    # Memory: order accesses by (word, row); each prev equals the previous val or the image.
+    acc = np.flatnonzero(c["mem_op"] != MEM_NONE)
+    word = (c["mem_addr"][acc] & np.uint32(0xFFFFFFFC)).astype(np.int64)
+    o = np.lexsort((acc, word))
+    acc, word = acc[o], word[o]
+    prev, val = c["mem_prev"][acc], c["mem_val"][acc]
+    first = np.ones(acc.size, dtype=bool)
+    first[1:] = word[1:] != word[:-1]
+    init_idx = np.searchsorted(t.image.addresses, word)
+    init_idx_c = np.minimum(init_idx, max(t.image.addresses.size - 1, 0))
+    has = (init_idx < t.image.addresses.size) & (
+        t.image.addresses[init_idx_c].astype(np.int64) == word
+    )
+    init = np.where(has, t.image.values[init_idx_c], 0).astype(np.uint32)
+    expect = np.where(first, init, np.concatenate(([0], val[:-1])).astype(np.uint32))
+    _req(np.array_equal(prev, expect), "mem_prev is not the last value of that word")
+    reads = c["mem_op"][acc] == MEM_READ
+    _req(np.array_equal(prev[reads], val[reads]), "a memory read changed memory")
+    last = np.ones(acc.size, dtype=bool)
+    last[:-1] = word[1:] != word[:-1]
+    fidx = np.searchsorted(t.final_addresses, word[last])
+    _req(np.array_equal(t.final_values[fidx], val[last]), "final memory != last write")
+
+
+def _req(ok: bool, what: str) -> None:
+    if not ok:
+        raise AssertionError(f"trace check failed: {what}")
