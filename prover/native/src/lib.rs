@@ -1,6 +1,12 @@
-//! zkrv's native BN254 engine, exposed to Python as `zkrv_prover._native`.
+//! zkrv's native BN254 engine, exposed to Python as `zkrv_prover._native`: Poseidon with
+//! circomlib's parameters, the Merkle commitment spec over it, and Groth16 over BN254.
 
 use pyo3::prelude::*;
+
+pub mod field;
+pub mod merkle;
+pub mod poseidon;
+mod py_hash;
 
 /// Version of the native engine (matches the crate version).
 #[pyfunction]
@@ -11,5 +17,6 @@ fn version() -> &'static str {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    py_hash::register(m)?;
     Ok(())
 }

@@ -1,0 +1,151 @@
+//! The STARK commitment spec (see zkrv_prover/bn254/merkle.py for the normative text): BabyBear
+//! rows packed 8 values per BN254 scalar, leaves hashed with Poseidon (chained past 16 chunks),
+//! and Poseidon Merkle trees of arity 2, 4, 8 or 16. All batch work runs on rayon.
+
+use ark_bn254::Fr;
+use ark_ff::{BigInt, PrimeField};
+use rayon::prelude::*;
+
+use crate::field::{EngineError, Result};
+use crate::poseidon;
+
+pub const BABYBEAR_P: u32 = 2013265921;
+const PACK: usize = 8;
+const SHIFT: usize = 31;
+pub const ARITIES: [usize; 4] = [2, 4, 8, 16];
+
+/// Pack up to 8 canonical BabyBear values into one scalar: sum v_i * 2^(31 i) (< 2^248 < R).
+fn pack_chunk(vals: &[u32]) -> Fr {
+    let mut l = [0u64; 4];
+    for (i, &v) in vals.iter().enumerate() {
+        let o = SHIFT * i;
+        let (w, b) = (o / 64, o % 64);
+        l[w] |= (v as u64) << b;
+        if b + 31 > 64 {
+            l[w + 1] |= (v as u64) >> (64 - b);
+        }
+    }
+    Fr::from_bigint(BigInt::new(l)).expect("248-bit value is canonical")
+}
+
+/// Leaf digest of one row (values must already be checked canonical).
+pub fn hash_row(row: &[u32]) -> Fr {
+    let e: Vec<Fr> = row.chunks(PACK).map(pack_chunk).collect();
+    hash_packed(&e)
+}
+
+fn hash_packed(e: &[Fr]) -> Fr {
+    if e.len() <= 16 {
+        return poseidon::hash(e).expect("1..=16 inputs");
+    }
+    let mut h = poseidon::hash(&e[..16]).expect("16 inputs");
+    let mut buf = Vec::with_capacity(16);
+    for c in e[16..].chunks(15) {
+        buf.clear();
+        buf.push(h);
+        buf.extend_from_slice(c);
+        h = poseidon::hash(&buf).expect("<= 16 inputs");
+    }
+    h
+}
+
+/// Check a row-major (n, m) matrix of BabyBear values; error names the first bad entry.
+pub fn check_rows(rows: &[u32], m: usize) -> Result<()> {
+    if m == 0 {
+        return Err(EngineError::new("rows must have at least one column"));
+    }
+    if let Some(pos) = rows.par_iter().position_first(|&v| v >= BABYBEAR_P) {
+        return Err(EngineError::new(format!(
+            "rows[{}, {}] = {} is not a canonical BabyBear element (>= {BABYBEAR_P})",
+            pos / m,
+            pos % m,
+            rows[pos]
+        )));
+    }
+    Ok(())
+}
+
+/// Leaf digests of all rows, in parallel.
+pub fn hash_rows(rows: &[u32], m: usize) -> Result<Vec<Fr>> {
+    check_rows(rows, m)?;
+    Ok(rows.par_chunks(m).map(hash_row).collect())
+}
+
+/// A Poseidon Merkle tree with every layer kept (leaves first, root last).
+pub struct Tree {
+    pub arity: usize,
+    pub layers: Vec<Vec<Fr>>,
+}
+
+pub fn check_arity(arity: usize) -> Result<()> {
+    if !ARITIES.contains(&arity) {
+        return Err(EngineError::new(format!(
+            "Merkle arity must be one of 2, 4, 8, 16, got {arity}"
+        )));
+    }
+    Ok(())
+}
+
+impl Tree {
+    pub fn build(leaves: Vec<Fr>, arity: usize) -> Result<Tree> {
+        check_arity(arity)?;
+        let n = leaves.len();
+        let mut p = 1usize;
+        while p < n {
+            p *= arity;
+        }
+        if n == 0 || p != n {
+            return Err(EngineError::new(format!(
+                "Merkle tree needs a power of {arity} leaves, got {n}"
+            )));
+        }
+        let mut layers = vec![leaves];
+        while layers.last().map_or(0, |l| l.len()) > 1 {
+            let next: Vec<Fr> = layers
+                .last()
+                .expect("non-empty")
+                .par_chunks(arity)
+                .map(|c| poseidon::hash(c).expect("2..=16 inputs"))
+                .collect();
+            layers.push(next);
+        }
+        Ok(Tree { arity, layers })
+    }
+
+    pub fn depth(&self) -> usize {
+        self.layers.len() - 1
+    }
+
+    pub fn root(&self) -> Fr {
+        self.layers.last().expect("non-empty")[0]
+    }
+
+    /// Siblings of each index: (q, depth, arity - 1) digests flattened in that order.
+    pub fn open(&self, indices: &[i64]) -> Result<Vec<Fr>> {
+        let n = self.layers[0].len();
+        if let Some(&bad) = indices.iter().find(|&&i| i < 0 || i as u64 >= n as u64) {
+            return Err(EngineError::new(format!("leaf index {bad} outside 0..{n}")));
+        }
+        let a = self.arity;
+        let per = self.depth() * (a - 1);
+        let mut out = vec![Fr::from(0u64); indices.len() * per];
+        out.par_chunks_mut(per.max(1))
+            .zip(indices.par_iter())
+            .for_each(|(dst, &idx)| {
+                let mut idx = idx as usize;
+                let mut k = 0;
+                for layer in &self.layers[..self.layers.len() - 1] {
+                    let (base, pos) = (idx - idx % a, idx % a);
+                    for i in (0..a).filter(|&i| i != pos) {
+                        dst[k] = layer[base + i];
+                        k += 1;
+                    }
+                    idx /= a;
+                }
+            });
+        if per == 0 {
+            out.clear();
+        }
+        Ok(out)
+    }
+}
