@@ -1,0 +1,424 @@
+"""The generic verifier arithmetic: one small interface, one verifier.
+
+Every verifier in ``zkrv_prover.stark`` (Merkle openings, FRI, the PCS, the STARK verifier and its
+constraint evaluation at the out-of-domain point) is written once against :class:`Arith`. Two
+implementations run that same code:
+
+- :class:`NativeArith` (here): values are Python ints, checks raise :class:`VerificationError`.
+  This verifies receipts.
+- ``CircuitArith`` (the R1CS package): values are circuit variables, operations emit R1CS
+  constraints, checks become equality constraints. This builds the Groth16 wrap circuit.
+
+Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
+
+1. Control flow may depend on the proof *shape* (parameters, table heights, column counts, number
+   of queries) and on Python constants, never on proof values. Values are opaque: no ``if``, no
+   ``int()``, no indexing by a value. Use ``select_*`` with bits instead.
+2. Every check goes through an ``assert_*`` method (never ``assert`` or ``if ...: raise``).
+3. Constants enter through ``*_const``; bits come only from ``d_to_bits``/``b_to_bits``.
+
+Value kinds (opaque type parameters):
+
+- ``B``: a BabyBear element (canonical, < p). In a circuit: a variable range-checked to [0, p).
+- ``E``: an element of F_p[x]/(x^4 - 11), coefficients of 1, x, x^2, x^3.
+- ``D``: a BN254 scalar (Poseidon digests, packed rows, transcript state, grinding nonces).
+- ``Bit``: a boolean (0/1).
+
+Costs a circuit implementation should expect: ``b_inv``/``e_inv`` as witness plus product check
+(the check also proves the input is nonzero); ``d_to_bits`` as a strict (canonical, < r) bit
+decomposition; ``d_to_base`` as a canonical base-p digit decomposition (see its docstring).
+Everything else in this module is generic code over the primitives.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from zkrv_prover.bn254.constants import R
+from zkrv_prover.stark.field import EXT_W, P, ext_inv_int, ext_mul_int, inv_int
+
+B = TypeVar("B")
+E = TypeVar("E")
+D = TypeVar("D")
+Bit = TypeVar("Bit")
+
+#: BabyBear values per packed BN254 element and their bit stride (the commitment spec).
+PACK_WIDTH = 8
+PACK_SHIFT = 31
+#: Maximum number of base-p digits ``d_to_base`` may extract from one digest: p^4 < 2^124, so
+#: the digits of a uniform value below R are within statistical distance p^4 / R < 2^-129 of
+#: uniform.
+MAX_BASE_DIGITS = 4
+#: Maximum number of low bits ``d_to_bits`` may extract: 2^64 / R < 2^-189 statistical distance.
+MAX_DIGEST_BITS = 64
+
+
+class VerificationError(ValueError):
+    """A proof failed verification; the message says which check failed and where."""
+
+
+class Arith(ABC, Generic[B, E, D, Bit]):
+    """The verifier's arithmetic and hashing primitives (see the module docstring)."""
+
+    # ---- base field -------------------------------------------------------------------------
+    @abstractmethod
+    def b_const(self, v: int) -> B:
+        """The constant v mod p."""
+
+    @abstractmethod
+    def b_add(self, a: B, b: B) -> B:
+        """a + b."""
+
+    @abstractmethod
+    def b_sub(self, a: B, b: B) -> B:
+        """a - b."""
+
+    @abstractmethod
+    def b_mul(self, a: B, b: B) -> B:
+        """a * b."""
+
+    @abstractmethod
+    def b_inv(self, a: B) -> B:
+        """1 / a; fails verification if a = 0."""
+
+    @abstractmethod
+    def b_assert_eq(self, a: B, b: B, what: str) -> None:
+        """Check a = b (``what`` names the check in the error)."""
+
+    # ---- extension field --------------------------------------------------------------------
+    @abstractmethod
+    def e_const(self, c: Sequence[int]) -> E:
+        """The constant with coefficients c (4 ints, reduced mod p)."""
+
+    @abstractmethod
+    def e_from_coeffs(self, cs: Sequence[B]) -> E:
+        """The extension element c0 + c1 x + c2 x^2 + c3 x^3 (4 base elements)."""
+
+    @abstractmethod
+    def e_coeffs(self, a: E) -> list[B]:
+        """The 4 base coefficients of a."""
+
+    @abstractmethod
+    def e_add(self, a: E, b: E) -> E:
+        """a + b."""
+
+    @abstractmethod
+    def e_sub(self, a: E, b: E) -> E:
+        """a - b."""
+
+    @abstractmethod
+    def e_mul(self, a: E, b: E) -> E:
+        """a * b."""
+
+    @abstractmethod
+    def e_mul_base(self, a: E, b: B) -> E:
+        """a * b for a base element b (4 base multiplications)."""
+
+    @abstractmethod
+    def e_inv(self, a: E) -> E:
+        """1 / a; fails verification if a = 0."""
+
+    @abstractmethod
+    def e_assert_eq(self, a: E, b: E, what: str) -> None:
+        """Check a = b."""
+
+    # ---- bits and selection -----------------------------------------------------------------
+    @abstractmethod
+    def b_to_bits(self, a: B, n: int) -> list[Bit]:
+        """Little-endian n-bit decomposition of a; fails verification if a >= 2^n."""
+
+    @abstractmethod
+    def bit_to_base(self, bit: Bit) -> B:
+        """The bit as a base element 0 or 1."""
+
+    @abstractmethod
+    def select_b(self, bit: Bit, if1: B, if0: B) -> B:
+        """``if1`` when bit = 1, else ``if0``."""
+
+    @abstractmethod
+    def select_e(self, bit: Bit, if1: E, if0: E) -> E:
+        """``if1`` when bit = 1, else ``if0``."""
+
+    @abstractmethod
+    def select_d(self, bit: Bit, if1: D, if0: D) -> D:
+        """``if1`` when bit = 1, else ``if0``."""
+
+    # ---- digests and hashing ----------------------------------------------------------------
+    @abstractmethod
+    def d_const(self, v: int) -> D:
+        """A constant BN254 scalar (0 <= v < R)."""
+
+    @abstractmethod
+    def hash(self, inputs: Sequence[D]) -> D:
+        """circomlib Poseidon of 1..16 BN254 scalars (state width len(inputs) + 1)."""
+
+    @abstractmethod
+    def pack_base(self, vals: Sequence[B]) -> D:
+        """sum_i vals[i] * 2^(31 i) for 1..8 base elements (injective: 8 * 31 < 254 bits)."""
+
+    @abstractmethod
+    def d_assert_eq(self, a: D, b: D, what: str) -> None:
+        """Check a = b."""
+
+    @abstractmethod
+    def d_to_bits(self, d: D, n: int) -> list[Bit]:
+        """The n <= 64 low bits of d (little-endian) from its canonical decomposition (d < R)."""
+
+    @abstractmethod
+    def d_to_base(self, d: D, k: int) -> list[B]:
+        """The k <= 4 lowest base-p digits of d: d = sum_{i<k} digit_i p^i + p^k * rest, each
+        digit in [0, p), computed on the canonical value d < R (a circuit must constrain the
+        decomposition to be the integer one: digits < p and rest <= (R - 1) // p^k)."""
+
+
+AnyArith = Arith[Any, Any, Any, Any]
+
+
+# ------------------------------------------------------------------------------------------------
+# Generic helpers over the primitives (shape-driven control flow only)
+# ------------------------------------------------------------------------------------------------
+
+
+def leaf_hash(ar: Arith[B, E, D, Bit], vals: Sequence[B]) -> D:
+    """The commitment spec's leaf digest of a row of base elements: pack 8 per BN254 element;
+    Poseidon of the packed row if it has <= 16 elements, otherwise h = Poseidon(first 16) then
+    h = Poseidon([h, next <= 15]) until done."""
+    if not vals:
+        raise ValueError("cannot hash an empty row")
+    packed = [ar.pack_base(vals[i : i + PACK_WIDTH]) for i in range(0, len(vals), PACK_WIDTH)]
+    if len(packed) <= 16:
+        return ar.hash(packed)
+    h = ar.hash(packed[:16])
+    for j in range(16, len(packed), 15):
+        h = ar.hash([h, *packed[j : j + 15]])
+    return h
+
+
+def xor_permute(ar: Arith[B, E, D, Bit], items: Sequence[D], bits: Sequence[Bit]) -> list[D]:
+    """out[k] = items[k XOR pos] where pos = sum bits[j] 2^j, via len(bits) layers of
+    conditional swaps (data-oblivious). len(items) must be 2^len(bits)."""
+    if len(items) != 1 << len(bits):
+        raise ValueError("xor_permute needs 2^len(bits) items")
+    cur = list(items)
+    for j, bit in enumerate(bits):
+        stride = 1 << j
+        nxt = list(cur)
+        for k in range(len(cur)):
+            if k & stride == 0:
+                a, b = cur[k], cur[k | stride]
+                nxt[k] = ar.select_d(bit, b, a)
+                nxt[k | stride] = ar.select_d(bit, a, b)
+        cur = nxt
+    return cur
+
+
+def select_e_by_bits(ar: Arith[B, E, D, Bit], items: Sequence[E], bits: Sequence[Bit]) -> E:
+    """items[pos] with pos = sum bits[j] 2^j (a binary mux tree); len(items) = 2^len(bits)."""
+    if len(items) != 1 << len(bits):
+        raise ValueError("select_e_by_bits needs 2^len(bits) items")
+    cur = list(items)
+    for bit in bits:
+        cur = [ar.select_e(bit, cur[i + 1], cur[i]) for i in range(0, len(cur), 2)]
+    return cur[0]
+
+
+def b_pow_const(ar: Arith[B, E, D, Bit], a: B, e: int) -> B:
+    """a^e for a public exponent e >= 0 (square and multiply on the constant's bits)."""
+    result: B | None = None
+    base = a
+    while e:
+        if e & 1:
+            result = base if result is None else ar.b_mul(result, base)
+        e >>= 1
+        if e:
+            base = ar.b_mul(base, base)
+    return ar.b_const(1) if result is None else result
+
+
+def e_pow_const(ar: Arith[B, E, D, Bit], a: E, e: int) -> E:
+    """a^e in the extension for a public exponent e >= 0."""
+    result: E | None = None
+    base = a
+    while e:
+        if e & 1:
+            result = base if result is None else ar.e_mul(result, base)
+        e >>= 1
+        if e:
+            base = ar.e_mul(base, base)
+    return ar.e_const((1, 0, 0, 0)) if result is None else result
+
+
+def b_pow_bits(ar: Arith[B, E, D, Bit], base_const: int, bits: Sequence[Bit]) -> B:
+    """base_const^(sum bits[j] 2^j) for a constant base: one select and one multiplication per
+    bit with precomputed constants base^(2^j)."""
+    acc = ar.b_const(1)
+    g = base_const % P
+    one = ar.b_const(1)
+    for bit in bits:
+        acc = ar.b_mul(acc, ar.select_b(bit, ar.b_const(g), one))
+        g = g * g % P
+    return acc
+
+
+def e_from_base(ar: Arith[B, E, D, Bit], a: B) -> E:
+    """Embed a base element in the extension."""
+    z = ar.b_const(0)
+    return ar.e_from_coeffs([a, z, z, z])
+
+
+def e_add_base(ar: Arith[B, E, D, Bit], a: E, b: B) -> E:
+    """a + b for a base element b."""
+    c = ar.e_coeffs(a)
+    return ar.e_from_coeffs([ar.b_add(c[0], b), c[1], c[2], c[3]])
+
+
+# ------------------------------------------------------------------------------------------------
+# Native implementation
+# ------------------------------------------------------------------------------------------------
+
+NExt = tuple[int, int, int, int]
+
+
+class NativeArith(Arith[int, NExt, int, int]):
+    """Arith on Python ints; a failed check raises :class:`VerificationError`.
+
+    Also counts operations (``counts``) so tests and benchmarks can report verifier costs.
+    """
+
+    def __init__(self) -> None:
+        from zkrv_prover.bn254.poseidon_ref import poseidon
+
+        self._poseidon = poseidon
+        self.counts: dict[str, int] = {"hash": 0, "b_mul": 0, "e_mul": 0, "inv": 0}
+
+    def b_const(self, v: int) -> int:
+        return int(v) % P
+
+    def b_add(self, a: int, b: int) -> int:
+        return (a + b) % P
+
+    def b_sub(self, a: int, b: int) -> int:
+        return (a - b) % P
+
+    def b_mul(self, a: int, b: int) -> int:
+        self.counts["b_mul"] += 1
+        return a * b % P
+
+    def b_inv(self, a: int) -> int:
+        self.counts["inv"] += 1
+        if a % P == 0:
+            raise VerificationError("division by zero in the verifier (base field)")
+        return inv_int(a)
+
+    def b_assert_eq(self, a: int, b: int, what: str) -> None:
+        if a % P != b % P:
+            raise VerificationError(f"check failed: {what}")
+
+    def e_const(self, c: Sequence[int]) -> NExt:
+        if len(c) != 4:
+            raise ValueError("an extension constant has 4 coefficients")
+        return (int(c[0]) % P, int(c[1]) % P, int(c[2]) % P, int(c[3]) % P)
+
+    def e_from_coeffs(self, cs: Sequence[int]) -> NExt:
+        return self.e_const(cs)
+
+    def e_coeffs(self, a: NExt) -> list[int]:
+        return list(a)
+
+    def e_add(self, a: NExt, b: NExt) -> NExt:
+        return ((a[0] + b[0]) % P, (a[1] + b[1]) % P, (a[2] + b[2]) % P, (a[3] + b[3]) % P)
+
+    def e_sub(self, a: NExt, b: NExt) -> NExt:
+        return ((a[0] - b[0]) % P, (a[1] - b[1]) % P, (a[2] - b[2]) % P, (a[3] - b[3]) % P)
+
+    def e_mul(self, a: NExt, b: NExt) -> NExt:
+        self.counts["e_mul"] += 1
+        return ext_mul_int(a, b)
+
+    def e_mul_base(self, a: NExt, b: int) -> NExt:
+        return (a[0] * b % P, a[1] * b % P, a[2] * b % P, a[3] * b % P)
+
+    def e_inv(self, a: NExt) -> NExt:
+        self.counts["inv"] += 1
+        if all(v % P == 0 for v in a):
+            raise VerificationError("division by zero in the verifier (extension field)")
+        return ext_inv_int(a)
+
+    def e_assert_eq(self, a: NExt, b: NExt, what: str) -> None:
+        if tuple(v % P for v in a) != tuple(v % P for v in b):
+            raise VerificationError(f"check failed: {what}")
+
+    def b_to_bits(self, a: int, n: int) -> list[int]:
+        if not 0 <= a < (1 << n):
+            raise VerificationError(f"value does not fit in {n} bits")
+        return [(a >> j) & 1 for j in range(n)]
+
+    def bit_to_base(self, bit: int) -> int:
+        return bit
+
+    def select_b(self, bit: int, if1: int, if0: int) -> int:
+        return if1 if bit else if0
+
+    def select_e(self, bit: int, if1: NExt, if0: NExt) -> NExt:
+        return if1 if bit else if0
+
+    def select_d(self, bit: int, if1: int, if0: int) -> int:
+        return if1 if bit else if0
+
+    def d_const(self, v: int) -> int:
+        if not 0 <= v < R:
+            raise ValueError("digest constant out of range")
+        return v
+
+    def hash(self, inputs: Sequence[int]) -> int:
+        self.counts["hash"] += 1
+        return self._poseidon(list(inputs))
+
+    def pack_base(self, vals: Sequence[int]) -> int:
+        if not 1 <= len(vals) <= PACK_WIDTH:
+            raise ValueError(f"pack_base takes 1..{PACK_WIDTH} values")
+        acc = 0
+        for i, v in enumerate(vals):
+            acc |= (v % P) << (PACK_SHIFT * i)
+        return acc
+
+    def d_assert_eq(self, a: int, b: int, what: str) -> None:
+        if a != b:
+            raise VerificationError(f"check failed: {what}")
+
+    def d_to_bits(self, d: int, n: int) -> list[int]:
+        if not 0 <= n <= MAX_DIGEST_BITS:
+            raise ValueError(f"d_to_bits extracts at most {MAX_DIGEST_BITS} bits")
+        return [(d >> j) & 1 for j in range(n)]
+
+    def d_to_base(self, d: int, k: int) -> list[int]:
+        if not 1 <= k <= MAX_BASE_DIGITS:
+            raise ValueError(f"d_to_base extracts 1..{MAX_BASE_DIGITS} digits")
+        out = []
+        for _ in range(k):
+            d, r = divmod(d, P)
+            out.append(r)
+        return out
+
+
+__all__ = [
+    "EXT_W",
+    "MAX_BASE_DIGITS",
+    "MAX_DIGEST_BITS",
+    "PACK_SHIFT",
+    "PACK_WIDTH",
+    "AnyArith",
+    "Arith",
+    "NativeArith",
+    "VerificationError",
+    "b_pow_bits",
+    "b_pow_const",
+    "e_add_base",
+    "e_from_base",
+    "e_pow_const",
+    "leaf_hash",
+    "select_e_by_bits",
+    "xor_permute",
+]

@@ -1,0 +1,348 @@
+"""Hiding Merkle commitments of several BabyBear matrices of power-of-two heights (an MMCS).
+
+Tree shape (fixed by the heights, so prover, native verifier and circuit agree):
+
+- Matrices are grouped by height. A group's leaf for row j is the commitment-spec leaf digest
+  (:func:`~.arith.leaf_hash`) of the concatenated rows j of the group's matrices, in commit
+  order, followed by the group's salt row when hiding (``salt_len`` random BabyBear values per
+  row, revealed in openings; 8 values = 248 bits of hiding entropy per leaf).
+- The tallest group (2^L rows) gives the bottom level. Going up, each level's arity is the
+  largest allowed one (<= ``max_arity``) that does not jump over the height of another group:
+  ``log_arity = min(log2(max_arity), current - next_lower_group_height)``. Node
+  ``j = Poseidon(children j*a .. j*a + a - 1)``.
+- When a level has the height of a shorter group, its nodes absorb that group's leaves:
+  ``node_j = Poseidon([node_j, leaf_j])`` (Plonky3-style injection; one Merkle path serves all
+  heights, which costs the circuit one extra width-3 hash per shorter group instead of a full
+  extra path).
+- Row j of a shorter matrix of height 2^h sits under leaf i of the tallest group when
+  ``j = i >> (L - h)``; with the bit-reversed LDE order this is exactly the FRI/query index
+  relation between domains of different sizes (see docs/stark-pcs.md).
+
+An opening of index i reveals every matrix's row, each group's salt, and per level the a - 1
+siblings of the path node in XOR order: ``siblings[m - 1] = child (pos XOR m)`` for m = 1..a-1,
+where pos is the path node's position among its siblings. The verifier rebuilds the child list
+with log2(a) layers of conditional swaps (:func:`~.arith.xor_permute`), so it never branches on
+the index.
+
+Hashing backends: ``"native"`` (the Rust engine, ``zkrv_prover._native``; required in
+production, raising if missing) and ``"reference"`` (pure Python Poseidon, for tests on small
+trees and for checking that both give identical roots). All batch hashing goes through
+:func:`hash_rows` and :func:`hash_batch` below, the one place that picks the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.bn254.constants import R
+from zkrv_prover.stark.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
+from zkrv_prover.stark.field import P
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+Backend = Literal["native", "reference"]
+
+ARITIES = (2, 4, 8, 16)
+
+
+class NativeEngineMissingError(RuntimeError):
+    """The native engine (zkrv_prover._native) is not built; run scripts/setup.py."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Hashing backends (the single switch point)
+# ------------------------------------------------------------------------------------------------
+
+
+def _native() -> Any:
+    try:
+        import zkrv_prover._native as _native
+    except ImportError as e:  # no silent fallback: production hashing needs the engine
+        raise NativeEngineMissingError(
+            "zkrv_prover._native is not built (run scripts/setup.py); it is required for "
+            "Merkle commitments (use backend='reference' only for small test trees)"
+        ) from e
+    return _native
+
+
+def limbs_to_ints(limbs: U64) -> list[int]:
+    """(n, 4) little-endian uint64 limbs to Python ints."""
+    raw = np.ascontiguousarray(limbs, dtype="<u8").tobytes()
+    return [int.from_bytes(raw[32 * i : 32 * i + 32], "little") for i in range(limbs.shape[0])]
+
+
+def ints_to_limbs(vals: Sequence[int]) -> U64:
+    """Canonical BN254 scalars to (n, 4) uint64 limbs."""
+    for v in vals:
+        if not 0 <= v < R:
+            raise ValueError(f"not a canonical BN254 scalar: {v}")
+    raw = b"".join(int(v).to_bytes(32, "little") for v in vals)
+    return np.frombuffer(raw, dtype="<u8").reshape(len(vals), 4).astype(np.uint64)
+
+
+def hash_rows(rows: U32, backend: Backend = "native") -> U64:
+    """Leaf digests of the rows of an (n, m) canonical BabyBear matrix, as (n, 4) limbs."""
+    rows = np.ascontiguousarray(rows, dtype=np.uint32)
+    if backend == "native":
+        return np.asarray(_native().hash_rows(rows), dtype=np.uint64)
+    from zkrv_prover.bn254.merkle import hash_leaf
+
+    return ints_to_limbs([hash_leaf([int(v) for v in row]) for row in rows])
+
+
+def hash_batch(inputs: U64, backend: Backend = "native") -> U64:
+    """Poseidon of each of n inputs of k scalars: (n, k, 4) limbs -> (n, 4) limbs."""
+    inputs = np.ascontiguousarray(inputs, dtype=np.uint64)
+    if backend == "native":
+        return np.asarray(_native().poseidon_batch(inputs), dtype=np.uint64)
+    from zkrv_prover.bn254.poseidon_ref import poseidon
+
+    n, k, _ = inputs.shape
+    flat = limbs_to_ints(inputs.reshape(n * k, 4))
+    return ints_to_limbs([poseidon(flat[i * k : (i + 1) * k]) for i in range(n)])
+
+
+# ------------------------------------------------------------------------------------------------
+# Shape
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MmcsConfig:
+    """Tree arity bound and hiding salt length (0 = binding only, not hiding)."""
+
+    max_arity: int = 4
+    salt_len: int = 8
+    backend: Backend = "native"
+
+    def __post_init__(self) -> None:
+        if self.max_arity not in ARITIES:
+            raise ValueError(f"Merkle arity must be one of {ARITIES}")
+        if not 0 <= self.salt_len <= 64:
+            raise ValueError("salt_len must be in 0..64")
+
+    @property
+    def max_log_arity(self) -> int:
+        return self.max_arity.bit_length() - 1
+
+
+@dataclass(frozen=True)
+class MatrixShape:
+    """log2 of a committed matrix's height and its width (number of base columns)."""
+
+    log_height: int
+    width: int
+
+
+def group_heights(shapes: Sequence[MatrixShape]) -> list[tuple[int, list[int]]]:
+    """Distinct log heights, tallest first, with the indices of the matrices of that height."""
+    by: dict[int, list[int]] = {}
+    for i, s in enumerate(shapes):
+        by.setdefault(s.log_height, []).append(i)
+    return sorted(by.items(), key=lambda kv: -kv[0])
+
+
+def level_log_arities(log_heights: Sequence[int], max_log_arity: int) -> list[int]:
+    """log2 of each level's arity, from the leaves up (see the module docstring)."""
+    hs = sorted(set(log_heights), reverse=True)
+    out = []
+    cur = hs[0]
+    while cur > 0:
+        lower = [h for h in hs if h < cur]
+        nxt = lower[0] if lower else 0
+        la = min(max_log_arity, cur - nxt)
+        out.append(la)
+        cur -= la
+    return out
+
+
+def _check_shapes(shapes: Sequence[MatrixShape]) -> None:
+    if not shapes:
+        raise ValueError("commit at least one matrix")
+    for s in shapes:
+        if s.width < 1 or not 0 <= s.log_height <= 27:
+            raise ValueError(f"bad matrix shape {s}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Prover side
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MerkleTree:
+    """Prover data of one commitment: the matrices, salts and every tree level."""
+
+    config: MmcsConfig
+    matrices: list[U32]
+    shapes: list[MatrixShape]
+    salts: dict[int, U32]  # log_height -> (2^h, salt_len) salt rows
+    levels: list[U64]  # level 0 = tallest group's leaves; last = [root]
+    log_arities: list[int]
+    root: int = field(default=0)
+
+    @property
+    def log_max_height(self) -> int:
+        return max(s.log_height for s in self.shapes)
+
+
+def _group_rows(
+    matrices: Sequence[U32], idx: Sequence[int], salt: U32 | None, rows: npt.NDArray[np.int64]
+) -> U32:
+    parts = [matrices[i][rows] for i in idx]
+    if salt is not None:
+        parts.append(salt[rows])
+    return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+
+def commit(
+    matrices: Sequence[U32], config: MmcsConfig, rng: np.random.Generator | None
+) -> MerkleTree:
+    """Commit to canonical uint32 matrices (heights powers of two). ``rng`` draws the salts and
+    must be a cryptographic-quality generator seeded from ``secrets`` in production; it may be
+    None only when ``config.salt_len == 0``."""
+    mats = [np.ascontiguousarray(m, dtype=np.uint32) for m in matrices]
+    shapes = []
+    for m in mats:
+        if m.ndim != 2:
+            raise ValueError(f"commit takes 2-D matrices, got shape {m.shape}")
+        h = m.shape[0]
+        if h < 1 or h & (h - 1):
+            raise ValueError(f"matrix height must be a power of two, got {h}")
+        shapes.append(MatrixShape(h.bit_length() - 1, m.shape[1]))
+    _check_shapes(shapes)
+    groups = group_heights(shapes)
+    salts: dict[int, U32] = {}
+    if config.salt_len:
+        if rng is None:
+            raise ValueError("a hiding commitment needs an rng for its salts")
+        for lh, _ in groups:
+            salts[lh] = rng.integers(0, P, size=(1 << lh, config.salt_len), dtype=np.uint32)
+    leaves: dict[int, U64] = {}
+    for lh, idx in groups:
+        all_rows = np.arange(1 << lh, dtype=np.int64)
+        rows = _group_rows(mats, idx, salts.get(lh), all_rows)
+        leaves[lh] = hash_rows(rows, config.backend)
+    log_ar = level_log_arities([s.log_height for s in shapes], config.max_log_arity)
+    top = groups[0][0]
+    levels = [leaves[top]]
+    cur_log = top
+    for la in log_ar:
+        prev = levels[-1]
+        a = 1 << la
+        nodes = hash_batch(prev.reshape(-1, a, 4), config.backend)
+        cur_log -= la
+        if cur_log in leaves:
+            nodes = hash_batch(np.stack([nodes, leaves[cur_log]], axis=1), config.backend)
+        levels.append(nodes)
+    tree = MerkleTree(config, mats, shapes, salts, levels, log_ar)
+    tree.root = limbs_to_ints(levels[-1])[0]
+    return tree
+
+
+@dataclass
+class MerkleOpening:
+    """One opened index: each matrix's row, each group's salt row (tallest group first; empty
+    lists when not hiding) and per level the a - 1 siblings in XOR order."""
+
+    rows: list[list[int]]
+    salts: list[list[int]]
+    siblings: list[list[int]]
+
+
+def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening]:
+    """Openings of leaf indices of the tallest group (vectorized over the indices)."""
+    log_max = max(s.log_height for s in tree.shapes)
+    idx = np.asarray(indices, dtype=np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= (1 << log_max)):
+        raise ValueError("opening index out of range")
+    rows_per_matrix = [
+        tree.matrices[i][idx >> (log_max - s.log_height)].tolist()
+        for i, s in enumerate(tree.shapes)
+    ]
+    groups = group_heights(tree.shapes)
+    salt_rows = [
+        tree.salts[lh][idx >> (log_max - lh)].tolist() if tree.config.salt_len else [[]] * len(idx)
+        for lh, _ in groups
+    ]
+    sib_levels: list[list[list[int]]] = []  # [level][query] -> siblings
+    node = idx.copy()
+    for lvl, la in enumerate(tree.log_arities):
+        a = 1 << la
+        pos = node & (a - 1)
+        base = node - pos
+        sib_idx = base[:, None] + (pos[:, None] ^ np.arange(1, a, dtype=np.int64)[None, :])
+        sibs = limbs_to_ints(tree.levels[lvl][sib_idx.ravel()])
+        sib_levels.append([sibs[q * (a - 1) : (q + 1) * (a - 1)] for q in range(len(idx))])
+        node = node >> la
+    return [
+        MerkleOpening(
+            rows=[rows_per_matrix[m][q] for m in range(len(tree.shapes))],
+            salts=[salt_rows[g][q] for g in range(len(groups))],
+            siblings=[sib_levels[lvl][q] for lvl in range(len(tree.log_arities))],
+        )
+        for q in range(len(idx))
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Verifier side (generic over Arith; control flow depends on shapes only)
+# ------------------------------------------------------------------------------------------------
+
+
+def verify_opening(
+    ar: Arith[B, E, D, Bit],
+    config: MmcsConfig,
+    root: D,
+    shapes: Sequence[MatrixShape],
+    index_bits: Sequence[Bit],
+    rows: Sequence[Sequence[B]],
+    salts: Sequence[Sequence[B]],
+    siblings: Sequence[Sequence[D]],
+    what: str,
+) -> None:
+    """Check that ``rows`` (one per matrix, shorter matrices at index >> (L - h)) and ``salts``
+    open ``root`` at the index whose little-endian bits are ``index_bits`` (L = max log height
+    bits). Structure (lengths) is validated with ``ValueError`` before any arithmetic: a proof
+    parser must already have enforced it."""
+    _check_shapes(shapes)
+    groups = group_heights(shapes)
+    log_max = groups[0][0]
+    log_ar = level_log_arities([s.log_height for s in shapes], config.max_log_arity)
+    if len(index_bits) != log_max:
+        raise ValueError(f"{what}: index needs {log_max} bits")
+    if len(rows) != len(shapes) or any(
+        len(r) != s.width for r, s in zip(rows, shapes, strict=True)
+    ):
+        raise ValueError(f"{what}: opened rows do not match the matrix widths")
+    if len(salts) != len(groups) or any(len(s) != config.salt_len for s in salts):
+        raise ValueError(f"{what}: salts do not match the commitment's groups")
+    if len(siblings) != len(log_ar) or any(
+        len(s) != (1 << la) - 1 for s, la in zip(siblings, log_ar, strict=True)
+    ):
+        raise ValueError(f"{what}: Merkle path has the wrong shape")
+
+    def group_leaf(g: int) -> D:
+        vals: list[B] = []
+        for i in groups[g][1]:
+            vals.extend(rows[i])
+        vals.extend(salts[g])
+        return leaf_hash(ar, vals)
+
+    group_of = {lh: g for g, (lh, _) in enumerate(groups)}
+    cur = group_leaf(0)
+    cur_log = log_max
+    for lvl, la in enumerate(log_ar):
+        bit_lo = log_max - cur_log
+        pos_bits = list(index_bits[bit_lo : bit_lo + la])
+        children = xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
+        cur = ar.hash(children)
+        cur_log -= la
+        if cur_log in group_of:
+            cur = ar.hash([cur, group_leaf(group_of[cur_log])])
+    ar.d_assert_eq(cur, root, f"{what}: Merkle root")
