@@ -1,0 +1,213 @@
+"""``CircuitArith``: the STARK verifier's :class:`~zkrv_prover.stark.arith.Arith` as R1CS.
+
+Running a verifier written against ``Arith`` with this implementation emits the constraints (and
+witness) of that verification into a :class:`~zkrv_prover.r1cs.builder.ConstraintSystem`:
+
+- ``B``: :class:`~zkrv_prover.r1cs.gadgets.babybear.BB`, kept *unreduced* (lazy reduction); it is
+  reduced only where an exact representative matters (packing, bit decomposition) or the bound
+  would overflow. ``E``: a tuple of four ``BB`` (``X^4 = 11``). ``D``: an
+  :class:`~zkrv_prover.r1cs.builder.LC`. ``Bit``: a boolean ``LC``.
+- Checks (``*_assert_eq``) become constraints. With a strict builder an unsatisfied check raises
+  :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the failing check; with a
+  non-strict builder it is recorded and the exported witness does not satisfy the system.
+- Proof values enter through :meth:`b_input`, :meth:`e_input` and :meth:`d_input` (not part of
+  ``Arith``: natively they are plain ints). Base inputs are range-checked to [0, p).
+
+Costs of the interface primitives are listed in ``docs/r1cs.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkrv_prover.bn254.constants import R
+from zkrv_prover.r1cs.builder import LC, ConstraintSystem
+from zkrv_prover.r1cs.gadgets import babybear as bb
+from zkrv_prover.r1cs.gadgets import ext4
+from zkrv_prover.r1cs.gadgets.babybear import BB, P
+from zkrv_prover.r1cs.gadgets.bits import assert_leq_const, pack, select, to_bits, to_bits_field
+from zkrv_prover.r1cs.gadgets.ext4 import Ext
+from zkrv_prover.r1cs.gadgets.poseidon import hash_elements
+from zkrv_prover.stark.arith import MAX_BASE_DIGITS, MAX_DIGEST_BITS, PACK_SHIFT, PACK_WIDTH, Arith
+from zkrv_prover.stark.field import EXT_W
+
+
+def is_zero(cs: ConstraintSystem, x: LC) -> LC:
+    """``[x == 0]`` as a boolean (2 constraints: ``x * inv = 1 - z`` and ``x * z = 0``)."""
+    if x.is_constant():
+        return LC.const(int(x.value == 0))
+    inv = cs.alloc(pow(x.value, -1, R) if x.value else 0)
+    z = cs.alloc(int(x.value == 0))
+    cs.enforce(x, inv, 1 - z, "is_zero")
+    cs.enforce(x, z, LC({}, 0), "is_zero")
+    return z
+
+
+class CircuitArith(Arith[BB, Ext, LC, LC]):
+    """Arith emitting R1CS into ``cs`` (see the module docstring)."""
+
+    def __init__(self, cs: ConstraintSystem) -> None:
+        self.cs = cs
+
+    # ---- proof inputs -------------------------------------------------------------------------
+    def b_input(self, v: int) -> BB:
+        """A base-field value read from the proof (35 constraints: canonical range check)."""
+        return bb.alloc(self.cs, v)
+
+    def e_input(self, v: Sequence[int]) -> Ext:
+        return ext4.alloc(self.cs, v)
+
+    def d_input(self, v: int) -> LC:
+        """A BN254 scalar read from the proof (any field element is valid: no constraint)."""
+        if not 0 <= v < R:
+            raise ValueError("digest input out of range")
+        return self.cs.alloc(v)
+
+    # ---- base field ---------------------------------------------------------------------------
+    def b_const(self, v: int) -> BB:
+        return bb.const(v)
+
+    def b_add(self, a: BB, b: BB) -> BB:
+        return bb.add(self.cs, a, b)
+
+    def b_sub(self, a: BB, b: BB) -> BB:
+        return bb.sub(self.cs, a, b)
+
+    def b_mul(self, a: BB, b: BB) -> BB:
+        return bb.mul(self.cs, a, b)
+
+    def b_inv(self, a: BB) -> BB:
+        return bb.inverse(self.cs, a)
+
+    def b_assert_eq(self, a: BB, b: BB, what: str) -> None:
+        if self.cs.strict and a.value != b.value:
+            from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
+
+            raise UnsatisfiedConstraintError(f"check failed: {what}")
+        bb.assert_eq(self.cs, a, b)
+
+    # ---- extension ----------------------------------------------------------------------------
+    def e_const(self, c: Sequence[int]) -> Ext:
+        if len(c) != 4:
+            raise ValueError("an extension constant has 4 coefficients")
+        return ext4.const(c)
+
+    def e_from_coeffs(self, cs: Sequence[BB]) -> Ext:
+        return (cs[0], cs[1], cs[2], cs[3])
+
+    def e_coeffs(self, a: Ext) -> list[BB]:
+        return list(a)
+
+    def e_add(self, a: Ext, b: Ext) -> Ext:
+        return ext4.add(self.cs, a, b)
+
+    def e_sub(self, a: Ext, b: Ext) -> Ext:
+        return ext4.sub(self.cs, a, b)
+
+    def e_mul(self, a: Ext, b: Ext) -> Ext:
+        return ext4.mul(self.cs, a, b, EXT_W)
+
+    def e_mul_base(self, a: Ext, b: BB) -> Ext:
+        return ext4.mul_base(self.cs, a, b)
+
+    def e_inv(self, a: Ext) -> Ext:
+        return ext4.inverse(self.cs, a, EXT_W)
+
+    def e_assert_eq(self, a: Ext, b: Ext, what: str) -> None:
+        if self.cs.strict and ext4.value(a) != ext4.value(b):
+            from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
+
+            raise UnsatisfiedConstraintError(f"check failed: {what}")
+        ext4.assert_eq(self.cs, a, b)
+
+    # ---- bits and selection -------------------------------------------------------------------
+    def b_to_bits(self, a: BB, n: int) -> list[LC]:
+        """n bits of the canonical value; ``n`` constraints on a canonical input (else a
+        canonical reduction first); n >= 31 costs the 35-constraint canonical decomposition."""
+        if n >= 31:
+            bits = bb.to_bits_canonical(self.cs, a)
+            return bits + [LC.const(0)] * (n - 31)
+        if not a.canonical:
+            a = bb.reduce(self.cs, a, canonical=True)
+        return to_bits(self.cs, a.lc, n)
+
+    def bit_to_base(self, bit: LC) -> BB:
+        return BB(bit, 2)
+
+    def select_b(self, bit: LC, if1: BB, if0: BB) -> BB:
+        return bb.select(self.cs, bit, if1, if0)
+
+    def select_e(self, bit: LC, if1: Ext, if0: Ext) -> Ext:
+        return ext4.select(self.cs, bit, if1, if0)
+
+    def select_d(self, bit: LC, if1: LC, if0: LC) -> LC:
+        return select(self.cs, bit, if1, if0)
+
+    # ---- digests ------------------------------------------------------------------------------
+    def d_const(self, v: int) -> LC:
+        if not 0 <= v < R:
+            raise ValueError("digest constant out of range")
+        return LC.const(v)
+
+    def hash(self, inputs: Sequence[LC]) -> LC:
+        return hash_elements(self.cs, inputs)
+
+    def pack_base(self, vals: Sequence[BB]) -> LC:
+        """Canonicalize and pack (free for canonical inputs, else one reduction each)."""
+        if not 1 <= len(vals) <= PACK_WIDTH:
+            raise ValueError(f"pack_base takes 1..{PACK_WIDTH} values")
+        acc = LC({}, 0)
+        for i, v in enumerate(vals):
+            acc = acc + bb.reduce(self.cs, v, canonical=True).lc * (1 << (PACK_SHIFT * i))
+        return acc
+
+    def d_assert_eq(self, a: LC, b: LC, what: str) -> None:
+        if self.cs.strict and a.value != b.value:
+            from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
+
+            raise UnsatisfiedConstraintError(f"check failed: {what}")
+        self.cs.assert_equal(a, b, what)
+
+    def d_to_bits(self, d: LC, n: int) -> list[LC]:
+        """Low n bits of the canonical value: a full canonical decomposition (~255 + the
+        comparison with R - 1)."""
+        if not 0 <= n <= MAX_DIGEST_BITS:
+            raise ValueError(f"d_to_bits extracts at most {MAX_DIGEST_BITS} bits")
+        if d.is_constant():
+            return [LC.const((d.value >> j) & 1) for j in range(n)]
+        return to_bits_field(self.cs, d)[:n]
+
+    def d_to_base(self, d: LC, k: int) -> list[BB]:
+        """The k lowest base-p digits of the canonical value of d.
+
+        Digits are canonical (35 each); ``rest = (d - sum digit_i p^i) / p^k`` is proven to be at
+        most ``M = (R - 1) // p^k`` (bits of M plus the comparison), and when ``rest == M`` the
+        digit sum must not exceed ``R - 1 - p^k M`` (an is-zero test and a range check), so the
+        integer ``sum + p^k rest`` is below R: the decomposition is the integer one, unique.
+        """
+        if not 1 <= k <= MAX_BASE_DIGITS:
+            raise ValueError(f"d_to_base extracts 1..{MAX_BASE_DIGITS} digits")
+        cs = self.cs
+        v = d.value
+        digits_v = []
+        for _ in range(k):
+            v, r = divmod(v, P)
+            digits_v.append(r)
+        digits = [bb.alloc(cs, x) for x in digits_v]
+        low = LC({}, 0)
+        for i, x in enumerate(digits):
+            low = low + x.lc * pow(P, i, R)
+        pk = P**k
+        m = (R - 1) // pk
+        rest = (d - low) * pow(pk, -1, R)
+        rest_bits = to_bits(cs, rest, m.bit_length(), value=v)
+        assert_leq_const(cs, rest_bits, m)
+        at_max = is_zero(cs, rest - m)
+        slack = cs.mul(at_max, LC.const(R - 1 - pk * m) - low, "d_to_base top")
+        to_bits(cs, slack, (pk - 1).bit_length())  # proves low <= R - 1 - p^k M when at_max
+        return digits
+
+
+def pack_bits(bits: Sequence[LC]) -> LC:
+    """``sum 2^i bits[i]`` (re-exported for callers building indices)."""
+    return pack(bits)
