@@ -1,0 +1,192 @@
+"""The verifier's out-of-domain check of one table, written once over :class:`~.arith.Arith`.
+
+Given the table's committed polynomials opened at zeta (and zeta * h for columns whose next row
+is used), check
+
+    sum_i gamma^(K-1-i) C_i(zeta) == Z_H(zeta) * sum_j zeta^(j n) Q_j(zeta)
+
+with Z_H(x) = x^n - 1 and the selectors evaluated at zeta:
+is_first = Z_H / (n (zeta - 1)), is_last = h^-1 Z_H / (n (zeta - h^-1)),
+is_transition = zeta - h^-1. Control flow depends only on the table's shape (constraints,
+widths, n), never on values, so a circuit implementation of ``Arith`` emits a fixed circuit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic
+
+from zkrv_prover.stark.air import Expr, Op, TableLayout, topo_order
+from zkrv_prover.stark.arith import AnyArith, Arith, B, Bit, D, E, e_from_base, e_pow_const
+from zkrv_prover.stark.field import P, inv_int, two_adic_generator
+
+
+@dataclass
+class TableOpenings(Generic[E]):
+    """Opened values of one table (extension elements). ``*_next`` are empty when the table's
+    constraints never read that kind's next row. ``aux``/``aux_next`` and ``quotient`` hold the
+    base-column openings (4 per extension column / chunk), recombined here."""
+
+    main: list[E]
+    main_next: list[E]
+    pre: list[E]
+    pre_next: list[E]
+    aux: list[E]
+    aux_next: list[E]
+    quotient: list[E]
+
+
+def uses_next(layout: TableLayout, op: Op) -> bool:
+    """Whether any constraint reads the next row of a column of kind ``op``."""
+    return any(
+        node.op == op and node.nxt for node in topo_order([c.expr for c in layout.constraints])
+    )
+
+
+def recombine(ar: Arith[B, E, D, Bit], cols: Sequence[E]) -> list[E]:
+    """Extension values of committed extension columns from their 4 base columns' openings:
+    a column holding coordinates (c0, c1, c2, c3) is the polynomial sum_k x^k c_k(X), so its
+    value at zeta is sum_k x^k c_k(zeta) with x the extension generator."""
+    if len(cols) % 4:
+        raise ValueError("extension columns come in groups of 4 base columns")
+    basis = [ar.e_const([1 if i == k else 0 for i in range(4)]) for k in range(4)]
+    out = []
+    for j in range(0, len(cols), 4):
+        acc = cols[j]
+        for k in range(1, 4):
+            acc = ar.e_add(acc, ar.e_mul(basis[k], cols[j + k]))
+        out.append(acc)
+    return out
+
+
+def constraint_values(
+    ar: Arith[B, E, D, Bit],
+    layout: TableLayout,
+    op: TableOpenings[E],
+    public: Sequence[B],
+    challenges: Sequence[E],
+    cumsum: E | None,
+    zeta: E,
+    n: int,
+) -> tuple[list[E], E]:
+    """Every constraint of the table evaluated at zeta, and Z_H(zeta)."""
+    log_n = n.bit_length() - 1
+    h_inv = inv_int(two_adic_generator(log_n))
+    one = ar.e_const((1, 0, 0, 0))
+    zh = ar.e_sub(e_pow_const(ar, zeta, n), one)
+    aux = recombine(ar, op.aux)
+    aux_next = recombine(ar, op.aux_next)
+    sel: dict[Op, E] = {}
+
+    def selector(kind: Op) -> E:
+        if kind not in sel:
+            if kind == Op.IS_TRANSITION:
+                sel[kind] = ar.e_sub(zeta, ar.e_const((h_inv, 0, 0, 0)))
+            elif kind == Op.IS_FIRST:
+                den = ar.e_mul_base(ar.e_sub(zeta, one), ar.b_const(n))
+                sel[kind] = ar.e_mul(zh, ar.e_inv(den))
+            else:
+                den = ar.e_mul_base(
+                    ar.e_sub(zeta, ar.e_const((h_inv, 0, 0, 0))), ar.b_const(n * inv_int(h_inv))
+                )
+                sel[kind] = ar.e_mul(zh, ar.e_inv(den))
+        return sel[kind]
+
+    # Evaluate the DAG: each node is either base (B: constants, public values) or ext (E).
+    vals: dict[int, tuple[bool, Any]] = {}
+
+    def as_e(v: tuple[bool, Any]) -> E:
+        out: E = e_from_base(ar, v[1]) if v[0] else v[1]
+        return out
+
+    def leaf(node: Expr) -> tuple[bool, Any]:
+        k = node.op
+        if k == Op.CONST:
+            return True, ar.b_const(node.value)
+        if k == Op.PUBLIC:
+            return True, public[node.index]
+        if k == Op.CHALLENGE:
+            return False, challenges[node.index]
+        if k == Op.CUMSUM:
+            if cumsum is None:
+                raise ValueError("constraint reads a LogUp sum the table does not have")
+            return False, cumsum
+        if k in (Op.IS_FIRST, Op.IS_LAST, Op.IS_TRANSITION):
+            return False, selector(k)
+        src = {
+            (Op.MAIN, False): op.main,
+            (Op.MAIN, True): op.main_next,
+            (Op.PRE, False): op.pre,
+            (Op.PRE, True): op.pre_next,
+            (Op.AUX, False): aux,
+            (Op.AUX, True): aux_next,
+        }[(k, node.nxt)]
+        return False, src[node.index]
+
+    roots = [c.expr for c in layout.constraints]
+    for node in topo_order(roots):
+        if node.a is None:
+            vals[id(node)] = leaf(node)
+            continue
+        xa = vals[id(node.a)]
+        if node.op == Op.NEG:
+            if xa[0]:
+                vals[id(node)] = (True, ar.b_sub(ar.b_const(0), xa[1]))
+            else:
+                vals[id(node)] = (False, ar.e_sub(ar.e_const((0, 0, 0, 0)), xa[1]))
+            continue
+        assert node.b is not None
+        xb = vals[id(node.b)]
+        vals[id(node)] = _binop(ar, node.op, xa, xb)
+    out = [as_e(vals[id(r)]) for r in roots]
+    return out, zh
+
+
+def _binop(
+    ar: AnyArith,
+    kind: Op,
+    xa: tuple[bool, Any],
+    xb: tuple[bool, Any],
+) -> tuple[bool, Any]:
+    a_base, a = xa
+    b_base, b = xb
+    if a_base and b_base:
+        f = {Op.ADD: ar.b_add, Op.SUB: ar.b_sub, Op.MUL: ar.b_mul}[kind]
+        return True, f(a, b)
+    if kind == Op.MUL:
+        if a_base:
+            return False, ar.e_mul_base(b, a)
+        if b_base:
+            return False, ar.e_mul_base(a, b)
+        return False, ar.e_mul(a, b)
+    ea = e_from_base(ar, a) if a_base else a
+    eb = e_from_base(ar, b) if b_base else b
+    return False, (ar.e_add if kind == Op.ADD else ar.e_sub)(ea, eb)
+
+
+def check_table(
+    ar: Arith[B, E, D, Bit],
+    layout: TableLayout,
+    op: TableOpenings[E],
+    public: Sequence[B],
+    challenges: Sequence[E],
+    cumsum: E | None,
+    gamma: E,
+    zeta: E,
+    n: int,
+) -> None:
+    """The out-of-domain identity of one table (module doc); fails through ``ar``."""
+    values, zh = constraint_values(ar, layout, op, public, challenges, cumsum, zeta, n)
+    acc = values[0]
+    for v in values[1:]:
+        acc = ar.e_add(ar.e_mul(acc, gamma), v)
+    chunks = recombine(ar, op.quotient)
+    zeta_n = e_pow_const(ar, zeta, n)
+    q = chunks[-1]
+    for ch in reversed(chunks[:-1]):  # Horner in zeta^n
+        q = ar.e_add(ar.e_mul(q, zeta_n), ch)
+    ar.e_assert_eq(acc, ar.e_mul(zh, q), f"table {layout.air.name!r}: constraints at zeta")
+
+
+__all__ = ["P", "TableOpenings", "check_table", "constraint_values", "recombine", "uses_next"]
