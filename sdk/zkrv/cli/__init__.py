@@ -19,7 +19,11 @@ from zkrv.cli._common import ArgumentParser, Result, emit_error, emit_result
 from zkrv.errors import UsageError, ZkrvError
 
 # Subcommand modules, in the order `zkrv --help` lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("zkrv.cli.info",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "zkrv.cli.info",
+    "zkrv.cli.build",
+    "zkrv.cli.execute",
+)
 
 
 def build_parser() -> ArgumentParser:
