@@ -23,6 +23,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "zkrv.cli.info",
     "zkrv.cli.build",
     "zkrv.cli.execute",
+    "zkrv.cli.node",
+    "zkrv.cli.deploy",
 )
 
 
