@@ -131,5 +131,5 @@ def decode(word: int, pc: int = 0) -> Instr:
             return Instr("ecall", 0, 0, 0, 0, word)
         if word == 0x00100073:
             return Instr("ebreak", 0, 0, 0, 0, word)
-        raise IllegalInstructionError(pc, word, "unsupported SYSTEM instruction (no CSRs)")
+        raise IllegalInstructionError(pc, word, "illegal instruction (no CSR/privileged support)")
     raise IllegalInstructionError(pc, word)

@@ -29,6 +29,7 @@ from zkrv_prover.executor.abi import REG_A0, REG_A1, REG_A7
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.executor.semantics import check_semantics
 
 U32 = npt.NDArray[np.uint32]
 
@@ -162,7 +163,8 @@ def check_trace(t: Trace) -> None:
     Checks, vectorized: row/clk/pc chaining, instruction words against the image, register
     reads equal the last write (or zero), x0 never holds a non-zero value, memory reads and
     ``mem_prev`` equal the last write of that word (or the image), final memory equals the last
-    write. This is an independent oracle for the recorder, not a proof.
+    write, and every row obeys the ISA (:func:`~zkrv_prover.executor.semantics.check_semantics`).
+    This is an independent oracle for the recorder, not a proof.
     """
     c = t.columns
     n = len(t)
@@ -214,6 +216,7 @@ def check_trace(t: Trace) -> None:
     last[:-1] = word[1:] != word[:-1]
     fidx = np.searchsorted(t.final_addresses, word[last])
     _req(np.array_equal(t.final_values[fidx], val[last]), "final memory != last write")
+    check_semantics(c)
 
 
 def _req(ok: bool, what: str) -> None:

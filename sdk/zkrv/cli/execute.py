@@ -9,7 +9,8 @@ from typing import Any
 
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.errors import UsageError, ZkrvError
-from zkrv.execute import DEFAULT_MAX_CYCLES, execute
+from zkrv.execute import execute
+from zkrv_prover.executor.abi import DEFAULT_MAX_CYCLES
 
 
 def _positive(text: str) -> int:
