@@ -15,7 +15,9 @@ Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
    of queries) and on Python constants, never on proof values. Values are opaque: no ``if``, no
    ``int()``, no indexing by a value. Use ``select_*`` with bits instead.
 2. Every check goes through an ``assert_*`` method (never ``assert`` or ``if ...: raise``).
-3. Constants enter through ``*_const``; bits come only from ``d_to_bits``/``b_to_bits``.
+3. Constants enter through ``*_const``; values read from the proof through ``*_input`` (a
+   circuit allocates witness variables for them, range-checking base elements); bits come only
+   from ``d_to_bits``/``b_to_bits``.
 
 Value kinds (opaque type parameters):
 
@@ -33,7 +35,7 @@ Everything else in this module is generic code over the primitives.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from zkrv_prover.bn254.constants import R
@@ -61,6 +63,19 @@ class VerificationError(ValueError):
 
 class Arith(ABC, Generic[B, E, D, Bit]):
     """The verifier's arithmetic and hashing primitives (see the module docstring)."""
+
+    # ---- proof inputs -----------------------------------------------------------------------
+    @abstractmethod
+    def b_input(self, v: int) -> B:
+        """A base element read from the proof (must be canonical, < p)."""
+
+    @abstractmethod
+    def e_input(self, v: Sequence[int]) -> E:
+        """An extension element read from the proof (4 canonical coefficients)."""
+
+    @abstractmethod
+    def d_input(self, v: int) -> D:
+        """A BN254 scalar read from the proof (canonical, < R)."""
 
     # ---- base field -------------------------------------------------------------------------
     @abstractmethod
@@ -284,14 +299,40 @@ NExt = tuple[int, int, int, int]
 class NativeArith(Arith[int, NExt, int, int]):
     """Arith on Python ints; a failed check raises :class:`VerificationError`.
 
+    Hashing uses the pure-Python reference Poseidon by default; ``native_hash=True`` uses the
+    native engine's single-hash entry point (same function, faster; raises if not built).
     Also counts operations (``counts``) so tests and benchmarks can report verifier costs.
     """
 
-    def __init__(self) -> None:
-        from zkrv_prover.bn254.poseidon_ref import poseidon
+    def __init__(self, native_hash: bool = False) -> None:
+        if native_hash:
+            import zkrv_prover._native as native
 
-        self._poseidon = poseidon
+            def poseidon(xs: Sequence[int]) -> int:
+                raw = b"".join(int(x).to_bytes(32, "little") for x in xs)
+                return int.from_bytes(native.poseidon_bytes(raw), "little")
+
+            self._poseidon: Callable[[Sequence[int]], int] = poseidon
+        else:
+            from zkrv_prover.bn254.poseidon_ref import poseidon as ref
+
+            self._poseidon = ref
         self.counts: dict[str, int] = {"hash": 0, "b_mul": 0, "e_mul": 0, "inv": 0}
+
+    def b_input(self, v: int) -> int:
+        if not 0 <= v < P:
+            raise ValueError(f"proof value {v} is not a canonical BabyBear element")
+        return int(v)
+
+    def e_input(self, v: Sequence[int]) -> NExt:
+        if len(v) != 4:
+            raise ValueError("an extension element has 4 coefficients")
+        return (self.b_input(v[0]), self.b_input(v[1]), self.b_input(v[2]), self.b_input(v[3]))
+
+    def d_input(self, v: int) -> int:
+        if not 0 <= v < R:
+            raise ValueError(f"proof value {v} is not a canonical BN254 scalar")
+        return int(v)
 
     def b_const(self, v: int) -> int:
         return int(v) % P
@@ -374,6 +415,8 @@ class NativeArith(Arith[int, NExt, int, int]):
 
     def hash(self, inputs: Sequence[int]) -> int:
         self.counts["hash"] += 1
+        if not 1 <= len(inputs) <= 16:
+            raise ValueError(f"Poseidon takes 1..16 inputs, got {len(inputs)}")
         return self._poseidon(list(inputs))
 
     def pack_base(self, vals: Sequence[int]) -> int:

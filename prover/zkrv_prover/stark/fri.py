@@ -1,0 +1,286 @@
+"""FRI over BabyBear^4 with folding arity up to 16, roll-in of shorter inputs, and a final
+polynomial sent in the clear.
+
+Codewords are evaluations on cosets in **bit-reversed order** (see ``ntt.lde_bitrev``): layer k
+holds f_k on ``s_k * H_{N_k}`` with s_0 = GENERATOR and s_{k+1} = s_k^{a_k}. In bit-reversed
+order the a_k points of a folding coset ``{x ω_a^t}`` are consecutive, so layer k is committed as
+an (N_k / a_k, 4 a_k) matrix (one Merkle leaf per coset) and the folded index is ``i >> log a_k``.
+
+Folding: with f(X) = sum_{r<a} X^r f_r(X^a), ``fold(f, β)(y) = sum_r β^r f_r(y)``. From the coset
+values e (bit-reversed, so an inverse DIT transform reads them in place),
+``x^r f_r(x^a) = (1/a) sum_j ω_a^(-rj) e'_j`` and the folded value is Horner in ``β / x``.
+
+Schedule (shape-driven): starting at the tallest input height, each layer folds by
+``min(2^LOG_FOLDING_ARITY, 2^(current - next stop))`` where the stops are the heights of shorter
+inputs (their reduced openings are *rolled in* right after the fold that reaches their height:
+``f_{k+1} = fold(f_k, β_k) + β_k^{a_k} * input_h``) and the final domain. The final codeword
+must be a polynomial of degree < 2^LOG_FINAL_POLY_LEN (fewer when inputs are tiny); its
+coefficients are sent and the verifier evaluates it at each query's final point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.stark import field as fld
+from zkrv_prover.stark import mmcs
+from zkrv_prover.stark.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
+from zkrv_prover.stark.field import GENERATOR, P, inv_int, two_adic_generator
+from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
+from zkrv_prover.stark.ntt import bit_reverse_indices, coset_intt, intt
+from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.transcript import Transcript
+
+U32 = npt.NDArray[np.uint32]
+ExtInt = tuple[int, int, int, int]
+
+
+def final_log_height(params: PcsParams, input_log_heights: Sequence[int]) -> int:
+    """log2 of the final codeword's domain: the final-polynomial domain, or the shortest input
+    when that is shorter (every input must be rolled in before the end)."""
+    return min(params.log_final_lde, min(input_log_heights))
+
+
+def fold_schedule(params: PcsParams, input_log_heights: Sequence[int]) -> list[int]:
+    """log2 of each layer's folding arity, top layer first."""
+    hs = sorted(set(input_log_heights), reverse=True)
+    if hs[-1] < params.log_blowup:
+        raise ValueError("an FRI input is shorter than the blowup")
+    final = final_log_height(params, hs)
+    out = []
+    cur = hs[0]
+    while cur > final:
+        stops = [h for h in hs if h < cur] + [final]
+        la = min(params.log_folding_arity, cur - max(stops))
+        out.append(la)
+        cur -= la
+    return out
+
+
+def layer_shifts(schedule: Sequence[int]) -> list[int]:
+    """The coset shift of each layer's domain, plus the final domain's shift (last entry)."""
+    shifts = [GENERATOR]
+    for la in schedule:
+        shifts.append(pow(shifts[-1], 1 << la, P))
+    return shifts
+
+
+def _layer_config(params: PcsParams) -> MmcsConfig:
+    # FRI layers are not salted: with zk the codeword is masked by a random codeword already.
+    return MmcsConfig(max_arity=params.merkle_arity, salt_len=0, backend=params.backend)
+
+
+# ------------------------------------------------------------------------------------------------
+# Prover
+# ------------------------------------------------------------------------------------------------
+
+
+def fold_codeword(cur: U32, beta: Sequence[int], log_arity: int, shift: int) -> U32:
+    """Fold an (N, 4) bit-reversed codeword on shift * H_N by 2^log_arity with challenge beta."""
+    n = cur.shape[0]
+    a = 1 << log_arity
+    m = n // a
+    log_n = n.bit_length() - 1
+    v = cur.reshape(m, a, 4)[:, bit_reverse_indices(log_arity), :]  # natural order per coset
+    c = intt(np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(a, m * 4)).reshape(a, m, 4)
+    # 1 / x_b = shift^-1 * omega_N^(-rev_m(b))
+    inv_om = inv_int(two_adic_generator(log_n))
+    inv_x = fld.powers(inv_om, m, start=inv_int(shift))[bit_reverse_indices(m.bit_length() - 1)]
+    gamma = fld.ext_mul_base(np.broadcast_to(fld.ext_const(beta), (m, 4)), inv_x)
+    acc = c[a - 1]
+    for r in range(a - 2, -1, -1):  # loop over the arity (<= 16), not rows
+        acc = fld.ext_add(fld.ext_mul(acc, gamma), c[r])
+    return acc
+
+
+@dataclass
+class FriProverData:
+    """The committed layers and what the query phase needs."""
+
+    schedule: list[int]
+    trees: list[mmcs.MerkleTree]
+    final_poly: list[ExtInt]
+
+
+def commit_phase(
+    params: PcsParams,
+    inputs: Mapping[int, U32],
+    tr: Transcript[int, ExtInt, int, int],
+    unchecked: bool = False,
+) -> FriProverData:
+    """Commit to the FRI layers of the reduced openings ``inputs`` (log height -> (2^h, 4)
+    bit-reversed ext codeword), sampling each folding challenge from ``tr``.
+
+    ``unchecked`` (tests only) plays a cheating prover: instead of refusing a final codeword of
+    too high degree it sends the truncated polynomial."""
+    hs = sorted(inputs, reverse=True)
+    schedule = fold_schedule(params, hs)
+    shifts = layer_shifts(schedule)
+    cur = np.ascontiguousarray(inputs[hs[0]], dtype=np.uint32)
+    log_cur = hs[0]
+    cfg = _layer_config(params)
+    trees = []
+    for k, la in enumerate(schedule):
+        a = 1 << la
+        tree = mmcs.commit([cur.reshape(-1, 4 * a)], cfg, None)
+        trees.append(tree)
+        tr.observe_digest(tree.root)
+        beta = tr.sample_ext()
+        cur = fold_codeword(cur, beta, la, shifts[k])
+        log_cur -= la
+        if log_cur in inputs:
+            ba = fld.ext_pow_scalar(fld.ext_const(beta), a)
+            cur = fld.ext_add(cur, fld.ext_mul(inputs[log_cur], ba))
+    # Final codeword: interpolate on shifts[-1] * H and check the degree bound.
+    final_len = 1 << (log_cur - params.log_blowup)
+    coeffs = coset_intt(cur[bit_reverse_indices(log_cur)], shifts[-1])
+    if np.any(coeffs[final_len:]) and not unchecked:
+        raise ValueError("FRI final codeword is not low-degree: the committed inputs are wrong")
+    final_poly: list[ExtInt] = [
+        (int(row[0]), int(row[1]), int(row[2]), int(row[3])) for row in coeffs[:final_len]
+    ]
+    tr.observe_ext(final_poly)
+    return FriProverData(schedule, trees, final_poly)
+
+
+@dataclass
+class FriLayerOpening:
+    """A folding coset of one layer (a ext values, bit-reversed order) and its Merkle path."""
+
+    row: list[ExtInt]
+    siblings: list[list[int]]
+
+
+def open_query(data: FriProverData, index: int, log_max: int) -> list[FriLayerOpening]:
+    """The layer openings for query index ``index`` (an index into the tallest input)."""
+    out = []
+    idx = index
+    for tree, la in zip(data.trees, data.schedule, strict=True):
+        row_idx = idx >> la
+        op = mmcs.open_indices(tree, [row_idx])[0]
+        vals = op.rows[0]
+        row = [tuple(vals[4 * t : 4 * t + 4]) for t in range(1 << la)]
+        out.append(FriLayerOpening(row, op.siblings))  # type: ignore[arg-type]
+        idx = row_idx
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Verifier (generic)
+# ------------------------------------------------------------------------------------------------
+
+
+def domain_point(
+    ar: Arith[B, E, D, Bit], shift: int, log_root: int, index_bits: Sequence[Bit]
+) -> B:
+    """shift * omega_{2^log_root}^rev(index), where rev reverses the len(index_bits) bits of the
+    index given little-endian. With log_root = len(index_bits) this is the point at bit-reversed
+    position ``index`` of shift * H; with a larger root it is a folding coset's base point."""
+    om = two_adic_generator(log_root)
+    # rev(index) = sum_m bit_m 2^(l - 1 - m): feed the bits most significant first.
+    return ar.b_mul(ar.b_const(shift), b_pow_bits(ar, om, list(reversed(index_bits))))
+
+
+def _idft_bitrev(ar: Arith[B, E, D, Bit], vals: Sequence[E], log_a: int) -> list[E]:
+    """a * (inverse DFT) of values given in bit-reversed order; output in natural order
+    (iterative DIT with inverse roots; the 1/a factor is left to the caller)."""
+    x = list(vals)
+    a = 1 << log_a
+    size = 2
+    while size <= a:
+        half = size // 2
+        w = inv_int(two_adic_generator(size.bit_length() - 1))
+        for start in range(0, a, size):
+            wj = 1
+            for j in range(half):
+                u = x[start + j]
+                t = x[start + j + half]
+                if wj != 1:
+                    t = ar.e_mul_base(t, ar.b_const(wj))
+                x[start + j] = ar.e_add(u, t)
+                x[start + j + half] = ar.e_sub(u, t)
+                wj = wj * w % P
+        size *= 2
+    return x
+
+
+def fold_row(ar: Arith[B, E, D, Bit], row: Sequence[E], x: B, beta: E, log_a: int) -> E:
+    """Fold one coset (a values in bit-reversed order at x * omega_a^rev(t)) with challenge
+    beta: sum_r (beta / x)^r * c_r where c = inverse DFT of the coset values."""
+    c = _idft_bitrev(ar, row, log_a)
+    gamma = ar.e_mul_base(beta, ar.b_inv(x))
+    acc = c[-1]
+    for r in range(len(c) - 2, -1, -1):
+        acc = ar.e_add(ar.e_mul(acc, gamma), c[r])
+    return ar.e_mul_base(acc, ar.b_const(inv_int(1 << log_a)))
+
+
+def verify_query(
+    ar: Arith[B, E, D, Bit],
+    params: PcsParams,
+    input_log_heights: Sequence[int],
+    roots: Sequence[D],
+    betas: Sequence[E],
+    final_poly: Sequence[E],
+    index_bits: Sequence[Bit],
+    reduced: Mapping[int, E],
+    openings: Sequence[FriLayerOpening],
+    q: int,
+) -> None:
+    """Check one query through all layers: each layer's opened coset contains the expected value
+    (the reduced opening, then the previous fold plus roll-ins), the cosets open the layer roots,
+    and the last fold equals the final polynomial at the final point. ``reduced`` maps each input
+    log height to its reduced opening at this query."""
+    hs = sorted(set(input_log_heights), reverse=True)
+    schedule = fold_schedule(params, hs)
+    shifts = layer_shifts(schedule)
+    log_max = hs[0]
+    if len(index_bits) != log_max or len(openings) != len(schedule):
+        raise ValueError("FRI query has the wrong shape")
+    if len(roots) != len(schedule) or len(betas) != len(schedule):
+        raise ValueError("FRI commitments have the wrong shape")
+    cfg = _layer_config(params)
+    expected = reduced[log_max]
+    log_cur = log_max
+    for k, la in enumerate(schedule):
+        off = log_max - log_cur
+        pos_bits = index_bits[off : off + la]
+        row_bits = index_bits[off + la :]
+        op = openings[k]
+        if len(op.row) != 1 << la:
+            raise ValueError("FRI layer opening has the wrong arity")
+        row = [ar.e_input(v) for v in op.row]
+        flat: list[B] = []
+        for v in row:
+            flat.extend(ar.e_coeffs(v))
+        mmcs.verify_opening(
+            ar,
+            cfg,
+            roots[k],
+            [MatrixShape(log_cur - la, 4 << la)],
+            row_bits,
+            [flat],
+            [[]],
+            [[ar.d_input(s) for s in lvl] for lvl in op.siblings],
+            f"FRI layer {k} query {q}",
+        )
+        ar.e_assert_eq(
+            select_e_by_bits(ar, row, pos_bits), expected, f"FRI layer {k} query {q} value"
+        )
+        x = domain_point(ar, shifts[k], log_cur, row_bits)
+        expected = fold_row(ar, row, x, betas[k], la)
+        log_cur -= la
+        if log_cur in reduced and log_cur != log_max:
+            beta_a = betas[k]
+            for _ in range(la):
+                beta_a = ar.e_mul(beta_a, beta_a)
+            expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
+    x_final = domain_point(ar, shifts[-1], log_cur, index_bits[log_max - log_cur :])
+    acc = final_poly[-1]
+    for c in reversed(final_poly[:-1]):
+        acc = ar.e_add(ar.e_mul_base(acc, x_final), c)
+    ar.e_assert_eq(acc, expected, f"FRI final polynomial query {q}")

@@ -1,0 +1,121 @@
+"""Security parameters of the FRI PCS as named constants, and the conjectured-security formula.
+
+Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs/stark-pcs.md):
+
+    bits = min(NUM_QUERIES * LOG_BLOWUP + POW_BITS,  ext_field_bits - log2(max LDE size))
+
+- The query term is the conjectured FRI soundness when the rate rho = 2^-LOG_BLOWUP: each query
+  catches a cheating prover except with probability about rho (the "toy problem" conjecture, up
+  to the list-decoding radius); grinding adds POW_BITS of work per attempt.
+- The field term bounds the algebraic errors that depend on the extension field: the
+  out-of-domain (DEEP) check, the random batching (alpha) and folding (beta) challenges each fail
+  with probability about deg / |F_ext| <= N_max / p^4, where N_max is the largest LDE domain.
+- Caveat: this is a conjecture, not a proof; proven bounds (Johnson-radius analysis) need
+  roughly twice as many queries. Hashing is assumed to be a random oracle (Poseidon over BN254,
+  collision resistance ~127 bits).
+
+Choice of defaults (measured, see docs/stark-pcs.md): the wrap circuit pays per query for one
+Merkle path per commitment plus the FRI layers, so fewer queries matter; the prover pays for
+hashing N = n * 2^LOG_BLOWUP rows per commitment. Blowup 8 with 16 grinding bits needs 28 queries
+for 100 bits; FRI folds by 8 per layer (fewer layers, fewer paths); Merkle trees have arity 4
+(the cheapest Poseidon cost per index bit natively and close to the cheapest in-circuit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from zkrv_prover.stark.field import EXT_DEGREE, P
+
+#: log2 of the LDE blowup factor (rate 2^-LOG_BLOWUP).
+LOG_BLOWUP = 3
+#: Number of FRI queries.
+NUM_QUERIES = 28
+#: Proof-of-work bits ground by the prover before the queries are drawn.
+POW_BITS = 16
+#: log2 of the largest FRI folding arity (layers fold by up to 8).
+LOG_FOLDING_ARITY = 3
+#: log2 of the number of coefficients of the final FRI polynomial sent in the clear.
+LOG_FINAL_POLY_LEN = 2
+#: Arity bound of the Merkle trees (commitments and FRI layers).
+MERKLE_ARITY = 4
+#: BabyBear salt values per committed row (hiding commitments; 8 * 31 = 248 bits).
+SALT_LEN = 8
+#: The extension degree of the challenge field.
+EXTENSION_DEGREE = EXT_DEGREE
+#: Security target the defaults are chosen to reach.
+TARGET_SECURITY_BITS = 100
+#: Largest LDE domain the security figure is quoted for (2^22 rows: a 2^19-row table at blowup 8).
+REFERENCE_LOG_LDE = 22
+
+
+@dataclass(frozen=True)
+class PcsParams:
+    """All knobs of the PCS. ``zk`` adds the hiding machinery (salted leaves, a random FRI
+    codeword); ``backend`` picks the hashing backend (``"reference"`` only for small tests)."""
+
+    log_blowup: int = LOG_BLOWUP
+    num_queries: int = NUM_QUERIES
+    pow_bits: int = POW_BITS
+    log_folding_arity: int = LOG_FOLDING_ARITY
+    log_final_poly_len: int = LOG_FINAL_POLY_LEN
+    merkle_arity: int = MERKLE_ARITY
+    zk: bool = True
+    salt_len: int = SALT_LEN
+    backend: Literal["native", "reference"] = "native"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.log_blowup <= 8:
+            raise ValueError("log_blowup must be in 1..8")
+        if not 1 <= self.num_queries <= 512:
+            raise ValueError("num_queries must be in 1..512")
+        if not 0 <= self.pow_bits <= 32:
+            raise ValueError("pow_bits must be in 0..32")
+        if not 1 <= self.log_folding_arity <= 4:
+            raise ValueError("log_folding_arity must be in 1..4")
+        if not 0 <= self.log_final_poly_len <= 10:
+            raise ValueError("log_final_poly_len must be in 0..10")
+        if self.merkle_arity not in (2, 4, 8, 16):
+            raise ValueError("merkle_arity must be 2, 4, 8 or 16")
+        if self.zk and self.salt_len < 1:
+            raise ValueError("zero knowledge needs salted (hiding) commitments")
+
+    @property
+    def log_final_lde(self) -> int:
+        """log2 of the domain the final polynomial is checked on."""
+        return self.log_final_poly_len + self.log_blowup
+
+    @property
+    def commit_salt_len(self) -> int:
+        """Salt values per row of input commitments (0 when not hiding)."""
+        return self.salt_len if self.zk else 0
+
+    def as_ints(self) -> list[int]:
+        """The parameters as integers, in a fixed order (for transcripts and proof headers)."""
+        return [
+            self.log_blowup,
+            self.num_queries,
+            self.pow_bits,
+            self.log_folding_arity,
+            self.log_final_poly_len,
+            self.merkle_arity,
+            int(self.zk),
+            self.commit_salt_len,
+        ]
+
+
+def ext_field_bits() -> float:
+    """log2 |F_p^4|."""
+    return EXTENSION_DEGREE * math.log2(P)
+
+
+def conjectured_security_bits(
+    params: PcsParams | None = None, log_max_lde: int = REFERENCE_LOG_LDE
+) -> float:
+    """min(queries * log_blowup + pow_bits, log2|F_ext| - log_max_lde) (module docstring)."""
+    p = params or PcsParams()
+    query_bits = p.num_queries * p.log_blowup + p.pow_bits
+    field_bits = ext_field_bits() - log_max_lde
+    return float(min(query_bits, field_bits))

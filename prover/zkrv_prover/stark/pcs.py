@@ -1,0 +1,632 @@
+"""The two-adic FRI polynomial commitment scheme: commit matrices of column polynomials, open them
+at extension points with DEEP quotients, prove the openings with one batched FRI.
+
+Commit (prover): a round commits several (n_i, w_i) matrices, each column a polynomial of
+degree < n_i (given by coefficients, or by evaluations on H_{n_i}). Each is extended to the coset
+``GENERATOR * H_{n_i 2^LOG_BLOWUP}`` in bit-reversed order and all are committed in one MMCS tree
+(hiding: salted leaves). ``lde(data, i)`` gives the extension, e.g. for quotient evaluation: its
+first 2^k rows are the evaluations on ``GENERATOR * H_{2^k}``.
+
+Open (both sides, same transcript order):
+
+1. with ``zk``: commit a random ext-valued polynomial R of degree < n_max (the largest committed
+   degree bound) and observe its root; it masks every FRI codeword;
+2. observe all claimed values (rounds, matrices, points, columns in order), sample alpha;
+3. per LDE height h: ``ro_h(x) = sum over (matrix, point z) of
+   alpha^off * (sum_c alpha^c (M_c(x) - v_c)) / (x - z)`` with ``off`` advancing by the matrix
+   width per (matrix, point) within height h, plus ``alpha^off * R(x)`` at the top height;
+4. FRI on {ro_h} (``fri.py``), grinding, ``num_queries`` query indices of the top height's bits;
+5. per query: open every round's tree at ``index >> (L - L_round)`` (and R's tree), then FRI.
+
+The verifier recomputes ro_h at each query from the opened rows and runs the FRI query check. It
+is written once over ``Arith`` (``verify``); its control flow depends on shapes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.stark import field as fld
+from zkrv_prover.stark import fri, mmcs
+from zkrv_prover.stark.arith import Arith, B, Bit, D, E
+from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.fri import FriLayerOpening
+from zkrv_prover.stark.mmcs import MatrixShape, MerkleOpening, MmcsConfig
+from zkrv_prover.stark.ntt import bit_reverse_indices, intt, lde_bitrev
+from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.transcript import Transcript
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+ExtInt = tuple[int, int, int, int]
+NativeTranscript = Transcript[int, ExtInt, int, int]
+
+_P64 = np.uint64(P)
+
+
+def _input_config(params: PcsParams) -> MmcsConfig:
+    return MmcsConfig(
+        max_arity=params.merkle_arity, salt_len=params.commit_salt_len, backend=params.backend
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Prover: commitments
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PcsData:
+    """Prover data of one committed round."""
+
+    tree: mmcs.MerkleTree
+    coeffs: list[U32]
+    log_blowup: int
+
+    @property
+    def root(self) -> int:
+        return self.tree.root
+
+    @property
+    def shapes(self) -> list[MatrixShape]:
+        """Degree-bound shapes (log n, width) of the committed matrices."""
+        return [MatrixShape(c.shape[0].bit_length() - 1, c.shape[1]) for c in self.coeffs]
+
+    def lde(self, i: int) -> U32:
+        """Matrix i on GENERATOR * H_{n 2^log_blowup}, rows in bit-reversed order."""
+        return self.tree.matrices[i]
+
+
+def commit_coeffs(
+    params: PcsParams, coeffs: Sequence[U32], rng: np.random.Generator | None
+) -> PcsData:
+    """Commit matrices given by column coefficients ((n_i, w_i), natural order, n_i a power of
+    two). ``rng`` draws salts (required when ``params.zk``); use a generator seeded from
+    ``secrets`` in production."""
+    cs = [np.ascontiguousarray(c, dtype=np.uint32) for c in coeffs]
+    ldes = [lde_bitrev(c, params.log_blowup, GENERATOR) for c in cs]
+    tree = mmcs.commit(ldes, _input_config(params), rng)
+    return PcsData(tree, cs, params.log_blowup)
+
+
+def commit_evals(
+    params: PcsParams, evals: Sequence[U32], rng: np.random.Generator | None
+) -> PcsData:
+    """Commit matrices given by evaluations on H_{n_i} (natural order), e.g. trace tables."""
+    return commit_coeffs(params, [intt(e) for e in evals], rng)
+
+
+def eval_coeffs_at(coeffs: U32, z: Sequence[int]) -> U32:
+    """Evaluate each column polynomial at the extension point z: (n, w) -> (w, 4).
+
+    Exact integer matmul: coefficients (< 2^31) times 16-bit limbs of z^j (< 2^16), summed over
+    chunks of 2^16 rows, stays below 2^63."""
+    n, w = coeffs.shape
+    zp = fld.ext_powers(np.asarray(z, dtype=np.uint32), n).astype(np.uint64)
+    lo = zp & np.uint64(0xFFFF)
+    hi = zp >> np.uint64(16)
+    acc = np.zeros((w, 4), dtype=np.uint64)
+    c64 = coeffs.astype(np.uint64)
+    step = 1 << 16
+    for r0 in range(0, n, step):  # chunks keep the integer sums exact
+        blk = c64[r0 : r0 + step].T
+        s_lo = (blk @ lo[r0 : r0 + step]) % _P64
+        s_hi = (blk @ hi[r0 : r0 + step]) % _P64
+        acc = (acc + s_lo + (s_hi << np.uint64(16)) % _P64) % _P64
+    return acc.astype(np.uint32)
+
+
+def _dot_alpha(m: U32, alpha_pows: U32) -> U32:
+    """sum_c alpha^c * m[:, c] for an (N, w) base matrix and (w, 4) ext powers -> (N, 4).
+
+    float64 BLAS matmul on 16-bit limbs of alpha^c over chunks of 32 columns: each dot product
+    is < 32 * 2^31 * 2^16 = 2^52, exact in a double."""
+    n, w = m.shape
+    lo = (alpha_pows & 0xFFFF).astype(np.float64)
+    hi = (alpha_pows >> 16).astype(np.float64)
+    acc = np.zeros((n, 4), dtype=np.uint64)
+    cstep, rstep = 32, 1 << 15
+    for c0 in range(0, w, cstep):
+        for r0 in range(0, n, rstep):
+            blk = m[r0 : r0 + rstep, c0 : c0 + cstep].astype(np.float64)
+            s_lo = (blk @ lo[c0 : c0 + cstep]).astype(np.uint64) % _P64
+            s_hi = (blk @ hi[c0 : c0 + cstep]).astype(np.uint64) % _P64
+            part = (s_lo + (s_hi << np.uint64(16)) % _P64) % _P64
+            acc[r0 : r0 + rstep] = (acc[r0 : r0 + rstep] + part) % _P64
+    return acc.astype(np.uint32)
+
+
+def _domain_bitrev(log_n: int) -> U32:
+    """GENERATOR * omega_N^rev(i) for i < N (the LDE points in committed order)."""
+    pts = fld.powers(two_adic_generator(log_n), 1 << log_n, start=GENERATOR)
+    return pts[bit_reverse_indices(log_n)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Proof structures
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryProof:
+    """One query: an MMCS opening per round (then R's when zk) and the FRI layer cosets."""
+
+    inputs: list[MerkleOpening]
+    fri: list[FriLayerOpening]
+
+
+@dataclass
+class PcsProof:
+    """Everything the PCS adds to a proof besides the claimed values."""
+
+    zk_root: int | None
+    fri_roots: list[int]
+    final_poly: list[ExtInt]
+    pow_nonce: int
+    queries: list[QueryProof]
+
+
+#: opened[round][matrix][point] = the w claimed values (ext) of that matrix at that point.
+Opened = list[list[list[list[ExtInt]]]]
+
+
+def _alpha_powers(alpha: Sequence[int], w: int) -> U32:
+    return fld.ext_powers(np.asarray(alpha, dtype=np.uint32), w)
+
+
+def grind(tr: NativeTranscript, bits: int, backend: str) -> int:
+    """Find a nonce with ``bits`` trailing zero bits of H([state, nonce]) (prover side), using
+    batch hashing; returns 0 when bits = 0."""
+    if bits == 0:
+        return 0
+    state = tr.pow_state()
+    st = mmcs.ints_to_limbs([state])[0]
+    batch = 1 << min(bits + 2, 16)
+    mask = np.uint64((1 << bits) - 1)
+    start = 0
+    while True:
+        x = np.zeros((batch, 2, 4), dtype=np.uint64)
+        x[:, 0] = st
+        x[:, 1, 0] = np.arange(start, start + batch, dtype=np.uint64)
+        h = mmcs.hash_batch(x, backend)  # type: ignore[arg-type]
+        hits = np.nonzero((h[:, 0] & mask) == 0)[0]
+        if hits.size:
+            nonce = start + int(hits[0])
+            tr.check_pow(nonce, bits)
+            return nonce
+        start += batch
+
+
+def open_rounds(
+    params: PcsParams,
+    rounds: Sequence[tuple[PcsData, Sequence[Sequence[Sequence[int]]]]],
+    tr: NativeTranscript,
+    rng: np.random.Generator | None,
+    unchecked: bool = False,
+) -> tuple[Opened, PcsProof]:
+    """Open each round's matrices at their points (rounds[r] = (data, points[matrix] = list of
+    ext points)) and prove it. Returns the claimed values and the proof. ``unchecked`` (tests
+    only) disables the prover's own low-degree check, to exercise the verifier."""
+    # 1. random masking codeword
+    n_max = max(c.shape[0] for data, _ in rounds for c in data.coeffs)
+    zk_data = None
+    if params.zk:
+        if rng is None:
+            raise ValueError("zero-knowledge opening needs an rng")
+        zk_data = commit_coeffs(params, [fld.random((n_max, 4), rng)], rng)
+        tr.observe_digest(zk_data.root)
+    # 2. claimed values
+    opened: Opened = []
+    for data, points in rounds:
+        if len(points) != len(data.coeffs):
+            raise ValueError("one list of points per committed matrix")
+        per_m = []
+        for c, pts in zip(data.coeffs, points, strict=True):
+            per_p = []
+            for z in pts:
+                vals = [_ext4(row) for row in eval_coeffs_at(c, z)]
+                tr.observe_ext(vals)
+                per_p.append(vals)
+            per_m.append(per_p)
+        opened.append(per_m)
+    alpha = tr.sample_ext()
+    # 3. reduced openings per LDE height: numerators grouped by (height, point), then one
+    #    multiplication by 1 / (x - z) per group
+    offsets: dict[int, int] = {}
+    numer: dict[tuple[int, ExtInt], U32] = {}
+    for (data, points), per_m in zip(rounds, opened, strict=True):
+        for i, (c, pts) in enumerate(zip(data.coeffs, points, strict=True)):
+            if not pts:
+                continue
+            w = c.shape[1]
+            h = c.shape[0].bit_length() - 1 + params.log_blowup
+            ap = _alpha_powers(alpha, w)
+            s_m = _dot_alpha(data.lde(i), ap)
+            for z, vals in zip(pts, per_m[i], strict=True):
+                key = (h, _ext4(z))
+                v_alpha = _ext_dot(np.asarray(vals, dtype=np.uint32), ap)
+                off = offsets.get(h, 0)
+                a_off = fld.ext_pow_scalar(fld.ext_const(alpha), off)
+                term = fld.ext_mul(fld.ext_sub(s_m, v_alpha), a_off)
+                numer[key] = term if key not in numer else fld.ext_add(numer[key], term)
+                offsets[h] = off + w
+    reduced: dict[int, U32] = {}
+    for (h, z), num in numer.items():
+        xs = fld.ext_from_base(_domain_bitrev(h))
+        term = fld.ext_mul(num, fld.ext_inv(fld.ext_sub(xs, fld.ext_const(z))))
+        reduced[h] = term if h not in reduced else fld.ext_add(reduced[h], term)
+    top = max(c.shape[0].bit_length() - 1 for data, _ in rounds for c in data.coeffs)
+    top += params.log_blowup
+    if zk_data is not None:
+        a_off = fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0))
+        rx = zk_data.lde(0)  # (N, 4): R's coefficients as an ext value per row
+        term = fld.ext_mul(rx, a_off)
+        reduced[top] = term if top not in reduced else fld.ext_add(reduced[top], term)
+    if top not in reduced:
+        raise ValueError("the tallest committed matrix must be opened at some point")
+    # 4. FRI, grinding, queries
+    fri_data = fri.commit_phase(params, reduced, tr, unchecked)
+    nonce = grind(tr, params.pow_bits, params.backend)
+    indices = []
+    for _ in range(params.num_queries):
+        bits = tr.sample_bits(top)
+        indices.append(sum(b << j for j, b in enumerate(bits)))
+    # 5. openings
+    all_trees = [data.tree for data, _ in rounds]
+    if zk_data is not None:
+        all_trees.append(zk_data.tree)
+    per_tree = []
+    for tree in all_trees:
+        lt = tree.log_max_height
+        per_tree.append(mmcs.open_indices(tree, [i >> (top - lt) for i in indices]))
+    queries = [
+        QueryProof(
+            [ops[q] for ops in per_tree],
+            fri.open_query(fri_data, indices[q], top),
+        )
+        for q in range(len(indices))
+    ]
+    proof = PcsProof(
+        zk_data.root if zk_data is not None else None,
+        [t.root for t in fri_data.trees],
+        fri_data.final_poly,
+        nonce,
+        queries,
+    )
+    return opened, proof
+
+
+def _ext4(row: Sequence[int] | U32) -> ExtInt:
+    return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def _ext_dot(vals: U32, ap: U32) -> U32:
+    """sum_c ap[c] * vals[c] for (w, 4) ext arrays -> (4,)."""
+    prods = fld.ext_mul(vals, ap).astype(np.uint64)
+    return (prods.sum(axis=0) % _P64).astype(np.uint32)
+
+
+# ------------------------------------------------------------------------------------------------
+# Verifier (generic)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundClaim(Generic[E, D]):
+    """What the verifier knows about one committed round: its root, the degree-bound shapes of
+    its matrices, the points each matrix is opened at and the claimed values there."""
+
+    root: D
+    shapes: list[MatrixShape]
+    points: list[list[E]]
+    values: list[list[list[E]]]
+
+
+def verify(
+    ar: Arith[B, E, D, Bit],
+    params: PcsParams,
+    claims: Sequence[RoundClaim[E, D]],
+    proof: PcsProof,
+    tr: Transcript[B, E, D, Bit],
+) -> None:
+    """Verify a PCS opening proof against the claims (raises through ``ar`` on failure)."""
+    # shapes
+    for c in claims:
+        if len(c.points) != len(c.shapes) or len(c.values) != len(c.shapes):
+            raise ValueError("claims: one list of points and values per matrix")
+        for s, pts, vals in zip(c.shapes, c.points, c.values, strict=True):
+            if len(vals) != len(pts) or any(len(v) != s.width for v in vals):
+                raise ValueError("claims: values do not match points and widths")
+    lb = params.log_blowup
+    lde_heights = {s.log_height + lb for c in claims for s in c.shapes}
+    top = max(lde_heights)
+    opened_heights = sorted(
+        {
+            s.log_height + lb
+            for c in claims
+            for s, pts in zip(c.shapes, c.points, strict=True)
+            if pts
+        }
+        | ({top} if params.zk else set()),
+        reverse=True,
+    )
+    if not opened_heights or opened_heights[0] != top:
+        raise ValueError("the tallest committed matrix must be opened at some point")
+    n_rounds = len(claims) + (1 if params.zk else 0)
+    if (proof.zk_root is None) == params.zk:
+        raise ValueError("PCS proof: random-codeword commitment presence does not match zk")
+    if len(proof.queries) != params.num_queries:
+        raise ValueError("PCS proof: wrong number of queries")
+    schedule = fri.fold_schedule(params, opened_heights)
+    final_len = 1 << (fri.final_log_height(params, opened_heights) - lb)
+    if len(proof.fri_roots) != len(schedule) or len(proof.final_poly) != final_len:
+        raise ValueError("PCS proof: FRI shape does not match the parameters")
+    for qp in proof.queries:
+        if len(qp.inputs) != n_rounds:
+            raise ValueError("PCS proof: wrong number of round openings in a query")
+
+    # 1-2. transcript: random codeword root, claimed values, alpha
+    zk_root = ar.d_input(proof.zk_root) if proof.zk_root is not None else None
+    if zk_root is not None:
+        tr.observe_digest(zk_root)
+    for c in claims:
+        for per_matrix in c.values:
+            for at_point in per_matrix:
+                tr.observe_ext(at_point)
+    alpha = tr.sample_ext()
+    # FRI commitments and challenges
+    fri_roots = [ar.d_input(v) for v in proof.fri_roots]
+    betas = []
+    for root in fri_roots:
+        tr.observe_digest(root)
+        betas.append(tr.sample_ext())
+    final_poly = [ar.e_input(c) for c in proof.final_poly]
+    tr.observe_ext(final_poly)
+    tr.check_pow(ar.d_input(proof.pow_nonce), params.pow_bits)
+    query_bits = [tr.sample_bits(top) for _ in range(params.num_queries)]
+
+    # alpha powers (shape-determined counts) and per-(matrix, point) value sums
+    max_w = max(s.width for c in claims for s in c.shapes)
+    apows = [ar.e_const((1, 0, 0, 0))]
+    for _ in range(max_w):
+        apows.append(ar.e_mul(apows[-1], alpha))
+
+    def alpha_pow(e: int) -> E:
+        # alpha^e = (alpha^max_w)^(e // max_w) * alpha^(e % max_w), by square-and-multiply
+        q, r = divmod(e, max_w)
+        acc = apows[r]
+        base = apows[max_w]
+        while q:
+            if q & 1:
+                acc = ar.e_mul(acc, base)
+            q >>= 1
+            if q:
+                base = ar.e_mul(base, base)
+        return acc
+
+    # Static plan per height: (round, matrix, point, alpha offset).
+    plan: dict[int, list[tuple[int, int, int, int]]] = {}
+    offsets: dict[int, int] = {}
+    for r, c in enumerate(claims):
+        for m, (s, pts) in enumerate(zip(c.shapes, c.points, strict=True)):
+            h = s.log_height + lb
+            for k in range(len(pts)):
+                off = offsets.get(h, 0)
+                plan.setdefault(h, []).append((r, m, k, off))
+                offsets[h] = off + s.width
+    coef = {key: alpha_pow(key) for key in sorted({e[3] for v in plan.values() for e in v})}
+    zk_coef = alpha_pow(offsets.get(top, 0)) if params.zk else None
+    vsums: dict[tuple[int, int, int], E] = {}
+    for h_plan in plan.values():
+        for r, m, k, _ in h_plan:
+            acc = ar.e_const((0, 0, 0, 0))
+            for col, v in enumerate(claims[r].values[m][k]):
+                acc = ar.e_add(acc, ar.e_mul(apows[col], v))
+            vsums[(r, m, k)] = acc
+
+    in_cfg = _input_config(params)
+    for q, (bits, qp) in enumerate(zip(query_bits, proof.queries, strict=True)):
+        # open every round at this index
+        rows_by_round: list[list[list[B]]] = []
+        all_claims_shapes = [
+            [MatrixShape(s.log_height + lb, s.width) for s in c.shapes] for c in claims
+        ]
+        roots: list[D] = [c.root for c in claims]
+        if zk_root is not None:
+            all_claims_shapes.append([MatrixShape(top, 4)])
+            roots.append(zk_root)
+        for r, (shapes, root, op) in enumerate(
+            zip(all_claims_shapes, roots, qp.inputs, strict=True)
+        ):
+            lt = max(s.log_height for s in shapes)
+            rows = [[ar.b_input(v) for v in row] for row in op.rows]
+            salts = [[ar.b_input(v) for v in s] for s in op.salts]
+            sibs = [[ar.d_input(d) for d in lvl] for lvl in op.siblings]
+            mmcs.verify_opening(
+                ar,
+                in_cfg,
+                root,
+                shapes,
+                bits[top - lt :],
+                rows,
+                salts,
+                sibs,
+                f"round {r} query {q}",
+            )
+            rows_by_round.append(rows)
+        # reduced openings per height: one inverse per (height, point)
+        reduced: dict[int, E] = {}
+        for h, h_plan in plan.items():
+            x = _e_from_base(ar, fri.domain_point(ar, GENERATOR, h, bits[top - h :]))
+            s_cache: dict[tuple[int, int], E] = {}
+            by_point: dict[int, tuple[E, E]] = {}  # id(point) -> (point, sum of terms)
+            for r, m, k, off in h_plan:
+                if (r, m) not in s_cache:
+                    sm = ar.e_const((0, 0, 0, 0))
+                    for col, v in enumerate(rows_by_round[r][m]):
+                        sm = ar.e_add(sm, ar.e_mul_base(apows[col], v))
+                    s_cache[(r, m)] = sm
+                z = claims[r].points[m][k]
+                t = ar.e_mul(coef[off], ar.e_sub(s_cache[(r, m)], vsums[(r, m, k)]))
+                prev = by_point.get(id(z))
+                by_point[id(z)] = (z, t if prev is None else ar.e_add(prev[1], t))
+            acc = ar.e_const((0, 0, 0, 0))
+            for z, t in by_point.values():
+                acc = ar.e_add(acc, ar.e_mul(t, ar.e_inv(ar.e_sub(x, z))))
+            reduced[h] = acc
+        if zk_coef is not None:
+            rrow = rows_by_round[-1][0]
+            rx = ar.e_from_coeffs(rrow)
+            term = ar.e_mul(zk_coef, rx)
+            reduced[top] = ar.e_add(reduced[top], term) if top in reduced else term
+        fri.verify_query(
+            ar, params, opened_heights, fri_roots, betas, final_poly, bits, reduced, qp.fri, q
+        )
+
+
+def _e_from_base(ar: Arith[B, E, D, Bit], x: B) -> E:
+    z = ar.b_const(0)
+    return ar.e_from_coeffs([x, z, z, z])
+
+
+# ------------------------------------------------------------------------------------------------
+# Shape and serialization
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PcsShape:
+    """Everything that fixes the layout of a PCS proof: parameters, each round's degree-bound
+    matrix shapes, and how many points each matrix is opened at."""
+
+    params: PcsParams
+    rounds: tuple[tuple[MatrixShape, ...], ...]
+    points: tuple[tuple[int, ...], ...]
+
+    @property
+    def top(self) -> int:
+        return max(s.log_height for r in self.rounds for s in r) + self.params.log_blowup
+
+    def opened_heights(self) -> list[int]:
+        lb = self.params.log_blowup
+        hs = {
+            s.log_height + lb
+            for r, pts in zip(self.rounds, self.points, strict=True)
+            for s, k in zip(r, pts, strict=True)
+            if k
+        }
+        if self.params.zk:
+            hs.add(self.top)
+        return sorted(hs, reverse=True)
+
+    def input_trees(self) -> list[list[MatrixShape]]:
+        """MMCS (LDE) shapes of each input tree, the random codeword's last when zk."""
+        lb = self.params.log_blowup
+        trees = [[MatrixShape(s.log_height + lb, s.width) for s in r] for r in self.rounds]
+        if self.params.zk:
+            trees.append([MatrixShape(self.top, 4)])
+        return trees
+
+
+def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
+    """Encode a PCS proof (layout fixed by ``shape``; see ``read_proof``)."""
+    p = shape.params
+    if (proof.zk_root is not None) != p.zk:
+        raise ValueError("proof and shape disagree on zk")
+    if proof.zk_root is not None:
+        w.digest(proof.zk_root)
+    for r in proof.fri_roots:
+        w.digest(r)
+    for c in proof.final_poly:
+        w.ext(c)
+    if p.pow_bits:
+        w.u64(proof.pow_nonce)
+    for qp in proof.queries:
+        for op in qp.inputs:
+            for row in op.rows:
+                w.bases(row)
+            for salt in op.salts:
+                w.bases(salt)
+            for lvl in op.siblings:
+                for d in lvl:
+                    w.digest(d)
+        for lo in qp.fri:
+            for v in lo.row:
+                w.ext(v)
+            for lvl in lo.siblings:
+                for d in lvl:
+                    w.digest(d)
+
+
+def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
+    """Decode a PCS proof whose layout is fixed by ``shape``: every count comes from the shape,
+    every value is checked canonical; raises ``ProofFormatError``."""
+    p = shape.params
+    try:
+        hs = shape.opened_heights()
+        if not hs or hs[0] != shape.top:
+            raise ProofFormatError("PCS shape: the tallest matrix is never opened")
+        schedule = fri.fold_schedule(p, hs)
+    except ValueError as e:
+        raise ProofFormatError(f"PCS shape: {e}") from e
+    final_len = 1 << (fri.final_log_height(p, hs) - p.log_blowup)
+    zk_root = r.digest("random-codeword root") if p.zk else None
+    fri_roots = r.digests(len(schedule), "FRI layer roots")
+    final_poly = r.exts(final_len, "FRI final polynomial")
+    nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
+    trees = shape.input_trees()
+    salt = p.commit_salt_len
+    tree_plans = []
+    for shapes in trees:
+        groups = mmcs.group_heights(shapes)
+        arities = mmcs.level_log_arities(
+            [s.log_height for s in shapes], p.merkle_arity.bit_length() - 1
+        )
+        tree_plans.append((shapes, len(groups), arities))
+    layer_plans = []
+    cur = hs[0]
+    for la in schedule:
+        arities = mmcs.level_log_arities([cur - la], p.merkle_arity.bit_length() - 1)
+        layer_plans.append((la, arities))
+        cur -= la
+    queries = []
+    for q in range(p.num_queries):
+        inputs = []
+        for t, (shapes, n_groups, arities) in enumerate(tree_plans):
+            what = f"query {q} round {t}"
+            rows = [r.bases(s.width, what) for s in shapes]
+            salts = [r.bases(salt, what) for _ in range(n_groups)]
+            sibs = [r.digests((1 << la) - 1, what) for la in arities]
+            inputs.append(MerkleOpening(rows, salts, sibs))
+        layers = []
+        for k, (la, arities) in enumerate(layer_plans):
+            what = f"query {q} FRI layer {k}"
+            row = r.exts(1 << la, what)
+            sibs = [r.digests((1 << a) - 1, what) for a in arities]
+            layers.append(FriLayerOpening(row, sibs))
+        queries.append(QueryProof(inputs, layers))
+    return PcsProof(zk_root, fri_roots, final_poly, nonce, queries)
+
+
+__all__ = [
+    "Opened",
+    "PcsData",
+    "PcsProof",
+    "PcsShape",
+    "QueryProof",
+    "RoundClaim",
+    "commit_coeffs",
+    "commit_evals",
+    "eval_coeffs_at",
+    "grind",
+    "open_rounds",
+    "read_proof",
+    "verify",
+    "write_proof",
+]
