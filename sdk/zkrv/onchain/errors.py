@@ -14,7 +14,7 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from zkrv.errors import ZkrvError
 
@@ -87,6 +87,11 @@ class ErrorDecoder:
             args = tuple(abi_decode(list(sig.types), data[4:]))
         except (DecodingError, ValueError, OverflowError):
             return ContractRevert(context, None, (), data)
+        # Addresses as users see them elsewhere (EIP-55 checksummed).
+        args = tuple(
+            to_checksum_address(a) if t == "address" else a
+            for t, a in zip(sig.types, args, strict=True)
+        )
         return ContractRevert(context, sig.name, args, data)
 
 
