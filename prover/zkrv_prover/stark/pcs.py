@@ -469,8 +469,8 @@ def verify(
             for r, m, k, off in h_plan:
                 if (r, m) not in s_cache:
                     sm = ar.e_const((0, 0, 0, 0))
-                    for col, v in enumerate(rows_by_round[r][m]):
-                        sm = ar.e_add(sm, ar.e_mul_base(apows[col], v))
+                    for col, cell in enumerate(rows_by_round[r][m]):
+                        sm = ar.e_add(sm, ar.e_mul_base(apows[col], cell))
                     s_cache[(r, m)] = sm
                 z = claims[r].points[m][k]
                 t = ar.e_mul(coef[off], ar.e_sub(s_cache[(r, m)], vsums[(r, m, k)]))
