@@ -8,13 +8,46 @@ prove -> wrap into Groth16 -> deploy verifiers on a local Anvil and verify on-ch
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
 from zkrv.cli import main as zkrv_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stage_build_execute(workdir: Path) -> int:
+    """Build examples/guests/fibonacci.c and execute it on n = 30."""
+    print("== stage: build example guest (examples/guests/fibonacci.c)", flush=True)
+    elf = workdir / "fibonacci.elf"
+    rc = zkrv_main(["build", str(ROOT / "examples" / "guests" / "fibonacci.c"), "-o", str(elf)])
+    if rc:
+        return rc
+    print("== stage: execute (input n = 30)", flush=True)
+    return zkrv_main(["execute", str(elf), "--input-hex", (30).to_bytes(4, "little").hex()])
+
+
+def stage_onchain() -> int:
+    """Start Anvil, deploy the verifier stack, verify a Groth16 receipt on-chain, print the gas."""
+    print("== stage: on-chain verify (Anvil; Groth16 TEST key, snarkjs proof)", flush=True)
+    from zkrv.claim import sha256
+    from zkrv.onchain.selftest import run_fixture_selftest
+
+    fixture = ROOT / "contracts" / "test" / "fixtures" / "groth16_fixture.json"
+    journal = (42).to_bytes(32, "big")
+    return run_fixture_selftest(fixture, sha256(b"zkrv fixture image"), journal)
 
 
 def main() -> int:
     print("== stage: toolchain", flush=True)
-    return zkrv_main(["info"])
+    rc = zkrv_main(["info"])
+    if rc:
+        return rc
+    with tempfile.TemporaryDirectory(prefix="zkrv-main-") as tmp:
+        rc = stage_build_execute(Path(tmp))
+    if rc:
+        return rc
+    return stage_onchain()
 
 
 if __name__ == "__main__":

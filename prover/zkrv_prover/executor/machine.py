@@ -8,6 +8,7 @@ limit, the machine single-steps so the limit is enforced exactly.
 
 from __future__ import annotations
 
+import array
 import hashlib
 import mmap
 import sys
@@ -117,7 +118,7 @@ class Machine:
             "_ebreak": self._ebreak,
         }
         self.blocks: list[BlockInfo] = []
-        self.records: list[list[tuple[int, ...]]] = []
+        self.records: list[array.array[int]] = []
         self.seq: list[int] = []
         self.ecall_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
@@ -151,9 +152,10 @@ class Machine:
         bid = len(self.blocks)
         src, info = translate(bid, pc, instrs, self.trace, self.writable)
         if self.trace:
-            rec: list[tuple[int, ...]] = []
+            # Packed uint32 records: 4 bytes per value, viewed by numpy without copying.
+            rec = array.array("I")
             self.records.append(rec)
-            self.ns[f"REC{bid}"] = rec.append
+            self.ns[f"REC{bid}"] = rec.extend
         exec(compile(src, f"<zkrv block 0x{pc:08x}>", "exec"), self.ns)
         self.blocks.append(info)
         return (self.ns[f"_b{bid}"], len(instrs), bid)

@@ -127,7 +127,7 @@ def assemble_trace(machine: object) -> Trace:
         execs = order[bounds[b.bid] : bounds[b.bid + 1]]
         if not execs.size or not b.n_slots:
             continue
-        rec = np.array(m.records[b.bid], dtype=np.uint32).reshape(-1, b.n_slots)
+        rec = np.frombuffer(m.records[b.bid], dtype=np.uint32).reshape(-1, b.n_slots)
         if rec.shape[0] != execs.size:
             raise AssertionError(f"block {b.bid}: {rec.shape[0]} records, {execs.size} runs")
         rows0 = starts[execs]
