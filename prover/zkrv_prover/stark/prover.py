@@ -1,0 +1,297 @@
+"""The multi-table STARK prover (see ``docs/stark.md`` for the protocol).
+
+``keygen(machine, params)`` derives the verifying key (the machine's shape and the commitment to
+its preprocessed columns); ``prove(vk, traces, public)`` returns a :class:`StarkProof`. Every
+step over rows is vectorized (numpy, native hashing); Python loops run over tables, rounds and
+constraints only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.stark import debug, logup, ntt, pcs, quotient, zk
+from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
+from zkrv_prover.stark.arith import NativeArith
+from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, two_adic_generator
+from zkrv_prover.stark.ood import uses_next
+from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.testing import PROVER_CHECKS
+from zkrv_prover.stark.transcript import Transcript
+
+U32 = npt.NDArray[np.uint32]
+ExtInt = tuple[int, int, int, int]
+
+#: Transcript label of this protocol and the proof format version it is bound to.
+LABEL = "zkrv-stark"
+PROOF_VERSION = 1
+#: Fixed seed of the preprocessed commitment's salts: that commitment is public (part of the
+#: verifying key) and must be reproducible; the PCS salts every round alike.
+PRE_SALT_SEED = 0x5EED
+
+
+class ProverError(ValueError):
+    """The witness does not satisfy the machine (the message names table, constraint, row)."""
+
+
+@dataclass
+class VerifyingKey:
+    """What prover and verifier agree on before any proof: the machine (constraints, widths),
+    its compiled layouts, the PCS parameters and the root of the preprocessed columns."""
+
+    machine: Machine
+    params: PcsParams
+    layouts: list[TableLayout]
+    pre_root: int | None
+    pre_data: pcs.PcsData | None = field(default=None, repr=False)
+
+    @property
+    def pre_tables(self) -> list[int]:
+        """Indices of tables with preprocessed columns (in commit order)."""
+        return [t for t, lay in enumerate(self.layouts) if lay.preprocessed is not None]
+
+    @property
+    def logup_tables(self) -> list[int]:
+        """Indices of tables with LogUp aux columns (in commit order)."""
+        return [t for t, lay in enumerate(self.layouts) if lay.has_logup]
+
+
+def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
+    """Compile the machine and commit its preprocessed columns (deterministic)."""
+    params = params or PcsParams()
+    layouts = compile_machine(machine)
+    for lay in layouts:
+        if lay.main_width < 1:
+            raise ValueError(f"table {lay.air.name!r} needs at least one main column")
+    pres = [lay.preprocessed for lay in layouts if lay.preprocessed is not None]
+    data = None
+    if pres:
+        data = pcs.commit_evals(params, pres, np.random.default_rng(PRE_SALT_SEED))
+    return VerifyingKey(machine, params, layouts, data.root if data else None, data)
+
+
+def masked_height(params: PcsParams, n: int) -> int:
+    """Committed degree bound N of a table of n rows: n without zk; with zk large enough that
+    the openings (zeta, zeta h and one row per query) stay within the N - n random degrees."""
+    return zk.masked_height(n, params.num_queries + 2) if params.zk else n
+
+
+@dataclass
+class StarkProof:
+    """A proof. ``opened`` is indexed [round][matrix][point][column] with rounds
+    (preprocessed if any, main, aux if any, quotient) and matrices in table order."""
+
+    log_heights: list[int]
+    main_root: int
+    aux_root: int | None
+    cumsums: list[ExtInt]
+    quotient_root: int
+    opened: pcs.Opened
+    pcs_proof: pcs.PcsProof
+
+
+def observe_header(
+    tr: Transcript,
+    ar: object,
+    vk: VerifyingKey,
+    log_heights: Sequence[int],
+    public: Sequence[object],
+) -> None:
+    """Bind the transcript to the protocol version, parameters, machine shape, public values
+    and the preprocessed commitment (shared by prover and verifier)."""
+    from zkrv_prover.stark.arith import AnyArith
+
+    a: AnyArith = ar  # type: ignore[assignment]
+    shape = [PROOF_VERSION, *vk.params.as_ints(), len(vk.layouts), len(public)]
+    for lay, lh in zip(vk.layouts, log_heights, strict=True):
+        shape += [lh, lay.main_width, lay.pre_width, lay.aux_width, len(lay.constraints)]
+        shape += [lay.degree]
+    tr.observe_base([a.b_const(v) for v in shape])
+    if public:
+        tr.observe_base(list(public))
+    if vk.pre_root is not None:
+        tr.observe_digest(a.d_const(vk.pre_root))
+
+
+def opening_points(
+    vk: VerifyingKey, log_heights: Sequence[int], zeta: ExtInt
+) -> tuple[list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]]]:
+    """Points per matrix of each round (pre, main, aux, quotient): zeta, plus zeta * h_t where the
+    table reads that kind's next row."""
+
+    def pts(t: int, op: Op, force_next: bool = False) -> list[ExtInt]:
+        lay = vk.layouts[t]
+        out = [zeta]
+        if force_next or uses_next(lay, op):
+            h = two_adic_generator(log_heights[t])
+            out.append(ext_mul_int(zeta, (h, 0, 0, 0)))
+        return out
+
+    pre = [pts(t, Op.PRE) for t in vk.pre_tables]
+    main = [pts(t, Op.MAIN) for t in range(len(vk.layouts))]
+    aux = [pts(t, Op.AUX, True) for t in vk.logup_tables]
+    quo = [[zeta] for _ in vk.layouts]
+    return pre, main, aux, quo
+
+
+def _on_coset(data: pcs.PcsData, i: int, M: int) -> U32:
+    """Matrix i of a commitment on GENERATOR * H_M in natural order: the first M rows of its
+    bit-reversed LDE when the LDE is that large, else a fresh coset NTT of its coefficients."""
+    lde = data.lde(i)
+    if lde.shape[0] >= M:
+        return ntt.bit_reverse_rows(lde[:M])  # type: ignore[return-value]
+    co = data.coeffs[i]
+    pad = np.zeros((M, co.shape[1]), dtype=np.uint32)
+    pad[: co.shape[0]] = co
+    return ntt.coset_ntt(pad, GENERATOR)
+
+
+def _tuple4(v: npt.NDArray[np.integer]) -> ExtInt:
+    return (int(v[0]), int(v[1]), int(v[2]), int(v[3]))
+
+
+def prove(
+    vk: VerifyingKey,
+    traces: Sequence[U32],
+    public: Sequence[int],
+    rng: np.random.Generator | None = None,
+) -> StarkProof:
+    """Prove that ``traces`` (one (n_t, main_width_t) uint32 matrix per table, n_t a power of
+    two) satisfy the machine with these public values. ``rng`` (masking, salts) defaults to a
+    generator seeded from :mod:`secrets`; pass one only for reproducible tests.
+
+    Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
+    :func:`zkrv_prover.stark.testing.unchecked_prover`)."""
+    params, lays = vk.params, vk.layouts
+    if rng is None:
+        rng = np.random.default_rng(secrets.randbits(256))
+    traces = [np.ascontiguousarray(t, dtype=np.uint32) for t in traces]
+    try:
+        debug.check_shapes(lays, traces)
+    except ValueError as e:
+        raise ProverError(str(e)) from e
+    if len(public) != vk.machine.num_public_values:
+        raise ProverError(
+            f"expected {vk.machine.num_public_values} public values, got {len(public)}"
+        )
+    public = [int(v) for v in public]
+    if any(not 0 <= v < P for v in public):
+        raise ProverError("public values must be canonical BabyBear elements")
+    if PROVER_CHECKS.enabled:
+        for lay, tr_ in zip(lays, traces, strict=True):
+            fails = debug.table_failures(lay, tr_, public)
+            if fails:
+                raise ProverError(str(fails[0]))
+    ns = [t.shape[0] for t in traces]
+    log_heights = [n.bit_length() - 1 for n in ns]
+    Ns = [masked_height(params, n) for n in ns]
+
+    ar = NativeArith()
+    tr: Transcript = Transcript(ar, LABEL)
+    observe_header(tr, ar, vk, log_heights, public)
+
+    # main traces
+    main_mats = [
+        zk.mask_trace(t, N, rng) if t.shape[0] < N else t for t, N in zip(traces, Ns, strict=True)
+    ]
+    main_data = pcs.commit_evals(params, main_mats, rng)
+    tr.observe_digest(main_data.root)
+
+    # LogUp
+    challenges = np.zeros((2, 4), dtype=np.uint64)
+    aux_data = None
+    aux_by_table: dict[int, U32] = {}
+    cumsums: list[ExtInt] = []
+    if vk.logup_tables:
+        alpha, beta = tr.sample_ext(), tr.sample_ext()
+        challenges = np.array([alpha, beta], dtype=np.uint64)
+        aux_mats = []
+        total = np.zeros(4, dtype=np.uint64)
+        for t in vk.logup_tables:
+            aux, cs = logup.aux_trace(
+                lays[t],
+                traces[t],
+                lays[t].preprocessed,
+                public,
+                np.asarray(alpha, dtype=np.uint32),
+                np.asarray(beta, dtype=np.uint32),
+            )
+            aux_by_table[t] = aux
+            flat = aux.reshape(ns[t], -1)
+            aux_mats.append(zk.mask_trace(flat, Ns[t], rng) if Ns[t] > ns[t] else flat)
+            cumsums.append(_tuple4(cs))
+            total = (total + cs) % np.uint64(P)
+        if PROVER_CHECKS.enabled and bool(total.any()):
+            bad = debug.bus_imbalance(lays, traces, public)
+            raise ProverError(f"LogUp buses do not balance: {bad or 'sum of fractions != 0'}")
+        aux_data = pcs.commit_evals(params, aux_mats, rng)
+        tr.observe_digest(aux_data.root)
+        tr.observe_ext([ar.e_const(c) for c in cumsums])
+
+    # quotient
+    gamma = np.asarray(tr.sample_ext(), dtype=np.uint64)
+    chunk_mats = []
+    aux_pos = {t: i for i, t in enumerate(vk.logup_tables)}
+    pre_pos = {t: i for i, t in enumerate(vk.pre_tables)}
+    for t, lay in enumerate(lays):
+        n, N = ns[t], Ns[t]
+        M = quotient.quotient_domain_size(lay.degree, n, N)
+        c = quotient.num_chunks(lay.degree, n, N)
+        main_q = _on_coset(main_data, t, M)
+        pre_q = None
+        if t in pre_pos:
+            assert vk.pre_data is not None
+            pre_q = _on_coset(vk.pre_data, pre_pos[t], M)
+        aux_q = None
+        cum = None
+        if t in aux_pos:
+            assert aux_data is not None
+            aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, 4)
+            cum = np.asarray(cumsums[aux_pos[t]], dtype=np.uint64)
+        leaves = quotient.QuotientLeaves(
+            n,
+            quotient.domain_points(M, GENERATOR),
+            main_q,
+            pre_q,
+            aux_q,
+            public,
+            challenges,
+            cum,
+        )
+        q = quotient.combined_quotient(lay, leaves, gamma)
+        del leaves, main_q, pre_q, aux_q
+        chunk_mats.append(
+            quotient.split_quotient(
+                q, GENERATOR, n, N, c, rng if n < N else None, strict=PROVER_CHECKS.enabled
+            )
+        )
+    quo_data = pcs.commit_evals(params, chunk_mats, rng)
+    tr.observe_digest(quo_data.root)
+
+    # openings
+    zeta = tr.sample_ext()
+    pre_pts, main_pts, aux_pts, quo_pts = opening_points(vk, log_heights, zeta)
+    rounds: list[tuple[pcs.PcsData, Sequence[Sequence[Sequence[int]]]]] = []
+    if vk.pre_data is not None:
+        rounds.append((vk.pre_data, pre_pts))
+    rounds.append((main_data, main_pts))
+    if aux_data is not None:
+        rounds.append((aux_data, aux_pts))
+    rounds.append((quo_data, quo_pts))
+    opened, pcs_proof = pcs.open_rounds(
+        params, rounds, tr, rng, unchecked=not PROVER_CHECKS.enabled
+    )
+    return StarkProof(
+        log_heights=log_heights,
+        main_root=main_data.root,
+        aux_root=aux_data.root if aux_data is not None else None,
+        cumsums=cumsums,
+        quotient_root=quo_data.root,
+        opened=opened,
+        pcs_proof=pcs_proof,
+    )

@@ -1,0 +1,209 @@
+"""The multi-table STARK verifier, written once over :class:`~.arith.Arith`.
+
+:func:`verify_with` is the one verifier: it replays the transcript, checks every table's
+out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
+openings (:func:`.pcs.verify`). Its control flow depends only on the verifying key and the
+proof's *shape* (table heights, which :func:`check_shape` validates against the key before any
+arithmetic), so a circuit ``Arith`` turns the same code into a fixed circuit per shape.
+:func:`verify` runs it with :class:`~.arith.NativeArith`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from zkrv_prover.stark import pcs
+from zkrv_prover.stark.arith import AnyArith, NativeArith, VerificationError
+from zkrv_prover.stark.field import TWO_ADICITY
+from zkrv_prover.stark.mmcs import MatrixShape
+from zkrv_prover.stark.ood import TableOpenings, check_table
+from zkrv_prover.stark.prover import (
+    LABEL,
+    StarkProof,
+    VerifyingKey,
+    masked_height,
+    observe_header,
+    opening_points,
+)
+from zkrv_prover.stark.quotient import num_chunks
+from zkrv_prover.stark.transcript import Transcript
+
+
+def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
+    """Validate the proof's shape against the key (raises :class:`VerificationError`): heights
+    in range (and equal to the preprocessed height where fixed), LogUp sums and rounds present
+    exactly when needed, one opened value per column and point."""
+    lays, params = vk.layouts, vk.params
+    if n_public != vk.machine.num_public_values:
+        raise VerificationError(
+            f"expected {vk.machine.num_public_values} public values, got {n_public}"
+        )
+    if len(proof.log_heights) != len(lays):
+        raise VerificationError(f"proof has {len(proof.log_heights)} tables, key {len(lays)}")
+    for lay, lh in zip(lays, proof.log_heights, strict=True):
+        N = masked_height(params, 1 << lh) if 1 <= lh <= TWO_ADICITY else 0
+        if not lh >= 1 or N == 0 or N.bit_length() - 1 + params.log_blowup > TWO_ADICITY:
+            raise VerificationError(f"table {lay.air.name!r}: height 2^{lh} out of range")
+        if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
+            raise VerificationError(f"table {lay.air.name!r}: height differs from preprocessed")
+    has_aux = bool(vk.logup_tables)
+    if (proof.aux_root is not None) != has_aux or len(proof.cumsums) != len(vk.logup_tables):
+        raise VerificationError("LogUp commitments do not match the machine")
+    expected = _round_shapes(vk, proof.log_heights)
+    if len(proof.opened) != len(expected):
+        raise VerificationError("wrong number of opened rounds")
+    for r, ((shapes, pts), got) in enumerate(zip(expected, proof.opened, strict=True)):
+        if len(got) != len(shapes):
+            raise VerificationError(f"round {r}: wrong number of matrices")
+        for s, p, vals in zip(shapes, pts, got, strict=True):
+            if len(vals) != p or any(len(v) != s.width for v in vals):
+                raise VerificationError(f"round {r}: opened values have the wrong shape")
+
+
+def _round_shapes(
+    vk: VerifyingKey, log_heights: Sequence[int]
+) -> list[tuple[list[MatrixShape], list[int]]]:
+    """Per round: degree-bound shapes of its matrices and how many points each is opened at."""
+    zero = (0, 0, 0, 0)
+    pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, zero)
+    params, lays = vk.params, vk.layouts
+    Ns = [masked_height(params, 1 << lh) for lh in log_heights]
+    log_N = [N.bit_length() - 1 for N in Ns]
+    out = []
+    if vk.pre_tables:
+        out.append(
+            (
+                [MatrixShape(log_heights[t], lays[t].pre_width) for t in vk.pre_tables],
+                [len(p) for p in pre_p],
+            )
+        )
+    out.append(
+        (
+            [MatrixShape(log_N[t], lay.main_width) for t, lay in enumerate(lays)],
+            [len(p) for p in main_p],
+        )
+    )
+    if vk.logup_tables:
+        out.append(
+            (
+                [MatrixShape(log_N[t], 4 * lays[t].aux_width) for t in vk.logup_tables],
+                [len(p) for p in aux_p],
+            )
+        )
+    chunks = [
+        num_chunks(lay.degree, 1 << lh, N) for lay, lh, N in zip(lays, log_heights, Ns, strict=True)
+    ]
+    out.append(
+        (
+            [MatrixShape(log_N[t], 4 * c) for t, c in enumerate(chunks)],
+            [len(p) for p in quo_p],
+        )
+    )
+    return out
+
+
+def verify_with(ar: AnyArith, vk: VerifyingKey, public: Sequence[Any], proof: StarkProof) -> None:
+    """The verifier over any ``Arith`` (see module doc). ``public`` are base elements of ``ar``;
+    proof values enter through ``ar.*_input``. Raises on failure (``VerificationError`` natively).
+    Call :func:`check_shape` first."""
+    lays, params = vk.layouts, vk.params
+    lh = proof.log_heights
+    tr: Transcript[Any, Any, Any, Any] = Transcript(ar, LABEL)
+    observe_header(tr, ar, vk, lh, public)
+    main_root = ar.d_input(proof.main_root)
+    tr.observe_digest(main_root)
+    challenges: list[Any] = []
+    cumsums: list[Any] = []
+    aux_root = None
+    if vk.logup_tables:
+        challenges = [tr.sample_ext(), tr.sample_ext()]
+        assert proof.aux_root is not None  # check_shape
+        aux_root = ar.d_input(proof.aux_root)
+        tr.observe_digest(aux_root)
+        cumsums = [ar.e_input(c) for c in proof.cumsums]
+        tr.observe_ext(cumsums)
+        total = cumsums[0]
+        for c in cumsums[1:]:
+            total = ar.e_add(total, c)
+        ar.e_assert_eq(total, ar.e_const((0, 0, 0, 0)), "LogUp buses balance")
+    gamma = tr.sample_ext()
+    quo_root = ar.d_input(proof.quotient_root)
+    tr.observe_digest(quo_root)
+    zeta = tr.sample_ext()
+
+    # opened values as arith inputs, and the points they claim (derived from zeta)
+    opened = [[[[ar.e_input(v) for v in pt] for pt in m] for m in rnd] for rnd in proof.opened]
+    h_gens = [_generator(ar, x) for x in lh]
+    pts_by_kind: dict[str, list[list[Any]]] = {}
+    pre_tables, logup_tables = vk.pre_tables, vk.logup_tables
+
+    def points_for(t: int, n_points: int) -> list[Any]:
+        out = [zeta]
+        if n_points == 2:
+            out.append(ar.e_mul_base(zeta, h_gens[t]))
+        return out
+
+    rounds_tables: list[tuple[str, list[int]]] = []
+    if pre_tables:
+        rounds_tables.append(("pre", pre_tables))
+    rounds_tables.append(("main", list(range(len(lays)))))
+    if logup_tables:
+        rounds_tables.append(("aux", logup_tables))
+    rounds_tables.append(("quotient", list(range(len(lays)))))
+    roots: list[Any] = []
+    if pre_tables:
+        assert vk.pre_root is not None
+        roots.append(ar.d_const(vk.pre_root))
+    roots.append(main_root)
+    if aux_root is not None:
+        roots.append(aux_root)
+    roots.append(quo_root)
+    shapes = _round_shapes(vk, lh)
+    claims = []
+    for (kind, tables), (mshapes, npts), root, vals in zip(
+        rounds_tables, shapes, roots, opened, strict=True
+    ):
+        pts = [points_for(t, k) for t, k in zip(tables, npts, strict=True)]
+        pts_by_kind[kind] = pts
+        claims.append(pcs.RoundClaim(root, mshapes, pts, vals))
+
+    # per-table out-of-domain identity
+    by_kind = {
+        kind: dict(zip(tables, vals, strict=True))
+        for (kind, tables), vals in zip(rounds_tables, opened, strict=True)
+    }
+    aux_index = {t: i for i, t in enumerate(logup_tables)}
+    for t, lay in enumerate(lays):
+
+        def get(kind: str, k: int, t: int = t) -> list[Any]:
+            m = by_kind.get(kind, {}).get(t)
+            return list(m[k]) if m is not None and len(m) > k else []
+
+        op = TableOpenings(
+            main=get("main", 0),
+            main_next=get("main", 1),
+            pre=get("pre", 0),
+            pre_next=get("pre", 1),
+            aux=get("aux", 0),
+            aux_next=get("aux", 1),
+            quotient=get("quotient", 0),
+        )
+        cum = cumsums[aux_index[t]] if t in aux_index else None
+        check_table(ar, lay, op, public, challenges, cum, gamma, zeta, 1 << lh[t])
+
+    pcs.verify(ar, params, claims, proof.pcs_proof, tr)
+
+
+def _generator(ar: AnyArith, log_n: int) -> Any:
+    from zkrv_prover.stark.field import two_adic_generator
+
+    return ar.b_const(two_adic_generator(log_n))
+
+
+def verify(vk: VerifyingKey, public: Sequence[int], proof: StarkProof) -> None:
+    """Verify natively; raises :class:`VerificationError` (or ``ValueError`` for malformed
+    shapes) if the proof is not valid for ``public``."""
+    check_shape(vk, proof, len(public))
+    ar = NativeArith()
+    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof)
