@@ -109,6 +109,7 @@ def test_rejects_malformed_fields(bad) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.anvil
+@pytest.mark.slow
 def test_python_and_solidity_digests_agree(stack: Stack) -> None:
     arts = compile_contracts({"src/generated/ClaimHarness.sol": HARNESS})
     harness = stack.chain.deploy(arts["ClaimHarness"], [])

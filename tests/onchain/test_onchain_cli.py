@@ -10,7 +10,7 @@ from onchain_fixture import JSON_PATH
 
 from zkrv.onchain.node import AnvilNode, read_state
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 FIXTURE_VK = json.loads(JSON_PATH.read_text())["vk"]
 SECRET_KEY = "0x" + "ab" * 32  # a throwaway key, funded on the test chain only
