@@ -52,3 +52,29 @@ def circomlib_poseidon(batch: list[list[int]]) -> list[int]:
     need_node_module("circomlibjs")
     res = run_node(CIRCOMLIB_POSEIDON, [[str(x) for x in xs] for xs in batch])
     return [int(v) for v in res]
+
+
+def snarkjs(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the npm snarkjs CLI in ``cwd``."""
+    need_node_module("snarkjs")
+    exe = NODE_MODULES / ".bin" / "snarkjs"
+    r = subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    if check and r.returncode != 0:
+        raise AssertionError(
+            f"snarkjs {' '.join(args)} failed:\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
+        )
+    return r
+
+
+def cubic_r1cs() -> tuple[Any, list[int]]:
+    """x^3 + x + 5 = out with public (x, out): 3 constraints, n_public = 2."""
+    from zkrv_prover.bn254.constants import R
+    from zkrv_prover.r1cs.system import R1CS, SparseMatrix
+
+    # w = [1, x, out, x2, x3]
+    a = SparseMatrix.from_rows([[(1, 1)], [(3, 1)], [(4, 1), (1, 1), (0, 5)]])
+    b = SparseMatrix.from_rows([[(1, 1)], [(1, 1)], [(0, 1)]])
+    c = SparseMatrix.from_rows([[(3, 1)], [(4, 1)], [(2, 1)]])
+    x = 3
+    w = [1, x, (x**3 + x + 5) % R, x * x, x**3]
+    return R1CS(n_vars=5, n_public=2, a=a, b=b, c=c), w

@@ -3,10 +3,14 @@
 
 use pyo3::prelude::*;
 
+pub mod encode;
 pub mod field;
+pub mod groth16;
 pub mod merkle;
 pub mod poseidon;
+mod py_groth16;
 mod py_hash;
+pub mod r1cs;
 
 /// Version of the native engine (matches the crate version).
 #[pyfunction]
@@ -18,5 +22,6 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     py_hash::register(m)?;
+    py_groth16::register(m)?;
     Ok(())
 }

@@ -1,0 +1,312 @@
+//! Groth16 over BN254 with snarkjs's QAP conventions, so keys interoperate with snarkjs zkeys:
+//!
+//! - domain size n = next power of two >= n_constraints + n_public + 1; constraint
+//!   n_constraints + k (k = 0..=n_public) is the extra "A = w_k" row that makes the public
+//!   polynomials independent;
+//! - the H query is [L^{2n}_{2i+1}(tau) / delta]_1 (Lagrange basis of the 2n-domain at its odd
+//!   points), so the prover evaluates a*b - c on the odd coset and needs no division by Z.
+//!
+//! The setup here is a single-party dev setup (toxic waste from the OS RNG, dropped after use):
+//! unsafe for production, labelled so by every caller.
+
+use ark_bn254::{Bn254, Fq12, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::pairing::Pairing;
+use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
+use ark_ff::{Field, One, UniformRand, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use rand::RngCore;
+use rayon::prelude::*;
+
+use crate::field::{EngineError, Result};
+use crate::r1cs::R1cs;
+
+pub struct ProvingKey {
+    pub n_vars: usize,
+    pub n_public: usize,
+    pub n_constraints: usize,
+    pub domain_size: usize,
+    pub alpha_g1: G1Affine,
+    pub beta_g1: G1Affine,
+    pub beta_g2: G2Affine,
+    pub gamma_g2: G2Affine,
+    pub delta_g1: G1Affine,
+    pub delta_g2: G2Affine,
+    pub a: Vec<G1Affine>,
+    pub b_g1: Vec<G1Affine>,
+    pub b_g2: Vec<G2Affine>,
+    pub c: Vec<G1Affine>,  // private variables n_public+1 .. n_vars
+    pub h: Vec<G1Affine>,  // domain_size points
+    pub ic: Vec<G1Affine>, // n_public + 1 points
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifyingKey {
+    pub alpha_g1: G1Affine,
+    pub beta_g2: G2Affine,
+    pub gamma_g2: G2Affine,
+    pub delta_g2: G2Affine,
+    pub ic: Vec<G1Affine>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proof {
+    pub a: G1Affine,
+    pub b: G2Affine,
+    pub c: G1Affine,
+}
+
+impl ProvingKey {
+    pub fn vk(&self) -> VerifyingKey {
+        VerifyingKey {
+            alpha_g1: self.alpha_g1,
+            beta_g2: self.beta_g2,
+            gamma_g2: self.gamma_g2,
+            delta_g2: self.delta_g2,
+            ic: self.ic.clone(),
+        }
+    }
+
+    /// Check that the key's shape matches `r1cs`.
+    pub fn check_matches(&self, r: &R1cs) -> Result<()> {
+        let got = (r.n_vars, r.n_public, r.n_constraints);
+        let want = (self.n_vars, self.n_public, self.n_constraints);
+        if got != want {
+            return Err(EngineError::new(format!(
+                "proving key is for an R1CS with (n_vars, n_public, n_constraints) = {want:?}, got {got:?}"
+            )));
+        }
+        let n_private = self.n_vars - self.n_public - 1;
+        if self.a.len() != self.n_vars
+            || self.b_g1.len() != self.n_vars
+            || self.b_g2.len() != self.n_vars
+            || self.c.len() != n_private
+            || self.ic.len() != self.n_public + 1
+            || self.h.len() != self.domain_size
+            || self.domain_size != r.domain_size()
+        {
+            return Err(EngineError::new(
+                "proving key is malformed: query lengths disagree with its header",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Progress reporting: (phase name, fraction done); an error aborts the computation.
+pub type Progress<'a> = &'a (dyn Fn(&str, f64) -> Result<()> + Sync);
+
+fn nonzero(rng: &mut dyn RngCore) -> Fr {
+    loop {
+        let x = Fr::rand(rng);
+        if !x.is_zero() {
+            return x;
+        }
+    }
+}
+
+fn domain(n: usize) -> Result<Radix2EvaluationDomain<Fr>> {
+    Radix2EvaluationDomain::<Fr>::new(n)
+        .filter(|d| d.size() == n)
+        .ok_or_else(|| {
+            EngineError::new(format!(
+                "QAP domain of size {n} is too large for BN254 (max 2^27)"
+            ))
+        })
+}
+
+/// Single-party dev setup (unsafe for production: one party knows the trapdoor while it runs).
+pub fn setup(r: &R1cs, rng: &mut dyn RngCore, progress: Progress) -> Result<ProvingKey> {
+    let n = r.domain_size();
+    let dom = domain(n)?;
+    let dom2 = domain(2 * n)?;
+    let tau = loop {
+        let t = nonzero(rng);
+        if !dom2.evaluate_vanishing_polynomial(t).is_zero() {
+            break t;
+        }
+    };
+    let (alpha, beta, gamma, delta) = (nonzero(rng), nonzero(rng), nonzero(rng), nonzero(rng));
+    progress("lagrange", 0.0)?;
+    let lag = dom.evaluate_all_lagrange_coefficients(tau);
+    let mut u = r.a.transpose_mul(&lag[..r.n_constraints], r.n_vars);
+    for k in 0..=r.n_public {
+        u[k] += lag[r.n_constraints + k];
+    }
+    let v = r.b.transpose_mul(&lag[..r.n_constraints], r.n_vars);
+    let w = r.c.transpose_mul(&lag[..r.n_constraints], r.n_vars);
+    let lag2 = dom2.evaluate_all_lagrange_coefficients(tau);
+    let delta_inv = delta.inverse().expect("non-zero");
+    let gamma_inv = gamma.inverse().expect("non-zero");
+    let h_scalars: Vec<Fr> = lag2
+        .par_iter()
+        .skip(1)
+        .step_by(2)
+        .map(|l| *l * delta_inv)
+        .collect();
+    drop(lag2);
+    let lc: Vec<Fr> = (0..r.n_vars)
+        .into_par_iter()
+        .map(|k| beta * u[k] + alpha * v[k] + w[k])
+        .collect();
+    let ic_scalars: Vec<Fr> = lc[..=r.n_public].iter().map(|x| *x * gamma_inv).collect();
+    let c_scalars: Vec<Fr> = lc[r.n_public + 1..]
+        .par_iter()
+        .map(|x| *x * delta_inv)
+        .collect();
+    drop(lc);
+
+    let g1 = G1Projective::generator();
+    let g2 = G2Projective::generator();
+    let n_g1 = 2 * r.n_vars + c_scalars.len() + h_scalars.len() + ic_scalars.len();
+    progress("tables", 0.05)?;
+    let t1 = BatchMulPreprocessing::new(g1, n_g1);
+    let t2 = BatchMulPreprocessing::new(g2, r.n_vars);
+    progress("a_query", 0.1)?;
+    let a = t1.batch_mul(&u);
+    progress("b_g1_query", 0.25)?;
+    let b_g1 = t1.batch_mul(&v);
+    progress("b_g2_query", 0.4)?;
+    let b_g2 = t2.batch_mul(&v);
+    progress("c_query", 0.65)?;
+    let c = t1.batch_mul(&c_scalars);
+    let ic = t1.batch_mul(&ic_scalars);
+    progress("h_query", 0.8)?;
+    let h = t1.batch_mul(&h_scalars);
+    progress("done", 1.0)?;
+    Ok(ProvingKey {
+        n_vars: r.n_vars,
+        n_public: r.n_public,
+        n_constraints: r.n_constraints,
+        domain_size: n,
+        alpha_g1: (g1 * alpha).into_affine(),
+        beta_g1: (g1 * beta).into_affine(),
+        beta_g2: (g2 * beta).into_affine(),
+        gamma_g2: (g2 * gamma).into_affine(),
+        delta_g1: (g1 * delta).into_affine(),
+        delta_g2: (g2 * delta).into_affine(),
+        a,
+        b_g1,
+        b_g2,
+        c,
+        h,
+        ic,
+    })
+}
+
+/// Evaluations of a*b - c on the odd coset of the n-domain (inside the 2n-domain).
+fn quotient_evals(r: &R1cs, w: &[Fr], n: usize) -> Result<Vec<Fr>> {
+    let dom = domain(n)?;
+    let g = domain(2 * n)?.group_gen();
+    let coset = dom
+        .get_coset(g)
+        .ok_or_else(|| EngineError::new("cannot build the odd coset"))?;
+    let mut a = r.a.mul_vec(w);
+    let mut b = r.b.mul_vec(w);
+    let mut c = r.c.mul_vec(w);
+    if let Some(i) = (0..r.n_constraints)
+        .into_par_iter()
+        .find_first(|&i| a[i] * b[i] != c[i])
+    {
+        return Err(EngineError::new(format!(
+            "witness does not satisfy constraint {i}"
+        )));
+    }
+    a.resize(n, Fr::zero());
+    b.resize(n, Fr::zero());
+    c.resize(n, Fr::zero());
+    for k in 0..=r.n_public {
+        a[r.n_constraints + k] = w[k];
+    }
+    let to_coset = |mut e: Vec<Fr>| {
+        dom.ifft_in_place(&mut e);
+        coset.fft_in_place(&mut e);
+        e
+    };
+    let (a, (b, c)) = rayon::join(
+        || to_coset(a),
+        || rayon::join(|| to_coset(b), || to_coset(c)),
+    );
+    Ok(a.par_iter()
+        .zip(&b)
+        .zip(&c)
+        .map(|((x, y), z)| *x * y - z)
+        .collect())
+}
+
+fn msm1(bases: &[G1Affine], s: &[Fr]) -> G1Projective {
+    G1Projective::msm(bases, s).expect("lengths checked")
+}
+
+/// Prove that `w` (full witness, w[0] = 1) satisfies `r`, with fresh randomness from `rng`.
+pub fn prove(
+    pk: &ProvingKey,
+    r: &R1cs,
+    w: &[Fr],
+    rng: &mut dyn RngCore,
+    progress: Progress,
+) -> Result<Proof> {
+    pk.check_matches(r)?;
+    if w.len() != r.n_vars {
+        return Err(EngineError::new(format!(
+            "witness has {} entries, expected n_vars = {}",
+            w.len(),
+            r.n_vars
+        )));
+    }
+    if !w[0].is_one() {
+        return Err(EngineError::new("witness entry 0 must be 1"));
+    }
+    progress("quotient", 0.0)?;
+    let d = quotient_evals(r, w, pk.domain_size)?;
+    let (rr, ss) = (Fr::rand(rng), Fr::rand(rng));
+    progress("msm", 0.2)?;
+    let priv_w = &w[r.n_public + 1..];
+    let ((sa, sb1), (sb2, (sc, sh))) = rayon::join(
+        || rayon::join(|| msm1(&pk.a, w), || msm1(&pk.b_g1, w)),
+        || {
+            rayon::join(
+                || G2Projective::msm(&pk.b_g2, w).expect("lengths checked"),
+                || rayon::join(|| msm1(&pk.c, priv_w), || msm1(&pk.h, &d)),
+            )
+        },
+    );
+    let a = pk.alpha_g1.into_group() + sa + pk.delta_g1 * rr;
+    let b2 = pk.beta_g2.into_group() + sb2 + pk.delta_g2 * ss;
+    let b1 = pk.beta_g1.into_group() + sb1 + pk.delta_g1 * ss;
+    let c = sc + sh + a * ss + b1 * rr - pk.delta_g1 * (rr * ss);
+    progress("done", 1.0)?;
+    Ok(Proof {
+        a: a.into_affine(),
+        b: b2.into_affine(),
+        c: c.into_affine(),
+    })
+}
+
+/// Check e(A, B) = e(alpha, beta) e(IC(x), gamma) e(C, delta). Errors only on a wrong input count.
+pub fn verify(vk: &VerifyingKey, public: &[Fr], proof: &Proof) -> Result<bool> {
+    if public.len() + 1 != vk.ic.len() {
+        return Err(EngineError::new(format!(
+            "verifying key expects {} public inputs, got {}",
+            vk.ic.len() - 1,
+            public.len()
+        )));
+    }
+    let acc =
+        vk.ic[0].into_group() + G1Projective::msm(&vk.ic[1..], public).expect("lengths checked");
+    let out = Bn254::multi_pairing(
+        [
+            proof.a,
+            (-vk.alpha_g1.into_group()).into_affine(),
+            (-acc).into_affine(),
+            (-proof.c.into_group()).into_affine(),
+        ],
+        [proof.b, vk.beta_g2, vk.gamma_g2, vk.delta_g2],
+    );
+    Ok(out.0 == Fq12::one())
+}
+
+/// e(alpha, beta), for snarkjs's `vk_alphabeta_12`.
+pub fn alphabeta(vk: &VerifyingKey) -> Fq12 {
+    Bn254::pairing(vk.alpha_g1, vk.beta_g2).0
+}

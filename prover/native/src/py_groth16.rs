@@ -1,0 +1,272 @@
+//! Python bindings for Groth16: an R1CS handle, proving keys (setup, save, load), prove, verify.
+//! Bulk data crosses as numpy arrays; proofs and verifying keys as bytes (see encode.rs).
+
+use std::path::PathBuf;
+
+use ark_ff::{BigInteger, PrimeField};
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rand::rngs::{OsRng, StdRng};
+use rand::{RngCore, SeedableRng};
+
+use crate::encode;
+use crate::field::EngineError;
+use crate::groth16;
+use crate::py_hash::{frs_from_limb_rows, to_py};
+use crate::r1cs::{Csr, R1cs as R1csInner};
+
+fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'a, T>, what: &str) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{what} must be a contiguous 1-D array")))
+}
+
+fn limbs<'a>(a: &'a PyReadonlyArray2<'a, u64>, what: &str) -> PyResult<&'a [u64]> {
+    if a.as_array().ncols() != 4 {
+        return Err(PyValueError::new_err(format!(
+            "{what} must have shape (n, 4)"
+        )));
+    }
+    a.as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{what} must be C-contiguous")))
+}
+
+fn rng_for(seed: Option<u64>) -> Box<dyn RngCore + Send> {
+    match seed {
+        // Deterministic randomness is for reproducible tests only; never for real keys.
+        Some(s) => Box::new(StdRng::seed_from_u64(s)),
+        None => Box::new(OsRng),
+    }
+}
+
+fn progress_fn(cb: Option<Py<PyAny>>) -> impl Fn(&str, f64) -> Result<(), EngineError> + Sync {
+    move |phase: &str, frac: f64| match &cb {
+        None => Ok(()),
+        Some(cb) => Python::attach(|py| {
+            cb.call1(py, (phase, frac))
+                .map(|_| ())
+                .map_err(|e| EngineError::new(format!("progress callback failed: {e}")))
+        }),
+    }
+}
+
+/// A validated R1CS held natively (coefficients in Montgomery form), reusable across proofs.
+#[pyclass(module = "zkrv_prover._native", frozen)]
+pub struct R1cs {
+    inner: R1csInner,
+}
+
+#[pymethods]
+impl R1cs {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        n_vars: usize,
+        n_public: usize,
+        a_indptr: PyReadonlyArray1<'_, i64>,
+        a_indices: PyReadonlyArray1<'_, i64>,
+        a_coeffs: PyReadonlyArray2<'_, u64>,
+        b_indptr: PyReadonlyArray1<'_, i64>,
+        b_indices: PyReadonlyArray1<'_, i64>,
+        b_coeffs: PyReadonlyArray2<'_, u64>,
+        c_indptr: PyReadonlyArray1<'_, i64>,
+        c_indices: PyReadonlyArray1<'_, i64>,
+        c_coeffs: PyReadonlyArray2<'_, u64>,
+    ) -> PyResult<Self> {
+        if n_vars == 0 || n_public >= n_vars {
+            return Err(PyValueError::new_err(format!(
+                "n_public={n_public} out of range for n_vars={n_vars}"
+            )));
+        }
+        let ip = [
+            slice(&a_indptr, "A.indptr")?,
+            slice(&b_indptr, "B.indptr")?,
+            slice(&c_indptr, "C.indptr")?,
+        ];
+        let ix = [
+            slice(&a_indices, "A.indices")?,
+            slice(&b_indices, "B.indices")?,
+            slice(&c_indices, "C.indices")?,
+        ];
+        let co = [
+            limbs(&a_coeffs, "A.coeffs")?,
+            limbs(&b_coeffs, "B.coeffs")?,
+            limbs(&c_coeffs, "C.coeffs")?,
+        ];
+        if ip[0].is_empty() {
+            return Err(PyValueError::new_err("A.indptr is empty"));
+        }
+        let n_rows = ip[0].len() - 1;
+        let inner = py
+            .detach(|| -> Result<R1csInner, EngineError> {
+                Ok(R1csInner {
+                    n_vars,
+                    n_public,
+                    n_constraints: n_rows,
+                    a: Csr::new("A", n_rows, n_vars, ip[0], ix[0], co[0])?,
+                    b: Csr::new("B", n_rows, n_vars, ip[1], ix[1], co[1])?,
+                    c: Csr::new("C", n_rows, n_vars, ip[2], ix[2], co[2])?,
+                })
+            })
+            .map_err(to_py)?;
+        Ok(R1cs { inner })
+    }
+
+    #[getter]
+    fn n_constraints(&self) -> usize {
+        self.inner.n_constraints
+    }
+
+    #[getter]
+    fn domain_size(&self) -> usize {
+        self.inner.domain_size()
+    }
+}
+
+/// A Groth16 proving key held natively.
+#[pyclass(module = "zkrv_prover._native", frozen)]
+pub struct ProvingKey {
+    pk: groth16::ProvingKey,
+}
+
+#[pymethods]
+impl ProvingKey {
+    /// UNSAFE single-party dev setup for `r1cs`. `progress(phase, fraction)` is called between
+    /// phases; `seed` makes the trapdoor deterministic (tests only).
+    #[staticmethod]
+    #[pyo3(signature = (r1cs, progress=None, seed=None))]
+    fn dev_setup(
+        py: Python<'_>,
+        r1cs: &R1cs,
+        progress: Option<Py<PyAny>>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let prog = progress_fn(progress);
+        let pk = py
+            .detach(|| {
+                let mut rng = rng_for(seed);
+                groth16::setup(&r1cs.inner, &mut *rng, &prog)
+            })
+            .map_err(to_py)?;
+        Ok(ProvingKey { pk })
+    }
+
+    /// Load a key written by `save`; returns (key, metadata JSON string).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<(Self, String)> {
+        let (pk, meta) = py.detach(|| encode::pk_load(&path)).map_err(to_py)?;
+        Ok((ProvingKey { pk }, meta))
+    }
+
+    /// Write atomically (temporary file + rename) with a metadata JSON string.
+    fn save(&self, py: Python<'_>, path: PathBuf, meta: &str) -> PyResult<()> {
+        py.detach(|| encode::pk_save(&self.pk, meta, &path))
+            .map_err(to_py)
+    }
+
+    /// The verifying key in zkrv's binary layout.
+    fn vk_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &encode::vk_to_bytes(&self.pk.vk()))
+    }
+
+    #[getter]
+    fn n_vars(&self) -> usize {
+        self.pk.n_vars
+    }
+    #[getter]
+    fn n_public(&self) -> usize {
+        self.pk.n_public
+    }
+    #[getter]
+    fn n_constraints(&self) -> usize {
+        self.pk.n_constraints
+    }
+    #[getter]
+    fn domain_size(&self) -> usize {
+        self.pk.domain_size
+    }
+}
+
+/// Prove with a full witness ((n_vars, 4) uint64 limbs); returns the 256-byte proof.
+#[pyfunction]
+#[pyo3(signature = (pk, r1cs, witness, progress=None, seed=None))]
+fn groth16_prove<'py>(
+    py: Python<'py>,
+    pk: &ProvingKey,
+    r1cs: &R1cs,
+    witness: PyReadonlyArray2<'py, u64>,
+    progress: Option<Py<PyAny>>,
+    seed: Option<u64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let w = limbs(&witness, "witness")?;
+    let prog = progress_fn(progress);
+    let proof = py.detach(|| -> PyResult<groth16::Proof> {
+        let w = frs_from_limb_rows(w, "witness")?;
+        let mut rng = rng_for(seed);
+        groth16::prove(&pk.pk, &r1cs.inner, &w, &mut *rng, &prog).map_err(to_py)
+    })?;
+    Ok(PyBytes::new(py, &encode::proof_to_bytes(&proof)))
+}
+
+/// Verify a proof (bytes) for public inputs ((k, 4) uint64 limbs) under a verifying key (bytes).
+/// Malformed keys/proofs and wrong input counts raise ValueError; a well-formed but invalid
+/// proof returns False.
+#[pyfunction]
+fn groth16_verify(
+    py: Python<'_>,
+    vk: &[u8],
+    public: PyReadonlyArray2<'_, u64>,
+    proof: &[u8],
+) -> PyResult<bool> {
+    let x = limbs(&public, "public inputs")?;
+    py.detach(|| -> PyResult<bool> {
+        let vk = encode::vk_from_bytes(vk).map_err(to_py)?;
+        let proof = encode::proof_from_bytes(proof).map_err(to_py)?;
+        let x = frs_from_limb_rows(x, "public inputs")?;
+        groth16::verify(&vk, &x, &proof).map_err(to_py)
+    })
+}
+
+/// Validate a proof's encoding (canonical coordinates, on curve, in subgroup) and re-encode it.
+#[pyfunction]
+fn groth16_check_proof<'py>(py: Python<'py>, proof: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let p = encode::proof_from_bytes(proof).map_err(to_py)?;
+    Ok(PyBytes::new(py, &encode::proof_to_bytes(&p)))
+}
+
+/// Validate a verifying key's encoding and re-encode it.
+#[pyfunction]
+fn groth16_check_vk<'py>(py: Python<'py>, vk: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let v = encode::vk_from_bytes(vk).map_err(to_py)?;
+    Ok(PyBytes::new(py, &encode::vk_to_bytes(&v)))
+}
+
+/// e(alpha, beta) as 12 base-field elements, 32 bytes big-endian each, in the order
+/// c0.c0.c0, c0.c0.c1, c0.c1.c0, ..., c1.c2.c1 (snarkjs's vk_alphabeta_12 flattened).
+#[pyfunction]
+fn groth16_alphabeta<'py>(py: Python<'py>, vk: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let v = encode::vk_from_bytes(vk).map_err(to_py)?;
+    let e = groth16::alphabeta(&v);
+    let mut out = Vec::with_capacity(12 * 32);
+    for c6 in [e.c0, e.c1] {
+        for c2 in [c6.c0, c6.c1, c6.c2] {
+            for x in [c2.c0, c2.c1] {
+                out.extend_from_slice(&x.into_bigint().to_bytes_be());
+            }
+        }
+    }
+    Ok(PyBytes::new(py, &out))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<R1cs>()?;
+    m.add_class::<ProvingKey>()?;
+    m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_check_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_check_vk, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_alphabeta, m)?)?;
+    Ok(())
+}

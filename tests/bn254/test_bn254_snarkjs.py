@@ -1,0 +1,92 @@
+"""Differential tests against snarkjs: each side verifies the other's Groth16 proofs for the same
+R1CS (exchanged as iden3 .r1cs/.wtns and snarkjs JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bn254_testutil import snarkjs
+
+from zkrv_prover.bn254 import groth16 as g
+from zkrv_prover.bn254 import iden3
+from zkrv_prover.bn254 import snarkjs_json as sj
+from zkrv_prover.bn254.sample_r1cs import chain_r1cs
+from zkrv_prover.r1cs.system import R1CS
+
+pytestmark = [pytest.mark.node, pytest.mark.native, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def ceremony(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, R1CS, list[int]]:
+    """A small snarkjs ceremony (powers of tau 2^8, one contribution each phase) for the chain
+    circuit, with snarkjs's own proof."""
+    d = tmp_path_factory.mktemp("snarkjs")
+    r, w = chain_r1cs(20)
+    iden3.write_r1cs(d / "c.r1cs", r)
+    iden3.write_wtns(d / "w.wtns", w)
+    snarkjs("powersoftau", "new", "bn128", "8", "pot0.ptau", cwd=d)
+    snarkjs("powersoftau", "contribute", "pot0.ptau", "pot1.ptau", "--name=a", "-e=zkrv1", cwd=d)
+    snarkjs("powersoftau", "prepare", "phase2", "pot1.ptau", "pot.ptau", cwd=d)
+    snarkjs("groth16", "setup", "c.r1cs", "pot.ptau", "c0.zkey", cwd=d)
+    snarkjs("zkey", "contribute", "c0.zkey", "c.zkey", "--name=b", "-e=zkrv2", cwd=d)
+    snarkjs("zkey", "export", "verificationkey", "c.zkey", "vk.json", cwd=d)
+    snarkjs("groth16", "prove", "c.zkey", "w.wtns", "proof.json", "public.json", cwd=d)
+    return d, r, w
+
+
+def test_snarkjs_accepts_our_r1cs_and_witness(ceremony: tuple) -> None:
+    d, _, _ = ceremony
+    out = snarkjs("wtns", "check", "c.r1cs", "w.wtns", cwd=d).stdout
+    assert "WITNESS IS CORRECT" in out
+
+
+def test_engine_verifies_snarkjs_proofs(ceremony: tuple) -> None:
+    d, _, w = ceremony
+    vk_json = json.loads((d / "vk.json").read_text())
+    vk = sj.vk_from_json(vk_json)
+    proof = sj.proof_from_json(json.loads((d / "proof.json").read_text()))
+    public = sj.public_from_json(json.loads((d / "public.json").read_text()))
+    assert public == [w[1]]
+    assert g.verify(vk, public, proof)
+    assert not g.verify(vk, [w[1] + 1], proof)
+    # Our export of snarkjs's key reproduces its JSON, including e(alpha, beta).
+    again = sj.vk_to_json(vk)
+    for key in ("vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC", "vk_alphabeta_12"):
+        assert again[key] == vk_json[key], key
+
+
+def test_snarkjs_verifies_engine_proofs(ceremony: tuple) -> None:
+    d, r, w = ceremony
+    pk = g.dev_setup(r)
+    proof = g.prove(pk, r, w)
+    vk_json = sj.vk_to_json(pk.vk, unsafe_dev_setup=True)
+    assert "UNSAFE" in vk_json["zkrv_warning"]
+    (d / "ovk.json").write_text(json.dumps(vk_json))
+    (d / "oproof.json").write_text(json.dumps(sj.proof_to_json(proof)))
+    (d / "opub.json").write_text(json.dumps(sj.public_to_json([w[1]])))
+    (d / "obad.json").write_text(json.dumps(sj.public_to_json([w[1] + 1])))
+    assert (
+        "OK" in snarkjs("groth16", "verify", "ovk.json", "opub.json", "oproof.json", cwd=d).stdout
+    )
+    bad = snarkjs("groth16", "verify", "ovk.json", "obad.json", "oproof.json", cwd=d, check=False)
+    assert bad.returncode != 0 and "Invalid proof" in bad.stdout + bad.stderr
+    # Round trip of our proof through snarkjs JSON is lossless.
+    assert sj.proof_from_json(sj.proof_to_json(proof)).raw == proof.raw
+
+
+def test_snarkjs_json_rejects_malformed() -> None:
+    with pytest.raises(ValueError, match="groth16"):
+        sj.vk_from_json({"protocol": "plonk"})
+    inf2 = [["0", "0"], ["1", "0"], ["0", "0"]]
+    gen1 = ["1", "2", "1"]
+    assert sj.proof_from_json({"pi_a": gen1, "pi_b": inf2, "pi_c": gen1}).raw[:64] != bytes(64)
+    with pytest.raises(ValueError, match=r"proof\.A: G1 point is not on the curve"):
+        sj.proof_from_json({"pi_a": ["1", "3", "1"], "pi_b": inf2, "pi_c": gen1})
+    with pytest.raises(ValueError, match="affine"):
+        sj.proof_from_json({"pi_a": ["1", "2", "2"], "pi_b": inf2, "pi_c": gen1})
+    with pytest.raises(ValueError, match="pi_b"):
+        sj.proof_from_json({"pi_a": gen1, "pi_b": [], "pi_c": gen1})
+    with pytest.raises(ValueError, match="canonical"):
+        sj.public_from_json([str(2**254)])
