@@ -42,8 +42,8 @@ def inputs(name: str) -> list[bytes]:
     rng = random.Random(name)
     out = [b"", bytes(range(7)), rng.randbytes(8), rng.randbytes(29), rng.randbytes(64)]
     if name == "sort":
-        out = [b"", (57).to_bytes(4, "little") + (3).to_bytes(4, "little"), rng.randbytes(5)]
-        out.append((300).to_bytes(4, "little") + rng.randbytes(4))
+        out = [(57).to_bytes(4, "little") + (3).to_bytes(4, "little"), bytes(8)]
+        out += [rng.randbytes(5), (300).to_bytes(4, "little") + rng.randbytes(4)]
     return out
 
 

@@ -3,30 +3,44 @@
  * here it returns quotient all-ones and remainder = dividend, mirroring RISC-V DIVU/REMU. */
 #include <stdint.h>
 
+/* Number of significant bits of x (0 for 0), without builtins (no Zbb: they would be calls). */
+static int bitlen64(uint64_t x) {
+    int n = 0;
+    if (x >> 32) { n += 32; x >>= 32; }
+    if (x >> 16) { n += 16; x >>= 16; }
+    if (x >> 8) { n += 8; x >>= 8; }
+    if (x >> 4) { n += 4; x >>= 4; }
+    if (x >> 2) { n += 2; x >>= 2; }
+    if (x >> 1) { n += 1; x >>= 1; }
+    return n + (int)x;
+}
+
 uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem) {
     if (d == 0) {
         if (rem) *rem = n;
         return ~(uint64_t)0;
     }
-    uint64_t q = 0, r = 0;
+    uint64_t q = 0;
     if ((d >> 32) == 0 && (n >> 32) == 0) {  /* 32-bit fast path: one hardware DIVU/REMU */
         uint32_t n32 = (uint32_t)n, d32 = (uint32_t)d;
-        q = n32 / d32;
-        r = n32 % d32;
-    } else {
-        /* shift-subtract, starting from the dividend's highest set bit */
-        int bit = 63;
-        while (bit > 0 && !((n >> bit) & 1)) bit--;
-        for (; bit >= 0; bit--) {
-            uint64_t carry = r >> 63;   /* r < d, but 2r can exceed 64 bits when d >= 2^63 */
-            r = (r << 1) | ((n >> bit) & 1);
-            if (carry || r >= d) {
-                r -= d;
-                q |= (uint64_t)1 << bit;
+        if (rem) *rem = n32 % d32;
+        return n32 / d32;
+    }
+    if (n >= d) {
+        /* restoring division over the bits where the quotient can be non-zero: align d's top
+         * bit with n's (no overflow), then one compare-subtract per quotient bit */
+        int shift = bitlen64(n) - bitlen64(d);
+        d <<= shift;
+        for (int i = 0; i <= shift; i++) {
+            q <<= 1;
+            if (n >= d) {
+                n -= d;
+                q |= 1;
             }
+            d >>= 1;
         }
     }
-    if (rem) *rem = r;
+    if (rem) *rem = n;
     return q;
 }
 
