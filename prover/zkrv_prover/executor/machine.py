@@ -9,6 +9,7 @@ limit, the machine single-steps so the limit is enforced exactly.
 from __future__ import annotations
 
 import array
+import contextlib
 import hashlib
 import mmap
 import sys
@@ -123,6 +124,18 @@ class Machine:
         self.ecall_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
         self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
+
+    def close(self) -> None:
+        """Release guest memory now rather than at the next garbage collection (the translated
+        blocks and the ECALL handler form a reference cycle with the machine)."""
+        views = [v for k, v in self.ns.items() if k in ("W", "H", "Hs", "Bs", "B")]
+        self.ns.clear()
+        self.words = np.zeros(0, dtype=np.uint32)
+        for v in views:
+            v.release()
+        # If someone still holds a view, the GC unmaps the memory later instead.
+        with contextlib.suppress(BufferError):
+            self.mem.close()
 
     # ---------------------------------------------------------------- translation
     def _fetch_decode(self, pc: int, first: bool) -> Instr | None:

@@ -50,15 +50,18 @@ def execute(
         raise ValueError("max_cycles must be positive")
     image = program if isinstance(program, MemoryImage) else load_elf(program)
     m = Machine(image, input, trace=trace, log=log)
-    m.run(max_cycles)
-    assert m.exit_code is not None and m.journal_digest is not None
-    return ExecutionResult(
-        exit_code=m.exit_code,
-        journal=bytes(m.journal),
-        journal_digest=m.journal_digest,
-        cycles=m.cycles,
-        image=image,
-        registers=list(m.x),
-        logs=m.logs,
-        trace=assemble_trace(m) if trace else None,
-    )
+    try:
+        m.run(max_cycles)
+        assert m.exit_code is not None and m.journal_digest is not None
+        return ExecutionResult(
+            exit_code=m.exit_code,
+            journal=bytes(m.journal),
+            journal_digest=m.journal_digest,
+            cycles=m.cycles,
+            image=image,
+            registers=list(m.x),
+            logs=m.logs,
+            trace=assemble_trace(m) if trace else None,
+        )
+    finally:
+        m.close()
