@@ -201,9 +201,12 @@ def _generator(ar: AnyArith, log_n: int) -> Any:
     return ar.b_const(two_adic_generator(log_n))
 
 
-def verify(vk: VerifyingKey, public: Sequence[int], proof: StarkProof) -> None:
+def verify(
+    vk: VerifyingKey, public: Sequence[int], proof: StarkProof, native_hash: bool = True
+) -> None:
     """Verify natively; raises :class:`VerificationError` (or ``ValueError`` for malformed
-    shapes) if the proof is not valid for ``public``."""
+    shapes) if the proof is not valid for ``public``. ``native_hash=False`` hashes with the
+    pure-Python reference Poseidon instead of the native engine."""
     check_shape(vk, proof, len(public))
-    ar = NativeArith()
+    ar = NativeArith(native_hash=native_hash)
     verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof)

@@ -51,3 +51,34 @@ def trace(log_n: int, seed: int = 3) -> tuple[list[np.ndarray], list[int]]:
     main = np.concatenate([x, y, r[:, None], s[:, None]], axis=1).astype(np.uint32)
     m = np.bincount(r, minlength=256).astype(np.uint32)[:, None]
     return [main, m], []
+
+
+def measure(log_n: int, zk: bool = True) -> dict[str, float]:
+    """Prove and verify the benchmark machine at 2^log_n rows with the default parameters;
+    returns seconds, proof KiB (encoded) and this process's peak RSS in GiB. Run it in a fresh
+    process for a meaningful peak (see scripts/benchmarks/stark.py)."""
+    import resource
+    import time
+
+    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.proof import encode_proof
+    from zkrv_prover.stark.prover import keygen, prove
+    from zkrv_prover.stark.verifier import verify
+
+    vk = keygen(machine(), PcsParams(zk=zk))
+    traces, pub = trace(log_n)
+    t0 = time.perf_counter()
+    proof = prove(vk, traces, pub)
+    t1 = time.perf_counter()
+    verify(vk, pub, proof)
+    t2 = time.perf_counter()
+    size = len(encode_proof(vk, proof))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return {"prove_s": t1 - t0, "verify_s": t2 - t1, "proof_kib": size / 1024, "peak_gib": peak}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(measure(int(sys.argv[1]), sys.argv[2] == "1" if len(sys.argv) > 2 else True)))

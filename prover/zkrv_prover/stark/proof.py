@@ -1,0 +1,122 @@
+"""Versioned binary format of a :class:`~.prover.StarkProof`, with a strict parser.
+
+Layout (little-endian; base element 4 bytes, extension element 16, digest 32; see ``codec.py``):
+
+    magic "ZKRVSTRK" (8 bytes) | version u16 (= 1) | table count u8 | log height u8 per table
+    main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
+    quotient root | opened values: per round, matrix, point, column one ext
+    PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
+
+Only the table heights are variable; everything else has a length fixed by the verifying key
+and the heights, so the parser validates magic, version, table count and every height against
+the key *before* reading further, then reads exactly the expected number of canonical values and
+rejects trailing bytes. Inputs larger than :data:`MAX_PROOF_BYTES` are rejected unread.
+"""
+
+from __future__ import annotations
+
+from zkrv_prover.stark import pcs
+from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.prover import PROOF_VERSION, StarkProof, VerifyingKey, masked_height
+from zkrv_prover.stark.verifier import _round_shapes
+
+MAGIC = b"ZKRVSTRK"
+#: Hard cap on an encoded proof (a 2^22-row machine's proof is a few MiB at most).
+MAX_PROOF_BYTES = 32 << 20
+
+
+def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
+    rounds = _round_shapes(vk, log_heights)
+    return pcs.PcsShape(
+        vk.params,
+        tuple(tuple(shapes) for shapes, _ in rounds),
+        tuple(tuple(pts) for _, pts in rounds),
+    )
+
+
+def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
+    from zkrv_prover.stark.field import TWO_ADICITY
+
+    for lay, lh in zip(vk.layouts, log_heights, strict=True):
+        name = lay.air.name
+        if not 1 <= lh <= TWO_ADICITY:
+            raise ProofFormatError(f"table {name!r}: log height {lh} out of range")
+        N = masked_height(vk.params, 1 << lh)
+        if N.bit_length() - 1 + vk.params.log_blowup > TWO_ADICITY:
+            raise ProofFormatError(f"table {name!r}: log height {lh} too large for the field")
+        if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
+            raise ProofFormatError(f"table {name!r}: height differs from its preprocessed height")
+
+
+def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
+    """Serialize a proof for ``vk`` (raises ``ValueError`` if it does not fit the key)."""
+    if len(proof.log_heights) != len(vk.layouts):
+        raise ValueError("proof and key disagree on the number of tables")
+    w = Writer()
+    w.raw(MAGIC)
+    w.u16(PROOF_VERSION)
+    w.u8(len(proof.log_heights))
+    for lh in proof.log_heights:
+        w.u8(lh)
+    w.digest(proof.main_root)
+    if vk.logup_tables:
+        if proof.aux_root is None or len(proof.cumsums) != len(vk.logup_tables):
+            raise ValueError("proof lacks the LogUp commitments its machine needs")
+        w.digest(proof.aux_root)
+        for c in proof.cumsums:
+            w.ext(c)
+    w.digest(proof.quotient_root)
+    shape = _pcs_shape(vk, proof.log_heights)
+    for (shapes, pts), rnd in zip(_round_shapes(vk, proof.log_heights), proof.opened, strict=True):
+        for s, k, mat in zip(shapes, pts, rnd, strict=True):
+            if len(mat) != k or any(len(v) != s.width for v in mat):
+                raise ValueError("opened values do not match the key's shape")
+            for vals in mat:
+                for v in vals:
+                    w.ext(v)
+    pcs.write_proof(w, shape, proof.pcs_proof)
+    return w.getvalue()
+
+
+def decode_proof(vk: VerifyingKey, data: bytes) -> StarkProof:
+    """Parse proof bytes for ``vk``; raises :class:`ProofFormatError` (a ``ValueError``) on any
+    truncation, excess, non-canonical value or shape that does not fit the key."""
+    if len(data) > MAX_PROOF_BYTES:
+        raise ProofFormatError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
+    r = Reader(data)
+    if r.raw(len(MAGIC), "magic") != MAGIC:
+        raise ProofFormatError("not a zkrv STARK proof (bad magic)")
+    version = r.u16("version")
+    if version != PROOF_VERSION:
+        raise ProofFormatError(f"unsupported proof version {version} (expected {PROOF_VERSION})")
+    n_tables = r.u8("table count")
+    if n_tables != len(vk.layouts):
+        raise ProofFormatError(f"proof has {n_tables} tables, the key {len(vk.layouts)}")
+    log_heights = [r.u8(f"log height of table {t}") for t in range(n_tables)]
+    _check_heights(vk, log_heights)
+    main_root = r.digest("main root")
+    aux_root = None
+    cumsums = []
+    if vk.logup_tables:
+        aux_root = r.digest("aux root")
+        cumsums = r.exts(len(vk.logup_tables), "LogUp sums")
+    quotient_root = r.digest("quotient root")
+    opened: pcs.Opened = []
+    for ri, (shapes, pts) in enumerate(_round_shapes(vk, log_heights)):
+        opened.append(
+            [
+                [r.exts(s.width, f"opened values (round {ri})") for _ in range(k)]
+                for s, k in zip(shapes, pts, strict=True)
+            ]
+        )
+    pcs_proof = pcs.read_proof(r, _pcs_shape(vk, log_heights))
+    r.finish()
+    return StarkProof(
+        log_heights=log_heights,
+        main_root=main_root,
+        aux_root=aux_root,
+        cumsums=cumsums,
+        quotient_root=quotient_root,
+        opened=opened,
+        pcs_proof=pcs_proof,
+    )
