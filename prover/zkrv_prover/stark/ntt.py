@@ -239,17 +239,26 @@ def bit_reverse_rows(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
 
 def lde_bitrev(coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int) -> U32:
     """Evaluations of degree < n column polynomials (coefficients (n, w), natural order) on the
-    coset shift * H_{n 2^log_blowup}, rows in bit-reversed order."""
+    coset shift * H_{n 2^log_blowup}, rows in bit-reversed order.
+
+    In bit-reversed order the N = n B rows split into B blocks of n: block t is the coset
+    ``shift * omega_N^rev_B(t) * H_n`` in bit-reversed order. So the extension is B size-n
+    coset NTTs, batched as one (n, B w) transform, with no zero padding."""
     n = coeffs.shape[0]
-    _check_len(n)
-    big = n << log_blowup
-    _check_len(big)
+    log_n = _check_len(n)
+    _check_len(n << log_blowup)
+    b = 1 << log_blowup
     xt, one_d = _as_matrix(coeffs)
-    padded = np.zeros((xt.shape[0], big), dtype=np.uint64)
-    padded[:, :n] = xt
-    _scale_rows(padded[:, :n], powers(shift, n))
-    ev = _ntt_cols(padded, inverse=False)
-    rev = bit_reverse_indices(big.bit_length() - 1)
-    if one_d:
-        return ev.reshape(-1)[rev].astype(np.uint32)
-    return ev.T[rev].astype(np.uint32)
+    w = xt.shape[0]
+    om = two_adic_generator(log_n + log_blowup)
+    rev_b = bit_reverse_indices(log_blowup)
+    batch = np.empty((b, w, n), dtype=np.uint64)
+    for t in range(b):  # loop over the blowup factor (<= 256), not rows
+        shift_t = shift * pow(om, int(rev_b[t]), P) % P
+        np.multiply(xt, powers(shift_t, n).astype(np.uint64), out=batch[t])
+    np.remainder(batch, _P64, out=batch)
+    ev = _ntt_cols(batch.reshape(b * w, n), inverse=False).reshape(b, w, n)
+    # rows: block t, position rev_n(j) -> (b, n, w) -> (N, w)
+    out = ev[:, :, bit_reverse_indices(log_n)].transpose(0, 2, 1).astype(np.uint32)
+    out = np.ascontiguousarray(out).reshape(b * n, w)
+    return out.reshape(-1) if one_d else out
