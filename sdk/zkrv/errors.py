@@ -7,22 +7,9 @@ traceback. Anything else escaping to the CLI is a bug in zkrv.
 
 from __future__ import annotations
 
+from zkrv_prover.errors import ZkrvError
 
-class ZkrvError(Exception):
-    """A user-facing error: one line saying what went wrong and where.
-
-    ``exit_code`` is the CLI's exit status for this error (1 unless a subclass says otherwise).
-    """
-
-    exit_code: int = 1
-
-    def __init__(self, message: str) -> None:
-        # Keep messages on one line: the CLI contract is "one line, what and where".
-        super().__init__(" ".join(str(message).split()))
-
-    @property
-    def message(self) -> str:
-        return str(self)
+__all__ = ["ToolchainError", "UsageError", "ZkrvError"]
 
 
 class UsageError(ZkrvError):

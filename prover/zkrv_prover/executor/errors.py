@@ -1,8 +1,8 @@
-"""Executor errors: every one is a :class:`zkrv.errors.ZkrvError` with a one-line message."""
+"""Executor errors: every one is a :class:`zkrv_prover.errors.ZkrvError` with a one-line message."""
 
 from __future__ import annotations
 
-from zkrv.errors import ZkrvError
+from zkrv_prover.errors import ZkrvError
 
 
 class ElfError(ZkrvError):

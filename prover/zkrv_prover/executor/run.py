@@ -44,7 +44,7 @@ def execute(
     """Run ``program`` (an image, an ELF path or ELF bytes) on ``input`` until it halts.
 
     Raises :class:`~zkrv_prover.executor.errors.ElfError`, ``TrapError`` (and subclasses),
-    ``CycleLimitError`` or ``JournalDigestError`` - all :class:`zkrv.errors.ZkrvError`.
+    ``CycleLimitError`` or ``JournalDigestError`` - all :class:`zkrv_prover.errors.ZkrvError`.
     """
     if max_cycles < 1:
         raise ValueError("max_cycles must be positive")
