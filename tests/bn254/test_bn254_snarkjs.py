@@ -90,3 +90,32 @@ def test_snarkjs_json_rejects_malformed() -> None:
         sj.proof_from_json({"pi_a": gen1, "pi_b": [], "pi_c": gen1})
     with pytest.raises(ValueError, match="canonical"):
         sj.public_from_json([str(2**254)])
+
+
+def test_zkey_import_from_ceremony_and_export(ceremony: tuple) -> None:
+    from zkrv_prover.bn254.zkey import export_zkey, import_zkey
+
+    d, r, w = ceremony
+    vk = sj.vk_from_json(json.loads((d / "vk.json").read_text()))
+    pk = import_zkey(d / "c.zkey", r)
+    assert pk.vk.raw == vk.raw and not pk.unsafe_dev_setup
+    proof = g.prove(pk, r, w)  # our prover with the ceremony's key
+    assert g.verify(vk, [w[1]], proof)
+    (d / "iproof.json").write_text(json.dumps(sj.proof_to_json(proof)))
+    ok = snarkjs("groth16", "verify", "vk.json", "public.json", "iproof.json", cwd=d)
+    assert "OK" in ok.stdout
+    # A key for another circuit of the same size is refused.
+    other, _ = chain_r1cs(19)
+    with pytest.raises(ValueError, match="zkey"):
+        import_zkey(d / "c.zkey", other)
+    data = (d / "c.zkey").read_bytes()
+    (d / "bad.zkey").write_bytes(data[: len(data) - 100])
+    with pytest.raises(ValueError, match="zkey"):
+        import_zkey(d / "bad.zkey", r)
+    # snarkjs proves with a key exported from here, and its proof verifies natively.
+    mine = g.dev_setup(r)
+    export_zkey(mine, r, d / "mine.zkey")
+    snarkjs("groth16", "prove", "mine.zkey", "w.wtns", "mproof.json", "mpub.json", cwd=d)
+    mproof = sj.proof_from_json(json.loads((d / "mproof.json").read_text()))
+    assert g.verify(mine.vk, [w[1]], mproof)
+    assert import_zkey(d / "mine.zkey", r).vk.raw == mine.vk.raw

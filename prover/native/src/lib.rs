@@ -11,6 +11,7 @@ pub mod poseidon;
 mod py_groth16;
 mod py_hash;
 pub mod r1cs;
+pub mod zkey;
 
 /// Version of the native engine (matches the crate version).
 #[pyfunction]
@@ -23,5 +24,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     py_hash::register(m)?;
     py_groth16::register(m)?;
+    py_groth16::register_zkey(m)?;
     Ok(())
 }

@@ -270,3 +270,32 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groth16_alphabeta, m)?)?;
     Ok(())
 }
+
+/// Import a snarkjs Groth16 `.zkey` for `r1cs` (checked against the key's coefficient section).
+#[pyfunction]
+fn zkey_import(py: Python<'_>, path: PathBuf, r1cs: &R1cs) -> PyResult<ProvingKey> {
+    let pk = py
+        .detach(|| {
+            let data = std::fs::read(&path)
+                .map_err(|e| EngineError::new(format!("reading {}: {e}", path.display())))?;
+            crate::zkey::import(&data, &r1cs.inner)
+        })
+        .map_err(to_py)?;
+    Ok(ProvingKey { pk })
+}
+
+/// Export a proving key (with its R1CS) as a snarkjs `.zkey`, written atomically.
+#[pyfunction]
+fn zkey_export(py: Python<'_>, pk: &ProvingKey, r1cs: &R1cs, path: PathBuf) -> PyResult<()> {
+    py.detach(|| {
+        let data = crate::zkey::export(&pk.pk, &r1cs.inner)?;
+        crate::zkey::write_atomic(&path, &data)
+    })
+    .map_err(to_py)
+}
+
+pub fn register_zkey(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(zkey_import, m)?)?;
+    m.add_function(wrap_pyfunction!(zkey_export, m)?)?;
+    Ok(())
+}
