@@ -25,6 +25,7 @@ SMALL = PcsParams(
     merkle_arity=4,
     zk=True,
     salt_len=2,
+    log_cap=2,
 )
 
 
@@ -125,6 +126,8 @@ def test_honest_proof_verifies_and_roundtrips(honest: Setup) -> None:
         replace(SMALL, merkle_arity=2, log_folding_arity=1),
         replace(SMALL, merkle_arity=16, log_folding_arity=4, log_final_poly_len=0),
         replace(SMALL, log_blowup=2, log_final_poly_len=3, merkle_arity=8),
+        replace(SMALL, log_cap=0),
+        replace(SMALL, log_cap=8),
     ],
 )
 def test_completeness_across_parameters(params: PcsParams) -> None:
@@ -199,7 +202,7 @@ def test_tampered_proof_parts_rejected(honest: Setup) -> None:
     p.queries[0].fri[0].row[1] = bump_ext(p.queries[0].fri[0].row[1])
     cases.append(("FRI layer values", p))
     p = _copy(base)
-    p.queries[3].fri[-1].siblings[0][0] ^= 1
+    p.queries[3].fri[0].siblings[0][0] ^= 1
     cases.append(("FRI Merkle path", p))
     p = _copy(base)
     p.fri_roots[0] ^= 1
@@ -217,6 +220,14 @@ def test_tampered_proof_parts_rejected(honest: Setup) -> None:
     p = _copy(base)
     p.queries[0], p.queries[1] = p.queries[1], p.queries[0]
     cases.append(("swapped queries", p))
+    for t in range(len(base.input_caps)):
+        p = _copy(base)
+        p.input_caps[t][-1] ^= 1
+        cases.append((f"input cap {t}", p))
+    for k in range(len(base.fri_caps)):
+        p = _copy(base)
+        p.fri_caps[k][0] ^= 1
+        cases.append((f"FRI cap {k}", p))
     for name, bad in cases:
         with pytest.raises(VerificationError):
             honest.verify(bad)
@@ -299,6 +310,8 @@ def _first_query_end(s: Setup) -> int:
         s.proof.fri_roots,
         s.proof.final_poly,
         s.proof.pow_nonce,
+        s.proof.input_caps,
+        s.proof.fri_caps,
         s.proof.queries[:1],
     )
     shape = pcs.PcsShape(replace(s.params, num_queries=1), s.shape.rounds, s.shape.points)

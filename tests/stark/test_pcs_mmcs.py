@@ -20,10 +20,12 @@ def _bits(i: int, n: int) -> list[int]:
 
 def _verify(cfg: MmcsConfig, tree: mmcs.MerkleTree, i: int, op: mmcs.MerkleOpening) -> None:
     log_max = max(s.log_height for s in tree.shapes)
+    ar = NativeArith()
+    mmcs.verify_cap(ar, cfg, tree.root, tree.shapes, tree.cap, "test")
     mmcs.verify_opening(
-        NativeArith(),
+        ar,
         cfg,
-        tree.root,
+        tree.cap,
         tree.shapes,
         _bits(i, log_max),
         op.rows,
@@ -115,6 +117,31 @@ def test_openings_verify_and_tampering_rejected() -> None:
         _verify(cfg, tree, i, mmcs.MerkleOpening(op.rows, op.salts, op.siblings[:-1]))
     with pytest.raises(ValueError, match="widths"):
         _verify(cfg, tree, i, mmcs.MerkleOpening([*op.rows[:-1], []], op.salts, op.siblings))
+
+
+@pytest.mark.parametrize("log_cap", [0, 1, 2, 3, 4, 9])
+def test_caps(log_cap: int) -> None:
+    mats = [fld.random((32, 3), RNG), fld.random((8, 2), RNG), fld.random((16, 1), RNG)]
+    cfg = MmcsConfig(max_arity=4, salt_len=1, backend="reference", max_log_cap=log_cap)
+    tree = mmcs.commit(mats, cfg, np.random.default_rng(3))
+    log_c, below = mmcs.cap_plan(tree.shapes, cfg)
+    assert log_c <= min(log_cap, 3) and len(tree.cap) == 1 << log_c
+    if log_cap == 0:
+        assert tree.cap == [tree.root]
+    for i in (0, 17, 31):
+        op = mmcs.open_indices(tree, [i])[0]
+        assert len(op.siblings) == below
+        _verify(cfg, tree, i, op)
+    ar = NativeArith()
+    bad_cap = list(tree.cap)
+    bad_cap[-1] ^= 1
+    with pytest.raises(VerificationError):
+        mmcs.verify_cap(ar, cfg, tree.root, tree.shapes, bad_cap, "cap")
+    op = mmcs.open_indices(tree, [31])[0]
+    with pytest.raises(VerificationError):  # right path, wrong cap entry
+        mmcs.verify_opening(
+            ar, cfg, bad_cap, tree.shapes, _bits(31, 5), op.rows, op.salts, op.siblings, "t"
+        )
 
 
 def test_salts_hide_equal_matrices() -> None:

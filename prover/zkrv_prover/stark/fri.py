@@ -69,9 +69,24 @@ def layer_shifts(schedule: Sequence[int]) -> list[int]:
     return shifts
 
 
-def _layer_config(params: PcsParams) -> MmcsConfig:
+def layer_config(params: PcsParams) -> MmcsConfig:
     # FRI layers are not salted: with zk the codeword is masked by a random codeword already.
-    return MmcsConfig(max_arity=params.merkle_arity, salt_len=0, backend=params.backend)
+    return MmcsConfig(
+        max_arity=params.merkle_arity,
+        salt_len=0,
+        backend=params.backend,
+        max_log_cap=params.log_cap,
+    )
+
+
+def layer_shapes(params: PcsParams, input_log_heights: Sequence[int]) -> list[MatrixShape]:
+    """The committed matrix shape of each FRI layer: (N_k / a_k rows, 4 a_k columns)."""
+    cur = max(input_log_heights)
+    out = []
+    for la in fold_schedule(params, input_log_heights):
+        out.append(MatrixShape(cur - la, 4 << la))
+        cur -= la
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -122,7 +137,7 @@ def commit_phase(
     shifts = layer_shifts(schedule)
     cur = np.ascontiguousarray(inputs[hs[0]], dtype=np.uint32)
     log_cur = hs[0]
-    cfg = _layer_config(params)
+    cfg = layer_config(params)
     trees = []
     for k, la in enumerate(schedule):
         a = 1 << la
@@ -223,7 +238,7 @@ def verify_query(
     ar: Arith[B, E, D, Bit],
     params: PcsParams,
     input_log_heights: Sequence[int],
-    roots: Sequence[D],
+    caps: Sequence[Sequence[D]],
     betas: Sequence[E],
     final_poly: Sequence[E],
     index_bits: Sequence[Bit],
@@ -234,16 +249,17 @@ def verify_query(
     """Check one query through all layers: each layer's opened coset contains the expected value
     (the reduced opening, then the previous fold plus roll-ins), the cosets open the layer roots,
     and the last fold equals the final polynomial at the final point. ``reduced`` maps each input
-    log height to its reduced opening at this query."""
+    log height to its reduced opening at this query; ``caps`` are the layers' Merkle caps, already
+    checked against the layer roots (``mmcs.verify_cap``)."""
     hs = sorted(set(input_log_heights), reverse=True)
     schedule = fold_schedule(params, hs)
     shifts = layer_shifts(schedule)
     log_max = hs[0]
     if len(index_bits) != log_max or len(openings) != len(schedule):
         raise ValueError("FRI query has the wrong shape")
-    if len(roots) != len(schedule) or len(betas) != len(schedule):
+    if len(caps) != len(schedule) or len(betas) != len(schedule):
         raise ValueError("FRI commitments have the wrong shape")
-    cfg = _layer_config(params)
+    cfg = layer_config(params)
     expected = reduced[log_max]
     log_cur = log_max
     for k, la in enumerate(schedule):
@@ -260,7 +276,7 @@ def verify_query(
         mmcs.verify_opening(
             ar,
             cfg,
-            roots[k],
+            caps[k],
             [MatrixShape(log_cur - la, 4 << la)],
             row_bits,
             [flat],

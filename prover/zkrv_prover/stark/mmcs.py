@@ -119,12 +119,16 @@ class MmcsConfig:
     max_arity: int = 4
     salt_len: int = 8
     backend: Backend = "native"
+    #: log2 of the largest Merkle cap (0: the cap is the root alone).
+    max_log_cap: int = 0
 
     def __post_init__(self) -> None:
         if self.max_arity not in ARITIES:
             raise ValueError(f"Merkle arity must be one of {ARITIES}")
         if not 0 <= self.salt_len <= 64:
             raise ValueError("salt_len must be in 0..64")
+        if not 0 <= self.max_log_cap <= 12:
+            raise ValueError("max_log_cap must be in 0..12")
 
     @property
     def max_log_arity(self) -> int:
@@ -161,6 +165,22 @@ def level_log_arities(log_heights: Sequence[int], max_log_arity: int) -> list[in
     return out
 
 
+def cap_plan(shapes: Sequence[MatrixShape], config: MmcsConfig) -> tuple[int, int]:
+    """(log2 of the cap size, number of levels below the cap). The cap is the lowest level whose
+    size is at most 2^max_log_cap and not below the shortest group's injection level (so every
+    injection happens at or below the cap)."""
+    hs = [s.log_height for s in shapes]
+    bound = min(config.max_log_cap, min(hs))
+    cur = max(hs)
+    below = 0
+    for la in level_log_arities(hs, config.max_log_arity):
+        if cur <= bound:
+            break
+        cur -= la
+        below += 1
+    return cur, below
+
+
 def _check_shapes(shapes: Sequence[MatrixShape]) -> None:
     if not shapes:
         raise ValueError("commit at least one matrix")
@@ -189,6 +209,11 @@ class MerkleTree:
     @property
     def log_max_height(self) -> int:
         return max(s.log_height for s in self.shapes)
+
+    @property
+    def cap(self) -> list[int]:
+        """The Merkle cap (see ``cap_plan``), sent once per proof."""
+        return limbs_to_ints(self.levels[cap_plan(self.shapes, self.config)[1]])
 
 
 def _group_rows(
@@ -272,7 +297,8 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
     ]
     sib_levels: list[list[list[int]]] = []  # [level][query] -> siblings
     node = idx.copy()
-    for lvl, la in enumerate(tree.log_arities):
+    below_cap = cap_plan(tree.shapes, tree.config)[1]
+    for lvl, la in enumerate(tree.log_arities[:below_cap]):
         a = 1 << la
         pos = node & (a - 1)
         base = node - pos
@@ -284,7 +310,7 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
         MerkleOpening(
             rows=[rows_per_matrix[m][q] for m in range(len(tree.shapes))],
             salts=[salt_rows[g][q] for g in range(len(groups))],
-            siblings=[sib_levels[lvl][q] for lvl in range(len(tree.log_arities))],
+            siblings=[sib_levels[lvl][q] for lvl in range(below_cap)],
         )
         for q in range(len(idx))
     ]
@@ -295,10 +321,30 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
 # ------------------------------------------------------------------------------------------------
 
 
-def verify_opening(
+def verify_cap(
     ar: Arith[B, E, D, Bit],
     config: MmcsConfig,
     root: D,
+    shapes: Sequence[MatrixShape],
+    cap: Sequence[D],
+    what: str,
+) -> None:
+    """Check that a Merkle cap hashes up to ``root`` (no injections happen above the cap)."""
+    _check_shapes(shapes)
+    log_cap, below = cap_plan(shapes, config)
+    if len(cap) != 1 << log_cap:
+        raise ValueError(f"{what}: Merkle cap has the wrong size")
+    cur = list(cap)
+    for la in level_log_arities([s.log_height for s in shapes], config.max_log_arity)[below:]:
+        a = 1 << la
+        cur = [ar.hash(cur[j : j + a]) for j in range(0, len(cur), a)]
+    ar.d_assert_eq(cur[0], root, f"{what}: Merkle cap root")
+
+
+def verify_opening(
+    ar: Arith[B, E, D, Bit],
+    config: MmcsConfig,
+    cap: Sequence[D],
     shapes: Sequence[MatrixShape],
     index_bits: Sequence[Bit],
     rows: Sequence[Sequence[B]],
@@ -307,23 +353,27 @@ def verify_opening(
     what: str,
 ) -> None:
     """Check that ``rows`` (one per matrix, shorter matrices at index >> (L - h)) and ``salts``
-    open ``root`` at the index whose little-endian bits are ``index_bits`` (L = max log height
-    bits). Structure (lengths) is validated with ``ValueError`` before any arithmetic: a proof
+    open the commitment at the index whose little-endian bits are ``index_bits`` (L = max log
+    height bits), against a cap already checked with ``verify_cap`` (a one-element cap is the
+    root). Structure (lengths) is validated with ``ValueError`` before any arithmetic: a proof
     parser must already have enforced it."""
     _check_shapes(shapes)
     groups = group_heights(shapes)
     log_max = groups[0][0]
     log_ar = level_log_arities([s.log_height for s in shapes], config.max_log_arity)
+    log_cap, below = cap_plan(shapes, config)
     if len(index_bits) != log_max:
         raise ValueError(f"{what}: index needs {log_max} bits")
+    if len(cap) != 1 << log_cap:
+        raise ValueError(f"{what}: Merkle cap has the wrong size")
     if len(rows) != len(shapes) or any(
         len(r) != s.width for r, s in zip(rows, shapes, strict=True)
     ):
         raise ValueError(f"{what}: opened rows do not match the matrix widths")
     if len(salts) != len(groups) or any(len(s) != config.salt_len for s in salts):
         raise ValueError(f"{what}: salts do not match the commitment's groups")
-    if len(siblings) != len(log_ar) or any(
-        len(s) != (1 << la) - 1 for s, la in zip(siblings, log_ar, strict=True)
+    if len(siblings) != below or any(
+        len(s) != (1 << la) - 1 for s, la in zip(siblings, log_ar[:below], strict=True)
     ):
         raise ValueError(f"{what}: Merkle path has the wrong shape")
 
@@ -337,7 +387,7 @@ def verify_opening(
     group_of = {lh: g for g, (lh, _) in enumerate(groups)}
     cur = group_leaf(0)
     cur_log = log_max
-    for lvl, la in enumerate(log_ar):
+    for lvl, la in enumerate(log_ar[:below]):
         bit_lo = log_max - cur_log
         pos_bits = list(index_bits[bit_lo : bit_lo + la])
         children = xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
@@ -345,4 +395,9 @@ def verify_opening(
         cur_log -= la
         if cur_log in group_of:
             cur = ar.hash([cur, group_leaf(group_of[cur_log])])
-    ar.d_assert_eq(cur, root, f"{what}: Merkle root")
+    # The path node's index at the cap level is given by the top log_cap index bits.
+    cap_bits = list(index_bits[log_max - log_cap :])
+    node = list(cap)
+    for bit in cap_bits:
+        node = [ar.select_d(bit, node[j + 1], node[j]) for j in range(0, len(node), 2)]
+    ar.d_assert_eq(cur, node[0], f"{what}: Merkle path")

@@ -41,6 +41,9 @@ LOG_FOLDING_ARITY = 3
 LOG_FINAL_POLY_LEN = 2
 #: Arity bound of the Merkle trees (commitments and FRI layers).
 MERKLE_ARITY = 4
+#: log2 of the Merkle cap size: the top levels of every tree are sent once per proof (at most
+#: 64 digests per tree) instead of once per query.
+LOG_MERKLE_CAP = 6
 #: BabyBear salt values per committed row (hiding commitments; 8 * 31 = 248 bits).
 SALT_LEN = 8
 #: The extension degree of the challenge field.
@@ -62,6 +65,7 @@ class PcsParams:
     log_folding_arity: int = LOG_FOLDING_ARITY
     log_final_poly_len: int = LOG_FINAL_POLY_LEN
     merkle_arity: int = MERKLE_ARITY
+    log_cap: int = LOG_MERKLE_CAP
     zk: bool = True
     salt_len: int = SALT_LEN
     backend: Literal["native", "reference"] = "native"
@@ -79,6 +83,8 @@ class PcsParams:
             raise ValueError("log_final_poly_len must be in 0..10")
         if self.merkle_arity not in (2, 4, 8, 16):
             raise ValueError("merkle_arity must be 2, 4, 8 or 16")
+        if not 0 <= self.log_cap <= 12:
+            raise ValueError("log_cap must be in 0..12")
         if self.zk and self.salt_len < 1:
             raise ValueError("zero knowledge needs salted (hiding) commitments")
 
@@ -103,6 +109,7 @@ class PcsParams:
             self.merkle_arity,
             int(self.zk),
             self.commit_salt_len,
+            self.log_cap,
         ]
 
 

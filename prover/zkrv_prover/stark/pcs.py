@@ -52,7 +52,10 @@ _P64 = np.uint64(P)
 
 def _input_config(params: PcsParams) -> MmcsConfig:
     return MmcsConfig(
-        max_arity=params.merkle_arity, salt_len=params.commit_salt_len, backend=params.backend
+        max_arity=params.merkle_arity,
+        salt_len=params.commit_salt_len,
+        backend=params.backend,
+        max_log_cap=params.log_cap,
     )
 
 
@@ -169,6 +172,8 @@ class PcsProof:
     fri_roots: list[int]
     final_poly: list[ExtInt]
     pow_nonce: int
+    input_caps: list[list[int]]  # per input tree (rounds, then R's when zk)
+    fri_caps: list[list[int]]  # per FRI layer
     queries: list[QueryProof]
 
 
@@ -297,6 +302,8 @@ def open_rounds(
         [t.root for t in fri_data.trees],
         fri_data.final_poly,
         nonce,
+        [t.cap for t in all_trees],
+        [t.cap for t in fri_data.trees],
         queries,
     )
     return opened, proof
@@ -388,6 +395,8 @@ def verify(
         betas.append(tr.sample_ext())
     final_poly = [ar.e_input(c) for c in proof.final_poly]
     tr.observe_ext(final_poly)
+    if len(proof.input_caps) != n_rounds or len(proof.fri_caps) != len(schedule):
+        raise ValueError("PCS proof: wrong number of Merkle caps")
     tr.check_pow(ar.d_input(proof.pow_nonce), params.pow_bits)
     query_bits = [tr.sample_bits(top) for _ in range(params.num_queries)]
 
@@ -430,19 +439,36 @@ def verify(
                 acc = ar.e_add(acc, ar.e_mul(apows[col], v))
             vsums[(r, m, k)] = acc
 
+    # Merkle caps: checked against the roots once, then used by every query
     in_cfg = _input_config(params)
+    all_claims_shapes = [
+        [MatrixShape(s.log_height + lb, s.width) for s in c.shapes] for c in claims
+    ]
+    roots: list[D] = [c.root for c in claims]
+    if zk_root is not None:
+        all_claims_shapes.append([MatrixShape(top, 4)])
+        roots.append(zk_root)
+    in_caps: list[list[D]] = []
+    for r, (shapes, root, raw_cap) in enumerate(
+        zip(all_claims_shapes, roots, proof.input_caps, strict=True)
+    ):
+        loaded = [ar.d_input(d) for d in raw_cap]
+        mmcs.verify_cap(ar, in_cfg, root, shapes, loaded, f"round {r}")
+        in_caps.append(loaded)
+    fri_cfg = fri.layer_config(params)
+    fri_caps: list[list[D]] = []
+    for k, (shape, root, raw_cap) in enumerate(
+        zip(fri.layer_shapes(params, opened_heights), fri_roots, proof.fri_caps, strict=True)
+    ):
+        loaded = [ar.d_input(d) for d in raw_cap]
+        mmcs.verify_cap(ar, fri_cfg, root, [shape], loaded, f"FRI layer {k}")
+        fri_caps.append(loaded)
+
     for q, (bits, qp) in enumerate(zip(query_bits, proof.queries, strict=True)):
         # open every round at this index
         rows_by_round: list[list[list[B]]] = []
-        all_claims_shapes = [
-            [MatrixShape(s.log_height + lb, s.width) for s in c.shapes] for c in claims
-        ]
-        roots: list[D] = [c.root for c in claims]
-        if zk_root is not None:
-            all_claims_shapes.append([MatrixShape(top, 4)])
-            roots.append(zk_root)
-        for r, (shapes, root, op) in enumerate(
-            zip(all_claims_shapes, roots, qp.inputs, strict=True)
+        for r, (shapes, cap, op) in enumerate(
+            zip(all_claims_shapes, in_caps, qp.inputs, strict=True)
         ):
             lt = max(s.log_height for s in shapes)
             rows = [[ar.b_input(v) for v in row] for row in op.rows]
@@ -451,7 +477,7 @@ def verify(
             mmcs.verify_opening(
                 ar,
                 in_cfg,
-                root,
+                cap,
                 shapes,
                 bits[top - lt :],
                 rows,
@@ -486,7 +512,7 @@ def verify(
             term = ar.e_mul(zk_coef, rx)
             reduced[top] = ar.e_add(reduced[top], term) if top in reduced else term
         fri.verify_query(
-            ar, params, opened_heights, fri_roots, betas, final_poly, bits, reduced, qp.fri, q
+            ar, params, opened_heights, fri_caps, betas, final_poly, bits, reduced, qp.fri, q
         )
 
 
@@ -547,6 +573,9 @@ def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
         w.ext(c)
     if p.pow_bits:
         w.u64(proof.pow_nonce)
+    for cap in [*proof.input_caps, *proof.fri_caps]:
+        for d in cap:
+            w.digest(d)
     for qp in proof.queries:
         for op in qp.inputs:
             for row in op.rows:
@@ -582,19 +611,25 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
     trees = shape.input_trees()
     salt = p.commit_salt_len
+    in_cfg = _input_config(p)
+    fri_cfg = fri.layer_config(p)
     tree_plans = []
-    for shapes in trees:
+    input_caps = []
+    for t, shapes in enumerate(trees):
         groups = mmcs.group_heights(shapes)
+        log_cap, below = mmcs.cap_plan(shapes, in_cfg)
         arities = mmcs.level_log_arities(
             [s.log_height for s in shapes], p.merkle_arity.bit_length() - 1
-        )
+        )[:below]
+        input_caps.append(r.digests(1 << log_cap, f"Merkle cap of round {t}"))
         tree_plans.append((shapes, len(groups), arities))
     layer_plans = []
-    cur = hs[0]
-    for la in schedule:
-        arities = mmcs.level_log_arities([cur - la], p.merkle_arity.bit_length() - 1)
-        layer_plans.append((la, arities))
-        cur -= la
+    fri_caps = []
+    for k, (la, lshape) in enumerate(zip(schedule, fri.layer_shapes(p, hs), strict=True)):
+        log_cap, below = mmcs.cap_plan([lshape], fri_cfg)
+        arities = mmcs.level_log_arities([lshape.log_height], p.merkle_arity.bit_length() - 1)
+        fri_caps.append(r.digests(1 << log_cap, f"Merkle cap of FRI layer {k}"))
+        layer_plans.append((la, arities[:below]))
     queries = []
     for q in range(p.num_queries):
         inputs = []
@@ -611,7 +646,7 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
             sibs = [r.digests((1 << a) - 1, what) for a in arities]
             layers.append(FriLayerOpening(row, sibs))
         queries.append(QueryProof(inputs, layers))
-    return PcsProof(zk_root, fri_roots, final_poly, nonce, queries)
+    return PcsProof(zk_root, fri_roots, final_poly, nonce, input_caps, fri_caps, queries)
 
 
 __all__ = [
