@@ -39,12 +39,14 @@ class Setup:
         seed: int = 1,
         unchecked: bool = False,
         tamper_lde: bool = False,
+        mask: bool = False,
     ) -> None:
         rng = np.random.default_rng(seed)
         self.params = params
         mats = [fld.random((h, 1 + i % 3), rng) for i, h in enumerate(heights)]
         self.d1 = pcs.commit_evals(params, mats[:2], rng)
-        self.d2 = pcs.commit_evals(params, mats[2:], rng)
+        self.mask = mask
+        self.d2 = pcs.commit_evals(params, mats[2:], rng, mask=mask)
         if tamper_lde:  # a cheating prover commits a codeword that is far from low degree
             m = self.d2.tree.matrices[0]
             self.d2 = pcs.commit_coeffs(params, self.d2.coeffs, rng)
@@ -59,7 +61,10 @@ class Setup:
             params, [(self.d1, self.points[0]), (self.d2, self.points[1])], tr, rng, unchecked
         )
         self.shape = pcs.PcsShape(
-            params, (tuple(self.d1.shapes), tuple(self.d2.shapes)), ((2, 1), (1,))
+            params,
+            (tuple(self.d1.shapes), tuple(self.d2.shapes)),
+            ((2, 1), (1,)),
+            1 if mask else None,
         )
 
     def _transcript(self) -> Transcript:  # type: ignore[type-arg]
@@ -80,6 +85,7 @@ class Setup:
                 d.shapes,
                 pts[r],
                 [[[ar.e_input(v) for v in vals] for vals in m] for m in op[r]],
+                has_mask=self.mask and r == 1,
             )
             for r, d in enumerate((self.d1, self.d2))
         ]
@@ -134,6 +140,22 @@ def test_completeness_across_parameters(params: PcsParams) -> None:
     s = Setup(params, heights=(8, 2, 16, 1)[:3], seed=3)
     s.verify()
     assert s.decode(s.encode()) == s.proof
+
+
+def test_masking_codeword_inside_a_round() -> None:
+    s = Setup(SMALL, seed=8, mask=True)
+    assert s.proof.zk_root is None and len(s.proof.queries[0].inputs) == 2
+    s.verify()
+    assert s.decode(s.encode()) == s.proof
+    # the R row sits last in the masked round's opening: tampering with it is caught
+    bad = s.decode(s.encode())
+    bad.queries[0].inputs[1].rows[-1][0] = (bad.queries[0].inputs[1].rows[-1][0] + 1) % fld.P
+    _rejects(s, bad)
+    # a round without the tallest matrix cannot carry the mask
+    with pytest.raises(ValueError, match="tallest"):
+        Setup(SMALL, heights=(32, 4, 16), seed=8, mask=True)
+    with pytest.raises(ValueError, match="zk"):
+        Setup(replace(SMALL, zk=False, salt_len=0), mask=True)
 
 
 def test_completeness_tiny_and_equal_heights() -> None:

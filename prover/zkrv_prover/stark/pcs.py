@@ -71,6 +71,8 @@ class PcsData:
     tree: mmcs.MerkleTree
     coeffs: list[U32]
     log_blowup: int
+    #: Coefficients of the zk masking codeword R committed in this round (last tree matrix).
+    mask: U32 | None = None
 
     @property
     def root(self) -> int:
@@ -87,22 +89,39 @@ class PcsData:
 
 
 def commit_coeffs(
-    params: PcsParams, coeffs: Sequence[U32], rng: np.random.Generator | None
+    params: PcsParams,
+    coeffs: Sequence[U32],
+    rng: np.random.Generator | None,
+    mask: bool = False,
 ) -> PcsData:
     """Commit matrices given by column coefficients ((n_i, w_i), natural order, n_i a power of
     two). ``rng`` draws salts (required when ``params.zk``); use a generator seeded from
-    ``secrets`` in production."""
+    ``secrets`` in production.
+
+    ``mask`` (zk only) also commits, in this same tree, the random codeword R that masks FRI
+    (height = this round's tallest matrix, which must be the tallest of the whole proof). That
+    saves the separate R tree and its Merkle path per query; the round must be committed before
+    the opening's alpha is drawn (any round committed before ``open_rounds`` is)."""
     cs = [np.ascontiguousarray(c, dtype=np.uint32) for c in coeffs]
     ldes = [lde_bitrev(c, params.log_blowup, GENERATOR) for c in cs]
+    r_coeffs = None
+    if mask:
+        if not params.zk:
+            raise ValueError("a masking codeword is only used with zk")
+        if rng is None:
+            raise ValueError("a masking codeword needs an rng")
+        r_coeffs = fld.random((max(c.shape[0] for c in cs), 4), rng)
+        ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR))
     tree = mmcs.commit(ldes, _input_config(params), rng)
-    return PcsData(tree, cs, params.log_blowup)
+    return PcsData(tree, cs, params.log_blowup, r_coeffs)
 
 
 def commit_evals(
-    params: PcsParams, evals: Sequence[U32], rng: np.random.Generator | None
+    params: PcsParams, evals: Sequence[U32], rng: np.random.Generator | None, mask: bool = False
 ) -> PcsData:
-    """Commit matrices given by evaluations on H_{n_i} (natural order), e.g. trace tables."""
-    return commit_coeffs(params, [intt(e) for e in evals], rng)
+    """Commit matrices given by evaluations on H_{n_i} (natural order), e.g. trace tables
+    (``mask`` as in ``commit_coeffs``)."""
+    return commit_coeffs(params, [intt(e) for e in evals], rng, mask)
 
 
 def eval_coeffs_at(coeffs: U32, z: Sequence[int]) -> U32:
@@ -218,14 +237,25 @@ def open_rounds(
     """Open each round's matrices at their points (rounds[r] = (data, points[matrix] = list of
     ext points)) and prove it. Returns the claimed values and the proof. ``unchecked`` (tests
     only) disables the prover's own low-degree check, to exercise the verifier."""
-    # 1. random masking codeword
+    # 1. random masking codeword R: in a round (committed with mask=True) or its own tree
     n_max = max(c.shape[0] for data, _ in rounds for c in data.coeffs)
+    masked = [r for r, (data, _) in enumerate(rounds) if data.mask is not None]
+    if len(masked) > 1 or (masked and not params.zk):
+        raise ValueError("at most one round may carry the masking codeword, and only with zk")
+    r_lde: U32 | None = None
     zk_data = None
-    if params.zk:
+    if masked:
+        mdata = rounds[masked[0]][0]
+        assert mdata.mask is not None
+        if mdata.mask.shape[0] != n_max:
+            raise ValueError("the masked round must contain the tallest committed matrix")
+        r_lde = mdata.lde(len(mdata.coeffs))
+    elif params.zk:
         if rng is None:
             raise ValueError("zero-knowledge opening needs an rng")
         zk_data = commit_coeffs(params, [fld.random((n_max, 4), rng)], rng)
         tr.observe_digest(zk_data.root)
+        r_lde = zk_data.lde(0)
     # 2. claimed values
     opened: Opened = []
     for data, points in rounds:
@@ -268,10 +298,9 @@ def open_rounds(
         reduced[h] = term if h not in reduced else fld.ext_add(reduced[h], term)
     top = max(c.shape[0].bit_length() - 1 for data, _ in rounds for c in data.coeffs)
     top += params.log_blowup
-    if zk_data is not None:
+    if r_lde is not None:
         a_off = fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0))
-        rx = zk_data.lde(0)  # (N, 4): R's coefficients as an ext value per row
-        term = fld.ext_mul(rx, a_off)
+        term = fld.ext_mul(r_lde, a_off)  # (N, 4): R's 4 columns as one ext value per row
         reduced[top] = term if top not in reduced else fld.ext_add(reduced[top], term)
     if top not in reduced:
         raise ValueError("the tallest committed matrix must be opened at some point")
@@ -333,6 +362,8 @@ class RoundClaim(Generic[E, D]):
     shapes: list[MatrixShape]
     points: list[list[E]]
     values: list[list[list[E]]]
+    #: The round also commits the zk masking codeword (``commit_*(..., mask=True)``).
+    has_mask: bool = False
 
 
 def verify(
@@ -365,8 +396,12 @@ def verify(
     )
     if not opened_heights or opened_heights[0] != top:
         raise ValueError("the tallest committed matrix must be opened at some point")
-    n_rounds = len(claims) + (1 if params.zk else 0)
-    if (proof.zk_root is None) == params.zk:
+    masked = [r for r, c in enumerate(claims) if c.has_mask]
+    if len(masked) > 1 or (masked and not params.zk):
+        raise ValueError("claims: at most one masked round, and only with zk")
+    own_r_tree = params.zk and not masked
+    n_rounds = len(claims) + (1 if own_r_tree else 0)
+    if (proof.zk_root is not None) != own_r_tree:
         raise ValueError("PCS proof: random-codeword commitment presence does not match zk")
     if len(proof.queries) != params.num_queries:
         raise ValueError("PCS proof: wrong number of queries")
@@ -442,8 +477,13 @@ def verify(
     # Merkle caps: checked against the roots once, then used by every query
     in_cfg = _input_config(params)
     all_claims_shapes = [
-        [MatrixShape(s.log_height + lb, s.width) for s in c.shapes] for c in claims
+        [MatrixShape(s.log_height + lb, s.width) for s in c.shapes]
+        + ([MatrixShape(top, 4)] if c.has_mask else [])
+        for c in claims
     ]
+    for c, shapes in zip(claims, all_claims_shapes, strict=True):
+        if c.has_mask and max(s.log_height for s in shapes[:-1]) != top:
+            raise ValueError("claims: the masked round must contain the tallest matrix")
     roots: list[D] = [c.root for c in claims]
     if zk_root is not None:
         all_claims_shapes.append([MatrixShape(top, 4)])
@@ -507,7 +547,7 @@ def verify(
                 acc = ar.e_add(acc, ar.e_mul(t, ar.e_inv(ar.e_sub(x, z))))
             reduced[h] = acc
         if zk_coef is not None:
-            rrow = rows_by_round[-1][0]
+            rrow = rows_by_round[masked[0]][-1] if masked else rows_by_round[-1][0]
             rx = ar.e_from_coeffs(rrow)
             term = ar.e_mul(zk_coef, rx)
             reduced[top] = ar.e_add(reduced[top], term) if top in reduced else term
@@ -534,6 +574,12 @@ class PcsShape:
     params: PcsParams
     rounds: tuple[tuple[MatrixShape, ...], ...]
     points: tuple[tuple[int, ...], ...]
+    #: Index of the round that also commits the zk masking codeword (None: its own tree).
+    masked_round: int | None = None
+
+    @property
+    def own_r_tree(self) -> bool:
+        return self.params.zk and self.masked_round is None
 
     @property
     def top(self) -> int:
@@ -555,7 +601,9 @@ class PcsShape:
         """MMCS (LDE) shapes of each input tree, the random codeword's last when zk."""
         lb = self.params.log_blowup
         trees = [[MatrixShape(s.log_height + lb, s.width) for s in r] for r in self.rounds]
-        if self.params.zk:
+        if self.masked_round is not None:
+            trees[self.masked_round].append(MatrixShape(self.top, 4))
+        elif self.params.zk:
             trees.append([MatrixShape(self.top, 4)])
         return trees
 
@@ -563,8 +611,8 @@ class PcsShape:
 def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
     """Encode a PCS proof (layout fixed by ``shape``; see ``read_proof``)."""
     p = shape.params
-    if (proof.zk_root is not None) != p.zk:
-        raise ValueError("proof and shape disagree on zk")
+    if (proof.zk_root is not None) != shape.own_r_tree:
+        raise ValueError("proof and shape disagree on the random-codeword tree")
     if proof.zk_root is not None:
         w.digest(proof.zk_root)
     for r in proof.fri_roots:
@@ -605,7 +653,11 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     except ValueError as e:
         raise ProofFormatError(f"PCS shape: {e}") from e
     final_len = 1 << (fri.final_log_height(p, hs) - p.log_blowup)
-    zk_root = r.digest("random-codeword root") if p.zk else None
+    if shape.masked_round is not None and not (
+        p.zk and 0 <= shape.masked_round < len(shape.rounds)
+    ):
+        raise ProofFormatError("PCS shape: bad masked round")
+    zk_root = r.digest("random-codeword root") if shape.own_r_tree else None
     fri_roots = r.digests(len(schedule), "FRI layer roots")
     final_poly = r.exts(final_len, "FRI final polynomial")
     nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
