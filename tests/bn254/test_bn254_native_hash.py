@@ -128,3 +128,12 @@ def test_tree_errors_and_single_leaf() -> None:
     with pytest.raises(ValueError, match=r"leaves\[3\]"):
         MerkleTree.from_leaves(bad, 2)
     assert limbs_to_int(tree.root_limbs) == tree.root
+
+
+@pytest.mark.node
+def test_native_matches_circomlibjs_directly() -> None:
+    from bn254_testutil import circomlib_poseidon
+
+    rng = random.Random(2024)
+    batch = [[rng.randrange(R) for _ in range(k)] for k in range(1, 17)]
+    assert [poseidon(xs) for xs in batch] == circomlib_poseidon(batch)
