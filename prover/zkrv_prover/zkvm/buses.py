@@ -17,6 +17,9 @@ Bus tuples (multiplicity semantics: the sender sends, the owner table receives):
   preprocessed byte table (all 2^16 pairs ``(x, y)``), so sending it also proves ``x, y < 256``.
 - ``BUS_RANGE16``: ``(x,)`` proves ``0 <= x < 2^16``; received by a preprocessed 2^16-row table.
 - ``BUS_MEMORY``, ``BUS_PROGRAM``: owned by the CPU/memory design (``docs/zkvm.md``).
+- ``BUS_IMAGE``, ``BUS_ENTRY``, ``BUS_HALT``: also CPU/memory internal (``docs/zkvm.md``): image
+  words into the memory init table, the entry pc into the CPU's first row, the HALT row's
+  timestamp and digest pointer into the halt table.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ BUS_MEMORY = 2
 BUS_ALU = 3
 BUS_BYTE = 4
 BUS_RANGE16 = 5
+BUS_IMAGE = 6
+BUS_ENTRY = 7
+BUS_HALT = 8
 
 
 class AluOp(IntEnum):

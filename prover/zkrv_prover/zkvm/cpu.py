@@ -1,0 +1,219 @@
+"""The CPU table: one row per cycle (then padding), RV32IM control flow, registers and memory.
+
+Row i is the instruction retired in cycle ``clk = i``. The row copies its instruction's decoded
+fields (:data:`zkrv_prover.zkvm.program.FIELDS`) and proves them by looking the full tuple up on
+``BUS_PROGRAM``; the rest are witness columns (:data:`WITNESS`). Accesses, at timestamps
+``4 clk + 1 + slot``: slot 0 reads rs1, slot 1 reads rs2, slot 2 is the memory access, slot 3
+writes rd (a read-modify-write on ``BUS_MEMORY``). Arithmetic goes to ``BUS_ALU``; sign bits
+and small range checks to ``BUS_BYTE``; timestamp gaps to ``BUS_RANGE16`` + ``BUS_BYTE``.
+
+Padding rows execute the program table's pad row (pc 0, no effects, next pc 0); the HALT ECALL
+jumps to it, so after the one HALT (``BUS_HALT`` is received exactly once) only padding follows.
+Every constraint and soundness argument is written up in ``docs/zkvm.md``.
+"""
+
+from __future__ import annotations
+
+from zkrv_prover.stark.air import Air, AirBuilder, Expr
+from zkrv_prover.zkvm.buses import (
+    BUS_ALU,
+    BUS_BYTE,
+    BUS_ENTRY,
+    BUS_HALT,
+    BUS_PROGRAM,
+    BUS_RANGE16,
+    ByteOp,
+)
+from zkrv_prover.zkvm.memory import KIND_REG, PUB_EXIT, mem_access, ts_check
+from zkrv_prover.zkvm.program import FIELDS
+
+#: Witness columns (after the copied program fields). r1/r2: rs1/rs2 values; rdp/rn: rd before
+#: and after; alu: the ALU result; mp/mn: the memory word before/after; mem_wr: the word's
+#: writability (1 for stores); s0..s3: one-hot byte offset of the ALU result (address); q: the
+#: ALU result's low byte >> 2; cond/inv/taken: branch condition, inverse witness, branch taken;
+#: lbv/hbv: the addressed byte / next byte of the loaded word; sign: load sign bit; rcount: READ's
+#: byte count; e_*: ECALL kind; pts_*/lo_*/hi_*: previous timestamps and gap limbs per slot.
+WITNESS: tuple[str, ...] = (
+    "clk",
+    *(f"r1_{j}" for j in range(4)),
+    *(f"r2_{j}" for j in range(4)),
+    *(f"rdp_{j}" for j in range(4)),
+    *(f"rn_{j}" for j in range(4)),
+    *(f"alu_{j}" for j in range(4)),
+    *(f"mp_{j}" for j in range(4)),
+    *(f"mn_{j}" for j in range(4)),
+    "mem_wr",
+    "s0",
+    "s1",
+    "s2",
+    "s3",
+    "q",
+    "cond",
+    "inv",
+    "taken",
+    "lbv",
+    "hbv",
+    "sign",
+    "rcount",
+    "e_halt",
+    "e_read",
+    "e_commit",
+    "e_log",
+    *(f"pts_{s}" for s in ("rs1", "rs2", "mem", "rd")),
+    *(f"lo_{s}" for s in ("rs1", "rs2", "mem", "rd")),
+    *(f"hi_{s}" for s in ("rs1", "rs2", "mem", "rd")),
+)
+COLUMNS: tuple[str, ...] = FIELDS + WITNESS
+C = {name: i for i, name in enumerate(COLUMNS)}
+CPU_WIDTH = len(COLUMNS)
+
+#: ECALL numbers as the CPU decodes them from a7 (must match the executor's ABI).
+ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG = 0, 1, 2, 3
+#: Register the HALT row reads in its rd slot (a1: the journal digest pointer) and the one READ
+#: writes (a0: the byte count).
+HALT_PTR_REG, READ_DST_REG = 11, 10
+
+
+class CpuAir(Air):
+    """The RV32IM CPU (see the module docstring)."""
+
+    name = "cpu"
+    main_width = CPU_WIDTH
+
+    def eval(self, b: AirBuilder) -> None:
+        cl, cn = b.main_local, b.main_next
+
+        def v(name: str) -> Expr:
+            return cl[C[name]]
+
+        def vs(prefix: str) -> list[Expr]:
+            return [cl[C[f"{prefix}{j}"]] for j in range(4)]
+
+        r1, r2, rdp, rn = vs("r1_"), vs("r2_"), vs("rdp_"), vs("rn_")
+        alu, mp, mn = vs("alu_"), vs("mp_"), vs("mn_")
+        pb, lk, ib = vs("pb"), vs("lk"), vs("ib")
+        s = [v("s0"), v("s1"), v("s2"), v("s3")]
+        pc, imm, clk = v("pc"), v("imm"), v("clk")
+        ld_b, ld_h, ld_w = v("ld_b"), v("ld_h"), v("ld_w")
+        st_b, st_h, st_w = v("st_b"), v("st_h"), v("st_w")
+        e_halt, e_read, e_commit, e_log = v("e_halt"), v("e_read"), v("e_commit"), v("e_log")
+        f_branch, f_beq, f_neg = v("f_branch"), v("f_beq"), v("f_neg")
+        f_jal, f_jalr, f_pad, f_ecall = v("f_jal"), v("f_jalr"), v("f_pad"), v("f_ecall")
+        f_alu, f_imm, f_auipc = v("f_alu"), v("f_imm"), v("f_auipc")
+        cond, inv, taken, sign = v("cond"), v("inv"), v("taken"), v("sign")
+        lbv, hbv, q, rcount, mem_wr = v("lbv"), v("hbv"), v("q"), v("rcount"), v("mem_wr")
+
+        loads = ld_b + ld_h + ld_w
+        stores = st_b + st_h + st_w
+        mem_en = loads + stores + e_read
+        dec_en = mem_en + f_jalr
+        rd_en = v("f_rd") + e_read + e_halt
+        rd_addr = v("rd") + READ_DST_REG * e_read + HALT_PTR_REG * e_halt
+        ts = 4 * clk + 1
+
+        # -- clock, program, entry -------------------------------------------------------
+        b.when_first_row().assert_zero(clk, "clk_first")
+        b.when_transition().assert_eq(cn[C["clk"]], clk + 1, "clk_step")
+        b.send(BUS_PROGRAM, cl[: len(FIELDS)])
+        b.send(BUS_ENTRY, [pc], b.is_first)
+
+        # -- booleans --------------------------------------------------------------------
+        for nm in ("mem_wr", "s0", "s1", "s2", "s3", "cond", "e_halt", "e_read", "e_commit"):
+            b.assert_bool(v(nm), f"{nm}_bool")
+        b.assert_bool(e_log, "e_log_bool")
+
+        # -- register reads and the rd read-modify-write --------------------------------
+        for j in range(4):
+            b.assert_zero((1 - v("f_rs1")) * r1[j], f"r1_off{j}")
+            b.assert_zero((1 - v("f_rs2")) * r2[j], f"r2_off{j}")
+            b.assert_zero((1 - rd_en) * rdp[j], f"rdp_off{j}")
+        mem_access(b, v("rs1"), v("pts_rs1"), ts, r1, r1, KIND_REG, v("f_rs1"))
+        mem_access(b, v("rs2"), v("pts_rs2"), ts + 1, r2, r2, KIND_REG, v("f_rs2"))
+        mem_access(b, rd_addr, v("pts_rd"), ts + 3, rdp, rn, KIND_REG, rd_en)
+
+        # -- ALU -------------------------------------------------------------------------
+        alu_b = [(1 - f_auipc) * r1[j] + f_auipc * pb[j] for j in range(4)]
+        alu_c = [(1 - f_imm) * r2[j] + f_imm * ib[j] for j in range(4)]
+        b.send(BUS_ALU, [v("alu_op"), *alu, *alu_b, *alu_c], f_alu)
+        for j in range(4):
+            b.assert_zero((1 - f_alu) * alu[j], f"alu_off{j}")
+
+        # -- address decomposition (loads, stores, READ, JALR target) -------------------
+        b.assert_eq(s[0] + s[1] + s[2] + s[3], dec_en, "offset_onehot")
+        b.assert_zero(dec_en * (alu[0] - 4 * q - s[1] - 2 * s[2] - 3 * s[3]), "offset_decomp")
+        b.assert_zero((1 - dec_en) * q, "q_off")
+        b.assert_zero((ld_w + st_w + e_read) * (1 - s[0]), "word_aligned")
+        b.assert_zero((ld_h + st_h) * (s[1] + s[3]), "half_aligned")
+        b.assert_zero(f_jalr * (s[2] + s[3]), "jalr_aligned")
+        word_addr = 4 * q + 256 * alu[1] + 65536 * alu[2] + 16777216 * alu[3]
+
+        # -- memory access ---------------------------------------------------------------
+        b.assert_zero((1 - mem_en) * mem_wr, "mem_wr_off")
+        b.assert_zero((stores + e_read) * (1 - mem_wr), "store_writable")
+        for j in range(4):
+            b.assert_zero((1 - mem_en) * mp[j], f"mp_off{j}")
+        sh = [s[0] * (r2[0] - mp[0]), s[0] * (r2[1] - mp[1])]
+        sh += [s[2] * (r2[0] - mp[2]), s[2] * (r2[1] - mp[3])]
+        for j in range(4):
+            upd = st_w * (r2[j] - mp[j]) + st_h * sh[j] + st_b * s[j] * (r2[0] - mp[j])
+            b.assert_zero((1 - e_read) * (mn[j] - mp[j]) - upd, f"mem_new{j}")
+        mem_access(b, word_addr, v("pts_mem"), ts + 2, mp, mn, mem_wr, mem_en)
+
+        # -- loads -----------------------------------------------------------------------
+        b.assert_eq(lbv, s[0] * mp[0] + s[1] * mp[1] + s[2] * mp[2] + s[3] * mp[3], "lbv")
+        b.assert_eq(hbv, s[0] * mp[1] + s[1] * mp[2] + s[2] * mp[3], "hbv")
+        b.assert_zero((1 - v("sx_b") - v("sx_h")) * sign, "sign_off")
+        b.send(BUS_BYTE, [int(ByteOp.MSB), lbv, 0, sign], v("sx_b"))
+        b.send(BUS_BYTE, [int(ByteOp.MSB), hbv, 0, sign], v("sx_h"))
+        ext = 255 * sign
+        load = [
+            loads * lbv,
+            ld_b * ext + (ld_h + ld_w) * hbv,
+            (ld_b + ld_h) * ext + ld_w * mp[2],
+            (ld_b + ld_h) * ext + ld_w * mp[3],
+        ]
+
+        # -- rd value ----------------------------------------------------------------------
+        for j in range(4):
+            val = v("r_alu") * alu[j] + v("r_imm") * ib[j] + v("r_link") * lk[j] + load[j]
+            val = val + e_halt * rdp[j]
+            if j == 0:
+                val = val + e_read * rcount
+            b.assert_eq(rn[j], val, f"rd_value{j}")
+
+        # -- branches and jumps -------------------------------------------------------------
+        total = alu[0] + alu[1] + alu[2] + alu[3]
+        b.assert_zero((1 - f_branch) * cond, "cond_off")
+        b.assert_zero((1 - f_beq) * inv, "inv_off")
+        b.assert_zero(f_beq * (total * inv - 1 + cond), "beq_nonzero")
+        b.assert_zero(f_beq * total * cond, "beq_zero")
+        b.assert_zero(f_branch * (1 - f_beq) * (cond - alu[0]), "blt_cond")
+        b.assert_eq(taken, f_branch * (cond + f_neg - 2 * cond * f_neg), "taken")
+        seq = 1 - f_jal - f_jalr - f_pad - e_halt
+        next_pc = seq * (pc + 4) + taken * (imm - 4) + f_jal * (pc + imm) + f_jalr * word_addr
+        b.when_transition().assert_eq(cn[C["pc"]], next_pc, "next_pc")
+
+        # -- ECALLs ------------------------------------------------------------------------
+        b.assert_eq(e_halt + e_read + e_commit + e_log, f_ecall, "ecall_kind")
+        b.assert_zero(
+            f_ecall * (r2[0] - ECALL_READ * e_read - ECALL_COMMIT * e_commit - ECALL_LOG * e_log),
+            "ecall_a7",
+        )
+        for j in range(1, 4):
+            b.assert_zero(f_ecall * r2[j], f"ecall_a7_hi{j}")
+        for j in range(4):
+            b.assert_zero(e_halt * (r1[j] - b.public[PUB_EXIT + j]), f"exit_code{j}")
+        b.send(BUS_HALT, [ts + 4, *rdp], e_halt)
+        b.assert_zero((1 - e_read) * rcount, "rcount_off")
+        b.send(BUS_BYTE, [int(ByteOp.LTU), rcount, 5, 1], e_read)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[0], mn[1], 0], e_read)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[2], mn[3], 0], e_read)
+
+        # -- timestamps ----------------------------------------------------------------------
+        slots = (("rs1", v("f_rs1"), 0), ("rs2", v("f_rs2"), 1), ("mem", mem_en, 2))
+        for nm, en, off in (*slots, ("rd", rd_en, 3)):
+            ts_check(b, ts + off, v(f"pts_{nm}"), v(f"lo_{nm}"), v(f"hi_{nm}"), en, nm)
+            b.send(BUS_RANGE16, [v(f"lo_{nm}")])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_rs1"), v("hi_rs2"), 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_mem"), v("hi_rd"), 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), q, 0, 0])

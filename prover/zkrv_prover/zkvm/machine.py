@@ -1,0 +1,460 @@
+"""The zkVM machine: its tables, and their traces generated from an executor :class:`Trace`.
+
+Tables, in machine order: the core tables of this package (program, cpu, registers, image,
+memory, halt), the ALU tables (:data:`zkrv_prover.zkvm.alu.ALU_TABLES`) and the byte table
+(:class:`zkrv_prover.zkvm.bytes.ByteTable`). The receiving tables get their traces from what the
+others send, evaluated on the senders' traces (:func:`bus_sends`, ``collect_lookups``), so no
+table needs bookkeeping of who looks it up.
+
+Everything is vectorized over rows; the only Python loops run over columns, slots and tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.executor.trace import Trace
+from zkrv_prover.stark import symbolic_eval as se
+from zkrv_prover.stark.air import Air, Machine, TableLayout, compile_machine
+from zkrv_prover.zkvm import cpu as cpu_mod
+from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
+from zkrv_prover.zkvm.buses import BUS_ALU, bytes_to_word, word_to_bytes
+from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
+from zkrv_prover.zkvm.cpu import CPU_WIDTH, HALT_PTR_REG, READ_DST_REG, C, CpuAir
+from zkrv_prover.zkvm.memory import (
+    M_F,
+    M_FTS,
+    M_IMG,
+    M_LIMBS,
+    M_V,
+    M_VALID,
+    M_W,
+    M_WR,
+    MEMORY_WIDTH,
+    NUM_PUBLIC,
+    PUB_DIGEST,
+    PUB_EXIT,
+    W_HI,
+    W_LO,
+    HaltAir,
+    ImageAir,
+    MemoryAir,
+    RegisterAir,
+    image_table,
+)
+from zkrv_prover.zkvm.program import FIELDS, F, ProgramAir, lookup_rows, program_table
+
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+#: Most CPU rows (cycles, HALT included, rounded up to a power of two) in one proof. Timestamps
+#: reach 4 * rows + 1 and every timestamp gap is proven < 2^24 (docs/zkvm.md).
+LOG_MAX_CYCLES = 21
+MAX_CYCLES = 1 << LOG_MAX_CYCLES
+CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt")
+
+
+class CycleBoundError(ValueError):
+    """The execution is longer than one proof may be."""
+
+
+@dataclass(frozen=True)
+class ProgramTables:
+    """The preprocessed data fixed by an image (what the image ID binds)."""
+
+    image: MemoryImage
+    program: U32
+    image_words: U32
+
+    @classmethod
+    def from_image(cls, image: MemoryImage) -> ProgramTables:
+        return cls(image, program_table(image), image_table(image))
+
+
+def core_airs(tables: ProgramTables) -> list[Air]:
+    return [
+        ProgramAir(tables.program),
+        CpuAir(),
+        RegisterAir(),
+        ImageAir(tables.image_words),
+        MemoryAir(),
+        HaltAir(),
+    ]
+
+
+def build_machine(tables: ProgramTables) -> Machine:
+    """The machine: core tables, ALU tables, byte table; :data:`NUM_PUBLIC` public values."""
+    airs = [*core_airs(tables), *ALU_TABLES, ByteTable()]
+    return Machine(airs, num_public_values=NUM_PUBLIC, name="zkrv-rv32im")
+
+
+def _pow2(n: int) -> int:
+    return max(2, 1 << max(0, (n - 1).bit_length()))
+
+
+def public_values(journal_digest: bytes, exit_code: int) -> list[int]:
+    """The 36 public values: digest bytes then exit-code bytes (little-endian)."""
+    if len(journal_digest) != 32 or not 0 <= exit_code < 1 << 32:
+        raise ValueError("bad journal digest or exit code")
+    return list(journal_digest) + list(exit_code.to_bytes(4, "little"))
+
+
+@dataclass
+class CoreTraces:
+    """Core table traces (by name) and the public values."""
+
+    traces: dict[str, U32]
+    public: list[int]
+
+
+def check_cycles(cycles: int) -> None:
+    """Raise :class:`CycleBoundError` if ``cycles`` exceeds :data:`MAX_CYCLES`."""
+    if cycles > MAX_CYCLES:
+        raise CycleBoundError(
+            f"execution ran {cycles} cycles; one proof holds at most {MAX_CYCLES} (2^"
+            f"{LOG_MAX_CYCLES}) cycles"
+        )
+
+
+def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
+    """Traces of the core tables for the executor trace ``t`` (which must halt)."""
+    n = len(t)
+    check_cycles(n)
+    h = _pow2(n)
+    pt = tables.program
+    cpu = np.zeros((h, CPU_WIDTH), dtype=np.uint32)
+    prow = np.zeros(h, dtype=np.int64)
+    prow[:n] = lookup_rows(pt, t["pc"])  # pad rows stay on program row 0 (the pad row)
+    nf = len(FIELDS)
+    cpu[:, :nf] = pt[prow, :nf]
+    fl = {name: cpu[:, C[name]].astype(bool) for name in FIELDS if name.startswith(("f_", "r_"))}
+    for name in ("ld_b", "ld_h", "ld_w", "st_b", "st_h", "st_w", "sx_b", "sx_h"):
+        fl[name] = cpu[:, C[name]].astype(bool)
+    cpu[:, C["clk"]] = np.arange(h, dtype=np.uint32)
+
+    def col(name: str) -> U32:
+        out = np.zeros(h, dtype=np.uint32)
+        out[:n] = t[name]
+        return out
+
+    def put_bytes(prefix: str, words: U32) -> None:
+        cpu[:, [C[f"{prefix}{j}"] for j in range(4)]] = word_to_bytes(words)
+
+    ecall = fl["f_ecall"]
+    eid = col("ecall_id")
+    e_halt, e_read = ecall & (eid == 0), ecall & (eid == 1)
+    cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
+    cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
+    r1 = np.where(fl["f_rs1"], col("rs1_val"), 0).astype(np.uint32)
+    r2 = np.where(ecall, eid, np.where(fl["f_rs2"], col("rs2_val"), 0)).astype(np.uint32)
+    put_bytes("r1_", r1)
+    put_bytes("r2_", r2)
+    # ALU result: b = pc (AUIPC) or rs1, c = imm or rs2
+    pc = cpu[:, C["pc"]]
+    imm32 = (cpu[:, C["ib0"]] | cpu[:, C["ib1"]] << 8 | cpu[:, C["ib2"]] << 16).astype(np.uint32)
+    imm32 |= (cpu[:, C["ib3"]].astype(np.uint32) << 24).astype(np.uint32)
+    alu_b = np.where(fl["f_auipc"], pc, r1).astype(np.uint32)
+    alu_c = np.where(fl["f_imm"], imm32, r2).astype(np.uint32)
+    alu = np.zeros(h, dtype=np.uint32)
+    f_alu = fl["f_alu"]
+    alu[f_alu] = alu_result(cpu[f_alu, C["alu_op"]], alu_b[f_alu], alu_c[f_alu])
+    put_bytes("alu_", alu)
+    # address decomposition
+    loads = fl["ld_b"] | fl["ld_h"] | fl["ld_w"]
+    stores = fl["st_b"] | fl["st_h"] | fl["st_w"]
+    mem_en = loads | stores | e_read
+    dec_en = mem_en | fl["f_jalr"]
+    low = (alu & 3).astype(np.int64)
+    for k in range(4):
+        cpu[:, C[f"s{k}"]] = dec_en & (low == k)
+    cpu[:, C["q"]] = np.where(dec_en, (alu & 0xFF) >> 2, 0)
+    word_addr = (alu & np.uint32(0xFFFFFFFC)).astype(np.uint32)
+    # memory word before/after and writability
+    mp = np.where(mem_en, col("mem_prev"), 0).astype(np.uint32)
+    mn = np.where(mem_en, col("mem_val"), 0).astype(np.uint32)
+    put_bytes("mp_", mp)
+    put_bytes("mn_", mn)
+    img_w, _, img_wr = _image_cols(tables.image_words)
+    cpu[:, C["mem_wr"]] = np.where(mem_en, _writable(img_w, img_wr, word_addr >> 2), 0)
+    mpb = word_to_bytes(mp)
+    sel = np.stack([cpu[:, C[f"s{k}"]] for k in range(4)], axis=1).astype(np.uint32)
+    lbv = (sel * mpb).sum(axis=1).astype(np.uint32)
+    hbv = (sel[:, :3] * mpb[:, 1:]).sum(axis=1).astype(np.uint32)
+    cpu[:, C["lbv"]], cpu[:, C["hbv"]] = lbv, hbv
+    sign = np.where(fl["sx_b"], lbv >> 7, np.where(fl["sx_h"], hbv >> 7, 0)).astype(np.uint32)
+    cpu[:, C["sign"]] = sign
+    # branches
+    br, beq, neg = fl["f_branch"], fl["f_beq"], fl["f_neg"]
+    total = word_to_bytes(alu).sum(axis=1).astype(np.uint64)
+    cond = np.where(beq, total == 0, np.where(br, alu & 1, 0)).astype(np.uint32)
+    cpu[:, C["cond"]] = cond
+    inv = se.b_inv(total % se.P).astype(np.uint32)
+    cpu[:, C["inv"]] = np.where(beq, inv, 0)
+    cpu[:, C["taken"]] = br & (cond.astype(bool) ^ neg)
+    # rd slot: READ writes a0, HALT reads a1 (value unchanged)
+    rcount = np.where(e_read, col("rd_val"), 0).astype(np.uint32)
+    cpu[:, C["rcount"]] = rcount
+    rd_en = fl["f_rd"] | e_read | e_halt
+    rdp = np.where(e_halt, col("rs2_val"), np.where(fl["f_rd"] | e_read, col("rd_prev"), 0)).astype(
+        np.uint32
+    )
+    put_bytes("rdp_", rdp)
+    rn_b = _rd_value(cpu, fl, word_to_bytes(alu), mpb, lbv, hbv, sign, rcount, e_halt, e_read)
+    cpu[:, [C[f"rn_{j}"] for j in range(4)]] = rn_b
+    rn = (rn_b[:, 0] | rn_b[:, 1] << 8 | rn_b[:, 2] << 16 | rn_b[:, 3] << 24).astype(np.uint32)
+    wrote = fl["f_rd"] | e_read
+    if not np.array_equal(rn[wrote], col("rd_val")[wrote]):
+        bad = int(np.flatnonzero(rn[wrote] != col("rd_val")[wrote])[0])
+        raise AssertionError(f"rd value mismatch on cycle {int(np.flatnonzero(wrote)[bad])}")
+    rd_addr = cpu[:, C["rd"]].astype(np.int64) + READ_DST_REG * e_read + HALT_PTR_REG * e_halt
+
+    # -- timestamps: every access (space, addr, ts, new value) sorted per address ----------
+    clk = np.arange(h, dtype=np.int64)
+    ts = 4 * clk + 1
+    halt_rows = np.flatnonzero(e_halt)
+    if halt_rows.size != 1:
+        raise ValueError("the trace must end with exactly one HALT")
+    hrow = int(halt_rows[0])
+    digest_ptr = int(rdp[hrow])
+    slot_spec = [
+        ("rs1", fl["f_rs1"], 0, cpu[:, C["rs1"]].astype(np.int64), r1),
+        ("rs2", fl["f_rs2"], 0, cpu[:, C["rs2"]].astype(np.int64), r2),
+        ("mem", mem_en, 1, (word_addr >> 2).astype(np.int64), mn),
+        ("rd", rd_en, 0, rd_addr, rn),
+    ]
+    spaces, addrs, tss, vals, owner = [], [], [], [], []
+    for s_i, (_, en, space, addr, newv) in enumerate(slot_spec):
+        rows = np.flatnonzero(en)
+        spaces.append(np.full(rows.size, space, dtype=np.int64))
+        addrs.append(addr[rows])
+        tss.append(ts[rows] + s_i)
+        vals.append(newv[rows].astype(np.uint32))
+        owner.append(s_i * h + rows)
+    hw = (digest_ptr >> 2) + np.arange(8, dtype=np.int64)
+    halt_ts = 4 * hrow + 5
+    digest_words = _final_word_values(t, hw)
+    spaces.append(np.ones(8, dtype=np.int64))
+    addrs.append(hw)
+    tss.append(np.full(8, halt_ts, dtype=np.int64))
+    vals.append(digest_words)
+    owner.append(4 * h + np.arange(8, dtype=np.int64))
+    sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
+    vv, ow = np.concatenate(vals), np.concatenate(owner)
+    order = np.lexsort((tt, ad, sp))
+    sp, ad, tt, vv, ow = sp[order], ad[order], tt[order], vv[order], ow[order]
+    same = np.zeros(sp.size, dtype=bool)
+    same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
+    prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
+    pts_all = np.zeros(4 * h + 8, dtype=np.int64)
+    pts_all[ow] = prev_ts
+    for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
+        pts = pts_all[s_i * h : (s_i + 1) * h]
+        d = np.where(en, ts + s_i - pts - 1, 0)
+        cpu[:, C[f"pts_{nm}"]] = pts
+        cpu[:, C[f"lo_{nm}"]] = d & 0xFFFF
+        cpu[:, C[f"hi_{nm}"]] = d >> 16
+    last = np.ones(sp.size, dtype=bool)
+    last[:-1] = ~same[1:]
+    fin_sp, fin_ad, fin_ts, fin_v = sp[last], ad[last], tt[last], vv[last]
+
+    # -- boundary tables -------------------------------------------------------------------
+    regs = np.zeros((32, 5), dtype=np.uint32)
+    rsel = fin_sp == 0
+    regs[fin_ad[rsel], 0] = fin_ts[rsel]
+    regs[fin_ad[rsel], 1:] = word_to_bytes(fin_v[rsel].astype(np.uint32))
+    mem = _memory_trace(tables.image_words, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel])
+    halt = np.zeros((8, 10), dtype=np.uint32)
+    hpts = pts_all[4 * h :]
+    hd = halt_ts - hpts - 1
+    halt[:, 0] = halt_ts
+    halt[:, 1:5] = word_to_bytes(np.full(8, digest_ptr, dtype=np.uint32))
+    halt[:, 5] = (digest_ptr & 0xFF) >> 2
+    halt[:, 6] = _writable(img_w, img_wr, hw)
+    halt[:, 7] = hpts
+    halt[:, 8], halt[:, 9] = hd & 0xFFFF, hd >> 16
+    count = np.bincount(prow, minlength=pt.shape[0]).astype(np.uint32)
+    traces = {
+        "program": count[:, None],
+        "cpu": cpu,
+        "registers": regs,
+        "image": tables.image_words[:, 6:7].copy(),
+        "memory": mem,
+        "halt": halt,
+    }
+    return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))
+
+
+def _image_cols(img: U32) -> tuple[I64, U32, U32]:
+    valid = img[:, 6] == 1
+    return img[valid, 0].astype(np.int64), img[valid, 1:5], img[valid, 5]
+
+
+def _writable(img_w: I64, img_wr: U32, w: npt.NDArray[np.integer]) -> U32:
+    """Writability of word indices ``w``: the image's flag, 1 for words outside the image."""
+    w = np.asarray(w, dtype=np.int64)
+    pos = np.searchsorted(img_w, w)
+    pos_c = np.minimum(pos, max(img_w.size - 1, 0))
+    hit = (pos < img_w.size) & (img_w[pos_c] == w) if img_w.size else np.zeros(w.shape, bool)
+    return np.where(hit, img_wr[pos_c] if img_w.size else 1, 1).astype(np.uint32)
+
+
+def _final_word_values(t: Trace, w: I64) -> U32:
+    """Final memory values at word indices ``w`` (the HALT digest words)."""
+    fa = t.final_addresses.astype(np.int64) >> 2
+    pos = np.searchsorted(fa, w)
+    pos_c = np.minimum(pos, max(fa.size - 1, 0))
+    hit = (pos < fa.size) & (fa[pos_c] == w)
+    if not hit.all():
+        raise ValueError("HALT digest words missing from the trace's final memory")
+    return t.final_values[pos_c].astype(np.uint32)
+
+
+def _rd_value(
+    cpu: U32,
+    fl: dict[str, npt.NDArray[np.bool_]],
+    alu_b: U32,
+    mpb: U32,
+    lbv: U32,
+    hbv: U32,
+    sign: U32,
+    rcount: U32,
+    e_halt: npt.NDArray[np.bool_],
+    e_read: npt.NDArray[np.bool_],
+) -> U32:
+    """rd's new bytes, exactly as the CPU's ``rd_value`` constraint defines them."""
+    h = cpu.shape[0]
+    ib = cpu[:, [C[f"ib{j}"] for j in range(4)]]
+    lk = cpu[:, [C[f"lk{j}"] for j in range(4)]]
+    rdp = cpu[:, [C[f"rdp_{j}"] for j in range(4)]]
+    ext = 255 * sign
+    ld_b, ld_h, ld_w = fl["ld_b"], fl["ld_h"], fl["ld_w"]
+    load = np.zeros((h, 4), dtype=np.uint32)
+    load[:, 0] = (ld_b | ld_h | ld_w) * lbv
+    load[:, 1] = np.where(ld_b, ext, np.where(ld_h | ld_w, hbv, 0))
+    for j in (2, 3):
+        load[:, j] = np.where(ld_b | ld_h, ext, np.where(ld_w, mpb[:, j], 0))
+    out = (
+        fl["r_alu"][:, None] * alu_b
+        + fl["r_imm"][:, None] * ib
+        + fl["r_link"][:, None] * lk
+        + load
+        + e_halt[:, None] * rdp
+    )
+    out[:, 0] += e_read * rcount
+    return out.astype(np.uint32)
+
+
+def _memory_trace(img: U32, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
+    """The memory boundary table: image words and accessed words, sorted by word index."""
+    img_w, img_v, img_wr = _image_cols(img)
+    words = np.union1d(img_w, acc_w).astype(np.int64)
+    k = words.size
+    h = _pow2(k)
+    mem = np.zeros((h, MEMORY_WIDTH), dtype=np.uint32)
+    mem[:k, M_VALID] = 1
+    mem[:k, M_W] = words
+    ii = np.searchsorted(words, img_w)
+    mem[ii, M_V : M_V + 4] = img_v
+    mem[ii, M_IMG] = 1
+    mem[:k, M_WR] = 1
+    mem[ii, M_WR] = img_wr
+    mem[:k, M_F : M_F + 4] = mem[:k, M_V : M_V + 4]  # untouched words end as they began
+    ai = np.searchsorted(words, acc_w)
+    mem[ai, M_FTS] = acc_ts
+    mem[ai, M_F : M_F + 4] = word_to_bytes(acc_v.astype(np.uint32))
+    if k and (words[0] < W_LO or words[-1] > W_HI):
+        raise ValueError("a memory word lies outside RAM")
+    d1, d2 = words - W_LO, W_HI - words
+    gap = np.zeros(k, dtype=np.int64)
+    gap[1:] = words[1:] - words[:-1] - 1
+    for c0, d in ((M_LIMBS, d1), (M_LIMBS + 2, d2), (M_LIMBS + 4, gap)):
+        mem[:k, c0] = d & 0xFFFF
+        mem[:k, c0 + 1] = d >> 16
+    return mem
+
+
+# -- sends to the peripheral buses --------------------------------------------------------------
+def bus_sends(
+    layouts: Sequence[TableLayout],
+    traces: Sequence[U32],
+    public: Sequence[int],
+    buses: Sequence[int],
+) -> dict[int, tuple[U32, I64]]:
+    """All tuples the given tables send (positive multiplicity) or receive (negative) on each of
+    ``buses``, rows with multiplicity 0 dropped. Vectorized per interaction."""
+    acc: dict[int, tuple[list[U32], list[I64]]] = {bus: ([], []) for bus in buses}
+    for lay, tr in zip(layouts, traces, strict=True):
+        inters = [i for i in lay.interactions if i.bus in acc]
+        if not inters:
+            continue
+        leaf = se.RowLeaves(tr, lay.preprocessed, None, public, None, None)
+        n = tr.shape[0]
+        for inter in inters:
+            vals = se.evaluate_numpy([*inter.values, inter.multiplicity], leaf, n)
+            cols = np.stack([np.broadcast_to(x, (n,)) for x in vals[:-1]], axis=1)
+            mult = np.broadcast_to(vals[-1], (n,)).astype(np.int64)
+            mult = np.where(mult > se.P_INT // 2, mult - se.P_INT, mult)
+            nz = mult != 0
+            acc[inter.bus][0].append(cols[nz].astype(np.uint32))
+            acc[inter.bus][1].append(mult[nz])
+    out: dict[int, tuple[U32, I64]] = {}
+    for bus, (cs, ms) in acc.items():
+        if cs:
+            width = cs[0].shape[1]
+            out[bus] = (np.concatenate(cs).reshape(-1, width), np.concatenate(ms))
+        else:
+            out[bus] = (np.zeros((0, 0), dtype=np.uint32), np.zeros(0, dtype=np.int64))
+    return out
+
+
+@dataclass
+class MachineWitness:
+    """A machine, its compiled layouts, all traces in table order and the public values."""
+
+    machine: Machine
+    layouts: list[TableLayout]
+    traces: list[U32]
+    public: list[int]
+
+
+def generate(
+    tables: ProgramTables, t: Trace, layouts: list[TableLayout] | None = None
+) -> MachineWitness:
+    """All traces for the executor trace ``t``: core tables, then the ALU tables serving the
+    core tables' ``BUS_ALU`` requests, then the byte table counting everyone's lookups."""
+    machine = build_machine(tables)
+    lays = compile_machine(machine) if layouts is None else layouts
+    core = core_traces(tables, t)
+    traces = [core.traces[name] for name in CORE_TABLES]
+    return MachineWitness(machine, lays, complete_traces(lays, traces, core.public), core.public)
+
+
+def complete_traces(
+    layouts: Sequence[TableLayout], core: Sequence[U32], public: Sequence[int], strict: bool = True
+) -> list[U32]:
+    """``core`` traces followed by the ALU and byte tables' traces serving them. With ``strict``
+    off, lookups that no table row can serve are dropped instead of raising (malicious-prover
+    tests: the buses then do not balance)."""
+    nc = len(CORE_TABLES)
+    traces = list(core)
+    vals, mult = bus_sends(layouts[:nc], traces, public, [BUS_ALU])[BUS_ALU]
+    if (mult < 0).any():
+        raise ValueError("a core table receives on BUS_ALU")
+    vals = np.repeat(vals, mult, axis=0) if vals.size else np.zeros((0, 13), dtype=np.uint32)
+    if not strict:  # drop operands that are not bytes (no ALU row can hold them)
+        vals = vals[(vals[:, 5:13] < 256).all(axis=1)]
+    events = AluEvents.of(vals[:, 0], bytes_to_word(vals[:, 5:9]), bytes_to_word(vals[:, 9:13]))
+    alu = alu_traces(events)
+    traces += [alu[a.name] for a in ALU_TABLES]
+    traces.append(collect_lookups(layouts, [*traces, None], public, strict).trace())
+    return traces
+
+
+# re-exported for tests that poke at columns
+CPU_COLUMNS = cpu_mod.COLUMNS
+__all__ = ["CPU_COLUMNS", "MAX_CYCLES", "PUB_DIGEST", "PUB_EXIT", "F", "generate"]

@@ -1,0 +1,256 @@
+"""Offline memory checking: the boundary tables of ``BUS_MEMORY`` (registers and RAM).
+
+Every access to a register or memory word, anywhere in the machine, is the pair
+
+    receive (addr, prev_ts, prev_value, kind)    send (addr, ts, new_value, kind)
+
+with ``prev_ts < ts`` range checked by the accessing table (values are four bytes; ``kind`` is
+:data:`KIND_RO`/:data:`KIND_RW` for memory words, :data:`KIND_REG` for registers). The tables
+here open every chain with ``send (addr, 0, initial_value, kind)`` and close it with
+``receive (addr, final_ts, final_value, kind)``; ``docs/zkvm.md`` proves that, with distinct
+timestamps per address, balance forces every read to return the last value written.
+
+- :class:`RegisterAir`: 32 fixed rows (x0..x31 at addresses 0..31), all starting at zero.
+- :class:`ImageAir`: preprocessed image words (every word of the ELF's segments and every word of
+  the code pages), sent on ``BUS_IMAGE`` as ``(word_index, bytes, writable)``.
+- :class:`MemoryAir`: one row per RAM word the execution touches or the image holds, with word
+  indices strictly increasing (range-checked gaps) so no word is initialised twice; image rows
+  take their initial value and writability from ``BUS_IMAGE``, all others start at zero and
+  writable. Every index lies in RAM (range checks), so accesses outside RAM cannot be proven.
+- :class:`HaltAir`: the 8 reads of the 32-byte journal digest at HALT, exposed as public values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from zkrv_prover.executor.abi import RAM_END, RAM_START
+from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.stark.air import Air, AirBuilder, Expr
+from zkrv_prover.zkvm.buses import (
+    BUS_BYTE,
+    BUS_HALT,
+    BUS_IMAGE,
+    BUS_MEMORY,
+    BUS_RANGE16,
+    ByteOp,
+    word_to_bytes,
+)
+from zkrv_prover.zkvm.program import code_words
+
+U32 = npt.NDArray[np.uint32]
+
+KIND_RO, KIND_RW, KIND_REG = 0, 1, 2
+#: Word-index bounds of RAM: every memory row's index w satisfies W_LO <= w <= W_HI.
+W_LO = RAM_START // 4
+W_HI = RAM_END // 4 - 1
+#: Public values: 32 journal-digest bytes, then the 4 exit-code bytes (little-endian).
+PUB_DIGEST = 0
+PUB_EXIT = 32
+NUM_PUBLIC = 36
+
+
+def mem_access(
+    b: AirBuilder,
+    addr: Expr | int,
+    prev_ts: Expr | int,
+    ts: Expr | int,
+    prev: Sequence[Expr | int],
+    new: Sequence[Expr | int],
+    kind: Expr | int,
+    enabled: Expr | int,
+) -> None:
+    """One memory access (receive the previous state, send the new one) when ``enabled``.
+    The caller must range check ``ts - prev_ts - 1`` (see :func:`ts_check`)."""
+    b.receive(BUS_MEMORY, [addr, prev_ts, *prev, kind], enabled)
+    b.send(BUS_MEMORY, [addr, ts, *new, kind], enabled)
+
+
+def ts_check(
+    b: AirBuilder,
+    ts: Expr | int,
+    prev_ts: Expr,
+    lo: Expr,
+    hi: Expr,
+    enabled: Expr | int,
+    name: str,
+) -> None:
+    """Constrain ``ts - prev_ts - 1 = lo + 2^16 hi`` when ``enabled`` (zeros otherwise). The caller
+    looks up ``lo`` on BUS_RANGE16 and ``hi`` as a byte: then ``prev_ts < ts`` as integers while
+    all timestamps stay below 2^24 (``docs/zkvm.md``)."""
+    en = Expr.lift(enabled)
+    b.assert_zero(en * (Expr.lift(ts) - prev_ts - 1 - lo - 65536 * hi), f"{name}_ts")
+    b.assert_zero((1 - en) * prev_ts, f"{name}_pts_off")
+    b.assert_zero((1 - en) * lo, f"{name}_lo_off")
+    b.assert_zero((1 - en) * hi, f"{name}_hi_off")
+
+
+class RegisterAir(Air):
+    """x0..x31: ``send (r, 0, 0, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)``."""
+
+    name = "registers"
+    main_width = 5  # final_ts, f0..f3
+    preprocessed_width = 1
+
+    def eval(self, b: AirBuilder) -> None:
+        fts, *fin = b.main_local
+        (r,) = b.pre_local
+        b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG])
+        b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG])
+
+    def preprocessed_trace(self) -> U32:
+        return np.arange(32, dtype=np.uint32)[:, None]
+
+
+def image_words(image: MemoryImage) -> tuple[U32, U32, U32]:
+    """Word indices, initial values and writability of every image word and every code-page
+    word, sorted by address (code pages are read-only)."""
+    caddr, cval = code_words(image)
+    addrs = np.union1d(image.addresses, caddr).astype(np.uint32)
+    vals = np.zeros(addrs.size, dtype=np.uint32)
+    vals[np.searchsorted(addrs, image.addresses)] = image.values
+    vals[np.searchsorted(addrs, caddr)] = cval
+    wr = np.ones(addrs.size, dtype=np.uint32)
+    wr[np.searchsorted(addrs, caddr)] = 0
+    return addrs >> np.uint32(2), vals, wr
+
+
+def image_table(image: MemoryImage) -> U32:
+    """Preprocessed image table: columns ``w, v0..v3, wr, valid``; height a power of two."""
+    w, v, wr = image_words(image)
+    n = max(2, 1 << max(0, (w.size - 1).bit_length()))
+    t = np.zeros((n, 7), dtype=np.uint32)
+    t[: w.size, 0] = w
+    t[: w.size, 1:5] = word_to_bytes(v)
+    t[: w.size, 5] = wr
+    t[: w.size, 6] = 1
+    return t
+
+
+class ImageAir(Air):
+    """Sends every image word ``(w, v0..v3, wr)`` on ``BUS_IMAGE`` exactly once."""
+
+    name = "image"
+    main_width = 1  # m: the send multiplicity, forced equal to the preprocessed valid flag
+    preprocessed_width = 7
+
+    def __init__(self, table: U32) -> None:
+        self._table = table
+
+    def eval(self, b: AirBuilder) -> None:
+        (m,) = b.main_local
+        w, v0, v1, v2, v3, wr, valid = b.pre_local
+        b.assert_eq(m, valid, "m_is_valid")
+        b.send(BUS_IMAGE, [w, v0, v1, v2, v3, wr], m)
+
+    def preprocessed_trace(self) -> U32:
+        return self._table
+
+
+# MemoryAir columns
+M_VALID, M_W, M_V, M_IMG, M_WR, M_FTS, M_F = 0, 1, 2, 6, 7, 8, 9
+M_LIMBS = 13  # lo1, hi1 (w - W_LO), lo2, hi2 (W_HI - w), lo3, hi3 (gap to the previous row)
+MEMORY_WIDTH = 19
+
+
+def _range26(b: AirBuilder, lo: Expr, hi: Expr) -> None:
+    """lo < 2^16 and hi < 2^10 (hi and 64 hi both < 2^16), so lo + 2^16 hi < 2^26."""
+    b.send(BUS_RANGE16, [lo])
+    b.send(BUS_RANGE16, [hi])
+    b.send(BUS_RANGE16, [64 * hi])
+
+
+class MemoryAir(Air):
+    """RAM boundary: init and final value of every word used (see the module docstring)."""
+
+    name = "memory"
+    main_width = MEMORY_WIDTH
+
+    def eval(self, b: AirBuilder) -> None:
+        c, nx = b.main_local, b.main_next
+        valid, w, img, wr, fts = c[M_VALID], c[M_W], c[M_IMG], c[M_WR], c[M_FTS]
+        v, fin = c[M_V : M_V + 4], c[M_F : M_F + 4]
+        lo1, hi1, lo2, hi2, lo3, hi3 = c[M_LIMBS : M_LIMBS + 6]
+        for x, nm in ((valid, "valid"), (img, "img"), (wr, "wr")):
+            b.assert_bool(x, f"{nm}_bool")
+        b.when_transition().assert_zero(nx[M_VALID] * (1 - valid), "valid_prefix")
+        b.assert_zero(img * (1 - valid), "img_valid")
+        b.assert_zero((valid - img) * (1 - wr), "fresh_writable")
+        b.assert_zero((1 - valid) * wr, "pad_wr")
+        for j in range(4):
+            b.assert_zero((1 - img) * v[j], f"fresh_zero{j}")
+            b.assert_zero((1 - valid) * fin[j], f"pad_f{j}")
+        b.assert_zero((1 - valid) * w, "pad_w")
+        b.assert_zero((1 - valid) * fts, "pad_fts")
+        # RAM bounds on every row and strictly increasing indices between valid rows.
+        b.assert_zero(valid * (w - W_LO - lo1 - 65536 * hi1), "w_ge_ram_start")
+        b.assert_zero(valid * (W_HI - w - lo2 - 65536 * hi2), "w_le_ram_end")
+        gap = nx[M_W] - w - 1 - nx[M_LIMBS + 4] - 65536 * nx[M_LIMBS + 5]
+        b.when_transition().assert_zero(nx[M_VALID] * gap, "w_increasing")
+        b.when_first_row().assert_zero(lo3, "gap_lo_first")
+        b.when_first_row().assert_zero(hi3, "gap_hi_first")
+        for k, limb in enumerate((lo1, hi1, lo2, hi2, lo3, hi3)):
+            b.assert_zero((1 - valid) * limb, f"pad_limb{k}")
+        for lo, hi in ((lo1, hi1), (lo2, hi2), (lo3, hi3)):
+            _range26(b, lo, hi)
+        b.receive(BUS_IMAGE, [w, *v, wr], img)
+        b.send(BUS_MEMORY, [4 * w, 0, *v, wr], valid)
+        b.receive(BUS_MEMORY, [4 * w, fts, *fin, wr], valid)
+
+
+# HaltAir: preprocessed k, first, sel0..sel7; main columns below
+H_TS, H_A, H_Q, H_WR, H_PTS, H_LO, H_HI = 0, 1, 5, 6, 7, 8, 9
+HALT_WIDTH = 10
+
+
+class HaltAir(Air):
+    """Reads the 8 journal-digest words at the HALT row's a1 and exposes them as public bytes.
+
+    Receives ``(ts, a1 bytes)`` from the CPU's HALT row on ``BUS_HALT`` (exactly one HALT per
+    proof, by balance); row k reads word ``a1 + 4k`` at timestamp ``ts`` (after every CPU access)
+    and its bytes must equal ``public[4k .. 4k+4]``. ``a1`` must be word-aligned."""
+
+    name = "halt"
+    main_width = HALT_WIDTH
+    preprocessed_width = 10
+
+    def eval(self, b: AirBuilder) -> None:
+        c, nx = b.main_local, b.main_next
+        k, first, *sel = b.pre_local
+        ts, a, q, wr, pts, lo, hi = (
+            c[H_TS],
+            c[H_A : H_A + 4],
+            c[H_Q],
+            c[H_WR],
+            c[H_PTS],
+            c[H_LO],
+            c[H_HI],
+        )
+        b.assert_bool(wr, "wr_bool")
+        b.when_first_row().assert_eq(a[0], 4 * q, "a1_aligned")
+        for col, nm in ((H_TS, "ts"), (H_A, "a0"), (H_A + 1, "a1"), (H_A + 2, "a2")):
+            b.when_transition().assert_eq(nx[col], c[col], f"{nm}_const")
+        b.when_transition().assert_eq(nx[H_A + 3], a[3], "a3_const")
+        b.when_transition().assert_eq(nx[H_Q], q, "q_const")
+        b.receive(BUS_HALT, [ts, *a], first)
+        addr = 4 * q + 256 * a[1] + 65536 * a[2] + 16777216 * a[3] + 4 * k
+        vals: list[Expr] = []
+        for j in range(4):
+            acc: Expr = sel[0] * b.public[PUB_DIGEST + j]
+            for kk in range(1, 8):
+                acc = acc + sel[kk] * b.public[PUB_DIGEST + 4 * kk + j]
+            vals.append(acc)
+        ts_check(b, ts, pts, lo, hi, 1, "digest")
+        mem_access(b, addr, pts, ts, vals, vals, wr, 1)
+        b.send(BUS_RANGE16, [lo])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), hi, q, 0])
+
+    def preprocessed_trace(self) -> U32:
+        t = np.zeros((8, 10), dtype=np.uint32)
+        t[:, 0] = np.arange(8)
+        t[0, 1] = 1
+        t[np.arange(8), 2 + np.arange(8)] = 1
+        return t
