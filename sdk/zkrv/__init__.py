@@ -6,7 +6,21 @@ The user-facing API lives here; the proof system and executor live in :mod:`zkrv
 from zkrv.build import build
 from zkrv.errors import UsageError, ZkrvError
 from zkrv.execute import execute
+from zkrv.prove import image_id, prove
+from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, decode_receipt
 
 __version__ = "0.1.0"
 
-__all__ = ["UsageError", "ZkrvError", "__version__", "build", "execute"]
+__all__ = [
+    "DevReceipt",
+    "Receipt",
+    "StarkReceipt",
+    "UsageError",
+    "ZkrvError",
+    "__version__",
+    "build",
+    "decode_receipt",
+    "execute",
+    "image_id",
+    "prove",
+]

@@ -23,6 +23,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "zkrv.cli.info",
     "zkrv.cli.build",
     "zkrv.cli.execute",
+    "zkrv.cli.image_id",
+    "zkrv.cli.prove",
+    "zkrv.cli.verify",
     "zkrv.cli.node",
     "zkrv.cli.deploy",
 )

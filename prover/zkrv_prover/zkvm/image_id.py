@@ -1,0 +1,114 @@
+"""Image IDs and verifying keys of the RV32IM machine.
+
+The image ID of a program is
+
+    SHA-256(SHA-256("zkrv.ImageId") || SHA-256(ZKVM_VERSION) || PCS parameters (u32 BE each)
+            || log2 program-table height (u8) || log2 image-table height (u8)
+            || preprocessed commitment root (32 bytes BE))
+
+The preprocessed commitment covers the program table (every decoded instruction and the entry
+flag), the image table (every initial memory word and its writability) and the machine's fixed
+tables, so it is fixed by the ELF's loadable image and entry point; computing it needs no
+execution. A STARK proof is checked against exactly that commitment (it is absorbed into the
+transcript and every preprocessed opening is proven against it), so a proof for image ID X is
+a proof about the program whose image gives X (collision resistance of SHA-256 and Poseidon).
+
+The verifier never needs the image itself: :func:`verifier_key` rebuilds the key from the root
+and the two heights carried by the receipt, after checking they hash to the expected image ID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.stark.air import Machine, compile_machine
+from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.prover import VerifyingKey, keygen
+from zkrv_prover.zkvm.machine import ProgramTables, build_machine
+from zkrv_prover.zkvm.program import PRE_WIDTH
+
+#: Version of the zkVM circuit (tables, buses, public values); hashed into every image ID.
+ZKVM_VERSION = "zkrv-rv32im-v1"
+#: Largest log2 heights a receipt may claim for the program and image tables (2^22 words: the
+#: code and data of a 16 MiB image).
+MAX_LOG_TABLE = 22
+
+
+def zkvm_params() -> PcsParams:
+    """The PCS parameters of zkVM proofs (the STARK layer's defaults)."""
+    return PcsParams()
+
+
+def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
+    """The image ID for a preprocessed root and table heights (see the module docstring)."""
+    if not 0 <= pre_root < 1 << 256:
+        raise ValueError("preprocessed root out of range")
+    h = hashlib.sha256(hashlib.sha256(b"zkrv.ImageId").digest())
+    h.update(hashlib.sha256(ZKVM_VERSION.encode()).digest())
+    h.update(b"".join(int(v).to_bytes(4, "big") for v in params.as_ints()))
+    h.update(bytes([log_program, log_image]))
+    h.update(pre_root.to_bytes(32, "big"))
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class ProgramKey:
+    """A program's preprocessed tables, its proving/verifying key and image ID."""
+
+    tables: ProgramTables
+    vk: VerifyingKey
+    image_id: bytes
+    log_program: int
+    log_image: int
+
+
+_KEYS: dict[tuple[bytes, PcsParams], ProgramKey] = {}
+
+
+def program_key(image: MemoryImage, params: PcsParams | None = None) -> ProgramKey:
+    """Key and image ID of ``image`` (commits the preprocessed tables; no execution). The last
+    few keys are cached by image digest: keygen costs about as much as a small proof."""
+    params = params or zkvm_params()
+    ck = (image.digest(), params)
+    if ck not in _KEYS:
+        if len(_KEYS) >= 4:
+            _KEYS.pop(next(iter(_KEYS)))
+        _KEYS[ck] = _program_key(image, params)
+    return _KEYS[ck]
+
+
+def _program_key(image: MemoryImage, params: PcsParams) -> ProgramKey:
+    tables = ProgramTables.from_image(image)
+    vk = keygen(build_machine(tables), params)
+    assert vk.pre_root is not None
+    lp = tables.program.shape[0].bit_length() - 1
+    li = tables.image_words.shape[0].bit_length() - 1
+    return ProgramKey(tables, vk, image_id_from(vk.pre_root, lp, li, params), lp, li)
+
+
+@lru_cache(maxsize=8)
+def _placeholder_machine(log_program: int, log_image: int) -> Machine:
+    """The machine with all-zero program and image tables of the given heights: the verifier
+    uses only their shapes (the values are bound through the preprocessed root)."""
+    prog = np.zeros((1 << log_program, PRE_WIDTH), dtype=np.uint32)
+    img = np.zeros((1 << log_image, 7), dtype=np.uint32)
+    dummy = MemoryImage.from_words(0x10000, {0x10000: 0x13}, [(0x10000, 0x11000)])
+    tables = ProgramTables(dummy, prog, img)
+    return build_machine(tables)
+
+
+def verifier_key(
+    pre_root: int, log_program: int, log_image: int, params: PcsParams | None = None
+) -> VerifyingKey:
+    """A verifying key from a receipt's preprocessed root and table heights."""
+    params = params or zkvm_params()
+    for lh in (log_program, log_image):
+        if not 1 <= lh <= MAX_LOG_TABLE:
+            raise ValueError(f"table log height {lh} out of range")
+    machine = _placeholder_machine(log_program, log_image)
+    return VerifyingKey(machine, params, compile_machine(machine), pre_root, None)

@@ -1,0 +1,97 @@
+"""Proving guest executions: ``zkrv.prove(elf, input) -> Receipt`` and ``zkrv.image_id(elf)``.
+
+``prove`` executes the guest (traced), refuses executions longer than one proof may be before
+any proving work, generates every table's trace, proves the RV32IM machine with the STARK
+prover and returns a :class:`~zkrv.receipt.StarkReceipt`. With ``dev=True`` it only executes and
+returns a :class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal verification).
+
+Heavy modules are imported lazily (the executor's errors derive from :mod:`zkrv.errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zkrv.errors import ZkrvError
+from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, stark_seal
+
+if TYPE_CHECKING:
+    from zkrv_prover.executor import MemoryImage
+    from zkrv_prover.zkvm.image_id import ProgramKey
+
+__all__ = ["image_id", "prove"]
+
+#: ``progress(stage, fraction)``: stage names "execute", "setup", "trace", "prove", "done".
+Progress = Callable[[str, float], None]
+
+
+def _image(program: str | Path | bytes | MemoryImage) -> MemoryImage:
+    from zkrv_prover.executor import MemoryImage, load_elf
+
+    return program if isinstance(program, MemoryImage) else load_elf(program)
+
+
+def _key(image: MemoryImage) -> ProgramKey:
+    from zkrv_prover.zkvm.image_id import program_key
+
+    return program_key(image)  # cached per image
+
+
+def image_id(program: str | Path | bytes | MemoryImage) -> bytes:
+    """The 32-byte image ID of an ELF (path or bytes) or image; no execution."""
+    return _key(_image(program)).image_id
+
+
+def prove(
+    program: str | Path | bytes | MemoryImage,
+    input: bytes = b"",
+    *,
+    dev: bool = False,
+    progress: Progress | None = None,
+) -> Receipt:
+    """Execute ``program`` on private ``input`` and prove it (see the module docstring).
+
+    Raises :class:`ZkrvError` for a bad ELF, a trap, or an execution longer than
+    ``zkrv_prover.zkvm.machine.MAX_CYCLES`` cycles (before proving starts)."""
+    from zkrv_prover.executor import CycleLimitError, execute
+    from zkrv_prover.stark.proof import encode_proof
+    from zkrv_prover.stark.prover import prove as stark_prove
+    from zkrv_prover.zkvm.machine import LOG_MAX_CYCLES, MAX_CYCLES, generate
+
+    def tick(stage: str, f: float) -> None:
+        if progress is not None:
+            progress(stage, f)
+
+    image = _image(program)
+    tick("execute", 0.0)
+    try:
+        res = execute(image, bytes(input), max_cycles=MAX_CYCLES, trace=not dev)
+    except CycleLimitError as e:
+        raise ZkrvError(
+            f"execution needs more than {MAX_CYCLES} (2^{LOG_MAX_CYCLES}) cycles, the most one "
+            "proof can hold; segmented proving is not supported yet"
+        ) from e
+    tick("setup", 0.1)
+    key = _key(image)
+    if dev:
+        from zkrv.claim import ExitCode, ExitSystem, Output, ReceiptClaim
+        from zkrv.seal import encode_mock_seal
+
+        claim = ReceiptClaim(
+            key.image_id, Output(res.journal_digest), ExitCode(ExitSystem.HALTED, res.exit_code)
+        )
+        tick("done", 1.0)
+        return DevReceipt(
+            key.image_id, res.exit_code, res.journal, encode_mock_seal(claim.digest())
+        )
+    assert res.trace is not None
+    tick("trace", 0.3)
+    w = generate(key.tables, res.trace, key.vk.layouts)
+    tick("prove", 0.4)
+    proof = stark_prove(key.vk, w.traces, w.public)
+    assert key.vk.pre_root is not None
+    seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
+    tick("done", 1.0)
+    return StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
