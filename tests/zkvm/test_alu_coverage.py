@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from alu_reference import EDGE_WORDS
-from alu_testutil import fast_coverage, honest, received_rows
+from alu_testutil import fast_coverage, honest, oracle_traces, received_rows
 
 from zkrv_prover.stark.testing import constraint_coverage
 from zkrv_prover.zkvm.alu import ALU_TABLES
@@ -54,15 +54,19 @@ def test_alu_and_byte_tables_covered() -> None:
 
 @pytest.mark.slow
 def test_official_checker_agrees_on_small_machine() -> None:
-    """The reusable checker of the STARK layer (full rebalancing per mutation) on a machine with
-    few events: escapes only on unreceived rows."""
+    """The reusable checker of the STARK layer (full rebalancing per mutation, aux columns too)
+    on a machine with few events and the small lookup oracle in place of the byte table:
+    escapes only on unreceived rows."""
     ops = [int(AluOp.ADD), int(AluOp.XOR), int(AluOp.SLT), int(AluOp.SRA), int(AluOp.MULH)]
     ops += [int(AluOp.REM)]
     bs = [0xFFFFFFFF, 0xF0F0F0F0, 0x80000000, 0x80000010, 0x80000000, 0xFFFFFFF9]
     cs = [1, 0x0FF00FF0, 5, 0x24, 0x7FFFFFFF, 2]
-    m, lays, traces = honest(ops, bs, cs)
+    m, lays, traces = oracle_traces(ops, bs, cs)
     escapes = constraint_coverage(m, traces, [], samples_per_column=2)
     names = [lay.air.name for lay in lays]
     for e in escapes:
+        if e.table == "lookup_oracle":  # test scaffolding: two receives share its rows
+            continue
         t = names.index(e.table)
-        assert e.kind == "main" and not received_rows(lays[t], traces[t])[e.row], e
+        assert e.kind == "main", e
+        assert not received_rows(lays[t], traces[t])[e.row], e
