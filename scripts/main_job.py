@@ -27,6 +27,24 @@ def stage_build_execute(workdir: Path) -> int:
     return zkrv_main(["execute", str(elf), "--input-hex", (30).to_bytes(4, "little").hex()])
 
 
+def stage_prove_verify(workdir: Path) -> int:
+    """Prove the example guest's execution (STARK) and verify the receipt against its image ID."""
+    import zkrv
+
+    elf = workdir / "fibonacci.elf"
+    receipt = workdir / "fibonacci.receipt"
+    print("== stage: image id", flush=True)
+    image_id = "0x" + zkrv.image_id(elf).hex()
+    print(image_id, flush=True)
+    print("== stage: prove (input n = 30)", flush=True)
+    n30 = (30).to_bytes(4, "little").hex()
+    rc = zkrv_main(["prove", str(elf), "--input-hex", n30, "-o", str(receipt)])
+    if rc:
+        return rc
+    print("== stage: verify receipt", flush=True)
+    return zkrv_main(["verify", str(receipt), "--image-id", image_id])
+
+
 def stage_onchain() -> int:
     """Start Anvil, deploy the verifier stack, verify a Groth16 receipt on-chain, print the gas."""
     print("== stage: on-chain verify (Anvil; Groth16 TEST key, snarkjs proof)", flush=True)
@@ -45,6 +63,8 @@ def main() -> int:
         return rc
     with tempfile.TemporaryDirectory(prefix="zkrv-main-") as tmp:
         rc = stage_build_execute(Path(tmp))
+        if not rc:
+            rc = stage_prove_verify(Path(tmp))
     if rc:
         return rc
     return stage_onchain()
