@@ -89,7 +89,7 @@ def _mmcs_path(opened: Opened, cs: ConstraintSystem, ext_ops: int = 0) -> int:
         bits = ca.d_to_bits(ca.d_input(i), log_rows)
         rows = [[ca.b_input(v) for v in r] for r in op.rows]
         mmcs.verify_opening(
-            ca, cfg, root, tree.shapes, bits, rows,
+            ca, cfg, [root], tree.shapes, bits, rows,
             [[ca.b_input(v) for v in s] for s in op.salts],
             [[ca.d_input(v) for v in s] for s in op.siblings], "bench",
         )  # fmt: skip

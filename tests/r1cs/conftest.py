@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +34,27 @@ def satisfied(cs: ConstraintSystem) -> bool:
 @pytest.fixture
 def is_satisfied() -> Callable[[ConstraintSystem], bool]:
     return satisfied
+
+
+@pytest.fixture(scope="session")
+def wrap_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Groth16 proving-key cache directory shared by the xdist workers of this session."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / "wrap-groth16-cache"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def wrapped_fib(wrap_cache: Path) -> tuple[object, object]:
+    """(case, WrappedProof) of the small fibonacci STARK; the first worker runs the (slow) dev
+    setup under a file lock, the others then hit the key cache."""
+    from r1cs_wrap_cases import fib_case
+
+    from zkrv_prover.r1cs.wrap import wrap
+
+    with open(wrap_cache / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        case = fib_case()
+        return case, wrap(*case, cache=wrap_cache, seed=3)

@@ -33,7 +33,7 @@ def _verify(
 ) -> None:
     bits = ca.d_to_bits(ca.d_input(index), 4)
     mmcs.verify_opening(
-        ca, cfg, ca.d_input(root), tree.shapes, bits,
+        ca, cfg, [ca.d_input(root)], tree.shapes, bits,
         [[ca.b_input(v) for v in r] for r in opening.rows],
         [[ca.b_input(v) for v in s] for s in opening.salts],
         [[ca.d_input(v) for v in s] for s in opening.siblings],
@@ -48,7 +48,7 @@ def test_mmcs_opening_in_circuit(max_arity: int) -> None:
         (op,) = mmcs.open_indices(tree, [index])
         bits = [(index >> j) & 1 for j in range(4)]
         mmcs.verify_opening(
-            NativeArith(), cfg, tree.root, tree.shapes, bits, op.rows, op.salts, op.siblings, "n"
+            NativeArith(), cfg, [tree.root], tree.shapes, bits, op.rows, op.salts, op.siblings, "n"
         )
         cs = ConstraintSystem()
         _verify(CircuitArith(cs), cfg, tree, index, op, tree.root)

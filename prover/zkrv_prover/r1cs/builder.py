@@ -96,6 +96,22 @@ class LC:
 
     __rmul__ = __mul__
 
+    @staticmethod
+    def combine(items: Iterable[tuple[LC, int]]) -> LC:
+        """``sum k * lc`` over ``(lc, k)`` pairs, built in one dictionary (linear time; chained
+        ``+`` copies the growing dictionary at every step)."""
+        terms: dict[int, int] = {}
+        value = 0
+        for lc, k in items:
+            k %= R
+            if not k:
+                continue
+            value += lc.value * k
+            get = terms.get
+            for v, c in lc.terms.items():
+                terms[v] = (get(v, 0) + c * k) % R
+        return LC({v: c for v, c in terms.items() if c}, value % R)
+
     def is_constant(self) -> bool:
         return not self.terms or (len(self.terms) == 1 and 0 in self.terms)
 

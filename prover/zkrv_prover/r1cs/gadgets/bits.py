@@ -22,10 +22,7 @@ MAX_RANGE_BITS = R.bit_length() - 1  # 253
 
 def pack(bits: Sequence[LC]) -> LC:
     """``sum 2^i bits[i]`` (free)."""
-    acc = LC({}, 0)
-    for i, b in enumerate(bits):
-        acc = acc + b * (1 << i)
-    return acc
+    return LC.combine((b, 1 << i) for i, b in enumerate(bits))
 
 
 def to_bits(cs: ConstraintSystem, x: LC, n: int, value: int | None = None) -> list[LC]:

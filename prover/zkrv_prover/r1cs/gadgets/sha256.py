@@ -87,9 +87,7 @@ def _xor3w(cs: ConstraintSystem, a: Word, b: Word, c: Word) -> Word:
 
 def _add(cs: ConstraintSystem, words: Sequence[Word]) -> Word:
     """Sum of ``words`` mod 2^32 (32 + ceil(log2 len(words)) constraints; free if constant)."""
-    s = LC({}, 0)
-    for w in words:
-        s = s + pack(w)
+    s = LC.combine((b, 1 << i) for w in words for i, b in enumerate(w))
     if s.is_constant():
         return const_word(s.value % 2**32)
     extra = (len(words) - 1).bit_length()

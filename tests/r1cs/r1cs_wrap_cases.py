@@ -1,0 +1,25 @@
+"""STARK proofs the wrap tests share (a helper module, not a test file)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkrv_prover.stark.examples import fibonacci
+from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.verifier import verify
+
+#: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
+#: 4 so the Merkle paths have real levels.
+WRAP_TEST_PARAMS = PcsParams(num_queries=2, pow_bits=1, log_cap=2)
+
+Case = tuple[VerifyingKey, list[int], StarkProof]
+
+
+def fib_case(a0: int = 0, b0: int = 1, seed: int = 1) -> Case:
+    """A verified fibonacci STARK of 2^3 rows: (key, public values, proof)."""
+    vk = keygen(fibonacci.machine(), WRAP_TEST_PARAMS)
+    traces, pub = fibonacci.trace(3, a0, b0)
+    proof = prove(vk, traces, pub, np.random.default_rng(seed))
+    verify(vk, pub, proof)
+    return vk, pub, proof
