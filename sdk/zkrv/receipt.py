@@ -115,6 +115,7 @@ class StarkReceipt(Receipt):
         from zkrv_prover.stark.proof import decode_proof
         from zkrv_prover.stark.verifier import verify
         from zkrv_prover.zkvm.image_id import image_id_from, verifier_key, zkvm_params
+        from zkrv_prover.zkvm.machine import check_heights
         from zkrv_prover.zkvm.memory import NUM_PUBLIC
 
         _check_expectations(self, image_id, journal)
@@ -129,6 +130,7 @@ class StarkReceipt(Receipt):
         try:
             vk = verifier_key(root, lp, li, params)
             proof = decode_proof(vk, proof_bytes)
+            check_heights(vk.layouts, proof.log_heights)  # soundness bounds (docs/zkvm.md)
             verify(vk, public, proof)
         except (VerificationError, ProofFormatError, ValueError) as e:
             raise ReceiptVerificationError(f"receipt: invalid proof ({e})") from e

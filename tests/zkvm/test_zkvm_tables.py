@@ -110,3 +110,21 @@ def test_program_table_excludes_illegal_words() -> None:
     # the rest of the code page holds zero words: illegal, so no rows for them
     assert asm.CODE + 0xFFC not in pcs
     assert np.count_nonzero(pt[:, -1]) == 1  # exactly one entry row
+
+
+def test_height_caps_keep_lookups_below_p(wit: zm.MachineWitness) -> None:
+    """LogUp soundness: with every table at its maximum height and every interaction firing on
+    every row, the total multiplicity of any tuple stays below p; timestamps stay below 2^24."""
+    from zkrv_prover.stark.air import P_BB
+
+    caps = zm.height_caps(wit.layouts)
+    total = sum(len(lay.interactions) << cap for lay, cap in zip(wit.layouts, caps, strict=True))
+    assert total < P_BB
+    assert 4 * zm.MAX_CYCLES + 1 < 1 << 24
+    heights = [t.shape[0].bit_length() - 1 for t in wit.traces]
+    zm.check_heights(wit.layouts, heights)
+    with pytest.raises(ValueError, match="cpu"):
+        zm.check_heights(
+            wit.layouts,
+            [c + (lay.air.name == "cpu") for lay, c in zip(wit.layouts, caps, strict=True)],
+        )

@@ -57,6 +57,31 @@ I64 = npt.NDArray[np.int64]
 LOG_MAX_CYCLES = 21
 MAX_CYCLES = 1 << LOG_MAX_CYCLES
 CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt")
+#: Largest log2 height of every other table whose height the prover chooses (memory, ALU). With
+#: these caps the total number of lookups stays far below p (LogUp soundness, docs/zkvm.md).
+LOG_MAX_TABLE = 22
+
+
+def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
+    """Largest allowed log2 height per table: the preprocessed height for fixed tables,
+    :data:`LOG_MAX_CYCLES` for the CPU, :data:`LOG_MAX_TABLE` for the rest."""
+    caps = []
+    for lay in layouts:
+        if lay.preprocessed is not None:
+            caps.append(lay.preprocessed.shape[0].bit_length() - 1)
+        elif lay.air.name == "cpu":
+            caps.append(LOG_MAX_CYCLES)
+        else:
+            caps.append(LOG_MAX_TABLE)
+    return caps
+
+
+def check_heights(layouts: Sequence[TableLayout], log_heights: Sequence[int]) -> None:
+    """Raise ``ValueError`` if a table is taller than :func:`height_caps` allows (the verifier
+    calls this: timestamps and LogUp multiplicities are only sound below those heights)."""
+    for lay, lh, cap in zip(layouts, log_heights, height_caps(layouts), strict=True):
+        if lh > cap:
+            raise ValueError(f"table {lay.air.name!r}: 2^{lh} rows exceeds the maximum 2^{cap}")
 
 
 class CycleBoundError(ValueError):
@@ -452,6 +477,7 @@ def complete_traces(
     alu = alu_traces(events)
     traces += [alu[a.name] for a in ALU_TABLES]
     traces.append(collect_lookups(layouts, [*traces, None], public, strict).trace())
+    check_heights(layouts, [t.shape[0].bit_length() - 1 for t in traces])
     return traces
 
 
