@@ -209,3 +209,17 @@ def test_halt_exit_code_from_register(wit: zm.MachineWitness) -> None:
     pub = list(wit.public)
     pub[zm.PUB_EXIT] = 8
     assert caught(wit, core, pub)
+
+
+@pytest.mark.parametrize("unary", [(1, 1, 0, 0), (1, 0, 1, 0)])
+def test_read_count_and_padding(wit: zm.MachineWitness, unary: tuple[int, ...]) -> None:
+    """A READ of 4 input bytes claimed to have read 2 (bytes past the count must be zero), and
+    a non-monotone unary count."""
+    row = int(rows_where(wit, e_read=1)[0])
+    core = core_copy(wit)
+    c = core[CPU]
+    assert c[row, C["rn_0"]] == 4
+    for j in range(4):
+        c[row, C[f"rc{j}"]] = unary[j]
+    c[row, C["rn_0"]] = 2
+    assert caught(wit, core)

@@ -31,8 +31,9 @@ from zkrv_prover.zkvm.program import FIELDS
 #: and after; alu: the ALU result; mp/mn: the memory word before/after; mem_wr: the word's
 #: writability (1 for stores); s0..s3: one-hot byte offset of the ALU result (address); q: the
 #: ALU result's low byte >> 2; cond/inv/taken: branch condition, inverse witness, branch taken;
-#: lbv/hbv: the addressed byte / next byte of the loaded word; sign: load sign bit; rcount: READ's
-#: byte count; e_*: ECALL kind; pts_*/lo_*/hi_*: previous timestamps and gap limbs per slot.
+#: lbv/hbv: the addressed byte / next byte of the loaded word; sign: load sign bit; rc0..rc3:
+#: READ's byte count in unary (rc_j = [count > j]); e_*: ECALL kind; pts_*/lo_*/hi_*: previous
+#: timestamps and gap limbs per slot.
 WITNESS: tuple[str, ...] = (
     "clk",
     *(f"r1_{j}" for j in range(4)),
@@ -54,7 +55,10 @@ WITNESS: tuple[str, ...] = (
     "lbv",
     "hbv",
     "sign",
-    "rcount",
+    "rc0",
+    "rc1",
+    "rc2",
+    "rc3",
     "e_halt",
     "e_read",
     "e_commit",
@@ -101,7 +105,9 @@ class CpuAir(Air):
         f_jal, f_jalr, f_pad, f_ecall = v("f_jal"), v("f_jalr"), v("f_pad"), v("f_ecall")
         f_alu, f_imm, f_auipc = v("f_alu"), v("f_imm"), v("f_auipc")
         cond, inv, taken, sign = v("cond"), v("inv"), v("taken"), v("sign")
-        lbv, hbv, q, rcount, mem_wr = v("lbv"), v("hbv"), v("q"), v("rcount"), v("mem_wr")
+        lbv, hbv, q, mem_wr = v("lbv"), v("hbv"), v("q"), v("mem_wr")
+        rc = [v(f"rc{j}") for j in range(4)]
+        rcount = rc[0] + rc[1] + rc[2] + rc[3]
 
         loads = ld_b + ld_h + ld_w
         stores = st_b + st_h + st_w
@@ -121,6 +127,8 @@ class CpuAir(Air):
         for nm in ("mem_wr", "s0", "s1", "s2", "s3", "cond", "e_halt", "e_read", "e_commit"):
             b.assert_bool(v(nm), f"{nm}_bool")
         b.assert_bool(e_log, "e_log_bool")
+        for j in range(4):
+            b.assert_bool(rc[j], f"rc{j}_bool")
 
         # -- register reads and the rd read-modify-write --------------------------------
         for j in range(4):
@@ -204,8 +212,12 @@ class CpuAir(Air):
         for j in range(4):
             b.assert_zero(e_halt * (r1[j] - b.public[PUB_EXIT + j]), f"exit_code{j}")
         b.send(BUS_HALT, [ts + 4, *rdp], e_halt)
-        b.assert_zero((1 - e_read) * rcount, "rcount_off")
-        b.send(BUS_BYTE, [int(ByteOp.LTU), rcount, 5, 1], e_read)
+        # READ: count in unary, monotone (rc_j+1 <= rc_j), bytes at and past the count are 0
+        for j in range(4):
+            b.assert_zero((1 - e_read) * rc[j], f"rc{j}_off")
+            b.assert_zero(e_read * (1 - rc[j]) * mn[j], f"read_pad{j}")
+        for j in range(3):
+            b.assert_zero(rc[j + 1] * (1 - rc[j]), f"rc{j}_monotone")
         b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[0], mn[1], 0], e_read)
         b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[2], mn[3], 0], e_read)
 

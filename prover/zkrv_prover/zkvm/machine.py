@@ -223,7 +223,8 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     cpu[:, C["taken"]] = br & (cond.astype(bool) ^ neg)
     # rd slot: READ writes a0, HALT reads a1 (value unchanged)
     rcount = np.where(e_read, col("rd_val"), 0).astype(np.uint32)
-    cpu[:, C["rcount"]] = rcount
+    for j in range(4):
+        cpu[:, C[f"rc{j}"]] = rcount > j
     rd_en = fl["f_rd"] | e_read | e_halt
     rdp = np.where(e_halt, col("rs2_val"), np.where(fl["f_rd"] | e_read, col("rd_prev"), 0)).astype(
         np.uint32
