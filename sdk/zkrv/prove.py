@@ -88,7 +88,10 @@ def prove(
         )
     assert res.trace is not None
     tick("trace", 0.3)
-    w = generate(key.tables, res.trace, key.vk.layouts)
+    try:
+        w = generate(key.tables, res.trace, key.vk.layouts)
+    except ValueError as e:  # e.g. a table over its height cap (a huge image or memory use)
+        raise ZkrvError(f"cannot prove this execution in one proof: {e}") from e
     tick("prove", 0.4)
     proof = stark_prove(key.vk, w.traces, w.public)
     assert key.vk.pre_root is not None
