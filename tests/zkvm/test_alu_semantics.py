@@ -55,6 +55,20 @@ def test_every_op_edge_and_random() -> None:
     assert sum(t.shape[0] for t in traces[1:-1]) < 2 * len(ops)
 
 
+def test_every_shift_amount() -> None:
+    """All 64 low values of c (and junk above bit 5) for each shift and a few words."""
+    ops, bs, cs = [], [], []
+    for op in (AluOp.SLL, AluOp.SRL, AluOp.SRA):
+        for b in (0x80000001, 0x7FFFFFFF, 0xFFFFFFFF, 0x12345678, 1):
+            for c in range(64):
+                for junk in (0, 0xABCDEF00):
+                    ops.append(int(op))
+                    bs.append(b)
+                    cs.append(c | junk)
+    _, lays, traces = honest(ops, bs, cs)
+    assert problems(lays, traces) == []
+
+
 def test_alu_result_vs_reference() -> None:
     rng = np.random.default_rng(2)
     for op in OPS:

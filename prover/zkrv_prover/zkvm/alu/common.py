@@ -67,7 +67,8 @@ def padded_height(n: int) -> int:
 
 
 def to_field(trace: npt.NDArray[np.int64]) -> U32:
-    """A trace of small signed-free integers (or canonical field elements) as canonical uint32."""
+    """A trace of non-negative integers below p (small values or field elements) as uint32;
+    raises ``ValueError`` for anything else."""
     from zkrv_prover.stark.air import P_BB
 
     if trace.size and (int(trace.min()) < 0 or int(trace.max()) >= P_BB):
