@@ -282,45 +282,72 @@ fn mix_full(m: &[Vec<Fr>], s: &mut [Fr], tmp: &mut [Fr]) {
 impl Params {
     /// The permutation, optimized schedule. `s.len()` must equal `t`.
     pub fn permute(&self, s: &mut [Fr]) {
-        let t = self.t;
-        debug_assert_eq!(s.len(), t);
-        let mut tmp = [Fr::zero(); T_MAX];
+        match self.t {
+            2 => self.permute_t::<2>(s),
+            3 => self.permute_t::<3>(s),
+            4 => self.permute_t::<4>(s),
+            5 => self.permute_t::<5>(s),
+            6 => self.permute_t::<6>(s),
+            7 => self.permute_t::<7>(s),
+            8 => self.permute_t::<8>(s),
+            9 => self.permute_t::<9>(s),
+            10 => self.permute_t::<10>(s),
+            11 => self.permute_t::<11>(s),
+            12 => self.permute_t::<12>(s),
+            13 => self.permute_t::<13>(s),
+            14 => self.permute_t::<14>(s),
+            15 => self.permute_t::<15>(s),
+            16 => self.permute_t::<16>(s),
+            _ => self.permute_t::<17>(s),
+        }
+    }
+
+    /// Width-specialized permutation: dot products go through `Fr::sum_of_products`, which
+    /// accumulates several products before one Montgomery reduction (BN254's spare bits allow it).
+    fn permute_t<const T: usize>(&self, s: &mut [Fr]) {
+        let st: &mut [Fr; T] = s.try_into().expect("state length equals t");
         let half = ROUNDS_F / 2;
+        fn arr<const T: usize>(v: &[Fr]) -> &[Fr; T] {
+            v.try_into().expect("row length t")
+        }
+        let mix = |st: &mut [Fr; T]| {
+            let cur = *st;
+            for (x, row) in st.iter_mut().zip(&self.m) {
+                *x = Fr::sum_of_products(arr(row), &cur);
+            }
+        };
         for r in 0..half {
-            for (x, c) in s.iter_mut().zip(&self.full_c[r]) {
+            for (x, c) in st.iter_mut().zip(&self.full_c[r]) {
                 *x += c;
                 pow5(x);
             }
-            mix_full(&self.m, s, &mut tmp);
+            mix(st);
         }
         for i in 0..self.rounds_p {
-            s[0] += self.partial_c[i];
-            pow5(&mut s[0]);
-            let row0 = &self.sparse_row0[i];
-            let mut acc = Fr::zero();
-            for (a, b) in row0.iter().zip(s.iter()) {
-                acc += *a * b;
-            }
-            let x0 = s[0];
-            for (x, w) in s[1..].iter_mut().zip(&self.sparse_col[i]) {
+            st[0] += self.partial_c[i];
+            pow5(&mut st[0]);
+            let acc = Fr::sum_of_products(arr(&self.sparse_row0[i]), st);
+            let x0 = st[0];
+            for (x, w) in st[1..].iter_mut().zip(&self.sparse_col[i]) {
                 *x += *w * x0;
             }
-            s[0] = acc;
+            st[0] = acc;
         }
+        let mut tmp = [Fr::zero(); T];
         for (i, row) in self.last_block.iter().enumerate() {
             let mut acc = Fr::zero();
-            for (a, b) in row.iter().zip(s[1..].iter()) {
+            for (a, b) in row.iter().zip(st[1..].iter()) {
                 acc += *a * b;
             }
-            tmp[i] = acc;
+            tmp[i + 1] = acc;
         }
-        s[1..t].copy_from_slice(&tmp[..t - 1]);
+        st[1..].copy_from_slice(&tmp[1..]);
         for r in half..ROUNDS_F {
-            for (x, c) in s.iter_mut().zip(&self.full_c[r]) {
+            for (x, c) in st.iter_mut().zip(&self.full_c[r]) {
                 *x += c;
                 pow5(x);
             }
-            mix_full(&self.m, s, &mut tmp);
+            mix(st);
         }
     }
 
