@@ -42,6 +42,8 @@ def test_batch_matches_reference() -> None:
 def test_rejects_non_canonical_and_bad_shapes() -> None:
     with pytest.raises(ValueError, match="canonical"):
         poseidon([1, R])
+    with pytest.raises(ValueError, match="canonical"):
+        poseidon([1.0, 2])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"1\.\.16"):
         poseidon(list(range(17)))
     bad = np.zeros((3, 2, 4), dtype=np.uint64)

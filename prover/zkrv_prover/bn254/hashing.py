@@ -39,7 +39,7 @@ def native() -> ModuleType:
 def poseidon(inputs: Sequence[int]) -> int:
     """circomlib's poseidon of 1..16 canonical scalars (t = len(inputs) + 1), natively."""
     for i, v in enumerate(inputs):
-        if not 0 <= v < R:
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 0 <= v < R:
             raise ValueError(f"Poseidon input {i} is not a canonical BN254 scalar (< R): {v}")
     raw = b"".join(int(v).to_bytes(32, "little") for v in inputs)
     return int.from_bytes(native().poseidon_bytes(raw), "little")
