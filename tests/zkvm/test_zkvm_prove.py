@@ -48,14 +48,18 @@ def image():  # type: ignore[no-untyped-def]
     return image_of(CODE)
 
 
-@pytest.fixture(scope="module")
-def receipt(image) -> StarkReceipt:  # type: ignore[no-untyped-def]
-    r = zkrv.prove(image)
-    assert isinstance(r, StarkReceipt)
-    return r
+def test_prove_verify_and_reject_tampering(image) -> None:  # type: ignore[no-untyped-def]
+    """One proof (proving is the slow part; one test so that pytest-xdist proves it once):
+    the receipt verifies; wrong image IDs, journals, claims and any flipped byte are rejected."""
+    receipt = zkrv.prove(image)
+    assert isinstance(receipt, StarkReceipt)
+    check_verifies(receipt, image)
+    check_wrong_image_or_journal(receipt)
+    check_changed_claim(receipt)
+    check_every_region_of_the_bytes(receipt)
 
 
-def test_receipt_verifies(receipt: StarkReceipt, image) -> None:  # type: ignore[no-untyped-def]
+def check_verifies(receipt: StarkReceipt, image) -> None:  # type: ignore[no-untyped-def]
     assert receipt.exit_code == 3 and receipt.journal == b""
     assert receipt.image_id == zkrv.image_id(image)
     receipt.verify(receipt.image_id)
@@ -67,15 +71,14 @@ def test_receipt_verifies(receipt: StarkReceipt, image) -> None:  # type: ignore
     assert view["kind"] == "stark" and view["claim_digest"] == "0x" + receipt.claim.digest().hex()
 
 
-def test_wrong_image_or_journal_rejected(receipt: StarkReceipt) -> None:
-    other = bytes(32)
+def check_wrong_image_or_journal(receipt: StarkReceipt) -> None:
     with pytest.raises(ReceiptVerificationError, match="image"):
-        receipt.verify(other)
+        receipt.verify(bytes(32))
     with pytest.raises(ReceiptVerificationError, match="journal"):
         receipt.verify(receipt.image_id, journal=b"x")
 
 
-def test_changed_claim_rejected(receipt: StarkReceipt) -> None:
+def check_changed_claim(receipt: StarkReceipt) -> None:
     for forged in (
         dataclasses.replace(receipt, exit_code=4),
         dataclasses.replace(receipt, journal=b"\x00"),
@@ -84,7 +87,7 @@ def test_changed_claim_rejected(receipt: StarkReceipt) -> None:
             forged.verify(receipt.image_id)
 
 
-def test_every_region_of_the_bytes_is_checked(receipt: StarkReceipt) -> None:
+def check_every_region_of_the_bytes(receipt: StarkReceipt) -> None:
     raw = receipt.to_bytes()
     n = len(raw)
     seal_at = n - len(receipt.seal)
