@@ -17,6 +17,7 @@ from zkrv.claim import claim_public_input, ok_claim_digest, sha256
 from zkrv_prover.bn254.groth16 import r1cs_digest
 from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintError
 from zkrv_prover.r1cs.check import first_unsatisfied
+from zkrv_prover.r1cs.profile import ProfilingCircuitArith, random_shaped_proof
 from zkrv_prover.r1cs.vk_digest import stark_vk_digest
 from zkrv_prover.r1cs.wrap import WrapCircuit, build_circuit, emit_verifier, journal_bytes
 from zkrv_prover.stark.arith import VerificationError
@@ -126,3 +127,27 @@ def test_shape_and_range_errors_are_native(case: Case) -> None:
     bad.opened[0][0].pop()
     with pytest.raises(VerificationError):
         build_circuit(vk, pub, bad)
+
+
+def test_random_shaped_proof_gives_the_same_circuit(case: Case, circuit: WrapCircuit) -> None:
+    """The benchmark's method: a random proof of the right shape, non-strict builder, emits the
+    R1CS of a real proof (the circuit depends only on the shape); the profiler attributes every
+    verifier constraint to a phase and a primitive."""
+    vk, pub, proof = case
+    real = ConstraintSystem()
+    emit_verifier(real, vk, pub, proof)
+    fake_proof = random_shaped_proof(vk, proof.log_heights, seed=5)
+    assert fake_proof.main_root != proof.main_root
+    fake = ConstraintSystem(strict=False)
+    ar = ProfilingCircuitArith(fake)
+    emit_verifier(fake, vk, [7, 8, 9], fake_proof, arith=ar)
+    assert r1cs_digest(fake.to_r1cs()) == r1cs_digest(real.to_r1cs())
+    assert first_unsatisfied(fake.to_r1cs(), fake.witness()) is not None  # not a valid proof
+    public_value_checks = 3 * 35
+    assert sum(ar.by_phase.values()) == real.n_constraints - public_value_checks
+    assert sum(ar.by_primitive.values()) == sum(ar.by_phase.values())
+    assert {"merkle_paths_inputs", "merkle_paths_fri", "fri_folding", "transcript"} <= set(
+        ar.by_phase
+    )
+    with pytest.raises(ValueError):
+        emit_verifier(ConstraintSystem(), vk, pub, proof, arith=ar)  # arith of another system

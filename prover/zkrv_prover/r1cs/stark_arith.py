@@ -48,6 +48,11 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
 
     def __init__(self, cs: ConstraintSystem) -> None:
         self.cs = cs
+        # e_mul results by operand identity (operands kept alive so ids stay unique): the
+        # verifier recomputes some query-independent products per query (e.g. FRI's beta^a)
+        self._e_mul_memo: dict[tuple[int, int], tuple[Ext, Ext, Ext]] = {}
+        # how often each extension value was a product operand (see e_mul)
+        self._e_uses: dict[int, tuple[Ext, int]] = {}
 
     # ---- proof inputs -------------------------------------------------------------------------
     def b_input(self, v: int) -> BB:
@@ -105,10 +110,36 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return ext4.sub(self.cs, a, b)
 
     def e_mul(self, a: Ext, b: Ext) -> Ext:
-        return ext4.mul(self.cs, a, b, EXT_W)
+        """7 constraints plus operand reductions; a repeated product of the same operand
+        objects is emitted once (sound: same variables, same product)."""
+        key = (id(a), id(b))
+        hit = self._e_mul_memo.get(key)
+        if hit is not None:
+            return hit[2]
+        a, b = self._reused(a), self._reused(b)
+        ba, bb_ = max(x.bound for x in a), max(x.bound for x in b)
+        if ba <= bb_ and ba > 1 << 31:
+            a = ext4.reduce(self.cs, a)
+        elif bb_ < ba and bb_ > 1 << 31:
+            b = ext4.reduce(self.cs, b)
+        out = ext4.mul(self.cs, a, b, EXT_W)
+        self._e_mul_memo[key] = (a, b, out)
+        return out
+
+    def _reused(self, a: Ext) -> Ext:
+        """``a`` reduced (once, memoized per coefficient) from its second use as a product
+        operand on: a reused unreduced operand (a Horner step's challenge, an alpha power used
+        by every query) would make every product it enters larger, and the cost of reducing a
+        product grows with its bit size."""
+        if all(x.bound <= 1 << 31 for x in a):
+            return a
+        seen = self._e_uses.get(id(a))
+        n = 1 if seen is None else seen[1] + 1
+        self._e_uses[id(a)] = (a, n)
+        return a if n < 2 else ext4.reduce(self.cs, a)
 
     def e_mul_base(self, a: Ext, b: BB) -> Ext:
-        return ext4.mul_base(self.cs, a, b)
+        return ext4.mul_base(self.cs, self._reused(a), b)
 
     def e_inv(self, a: Ext) -> Ext:
         return ext4.inverse(self.cs, a, EXT_W)

@@ -73,7 +73,11 @@ class WrapCircuit:
 
 
 def emit_verifier(
-    cs: ConstraintSystem, vk: VerifyingKey, public: Sequence[int], proof: StarkProof
+    cs: ConstraintSystem,
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    arith: CircuitArith | None = None,
 ) -> list[LC]:
     """Emit the STARK verifier of ``proof`` for ``public`` into ``cs`` (the wrap circuit
     without the claim digest; benchmarks count it, tamper tests check it). Returns the journal
@@ -83,6 +87,7 @@ def emit_verifier(
     The proof's shape is checked natively first (:func:`check_shape`; ``VerificationError``).
     A strict ``cs`` raises :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the
     first failing check of an invalid proof; a non-strict one records the violated constraints.
+    ``arith`` (over ``cs``) replaces the default ``CircuitArith(cs)``, e.g. to profile.
     """
     check_shape(vk, proof, len(public))
     for v in public:
@@ -94,7 +99,9 @@ def emit_verifier(
         x, bits = bb.alloc_bits(cs, int(v))
         pub_vals.append(x)
         journal_msg += claim_circuit.u32_le_message_bits(bits)
-    verify_with(CircuitArith(cs), vk, pub_vals, proof)
+    if arith is not None and arith.cs is not cs:
+        raise ValueError("arith must emit into cs")
+    verify_with(arith or CircuitArith(cs), vk, pub_vals, proof)
     return journal_msg
 
 

@@ -39,11 +39,14 @@ _P_INV = pow(P, -1, R)
 class BB:
     """A BabyBear value: ``lc`` evaluates to an integer in ``[0, bound)``, congruent mod p."""
 
-    __slots__ = ("bound", "lc")
+    __slots__ = ("_reduced", "bound", "lc")
 
     def __init__(self, lc: LC, bound: int) -> None:
         self.lc = lc
         self.bound = bound
+        #: memoized reductions (lazy, canonical): a value shared by many uses (an alpha power,
+        #: a challenge) is reduced once, not once per use
+        self._reduced: list[BB | None] | None = None
 
     @property
     def value(self) -> int:
@@ -133,7 +136,13 @@ def reduce(cs: ConstraintSystem, x: BB, canonical: bool = False) -> BB:
         return x
     if x.lc.is_constant():
         return const(x.lc.value)
-    return reduce_with_hint(cs, x, x.lc.value % P, canonical)[0]
+    memo = x._reduced
+    if memo is None:
+        memo = x._reduced = [None, None]
+    hit = memo[1] if canonical else (memo[0] or memo[1])
+    if hit is None:
+        hit = memo[int(canonical)] = reduce_with_hint(cs, x, x.lc.value % P, canonical)[0]
+    return hit
 
 
 def reduce_with_hint(
