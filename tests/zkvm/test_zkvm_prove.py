@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from zkvm_util import asm, core_copy, image_of
+from zkvm_util import asm, core_copy, every_instruction, image_of
 
 import zkrv
 from zkrv.errors import ZkrvError
@@ -30,17 +30,9 @@ from zkrv_prover.zkvm.image_id import program_key
 
 pytestmark = pytest.mark.slow
 
-D = asm.DATA
-CODE = [
-    *asm.li(8, D),
-    asm.i("addi", 5, 0, -3),
-    asm.s("sw", 5, 8, 0),
-    asm.i("lb", 6, 8, 1),
-    asm.r("mul", 7, 6, 5),
-    asm.b("blt", 6, 0, 8),
-    asm.i("addi", 7, 0, 0),
-    asm.i("addi", 10, 7, 0),  # exit code 3 (= -1 * -3)
-]
+#: every RV32IM instruction and ECALL, exit code 42 (see zkvm_util.every_instruction)
+CODE = every_instruction()
+INPUT = b"\x01\x02\x03\x04\x05\x06"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +43,7 @@ def image():  # type: ignore[no-untyped-def]
 def test_prove_verify_and_reject_tampering(image) -> None:  # type: ignore[no-untyped-def]
     """One proof (proving is the slow part; one test so that pytest-xdist proves it once):
     the receipt verifies; wrong image IDs, journals, claims and any flipped byte are rejected."""
-    receipt = zkrv.prove(image)
+    receipt = zkrv.prove(image, INPUT)
     assert isinstance(receipt, StarkReceipt)
     check_verifies(receipt, image)
     check_wrong_image_or_journal(receipt)
@@ -60,7 +52,7 @@ def test_prove_verify_and_reject_tampering(image) -> None:  # type: ignore[no-un
 
 
 def check_verifies(receipt: StarkReceipt, image) -> None:  # type: ignore[no-untyped-def]
-    assert receipt.exit_code == 3 and receipt.journal == b""
+    assert receipt.exit_code == 42 and receipt.journal == b""
     assert receipt.image_id == zkrv.image_id(image)
     receipt.verify(receipt.image_id)
     receipt.verify(receipt.image_id, journal=b"")
@@ -80,7 +72,7 @@ def check_wrong_image_or_journal(receipt: StarkReceipt) -> None:
 
 def check_changed_claim(receipt: StarkReceipt) -> None:
     for forged in (
-        dataclasses.replace(receipt, exit_code=4),
+        dataclasses.replace(receipt, exit_code=43),
         dataclasses.replace(receipt, journal=b"\x00"),
     ):
         with pytest.raises(ReceiptVerificationError):
@@ -105,7 +97,7 @@ def check_every_region_of_the_bytes(receipt: StarkReceipt) -> None:
 
 
 def test_dev_receipt_refused_by_verify_accepted_by_mock(image) -> None:  # type: ignore[no-untyped-def]
-    dev = zkrv.prove(image, dev=True)
+    dev = zkrv.prove(image, INPUT, dev=True)
     assert isinstance(dev, DevReceipt)
     back = decode_receipt(dev.to_bytes())
     assert isinstance(back, DevReceipt)
@@ -125,7 +117,7 @@ def test_malicious_prover_receipt_rejected(image) -> None:  # type: ignore[no-un
     """A prover with its checks off proves a wrong exit code (the HALT row's a0 and the public
     values changed consistently); the verifier rejects the receipt."""
     key = program_key(image)
-    res = execute(image, b"", trace=True)
+    res = execute(image, INPUT, trace=True)
     assert res.trace is not None
     w = zm.generate(key.tables, res.trace, key.vk.layouts)
     core = core_copy(w)
@@ -145,7 +137,7 @@ def test_malicious_prover_receipt_rejected(image) -> None:  # type: ignore[no-un
 
 
 def test_image_id_binds_the_code(image) -> None:  # type: ignore[no-untyped-def]
-    changed = image_of([*CODE[:-1], asm.i("addi", 10, 7, 1)])
+    changed = image_of([*CODE[:-1], asm.i("addi", 10, 0, 43)])
     assert zkrv.image_id(changed) != zkrv.image_id(image)
     assert zkrv.image_id(image) == zkrv.image_id(image)
 

@@ -5,55 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from zkvm_util import asm, coverage_escapes, problems, run_program, witness
+from zkvm_util import D, asm, coverage_escapes, every_instruction, problems, run_program, witness
 
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm.buses import AluOp
 from zkrv_prover.zkvm.cpu import C
-
-R_OPS = ["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and"]
-M_OPS = ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"]
-I_OPS = ["addi", "slti", "sltiu", "xori", "ori", "andi"]
-SH_OPS = ["slli", "srli", "srai"]
-BRANCHES = ["beq", "bne", "blt", "bge", "bltu", "bgeu"]
-D = asm.DATA
-
-
-def every_instruction() -> list[int]:
-    """A program using every RV32IM instruction (branches both ways, every load/store width and
-    offset, division edge cases) and every ECALL."""
-    a = asm
-    code: list[int] = [*a.li(5, 0x8000_0001), *a.li(6, 0xFFFF_FFFF), *a.li(7, 0x1234_5678)]
-    code += [*a.li(8, D), *a.li(9, 7)]
-    for op in R_OPS + M_OPS:
-        code += [a.r(op, 10, 5, 6), a.r(op, 11, 7, 9), a.r(op, 12, 7, 0)]  # incl. x/0, -2^31/-1
-    code += [a.r("add", 0, 5, 6)]  # write to x0 is discarded
-    for op in I_OPS:
-        code += [a.i(op, 10, 7, -5), a.i(op, 11, 5, 0x7FF)]
-    for op in SH_OPS:
-        code += [a.i(op, 10, 5, 0), a.i(op, 11, 5, 31), a.i(op, 12, 7, 13)]
-    code += [a.u("lui", 13, 0xABCDE), a.u("auipc", 14, 0x12345), a.u("auipc", 0, 1)]
-    # stores/loads of every width and offset
-    code += [a.s("sw", 7, 8, 0), a.s("sw", 5, 8, 4)]
-    for off in range(4):
-        code += [a.i("lb", 15, 8, off), a.i("lbu", 16, 8, 4 + off), a.s("sb", 6, 8, 8 + off)]
-    for off in (0, 2):
-        code += [a.i("lh", 15, 8, 4 + off), a.i("lhu", 16, 8, off), a.s("sh", 9, 8, 12 + off)]
-    code += [a.i("lw", 17, 8, 8), a.i("lw", 18, 8, 12), a.i("lw", 0, 8, 0)]
-    code += [0x0FF0000F]  # fence
-    for op in BRANCHES:  # each branch taken (skips one addi) and not taken
-        code += [a.b(op, 5, 6, 8), a.i("addi", 19, 19, 1), a.b(op, 6, 5, 8), a.i("addi", 19, 19, 1)]
-        code += [a.b(op, 7, 7, 8), a.i("addi", 19, 19, 1)]
-    code += [a.jal(1, 8), a.i("addi", 19, 19, 100)]  # jal skips one
-    n = len(code)  # jalr to an absolute target: skip one instruction
-    code += [*a.li(20, asm.CODE + 4 * (n + 4)), a.i("jalr", 1, 20, 0), a.i("addi", 19, 19, 100)]
-    # ECALLs: READ twice (4 bytes, then 2), COMMIT and LOG of 0 bytes
-    for _ in range(3):
-        code += [*a.li(10, D + 32), a.i("addi", 17, 0, 1), asm.ECALL]
-    code += [a.i("addi", 10, 8, 0), a.i("addi", 11, 0, 0), a.i("addi", 17, 0, 2), asm.ECALL]
-    code += [a.i("addi", 17, 0, 3), asm.ECALL]
-    code += [a.i("addi", 10, 0, 42)]
-    return code
 
 
 @pytest.fixture(scope="module")
