@@ -56,6 +56,34 @@ def stage_onchain() -> int:
     return run_fixture_selftest(fixture, sha256(b"zkrv fixture image"), journal)
 
 
+def stage_wrap_stark(workdir: Path) -> int:
+    """Wrap a small STARK (fibonacci AIR, 2^3 rows, TOY parameters: 2 FRI queries) into Groth16
+    (UNSAFE dev setup, cached) and verify it on a fresh Anvil through the deployed router."""
+    print("== stage: wrap a STARK into Groth16 (fibonacci AIR, toy parameters)", flush=True)
+    import json
+    import time
+
+    from zkrv.onchain.selftest import run_fixture_selftest
+    from zkrv_prover.r1cs.wrap import wrap
+    from zkrv_prover.stark.examples import fibonacci
+    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.prover import keygen, prove
+
+    t0 = time.perf_counter()
+    vk = keygen(fibonacci.machine(), PcsParams(num_queries=2, pow_bits=1, log_cap=2))
+    traces, public = fibonacci.trace(3)
+    wrapped = wrap(vk, public, prove(vk, traces, public))
+    print(
+        f"public values {public}; claim digest 0x{wrapped.claim_digest.hex()}; "
+        f"Groth16 proof verified natively ({time.perf_counter() - t0:.1f} s, UNSAFE dev key)",
+        flush=True,
+    )
+    js = wrapped.snarkjs()
+    fixture = workdir / "wrapped_stark.json"
+    fixture.write_text(json.dumps({"vk": js["vk"], "proof_ok": js["proof"]}))
+    return run_fixture_selftest(fixture, wrapped.image_id, wrapped.journal)
+
+
 def main() -> int:
     print("== stage: toolchain", flush=True)
     rc = zkrv_main(["info"])
@@ -67,7 +95,11 @@ def main() -> int:
             rc = stage_prove_verify(Path(tmp))
     if rc:
         return rc
-    return stage_onchain()
+    rc = stage_onchain()
+    if rc:
+        return rc
+    with tempfile.TemporaryDirectory(prefix="zkrv-wrap-") as tmp:
+        return stage_wrap_stark(Path(tmp))
 
 
 if __name__ == "__main__":
