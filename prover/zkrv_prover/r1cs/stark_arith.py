@@ -10,8 +10,11 @@ witness) of that verification into a :class:`~zkrv_prover.r1cs.builder.Constrain
 - Checks (``*_assert_eq``) become constraints. With a strict builder an unsatisfied check raises
   :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the failing check; with a
   non-strict builder it is recorded and the exported witness does not satisfy the system.
-- Proof values enter through :meth:`b_input`, :meth:`e_input` and :meth:`d_input` (not part of
-  ``Arith``: natively they are plain ints). Base inputs are range-checked to [0, p).
+- Proof values enter through :meth:`b_input`, :meth:`e_input` and :meth:`d_input` (the
+  ``Arith`` input methods). Base inputs are range-checked to [0, p).
+- Reductions are memoized per value and reused extension operands are reduced once (see
+  :meth:`e_mul` and ``docs/r1cs.md``): values the verifier shares across queries are not
+  re-reduced per query.
 
 Costs of the interface primitives are listed in ``docs/r1cs.md``.
 """
