@@ -222,40 +222,60 @@ pub fn pk_save(pk: &ProvingKey, meta: &str, path: &std::path::Path) -> Result<()
 /// lie on the curve (in parallel); G2 subgroup membership of the million-point B query is not
 /// re-checked (a corrupted key can only make proofs that fail verification, never forge one).
 pub fn pk_load(path: &std::path::Path) -> Result<(ProvingKey, String)> {
-    use std::io::Read;
-    let io = |e: std::io::Error| {
-        EngineError::new(format!("reading proving key {}: {e}", path.display()))
-    };
-    let f = std::fs::File::open(path).map_err(io)?;
-    let mut r = std::io::BufReader::with_capacity(1 << 22, f);
-    let mut head = [0u8; 12];
-    r.read_exact(&mut head).map_err(io)?;
-    if &head[..8] != PK_MAGIC {
+    let corrupt =
+        |what: &str| EngineError::new(format!("proving key {} is corrupt: {what}", path.display()));
+    // Read everything first so every length below is checked against the real file size before
+    // anything is allocated from it (a corrupt length must never trigger a huge allocation).
+    let data = std::fs::read(path)
+        .map_err(|e| EngineError::new(format!("reading proving key {}: {e}", path.display())))?;
+    if data.len() < 12 || &data[..8] != PK_MAGIC {
         return Err(EngineError::new(format!(
             "{} is not a zkrv Groth16 proving key (bad magic)",
             path.display()
         )));
     }
-    let mlen = u32::from_be_bytes(head[8..].try_into().expect("4 bytes")) as usize;
-    let mut meta = vec![0u8; mlen];
-    r.read_exact(&mut meta).map_err(io)?;
-    let meta = String::from_utf8(meta)
+    let mlen = u32::from_be_bytes(data[8..12].try_into().expect("4 bytes")) as usize;
+    if mlen > data.len() - 12 {
+        return Err(corrupt("metadata length exceeds the file"));
+    }
+    let meta = String::from_utf8(data[12..12 + mlen].to_vec())
         .map_err(|_| EngineError::new("proving key metadata is not UTF-8"))?;
+    let mut r: &[u8] = &data[12 + mlen..];
     let (c, v) = (Compress::No, Validate::No);
     let sizes = <[u64; 4]>::deserialize_with_mode(&mut r, c, v).map_err(ser_err)?;
-    let g1 = |r: &mut std::io::BufReader<std::fs::File>| {
-        G1Affine::deserialize_with_mode(r, c, v).map_err(ser_err)
-    };
-    let g2 = |r: &mut std::io::BufReader<std::fs::File>| {
-        G2Affine::deserialize_with_mode(r, c, v).map_err(ser_err)
-    };
+    if sizes.iter().any(|&x| x > data.len() as u64) || sizes[1] >= sizes[0] {
+        return Err(corrupt("header sizes are out of range"));
+    }
+    let (n_vars, n_public, domain) = (sizes[0] as usize, sizes[1] as usize, sizes[3] as usize);
+    let g1 = |r: &mut &[u8]| G1Affine::deserialize_with_mode(r, c, v).map_err(ser_err);
+    let g2 = |r: &mut &[u8]| G2Affine::deserialize_with_mode(r, c, v).map_err(ser_err);
     let (alpha_g1, beta_g1, delta_g1) = (g1(&mut r)?, g1(&mut r)?, g1(&mut r)?);
     let (beta_g2, gamma_g2, delta_g2) = (g2(&mut r)?, g2(&mut r)?, g2(&mut r)?);
+    // Each query is a u64 LE length then its points; lengths must equal what the header implies.
+    let check_len = |r: &[u8], want: usize, point_size: usize| -> Result<()> {
+        if r.len() < 8 {
+            return Err(corrupt("truncated"));
+        }
+        let got = u64::from_le_bytes(r[..8].try_into().expect("8 bytes"));
+        if got != want as u64 || (r.len() - 8) / point_size < want {
+            return Err(corrupt(
+                "a query length disagrees with the header or the file size",
+            ));
+        }
+        Ok(())
+    };
+    let s1 = G1Affine::zero().uncompressed_size();
+    let s2 = G2Affine::zero().uncompressed_size();
     let mut vecs = Vec::new();
-    for _ in 0..5 {
+    for want in [n_vars, n_vars, n_vars - n_public - 1, domain, n_public + 1] {
+        check_len(r, want, s1)?;
         vecs.push(Vec::<G1Affine>::deserialize_with_mode(&mut r, c, v).map_err(ser_err)?);
     }
+    check_len(r, n_vars, s2)?;
     let b_g2 = Vec::<G2Affine>::deserialize_with_mode(&mut r, c, v).map_err(ser_err)?;
+    if !r.is_empty() {
+        return Err(corrupt("trailing bytes"));
+    }
     let g1_ok = vecs
         .par_iter()
         .all(|v| v.par_iter().all(|p| p.is_on_curve()))

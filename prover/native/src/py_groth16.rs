@@ -51,6 +51,10 @@ fn progress_fn(cb: Option<Py<PyAny>>) -> impl Fn(&str, f64) -> Result<(), Engine
     }
 }
 
+/// Largest supported variable count (the QAP domain is capped at 2^27 rows anyway); keeps an
+/// absurd size from turning into an allocation failure, which would abort the process.
+const MAX_VARS: usize = 1 << 28;
+
 /// A validated R1CS held natively (coefficients in Montgomery form), reusable across proofs.
 #[pyclass(module = "zkrv_prover._native", frozen)]
 pub struct R1cs {
@@ -75,6 +79,11 @@ impl R1cs {
         c_indices: PyReadonlyArray1<'_, i64>,
         c_coeffs: PyReadonlyArray2<'_, u64>,
     ) -> PyResult<Self> {
+        if n_vars > MAX_VARS {
+            return Err(PyValueError::new_err(format!(
+                "n_vars={n_vars} exceeds the supported maximum 2^28"
+            )));
+        }
         if n_vars == 0 || n_public >= n_vars {
             return Err(PyValueError::new_err(format!(
                 "n_public={n_public} out of range for n_vars={n_vars}"

@@ -134,7 +134,13 @@ fn sections(data: &[u8]) -> Result<Vec<(u32, &[u8])>> {
         return Err(err(format!("unsupported zkey version {}", rd32(4))));
     }
     let n = rd32(8) as usize;
-    let mut out = Vec::with_capacity(n);
+    if n > (data.len() - 12) / 12 {
+        return Err(err(format!(
+            "{n} sections cannot fit in a {}-byte file",
+            data.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(n); // bounded by the file size (checked above)
     let mut o = 12usize;
     for _ in 0..n {
         if o + 12 > data.len() {
