@@ -154,6 +154,8 @@ class ProvingKey:
             parsed = json.loads(meta)
         except json.JSONDecodeError as e:
             raise ValueError(f"proving key {path}: metadata is not JSON ({e})") from e
+        if not isinstance(parsed, dict):
+            raise ValueError(f"proving key {path}: metadata is not a JSON object")
         return ProvingKey(handle, parsed)
 
 
