@@ -43,7 +43,7 @@ impl Grain {
                 bits.push(((v >> i) & 1) as u8);
             }
         }
-        bits.extend(std::iter::repeat(1u8).take(30));
+        bits.extend(std::iter::repeat_n(1u8, 30));
         let mut g = Grain {
             state: bits.try_into().expect("80 bits"),
             head: 0,

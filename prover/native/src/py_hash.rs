@@ -35,14 +35,14 @@ pub fn frs_from_limb_rows(limbs: &[u64], what: &str) -> PyResult<Vec<Fr>> {
 }
 
 pub fn limbs_array(xs: &[Fr]) -> Array2<u64> {
-    let flat: Vec<u64> = xs.par_iter().flat_map_iter(|x| fr_to_limbs(x)).collect();
+    let flat: Vec<u64> = xs.par_iter().flat_map_iter(fr_to_limbs).collect();
     Array2::from_shape_vec((xs.len(), 4), flat).expect("shape")
 }
 
 /// poseidon(inputs) with inputs as 32-byte little-endian chunks; returns 32 bytes.
 #[pyfunction]
 fn poseidon_bytes<'py>(py: Python<'py>, inputs: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    if inputs.len() % 32 != 0 {
+    if !inputs.len().is_multiple_of(32) {
         return Err(PyValueError::new_err(
             "poseidon input must be a multiple of 32 bytes",
         ));
