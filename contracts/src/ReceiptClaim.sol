@@ -34,7 +34,7 @@ struct ReceiptClaim {
 
 /// @title Receipt claim digests (domain-separated SHA-256)
 /// @notice tagged(name, [d1..dk], words) = sha256(sha256("zkrv." || name) || d1..dk || words
-///         (uint32 big-endian) || uint16(k)). The Python definition in `zkrv/claim.py` is the
+///         (uint32 big-endian) || uint16(k)). The Python definition in `zkrv_prover/claim.py` is the
 ///         source of truth; tests check both agree on random claims.
 library ReceiptClaimLib {
     /// @dev sha256("zkrv.Output")

@@ -1,10 +1,11 @@
-"""Receipt-claim digests inside the circuit: the SHA-256 tagged structs of ``zkrv.claim``.
+"""Receipt-claim digests inside the circuit: the SHA-256 tagged structs of
+:mod:`zkrv_prover.claim`.
 
 The Groth16 wrap exposes ONE public input, ``uint256(claim_digest) >> 3``; the claim digest is
-computed here from circuit values with the exact hashing scheme of ``sdk/zkrv/claim.py`` (the
-single source of truth; the prover package must not import the SDK, so the scheme's constants
-are restated below and ``tests/r1cs/test_r1cs_claim_circuit.py`` checks every function against
-``zkrv.claim`` on random inputs)::
+computed here from circuit values with the exact hashing scheme of :mod:`zkrv_prover.claim` (the
+single source of truth, re-exported as ``zkrv.claim``; its tags, shift and exit codes are imported,
+and ``tests/r1cs/test_r1cs_claim_circuit.py`` checks every function against it on random
+inputs)::
 
     tag(name)                 = SHA-256("zkrv." || name)
     tagged(name, [d1..dk], w) = SHA-256(tag(name) || d1 || .. || dk || w1 || .. || wm || u16(k))
@@ -25,16 +26,14 @@ SHA-256 of a 12-byte journal of variable bits is 24,979 (one compression per 55 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
+from zkrv_prover.claim import PUBLIC_INPUT_SHIFT, ExitSystem, tag_digest
 from zkrv_prover.r1cs.builder import LC, ConstraintSystem
 from zkrv_prover.r1cs.gadgets.sha256 import bytes_to_bits, sha256_bits, top_bits_int
 
-#: The public input is the claim digest shifted right by this many bits (``zkrv.claim``).
-PUBLIC_INPUT_SHIFT = 3
-#: Exit code of an ordinary receipt: (system HALTED = 0, user 0).
-HALTED = 0
+#: Exit code of an ordinary receipt: (system HALTED, user 0).
+HALTED = int(ExitSystem.HALTED)
 
 Bits = list[LC]
 
@@ -48,7 +47,7 @@ def const_digest(d: bytes) -> Bits:
 
 def tag_bits(name: str) -> Bits:
     """``tag(name) = SHA-256("zkrv." || name)`` as constant bits."""
-    return bytes_to_bits(hashlib.sha256(b"zkrv." + name.encode("ascii")).digest())
+    return bytes_to_bits(tag_digest(name))
 
 
 def u32_be_bits(word: int) -> Bits:
