@@ -8,6 +8,8 @@ pub mod field;
 pub mod groth16;
 pub mod merkle;
 pub mod poseidon;
+#[cfg(target_arch = "x86_64")]
+pub mod poseidon_ifma;
 mod py_groth16;
 mod py_hash;
 pub mod r1cs;

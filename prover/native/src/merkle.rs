@@ -3,19 +3,22 @@
 //! and Poseidon Merkle trees of arity 2, 4, 8 or 16. All batch work runs on rayon.
 
 use ark_bn254::Fr;
-use ark_ff::{BigInt, PrimeField};
+use ark_ff::{BigInt, PrimeField, Zero};
 use rayon::prelude::*;
 
 use crate::field::{EngineError, Result};
 use crate::poseidon;
+#[cfg(target_arch = "x86_64")]
+use crate::poseidon_ifma as ifma;
 
 pub const BABYBEAR_P: u32 = 2013265921;
 const PACK: usize = 8;
 const SHIFT: usize = 31;
 pub const ARITIES: [usize; 4] = [2, 4, 8, 16];
 
-/// Pack up to 8 canonical BabyBear values into one scalar: sum v_i * 2^(31 i) (< 2^248 < R).
-fn pack_chunk(vals: &[u32]) -> Fr {
+/// Pack up to 8 canonical BabyBear values into one scalar: sum v_i * 2^(31 i) (< 2^248 < R),
+/// as standard-form little-endian limbs.
+fn pack_limbs(vals: &[u32]) -> [u64; 4] {
     let mut l = [0u64; 4];
     for (i, &v) in vals.iter().enumerate() {
         let o = SHIFT * i;
@@ -25,11 +28,25 @@ fn pack_chunk(vals: &[u32]) -> Fr {
             l[w + 1] |= (v as u64) >> (64 - b);
         }
     }
-    Fr::from_bigint(BigInt::new(l)).expect("248-bit value is canonical")
+    l
+}
+
+fn pack_chunk(vals: &[u32]) -> Fr {
+    Fr::from_bigint(BigInt::new(pack_limbs(vals))).expect("248-bit value is canonical")
 }
 
 /// Leaf digest of one row (values must already be checked canonical).
 pub fn hash_row(row: &[u32]) -> Fr {
+    // Rows of up to 128 values (the common case) pack on the stack: no allocation per row.
+    const STACK: usize = 16;
+    if row.len() <= STACK * PACK {
+        let mut e = [Fr::from(0u64); STACK];
+        let k = row.len().div_ceil(PACK);
+        for (dst, c) in e.iter_mut().zip(row.chunks(PACK)) {
+            *dst = pack_chunk(c);
+        }
+        return hash_packed(&e[..k]);
+    }
     let e: Vec<Fr> = row.chunks(PACK).map(pack_chunk).collect();
     hash_packed(&e)
 }
@@ -68,7 +85,72 @@ pub fn check_rows(rows: &[u32], m: usize) -> Result<()> {
 /// Leaf digests of all rows, in parallel.
 pub fn hash_rows(rows: &[u32], m: usize) -> Result<Vec<Fr>> {
     check_rows(rows, m)?;
+    #[cfg(target_arch = "x86_64")]
+    if ifma::available() {
+        let mut out = vec![Fr::zero(); rows.len() / m];
+        out.par_chunks_mut(ifma::LANES)
+            .zip(rows.par_chunks(m * ifma::LANES))
+            .for_each(|(dst, src)| hash_rows8(src, m, dst));
+        return Ok(out);
+    }
     Ok(rows.par_chunks(m).map(hash_row).collect())
+}
+
+/// Leaf digests of up to 8 rows at once on the vector path (missing rows are zero padding
+/// whose digests are dropped); same chaining rule as `hash_packed`.
+#[cfg(target_arch = "x86_64")]
+fn hash_rows8(src: &[u32], m: usize, dst: &mut [Fr]) {
+    const L: usize = ifma::LANES;
+    let k = m.div_ceil(PACK);
+    let mut packed = vec![[[0u64; 4]; L]; k];
+    for (lane, row) in src.chunks(m).enumerate() {
+        for (col, c) in packed.iter_mut().zip(row.chunks(PACK)) {
+            col[lane] = pack_limbs(c);
+        }
+    }
+    let h = if k <= 16 {
+        ifma::hash8(&packed)
+    } else {
+        let mut h = ifma::hash8(&packed[..16]);
+        let mut buf = Vec::with_capacity(16);
+        for c in packed[16..].chunks(15) {
+            buf.clear();
+            buf.push(h);
+            buf.extend_from_slice(c);
+            h = ifma::hash8(&buf);
+        }
+        h
+    };
+    for (d, l) in dst.iter_mut().zip(h) {
+        *d = ifma::from_std(l);
+    }
+}
+
+/// Poseidon of consecutive groups of `k` scalars (1 <= k <= 16): `xs.len() / k` digests, on
+/// all cores (8 hashes per vector call where AVX-512 IFMA is available).
+pub fn hash_groups(xs: &[Fr], k: usize) -> Vec<Fr> {
+    #[cfg(target_arch = "x86_64")]
+    if ifma::available() {
+        const L: usize = ifma::LANES;
+        let mut out = vec![Fr::zero(); xs.len() / k];
+        out.par_chunks_mut(L)
+            .zip(xs.par_chunks(k * L))
+            .for_each(|(dst, src)| {
+                let mut cols = vec![[[0u64; 4]; L]; k];
+                for (lane, g) in src.chunks(k).enumerate() {
+                    for (col, x) in cols.iter_mut().zip(g) {
+                        col[lane] = ifma::std_limbs(x);
+                    }
+                }
+                for (d, l) in dst.iter_mut().zip(ifma::hash8(&cols)) {
+                    *d = ifma::from_std(l);
+                }
+            });
+        return out;
+    }
+    xs.par_chunks(k)
+        .map(|c| poseidon::hash(c).expect("1..=16 inputs"))
+        .collect()
 }
 
 /// A Poseidon Merkle tree with every layer kept (leaves first, root last).
@@ -101,12 +183,7 @@ impl Tree {
         }
         let mut layers = vec![leaves];
         while layers.last().map_or(0, |l| l.len()) > 1 {
-            let next: Vec<Fr> = layers
-                .last()
-                .expect("non-empty")
-                .par_chunks(arity)
-                .map(|c| poseidon::hash(c).expect("2..=16 inputs"))
-                .collect();
+            let next = hash_groups(layers.last().expect("non-empty"), arity);
             layers.push(next);
         }
         Ok(Tree { arity, layers })

@@ -95,11 +95,13 @@ pub struct Params {
     pub m: Vec<Vec<Fr>>,
     /// Optimized schedule: full-round constants (R_F rounds, first-after-partial adjusted),
     /// lane-0 constants of partial rounds, sparse factors, and the final dense block.
-    full_c: Vec<Vec<Fr>>,
-    partial_c: Vec<Fr>,
-    sparse_row0: Vec<Vec<Fr>>, // per partial round: first row (t entries)
-    sparse_col: Vec<Vec<Fr>>,  // per partial round: w (t-1 entries), lanes 1.. get x_j + w_j x_0
-    last_block: Vec<Vec<Fr>>,  // (t-1) x (t-1) applied to lanes 1.. after the partial rounds
+    pub(crate) full_c: Vec<Vec<Fr>>,
+    pub(crate) partial_c: Vec<Fr>,
+    pub(crate) sparse_row0: Vec<Vec<Fr>>, // per partial round: first row (t entries)
+    pub(crate) sparse_col: Vec<Vec<Fr>>, // per partial round: w (t-1 entries), lanes 1.. get x_j + w_j x_0
+    /// (t-1) x (t-1) block applied to lanes 1.. after the partial rounds, stored as t-wide rows
+    /// with a leading zero so it runs through `sum_of_products` on the whole state.
+    pub(crate) last_block: Vec<Vec<Fr>>,
 }
 
 fn mat_vec(m: &[Vec<Fr>], v: &[Fr]) -> Vec<Fr> {
@@ -235,7 +237,14 @@ fn generate(t: usize) -> Params {
             })
             .collect();
     }
-    let last_block = carry[1..].iter().map(|r| r[1..].to_vec()).collect();
+    let last_block = carry[1..]
+        .iter()
+        .map(|r| {
+            let mut row = r.clone();
+            row[0] = Fr::zero(); // r[0] is already zero (carry is block-diagonal); explicit anyway
+            row
+        })
+        .collect();
     Params {
         t,
         rounds_p,
@@ -282,34 +291,54 @@ fn mix_full(m: &[Vec<Fr>], s: &mut [Fr], tmp: &mut [Fr]) {
 impl Params {
     /// The permutation, optimized schedule. `s.len()` must equal `t`.
     pub fn permute(&self, s: &mut [Fr]) {
+        self.dispatch::<true>(s)
+    }
+
+    /// Lane 0 of the permutation only (what `hash` returns): the last MDS multiplication
+    /// computes row 0 alone, so the other lanes of `s` are left unspecified.
+    pub fn permute_lane0(&self, s: &mut [Fr]) -> Fr {
+        self.dispatch::<false>(s);
+        s[0]
+    }
+
+    fn dispatch<const ALL: bool>(&self, s: &mut [Fr]) {
         match self.t {
-            2 => self.permute_t::<2>(s),
-            3 => self.permute_t::<3>(s),
-            4 => self.permute_t::<4>(s),
-            5 => self.permute_t::<5>(s),
-            6 => self.permute_t::<6>(s),
-            7 => self.permute_t::<7>(s),
-            8 => self.permute_t::<8>(s),
-            9 => self.permute_t::<9>(s),
-            10 => self.permute_t::<10>(s),
-            11 => self.permute_t::<11>(s),
-            12 => self.permute_t::<12>(s),
-            13 => self.permute_t::<13>(s),
-            14 => self.permute_t::<14>(s),
-            15 => self.permute_t::<15>(s),
-            16 => self.permute_t::<16>(s),
-            _ => self.permute_t::<17>(s),
+            2 => self.permute_t::<2, ALL>(s),
+            3 => self.permute_t::<3, ALL>(s),
+            4 => self.permute_t::<4, ALL>(s),
+            5 => self.permute_t::<5, ALL>(s),
+            6 => self.permute_t::<6, ALL>(s),
+            7 => self.permute_t::<7, ALL>(s),
+            8 => self.permute_t::<8, ALL>(s),
+            9 => self.permute_t::<9, ALL>(s),
+            10 => self.permute_t::<10, ALL>(s),
+            11 => self.permute_t::<11, ALL>(s),
+            12 => self.permute_t::<12, ALL>(s),
+            13 => self.permute_t::<13, ALL>(s),
+            14 => self.permute_t::<14, ALL>(s),
+            15 => self.permute_t::<15, ALL>(s),
+            16 => self.permute_t::<16, ALL>(s),
+            _ => self.permute_t::<17, ALL>(s),
         }
     }
 
     /// Width-specialized permutation: dot products go through `Fr::sum_of_products`, which
     /// accumulates several products before one Montgomery reduction (BN254's spare bits allow it).
-    fn permute_t<const T: usize>(&self, s: &mut [Fr]) {
+    /// With `ALL = false` the final MDS multiplication computes lane 0 only.
+    #[inline(always)]
+    fn permute_t<const T: usize, const ALL: bool>(&self, s: &mut [Fr]) {
         let st: &mut [Fr; T] = s.try_into().expect("state length equals t");
         let half = ROUNDS_F / 2;
+        #[inline(always)]
         fn arr<const T: usize>(v: &[Fr]) -> &[Fr; T] {
             v.try_into().expect("row length t")
         }
+        let sbox_full = |st: &mut [Fr; T], c: &[Fr]| {
+            for (x, c) in st.iter_mut().zip(c) {
+                *x += c;
+                pow5(x);
+            }
+        };
         let mix = |st: &mut [Fr; T]| {
             let cur = *st;
             for (x, row) in st.iter_mut().zip(&self.m) {
@@ -317,10 +346,7 @@ impl Params {
             }
         };
         for r in 0..half {
-            for (x, c) in st.iter_mut().zip(&self.full_c[r]) {
-                *x += c;
-                pow5(x);
-            }
+            sbox_full(st, &self.full_c[r]);
             mix(st);
         }
         for i in 0..self.rounds_p {
@@ -333,21 +359,19 @@ impl Params {
             }
             st[0] = acc;
         }
-        let mut tmp = [Fr::zero(); T];
-        for (i, row) in self.last_block.iter().enumerate() {
-            let mut acc = Fr::zero();
-            for (a, b) in row.iter().zip(st[1..].iter()) {
-                acc += *a * b;
-            }
-            tmp[i + 1] = acc;
+        let cur = *st;
+        for (x, row) in st[1..].iter_mut().zip(&self.last_block) {
+            *x = Fr::sum_of_products(arr(row), &cur); // row[0] = 0: lane 0 passes through
         }
-        st[1..].copy_from_slice(&tmp[1..]);
-        for r in half..ROUNDS_F {
-            for (x, c) in st.iter_mut().zip(&self.full_c[r]) {
-                *x += c;
-                pow5(x);
-            }
+        for r in half..ROUNDS_F - 1 {
+            sbox_full(st, &self.full_c[r]);
             mix(st);
+        }
+        sbox_full(st, &self.full_c[ROUNDS_F - 1]);
+        if ALL {
+            mix(st);
+        } else {
+            st[0] = Fr::sum_of_products(arr(&self.m[0]), st);
         }
     }
 
@@ -381,8 +405,7 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr> {
     let p = params(t)?;
     let mut s = [Fr::zero(); T_MAX];
     s[1..t].copy_from_slice(inputs);
-    p.permute(&mut s[..t]);
-    Ok(s[0])
+    Ok(p.permute_lane0(&mut s[..t]))
 }
 
 #[cfg(test)]
@@ -403,8 +426,11 @@ mod tests {
             let mut a: Vec<Fr> = (0..t).map(|i| Fr::from((i * 7 + 3) as u64)).collect();
             let mut b = a.clone();
             p.permute(&mut a);
+            let mut c = b.clone();
             p.permute_textbook(&mut b);
             assert_eq!(a, b, "t={t}");
+            let c0 = p.permute_lane0(&mut c);
+            assert_eq!(c0, b[0], "lane 0, t={t}");
         }
     }
 }

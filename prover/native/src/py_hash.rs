@@ -81,10 +81,7 @@ fn poseidon_batch<'py>(
     let flat = std.as_slice().expect("standard layout");
     let out = py.detach(|| -> PyResult<Array2<u64>> {
         let xs = frs_from_limb_rows(flat, "inputs (flattened)")?;
-        let hs: Vec<Fr> = xs
-            .par_chunks(k.max(1))
-            .map(|c| poseidon::hash(c).expect("k checked"))
-            .collect();
+        let hs = merkle::hash_groups(&xs, k);
         debug_assert_eq!(hs.len(), n);
         Ok(limbs_array(&hs))
     })?;
