@@ -6,7 +6,9 @@ Figures:
   other load); ``poseidon_t3_native_batch_us``: amortized per hash in
   ``poseidon_batch`` over 2^16 inputs (all cores); ``poseidon_t3_python_us``: the reference.
 - ``merkle_2e20_leaves_seconds``: ``MerkleTree.from_rows`` over 2^20 rows of 64 BabyBear values
-  (leaf = Poseidon t=9 of 8 packed scalars), arity 2 and arity 4.
+  (leaf = Poseidon t=9 of 8 packed scalars), arity 2 and arity 4; ``hash_rows_2e16x64_seconds``:
+  ``hash_rows`` (leaf digests only) of 2^16 such rows. These use the 8-way AVX-512 IFMA path
+  where the CPU has it; ``ZKRV_NATIVE_NO_IFMA=1`` in the environment forces the scalar path.
 - ``groth16_{setup,prove}_seconds_2eK`` and ``groth16_prove_peak_gib_2eK`` for the synthetic
   chain R1CS with 2^K - 2 constraints (QAP domain exactly 2^K: snarkjs's domain rule adds
   n_public + 1 rows), setup and prove each in a fresh child process (peak RSS is the prove
@@ -71,10 +73,12 @@ def _poseidon() -> list[dict[str, Any]]:
 def _merkle() -> list[dict[str, Any]]:
     import numpy as np
 
-    from zkrv_prover.bn254 import MerkleTree
+    from zkrv_prover.bn254 import MerkleTree, hash_rows
 
     rows = np.random.default_rng(1).integers(0, 2013265921, size=(1 << 20, 64), dtype=np.uint32)
-    out = []
+    part = rows[: 1 << 16]
+    dt = best_time(lambda: hash_rows(part), repeat=3)
+    out = [measure("hash_rows_2e16x64_seconds", round(dt, 3), "s", threads=os.cpu_count())]
     for arity, suffix in ((2, ""), (4, "_arity4")):
         t0 = time.perf_counter()
         MerkleTree.from_rows(rows, arity)
