@@ -71,7 +71,14 @@ pub fn check_rows(rows: &[u32], m: usize) -> Result<()> {
     if m == 0 {
         return Err(EngineError::new("rows must have at least one column"));
     }
-    if let Some(pos) = rows.par_iter().position_first(|&v| v >= BABYBEAR_P) {
+    // A vectorizable max per chunk first; the (rare) error path then finds the first bad entry.
+    let bad = rows
+        .par_chunks(1 << 14)
+        .any(|c| c.iter().copied().max().unwrap_or(0) >= BABYBEAR_P);
+    if let Some(pos) = bad
+        .then(|| rows.iter().position(|&v| v >= BABYBEAR_P))
+        .flatten()
+    {
         return Err(EngineError::new(format!(
             "rows[{}, {}] = {} is not a canonical BabyBear element (>= {BABYBEAR_P})",
             pos / m,

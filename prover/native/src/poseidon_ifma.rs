@@ -9,10 +9,12 @@
 //!   multiplication by R^2 mod p and leave through a multiplication by 1;
 //! - reduction is lazy. With p < 2^254, R > 64 p, so a Montgomery product of a, b with
 //!   a * b < R p is below 2p, and so is a reduced dot product whose unreduced sum is below R p.
-//!   Invariants: S-box and MDS outputs < 2p; after adding a round constant (< p) < 3p; partial
-//!   round lanes 1.. stay < 2p + 2^208 through `cond_sub_2p`. Every multiplication input is
-//!   then < 3p and every dot product (t <= 17 terms of < 3p times a canonical constant) sums to
-//!   < 51 p^2 < R p. Column accumulators hold at most ~200 terms < 2^52: no 64-bit overflow.
+//!   Invariants: every reduced value (S-box, dot products) is < 2p; after adding a round
+//!   constant (< p) < 3p, the S-box input (3p * 3p < R p). Dot products have at most 22 terms of
+//!   < 2p times a canonical constant (< 44 p^2 < R p). Column accumulators hold at most ~230
+//!   terms < 2^52: no 64-bit overflow.
+//! - the partial rounds run in blocks with the lanes 1.. expanded linearly (`blocked_partial`),
+//!   so a partial round costs one reduced dot product instead of t reductions.
 //!
 //! Use `available()` before calling anything else: the functions need `avx512f` and
 //! `avx512ifma` at run time (checked once; the scalar path serves CPUs without them).
@@ -68,49 +70,6 @@ const fn pinv52() -> u64 {
 }
 const PINV: u64 = pinv52();
 
-/// 2^260 - 2p in 52-bit limbs (adding it and dropping bit 260 subtracts 2p).
-const NEG2P: [u64; 5] = {
-    // 2p in normalized 52-bit limbs, then 2^260 - 2p limb by limb with borrows.
-    let mut tp = [0u64; 5];
-    let mut carry = 0u64;
-    let mut k = 0;
-    while k < 5 {
-        let v = 2 * P[k] + carry;
-        tp[k] = v & MASK52;
-        carry = v >> 52;
-        k += 1;
-    }
-    let mut out = [0u64; 5];
-    let mut borrow = 0u64;
-    k = 0;
-    while k < 5 {
-        let sub = tp[k] + borrow;
-        if sub == 0 {
-            out[k] = 0;
-            borrow = 0;
-        } else {
-            out[k] = (1u64 << 52) - sub;
-            borrow = 1;
-        }
-        k += 1;
-    }
-    out
-};
-/// A normalized value whose top limb reaches this is > 2p.
-const TOP2P: u64 = {
-    // top limb of 2p (normalized) + 1
-    let mut carry = 0u64;
-    let mut top = 0u64;
-    let mut k = 0;
-    while k < 5 {
-        let v = 2 * P[k] + carry;
-        top = v & MASK52;
-        carry = v >> 52;
-        k += 1;
-    }
-    top + 1
-};
-
 /// One field element in the 52-bit Montgomery domain (for broadcast constants).
 type C5 = [u64; 5];
 
@@ -124,14 +83,17 @@ fn to_c5(x: &Fr) -> C5 {
 pub struct IfmaParams {
     t: usize,
     rounds_p: usize,
-    full_c: Vec<C5>,      // ROUNDS_F * t
-    partial_c: Vec<C5>,   // rounds_p
-    sparse_row0: Vec<C5>, // rounds_p * t
-    sparse_col: Vec<C5>,  // rounds_p * (t - 1)
-    last_block: Vec<C5>,  // (t - 1) * t, column 0 zero
-    m0: Vec<C5>,          // MDS row 0 (the last round's only row)
-    m: Vec<C5>,           // t * t
-    r2: C5,               // R^2 mod p in plain 52-bit limbs (enters the Montgomery domain)
+    full_c: Vec<C5>,    // ROUNDS_F * t
+    partial_c: Vec<C5>, // rounds_p
+    /// Partial rounds in blocks (see `blocked_partial`): per round i of a block starting at b,
+    /// the coefficients of acc_i over [s_i, x_1(b) .. x_{t-1}(b), s_b .. s_{i-1}]; then per
+    /// block and lane j >= 1 those of x_j(e) over [x_j(b), s_b .. s_{e-1}].
+    block_acc: Vec<C5>,
+    block_lane: Vec<C5>,
+    last_block: Vec<C5>, // (t - 1) * t, column 0 zero
+    m0: Vec<C5>,         // MDS row 0 (the last round's only row)
+    m: Vec<C5>,          // t * t
+    r2: C5,              // R^2 mod p in plain 52-bit limbs (enters the Montgomery domain)
 }
 
 fn flat(rows: &[Vec<Fr>]) -> Vec<C5> {
@@ -141,18 +103,52 @@ fn flat(rows: &[Vec<Fr>]) -> Vec<C5> {
 fn build(t: usize) -> IfmaParams {
     let p = poseidon::params(t).expect("width checked");
     let r520 = Fr::from(2u64).pow([520u64]);
+    let (block_acc, block_lane) = blocked_partial(p);
     IfmaParams {
         t,
         rounds_p: p.rounds_p,
         full_c: flat(&p.full_c),
         partial_c: p.partial_c.iter().map(to_c5).collect(),
-        sparse_row0: flat(&p.sparse_row0),
-        sparse_col: flat(&p.sparse_col),
+        block_acc: block_acc.iter().map(to_c5).collect(),
+        block_lane: block_lane.iter().map(to_c5).collect(),
         last_block: flat(&p.last_block),
         m0: p.m[0].iter().map(to_c5).collect(),
         m: flat(&p.m),
         r2: limbs52(r520.into_bigint().0),
     }
+}
+
+/// Partial rounds per block. A partial round of the scalar schedule is
+/// `s_i = (x_0 + c_i)^5; acc_i = row0_i . (s_i, x_1, .., x_{t-1}); x_j += w_i[j] s_i; x_0 = acc_i`.
+/// Lanes 1.. only change linearly, so inside a block [b, e) they are expanded:
+/// `x_j(i) = x_j(b) + sum_{b<=l<i} w_l[j] s_l` and
+/// `acc_i = row0_i[0] s_i + sum_j row0_i[j] x_j(b) + sum_{b<=l<i} (sum_j row0_i[j] w_l[j]) s_l`,
+/// one reduced dot product per round instead of t; lanes 1.. are updated once per block. Same
+/// field values, fewer Montgomery reductions. A dot product has at most 1 + 16 + (BLOCK - 1)
+/// terms, each of < 2p times a canonical constant: below 2 * 22 p^2 < R p for BLOCK = 6.
+const BLOCK: usize = 6;
+
+fn blocked_partial(p: &poseidon::Params) -> (Vec<Fr>, Vec<Fr>) {
+    let t = p.t;
+    let (mut acc, mut lane) = (Vec::new(), Vec::new());
+    let mut b = 0;
+    while b < p.rounds_p {
+        let e = (b + BLOCK).min(p.rounds_p);
+        for i in b..e {
+            let row0 = &p.sparse_row0[i];
+            acc.extend_from_slice(row0); // s_i, then x_1(b) .. x_{t-1}(b)
+            for l in b..i {
+                let w = &p.sparse_col[l];
+                acc.push((1..t).map(|j| row0[j] * w[j - 1]).sum());
+            }
+        }
+        for j in 1..t {
+            lane.push(Fr::from(1u64));
+            lane.extend((b..e).map(|l| p.sparse_col[l][j - 1]));
+        }
+        b = e;
+    }
+    (acc, lane)
 }
 
 static IFMA_PARAMS: [OnceLock<IfmaParams>; T_MAX + 1] = [const { OnceLock::new() }; T_MAX + 1];
@@ -279,28 +275,23 @@ fn add(a: &V, b: &V) -> V {
     ])
 }
 
-/// For normalized x < 4p + 2^208: subtract 2p where the top limb shows x > 2p, so the result
-/// is < 2p + 2^208 (and non-negative).
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn cond_sub_2p(x: &V) -> V {
-    let ge = _mm512_cmpge_epu64_mask(x.0[4], _mm512_set1_epi64(TOP2P as i64));
-    let n = bc(&NEG2P);
-    let mut y = [x.0[0], x.0[1], x.0[2], x.0[3], x.0[4]];
-    for k in 0..5 {
-        y[k] = _mm512_mask_add_epi64(y[k], ge, y[k], n.0[k]);
-    }
-    let mut v = normalize(y);
-    v.0[4] = _mm512_and_si512(v.0[4], _mm512_set1_epi64(MASK52 as i64)); // drop bit 260
-    v
-}
-
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn pow5(x: &V) -> V {
     let x2 = sqr(x);
     let x4 = sqr(&x2);
     mul(&x4, x)
+}
+
+/// Dot product of constants `c` with the values `xs` (same count), reduced once.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn dot_iter<'a>(c: &[C5], xs: impl Iterator<Item = &'a V>) -> V {
+    let mut t = zero10();
+    for (ci, x) in c.iter().zip(xs) {
+        mac(&mut t, &bc(ci), x);
+    }
+    reduce(t)
 }
 
 /// Dot product of constants `c` (one per state lane) with the state, reduced once.
@@ -336,15 +327,30 @@ fn permute_lane0<const T: usize>(p: &IfmaParams, st: &mut [V; T]) -> V {
         full_round(st, &p.full_c[r * T..(r + 1) * T]);
         mix(st);
     }
-    for i in 0..p.rounds_p {
-        st[0] = pow5(&add(&st[0], &bc(&p.partial_c[i])));
-        let acc = dot(&p.sparse_row0[i * T..(i + 1) * T], st);
-        let x0 = st[0];
-        let w = &p.sparse_col[i * (T - 1)..(i + 1) * (T - 1)];
-        for (x, wj) in st[1..].iter_mut().zip(w) {
-            *x = cond_sub_2p(&add(x, &mul(&bc(wj), &x0)));
+    // Partial rounds in blocks (`blocked_partial`); `s` holds the block's S-box outputs.
+    let (mut ka, mut kl) = (0, 0);
+    let mut s = [st[0]; BLOCK];
+    let mut b = 0;
+    while b < p.rounds_p {
+        let e = (b + BLOCK).min(p.rounds_p);
+        for i in b..e {
+            let n = T + (i - b);
+            s[i - b] = pow5(&add(&st[0], &bc(&p.partial_c[i])));
+            let vars = std::iter::once(&s[i - b])
+                .chain(&st[1..])
+                .chain(&s[..i - b]);
+            st[0] = dot_iter(&p.block_acc[ka..ka + n], vars);
+            ka += n;
         }
-        st[0] = acc;
+        let n = 1 + (e - b);
+        for x in st[1..].iter_mut() {
+            *x = dot_iter(
+                &p.block_lane[kl..kl + n],
+                std::iter::once(&*x).chain(&s[..e - b]),
+            );
+            kl += n;
+        }
+        b = e;
     }
     let cur = *st;
     for (j, x) in st[1..].iter_mut().enumerate() {
@@ -458,14 +464,6 @@ mod tests {
 
     #[test]
     fn constants() {
-        // 2^260 - 2p + 2p = 2^260
-        let mut carry = 0u64;
-        for k in 0..5 {
-            let v = NEG2P[k] + 2 * P[k] + carry;
-            assert_eq!(v & MASK52, 0);
-            carry = v >> 52;
-        }
-        assert_eq!(carry, 1);
         assert_eq!(PINV.wrapping_mul(P[0]) & MASK52, MASK52); // p * (-p^-1) = -1
         assert_eq!(limbs64(P), <Fr as PrimeField>::MODULUS.0);
     }
