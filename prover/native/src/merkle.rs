@@ -133,6 +133,33 @@ fn hash_rows8(src: &[u32], m: usize, dst: &mut [Fr]) {
     }
 }
 
+/// Like `hash_groups` on the vector path, but on canonical standard-form limbs (4 per scalar,
+/// `xs.len() / (4 k)` groups) in and out, skipping two Montgomery conversions per scalar.
+/// `None` where AVX-512 IFMA is not available.
+pub fn hash_groups_limbs(xs: &[u64], k: usize) -> Option<Vec<u64>> {
+    #[cfg(target_arch = "x86_64")]
+    if ifma::available() {
+        const L: usize = ifma::LANES;
+        let mut out = vec![0u64; xs.len() / k];
+        out.par_chunks_mut(4 * L)
+            .zip(xs.par_chunks(4 * k * L))
+            .for_each(|(dst, src)| {
+                let mut cols = vec![[[0u64; 4]; L]; k];
+                for (lane, g) in src.chunks(4 * k).enumerate() {
+                    for (col, x) in cols.iter_mut().zip(g.chunks_exact(4)) {
+                        col[lane] = [x[0], x[1], x[2], x[3]];
+                    }
+                }
+                for (d, l) in dst.chunks_exact_mut(4).zip(ifma::hash8(&cols)) {
+                    d.copy_from_slice(&l);
+                }
+            });
+        return Some(out);
+    }
+    let _ = (xs, k);
+    None
+}
+
 /// Poseidon of consecutive groups of `k` scalars (1 <= k <= 16): `xs.len() / k` digests, on
 /// all cores (8 hashes per vector call where AVX-512 IFMA is available).
 pub fn hash_groups(xs: &[Fr], k: usize) -> Vec<Fr> {

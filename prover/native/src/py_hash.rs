@@ -2,6 +2,7 @@
 //! (n, 4), little-endian, canonical, standard form; heavy work runs with the GIL released.
 
 use ark_bn254::Fr;
+use ark_ff::{BigInt, PrimeField};
 use numpy::ndarray::{Array2, Array4};
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArray4, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
@@ -80,6 +81,18 @@ fn poseidon_batch<'py>(
     let std = a.as_standard_layout();
     let flat = std.as_slice().expect("standard layout");
     let out = py.detach(|| -> PyResult<Array2<u64>> {
+        let modulus = <Fr as PrimeField>::MODULUS;
+        if let Some(pos) = flat
+            .par_chunks_exact(4)
+            .position_first(|c| BigInt::new([c[0], c[1], c[2], c[3]]) >= modulus)
+        {
+            return Err(PyValueError::new_err(format!(
+                "inputs (flattened)[{pos}] is not a canonical BN254 scalar (>= R)"
+            )));
+        }
+        if let Some(hs) = merkle::hash_groups_limbs(flat, k) {
+            return Ok(Array2::from_shape_vec((n, 4), hs).expect("shape"));
+        }
         let xs = frs_from_limb_rows(flat, "inputs (flattened)")?;
         let hs = merkle::hash_groups(&xs, k);
         debug_assert_eq!(hs.len(), n);
