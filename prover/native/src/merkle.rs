@@ -97,16 +97,42 @@ pub fn hash_rows(rows: &[u32], m: usize) -> Result<Vec<Fr>> {
         let mut out = vec![Fr::zero(); rows.len() / m];
         out.par_chunks_mut(ifma::LANES)
             .zip(rows.par_chunks(m * ifma::LANES))
-            .for_each(|(dst, src)| hash_rows8(src, m, dst));
+            .for_each(|(dst, src)| {
+                for (d, l) in dst.iter_mut().zip(hash_rows8(src, m)) {
+                    *d = ifma::from_std(l);
+                }
+            });
         return Ok(out);
     }
     Ok(rows.par_chunks(m).map(hash_row).collect())
 }
 
-/// Leaf digests of up to 8 rows at once on the vector path (missing rows are zero padding
-/// whose digests are dropped); same chaining rule as `hash_packed`.
+/// `hash_rows` as standard-form limbs (n * 4 values), without Montgomery conversions on the
+/// vector path.
+pub fn hash_rows_limbs(rows: &[u32], m: usize) -> Result<Vec<u64>> {
+    #[cfg(target_arch = "x86_64")]
+    if ifma::available() {
+        check_rows(rows, m)?;
+        let mut out = vec![0u64; rows.len() / m * 4];
+        out.par_chunks_mut(4 * ifma::LANES)
+            .zip(rows.par_chunks(m * ifma::LANES))
+            .for_each(|(dst, src)| {
+                for (d, l) in dst.chunks_exact_mut(4).zip(hash_rows8(src, m)) {
+                    d.copy_from_slice(&l);
+                }
+            });
+        return Ok(out);
+    }
+    Ok(hash_rows(rows, m)?
+        .par_iter()
+        .flat_map_iter(|x| x.into_bigint().0)
+        .collect())
+}
+
+/// Leaf digests (standard-form limbs) of up to 8 rows at once on the vector path (missing rows
+/// are zero padding whose digests the caller drops); same chaining rule as `hash_packed`.
 #[cfg(target_arch = "x86_64")]
-fn hash_rows8(src: &[u32], m: usize, dst: &mut [Fr]) {
+fn hash_rows8(src: &[u32], m: usize) -> [[u64; 4]; ifma::LANES] {
     const L: usize = ifma::LANES;
     let k = m.div_ceil(PACK);
     let mut packed = vec![[[0u64; 4]; L]; k];
@@ -115,7 +141,7 @@ fn hash_rows8(src: &[u32], m: usize, dst: &mut [Fr]) {
             col[lane] = pack_limbs(c);
         }
     }
-    let h = if k <= 16 {
+    if k <= 16 {
         ifma::hash8(&packed)
     } else {
         let mut h = ifma::hash8(&packed[..16]);
@@ -127,9 +153,6 @@ fn hash_rows8(src: &[u32], m: usize, dst: &mut [Fr]) {
             h = ifma::hash8(&buf);
         }
         h
-    };
-    for (d, l) in dst.iter_mut().zip(h) {
-        *d = ifma::from_std(l);
     }
 }
 

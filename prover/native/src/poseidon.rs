@@ -122,6 +122,7 @@ fn mat_mul(a: &[Vec<Fr>], b: &[Vec<Fr>]) -> Vec<Vec<Fr>> {
 }
 
 /// Solve `a x = y` by Gaussian elimination (a is invertible: a Cauchy-derived block).
+#[allow(clippy::needless_range_loop)] // the augmented matrix is indexed by row and column
 fn solve(a: &[Vec<Fr>], y: &[Fr]) -> Vec<Fr> {
     let n = y.len();
     let mut m: Vec<Vec<Fr>> = a

@@ -111,8 +111,12 @@ fn hash_rows<'py>(
     let m = a.ncols();
     let std = a.as_standard_layout();
     let flat = std.as_slice().expect("standard layout");
+    let n = a.nrows();
     let out = py
-        .detach(|| merkle::hash_rows(flat, m).map(|hs| limbs_array(&hs)))
+        .detach(|| {
+            merkle::hash_rows_limbs(flat, m)
+                .map(|hs| Array2::from_shape_vec((n, 4), hs).expect("shape"))
+        })
         .map_err(to_py)?;
     Ok(out.into_pyarray(py))
 }

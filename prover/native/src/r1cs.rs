@@ -84,6 +84,7 @@ impl Csr {
     }
 
     /// M^T y: sum over rows of y[row] * coefficient into the column's slot.
+    #[allow(clippy::needless_range_loop)] // rows index both indptr and y
     pub fn transpose_mul(&self, y: &[Fr], n_vars: usize) -> Vec<Fr> {
         let mut out = vec![Fr::zero(); n_vars];
         for i in 0..self.indptr.len() - 1 {
