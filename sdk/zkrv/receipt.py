@@ -21,6 +21,7 @@ malformed seals raise :class:`~zkrv.errors.ZkrvError`.
 from __future__ import annotations
 
 import struct
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -46,7 +47,7 @@ class ReceiptVerificationError(ZkrvError):
 
 
 @dataclass(frozen=True)
-class Receipt:
+class Receipt(ABC):
     """Common part of all receipts; use :func:`decode_receipt` to parse bytes."""
 
     image_id: bytes
@@ -97,10 +98,10 @@ class Receipt:
             "receipt_bytes": len(self.to_bytes()),
         }
 
+    @abstractmethod
     def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
         """Raise :class:`ReceiptVerificationError` unless this is a valid proof that the program
         with ``image_id`` halted with this exit code and journal (and ``journal``, if given)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 
 
 def need_node_module(name: str) -> None:
-    """Skip the test unless ``node`` and the npm package ``name`` are installed (setup.py does)."""
+    """Fail unless ``node`` and the npm package ``name`` are installed: scripts/setup.py installs
+    them, so a missing reference is a broken setup, never a reason to skip a cross-check."""
     if shutil.which("node") is None or not (NODE_MODULES / name).is_dir():
-        pytest.skip(f"node or npm package {name} not installed (run scripts/setup.py)")
+        pytest.fail(f"node or npm package {name} not installed (run scripts/setup.py)")
 
 
 def run_node(script: str, payload: Any, timeout: float = 120) -> Any:

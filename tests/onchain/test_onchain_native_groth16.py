@@ -23,12 +23,11 @@ pytestmark = [pytest.mark.anvil, pytest.mark.native, pytest.mark.slow]
 
 
 def _engine() -> tuple[Any, Any]:
-    g = pytest.importorskip("zkrv_prover.bn254.groth16", reason="native Groth16 engine not built")
-    sj = pytest.importorskip("zkrv_prover.bn254.snarkjs_json", reason="snarkjs JSON export missing")
-    try:
-        g.native()
-    except Exception as e:  # the .so may predate the engine
-        pytest.skip(f"native Groth16 engine unavailable: {e}")
+    # Setup always builds the native engine; its absence is a failure, not a reason to skip.
+    from zkrv_prover.bn254 import groth16 as g
+    from zkrv_prover.bn254 import snarkjs_json as sj
+
+    g.native()
     return g, sj
 
 
