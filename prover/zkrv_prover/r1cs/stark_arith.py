@@ -177,6 +177,44 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
     def select_d(self, bit: LC, if1: LC, if0: LC) -> LC:
         return select(self.cs, bit, if1, if0)
 
+    def bit_const(self, v: int) -> LC:
+        if v not in (0, 1):
+            raise ValueError("a bit is 0 or 1")
+        return LC.const(v)
+
+    def bit_and(self, a: LC, b: LC) -> LC:
+        """1 constraint (free when either bit is constant)."""
+        return self.cs.mul(a, b, "bit and")
+
+    def bit_sum(self, bits: Sequence[LC]) -> LC:
+        """Free: the sum of mutually exclusive bits (``Arith``'s contract) is a bit."""
+        acc = LC({}, 0)
+        for b in bits:
+            acc = acc + b
+        return acc
+
+    def one_hot(self, a: BB, lo: int, hi: int) -> list[LC]:
+        """``hi - lo + 3`` constraints: a boolean per candidate, their sum is 1, and
+        ``sum (lo + i) bit_i == a``. With ``lo == hi``: ``a == lo`` (free for a constant)."""
+        cs = self.cs
+        if lo == hi:
+            self.b_assert_eq(a, bb.const(lo), f"value in [{lo}, {hi}]")
+            return [LC.const(1)]
+        bits = [cs.alloc(int(a.value == h)) for h in range(lo, hi + 1)]
+        total = LC({}, 0)
+        weighted = LC({}, 0)
+        for h, bit in zip(range(lo, hi + 1), bits, strict=True):
+            cs.assert_bool(bit, "one-hot bit")
+            total = total + bit
+            weighted = weighted + bit * h
+        if cs.strict and not lo <= a.value <= hi:
+            from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
+
+            raise UnsatisfiedConstraintError(f"check failed: value in [{lo}, {hi}]")
+        cs.assert_equal(total, LC.const(1), "one-hot sum")
+        bb.assert_eq(cs, a, BB(weighted, hi + 1))
+        return bits
+
     # ---- digests ------------------------------------------------------------------------------
     def d_const(self, v: int) -> LC:
         if not 0 <= v < R:

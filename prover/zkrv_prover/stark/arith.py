@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from zkrv_prover.bn254.constants import R
@@ -159,6 +160,26 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def select_d(self, bit: Bit, if1: D, if0: D) -> D:
         """``if1`` when bit = 1, else ``if0``."""
+
+    # ---- bits as data (variable heights) ------------------------------------------------------
+    @abstractmethod
+    def bit_const(self, v: int) -> Bit:
+        """The constant bit v (0 or 1)."""
+
+    @abstractmethod
+    def bit_and(self, a: Bit, b: Bit) -> Bit:
+        """a AND b."""
+
+    @abstractmethod
+    def bit_sum(self, bits: Sequence[Bit]) -> Bit:
+        """The sum of bits of which *at most one* is set (e.g. some entries of a one-hot vector),
+        itself a bit: their OR. The caller guarantees exclusivity; a circuit may take the sum
+        as is (no constraint)."""
+
+    @abstractmethod
+    def one_hot(self, a: B, lo: int, hi: int) -> list[Bit]:
+        """``[a == lo + i for i in 0..hi-lo]``; fails verification unless lo <= a <= hi (so
+        exactly one bit is set and ``a = sum (lo + i) bit_i``)."""
 
     # ---- digests and hashing ----------------------------------------------------------------
     @abstractmethod
@@ -289,6 +310,107 @@ def e_add_base(ar: Arith[B, E, D, Bit], a: E, b: B) -> E:
     return ar.e_from_coeffs([ar.b_add(c[0], b), c[1], c[2], c[3]])
 
 
+def e_assert_eq_if(ar: Arith[B, E, D, Bit], bit: Bit, a: E, b: E, what: str) -> None:
+    """Check a = b only when bit = 1 (``select(bit, a, b) == b``: 4 selects + the check)."""
+    ar.e_assert_eq(ar.select_e(bit, a, b), b, what)
+
+
+def d_assert_eq_if(ar: Arith[B, E, D, Bit], bit: Bit, a: D, b: D, what: str) -> None:
+    """Check a = b only when bit = 1."""
+    ar.d_assert_eq(ar.select_d(bit, a, b), b, what)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LogHeight(Generic[B, Bit]):
+    """A log height that is *data*: known to the verifier's control flow only as a range
+    [lo, hi], and as a one-hot vector ``sel`` (``sel[i] = [height == lo + i]``, exactly one set)
+    from :meth:`Arith.one_hot`. Height-dependent values are computed for every candidate and
+    selected (code over it stays data-oblivious). ``lo == hi`` is the fixed-height special case
+    (``sel = [constant 1]``: every selection folds to its single candidate for free)."""
+
+    lo: int
+    hi: int
+    sel: tuple[Bit, ...]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.lo <= self.hi or len(self.sel) != self.hi - self.lo + 1:
+            raise ValueError("LogHeight: one selector bit per candidate in [lo, hi]")
+
+    @property
+    def candidates(self) -> range:
+        return range(self.lo, self.hi + 1)
+
+    def shifted(self, d: int) -> LogHeight[B, Bit]:
+        """The height + d (same selector)."""
+        return LogHeight(self.lo + d, self.hi + d, self.sel)
+
+    def when(self, ar: Arith[B, E, D, Bit], pred: Callable[[int], bool]) -> Bit:
+        """``[pred(height)]`` as a bit (a sum of selector bits: free in a circuit)."""
+        bits = [s for h, s in zip(self.candidates, self.sel, strict=True) if pred(h)]
+        if len(bits) == len(self.sel):
+            return ar.bit_const(1)
+        return ar.bit_sum(bits) if bits else ar.bit_const(0)
+
+    def groups(self, key: Callable[[int], T]) -> list[tuple[T, list[int]]]:
+        """Candidates grouped by ``key(height)`` (first-seen order)."""
+        out: dict[Any, tuple[T, list[int]]] = {}
+        for h in self.candidates:
+            k = key(h)
+            out.setdefault(k, (k, []))[1].append(h)
+        return list(out.values())
+
+    def select(
+        self,
+        ar: Arith[B, E, D, Bit],
+        sel_fn: Callable[[Bit, Any, Any], Any],
+        item: Callable[[int], Any],
+    ) -> Any:
+        """``item(height)`` by selection: candidates whose items are the same object share one
+        selector (their bits summed), then a chain of ``len(groups) - 1`` selects."""
+        by_id: dict[int, tuple[Any, list[Bit]]] = {}
+        for h, s in zip(self.candidates, self.sel, strict=True):
+            it = item(h)
+            by_id.setdefault(id(it), (it, []))[1].append(s)
+        groups = list(by_id.values())
+        acc = groups[0][0]
+        for it, bits in groups[1:]:
+            acc = sel_fn(ar.bit_sum(bits), it, acc)
+        return acc
+
+    def select_b_const(self, ar: Arith[B, E, D, Bit], f: Callable[[int], int]) -> B:
+        """The constant ``f(height)`` (a linear combination of the selector: free in R1CS)."""
+        consts: dict[int, B] = {}
+
+        def item(h: int) -> B:
+            v = f(h) % P
+            if v not in consts:
+                consts[v] = ar.b_const(v)
+            return consts[v]
+
+        out: B = self.select(ar, ar.select_b, item)
+        return out
+
+    def select_bit(self, ar: Arith[B, E, D, Bit], item: Callable[[int], Bit | None]) -> Bit:
+        """``item(height)`` for bits (None: 0): ``sum_g (sum of g's selector bits) AND item_g``
+        over the groups g of candidates with the same item (one product per group; none when
+        every candidate has the same item)."""
+        groups: dict[int, tuple[Bit, list[Bit]]] = {}
+        for h, s in zip(self.candidates, self.sel, strict=True):
+            it = item(h)
+            if it is not None:
+                groups.setdefault(id(it), (it, []))[1].append(s)
+        if not groups:
+            return ar.bit_const(0)
+        if len(groups) == 1:
+            it, sels = next(iter(groups.values()))
+            if len(sels) == len(self.sel):
+                return it
+        return ar.bit_sum([ar.bit_and(ar.bit_sum(sels), it) for it, sels in groups.values()])
+
+
 # ------------------------------------------------------------------------------------------------
 # Native implementation
 # ------------------------------------------------------------------------------------------------
@@ -408,6 +530,25 @@ class NativeArith(Arith[int, NExt, int, int]):
     def select_d(self, bit: int, if1: int, if0: int) -> int:
         return if1 if bit else if0
 
+    def bit_const(self, v: int) -> int:
+        if v not in (0, 1):
+            raise ValueError("a bit is 0 or 1")
+        return v
+
+    def bit_and(self, a: int, b: int) -> int:
+        return a & b
+
+    def bit_sum(self, bits: Sequence[int]) -> int:
+        s = sum(bits)
+        if s > 1:
+            raise ValueError("bit_sum of bits that are not mutually exclusive")
+        return s
+
+    def one_hot(self, a: int, lo: int, hi: int) -> list[int]:
+        if not lo <= a <= hi:
+            raise VerificationError(f"value {a} is outside the allowed range [{lo}, {hi}]")
+        return [int(a == h) for h in range(lo, hi + 1)]
+
     def d_const(self, v: int) -> int:
         if not 0 <= v < R:
             raise ValueError("digest constant out of range")
@@ -454,11 +595,14 @@ __all__ = [
     "PACK_WIDTH",
     "AnyArith",
     "Arith",
+    "LogHeight",
     "NativeArith",
     "VerificationError",
     "b_pow_bits",
     "b_pow_const",
+    "d_assert_eq_if",
     "e_add_base",
+    "e_assert_eq_if",
     "e_from_base",
     "e_pow_const",
     "leaf_hash",

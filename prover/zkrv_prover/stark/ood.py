@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from zkrv_prover.stark.air import Expr, Op, TableLayout, topo_order
-from zkrv_prover.stark.arith import AnyArith, Arith, B, Bit, D, E, e_from_base, e_pow_const
+from zkrv_prover.stark.arith import (
+    AnyArith,
+    Arith,
+    B,
+    Bit,
+    D,
+    E,
+    LogHeight,
+    e_from_base,
+    e_pow_const,
+)
 from zkrv_prover.stark.field import P, inv_int, two_adic_generator
 
 
@@ -35,6 +45,16 @@ class TableOpenings(Generic[E]):
     aux: list[E]
     aux_next: list[E]
     quotient: list[E]
+
+
+def zeta_pow_height(ar: Arith[B, E, D, Bit], zeta: E, log_n: LogHeight[B, Bit]) -> E:
+    """zeta^(2^log_n) for a variable log height: hi squarings, then a selection among the
+    candidates (4 selects per candidate beyond the first)."""
+    pows = [zeta]
+    for _ in range(log_n.hi):
+        pows.append(ar.e_mul(pows[-1], pows[-1]))
+    out: E = log_n.select(ar, ar.select_e, lambda lg: pows[lg])
+    return out
 
 
 def uses_next(layout: TableLayout, op: Op) -> bool:
@@ -68,13 +88,24 @@ def constraint_values(
     challenges: Sequence[E],
     cumsum: E | None,
     zeta: E,
-    n: int,
+    n: int | LogHeight[B, Bit],
 ) -> tuple[list[E], E]:
-    """Every constraint of the table evaluated at zeta, and Z_H(zeta)."""
-    log_n = n.bit_length() - 1
-    h_inv = inv_int(two_adic_generator(log_n))
+    """Every constraint of the table evaluated at zeta, and Z_H(zeta). ``n`` is the row count,
+    or a :class:`~.arith.LogHeight` (its log) when the height is data: then ``zeta^n`` is
+    selected from the chain of squarings and the constants ``h^-1``, ``n``, ``n h`` by the
+    height's selector."""
     one = ar.e_const((1, 0, 0, 0))
-    zh = ar.e_sub(e_pow_const(ar, zeta, n), one)
+    h_inv_e: E
+    if isinstance(n, int):
+        h_inv = inv_int(two_adic_generator(n.bit_length() - 1))
+        zh = ar.e_sub(e_pow_const(ar, zeta, n), one)
+        h_inv_e = ar.e_const((h_inv, 0, 0, 0))
+        n_b, nh_b = ar.b_const(n), ar.b_const(n * inv_int(h_inv))
+    else:
+        zh = ar.e_sub(zeta_pow_height(ar, zeta, n), one)
+        h_inv_e = e_from_base(ar, n.select_b_const(ar, lambda lg: inv_int(two_adic_generator(lg))))
+        n_b = n.select_b_const(ar, lambda lg: 1 << lg)
+        nh_b = n.select_b_const(ar, lambda lg: (1 << lg) * two_adic_generator(lg))
     aux = recombine(ar, op.aux)
     aux_next = recombine(ar, op.aux_next)
     sel: dict[Op, E] = {}
@@ -82,14 +113,12 @@ def constraint_values(
     def selector(kind: Op) -> E:
         if kind not in sel:
             if kind == Op.IS_TRANSITION:
-                sel[kind] = ar.e_sub(zeta, ar.e_const((h_inv, 0, 0, 0)))
+                sel[kind] = ar.e_sub(zeta, h_inv_e)
             elif kind == Op.IS_FIRST:
-                den = ar.e_mul_base(ar.e_sub(zeta, one), ar.b_const(n))
+                den = ar.e_mul_base(ar.e_sub(zeta, one), n_b)
                 sel[kind] = ar.e_mul(zh, ar.e_inv(den))
             else:
-                den = ar.e_mul_base(
-                    ar.e_sub(zeta, ar.e_const((h_inv, 0, 0, 0))), ar.b_const(n * inv_int(h_inv))
-                )
+                den = ar.e_mul_base(ar.e_sub(zeta, h_inv_e), nh_b)
                 sel[kind] = ar.e_mul(zh, ar.e_inv(den))
         return sel[kind]
 
@@ -174,15 +203,19 @@ def check_table(
     cumsum: E | None,
     gamma: E,
     zeta: E,
-    n: int,
+    n: int | LogHeight[B, Bit],
 ) -> None:
-    """The out-of-domain identity of one table (module doc); fails through ``ar``."""
+    """The out-of-domain identity of one table (module doc); fails through ``ar``. ``n`` as in
+    :func:`constraint_values`."""
     values, zh = constraint_values(ar, layout, op, public, challenges, cumsum, zeta, n)
     acc = values[0]
     for v in values[1:]:
         acc = ar.e_add(ar.e_mul(acc, gamma), v)
     chunks = recombine(ar, op.quotient)
-    zeta_n = e_pow_const(ar, zeta, n)
+    if isinstance(n, int):
+        zeta_n = e_pow_const(ar, zeta, n)
+    else:
+        zeta_n = ar.e_add(zh, ar.e_const((1, 0, 0, 0)))
     q = chunks[-1]
     for ch in reversed(chunks[:-1]):  # Horner in zeta^n
         q = ar.e_add(ar.e_mul(q, zeta_n), ch)

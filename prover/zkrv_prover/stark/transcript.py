@@ -100,6 +100,22 @@ class Transcript(Generic[B, E, D, Bit]):
         """n <= 64 uniform bits, little-endian (a query index)."""
         return self.ar.d_to_bits(self._squeeze(), n)
 
+    # ---- conditional steps (variable proof shapes) --------------------------------------------
+    def copy(self) -> Transcript[B, E, D, Bit]:
+        """An independent transcript in the same state (to run steps that may not happen)."""
+        out: Transcript[B, E, D, Bit] = Transcript.__new__(Transcript)
+        out.ar, out._state, out._queue = self.ar, self._state, list(self._queue)
+        return out
+
+    def adopt_if(self, bit: Bit, other: Transcript[B, E, D, Bit]) -> None:
+        """Take ``other``'s state when bit = 1 (both queues must have the same length): the
+        steps run on ``other`` since :meth:`copy` happened exactly when bit = 1."""
+        if len(other._queue) != len(self._queue):
+            raise ValueError("conditional transcript steps must leave equal queue lengths")
+        sel = self.ar.select_d
+        self._state = sel(bit, other._state, self._state)
+        self._queue = [sel(bit, a, b) for a, b in zip(other._queue, self._queue, strict=True)]
+
     # ---- grinding -----------------------------------------------------------------------------
     def pow_state(self) -> D:
         """Absorb the queue and return the state a grinding nonce is hashed with (prover side)."""
