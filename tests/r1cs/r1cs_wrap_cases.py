@@ -10,8 +10,9 @@ from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
 from zkrv_prover.stark.verifier import verify
 
 #: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
-#: 4 so the Merkle paths have real levels.
-WRAP_TEST_PARAMS = PcsParams(num_queries=2, pow_bits=1, log_cap=2)
+#: 4 so the Merkle paths have real levels; a final polynomial of 4 coefficients so the tiny
+#: trace still has FRI layers.
+WRAP_TEST_PARAMS = PcsParams(num_queries=2, pow_bits=1, log_cap=2, log_final_poly_len=2)
 
 Case = tuple[VerifyingKey, list[int], StarkProof]
 

@@ -348,8 +348,12 @@ def test_fold_schedule_and_security() -> None:
     assert fri.fold_schedule(p, [19, 18, 12]) == [1, 3, 3, 3, 3, 1]
     assert fri.fold_schedule(p, [4]) == []  # shorter than the final domain: no folding
     assert conjectured_security_bits(PcsParams()) >= 100
-    expect = min(28 * 3 + 16, 4 * np.log2(fld.P) - 22)
-    assert conjectured_security_bits(PcsParams(), log_max_lde=22) == expect
+    # zk: rate (1 + 2^-6) / 8 (relaxed degree bound); without zk exactly 1/8
+    expect = min(28 * (3 - np.log2(1 + 2.0**-6)) + 17, 4 * np.log2(fld.P) - 22)
+    assert conjectured_security_bits(PcsParams(), log_max_lde=22) == pytest.approx(expect)
+    assert round(conjectured_security_bits(PcsParams()), 1) == 100.4
+    no_zk = PcsParams(zk=False, salt_len=0)
+    assert conjectured_security_bits(no_zk, log_max_lde=22) == 28 * 3 + 17
     with pytest.raises(ValueError):
         PcsParams(zk=True, salt_len=0)
     assert MatrixShape(3, 2).width == 2

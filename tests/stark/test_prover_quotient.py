@@ -29,8 +29,15 @@ def _eval_cols(coeffs: np.ndarray, z: Ext) -> list[Ext]:
 
 
 def _prove_and_check(
-    lay: TableLayout, trace: np.ndarray, pub: list[int], N: int, seed: int, strict: bool = True
+    lay: TableLayout,
+    trace: np.ndarray,
+    pub: list[int],
+    mp: zk.MaskPlan,
+    seed: int,
+    strict: bool = True,
 ) -> None:
+    """Mask, evaluate the quotient on its coset, split and blind it, then run the verifier's
+    out-of-domain check on values computed from the coefficients."""
     rng = np.random.default_rng(seed)
     n = trace.shape[0]
     ch = rng.integers(0, P, size=(3, 4), dtype=np.uint64)
@@ -46,10 +53,10 @@ def _prove_and_check(
         mats["pre"] = lay.preprocessed
     coeffs = {}
     for k, m in mats.items():
-        masked = zk.mask_trace(m, N, rng) if n < N and k != "pre" else m
-        coeffs[k] = ntt.intt(masked)
-    M = quotient.quotient_domain_size(lay.degree, n, N)
-    c = quotient.num_chunks(lay.degree, n, N)
+        coeffs[k] = ntt.intt(m) if k == "pre" else zk.mask_coeffs(ntt.intt(m), mp, rng)
+    Nd = mp.degree_bound
+    M = quotient.quotient_domain_size(lay.degree, n, Nd)
+    c = quotient.num_chunks(lay.degree, n, Nd)
     lde = {}
     for k, co in coeffs.items():
         pad = np.zeros((M, co.shape[1]), dtype=np.uint32)
@@ -67,8 +74,10 @@ def _prove_and_check(
         None if cumsum is None else cumsum.astype(np.uint64),
     )
     q = quotient.combined_quotient(lay, leaves, gamma)
-    chunks = quotient.split_quotient(q, GENERATOR, n, N, c, rng if n < N else None, strict)
-    assert chunks.shape == (N, 4 * c)
+    top = quotient.quotient_len(lay.degree, n, Nd)
+    chunks = quotient.split_quotient(q, GENERATOR, n, Nd, c, rng if n < Nd else None, strict, top)
+    assert chunks.shape == (Nd, 4 * c)
+    _check_recombination(chunks, q, n, c)
     zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
     h = two_adic_generator(n.bit_length() - 1)
     zh: Ext = ext_mul_int(zeta, (h, 0, 0, 0))
@@ -85,7 +94,7 @@ def _prove_and_check(
         pre_next=at("pre", True) if uses_next(lay, Op.PRE) else [],
         aux=at("aux", False),
         aux_next=at("aux", True) if uses_next(lay, Op.AUX) else [],
-        quotient=_eval_cols(ntt.intt(chunks), zeta),
+        quotient=_eval_cols(chunks, zeta),
     )
     ar = NativeArith()
     chals = [ar.e_const(alpha.tolist()), ar.e_const(beta.tolist())]
@@ -93,42 +102,73 @@ def _prove_and_check(
     check_table(ar, lay, ops, pub, chals, cs, ar.e_const(gamma.tolist()), zeta, n)
 
 
-@pytest.mark.parametrize("zk_on", [False, True])
-def test_fibonacci_quotient_passes_ood(zk_on: bool) -> None:
+def _check_recombination(chunks: np.ndarray, q_evals: np.ndarray, n: int, c: int) -> None:
+    """sum_j x^(j n) Q_j'(x) equals Q (its first c n coefficients: all of them when the
+    constraints hold) as polynomials: the blinding terms telescope away."""
+    Nd = chunks.shape[0]
+    total = np.zeros(((c - 1) * n + Nd, 4), dtype=np.int64)
+    for j in range(c):
+        total[j * n : j * n + Nd] += chunks[:, 4 * j : 4 * j + 4].astype(np.int64)
+    q = ntt.coset_intt(q_evals.astype(np.uint32), GENERATOR).astype(np.int64)[: c * n]
+    want = np.zeros((max(total.shape[0], q.shape[0]), 4), dtype=np.int64)
+    want[: q.shape[0]] = q
+    got = np.zeros_like(want)
+    got[: total.shape[0]] = total % P
+    assert (got == want).all()
+
+
+#: masking layouts exercised at tiny sizes: none, padded (height 4n) and relaxed (n + n/4
+#: coefficients at height n: the arithmetic of the large-table layout with a small k)
+def _plans(n: int) -> list[zk.MaskPlan]:
+    lg = n.bit_length() - 1
+    return [zk.MaskPlan(n, lg, n), zk.MaskPlan(n, lg + 2, 4 * n), zk.MaskPlan(n, lg, n + n // 4)]
+
+
+@pytest.mark.parametrize("layout", [0, 1, 2])
+def test_fibonacci_quotient_passes_ood(layout: int) -> None:
     lay = compile_machine(fibonacci.machine())[0]
     (tr,), pub = fibonacci.trace(3)
-    _prove_and_check(lay, tr, pub, N=32 if zk_on else 8, seed=1)
+    _prove_and_check(lay, tr, pub, _plans(8)[layout], seed=1)
 
 
-@pytest.mark.parametrize("zk_on", [False, True])
-def test_logup_table_quotient_passes_ood(zk_on: bool) -> None:
+@pytest.mark.parametrize("layout", [0, 1, 2])
+def test_logup_table_quotient_passes_ood(layout: int) -> None:
     lay = compile_machine(range_check.machine(bits=4))[0]
     (tr,), pub = range_check.trace(bits=4)
-    _prove_and_check(lay, tr, pub, N=32 if zk_on else 16, seed=2)
+    _prove_and_check(lay, tr, pub, _plans(16)[layout], seed=2)
 
 
-def test_bench_air_quotient_passes_ood() -> None:
+@pytest.mark.parametrize("layout", [0, 1, 2])
+def test_bench_air_quotient_passes_ood(layout: int) -> None:
     lay = compile_machine(bench_air.machine())[0]
-    (tr, _), pub = bench_air.trace(3)
-    _prove_and_check(lay, tr, pub, N=16, seed=3)
+    (tr, _), pub = bench_air.trace(4)
+    _prove_and_check(lay, tr, pub, _plans(16)[layout], seed=3)
+
+
+def test_chunk_counts_and_domains() -> None:
+    n = 1 << 16
+    relaxed = n + n // 64
+    # degree 3: 3 chunks (the last one has 3 n / 64 - 1 coefficients) on a 4 n coset, against
+    # 5 chunks on 8 n for the old doubled height; no zk: 2 chunks on 2 n
+    assert quotient.num_chunks(3, n, relaxed) == 3
+    assert quotient.quotient_domain_size(3, n, relaxed) == 4 * n
+    assert quotient.num_chunks(3, n, 2 * n) == 5
+    assert quotient.quotient_domain_size(3, n, 2 * n) == 8 * n
+    assert quotient.num_chunks(3, n, n) == 2 and quotient.quotient_domain_size(3, n, n) == 2 * n
+    assert quotient.num_chunks(2, n, relaxed) == 2
+    assert quotient.quotient_domain_size(2, n, relaxed) == 2 * n
+    assert quotient.num_chunks(1, n, relaxed) == 1
 
 
 def test_bad_trace_detected_by_prover_and_by_ood() -> None:
     lay = compile_machine(fibonacci.machine())[0]
-    (tr,), pub = fibonacci.trace(3)
-    tr[4, 1] += 1
-    with pytest.raises(ValueError, match="too high a degree"):
-        _prove_and_check(lay, tr, pub, N=16, seed=4)
-    with pytest.raises(VerificationError):
-        _prove_and_check(lay, tr, pub, N=16, seed=4, strict=False)
-    (tr,), pub = fibonacci.trace(3)
-    with pytest.raises(VerificationError):  # wrong public value
-        _prove_and_check(lay, tr, [pub[0], pub[1], pub[2] + 1], N=16, seed=5, strict=False)
-
-
-def test_masking_keeps_trace_on_subgroup() -> None:
-    rng = np.random.default_rng(0)
-    (tr,), _ = fibonacci.trace(3)
-    m = zk.mask_trace(tr, 32, rng)
-    assert (zk.unmask_rows(m, 8) == tr).all()
-    assert zk.masked_height(8, 3) == 16 and zk.masked_height(8, 100) == 128
+    for mp in _plans(8)[1:]:
+        (tr,), pub = fibonacci.trace(3)
+        tr[4, 1] += 1
+        with pytest.raises(ValueError, match="too high a degree"):
+            _prove_and_check(lay, tr, pub, mp, seed=4)
+        with pytest.raises(VerificationError):
+            _prove_and_check(lay, tr, pub, mp, seed=4, strict=False)
+        (tr,), pub = fibonacci.trace(3)
+        with pytest.raises(VerificationError):  # wrong public value
+            _prove_and_check(lay, tr, [pub[0], pub[1], pub[2] + 1], mp, seed=5, strict=False)

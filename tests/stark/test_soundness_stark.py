@@ -126,9 +126,16 @@ TAMPER: dict[str, Callable[[StarkProof], None]] = {
     ),
     "salt": lambda p: (
         p.pcs_proof.queries[1]
-        .inputs[0]
+        .inputs[1]
         .salts[0]
-        .__setitem__(0, (p.pcs_proof.queries[1].inputs[0].salts[0][0] + 1) % P)
+        .__setitem__(0, (p.pcs_proof.queries[1].inputs[1].salts[0][0] + 1) % P)
+    ),
+    # the preprocessed round is public and unsalted; its opened rows are still bound
+    "merkle_row_pre": lambda p: (
+        p.pcs_proof.queries[1]
+        .inputs[0]
+        .rows[0]
+        .__setitem__(0, (p.pcs_proof.queries[1].inputs[0].rows[0][0] + 1) % P)
     ),
     "fri_layer_row": lambda p: (
         p.pcs_proof.queries[0]

@@ -13,9 +13,17 @@ values e (bit-reversed, so an inverse DIT transform reads them in place),
 Schedule (shape-driven): starting at the tallest input height, each layer folds by
 ``min(2^LOG_FOLDING_ARITY, 2^(current - next stop))`` where the stops are the heights of shorter
 inputs (their reduced openings are *rolled in* right after the fold that reaches their height:
-``f_{k+1} = fold(f_k, β_k) + β_k^{a_k} * input_h``) and the final domain. The final codeword
-must be a polynomial of degree < 2^LOG_FINAL_POLY_LEN (fewer when inputs are tiny); its
-coefficients are sent and the verifier evaluates it at each query's final point.
+``f_{k+1} = fold(f_k, β_k) + β_k^{a_k} * input_h``) and the final domain.
+
+Degree bounds (``final_poly_len``): the input at LDE height h has the committed degree bound of
+height h - LOG_BLOWUP (``PcsParams.degree_bound``: 2^(h-b), or the relaxed 2^(h-b) (1 + 2^-6)
+under zk). Folding by a maps a bound d to ceil(d / a) (f = sum_{r<a} X^r f_r(X^a) with every
+deg f_r < ceil(d / a)), a roll-in takes the larger bound, and the final codeword must be a
+polynomial with exactly the resulting number of coefficients: 2^LOG_FINAL_POLY_LEN, plus
+2^(LOG_FINAL_POLY_LEN - 6) under zk (fewer when inputs are tiny). Its coefficients are sent and
+the verifier evaluates it at each query's final point. With relaxed bounds and every height and
+the final length >= 2^ZK_LOG_HEADROOM the divisions are exact, so FRI proves precisely the
+relaxed bound; below that the ceilings round up by at most one coefficient.
 """
 
 from __future__ import annotations
@@ -43,6 +51,25 @@ def final_log_height(params: PcsParams, input_log_heights: Sequence[int]) -> int
     """log2 of the final codeword's domain: the final-polynomial domain, or the shortest input
     when that is shorter (every input must be rolled in before the end)."""
     return min(params.log_final_lde, min(input_log_heights))
+
+
+def final_poly_len(params: PcsParams, input_log_heights: Sequence[int]) -> int:
+    """Number of coefficients of the final polynomial: the inputs' degree bounds carried
+    through the fold schedule (module doc). Raises ``ValueError`` if that leaves less than a
+    no redundancy on the final domain (degenerate parameters: the last check would be void)."""
+    hs = sorted(set(input_log_heights), reverse=True)
+    lb = params.log_blowup
+    schedule = fold_schedule(params, hs)
+    cur = hs[0]
+    bound = params.degree_bound(cur - lb)
+    for la in schedule:
+        bound = -(-bound >> la)  # ceil(bound / 2^la)
+        cur -= la
+        if cur in hs:
+            bound = max(bound, params.degree_bound(cur - lb))
+    if bound >= 1 << cur:
+        raise ValueError(f"final polynomial of {bound} coefficients on 2^{cur} points")
+    return bound
 
 
 def fold_schedule(params: PcsParams, input_log_heights: Sequence[int]) -> list[int]:
@@ -151,7 +178,7 @@ def commit_phase(
             ba = fld.ext_pow_scalar(fld.ext_const(beta), a)
             cur = fld.ext_add(cur, fld.ext_mul(inputs[log_cur], ba))
     # Final codeword: interpolate on shifts[-1] * H and check the degree bound.
-    final_len = 1 << (log_cur - params.log_blowup)
+    final_len = final_poly_len(params, hs)
     coeffs = coset_intt(cur[bit_reverse_indices(log_cur)], shifts[-1])
     if np.any(coeffs[final_len:]) and not unchecked:
         raise ValueError("FRI final codeword is not low-degree: the committed inputs are wrong")
@@ -296,7 +323,19 @@ def verify_query(
                 beta_a = ar.e_mul(beta_a, beta_a)
             expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
     x_final = domain_point(ar, shifts[-1], log_cur, index_bits[log_max - log_cur :])
-    acc = final_poly[-1]
-    for c in reversed(final_poly[:-1]):
-        acc = ar.e_add(ar.e_mul_base(acc, x_final), c)
-    ar.e_assert_eq(acc, expected, f"FRI final polynomial query {q}")
+    ar.e_assert_eq(
+        eval_final_poly(ar, final_poly, x_final), expected, f"FRI final polynomial query {q}"
+    )
+
+
+def eval_final_poly(ar: Arith[B, E, D, Bit], coeffs: Sequence[E], x: B) -> E:
+    """sum_j c_j x^j as a sum of products with the base-field powers of x (not Horner): the
+    products are independent, so a circuit ``Arith`` can add them unreduced and reduce once,
+    where Horner's chain would need a reduction of the accumulator at every step."""
+    acc = coeffs[0]
+    xp = x
+    for j, c in enumerate(coeffs[1:], start=1):
+        acc = ar.e_add(acc, ar.e_mul_base(c, xp))
+        if j + 1 < len(coeffs):
+            xp = ar.b_mul(xp, x)
+    return acc

@@ -237,26 +237,48 @@ def bit_reverse_rows(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
     return a[bit_reverse_indices(_check_len(a.shape[0]))]
 
 
-def lde_bitrev(coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int) -> U32:
-    """Evaluations of degree < n column polynomials (coefficients (n, w), natural order) on the
-    coset shift * H_{n 2^log_blowup}, rows in bit-reversed order.
+def lde_bitrev(
+    coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int, log_height: int | None = None
+) -> U32:
+    """Evaluations of column polynomials (coefficients (m, w), natural order) on the coset
+    shift * H_{n 2^log_blowup}, rows in bit-reversed order, where n = 2^log_height (default: m,
+    which must then be a power of two). m may differ from n: fewer coefficients are zero-padded,
+    and up to n more (m <= 2 n, the relaxed degree bound of zk commitments) are *folded*.
 
     In bit-reversed order the N = n B rows split into B blocks of n: block t is the coset
-    ``shift * omega_N^rev_B(t) * H_n`` in bit-reversed order. So the extension is B size-n
-    coset NTTs, batched as one (n, B w) transform, with no zero padding."""
-    n = coeffs.shape[0]
-    log_n = _check_len(n)
+    ``c_t H_n`` (c_t = shift * omega_N^rev_B(t)) in bit-reversed order. So the extension is B
+    size-n coset NTTs, batched as one (n, B w) transform, with no zero padding. Overflow
+    coefficients a_{n+i} fold into the first ones because x^n = c_t^n on the whole coset:
+    ``f(c_t h) = NTT_n((a_i + c_t^n a_{n+i}) c_t^i)``, so degree >= n costs no extra NTT."""
+    m = coeffs.shape[0]
+    if log_height is None:
+        log_n = _check_len(m)
+    else:
+        log_n = _check_len(1 << log_height)
+        if not 1 <= m <= 2 << log_n:
+            raise ValueError(f"{m} coefficients do not fit height 2^{log_n} (at most twice)")
+    n = 1 << log_n
     _check_len(n << log_blowup)
     b = 1 << log_blowup
     xt, one_d = _as_matrix(coeffs)
     w = xt.shape[0]
+    low, over = xt[:, : min(m, n)], xt[:, n:]
+    k_low, k_over = low.shape[1], over.shape[1]
     om = two_adic_generator(log_n + log_blowup)
     rev_b = bit_reverse_indices(log_blowup)
-    batch = np.empty((b, w, n), dtype=np.uint64)
+    batch = (np.empty if k_low == n else np.zeros)((b, w, n), dtype=np.uint64)
     for t in range(b):  # loop over the blowup factor (<= 256), not rows
         shift_t = shift * pow(om, int(rev_b[t]), P) % P
-        np.multiply(xt, powers(shift_t, n).astype(np.uint64), out=batch[t])
-    np.remainder(batch, _P64, out=batch)
+        dst = batch[t, :, :k_low]
+        np.multiply(low, powers(shift_t, k_low).astype(np.uint64), out=dst)
+        np.remainder(dst, _P64, out=dst)
+        if k_over:
+            # a_{n+i} (c^n c^i): both factors < p, so the product and the sum stay < 2^63
+            start = pow(shift_t, n, P)
+            tw = powers(shift_t, k_over, start=start).astype(np.uint64)
+            dst = batch[t, :, :k_over]
+            dst += (over * tw) % _P64
+            np.remainder(dst, _P64, out=dst)
     ev = _ntt_cols(batch.reshape(b * w, n), inverse=False).reshape(b, w, n)
     # rows: block t, position rev_n(j) -> (b, n, w) -> (N, w)
     out = ev[:, :, bit_reverse_indices(log_n)].transpose(0, 2, 1).astype(np.uint32)

@@ -2,11 +2,16 @@
 
 Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs/stark-pcs.md):
 
-    bits = min(NUM_QUERIES * LOG_BLOWUP + POW_BITS,  ext_field_bits - log2(max LDE size))
+    bits = min(NUM_QUERIES * log2(1 / rho) + POW_BITS,  ext_field_bits - log2(max LDE size))
 
-- The query term is the conjectured FRI soundness when the rate rho = 2^-LOG_BLOWUP: each query
-  catches a cheating prover except with probability about rho (the "toy problem" conjecture, up
-  to the list-decoding radius); grinding adds POW_BITS of work per attempt.
+- rho is the rate of the committed codewords: degree bound / LDE domain size. Without zk the
+  bound is the matrix height n and rho = 2^-LOG_BLOWUP. With zk a matrix of height n may hold
+  polynomials of degree < n (1 + 2^-ZK_LOG_HEADROOM) (the *relaxed degree bound*, room for the
+  masking polynomial without doubling the height, see ``stark/zk.py``), so
+  rho = (1 + 2^-ZK_LOG_HEADROOM) / 2^LOG_BLOWUP and each query is worth slightly fewer bits.
+- The query term is the conjectured FRI soundness: each query catches a cheating prover except
+  with probability about rho (the "toy problem" conjecture, up to the list-decoding radius);
+  grinding adds POW_BITS of work per attempt.
 - The field term bounds the algebraic errors that depend on the extension field: the
   out-of-domain (DEEP) check, the random batching (alpha) and folding (beta) challenges each fail
   with probability about deg / |F_ext| <= N_max / p^4, where N_max is the largest LDE domain.
@@ -16,8 +21,9 @@ Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs
 
 Choice of defaults (measured, see docs/stark-pcs.md): the wrap circuit pays per query for one
 Merkle path per commitment plus the FRI layers, so fewer queries matter; the prover pays for
-hashing N = n * 2^LOG_BLOWUP rows per commitment. Blowup 8 with 16 grinding bits needs 28 queries
-for 100 bits; FRI folds by 8 per layer (fewer layers, fewer paths); Merkle trees have arity 4
+hashing N = n * 2^LOG_BLOWUP rows per commitment. Blowup 8 with 17 grinding bits needs 28 queries
+for 100 bits under zk (28 * 2.978 + 17 = 100.4); FRI folds by 8 per layer (fewer layers, fewer
+paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients; Merkle trees have arity 4
 (the cheapest Poseidon cost per index bit natively and close to the cheapest in-circuit).
 """
 
@@ -33,12 +39,19 @@ from zkrv_prover.stark.field import EXT_DEGREE, P
 LOG_BLOWUP = 3
 #: Number of FRI queries.
 NUM_QUERIES = 28
-#: Proof-of-work bits ground by the prover before the queries are drawn.
-POW_BITS = 16
+#: Proof-of-work bits ground by the prover before the queries are drawn (17: 100.4 conjectured
+#: bits with 28 queries at the zk rate; one more bit of grinding costs ~1 s natively, a 29th
+#: query ~3% more proof and wrap circuit).
+POW_BITS = 17
 #: log2 of the largest FRI folding arity (layers fold by up to 8).
 LOG_FOLDING_ARITY = 3
-#: log2 of the number of coefficients of the final FRI polynomial sent in the clear.
-LOG_FINAL_POLY_LEN = 2
+#: log2 of the number of coefficients of the final FRI polynomial sent in the clear (plus
+#: 2^(LOG_FINAL_POLY_LEN - ZK_LOG_HEADROOM) under zk). It must be >= ZK_LOG_HEADROOM for the
+#: relaxed bound to fold exactly (a larger final polynomial also means fewer FRI layers).
+LOG_FINAL_POLY_LEN = 6
+#: With zk, a committed matrix of height 2^h may hold polynomials of degree
+#: < 2^h + 2^(h - ZK_LOG_HEADROOM): the relaxed degree bound (see ``PcsParams.degree_bound``).
+ZK_LOG_HEADROOM = 6
 #: Arity bound of the Merkle trees (commitments and FRI layers).
 MERKLE_ARITY = 4
 #: log2 of the Merkle cap size: the top levels of every tree are sent once per proof (at most
@@ -93,6 +106,21 @@ class PcsParams:
         """log2 of the domain the final polynomial is checked on."""
         return self.log_final_poly_len + self.log_blowup
 
+    def degree_bound(self, log_height: int) -> int:
+        """Number of coefficients a committed column of height 2^log_height may have: exactly
+        2^log_height without zk; with zk the relaxed bound 2^h + 2^(h - ZK_LOG_HEADROOM)
+        (rounded down, so heights below 2^ZK_LOG_HEADROOM keep the exact bound). FRI proves this
+        bound (``fri.final_poly_len``); the LDE domain stays 2^h * blowup."""
+        n = 1 << log_height
+        return n + (n >> ZK_LOG_HEADROOM) if self.zk else n
+
+    @property
+    def log_inv_rate(self) -> float:
+        """log2(1 / rho) of the committed codewords (module doc)."""
+        if self.zk:
+            return self.log_blowup - math.log2(1 + 2.0**-ZK_LOG_HEADROOM)
+        return float(self.log_blowup)
+
     @property
     def commit_salt_len(self) -> int:
         """Salt values per row of input commitments (0 when not hiding)."""
@@ -121,8 +149,8 @@ def ext_field_bits() -> float:
 def conjectured_security_bits(
     params: PcsParams | None = None, log_max_lde: int = REFERENCE_LOG_LDE
 ) -> float:
-    """min(queries * log_blowup + pow_bits, log2|F_ext| - log_max_lde) (module docstring)."""
+    """min(queries * log2(1 / rho) + pow_bits, log2|F_ext| - log_max_lde) (module docstring)."""
     p = params or PcsParams()
-    query_bits = p.num_queries * p.log_blowup + p.pow_bits
+    query_bits = p.num_queries * p.log_inv_rate + p.pow_bits
     field_bits = ext_field_bits() - log_max_lde
     return float(min(query_bits, field_bits))

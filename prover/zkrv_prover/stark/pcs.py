@@ -1,16 +1,18 @@
 """The two-adic FRI polynomial commitment scheme: commit matrices of column polynomials, open them
 at extension points with DEEP quotients, prove the openings with one batched FRI.
 
-Commit (prover): a round commits several (n_i, w_i) matrices, each column a polynomial of
-degree < n_i (given by coefficients, or by evaluations on H_{n_i}). Each is extended to the coset
+Commit (prover): a round commits several matrices of heights n_i = 2^h_i, each column a
+polynomial with at most ``params.degree_bound(h_i)`` coefficients (exactly n_i without zk; the
+relaxed bound n_i (1 + 2^-ZK_LOG_HEADROOM) with zk, which FRI proves), given by coefficients or
+by evaluations on H_{n_i}. Each is extended to the coset
 ``GENERATOR * H_{n_i 2^LOG_BLOWUP}`` in bit-reversed order and all are committed in one MMCS tree
 (hiding: salted leaves). ``lde(data, i)`` gives the extension, e.g. for quotient evaluation: its
 first 2^k rows are the evaluations on ``GENERATOR * H_{2^k}``.
 
 Open (both sides, same transcript order):
 
-1. with ``zk``: commit a random ext-valued polynomial R of degree < n_max (the largest committed
-   degree bound) and observe its root; it masks every FRI codeword;
+1. with ``zk``: commit a random ext-valued polynomial R with the degree bound of the tallest
+   height and observe its root; it masks every FRI codeword;
 2. observe all claimed values (rounds, matrices, points, columns in order), sample alpha;
 3. per LDE height h: ``ro_h(x) = sum over (matrix, point z) of
    alpha^off * (sum_c alpha^c (M_c(x) - v_c)) / (x - z)`` with ``off`` advancing by the matrix
@@ -25,7 +27,7 @@ is written once over ``Arith`` (``verify``); its control flow depends on shapes 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic
 
 import numpy as np
@@ -69,10 +71,16 @@ class PcsData:
     """Prover data of one committed round."""
 
     tree: mmcs.MerkleTree
+    #: Full coefficients of each matrix (up to the degree bound: more rows than its height
+    #: under the relaxed zk bound), so out-of-domain evaluation is exact.
     coeffs: list[U32]
     log_blowup: int
+    #: log2 of each matrix's committed height (its LDE has 2^(h + log_blowup) rows).
+    log_heights: list[int]
     #: Coefficients of the zk masking codeword R committed in this round (last tree matrix).
     mask: U32 | None = None
+    #: Whether the leaves are salted (hiding); public rounds (preprocessed columns) are not.
+    salted: bool = True
 
     @property
     def root(self) -> int:
@@ -80,12 +88,19 @@ class PcsData:
 
     @property
     def shapes(self) -> list[MatrixShape]:
-        """Degree-bound shapes (log n, width) of the committed matrices."""
-        return [MatrixShape(c.shape[0].bit_length() - 1, c.shape[1]) for c in self.coeffs]
+        """Shapes (log height, width) of the committed matrices."""
+        return [
+            MatrixShape(h, c.shape[1]) for h, c in zip(self.log_heights, self.coeffs, strict=True)
+        ]
 
     def lde(self, i: int) -> U32:
         """Matrix i on GENERATOR * H_{n 2^log_blowup}, rows in bit-reversed order."""
         return self.tree.matrices[i]
+
+
+def _input_config_for(params: PcsParams, salted: bool) -> MmcsConfig:
+    cfg = _input_config(params)
+    return cfg if salted else replace(cfg, salt_len=0)
 
 
 def commit_coeffs(
@@ -93,35 +108,63 @@ def commit_coeffs(
     coeffs: Sequence[U32],
     rng: np.random.Generator | None,
     mask: bool = False,
+    log_heights: Sequence[int] | None = None,
+    salted: bool = True,
 ) -> PcsData:
-    """Commit matrices given by column coefficients ((n_i, w_i), natural order, n_i a power of
-    two). ``rng`` draws salts (required when ``params.zk``); use a generator seeded from
-    ``secrets`` in production.
+    """Commit matrices given by column coefficients ((m_i, w_i), natural order). Matrix i is
+    committed at height 2^log_heights[i] (default: m_i, which must then be a power of two) and
+    may have up to ``params.degree_bound(log_heights[i])`` coefficients (``ValueError``
+    otherwise). ``rng`` draws salts (required when salting with ``params.zk``); use a
+    generator seeded from ``secrets`` in production. ``salted=False`` commits a public round
+    (no salts; deterministic).
 
     ``mask`` (zk only) also commits, in this same tree, the random codeword R that masks FRI
     (height = this round's tallest matrix, which must be the tallest of the whole proof). That
     saves the separate R tree and its Merkle path per query; the round must be committed before
     the opening's alpha is drawn (any round committed before ``open_rounds`` is)."""
     cs = [np.ascontiguousarray(c, dtype=np.uint32) for c in coeffs]
-    ldes = [lde_bitrev(c, params.log_blowup, GENERATOR) for c in cs]
+    if log_heights is None:
+        lhs = [_log2_exact(c.shape[0]) for c in cs]
+    else:
+        lhs = [int(h) for h in log_heights]
+        if len(lhs) != len(cs):
+            raise ValueError("one log height per matrix")
+    for c, h in zip(cs, lhs, strict=True):
+        if not 1 <= c.shape[0] <= params.degree_bound(h):
+            raise ValueError(
+                f"{c.shape[0]} coefficients exceed the degree bound {params.degree_bound(h)} "
+                f"of height 2^{h}"
+            )
+    ldes = [lde_bitrev(c, params.log_blowup, GENERATOR, h) for c, h in zip(cs, lhs, strict=True)]
     r_coeffs = None
     if mask:
         if not params.zk:
             raise ValueError("a masking codeword is only used with zk")
         if rng is None:
             raise ValueError("a masking codeword needs an rng")
-        r_coeffs = fld.random((max(c.shape[0] for c in cs), 4), rng)
-        ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR))
-    tree = mmcs.commit(ldes, _input_config(params), rng)
-    return PcsData(tree, cs, params.log_blowup, r_coeffs)
+        top = max(lhs)
+        r_coeffs = fld.random((params.degree_bound(top), 4), rng)
+        ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR, top))
+    tree = mmcs.commit(ldes, _input_config_for(params, salted), rng)
+    return PcsData(tree, cs, params.log_blowup, lhs, r_coeffs, salted)
+
+
+def _log2_exact(n: int) -> int:
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"matrix height must be a power of two, got {n}")
+    return n.bit_length() - 1
 
 
 def commit_evals(
-    params: PcsParams, evals: Sequence[U32], rng: np.random.Generator | None, mask: bool = False
+    params: PcsParams,
+    evals: Sequence[U32],
+    rng: np.random.Generator | None,
+    mask: bool = False,
+    salted: bool = True,
 ) -> PcsData:
     """Commit matrices given by evaluations on H_{n_i} (natural order), e.g. trace tables
-    (``mask`` as in ``commit_coeffs``)."""
-    return commit_coeffs(params, [intt(e) for e in evals], rng, mask)
+    (``mask``, ``salted`` as in ``commit_coeffs``)."""
+    return commit_coeffs(params, [intt(e) for e in evals], rng, mask, salted=salted)
 
 
 def eval_coeffs_at(coeffs: U32, z: Sequence[int]) -> U32:
@@ -240,7 +283,7 @@ def open_rounds(
     ext points)) and prove it. Returns the claimed values and the proof. ``unchecked`` (tests
     only) disables the prover's own low-degree check, to exercise the verifier."""
     # 1. random masking codeword R: in a round (committed with mask=True) or its own tree
-    n_max = max(c.shape[0] for data, _ in rounds for c in data.coeffs)
+    log_top = max(h for data, _ in rounds for h in data.log_heights)
     masked = [r for r, (data, _) in enumerate(rounds) if data.mask is not None]
     if len(masked) > 1 or (masked and not params.zk):
         raise ValueError("at most one round may carry the masking codeword, and only with zk")
@@ -249,13 +292,16 @@ def open_rounds(
     if masked:
         mdata = rounds[masked[0]][0]
         assert mdata.mask is not None
-        if mdata.mask.shape[0] != n_max:
+        if max(mdata.log_heights) != log_top:
             raise ValueError("the masked round must contain the tallest committed matrix")
         r_lde = mdata.lde(len(mdata.coeffs))
     elif params.zk:
         if rng is None:
             raise ValueError("zero-knowledge opening needs an rng")
-        zk_data = commit_coeffs(params, [fld.random((n_max, 4), rng)], rng)
+        # R has the full (relaxed) degree bound, so every coefficient of the reduced polynomial,
+        # and of its folds down to the final polynomial, is masked.
+        r = fld.random((params.degree_bound(log_top), 4), rng)
+        zk_data = commit_coeffs(params, [r], rng, log_heights=[log_top])
         tr.observe_digest(zk_data.root)
         r_lde = zk_data.lde(0)
     # 2. claimed values
@@ -282,7 +328,7 @@ def open_rounds(
             if not pts:
                 continue
             w = c.shape[1]
-            h = c.shape[0].bit_length() - 1 + params.log_blowup
+            h = data.log_heights[i] + params.log_blowup
             ap = _alpha_powers(alpha, w)
             s_m = _dot_alpha(data.lde(i), ap)
             for z, vals in zip(pts, per_m[i], strict=True):
@@ -298,8 +344,7 @@ def open_rounds(
         xs = fld.ext_from_base(_domain_bitrev(h))
         term = fld.ext_mul(num, fld.ext_inv(fld.ext_sub(xs, fld.ext_const(z))))
         reduced[h] = term if h not in reduced else fld.ext_add(reduced[h], term)
-    top = max(c.shape[0].bit_length() - 1 for data, _ in rounds for c in data.coeffs)
-    top += params.log_blowup
+    top = log_top + params.log_blowup
     if r_lde is not None:
         a_off = fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0))
         term = fld.ext_mul(r_lde, a_off)  # (N, 4): R's 4 columns as one ext value per row
@@ -366,6 +411,8 @@ class RoundClaim(Generic[E, D]):
     values: list[list[list[E]]]
     #: The round also commits the zk masking codeword (``commit_*(..., mask=True)``).
     has_mask: bool = False
+    #: Whether the round's leaves are salted (``commit_*(..., salted=False)``: public data).
+    salted: bool = True
 
 
 def verify(
@@ -408,7 +455,7 @@ def verify(
     if len(proof.queries) != params.num_queries:
         raise ValueError("PCS proof: wrong number of queries")
     schedule = fri.fold_schedule(params, opened_heights)
-    final_len = 1 << (fri.final_log_height(params, opened_heights) - lb)
+    final_len = fri.final_poly_len(params, opened_heights)
     if len(proof.fri_roots) != len(schedule) or len(proof.final_poly) != final_len:
         raise ValueError("PCS proof: FRI shape does not match the parameters")
     for qp in proof.queries:
@@ -477,7 +524,7 @@ def verify(
             vsums[(r, m, k)] = acc
 
     # Merkle caps: checked against the roots once, then used by every query
-    in_cfg = _input_config(params)
+    in_cfgs = [_input_config_for(params, c.salted) for c in claims]
     all_claims_shapes = [
         [MatrixShape(s.log_height + lb, s.width) for s in c.shapes]
         + ([MatrixShape(top, 4)] if c.has_mask else [])
@@ -490,12 +537,13 @@ def verify(
     if zk_root is not None:
         all_claims_shapes.append([MatrixShape(top, 4)])
         roots.append(zk_root)
+        in_cfgs.append(_input_config(params))
     in_caps: list[list[D]] = []
-    for r, (shapes, root, raw_cap) in enumerate(
-        zip(all_claims_shapes, roots, proof.input_caps, strict=True)
+    for r, (shapes, root, raw_cap, cfg) in enumerate(
+        zip(all_claims_shapes, roots, proof.input_caps, in_cfgs, strict=True)
     ):
         loaded = [ar.d_input(d) for d in raw_cap]
-        mmcs.verify_cap(ar, in_cfg, root, shapes, loaded, f"round {r}")
+        mmcs.verify_cap(ar, cfg, root, shapes, loaded, f"round {r}")
         in_caps.append(loaded)
     fri_cfg = fri.layer_config(params)
     fri_caps: list[list[D]] = []
@@ -509,8 +557,8 @@ def verify(
     for q, (bits, qp) in enumerate(zip(query_bits, proof.queries, strict=True)):
         # open every round at this index
         rows_by_round: list[list[list[B]]] = []
-        for r, (shapes, cap, op) in enumerate(
-            zip(all_claims_shapes, in_caps, qp.inputs, strict=True)
+        for r, (shapes, cap, op, cfg) in enumerate(
+            zip(all_claims_shapes, in_caps, qp.inputs, in_cfgs, strict=True)
         ):
             lt = max(s.log_height for s in shapes)
             rows = [[ar.b_input(v) for v in row] for row in op.rows]
@@ -518,7 +566,7 @@ def verify(
             sibs = [[ar.d_input(d) for d in lvl] for lvl in op.siblings]
             mmcs.verify_opening(
                 ar,
-                in_cfg,
+                cfg,
                 cap,
                 shapes,
                 bits[top - lt :],
@@ -578,6 +626,8 @@ class PcsShape:
     points: tuple[tuple[int, ...], ...]
     #: Index of the round that also commits the zk masking codeword (None: its own tree).
     masked_round: int | None = None
+    #: Indices of rounds committed without salts (public data, ``salted=False``).
+    unsalted_rounds: tuple[int, ...] = ()
 
     @property
     def own_r_tree(self) -> bool:
@@ -654,7 +704,7 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
         schedule = fri.fold_schedule(p, hs)
     except ValueError as e:
         raise ProofFormatError(f"PCS shape: {e}") from e
-    final_len = 1 << (fri.final_log_height(p, hs) - p.log_blowup)
+    final_len = fri.final_poly_len(p, hs)
     if shape.masked_round is not None and not (
         p.zk and 0 <= shape.masked_round < len(shape.rounds)
     ):
@@ -664,7 +714,6 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     final_poly = r.exts(final_len, "FRI final polynomial")
     nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
     trees = shape.input_trees()
-    salt = p.commit_salt_len
     in_cfg = _input_config(p)
     fri_cfg = fri.layer_config(p)
     tree_plans = []
@@ -676,7 +725,8 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
             [s.log_height for s in shapes], p.merkle_arity.bit_length() - 1
         )[:below]
         input_caps.append(r.digests(1 << log_cap, f"Merkle cap of round {t}"))
-        tree_plans.append((shapes, len(groups), arities))
+        salt = 0 if t in shape.unsalted_rounds else p.commit_salt_len
+        tree_plans.append((shapes, len(groups), arities, salt))
     layer_plans = []
     fri_caps = []
     for k, (la, lshape) in enumerate(zip(schedule, fri.layer_shapes(p, hs), strict=True)):
@@ -687,7 +737,7 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     queries = []
     for q in range(p.num_queries):
         inputs = []
-        for t, (shapes, n_groups, arities) in enumerate(tree_plans):
+        for t, (shapes, n_groups, arities, salt) in enumerate(tree_plans):
             what = f"query {q} round {t}"
             rows = [r.bases(s.width, what) for s in shapes]
             salts = [r.bases(salt, what) for _ in range(n_groups)]

@@ -2,7 +2,7 @@
 
 Layout (little-endian; base element 4 bytes, extension element 16, digest 32; see ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (= 1) | table count u8 | log height u8 per table
+    magic "ZKRVSTRK" (8 bytes) | version u16 (= 2) | table count u8 | log height u8 per table
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from zkrv_prover.stark import pcs
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.prover import PROOF_VERSION, StarkProof, VerifyingKey, masked_height
+from zkrv_prover.stark.prover import PROOF_VERSION, StarkProof, VerifyingKey, mask_plan
 from zkrv_prover.stark.verifier import _round_shapes
 
 MAGIC = b"ZKRVSTRK"
@@ -31,6 +31,7 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
         vk.params,
         tuple(tuple(shapes) for shapes, _ in rounds),
         tuple(tuple(pts) for _, pts in rounds),
+        unsalted_rounds=(0,) if vk.pre_tables else (),  # the public preprocessed round
     )
 
 
@@ -41,8 +42,7 @@ def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
         name = lay.air.name
         if not 1 <= lh <= TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} out of range")
-        N = masked_height(vk.params, 1 << lh)
-        if N.bit_length() - 1 + vk.params.log_blowup > TWO_ADICITY:
+        if mask_plan(vk.params, 1 << lh).log_height + vk.params.log_blowup > TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} too large for the field")
         if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
             raise ProofFormatError(f"table {name!r}: height differs from its preprocessed height")

@@ -27,12 +27,10 @@ from zkrv_prover.stark.transcript import Transcript
 U32 = npt.NDArray[np.uint32]
 ExtInt = tuple[int, int, int, int]
 
-#: Transcript label of this protocol and the proof format version it is bound to.
+#: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
+#: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 1
-#: Fixed seed of the preprocessed commitment's salts: that commitment is public (part of the
-#: verifying key) and must be reproducible; the PCS salts every round alike.
-PRE_SALT_SEED = 0x5EED
+PROOF_VERSION = 2
 
 
 class ProverError(ValueError):
@@ -62,7 +60,8 @@ class VerifyingKey:
 
 
 def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
-    """Compile the machine and commit its preprocessed columns (deterministic)."""
+    """Compile the machine and commit its preprocessed columns (deterministic: they are public,
+    part of the verifying key, so that round is committed without salts)."""
     params = params or PcsParams()
     layouts = compile_machine(machine)
     for lay in layouts:
@@ -71,14 +70,14 @@ def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
     pres = [lay.preprocessed for lay in layouts if lay.preprocessed is not None]
     data = None
     if pres:
-        data = pcs.commit_evals(params, pres, np.random.default_rng(PRE_SALT_SEED))
+        data = pcs.commit_evals(params, pres, None, salted=False)
     return VerifyingKey(machine, params, layouts, data.root if data else None, data)
 
 
-def masked_height(params: PcsParams, n: int) -> int:
-    """Committed degree bound N of a table of n rows: n without zk; with zk large enough that
-    the openings (zeta, zeta h and one row per query) stay within the N - n random degrees."""
-    return zk.masked_height(n, params.num_queries + 2) if params.zk else n
+def mask_plan(params: PcsParams, n: int) -> zk.MaskPlan:
+    """Committed height and degree bound of a table of n rows (main, aux and quotient chunks
+    alike); see :func:`zk.plan`."""
+    return zk.plan(params, n)
 
 
 @dataclass
@@ -141,7 +140,8 @@ def opening_points(
 
 def _on_coset(data: pcs.PcsData, i: int, M: int) -> U32:
     """Matrix i of a commitment on GENERATOR * H_M in natural order: the first M rows of its
-    bit-reversed LDE when the LDE is that large, else a fresh coset NTT of its coefficients."""
+    bit-reversed LDE when the LDE is that large, else a fresh coset NTT of its coefficients
+    (M >= their count: M >= the degree bound, ``quotient_domain_size``)."""
     lde = data.lde(i)
     if lde.shape[0] >= M:
         return ntt.bit_reverse_rows(lde[:M])  # type: ignore[return-value]
@@ -189,18 +189,19 @@ def prove(
                 raise ProverError(str(fails[0]))
     ns = [t.shape[0] for t in traces]
     log_heights = [n.bit_length() - 1 for n in ns]
-    Ns = [masked_height(params, n) for n in ns]
+    plans = [mask_plan(params, n) for n in ns]
 
     # The transcript hashes natively (same function as the reference, tested equal).
     ar = NativeArith(native_hash=True)
     tr: Transcript = Transcript(ar, LABEL)
     observe_header(tr, ar, vk, log_heights, public)
 
-    # main traces
-    main_mats = [
-        zk.mask_trace(t, N, rng) if t.shape[0] < N else t for t, N in zip(traces, Ns, strict=True)
-    ]
-    main_data = pcs.commit_evals(params, main_mats, rng)
+    # main traces: masked in coefficient form, committed at the plan's height
+    main_mats = [zk.mask_coeffs(ntt.intt(t), mp, rng) for t, mp in zip(traces, plans, strict=True)]
+    main_data = pcs.commit_coeffs(
+        params, main_mats, rng, log_heights=[mp.log_height for mp in plans]
+    )
+    del main_mats
     tr.observe_digest(main_data.root)
 
     # LogUp
@@ -224,13 +225,16 @@ def prove(
             )
             aux_by_table[t] = aux
             flat = aux.reshape(ns[t], -1)
-            aux_mats.append(zk.mask_trace(flat, Ns[t], rng) if Ns[t] > ns[t] else flat)
+            aux_mats.append(zk.mask_coeffs(ntt.intt(flat), plans[t], rng))
             cumsums.append(_tuple4(cs))
             total = (total + cs) % np.uint64(P)
         if PROVER_CHECKS.enabled and bool(total.any()):
             bad = debug.bus_imbalance(lays, traces, public)
             raise ProverError(f"LogUp buses do not balance: {bad or 'sum of fractions != 0'}")
-        aux_data = pcs.commit_evals(params, aux_mats, rng)
+        aux_data = pcs.commit_coeffs(
+            params, aux_mats, rng, log_heights=[plans[t].log_height for t in vk.logup_tables]
+        )
+        del aux_mats
         tr.observe_digest(aux_data.root)
         tr.observe_ext([ar.e_const(c) for c in cumsums])
 
@@ -240,9 +244,9 @@ def prove(
     aux_pos = {t: i for i, t in enumerate(vk.logup_tables)}
     pre_pos = {t: i for i, t in enumerate(vk.pre_tables)}
     for t, lay in enumerate(lays):
-        n, N = ns[t], Ns[t]
-        M = quotient.quotient_domain_size(lay.degree, n, N)
-        c = quotient.num_chunks(lay.degree, n, N)
+        n, Nd = ns[t], plans[t].degree_bound
+        M = quotient.quotient_domain_size(lay.degree, n, Nd)
+        c = quotient.num_chunks(lay.degree, n, Nd)
         main_q = _on_coset(main_data, t, M)
         pre_q = None
         if t in pre_pos:
@@ -268,10 +272,19 @@ def prove(
         del leaves, main_q, pre_q, aux_q
         chunk_mats.append(
             quotient.split_quotient(
-                q, GENERATOR, n, N, c, rng if n < N else None, strict=PROVER_CHECKS.enabled
+                q,
+                GENERATOR,
+                n,
+                Nd,
+                c,
+                rng if n < Nd else None,
+                strict=PROVER_CHECKS.enabled,
+                top=quotient.quotient_len(lay.degree, n, Nd),
             )
         )
-    quo_data = pcs.commit_evals(params, chunk_mats, rng)
+    quo_data = pcs.commit_coeffs(
+        params, chunk_mats, rng, log_heights=[mp.log_height for mp in plans]
+    )
     tr.observe_digest(quo_data.root)
 
     # openings

@@ -3,20 +3,22 @@ the quotient domain, combine them with powers of a challenge, divide by the vani
 of the constraint domain, split into chunks and (for zero knowledge) blind the chunks.
 
 Notation (see ``docs/stark.md``): a table has n rows, the constraint domain is H = <h> of size n.
-Its committed column polynomials have degree < N (N = n, or N > n when the trace is masked for
-zero knowledge). With D the table's constraint degree in trace units, every combined constraint
-``C(x) = sum_i gamma^(K-1-i) C_i(x)`` has degree <= D (N - 1) + 1, so
-``Q = C / Z_H`` has degree < D (N - 1) + 2 - n <= c * n with
-``c = max(1, ceil((D (N - 1) + 2 - n) / n))`` chunks of n coefficients:
-``Q(x) = sum_j x^(j n) Q_j(x)``. Q is evaluated pointwise on the coset s * <w> of size
-M = max(N, next_pow2(c n)) >= deg Q + 1, s = GENERATOR (never in a two-adic subgroup, so
-Z_H has no zero there).
+Its committed column polynomials have degree < Nd (Nd = n; with zero knowledge the masked degree
+bound of ``zk.plan``: n + n/64 for large tables under the PCS's relaxed bound, or a power of
+two N > n for small ones). With D the table's constraint degree in trace units, every combined
+constraint ``C(x) = sum_i gamma^(K-1-i) C_i(x)`` has degree <= D (Nd - 1) + 1, so
+``Q = C / Z_H`` has fewer than ``top = D (Nd - 1) + 2 - n`` coefficients and is split into
+``c = max(1, ceil(top / n))`` chunks of n coefficients: ``Q(x) = sum_j x^(j n) Q_j(x)``
+(for D = 3 and Nd = n + n/64: top = 2n + 3n/64 - 1, so 3 chunks, the last one tiny). Q is
+evaluated pointwise on the coset s * <w> of size M = next_pow2(max(Nd, c n)) >= top,
+s = GENERATOR (never in a two-adic subgroup, so Z_H has no zero there).
 
-Blinding (zero knowledge, N > n): Q_j' = Q_j + x^n b_j - b_(j-1) with independent uniformly
-random b_j of degree < N - n (b_(-1) = b_(c-1) = 0). Each Q_j' has degree < N and
-``sum_j x^(j n) Q_j' = Q`` telescopes exactly (x^((j+1) n) b_j from chunk j cancels against
-chunk j + 1), so the verifier's check is unchanged while the chunks, beyond that one linear
-relation, are uniformly random on up to N - n points each.
+Blinding (zero knowledge, Nd > n): Q_j' = Q_j + x^n b_j - b_(j-1) with independent uniformly
+random b_j of degree < Nd - n (b_(-1) = b_(c-1) = 0). Each Q_j' has degree < Nd (the table's
+masked bound, so the chunks are committed like its trace) and ``sum_j x^(j n) Q_j' = Q``
+telescopes exactly (x^((j+1) n) b_j from chunk j cancels against chunk j + 1), so the
+verifier's check is unchanged while the chunks, beyond that one linear relation, are uniformly
+random on up to Nd - n points each.
 """
 
 from __future__ import annotations
@@ -31,15 +33,20 @@ from zkrv_prover.stark.air import Expr, Op, TableLayout
 U64 = np.uint64
 
 
-def num_chunks(degree: int, n: int, N: int) -> int:
-    """Number c of degree-< n coefficient chunks of the quotient (see module doc)."""
-    top = degree * (N - 1) + 2 - n
-    return max(1, -(-top // n))
+def quotient_len(degree: int, n: int, Nd: int) -> int:
+    """Upper bound ``top`` on the number of coefficients of Q (module doc)."""
+    return degree * (Nd - 1) + 2 - n
 
 
-def quotient_domain_size(degree: int, n: int, N: int) -> int:
-    """Size M of the quotient evaluation coset: a power of two >= max(N, c n)."""
-    need = max(N, num_chunks(degree, n, N) * n)
+def num_chunks(degree: int, n: int, Nd: int) -> int:
+    """Number c of n-coefficient chunks of the quotient of a table whose committed polynomials
+    have degree < Nd (see module doc; shared by prover and verifier)."""
+    return max(1, -(-quotient_len(degree, n, Nd) // n))
+
+
+def quotient_domain_size(degree: int, n: int, Nd: int) -> int:
+    """Size M of the quotient evaluation coset: a power of two >= max(Nd, c n)."""
+    need = max(Nd, num_chunks(degree, n, Nd) * n)
     return 1 << (need - 1).bit_length()
 
 
@@ -153,31 +160,32 @@ def split_quotient(
     q_evals: np.ndarray,
     shift: int,
     n: int,
-    N: int,
+    Nd: int,
     c: int,
     rng: np.random.Generator | None,
     strict: bool = True,
+    top: int | None = None,
 ) -> np.ndarray:
-    """Chunk evaluations over H_N as an (N, 4 c) uint32 matrix (column 4 j + k = coordinate k
-    of chunk j), from Q's evaluations ``q_evals (M, 4)`` on ``shift * H_M``.
+    """Coefficients of the c (blinded) chunks as an (Nd, 4 c) uint32 matrix (column 4 j + k =
+    coordinate k of chunk j), from Q's evaluations ``q_evals (M, 4)`` on ``shift * H_M``. The
+    caller commits it with the table's masked height (``zk.plan``).
 
-    ``strict``: raise ``ValueError`` if Q has coefficients beyond c n (then the constraints do
-    not hold on H: an honest prover stops here). With ``rng`` and N > n the chunks are blinded
-    (module doc); without ``rng`` N must equal n."""
+    ``strict``: raise ``ValueError`` if Q has coefficients beyond ``top`` (``quotient_len``;
+    default c n): then the constraints do not hold on H, and an honest prover stops here. With
+    ``rng`` and Nd > n the chunks are blinded (module doc); without ``rng`` Nd must equal n."""
     from zkrv_prover.stark import ntt
 
     coeffs = ntt.coset_intt(q_evals.astype(np.uint32), shift).astype(U64)  # (M, 4)
-    if strict and bool(np.any(coeffs[c * n :] != 0)):
+    if strict and bool(np.any(coeffs[min(c * n, top or c * n) :] != 0)):
         raise ValueError("quotient has too high a degree: the constraints do not hold on H")
-    chunks = np.zeros((c, N, 4), dtype=U64)
-    chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)
-    if n < N:
+    chunks = np.zeros((c, Nd, 4), dtype=U64)
+    chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)  # M >= c n (quotient_domain_size)
+    if n < Nd:
         if rng is None:
-            raise ValueError("masked height N > n needs an rng for blinding")
+            raise ValueError("masked degree bound Nd > n needs an rng for blinding")
         from zkrv_prover.stark.field import random as random_base
 
-        a = random_base((c - 1, N - n, 4), rng).astype(U64)
+        a = random_base((c - 1, Nd - n, 4), rng).astype(U64)
         chunks[:-1, n:] = (chunks[:-1, n:] + a) % se.P  # + x^n b_j
-        chunks[1:, : N - n] = (chunks[1:, : N - n] + (se.P - a)) % se.P  # - b_(j-1)
-    mat = chunks.transpose(1, 0, 2).reshape(N, 4 * c)
-    return ntt.ntt(mat)
+        chunks[1:, : Nd - n] = (chunks[1:, : Nd - n] + (se.P - a)) % se.P  # - b_(j-1)
+    return chunks.transpose(1, 0, 2).reshape(Nd, 4 * c).astype(np.uint32)

@@ -22,7 +22,7 @@ from zkrv_prover.stark.prover import (
     LABEL,
     StarkProof,
     VerifyingKey,
-    masked_height,
+    mask_plan,
     observe_header,
     opening_points,
 )
@@ -42,8 +42,8 @@ def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
     if len(proof.log_heights) != len(lays):
         raise VerificationError(f"proof has {len(proof.log_heights)} tables, key {len(lays)}")
     for lay, lh in zip(lays, proof.log_heights, strict=True):
-        N = masked_height(params, 1 << lh) if 1 <= lh <= TWO_ADICITY else 0
-        if not lh >= 1 or N == 0 or N.bit_length() - 1 + params.log_blowup > TWO_ADICITY:
+        ch = mask_plan(params, 1 << lh).log_height if 1 <= lh <= TWO_ADICITY else 0
+        if not lh >= 1 or ch == 0 or ch + params.log_blowup > TWO_ADICITY:
             raise VerificationError(f"table {lay.air.name!r}: height 2^{lh} out of range")
         if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
             raise VerificationError(f"table {lay.air.name!r}: height differs from preprocessed")
@@ -64,12 +64,14 @@ def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
 def _round_shapes(
     vk: VerifyingKey, log_heights: Sequence[int]
 ) -> list[tuple[list[MatrixShape], list[int]]]:
-    """Per round: degree-bound shapes of its matrices and how many points each is opened at."""
+    """Per round: committed shapes (log height, width) of its matrices and how many points each
+    is opened at. Main, aux and quotient matrices sit at the table's masked height
+    (``mask_plan``); the preprocessed round (public, unmasked) at the table's height."""
     zero = (0, 0, 0, 0)
     pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, zero)
     params, lays = vk.params, vk.layouts
-    Ns = [masked_height(params, 1 << lh) for lh in log_heights]
-    log_N = [N.bit_length() - 1 for N in Ns]
+    plans = [mask_plan(params, 1 << lh) for lh in log_heights]
+    log_N = [mp.log_height for mp in plans]
     out = []
     if vk.pre_tables:
         out.append(
@@ -92,7 +94,7 @@ def _round_shapes(
             )
         )
     chunks = [
-        num_chunks(lay.degree, 1 << lh, N) for lay, lh, N in zip(lays, log_heights, Ns, strict=True)
+        num_chunks(lay.degree, mp.n, mp.degree_bound) for lay, mp in zip(lays, plans, strict=True)
     ]
     out.append(
         (
@@ -166,7 +168,8 @@ def verify_with(ar: AnyArith, vk: VerifyingKey, public: Sequence[Any], proof: St
     ):
         pts = [points_for(t, k) for t, k in zip(tables, npts, strict=True)]
         pts_by_kind[kind] = pts
-        claims.append(pcs.RoundClaim(root, mshapes, pts, vals))
+        # the preprocessed round is public: committed without salts (prover.keygen)
+        claims.append(pcs.RoundClaim(root, mshapes, pts, vals, salted=kind != "pre"))
 
     # per-table out-of-domain identity
     by_kind = {

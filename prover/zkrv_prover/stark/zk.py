@@ -1,36 +1,110 @@
 """Zero-knowledge masking of committed traces (see ``docs/stark.md``, "Zero knowledge").
 
-A table of n rows is committed as a polynomial T' of degree < N (N a power of two > n) that
-agrees with the trace on the constraint domain H_n and is uniformly random elsewhere: on H_N the
-rows at multiples of N / n are the trace rows (H_n is the subgroup of H_N of index N / n) and
-every other row is uniform. T' = T + Z_{H_n} R with R uniform of degree < N - n, so any N - n
-evaluations of T' outside H_n are independent and uniform: the openings at zeta, zeta * h and at
-the FRI query points reveal nothing about the trace as long as the proof reveals at most N - n
-evaluations per column. :func:`masked_height` picks N from that count.
+A table of n rows (trace polynomial T of degree < n, interpolating the rows on H_n) is committed
+as ``T' = T + Z_H * R`` with Z_H = x^n - 1 and R a uniformly random polynomial of degree < k.
+T' equals the trace on H_n (Z_H vanishes there), and for any set S of at most k points outside
+H_n the values T'(S) are uniform and independent of T: Z_H is nonzero on S, and R's values on k
+distinct points are uniform (the Vandermonde map from R's k coefficients is a bijection).
+
+How many values does a proof reveal per column? One row per FRI query (a base-field value at a
+point of the LDE coset, which never meets H_n) and the out-of-domain openings at zeta and
+zeta * h. The latter are *extension* values: T'(zeta) is EXT_DEGREE base-field linear forms in
+R's coefficients, so each costs EXT_DEGREE degrees of freedom, not one. Hence
+``revealed = num_queries + EXT_DEGREE * OOD_POINTS`` and masking needs k >= revealed.
+
+:func:`plan` picks one of two layouts (the only place deciding it):
+
+- relaxed (n >= 2^ZK_LOG_HEADROOM * revealed): k = n / 2^ZK_LOG_HEADROOM, and T' (n + k
+  coefficients) is committed at height n under the PCS's relaxed degree bound
+  (``PcsParams.degree_bound``). No doubling: the LDE stays n * blowup.
+- padded (smaller tables, where k = n / 64 would be too few): T' of degree < N, N the smallest
+  power of two >= n + revealed, committed at height N (k = N - n). Cheap: such tables are small.
+
+The quotient chunks of the table get the same height and degree bound (``quotient.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 
+from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.field import random as random_base
+from zkrv_prover.stark.params import ZK_LOG_HEADROOM, PcsParams
+
+U32 = npt.NDArray[np.uint32]
+
+#: Out-of-domain points a column can be opened at (zeta and zeta * h).
+OOD_POINTS = 2
 
 
-def masked_height(n: int, revealed: int) -> int:
-    """Smallest power of two N >= 2 n with N - n >= revealed."""
-    need = max(2 * n, n + revealed)
-    return 1 << (need - 1).bit_length()
+def revealed(params: PcsParams) -> int:
+    """Base-field degrees of freedom a proof can reveal about one committed column."""
+    return params.num_queries + EXT_DEGREE * OOD_POINTS
 
 
-def mask_trace(trace: np.ndarray, N: int, rng: np.random.Generator) -> np.ndarray:
-    """(N, w) uint32: trace rows at multiples of N / n, uniform rows elsewhere."""
-    n, w = trace.shape
-    stride = N // n
-    out = random_base((N, w), rng)
-    out[::stride] = trace
+@dataclass(frozen=True)
+class MaskPlan:
+    """How a table of ``n`` rows is committed: at height 2^``log_height`` as polynomials with
+    ``degree_bound`` coefficients (the first n are the trace's, masked; ``k`` = degree_bound - n
+    random ones). Without zk: height n, degree bound n, k = 0."""
+
+    n: int
+    log_height: int
+    degree_bound: int
+
+    @property
+    def k(self) -> int:
+        """Number of random coefficients of the masking polynomial R."""
+        return self.degree_bound - self.n
+
+
+def plan(params: PcsParams, n: int) -> MaskPlan:
+    """The commitment layout of a table of n rows (n a power of two; module doc)."""
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"table height must be a power of two, got {n}")
+    log_n = n.bit_length() - 1
+    if not params.zk:
+        return MaskPlan(n, log_n, n)
+    need = revealed(params)
+    if n >> ZK_LOG_HEADROOM >= need:
+        return MaskPlan(n, log_n, params.degree_bound(log_n))
+    N = 1 << (n + need - 1).bit_length()
+    return MaskPlan(n, N.bit_length() - 1, N)
+
+
+def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U32:
+    """Coefficients (degree_bound, w) of T' = T + Z_H R from T's (n, w) coefficients, R uniform
+    with k coefficients: T' = T - R on [0, k) and + R on [n, n + k). Without masking (k = 0) the
+    input is returned as is."""
+    n, w = coeffs.shape
+    if n != mp.n:
+        raise ValueError(f"masking plan is for {mp.n} rows, got {n}")
+    if mp.k == 0:
+        return coeffs
+    if rng is None:
+        raise ValueError("masking needs an rng")
+    k = mp.k
+    r = random_base((k, w), rng).astype(np.int64)
+    out = np.zeros((n + k, w), dtype=np.uint32)
+    out[:n] = coeffs
+    # Only 2 k rows change (int64 temporaries of that size). The ranges overlap only for tiny
+    # padded tables (k > n); the sequential updates handle that too.
+    out[:k] = (out[:k].astype(np.int64) - r) % P
+    out[n:] = (out[n:].astype(np.int64) + r) % P
     return out
 
 
-def unmask_rows(masked: np.ndarray, n: int) -> np.ndarray:
-    """The trace rows back from a masked matrix (for tests)."""
-    return masked[:: masked.shape[0] // n]
+def evals_on_subgroup(coeffs: U32, n: int) -> U32:
+    """Values on H_n of column polynomials with up to 2 n coefficients (x^n = 1 there: the
+    coefficients fold onto the first n). For tests and debugging."""
+    from zkrv_prover.stark.ntt import ntt
+
+    m, w = coeffs.shape
+    acc = np.zeros((n, w), dtype=np.uint64)
+    for start in range(0, m, n):  # at most a few wraps, not rows
+        blk = coeffs[start : start + n].astype(np.uint64)
+        acc[: blk.shape[0]] += blk
+    return ntt((acc % np.uint64(P)).astype(np.uint32))
