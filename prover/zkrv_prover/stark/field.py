@@ -7,8 +7,12 @@ Conventions (fixed for the whole ``stark`` package):
 - An extension array has a trailing axis of length 4 holding the coefficients of 1, x, x^2, x^3
   (x^4 = 11; the polynomial is irreducible because 11 is not a square in F_p and p = 1 mod 4,
   see ``test_field_ext_irreducible``).
-- Products are formed in ``np.uint64`` (p^2 < 2^62) and reduced with ``%``; the NTT uses its own
-  faster Shoup multiplication (``ntt.py``).
+- Products are formed in ``np.uint64`` (p^2 < 2^62) and reduced by :func:`mod_p` (an exact
+  division by the constant p, which numpy runs several times faster than ``%``); the NTT uses its
+  own Shoup multiplication (``ntt.py``).
+- The ``*64`` functions (``mul64``, ``ext_mul64``...) are the same arithmetic on ``np.uint64``
+  arrays of canonical values, returning ``np.uint64`` without dtype round trips: the constraint
+  evaluator (``symbolic_eval``) and the quotient work in that representation.
 
 Scalar helpers on Python ints (``inv_int``, ``ext_mul_int``...) serve the native verifier
 arithmetic and the tests' independent references.
@@ -100,6 +104,115 @@ def ext_pow_int(a: Sequence[int], e: int) -> ExtInt:
 
 
 # --------------------------------------------------------------------------------------------
+# uint64 lanes: canonical values in np.uint64, results np.uint64 (constraint evaluation)
+# --------------------------------------------------------------------------------------------
+
+
+def mod_p(x: npt.NDArray[np.uint64], out: U64 | None = None) -> U64:
+    """x mod p for a uint64 array, as x - (x // p) p (numpy divides by a scalar constant with a
+    multiply and shift, several times faster than ``%``). ``out=x`` reduces a temporary in
+    place."""
+    q = np.floor_divide(x, _P64, dtype=np.uint64)
+    q *= _P64
+    return np.subtract(x, q, out=out, dtype=np.uint64)
+
+
+def _mod_tmp(x: U64) -> U64:
+    """mod_p of a fresh temporary, in place (numpy scalars, from 0-d operands, are not)."""
+    if isinstance(x, np.ndarray) and x.ndim:
+        return mod_p(x, out=x)
+    return mod_p(np.asarray(x, dtype=np.uint64))
+
+
+def add64(a: U64, b: U64) -> U64:
+    """a + b mod p (canonical uint64 inputs)."""
+    s = np.add(a, b, dtype=np.uint64)
+    return np.minimum(s, np.subtract(s, _P64))  # s - p wraps to a huge value when s < p
+
+
+def sub64(a: U64, b: U64) -> U64:
+    """a - b mod p (canonical uint64 inputs)."""
+    s = np.add(a, _P64 - b, dtype=np.uint64)
+    return np.minimum(s, np.subtract(s, _P64))
+
+
+def neg64(a: U64) -> U64:
+    """-a mod p (canonical uint64 input)."""
+    s = np.subtract(_P64, a, dtype=np.uint64)
+    return np.minimum(s, np.subtract(s, _P64))
+
+
+def mul64(a: U64, b: U64) -> U64:
+    """a * b mod p (canonical uint64 inputs, broadcasting)."""
+    return _mod_tmp(np.multiply(a, b, dtype=np.uint64))
+
+
+def pow64(a: U64, e: int) -> U64:
+    """``a ** e`` elementwise for a public exponent e >= 0 (square and multiply)."""
+    result = np.ones(np.shape(a), dtype=np.uint64)
+    base = np.asarray(a, dtype=np.uint64)
+    while e:
+        if e & 1:
+            result = mul64(result, base)
+        e >>= 1
+        if e:
+            base = mul64(base, base)
+    return result
+
+
+def inv64(a: U64) -> U64:
+    """Elementwise inverse a^(p-2); zero maps to zero (callers check for zeros)."""
+    return pow64(a, P - 2)
+
+
+def ext_from_base64(a: U64) -> U64:
+    """Embed base values: shape (...) -> (..., 4)."""
+    out = np.zeros((*np.shape(a), 4), dtype=np.uint64)
+    out[..., 0] = a
+    return out
+
+
+def ext_mul_base64(a: U64, s: U64) -> U64:
+    """Extension ``a (..., 4)`` times base ``s`` broadcast against ``a`` (pass ``s[..., None]``
+    for one base value per extension element)."""
+    return mul64(a, s)
+
+
+def ext_mul64(a: U64, b: U64) -> U64:
+    """Product in F_p[x]/(x^4 - 11) for uint64 arrays (..., 4), broadcasting the leading axes.
+    Sums of at most four products stay below 4 p^2 < 2^64, so one reduction per sum."""
+    a0, a1, a2, a3 = (a[..., i] for i in range(4))
+    b0, b1, b2, b3 = (b[..., i] for i in range(4))
+    lead = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    out = np.empty((*lead, 4), dtype=np.uint64)
+    hi4 = _mod_tmp(a1 * b3 + a2 * b2 + a3 * b1)
+    out[..., 0] = _mod_tmp(a0 * b0 + _W64 * hi4)
+    hi5 = _mod_tmp(a2 * b3 + a3 * b2)
+    out[..., 1] = _mod_tmp(a0 * b1 + a1 * b0 + _W64 * hi5)
+    hi6 = _mod_tmp(a3 * b3)
+    out[..., 2] = _mod_tmp(a0 * b2 + a1 * b1 + a2 * b0 + _W64 * hi6)
+    out[..., 3] = _mod_tmp(a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0)
+    return out
+
+
+def ext_inv64(a: U64) -> U64:
+    """Inverse of every extension element of ``a (..., 4)`` through the norm to F_p: with
+    a'(x) = a(-x), a a' = b0 + b2 x^2 and (b0 + b2 x^2)(b0 - b2 x^2) = b0^2 - 11 b2^2 lies in
+    F_p; one base inversion per element. Zero maps to zero (callers check)."""
+    a = np.asarray(a, dtype=np.uint64)
+    conj = a.copy()
+    conj[..., 1] = neg64(a[..., 1])
+    conj[..., 3] = neg64(a[..., 3])
+    e = ext_mul64(a, conj)  # e[..., 1] == e[..., 3] == 0
+    b0, b2 = e[..., 0], e[..., 2]
+    norm = sub64(mul64(b0, b0), mul64(np.asarray(_W64), mul64(b2, b2)))
+    half = np.zeros_like(a)
+    half[..., 0] = b0
+    half[..., 2] = neg64(b2)
+    return ext_mul_base64(ext_mul64(conj, half), inv64(norm)[..., None])
+
+
+# --------------------------------------------------------------------------------------------
 # Vectorized base field
 # --------------------------------------------------------------------------------------------
 
@@ -120,28 +233,28 @@ def is_canonical(a: npt.NDArray[np.integer]) -> bool:
 def add(a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]) -> U32:
     """a + b mod p, elementwise with broadcasting."""
     s = a.astype(np.uint64) + b.astype(np.uint64)
-    return np.minimum(s, s - _P64).astype(np.uint32)
+    return np.minimum(s, np.subtract(s, _P64)).astype(np.uint32)
 
 
 def sub(a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]) -> U32:
     """a - b mod p."""
     s = a.astype(np.uint64) + _P64 - b.astype(np.uint64)
-    return np.minimum(s, s - _P64).astype(np.uint32)
+    return np.minimum(s, np.subtract(s, _P64)).astype(np.uint32)
 
 
 def neg(a: npt.NDArray[np.integer]) -> U32:
     """-a mod p."""
     s = _P64 - a.astype(np.uint64)
-    return np.minimum(s, s - _P64).astype(np.uint32)
+    return np.minimum(s, np.subtract(s, _P64)).astype(np.uint32)
 
 
 def mul(a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]) -> U32:
     """a * b mod p."""
-    return ((a.astype(np.uint64) * b.astype(np.uint64)) % _P64).astype(np.uint32)
+    return _mod_tmp(a.astype(np.uint64) * b.astype(np.uint64)).astype(np.uint32)
 
 
 def _mul64(a: U64, b: U64) -> U64:
-    return (a * b) % _P64
+    return _mod_tmp(a * b)
 
 
 def pow_scalar(a: npt.NDArray[np.integer], e: int) -> U32:
@@ -227,18 +340,7 @@ def ext_mul(a: U32, b: U32) -> U32:
 
     Sums of at most four products stay below 4 p^2 < 2^64, so one ``%`` per partial sum suffices.
     """
-    a64 = a.astype(np.uint64)
-    b64 = b.astype(np.uint64)
-    a0, a1, a2, a3 = (a64[..., i] for i in range(4))
-    b0, b1, b2, b3 = (b64[..., i] for i in range(4))
-    hi4 = (a1 * b3 + a2 * b2 + a3 * b1) % _P64
-    hi5 = (a2 * b3 + a3 * b2) % _P64
-    hi6 = (a3 * b3) % _P64
-    c0 = (a0 * b0 + _W64 * hi4) % _P64
-    c1 = (a0 * b1 + a1 * b0 + _W64 * hi5) % _P64
-    c2 = (a0 * b2 + a1 * b1 + a2 * b0 + _W64 * hi6) % _P64
-    c3 = (a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0) % _P64
-    return np.stack([c0, c1, c2, c3], axis=-1).astype(np.uint32)
+    return ext_mul64(a.astype(np.uint64), b.astype(np.uint64)).astype(np.uint32)
 
 
 def ext_square(a: U32) -> U32:

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.stark import parallel
 from zkrv_prover.stark.field import P, inv_int, powers, two_adic_generator
 
 U32 = npt.NDArray[np.uint32]
@@ -127,44 +128,55 @@ def _stockham(x: U64, log_m: int, inverse: bool) -> U64:
 
 def _ntt_cols(xt: U64, inverse: bool) -> U64:
     """NTT (or inverse, including 1/n) of each row of a contiguous (w, n) uint64 array; natural
-    order in and out. Returns a (w, n) array (may reuse ``xt``'s memory)."""
+    order in and out. Transforms in place when ``xt`` is C-contiguous (the result is written back
+    into it, block by block) and returns it; otherwise works on a contiguous copy.
+
+    Rows are processed in cache-sized blocks; blocks are independent and run on the
+    :mod:`~zkrv_prover.stark.parallel` workers (each block reads and writes only its own rows)."""
+    if not xt.flags.c_contiguous:
+        xt = np.ascontiguousarray(xt)
     w, n = xt.shape
     log_n = n.bit_length() - 1
     if log_n < _FOUR_STEP_MIN_LOG:
         out = _stockham(xt.reshape(w, n, 1), log_n, inverse).reshape(w, n)
         if inverse and n > 1:
             scale = np.uint64(inv_int(n))
-            out = (out * scale) % _P64
-        return out
+            np.multiply(out, scale, out=out)
+            np.remainder(out, _P64, out=out)
+        if out is not xt:
+            xt[...] = out
+        return xt
     log_n1 = (log_n + 1) // 2
     log_n2 = log_n - log_n1
     n1, n2 = 1 << log_n1, 1 << log_n2
     tw, twq = _four_step_twiddles(log_n1, log_n2, inverse)
-    # Block over columns so that a block's working set stays cache-sized.
-    cols_per_block = max(1, _BLOCK_ELEMS // n)
-    result = np.empty((w, n), dtype=np.uint64)
-    for c0 in range(0, w, cols_per_block):
-        c1 = min(w, c0 + cols_per_block)
-        blk = np.ascontiguousarray(xt[c0:c1]).reshape(c1 - c0, n1, n2)
-        # Step 1: size-n1 transforms down the columns of each (n1, n2) matrix.
+
+    def block(rng: tuple[int, int]) -> None:
+        c0, c1 = rng
+        blk = xt[c0:c1].reshape(c1 - c0, n1, n2)  # a view: xt is contiguous
+        # Step 1: size-n1 transforms down the columns of each (n1, n2) matrix (blk is scratch).
         y = _stockham(blk, log_n1, inverse)
         # Step 2: twiddle y[k1, i2] by omega_n^(k1 i2).
         tmp = np.empty_like(y)
         _mul_shoup(y, tw, twq, y, tmp)
         # Step 3: transpose to (n2, n1) and transform down its columns; the result is X[k1 + n1 k2]
         # stored at [k2, k1], i.e. natural order once flattened.
-        z = np.ascontiguousarray(y.transpose(0, 2, 1))
-        result[c0:c1] = _stockham(z, log_n2, inverse).reshape(c1 - c0, n)
-    return result
+        np.copyto(tmp.reshape(c1 - c0, n2, n1), y.transpose(0, 2, 1))
+        xt[c0:c1] = _stockham(tmp.reshape(c1 - c0, n2, n1), log_n2, inverse).reshape(c1 - c0, n)
+
+    # Blocks of about _BLOCK_ELEMS elements keep a block's working set cache-sized.
+    parallel.map_blocks(block, parallel.split(w, max(1, _BLOCK_ELEMS // n)))
+    return xt
 
 
 def _as_matrix(a: npt.NDArray[np.integer]) -> tuple[U64, bool]:
-    """(w, n) uint64 transposed copy of a (n,) or (n, w) array, and whether it was 1-D."""
+    """(w, n) uint64 transposed copy of a (n,) or (n, w) array, and whether it was 1-D. Always a
+    fresh array: the transforms work in place."""
     if a.ndim == 1:
         return a.astype(np.uint64).reshape(1, -1), True
     if a.ndim != 2:
         raise ValueError(f"NTT input must be (n,) or (n, w), got shape {a.shape}")
-    return np.ascontiguousarray(a.T, dtype=np.uint64), False
+    return np.array(a.T, dtype=np.uint64, order="C", copy=True), False
 
 
 def _check_len(n: int) -> int:

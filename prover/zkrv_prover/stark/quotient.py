@@ -57,10 +57,21 @@ def domain_points(M: int, shift: int) -> np.ndarray:
     return powers(two_adic_generator(M.bit_length() - 1), M, start=shift).astype(U64)
 
 
+#: Points per quotient evaluation block: small enough that a block's leaf columns and DAG
+#: intermediates stay in the tens of MiB even for the widest table, large enough that numpy's
+#: per-call overhead is amortized.
+BLOCK_POINTS = 1 << 14
+
+
 class QuotientLeaves:
-    """Leaves over the coset s * <w> of size M, natural order: ``main``/``pre`` are (M, w) base
-    LDE arrays, ``aux`` (M, a, 4) extension; the next row of point x is h x = the point M/n
-    positions later (cyclic), h the generator of the order-n constraint domain."""
+    """Leaf values of a table's constraints on the coset s * <w> of size M, served per block of
+    points (never for the whole coset at once, see :meth:`block`).
+
+    ``main``/``pre`` are (M, w) base arrays, ``aux`` (M, a, 4) extension, any unsigned dtype
+    holding canonical values. Point i is ``x[i]`` (natural order); its values are in row i, or,
+    with ``bitrev=True``, in row rev_M(i): the first M rows of a bit-reversed LDE can then be
+    passed as they are (no reordered copy). The next row of point i is the point M/n positions
+    later (cyclic): x h, h the generator of the order-n constraint domain."""
 
     def __init__(
         self,
@@ -72,49 +83,97 @@ class QuotientLeaves:
         public: Sequence[int],
         challenges: np.ndarray | None,
         cumsum: np.ndarray | None,
+        bitrev: bool = False,
     ) -> None:
         from zkrv_prover.stark.field import two_adic_generator
 
         self.M = x.shape[0]
+        if self.M % n or n > self.M:
+            raise ValueError(f"coset size {self.M} is not a multiple of the table height {n}")
+        for name, src in (("main", main), ("pre", pre), ("aux", aux)):
+            if src is not None and src.shape[0] != self.M:
+                raise ValueError(f"{name} has {src.shape[0]} rows, the coset {self.M} points")
         self.step = self.M // n
         self.n = n
         self.x = x
         self.main, self.pre, self.aux = main, pre, aux
+        self.bitrev = bitrev
         self.public = [int(v) % se.P_INT for v in public]
-        self.challenges, self.cumsum = challenges, cumsum
+        self.challenges = None if challenges is None else challenges.astype(U64)
+        self.cumsum = None if cumsum is None else cumsum.astype(U64)
         self.h_inv = pow(two_adic_generator(n.bit_length() - 1), se.P_INT - 2, se.P_INT)
+        # Z_H(x) = x^n - 1 is periodic with period M / n on this coset: Z_H(x[i]) = zh[i % step].
+        self.zh = se.b_sub(se.b_pow(x[: self.step].astype(U64), n), np.asarray(1, dtype=U64))
+        self.zh_inv = se.b_inv(self.zh)
+
+    def block(self, i0: int, i1: int) -> BlockLeaves:
+        """Leaves for the points i0 <= i < i1."""
+        return BlockLeaves(self, i0, i1)
+
+    def _rows(self, src: np.ndarray, i0: int, i1: int) -> np.ndarray:
+        """Rows of ``src`` for points i0..i1-1 (indices taken mod M); a view when contiguous."""
+        M = self.M
+        if self.bitrev:
+            from zkrv_prover.stark.ntt import bit_reverse_indices
+
+            rev = bit_reverse_indices(M.bit_length() - 1)
+            return src[rev[np.arange(i0, i1) % M]]
+        if i1 <= M:
+            return src[i0:i1]
+        return src[np.arange(i0, i1) % M]
+
+
+class BlockLeaves:
+    """The leaf function of :func:`symbolic_eval.DagPlan.run` for one block of quotient points:
+    columns are cut from the block's rows on first use (current row, and next row = the rows
+    M/n points later) and cached as uint64 for the block only."""
+
+    def __init__(self, src: QuotientLeaves, i0: int, i1: int) -> None:
+        self.src, self.i0, self.i1 = src, i0, i1
+        self.size = i1 - i0
+        self._rows: dict[tuple[int, bool], np.ndarray] = {}
         self._cache: dict[tuple[int, int, bool], np.ndarray] = {}
-        # Z_H(x) = x^n - 1 is periodic with period M / n on this coset.
-        zh = se.b_sub(se.b_pow(x[: self.step], n), np.asarray(1, dtype=U64))
-        self.zh = np.tile(zh, n)
-        self.zh_inv = np.tile(se.b_inv(zh), n)
+        self.x = src.x[i0:i1].astype(U64)
+        period = np.arange(i0, i1) % src.step
+        self.zh = src.zh[period]
+        self.zh_inv = src.zh_inv[period]
+
+    def _table(self, op: Op, nxt: bool) -> np.ndarray:
+        key = (int(op), nxt)
+        if key not in self._rows:
+            q = self.src
+            arr = {Op.MAIN: q.main, Op.PRE: q.pre, Op.AUX: q.aux}[op]
+            if arr is None:
+                raise ValueError(f"constraint uses {op.name} columns the table lacks")
+            off = q.step if nxt else 0
+            self._rows[key] = q._rows(arr, self.i0 + off, self.i1 + off)
+        return self._rows[key]
 
     def __call__(self, node: Expr) -> np.ndarray:
         op = node.op
+        q = self.src
         if op in (Op.MAIN, Op.PRE, Op.AUX):
             key = (int(op), node.index, node.nxt)
             if key not in self._cache:
-                src = {Op.MAIN: self.main, Op.PRE: self.pre, Op.AUX: self.aux}[op]
-                assert src is not None, f"{op.name} columns missing"
-                col = src[:, node.index].astype(U64)
-                self._cache[key] = np.roll(col, -self.step, axis=0) if node.nxt else col
+                self._cache[key] = self._table(op, node.nxt)[:, node.index].astype(U64)
             return self._cache[key]
         if op == Op.PUBLIC:
-            return np.asarray(self.public[node.index], dtype=U64)
+            return np.asarray(q.public[node.index], dtype=U64)
         if op == Op.CHALLENGE:
-            assert self.challenges is not None
-            return self.challenges[node.index].astype(U64)
+            assert q.challenges is not None, "challenges missing"
+            return q.challenges[node.index]
         if op == Op.CUMSUM:
-            assert self.cumsum is not None
-            return self.cumsum.astype(U64)
+            assert q.cumsum is not None, "cumsum missing"
+            return q.cumsum
         key = (int(op), 0, False)
         if key not in self._cache:
             self._cache[key] = self._selector(op)
         return self._cache[key]
 
     def _selector(self, op: Op) -> np.ndarray:
-        n_inv = pow(self.n, se.P_INT - 2, se.P_INT)
-        h_inv = np.asarray(self.h_inv, dtype=U64)
+        q = self.src
+        n_inv = pow(q.n, se.P_INT - 2, se.P_INT)
+        h_inv = np.asarray(q.h_inv, dtype=U64)
         if op == Op.IS_TRANSITION:
             return se.b_sub(self.x, h_inv)
         if op == Op.IS_FIRST:
@@ -123,37 +182,65 @@ class QuotientLeaves:
             return se.b_mul(se.b_mul(self.zh, se.b_inv(den)), np.asarray(n_inv, dtype=U64))
         # L_last(x) = h^-1 Z_H(x) / (n (x - h^-1))
         den = se.b_sub(self.x, h_inv)
-        scale = np.asarray(n_inv * self.h_inv % se.P_INT, dtype=U64)
+        scale = np.asarray(n_inv * q.h_inv % se.P_INT, dtype=U64)
         return se.b_mul(se.b_mul(self.zh, se.b_inv(den)), scale)
 
 
-def combined_quotient(layout: TableLayout, leaves: QuotientLeaves, gamma: np.ndarray) -> np.ndarray:
+def combined_quotient(
+    layout: TableLayout,
+    leaves: QuotientLeaves,
+    gamma: np.ndarray,
+    block_points: int | None = None,
+) -> np.ndarray:
     """``Q(x) = (sum_i gamma^(K-1-i) C_i(x)) / Z_H(x)`` on the coset, shape (M, 4) uint64.
 
-    The powers make this equal to Horner's ``acc = acc * gamma + C_i`` the verifier runs. Base
-    constraints are multiplied coordinatewise by the extension scalar gamma^k (4 products per
-    point), extension ones with a full extension product."""
+    The powers make this equal to Horner's ``acc = acc * gamma + C_i`` the verifier runs. The
+    coset is evaluated in blocks of ``block_points`` (default :data:`BLOCK_POINTS`) points on the
+    :mod:`~zkrv_prover.stark.parallel` workers, so memory beyond the (M, 4) result is a few
+    blocks' worth; the values do not depend on the block size or thread count. Base constraints
+    are multiplied coordinatewise by the extension scalar gamma^k (4 products per point),
+    extension ones with a full extension product."""
+    from zkrv_prover.stark import field as fld
+    from zkrv_prover.stark import parallel
+
     cons = layout.constraints
     K = len(cons)
+    g = np.asarray(gamma, dtype=U64)
     gpow = np.zeros((K, 4), dtype=U64)
     cur = np.array([1, 0, 0, 0], dtype=U64)
     for i in range(K - 1, -1, -1):
         gpow[i] = cur
-        cur = se.ext_mul(cur, gamma.astype(U64))
+        cur = se.ext_mul(cur, g)
+    is_ext = [c.expr.is_ext for c in cons]
+    plan = se.DagPlan([c.expr for c in cons])
     M = leaves.M
-    acc = np.zeros((M, 4), dtype=U64)
+    out = np.empty((M, 4), dtype=U64)
+    bp = block_points or BLOCK_POINTS
 
-    def consume(i: int, v: np.ndarray) -> None:
-        nonlocal acc
-        if cons[i].expr.is_ext:
-            term = se.ext_mul(np.broadcast_to(v, (M, 4)), gpow[i])
-        else:
-            term = (np.broadcast_to(v, (M,))[:, None] * gpow[i]) % se.P
-        acc += term
-        acc %= se.P
+    def run_block(rng: tuple[int, int]) -> None:
+        i0, i1 = rng
+        blk = leaves.block(i0, i1)
+        B = i1 - i0
+        acc = np.zeros((B, 4), dtype=U64)
+        pending = 0  # unreduced products of two canonical values added to acc
 
-    se.evaluate_stream([c.expr for c in cons], leaves, consume)
-    return se.ext_mul_base(acc, leaves.zh_inv[:, None])
+        def consume(i: int, v: np.ndarray) -> None:
+            nonlocal pending
+            if is_ext[i]:
+                np.add(acc, se.ext_mul(np.broadcast_to(v, (B, 4)), gpow[i]), out=acc)  # < p
+            else:
+                np.add(acc, np.broadcast_to(v, (B,))[:, None] * gpow[i], out=acc)  # < p^2
+            pending += 1
+            if pending == 3:  # acc < p + 3 p^2 < 2^64: reduce before a fourth product
+                fld.mod_p(acc, out=acc)
+                pending = 0
+
+        plan.run(blk, consume)
+        fld.mod_p(acc, out=acc)
+        out[i0:i1] = se.ext_mul_base(acc, blk.zh_inv[:, None])
+
+    parallel.map_blocks(run_block, parallel.split(M, bp))
+    return out
 
 
 def split_quotient(

@@ -6,8 +6,8 @@ challenges), coefficients of 1, X, X^2, X^3 with X^4 = 11. Each DAG node is comp
 all m points; intermediates are freed as soon as their last consumer ran, so a DAG of hundreds
 of nodes over 2^19 points stays within a few arrays of memory. No loops over rows.
 
-The arithmetic here is deliberately small (add/sub/mul, extension mul and batch inverse); the
-PCS layer's :mod:`zkrv_prover.stark.field` is the full field library.
+The field arithmetic is :mod:`zkrv_prover.stark.field`'s uint64 lane functions; the names
+below (``b_add``, ``ext_mul``...) are aliases kept for this module's callers.
 """
 
 from __future__ import annotations
@@ -16,107 +16,29 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from zkrv_prover.stark import field as fld
 from zkrv_prover.stark.air import Expr, Op
 
-P = np.uint64(15 * 2**27 + 1)
-P_INT = 15 * 2**27 + 1
-W = np.uint64(11)  # X^4 = 11 in the quartic extension
+P = np.uint64(fld.P)
+P_INT = fld.P
+W = np.uint64(fld.EXT_W)  # X^4 = 11 in the quartic extension
 
 U64 = np.uint64
 
-
-# -- base field ---------------------------------------------------------------------------------
-def b_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a + b) % P
-
-
-def b_sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a + (P - b)) % P
-
-
-def b_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a * b) % P
-
-
-def b_neg(a: np.ndarray) -> np.ndarray:
-    return (P - a) % P
-
-
-def b_pow(a: np.ndarray, e: int) -> np.ndarray:
-    """``a ** e`` elementwise (square and multiply over the bits of e)."""
-    result = np.ones_like(a, dtype=U64)
-    base = a.astype(U64)
-    while e:
-        if e & 1:
-            result = b_mul(result, base)
-        base = b_mul(base, base)
-        e >>= 1
-    return result
-
-
-def b_inv(a: np.ndarray) -> np.ndarray:
-    """Elementwise inverse (a^(p-2)); zero maps to zero — callers check for zeros."""
-    return b_pow(a, P_INT - 2)
-
-
-# -- quartic extension ----------------------------------------------------------------------------
-def ext_from_base(a: np.ndarray) -> np.ndarray:
-    out = np.zeros((*a.shape, 4), dtype=U64)
-    out[..., 0] = a
-    return out
-
-
-def ext_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a + b) % P
-
-
-def ext_sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a + (P - b)) % P
-
-
-def ext_neg(a: np.ndarray) -> np.ndarray:
-    return (P - a) % P
-
-
-def ext_mul_base(a: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Extension ``a (..., 4)`` times base ``s`` broadcast against ``a[..., 0]``."""
-    return (a * s) % P
-
-
-def ext_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Product in F_p[X]/(X^4 - 11), broadcasting over leading axes."""
-    a0, a1, a2, a3 = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
-    b0, b1, b2, b3 = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
-
-    def m(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (x * y) % P
-
-    hi0 = (m(a1, b3) + m(a2, b2) + m(a3, b1)) % P
-    hi1 = (m(a2, b3) + m(a3, b2)) % P
-    hi2 = m(a3, b3)
-    c0 = (m(a0, b0) + W * hi0) % P
-    c1 = (m(a0, b1) + m(a1, b0) + W * hi1) % P
-    c2 = (m(a0, b2) + m(a1, b1) + m(a2, b0) + W * hi2) % P
-    c3 = (m(a0, b3) + m(a1, b2) + m(a2, b1) + m(a3, b0)) % P
-    return np.stack([c0, c1, c2, c3], axis=-1)
-
-
-def ext_inv(a: np.ndarray) -> np.ndarray:
-    """Inverse of every row of ``a (m, 4)``: with a'(X) = a(-X), a*a' = b0 + b2 X^2 is even, and
-    (b0 + b2 X^2)(b0 - b2 X^2) = b0^2 - 11 b2^2 is in the base field; one base inversion per
-    row. Zero rows map to zero (callers check)."""
-    a = a.astype(U64)
-    conj = a.copy()
-    conj[..., 1] = (P - a[..., 1]) % P
-    conj[..., 3] = (P - a[..., 3]) % P
-    e = ext_mul(a, conj)  # e[...,1] == e[...,3] == 0
-    b0, b2 = e[..., 0], e[..., 2]
-    norm = b_sub(b_mul(b0, b0), (W * b_mul(b2, b2)) % P)
-    ninv = b_inv(norm)
-    half = np.zeros_like(a)
-    half[..., 0] = b0
-    half[..., 2] = (P - b2) % P
-    return ext_mul_base(ext_mul(conj, half), ninv[..., None])
+# -- field helpers (aliases of field.py's uint64 lanes) -----------------------------------------
+b_add = fld.add64
+b_sub = fld.sub64
+b_mul = fld.mul64
+b_neg = fld.neg64
+b_pow = fld.pow64
+b_inv = fld.inv64
+ext_from_base = fld.ext_from_base64
+ext_add = fld.add64
+ext_sub = fld.sub64
+ext_neg = fld.neg64
+ext_mul_base = fld.ext_mul_base64
+ext_mul = fld.ext_mul64
+ext_inv = fld.ext_inv64
 
 
 # -- DAG evaluation ------------------------------------------------------------------------------
@@ -147,6 +69,56 @@ def _combine(node: Expr, x: np.ndarray, y: np.ndarray | None) -> np.ndarray:
     return ext_add(xe, ye) if node.op == Op.ADD else ext_sub(xe, ye)
 
 
+class DagPlan:
+    """The evaluation schedule of a list of roots over their shared DAG, computed once and run
+    on any number of point sets (the quotient runs it once per block of points): topological
+    order, and for every node how many consumers it has (children and root slots), so each
+    intermediate is dropped right after its last use."""
+
+    def __init__(self, roots: Sequence[Expr]) -> None:
+        from zkrv_prover.stark.air import topo_order
+
+        self.roots = list(roots)
+        self.order = topo_order(self.roots)
+        uses: dict[int, int] = {}
+        for node in self.order:
+            for c in (node.a, node.b):
+                if c is not None:
+                    uses[id(c)] = uses.get(id(c), 0) + 1
+        self.root_ids: dict[int, list[int]] = {}
+        for i, r in enumerate(self.roots):
+            self.root_ids.setdefault(id(r), []).append(i)
+            uses[id(r)] = uses.get(id(r), 0) + 1
+        self.uses = uses
+
+    def run(self, leaf: LeafFn, consume: Callable[[int, np.ndarray], None]) -> None:
+        """Evaluate every root, calling ``consume(i, value_of_root_i)`` as each is ready."""
+        uses = dict(self.uses)
+        root_ids = self.root_ids
+        vals: dict[int, np.ndarray] = {}
+        for node in self.order:
+            if node.op in (Op.ADD, Op.SUB, Op.MUL, Op.NEG):
+                assert node.a is not None
+                x = vals[id(node.a)]
+                y = vals[id(node.b)] if node.b is not None else None
+                v = _combine(node, x, y)
+                for c in (node.a, node.b):
+                    if c is not None:
+                        uses[id(c)] -= 1
+                        if uses[id(c)] == 0:
+                            del vals[id(c)]
+            elif node.op == Op.CONST:
+                v = np.asarray(node.value, dtype=U64)
+            else:
+                v = leaf(node)
+            vals[id(node)] = v
+            for i in root_ids.get(id(node), ()):
+                consume(i, v)
+                uses[id(node)] -= 1
+            if id(node) in root_ids and uses[id(node)] == 0:
+                del vals[id(node)]
+
+
 def evaluate_stream(
     roots: Sequence[Expr],
     leaf: LeafFn,
@@ -154,40 +126,7 @@ def evaluate_stream(
 ) -> None:
     """Evaluate every root, calling ``consume(i, value_of_root_i)`` as each is ready; frees
     intermediates after their last use (reference counts over the shared DAG)."""
-    from zkrv_prover.stark.air import topo_order
-
-    order = topo_order(list(roots))
-    uses: dict[int, int] = {}
-    for node in order:
-        for c in (node.a, node.b):
-            if c is not None:
-                uses[id(c)] = uses.get(id(c), 0) + 1
-    root_ids: dict[int, list[int]] = {}
-    for i, r in enumerate(roots):
-        root_ids.setdefault(id(r), []).append(i)
-        uses[id(r)] = uses.get(id(r), 0) + 1
-    vals: dict[int, np.ndarray] = {}
-    for node in order:
-        if node.op in (Op.ADD, Op.SUB, Op.MUL, Op.NEG):
-            assert node.a is not None
-            x = vals[id(node.a)]
-            y = vals[id(node.b)] if node.b is not None else None
-            v = _combine(node, x, y)
-            for c in (node.a, node.b):
-                if c is not None:
-                    uses[id(c)] -= 1
-                    if uses[id(c)] == 0:
-                        del vals[id(c)]
-        elif node.op == Op.CONST:
-            v = np.asarray(node.value, dtype=U64)
-        else:
-            v = leaf(node)
-        vals[id(node)] = v
-        for i in root_ids.get(id(node), ()):
-            consume(i, v)
-            uses[id(node)] -= 1
-        if id(node) in root_ids and uses[id(node)] == 0:
-            del vals[id(node)]
+    DagPlan(roots).run(leaf, consume)
 
 
 def evaluate_numpy(roots: Sequence[Expr], leaf: LeafFn, m: int) -> list[np.ndarray]:

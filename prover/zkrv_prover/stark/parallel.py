@@ -1,0 +1,98 @@
+"""The prover's thread count and a shared pool for numpy work split into independent blocks.
+
+numpy releases the GIL inside ufunc loops over large arrays, so blocks of a few hundred KiB and up
+run concurrently on several cores from plain threads (no pickling, shared memory). The worker
+count is one setting: the environment variable ``ZKRV_THREADS`` (read once, at first use), else
+``os.cpu_count()`` capped at :data:`MAX_THREADS`. ``ZKRV_THREADS=1`` runs every block inline in
+the calling thread, in order.
+
+Results never depend on the thread count: callers split work into blocks that write disjoint
+output slices (or return values combined in block order), so the arithmetic is the same.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Upper bound of the default worker count (beyond that, numpy passes are memory-bound).
+MAX_THREADS = 8
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_local = threading.local()
+
+
+def _from_env() -> int:
+    raw = os.environ.get("ZKRV_THREADS", "").strip()
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError as e:
+            raise ValueError(f"ZKRV_THREADS must be a positive integer, got {raw!r}") from e
+        if n < 1:
+            raise ValueError(f"ZKRV_THREADS must be a positive integer, got {raw!r}")
+        return n
+    return max(1, min(os.cpu_count() or 1, MAX_THREADS))
+
+
+_threads = _from_env()
+
+
+def threads() -> int:
+    """The configured worker count (>= 1)."""
+    return _threads
+
+
+def set_threads(n: int) -> None:
+    """Change the worker count for this process (tests, benchmarks); takes effect for the next
+    :func:`map_blocks` call."""
+    global _threads
+    if n < 1:
+        raise ValueError("thread count must be >= 1")
+    _threads = n
+
+
+def _executor(n: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != n:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="zkrv-prover")
+            _pool_size = n
+        return _pool
+
+
+def map_blocks(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[fn(item) for item in items]``, the calls spread over :func:`threads` workers.
+
+    Runs inline when there is one worker, one item, or when called from inside a worker (nested
+    parallel sections would otherwise wait on their own pool). Exceptions propagate."""
+    seq: Sequence[T] = items if isinstance(items, Sequence) else list(items)
+    n = _threads
+    if n == 1 or len(seq) <= 1 or getattr(_local, "inside", False):
+        return [fn(x) for x in seq]
+
+    def run(x: T) -> R:
+        _local.inside = True
+        try:
+            return fn(x)
+        finally:
+            _local.inside = False
+
+    return list(_executor(n).map(run, seq))
+
+
+def split(total: int, block: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(total)`` in blocks of ``block`` (last shorter)."""
+    if block < 1:
+        raise ValueError("block size must be >= 1")
+    return [(s, min(total, s + block)) for s in range(0, total, block)]
