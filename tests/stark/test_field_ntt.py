@@ -91,3 +91,27 @@ def test_rejects_bad_lengths() -> None:
         ntt.ntt(np.zeros((6, 2), dtype=np.uint32))
     with pytest.raises(ValueError, match="power of two"):
         ntt.intt(np.zeros((0, 2), dtype=np.uint32))
+
+
+@pytest.mark.parametrize(
+    ("log_n", "extra", "log_b"), [(3, 2, 2), (6, 1, 3), (4, 16, 1), (5, -7, 2)]
+)
+def test_lde_bitrev_overflow_matches_naive(log_n: int, extra: int, log_b: int) -> None:
+    """A polynomial with n + k coefficients (the relaxed zk degree bound) committed at height n:
+    the overflow folds into the coset NTTs; fewer than n coefficients are zero-padded."""
+    n = 1 << log_n
+    c = fld.random((n + extra, 3), RNG)
+    shift = fld.GENERATOR
+    ev = ntt.lde_bitrev(c, log_b, shift, log_height=log_n)
+    assert ev.shape == (n << log_b, 3)
+    rev = ntt.bit_reverse_indices(log_n + log_b)
+    om = fld.two_adic_generator(log_n + log_b)
+    pts = [shift * pow(om, int(rev[i]), P) % P for i in range(n << log_b)]
+    assert (ev == _naive_eval(c, pts)).all()
+
+
+def test_lde_bitrev_rejects_more_than_twice_the_height() -> None:
+    with pytest.raises(ValueError, match="do not fit"):
+        ntt.lde_bitrev(np.zeros((17, 1), dtype=np.uint32), 1, fld.GENERATOR, log_height=3)
+    with pytest.raises(ValueError, match="power of two"):
+        ntt.lde_bitrev(np.zeros((9, 1), dtype=np.uint32), 1, fld.GENERATOR)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zkrv_prover.stark import zk
+from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.examples import fibonacci, multi_table, range_check
+from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.proof import decode_proof, encode_proof
 from zkrv_prover.stark.prover import ProverError, keygen, prove
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.testing import unchecked_prover
+from zkrv_prover.stark.verifier import _round_shapes, verify
 
 #: Small, fast parameters for tests (security is not the point here).
 FAST = PcsParams(num_queries=6, pow_bits=1)
@@ -60,3 +65,27 @@ def test_prover_refuses_bad_witness() -> None:
         prove(vk, traces, pub)
     with pytest.raises(ProverError):
         prove(vk, [traces[0][:8]], pub)
+
+
+def test_relaxed_layout_end_to_end() -> None:
+    """2^10 rows with 6 queries: n / 64 = 16 >= 6 + 8 revealed values, so the trace is masked at
+    its own height (degree < n + 16) instead of a doubled one; quotient chunks likewise."""
+    vk = keygen(fibonacci.machine(), FAST)
+    assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
+    traces, pub = fibonacci.trace(10)
+    p1 = prove(vk, traces, pub, np.random.default_rng(1))
+    verify(vk, pub, p1)
+    main, quo = _round_shapes(vk, p1.log_heights)
+    assert [s.log_height for s in main[0]] == [10] and [s.log_height for s in quo[0]] == [10]
+    assert decode_proof(vk, encode_proof(vk, p1)) == p1
+    # fresh masks: other commitments and openings for the same witness
+    p2 = prove(vk, traces, pub, np.random.default_rng(2))
+    assert p1.main_root != p2.main_root and p1.opened[0][0][0] != p2.opened[0][0][0]
+    verify(vk, pub, p2)
+    # soundness at this layout: a wrong cell proven with the prover's checks off is rejected
+    bad = [traces[0].copy()]
+    bad[0][517, 1] = (int(bad[0][517, 1]) + 1) % P
+    with unchecked_prover():
+        cheat = prove(vk, bad, pub, np.random.default_rng(3))
+    with pytest.raises(VerificationError):
+        verify(vk, pub, cheat)

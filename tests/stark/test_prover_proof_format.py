@@ -51,6 +51,9 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
         decode_proof(vk, b"X" + raw[1:])
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
+    # proofs of format 1 (doubled masking heights, salted preprocessed round) are refused
+    with pytest.raises(ProofFormatError, match=r"unsupported proof version 1 \(expected 2\)"):
+        decode_proof(vk, raw[:8] + b"\x01\x00" + raw[10:])
     with pytest.raises(ProofFormatError, match="exceeds"):
         decode_proof(vk, b"\0" * (MAX_PROOF_BYTES + 1))
     with pytest.raises(ProofFormatError, match="tables"):

@@ -31,6 +31,8 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
         vk.params,
         tuple(tuple(shapes) for shapes, _ in rounds),
         tuple(tuple(pts) for _, pts in rounds),
+        # the quotient round (last) carries the zk masking codeword
+        masked_round=len(rounds) - 1 if vk.params.zk else None,
         unsalted_rounds=(0,) if vk.pre_tables else (),  # the public preprocessed round
     )
 

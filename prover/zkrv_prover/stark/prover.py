@@ -282,8 +282,10 @@ def prove(
                 top=quotient.quotient_len(lay.degree, n, Nd),
             )
         )
+    # With zk the FRI masking codeword rides in this round's tree (it holds the tallest
+    # matrices and is committed before the opening's alpha): no separate tree, root and path.
     quo_data = pcs.commit_coeffs(
-        params, chunk_mats, rng, log_heights=[mp.log_height for mp in plans]
+        params, chunk_mats, rng, mask=params.zk, log_heights=[mp.log_height for mp in plans]
     )
     tr.observe_digest(quo_data.root)
 
