@@ -59,12 +59,19 @@ def core_copy(w: zm.MachineWitness) -> list[np.ndarray]:
 
 
 def coverage_escapes(
-    w: zm.MachineWitness, tables: Sequence[str], samples: int = 3, seed: int = 1
+    w: zm.MachineWitness,
+    tables: Sequence[str],
+    samples: int = 3,
+    seed: int = 1,
+    rows: Sequence[int] = (),
+    columns: Sequence[int] | None = None,
 ) -> list[tuple[str, int, int]]:
     """Like :func:`zkrv_prover.stark.testing.constraint_coverage`, restricted to ``tables`` and
     fast: a mutation of table t counts as caught if t's own constraints fail or t's LogUp sum
     changes (all other tables are unchanged, so the machine's total then is nonzero; random
-    challenges make a missed change improbable). Returns (table, column, row) escapes."""
+    challenges make a missed change improbable). Tries the boundary rows, ``samples`` random
+    rows and ``rows``, in every column or only ``columns``. Returns (table, column, row)
+    escapes."""
     rng = np.random.default_rng(seed)
     alpha = rng.integers(0, se.P_INT, size=4).astype(np.uint32)
     beta = rng.integers(0, se.P_INT, size=4).astype(np.uint32)
@@ -76,9 +83,10 @@ def coverage_escapes(
         tr = np.array(w.traces[t], copy=True)
         _, base = logup.aux_trace(lay, tr, lay.preprocessed, w.public, alpha, beta)
         n = tr.shape[0]
-        rows = sorted({0, 1, n - 2, n - 1} | {int(r) for r in rng.integers(0, n, size=samples)})
-        for col in range(lay.main_width):
-            for row in rows:
+        tried = {0, 1, n - 2, n - 1} | {int(r) for r in rng.integers(0, n, size=samples)}
+        tried |= set(rows)
+        for col in range(lay.main_width) if columns is None else columns:
+            for row in sorted(tried):
                 orig = int(tr[row, col])
                 for new in {(orig + 1) % se.P_INT, int(rng.integers(0, se.P_INT))} - {orig}:
                     tr[row, col] = new

@@ -14,6 +14,7 @@ Every constraint and soundness argument is written up in ``docs/zkvm.md``.
 
 from __future__ import annotations
 
+from zkrv_prover.executor.abi import RAM_END
 from zkrv_prover.stark.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
     BUS_ALU,
@@ -32,8 +33,10 @@ from zkrv_prover.zkvm.program import FIELDS
 #: writability (1 for stores); s0..s3: one-hot byte offset of the ALU result (address); q: the
 #: ALU result's low byte >> 2; cond/inv/taken: branch condition, inverse witness, branch taken;
 #: lbv/hbv: the addressed byte / next byte of the loaded word; sign: load sign bit; rc0..rc3:
-#: READ's byte count in unary (rc_j = [count > j]); e_*: ECALL kind; pts_*/lo_*/hi_*: previous
-#: timestamps and gap limbs per slot.
+#: READ's byte count in unary (rc_j = [count > j]); e_*: ECALL kind; pinv: COMMIT/LOG's inverse
+#: of a0's two high bytes' sum (a0 >= RAM_START); eof: end of input reached (a short READ happened
+#: in an earlier row); pts_*/lo_*/hi_*: previous timestamps and gap limbs per slot. COMMIT/LOG
+#: rows reuse cond/inv (cond = [a1 == 0]) and mn (the bytes of RAM_END - a0 - a1).
 WITNESS: tuple[str, ...] = (
     "clk",
     *(f"r1_{j}" for j in range(4)),
@@ -63,6 +66,8 @@ WITNESS: tuple[str, ...] = (
     "e_read",
     "e_commit",
     "e_log",
+    "pinv",
+    "eof",
     *(f"pts_{s}" for s in ("rs1", "rs2", "mem", "rd")),
     *(f"lo_{s}" for s in ("rs1", "rs2", "mem", "rd")),
     *(f"hi_{s}" for s in ("rs1", "rs2", "mem", "rd")),
@@ -108,13 +113,15 @@ class CpuAir(Air):
         lbv, hbv, q, mem_wr = v("lbv"), v("hbv"), v("q"), v("mem_wr")
         rc = [v(f"rc{j}") for j in range(4)]
         rcount = rc[0] + rc[1] + rc[2] + rc[3]
+        ebuf = e_commit + e_log  # COMMIT/LOG: a buffer (a0, a1) the executor bounds-checks
+        keep_rd = e_halt + ebuf  # rd slot reads a1 without changing it
 
         loads = ld_b + ld_h + ld_w
         stores = st_b + st_h + st_w
         mem_en = loads + stores + e_read
         dec_en = mem_en + f_jalr
-        rd_en = v("f_rd") + e_read + e_halt
-        rd_addr = v("rd") + READ_DST_REG * e_read + HALT_PTR_REG * e_halt
+        rd_en = v("f_rd") + e_read + keep_rd
+        rd_addr = v("rd") + READ_DST_REG * e_read + HALT_PTR_REG * keep_rd
         ts = 4 * clk + 1
 
         # -- clock, program, entry -------------------------------------------------------
@@ -149,7 +156,7 @@ class CpuAir(Air):
         # -- address decomposition (loads, stores, READ, JALR target) -------------------
         b.assert_eq(s[0] + s[1] + s[2] + s[3], dec_en, "offset_onehot")
         b.assert_zero(dec_en * (alu[0] - 4 * q - s[1] - 2 * s[2] - 3 * s[3]), "offset_decomp")
-        b.assert_zero((1 - dec_en) * q, "q_off")
+        b.assert_zero((1 - dec_en - ebuf) * q, "q_off")
         b.assert_zero((ld_w + st_w + e_read) * (1 - s[0]), "word_aligned")
         b.assert_zero((ld_h + st_h) * (s[1] + s[3]), "half_aligned")
         b.assert_zero(f_jalr * (s[2] + s[3]), "jalr_aligned")
@@ -164,7 +171,7 @@ class CpuAir(Air):
         sh += [s[2] * (r2[0] - mp[2]), s[2] * (r2[1] - mp[3])]
         for j in range(4):
             upd = st_w * (r2[j] - mp[j]) + st_h * sh[j] + st_b * s[j] * (r2[0] - mp[j])
-            b.assert_zero((1 - e_read) * (mn[j] - mp[j]) - upd, f"mem_new{j}")
+            b.assert_zero((1 - e_read - ebuf) * (mn[j] - mp[j]) - upd, f"mem_new{j}")
         mem_access(b, word_addr, v("pts_mem"), ts + 2, mp, mn, mem_wr, mem_en)
 
         # -- loads -----------------------------------------------------------------------
@@ -184,15 +191,17 @@ class CpuAir(Air):
         # -- rd value ----------------------------------------------------------------------
         for j in range(4):
             val = v("r_alu") * alu[j] + v("r_imm") * ib[j] + v("r_link") * lk[j] + load[j]
-            val = val + e_halt * rdp[j]
+            val = val + keep_rd * rdp[j]
             if j == 0:
                 val = val + e_read * rcount
             b.assert_eq(rn[j], val, f"rd_value{j}")
 
         # -- branches and jumps -------------------------------------------------------------
         total = alu[0] + alu[1] + alu[2] + alu[3]
-        b.assert_zero((1 - f_branch) * cond, "cond_off")
-        b.assert_zero((1 - f_beq) * inv, "inv_off")
+        b.assert_zero((1 - f_branch - ebuf) * cond, "cond_off")
+        # inv is the inverse of a nonzero byte sum (BEQ/BNE: the SUB result; COMMIT/LOG: a1),
+        # else 0
+        b.assert_zero((1 - (f_beq + ebuf) * (1 - cond)) * inv, "inv_off")
         b.assert_zero(f_beq * (total * inv - 1 + cond), "beq_nonzero")
         b.assert_zero(f_beq * total * cond, "beq_zero")
         b.assert_zero(f_branch * (1 - f_beq) * (cond - alu[0]), "blt_cond")
@@ -218,8 +227,30 @@ class CpuAir(Air):
             b.assert_zero(e_read * (1 - rc[j]) * mn[j], f"read_pad{j}")
         for j in range(3):
             b.assert_zero(rc[j + 1] * (1 - rc[j]), f"rc{j}_monotone")
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[0], mn[1], 0], e_read)
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[2], mn[3], 0], e_read)
+        # End of input is sticky: eof turns on after a short READ (count < 4) and stays on;
+        # a READ at eof returns 0 bytes (the executor's input position never moves back).
+        eof = v("eof")
+        b.when_first_row().assert_zero(eof, "eof_first")
+        short = e_read * (1 - rc[3])
+        b.when_transition().assert_eq(cn[C["eof"]], eof + (1 - eof) * short, "eof_step")
+        b.assert_zero(e_read * eof * rc[0], "read_at_eof")
+        # COMMIT/LOG (the executor traps unless a1 == 0 or RAM_START <= a0, a0 + a1 <= RAM_END):
+        # cond = [a1 == 0] (byte sum, inverse witness); if a1 != 0: a0's bytes 2..3 are not both
+        # zero (a0 >= 2^16 = RAM_START), d = RAM_END - a0 - a1 is mn as a word (mn bytes) and
+        # q = 4 (a0_3 + a1_3 + mn3) is a byte, so a0 + a1 + d = RAM_END as integers (docs/zkvm.md).
+        lsum = rdp[0] + rdp[1] + rdp[2] + rdp[3]
+        b.assert_zero(ebuf * (lsum * inv - 1 + cond), "buf_len_nonzero")
+        b.assert_zero(ebuf * lsum * cond, "buf_len_zero")
+        pinv = v("pinv")
+        b.assert_zero(ebuf * ((r1[2] + r1[3]) * pinv - 1 + cond), "buf_start")
+        b.assert_zero((1 - ebuf * (1 - cond)) * pinv, "pinv_off")
+        ptr, length, d = _word(r1), _word(rdp), _word(mn)
+        b.assert_zero(ebuf * (d - (1 - cond) * (RAM_END - ptr - length)), "buf_end")
+        top = 4 * (r1[3] + rdp[3] + mn[3])
+        b.assert_zero(ebuf * (q - (1 - cond) * top), "buf_top")
+        # READ's input bytes; COMMIT/LOG's d bytes
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[0], mn[1], 0], e_read + ebuf)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[2], mn[3], 0], e_read + ebuf)
 
         # -- timestamps ----------------------------------------------------------------------
         slots = (("rs1", v("f_rs1"), 0), ("rs2", v("f_rs2"), 1), ("mem", mem_en, 2))
@@ -229,3 +260,8 @@ class CpuAir(Air):
         b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_rs1"), v("hi_rs2"), 0])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_mem"), v("hi_rd"), 0])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), q, 0, 0])
+
+
+def _word(bs: list[Expr]) -> Expr:
+    """Four little-endian bytes as one field element (the integer mod p)."""
+    return bs[0] + 256 * bs[1] + 65536 * bs[2] + 16777216 * bs[3]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.executor.abi import RAM_END
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.trace import Trace
 from zkrv_prover.stark import symbolic_eval as se
@@ -173,6 +174,8 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     ecall = fl["f_ecall"]
     eid = col("ecall_id")
     e_halt, e_read = ecall & (eid == 0), ecall & (eid == 1)
+    ebuf = ecall & ((eid == 2) | (eid == 3))  # COMMIT/LOG
+    keep_rd = e_halt | ebuf  # rows whose rd slot reads a1 unchanged
     cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
     cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
     r1 = np.where(fl["f_rs1"], col("rs1_val"), 0).astype(np.uint32)
@@ -221,23 +224,25 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     inv = se.b_inv(total % se.P).astype(np.uint32)
     cpu[:, C["inv"]] = np.where(beq, inv, 0)
     cpu[:, C["taken"]] = br & (cond.astype(bool) ^ neg)
-    # rd slot: READ writes a0, HALT reads a1 (value unchanged)
+    # rd slot: READ writes a0, HALT/COMMIT/LOG read a1 (value unchanged)
     rcount = np.where(e_read, col("rd_val"), 0).astype(np.uint32)
     for j in range(4):
         cpu[:, C[f"rc{j}"]] = rcount > j
-    rd_en = fl["f_rd"] | e_read | e_halt
-    rdp = np.where(e_halt, col("rs2_val"), np.where(fl["f_rd"] | e_read, col("rd_prev"), 0)).astype(
-        np.uint32
-    )
+    short = e_read & (rcount < 4)
+    cpu[1:, C["eof"]] = np.cumsum(short)[:-1] > 0  # a short READ happened in an earlier row
+    rd_en = fl["f_rd"] | e_read | keep_rd
+    rdp = np.where(keep_rd, col("rs2_val"), np.where(fl["f_rd"] | e_read, col("rd_prev"), 0))
+    rdp = rdp.astype(np.uint32)
     put_bytes("rdp_", rdp)
-    rn_b = _rd_value(cpu, fl, word_to_bytes(alu), mpb, lbv, hbv, sign, rcount, e_halt, e_read)
+    _buffer_columns(cpu, ebuf, r1, rdp)
+    rn_b = _rd_value(cpu, fl, word_to_bytes(alu), mpb, lbv, hbv, sign, rcount, keep_rd, e_read)
     cpu[:, [C[f"rn_{j}"] for j in range(4)]] = rn_b
     rn = (rn_b[:, 0] | rn_b[:, 1] << 8 | rn_b[:, 2] << 16 | rn_b[:, 3] << 24).astype(np.uint32)
     wrote = fl["f_rd"] | e_read
     if not np.array_equal(rn[wrote], col("rd_val")[wrote]):
         bad = int(np.flatnonzero(rn[wrote] != col("rd_val")[wrote])[0])
         raise AssertionError(f"rd value mismatch on cycle {int(np.flatnonzero(wrote)[bad])}")
-    rd_addr = cpu[:, C["rd"]].astype(np.int64) + READ_DST_REG * e_read + HALT_PTR_REG * e_halt
+    rd_addr = cpu[:, C["rd"]].astype(np.int64) + READ_DST_REG * e_read + HALT_PTR_REG * keep_rd
 
     # -- timestamps: every access (space, addr, ts, new value) sorted per address ----------
     clk = np.arange(h, dtype=np.int64)
@@ -349,7 +354,7 @@ def _rd_value(
     hbv: U32,
     sign: U32,
     rcount: U32,
-    e_halt: npt.NDArray[np.bool_],
+    keep_rd: npt.NDArray[np.bool_],
     e_read: npt.NDArray[np.bool_],
 ) -> U32:
     """rd's new bytes, exactly as the CPU's ``rd_value`` constraint defines them."""
@@ -369,10 +374,29 @@ def _rd_value(
         + fl["r_imm"][:, None] * ib
         + fl["r_link"][:, None] * lk
         + load
-        + e_halt[:, None] * rdp
+        + keep_rd[:, None] * rdp
     )
     out[:, 0] += e_read * rcount
     return out.astype(np.uint32)
+
+
+def _buffer_columns(cpu: U32, ebuf: npt.NDArray[np.bool_], a0: U32, a1: U32) -> None:
+    """COMMIT/LOG rows' buffer check witnesses (``CpuAir``): cond = [a1 == 0] with inv, pinv =
+    1 / (a0_2 + a0_3), mn = bytes of d = RAM_END - a0 - a1 (mod p, so that a malicious trace
+    still meets ``buf_end`` and fails only the range checks), q = 4 (a0_3 + a1_3 + mn3)."""
+    p = se.P_INT
+    a0b, a1b = word_to_bytes(a0).astype(np.int64), word_to_bytes(a1).astype(np.int64)
+    lsum = a1b.sum(axis=1)
+    chk = ebuf & (lsum != 0)
+    cpu[ebuf, C["cond"]] = lsum[ebuf] == 0
+    cpu[ebuf, C["inv"]] = se.b_inv((lsum[ebuf] % p).astype(np.uint64)).astype(np.uint32)
+    hi = (a0b[chk, 2] + a0b[chk, 3]).astype(np.uint64)
+    cpu[chk, C["pinv"]] = se.b_inv(hi).astype(np.uint32)
+    d = (RAM_END - a0[chk].astype(np.int64) - a1[chk].astype(np.int64)) % p
+    db = word_to_bytes(d.astype(np.uint32))
+    cpu[np.ix_(chk, [C[f"mn_{j}"] for j in range(4)])] = db
+    top = 4 * (a0b[chk, 3] + a1b[chk, 3] + db[:, 3])
+    cpu[chk, C["q"]] = top % p
 
 
 def _memory_trace(img: U32, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
