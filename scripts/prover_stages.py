@@ -117,7 +117,7 @@ def instrument(meter: StageMeter) -> None:
     meter.wrap(quotient, "combined_quotient", "quotient: combined")
     meter.wrap(quotient, "split_quotient", "quotient: split (intt+ntt)")
     meter.wrap(pcs, "open_rounds", "open_rounds")
-    meter.wrap(pcs, "eval_coeffs_at", "  open: eval_coeffs_at")
+    meter.wrap(pcs, "eval_coeffs_at_points", "  open: eval_coeffs_at_points")
     meter.wrap(pcs, "_dot_alpha", "  open: _dot_alpha")
     meter.wrap(fri, "commit_phase", "  open: fri commit")
     meter.wrap(pcs, "grind", "  open: grind")

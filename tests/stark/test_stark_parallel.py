@@ -270,3 +270,67 @@ def test_dot_alpha_threaded_equals_serial_and_python(threads: None) -> None:
             t = fld.ext_mul_int([int(m[r, c]), 0, 0, 0], [int(v) for v in ap[c]])
             acc = tuple((u + v) % P for u, v in zip(acc, t, strict=True))  # type: ignore[assignment]
         assert tuple(int(v) for v in serial[r]) == acc
+
+
+def _ext_sub_int(u: tuple[int, ...], v: tuple[int, ...]) -> tuple[int, int, int, int]:
+    return tuple((a - b) % P for a, b in zip(u, v, strict=True))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("th", [1, 2])
+def test_deep_reduction_blocks_equal_python_reference(threads: None, th: int) -> None:
+    parallel.set_threads(th)
+    log_h = 10
+    rng = np.random.default_rng(12)
+    mats = []
+    zs = [tuple(int(v) for v in rng.integers(0, P, size=4)) for _ in range(2)]
+    for w in (3, 40):
+        lde = _rand((1 << log_h, w), w)
+        ap = _rand((w, 4), w + 1)
+        terms = [
+            (z, _rand((4,), 50 + k + w), _rand((4,), 60 + k + w)) for k, z in enumerate(zs[: w % 3])
+        ]
+        terms = terms or [(zs[0], _rand((4,), 70), _rand((4,), 71))]
+        mats.append(pcs._DeepMatrix(lde, ap, terms))
+    r_term = (_rand((1 << log_h, 4), 80), _rand((4,), 81))
+    got = pcs._reduce_height(log_h, mats, r_term)
+    xs = pcs._domain_bitrev(log_h)
+    for row in (0, 1, 777, (1 << log_h) - 1):
+        x = (int(xs[row]), 0, 0, 0)
+        acc = (0, 0, 0, 0)
+        for mt in mats:
+            s = (0, 0, 0, 0)
+            for c in range(mt.lde.shape[1]):
+                t = fld.ext_mul_int([int(mt.lde[row, c]), 0, 0, 0], [int(v) for v in mt.ap[c]])
+                s = tuple((a + b) % P for a, b in zip(s, t, strict=True))  # type: ignore[assignment]
+            for z, v_alpha, a_off in mt.terms:
+                diff = _ext_sub_int(s, tuple(int(v) for v in v_alpha))
+                num = fld.ext_mul_int(diff, [int(v) for v in a_off])
+                term = fld.ext_mul_int(num, fld.ext_inv_int(_ext_sub_int(x, z)))
+                acc = tuple((a + b) % P for a, b in zip(acc, term, strict=True))  # type: ignore[assignment]
+        rt = fld.ext_mul_int([int(v) for v in r_term[0][row]], [int(v) for v in r_term[1]])
+        acc = tuple((a + b) % P for a, b in zip(acc, rt, strict=True))  # type: ignore[assignment]
+        assert tuple(int(v) for v in got[row]) == acc
+    # an opening point on the LDE domain is refused, not silently divided by zero
+    bad = pcs._DeepMatrix(mats[0].lde, mats[0].ap, [((int(xs[5]), 0, 0, 0), *mats[0].terms[0][1:])])
+    with pytest.raises(ZeroDivisionError):
+        pcs._reduce_height(log_h, [bad], None)
+
+
+@pytest.mark.parametrize("th", [1, 2])
+def test_eval_at_points_chunks_equal_horner(threads: None, th: int) -> None:
+    parallel.set_threads(th)
+    n = (1 << 14) + (1 << 13)  # two row chunks, the second one partial
+    co = _rand((n, 3), 90)
+    co[:, 2] = P - 1  # the largest coefficients
+    zs = [(3, 1, 4, 1), tuple(int(v) for v in _rand((4,), 91))]
+    got = pcs.eval_coeffs_at_points(co, zs)
+    assert got.shape == (2, 3, 4) and got.dtype == np.uint32
+    for k, z in enumerate(zs):
+        assert (pcs.eval_coeffs_at(co, z) == got[k]).all()
+        for col in range(3):
+            acc = (0, 0, 0, 0)
+            for c in reversed(co[:, col].tolist()):
+                m = fld.ext_mul_int(acc, z)
+                acc = ((m[0] + c) % P, m[1], m[2], m[3])
+            assert tuple(int(v) for v in got[k, col]) == acc
+    assert pcs.eval_coeffs_at_points(co, []).shape == (0, 3, 4)

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.stark import parallel
-from zkrv_prover.stark.field import P, inv_int, powers, two_adic_generator
+from zkrv_prover.stark.field import P, inv_int, mod_p, powers, two_adic_generator
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -142,7 +142,7 @@ def _ntt_cols(xt: U64, inverse: bool) -> U64:
         if inverse and n > 1:
             scale = np.uint64(inv_int(n))
             np.multiply(out, scale, out=out)
-            np.remainder(out, _P64, out=out)
+            mod_p(out, out=out)
         if out is not xt:
             xt[...] = out
         return xt
@@ -212,7 +212,7 @@ def _scale_rows(xt: U64, factors: U32) -> None:
     """xt[:, j] *= factors[j] mod p, in place (xt is (w, n))."""
     f = factors.astype(np.uint64)
     np.multiply(xt, f, out=xt)
-    np.remainder(xt, _P64, out=xt)
+    mod_p(xt, out=xt)
 
 
 def coset_ntt(coeffs: npt.NDArray[np.integer], shift: int) -> U32:
@@ -278,21 +278,31 @@ def lde_bitrev(
     k_low, k_over = low.shape[1], over.shape[1]
     om = two_adic_generator(log_n + log_blowup)
     rev_b = bit_reverse_indices(log_blowup)
-    batch = (np.empty if k_low == n else np.zeros)((b, w, n), dtype=np.uint64)
-    for t in range(b):  # loop over the blowup factor (<= 256), not rows
+    rev_n = bit_reverse_indices(log_n)
+    out = np.empty((b, n, w), dtype=np.uint32)
+
+    def coset(t: int) -> None:
+        # One coset at a time (on the parallel workers): a (w, n) uint64 buffer per worker
+        # instead of a (B, w, n) batch, and the bit-reversed transpose written straight into
+        # the uint32 output in row chunks.
         shift_t = shift * pow(om, int(rev_b[t]), P) % P
-        dst = batch[t, :, :k_low]
+        buf = (np.empty if k_low == n else np.zeros)((w, n), dtype=np.uint64)
+        dst = buf[:, :k_low]
         np.multiply(low, powers(shift_t, k_low).astype(np.uint64), out=dst)
-        np.remainder(dst, _P64, out=dst)
+        mod_p(dst, out=dst)
         if k_over:
             # a_{n+i} (c^n c^i): both factors < p, so the product and the sum stay < 2^63
             start = pow(shift_t, n, P)
             tw = powers(shift_t, k_over, start=start).astype(np.uint64)
-            dst = batch[t, :, :k_over]
+            dst = buf[:, :k_over]
             dst += (over * tw) % _P64
-            np.remainder(dst, _P64, out=dst)
-    ev = _ntt_cols(batch.reshape(b * w, n), inverse=False).reshape(b, w, n)
-    # rows: block t, position rev_n(j) -> (b, n, w) -> (N, w)
-    out = ev[:, :, bit_reverse_indices(log_n)].transpose(0, 2, 1).astype(np.uint32)
-    out = np.ascontiguousarray(out).reshape(b * n, w)
-    return out.reshape(-1) if one_d else out
+            mod_p(dst, out=dst)
+        ev = _ntt_cols(buf, inverse=False)
+        # rows: position rev_n(j) of block t
+        for r0 in range(0, n, _BLOCK_ELEMS // 8):
+            r1 = min(n, r0 + _BLOCK_ELEMS // 8)
+            out[t, r0:r1] = ev[:, rev_n[r0:r1]].T
+
+    parallel.map_blocks(coset, range(b))  # loop over the blowup factor (<= 256), not rows
+    flat: U32 = out.reshape(b * n, w)
+    return flat.reshape(-1) if one_d else flat

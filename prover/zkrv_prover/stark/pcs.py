@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, mmcs
+from zkrv_prover.stark import fri, mmcs, parallel
 from zkrv_prover.stark.arith import Arith, B, Bit, D, E
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
@@ -50,6 +50,8 @@ ExtInt = tuple[int, int, int, int]
 NativeTranscript = Transcript[int, ExtInt, int, int]
 
 _P64 = np.uint64(P)
+#: Rows per block of the DEEP reduction (a block's temporaries: a few MiB per worker).
+_DEEP_BLOCK = 1 << 14
 
 
 def _input_config(params: PcsParams) -> MmcsConfig:
@@ -168,43 +170,68 @@ def commit_evals(
 
 
 def eval_coeffs_at(coeffs: U32, z: Sequence[int]) -> U32:
-    """Evaluate each column polynomial at the extension point z: (n, w) -> (w, 4).
+    """Evaluate each column polynomial at the extension point z: (n, w) -> (w, 4)."""
+    return eval_coeffs_at_points(coeffs, [z])[0]
 
-    Exact integer matmul: coefficients (< 2^31) times 16-bit limbs of z^j (< 2^16), summed over
-    chunks of 2^16 rows, stays below 2^63."""
+
+def eval_coeffs_at_points(coeffs: U32, zs: Sequence[Sequence[int]]) -> U32:
+    """Evaluate each column polynomial at every extension point: (n, w) -> (len(zs), w, 4).
+
+    Exact integer matmul in row chunks of 2^14 (on the parallel workers): coefficients (< 2^31)
+    times 16-bit limbs of z^j (< 2^16), summed over 2^14 rows, stay below 2^61. All points share
+    one pass over the coefficients."""
     n, w = coeffs.shape
-    zp = fld.ext_powers(np.asarray(z, dtype=np.uint32), n).astype(np.uint64)
+    k = len(zs)
+    if k == 0:
+        return np.zeros((0, w, 4), dtype=np.uint32)
+    zp = np.concatenate(
+        [fld.ext_powers(np.asarray(z, dtype=np.uint32), n).astype(np.uint64) for z in zs], axis=1
+    )  # (n, 4 k)
     lo = zp & np.uint64(0xFFFF)
     hi = zp >> np.uint64(16)
-    acc = np.zeros((w, 4), dtype=np.uint64)
-    c64 = coeffs.astype(np.uint64)
-    step = 1 << 16
-    for r0 in range(0, n, step):  # chunks keep the integer sums exact
-        blk = c64[r0 : r0 + step].T
-        s_lo = (blk @ lo[r0 : r0 + step]) % _P64
-        s_hi = (blk @ hi[r0 : r0 + step]) % _P64
-        acc = (acc + s_lo + (s_hi << np.uint64(16)) % _P64) % _P64
-    return acc.astype(np.uint32)
+
+    def rows(rng: tuple[int, int]) -> U64:
+        r0, r1 = rng
+        blk = coeffs[r0:r1].astype(np.uint64).T
+        s_lo = fld.mod_p(blk @ lo[r0:r1])
+        s_hi = fld.mod_p(blk @ hi[r0:r1])
+        s_hi <<= np.uint64(16)
+        s_lo += fld.mod_p(s_hi)
+        return fld.mod_p(s_lo)
+
+    acc = np.zeros((w, 4 * k), dtype=np.uint64)
+    for part in parallel.map_blocks(rows, parallel.split(n, 1 << 14)):
+        acc += part
+        fld.mod_p(acc, out=acc)
+    return np.ascontiguousarray(acc.reshape(w, k, 4).transpose(1, 0, 2)).astype(np.uint32)
 
 
 def _dot_alpha(m: U32, alpha_pows: U32) -> U32:
     """sum_c alpha^c * m[:, c] for an (N, w) base matrix and (w, 4) ext powers -> (N, 4).
 
     float64 BLAS matmul on 16-bit limbs of alpha^c over chunks of 32 columns: each dot product
-    is < 32 * 2^31 * 2^16 = 2^52, exact in a double."""
+    is < 32 * 2^31 * 2^16 = 2^52, exact in a double. Row blocks run on the parallel workers."""
     n, w = m.shape
     lo = (alpha_pows & 0xFFFF).astype(np.float64)
     hi = (alpha_pows >> 16).astype(np.float64)
-    acc = np.zeros((n, 4), dtype=np.uint64)
-    cstep, rstep = 32, 1 << 15
-    for c0 in range(0, w, cstep):
-        for r0 in range(0, n, rstep):
-            blk = m[r0 : r0 + rstep, c0 : c0 + cstep].astype(np.float64)
-            s_lo = (blk @ lo[c0 : c0 + cstep]).astype(np.uint64) % _P64
-            s_hi = (blk @ hi[c0 : c0 + cstep]).astype(np.uint64) % _P64
-            part = (s_lo + (s_hi << np.uint64(16)) % _P64) % _P64
-            acc[r0 : r0 + rstep] = (acc[r0 : r0 + rstep] + part) % _P64
-    return acc.astype(np.uint32)
+    out = np.empty((n, 4), dtype=np.uint32)
+    cstep = 32
+
+    def rows(rng: tuple[int, int]) -> None:
+        r0, r1 = rng
+        acc = np.zeros((r1 - r0, 4), dtype=np.uint64)
+        for c0 in range(0, w, cstep):
+            blk = m[r0:r1, c0 : c0 + cstep].astype(np.float64)
+            s_lo = fld.mod_p((blk @ lo[c0 : c0 + cstep]).astype(np.uint64))
+            s_hi = fld.mod_p((blk @ hi[c0 : c0 + cstep]).astype(np.uint64))
+            s_hi <<= np.uint64(16)  # < 2^47
+            acc += s_lo
+            acc += s_hi
+            fld.mod_p(acc, out=acc)
+        out[r0:r1] = acc
+
+    parallel.map_blocks(rows, parallel.split(n, _DEEP_BLOCK))
+    return out
 
 
 def _domain_bitrev(log_n: int) -> U32:
@@ -312,17 +339,17 @@ def open_rounds(
         per_m = []
         for c, pts in zip(data.coeffs, points, strict=True):
             per_p = []
-            for z in pts:
-                vals = [_ext4(row) for row in eval_coeffs_at(c, z)]
+            for at_z in eval_coeffs_at_points(c, pts):
+                vals = [_ext4(row) for row in at_z]
                 tr.observe_ext(vals)
                 per_p.append(vals)
             per_m.append(per_p)
         opened.append(per_m)
     alpha = tr.sample_ext()
-    # 3. reduced openings per LDE height: numerators grouped by (height, point), then one
-    #    multiplication by 1 / (x - z) per group
+    # 3. reduced openings per LDE height (see _reduce_height)
+    top = log_top + params.log_blowup
     offsets: dict[int, int] = {}
-    numer: dict[tuple[int, ExtInt], U32] = {}
+    by_height: dict[int, list[_DeepMatrix]] = {}
     for (data, points), per_m in zip(rounds, opened, strict=True):
         for i, (c, pts) in enumerate(zip(data.coeffs, points, strict=True)):
             if not pts:
@@ -330,27 +357,22 @@ def open_rounds(
             w = c.shape[1]
             h = data.log_heights[i] + params.log_blowup
             ap = _alpha_powers(alpha, w)
-            s_m = _dot_alpha(data.lde(i), ap)
+            terms = []
             for z, vals in zip(pts, per_m[i], strict=True):
-                key = (h, _ext4(z))
                 v_alpha = _ext_dot(np.asarray(vals, dtype=np.uint32), ap)
                 off = offsets.get(h, 0)
-                a_off = fld.ext_pow_scalar(fld.ext_const(alpha), off)
-                term = fld.ext_mul(fld.ext_sub(s_m, v_alpha), a_off)
-                numer[key] = term if key not in numer else fld.ext_add(numer[key], term)
+                terms.append((_ext4(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(alpha), off)))
                 offsets[h] = off + w
-    reduced: dict[int, U32] = {}
-    for (h, z), num in numer.items():
-        xs = fld.ext_from_base(_domain_bitrev(h))
-        term = fld.ext_mul(num, fld.ext_inv(fld.ext_sub(xs, fld.ext_const(z))))
-        reduced[h] = term if h not in reduced else fld.ext_add(reduced[h], term)
-    top = log_top + params.log_blowup
-    if r_lde is not None:
-        a_off = fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0))
-        term = fld.ext_mul(r_lde, a_off)  # (N, 4): R's 4 columns as one ext value per row
-        reduced[top] = term if top not in reduced else fld.ext_add(reduced[top], term)
-    if top not in reduced:
+            by_height.setdefault(h, []).append(_DeepMatrix(data.lde(i), ap, terms))
+    if top not in by_height and r_lde is None:
         raise ValueError("the tallest committed matrix must be opened at some point")
+    r_term = None
+    if r_lde is not None:
+        r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0)))
+    reduced = {
+        h: _reduce_height(h, by_height.get(h, []), r_term if h == top else None)
+        for h in sorted(set(by_height) | ({top} if r_term is not None else set()), reverse=True)
+    }
     # 4. FRI, grinding, queries
     fri_data = fri.commit_phase(params, reduced, tr, unchecked)
     nonce = grind(tr, params.pow_bits, params.backend)
@@ -393,6 +415,60 @@ def _ext_dot(vals: U32, ap: U32) -> U32:
     """sum_c ap[c] * vals[c] for (w, 4) ext arrays -> (4,)."""
     prods = fld.ext_mul(vals, ap).astype(np.uint64)
     return (prods.sum(axis=0) % _P64).astype(np.uint32)
+
+
+@dataclass
+class _DeepMatrix:
+    """One opened matrix in the DEEP reduction: its LDE (bit-reversed rows), alpha^c per column
+    and, per opening point z, (z, sum_c alpha^c v_c, alpha^offset)."""
+
+    lde: U32
+    ap: U32
+    terms: list[tuple[ExtInt, U32, U32]]
+
+
+def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U32] | None) -> U32:
+    """ro_h(x) = sum over (matrix, point z) of alpha^off (sum_c alpha^c (M_c(x) - v_c)) / (x - z)
+    (+ alpha^off R(x) at the top height) on the LDE points of height 2^log_h, bit-reversed
+    order, as (2^log_h, 4) uint32.
+
+    Computed in row blocks on the parallel workers: per block, numerators are summed per
+    distinct point, then multiplied by 1 / (x - z) once per point. Only the (2^log_h, 4) result
+    is allocated at full height."""
+    N = 1 << log_h
+    xs_all = _domain_bitrev(log_h)
+    points: dict[ExtInt, int] = {}
+    for mt in mats:
+        for z, _, _ in mt.terms:
+            points.setdefault(z, len(points))
+    zs = [np.asarray(z, dtype=np.uint64) for z in points]
+    out = np.empty((N, 4), dtype=np.uint32)
+
+    def rows(rng: tuple[int, int]) -> None:
+        r0, r1 = rng
+        num = np.zeros((len(zs), r1 - r0, 4), dtype=np.uint64)
+        for mt in mats:
+            s_m = _dot_alpha(mt.lde[r0:r1], mt.ap).astype(np.uint64)
+            for z, v_alpha, a_off in mt.terms:
+                d = fld.sub64(s_m, v_alpha.astype(np.uint64))
+                num[points[z]] = fld.add64(
+                    num[points[z]], fld.ext_mul64(d, a_off.astype(np.uint64))
+                )
+        acc = np.zeros((r1 - r0, 4), dtype=np.uint64)
+        x = fld.ext_from_base64(xs_all[r0:r1].astype(np.uint64))
+        for k, z64 in enumerate(zs):
+            den = fld.sub64(x, z64)
+            if bool(np.any(np.all(den == 0, axis=-1))):  # z on the LDE domain (negligible)
+                raise ZeroDivisionError("opening point lies on the LDE domain")
+            acc = fld.add64(acc, fld.ext_mul64(num[k], fld.ext_inv64(den)))
+        if r_term is not None:
+            r_lde, a_off = r_term  # R's 4 columns as one ext value per row
+            rx = r_lde[r0:r1].astype(np.uint64)
+            acc = fld.add64(acc, fld.ext_mul64(rx, a_off.astype(np.uint64)))
+        out[r0:r1] = acc
+
+    parallel.map_blocks(rows, parallel.split(N, _DEEP_BLOCK))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -763,6 +839,7 @@ __all__ = [
     "commit_coeffs",
     "commit_evals",
     "eval_coeffs_at",
+    "eval_coeffs_at_points",
     "grind",
     "open_rounds",
     "read_proof",
