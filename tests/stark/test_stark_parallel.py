@@ -334,3 +334,34 @@ def test_eval_at_points_chunks_equal_horner(threads: None, th: int) -> None:
                 acc = ((m[0] + c) % P, m[1], m[2], m[3])
             assert tuple(int(v) for v in got[k, col]) == acc
     assert pcs.eval_coeffs_at_points(co, []).shape == (0, 3, 4)
+
+
+def test_merkle_leaves_hashed_in_chunks_same_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zkrv_prover.stark import mmcs
+
+    cfg = mmcs.MmcsConfig(max_arity=4, salt_len=2, backend="native", max_log_cap=2)
+    mats = [_rand((64, 5), 100), _rand((64, 2), 101), _rand((16, 3), 102)]
+    whole = mmcs.commit(mats, cfg, np.random.default_rng(1))
+    monkeypatch.setattr(mmcs, "LEAF_CHUNK_CELLS", 20)  # 2 rows of 9 cells per chunk
+    chunked = mmcs.commit(mats, cfg, np.random.default_rng(1))
+    assert chunked.root == whole.root
+    assert all((a == b).all() for a, b in zip(chunked.levels, whole.levels, strict=True))
+
+
+@pytest.mark.parametrize("th", [1, 2])
+def test_logup_aux_trace_blocks_equal_single_block(
+    threads: None, th: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zkrv_prover.stark import logup
+
+    lays = compile_machine(bench_air.machine())
+    traces, pub = bench_air.trace(6)
+    alpha, beta = _rand((4,), 110), _rand((4,), 111)
+    for lay, tr in zip(lays, traces, strict=True):
+        pre = lay.preprocessed
+        want = logup.aux_trace(lay, tr, pre, pub, alpha, beta)
+        parallel.set_threads(th)
+        monkeypatch.setattr(logup, "AUX_BLOCK_ROWS", 8 if tr.shape[0] > 8 else 3)
+        got = logup.aux_trace(lay, tr, pre, pub, alpha, beta)
+        monkeypatch.undo()
+        assert all((g == w).all() and g.dtype == w.dtype for g, w in zip(got, want, strict=True))

@@ -114,6 +114,10 @@ def add_logup(layout: TableLayout, max_degree: int) -> None:
     layout.aux_width = len(groups) + 1
 
 
+#: Rows per block of the aux-trace computation.
+AUX_BLOCK_ROWS = 1 << 14
+
+
 def aux_trace(
     layout: TableLayout,
     main: np.ndarray,
@@ -124,42 +128,61 @@ def aux_trace(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The aux trace ``(n, aux_width, 4)`` uint32 and the table's cumsum ``(4,)`` uint32.
 
-    Vectorized over rows: interaction values and multiplicities are evaluated on whole columns,
-    all denominators are inverted in one batch. Raises ``ValueError`` if some denominator is
-    zero (probability ~ rows / 2^124 for honest traces)."""
+    Vectorized over rows, in blocks of :data:`AUX_BLOCK_ROWS` rows on the parallel workers (the
+    memory beyond the result is a few blocks' worth): per block, interaction values and
+    multiplicities are evaluated on the block's columns and all its denominators are inverted
+    at once; the running sum is one cumulative sum at the end. Raises ``ValueError`` if some
+    denominator is zero (probability ~ rows / 2^124 for honest traces)."""
+    from zkrv_prover.stark import parallel
     from zkrv_prover.stark import symbolic_eval as se
 
     n = main.shape[0]
     inters = layout.interactions
-    leaf = se.RowLeaves(main, pre, None, public, challenges=None, cumsum=None)
     roots = [v for i in inters for v in i.values] + [i.multiplicity for i in inters]
-    vals = se.evaluate_numpy(roots, leaf, n)
+    plan = se.DagPlan(roots)
     nv = sum(len(i.values) for i in inters)
-    mults = vals[nv:]
-    # fingerprints (n, 4) per interaction
-    dens = []
-    pos = 0
-    for inter in inters:
-        fp = se.ext_from_base(np.full(n, inter.bus, dtype=np.uint64))
-        power = beta.astype(np.uint64)
-        for _ in inter.values:
-            fp = se.ext_add(fp, se.ext_mul_base(power[None, :], vals[pos][:, None]))
-            power = se.ext_mul(power[None, :], beta.astype(np.uint64)[None, :])[0]
-            pos += 1
-        dens.append(se.ext_sub(alpha.astype(np.uint64)[None, :], fp))
-    den_all = np.stack(dens)  # (K, n, 4)
-    if bool(np.any(np.all(den_all == 0, axis=-1))):
-        raise ValueError(f"table {layout.air.name!r}: LogUp denominator is zero; resample")
-    inv = se.ext_inv(den_all.reshape(-1, 4)).reshape(den_all.shape)
     groups = layout.logup_groups
-    aux = np.zeros((n, len(groups) + 1, 4), dtype=np.uint64)
-    for g, members in enumerate(groups):
-        acc = np.zeros((n, 4), dtype=np.uint64)
-        for k in members:
-            acc = se.ext_add(acc, se.ext_mul_base(inv[k], mults[k][:, None]))
-        aux[:, g] = acc
-    row_sum = aux[:, : len(groups)].sum(axis=1) % se.P  # at most a few terms: no overflow
+    a64, b64 = alpha.astype(np.uint64), beta.astype(np.uint64)
+    aux = np.empty((n, len(groups) + 1, 4), dtype=np.uint32)
+    row_sum = np.empty((n, 4), dtype=np.uint64)
+
+    def block(rows: tuple[int, int]) -> None:
+        # Rows are independent up to the running sum: blocks of rows on the parallel workers.
+        r0, r1 = rows
+        B = r1 - r0
+        vals: list[np.ndarray] = [np.empty(0)] * len(roots)
+
+        def keep(i: int, v: np.ndarray) -> None:
+            vals[i] = np.broadcast_to(v, (B,))
+
+        plan.run(se.RowLeaves(main, pre, None, public, None, None, rows), keep)
+        mults = vals[nv:]
+        # fingerprints (B, 4) per interaction
+        dens = np.empty((len(inters), B, 4), dtype=np.uint64)
+        pos = 0
+        for k, inter in enumerate(inters):
+            fp = se.ext_from_base(np.full(B, inter.bus, dtype=np.uint64))
+            power = b64
+            for _ in inter.values:
+                fp = se.ext_add(fp, se.ext_mul_base(power[None, :], vals[pos][:, None]))
+                power = se.ext_mul(power[None, :], b64[None, :])[0]
+                pos += 1
+            dens[k] = se.ext_sub(a64[None, :], fp)
+        if bool(np.any(np.all(dens == 0, axis=-1))):
+            raise ValueError(f"table {layout.air.name!r}: LogUp denominator is zero; resample")
+        inv = se.ext_inv(dens)
+        total = np.zeros((B, 4), dtype=np.uint64)
+        for g, members in enumerate(groups):
+            acc = np.zeros((B, 4), dtype=np.uint64)
+            for k in members:
+                acc = se.ext_add(acc, se.ext_mul_base(inv[k], mults[k][:, None]))
+            aux[r0:r1, g] = acc
+            total = se.ext_add(total, acc)
+        row_sum[r0:r1] = total
+
+    parallel.map_blocks(block, parallel.split(n, AUX_BLOCK_ROWS))
     # running sum: cumsum of < 2^31 values stays < 2^64 for n < 2^33
-    aux[:, len(groups)] = np.cumsum(row_sum, axis=0) % se.P
-    cumsum = aux[n - 1, len(groups)].copy()
+    run = np.cumsum(row_sum, axis=0) % se.P
+    aux[:, len(groups)] = run
+    cumsum = run[n - 1].copy()
     return aux.astype(np.uint32), cumsum.astype(np.uint32)

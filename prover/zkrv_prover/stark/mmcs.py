@@ -216,6 +216,10 @@ class MerkleTree:
         return limbs_to_ints(self.levels[cap_plan(self.shapes, self.config)[1]])
 
 
+#: Cells (uint32) of leaf rows assembled and hashed per call while committing: 16 MiB.
+LEAF_CHUNK_CELLS = 1 << 22
+
+
 def _group_rows(
     matrices: Sequence[U32], idx: Sequence[int], salt: U32 | None, rows: npt.NDArray[np.int64]
 ) -> U32:
@@ -250,9 +254,17 @@ def commit(
             salts[lh] = rng.integers(0, P, size=(1 << lh, config.salt_len), dtype=np.uint32)
     leaves: dict[int, U64] = {}
     for lh, idx in groups:
-        all_rows = np.arange(1 << lh, dtype=np.int64)
-        rows = _group_rows(mats, idx, salts.get(lh), all_rows)
-        leaves[lh] = hash_rows(rows, config.backend)
+        # Leaf rows are assembled and hashed in chunks (never a concatenated copy of the whole
+        # group).
+        width = sum(shapes[i].width for i in idx) + config.salt_len
+        step = max(1, LEAF_CHUNK_CELLS // max(1, width))
+        out = np.empty((1 << lh, 4), dtype=np.uint64)
+        for r0 in range(0, 1 << lh, step):
+            rows = np.arange(r0, min(1 << lh, r0 + step), dtype=np.int64)
+            out[r0 : r0 + step] = hash_rows(
+                _group_rows(mats, idx, salts.get(lh), rows), config.backend
+            )
+        leaves[lh] = out
     log_ar = level_log_arities([s.log_height for s in shapes], config.max_log_arity)
     top = groups[0][0]
     levels = [leaves[top]]

@@ -144,7 +144,11 @@ def evaluate_numpy(roots: Sequence[Expr], leaf: LeafFn, m: int) -> list[np.ndarr
 class RowLeaves:
     """Leaves over a plain trace of n rows (the constraint domain H itself): next row = row
     + 1 cyclically; selectors are 0/1 row indicators (is_transition = 1 except the last row).
-    Used by aux-trace generation and the debug checker."""
+    Used by aux-trace generation and the debug checker.
+
+    ``rows = (r0, r1)`` restricts the leaves to that window of rows (values of shape
+    (r1 - r0,), next rows still wrapping around the whole trace), so callers can evaluate a
+    trace block by block. Columns are converted to uint64 on first use, per window."""
 
     def __init__(
         self,
@@ -154,15 +158,26 @@ class RowLeaves:
         public: Sequence[int],
         challenges: np.ndarray | None,
         cumsum: np.ndarray | None,
+        rows: tuple[int, int] | None = None,
     ) -> None:
-        self.main = main.astype(U64)
+        self.main, self.pre, self.aux = main, pre, aux
         self.n = main.shape[0]
-        self.pre = None if pre is None else pre.astype(U64)
-        self.aux = None if aux is None else aux.astype(U64)
+        window: tuple[int, int] = rows if rows is not None else (0, self.n)
+        self.r0, self.r1 = window
+        if not 0 <= self.r0 <= self.r1 <= self.n:
+            raise ValueError(f"row window {rows} outside a trace of {self.n} rows")
         self.public = [int(v) % P_INT for v in public]
         self.challenges = challenges
         self.cumsum = cumsum
         self._cache: dict[tuple[int, int, bool], np.ndarray] = {}
+
+    def _column(self, src: np.ndarray, index: int, nxt: bool) -> np.ndarray:
+        r0, r1 = self.r0, self.r1
+        if not nxt:
+            return src[r0:r1, index].astype(U64)
+        if r1 < self.n:
+            return src[r0 + 1 : r1 + 1, index].astype(U64)
+        return src[(np.arange(r0, r1) + 1) % self.n, index].astype(U64)
 
     def __call__(self, node: Expr) -> np.ndarray:
         op = node.op
@@ -172,8 +187,7 @@ class RowLeaves:
                 src = {Op.MAIN: self.main, Op.PRE: self.pre, Op.AUX: self.aux}[op]
                 if src is None:
                     raise ValueError(f"constraint uses {op.name} columns the table lacks")
-                col = src[:, node.index]
-                self._cache[key] = np.roll(col, -1, axis=0) if node.nxt else col
+                self._cache[key] = self._column(src, node.index, node.nxt)
             return self._cache[key]
         if op == Op.PUBLIC:
             return np.asarray(self.public[node.index], dtype=U64)
@@ -185,12 +199,9 @@ class RowLeaves:
             if self.cumsum is None:
                 raise ValueError("cumsum is not available here")
             return self.cumsum.astype(U64)
-        sel = np.zeros(self.n, dtype=U64)
+        idx = np.arange(self.r0, self.r1)
         if op == Op.IS_FIRST:
-            sel[0] = 1
-        elif op == Op.IS_LAST:
-            sel[-1] = 1
-        else:
-            sel[:] = 1
-            sel[-1] = 0
-        return sel
+            return (idx == 0).astype(U64)
+        if op == Op.IS_LAST:
+            return (idx == self.n - 1).astype(U64)
+        return (idx != self.n - 1).astype(U64)
