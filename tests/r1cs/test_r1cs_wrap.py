@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from r1cs_wrap_cases import Case, fib_case
@@ -74,7 +75,7 @@ def _bump(v: tuple[int, ...]) -> tuple[int, ...]:
     return ((v[0] + 1) % P, *v[1:])
 
 
-def _set(lst: list, i: int, v: object) -> None:  # type: ignore[type-arg]
+def _set(lst: list[Any], i: int, v: object) -> None:
     lst[i] = v
 
 

@@ -16,8 +16,10 @@ digest of the statement the STARK proves:
 
 One circuit (hence one Groth16 key) serves every proof of the same STARK key *and table heights*:
 the verifier's control flow depends only on those (``Arith``'s data-obliviousness rule), and the
-circuit's R1CS is identical for all such proofs (tested). A different height needs a different
-circuit; see ``docs/wrap.md`` for the design of one circuit for all heights up to a maximum.
+circuit's R1CS is identical for all such proofs (tested). With ``height_range=(lo, hi)`` the
+circuit is built for a *range* of heights instead: the height is a witness value (bound into the
+transcript, one-hot selected) and one circuit serves every height 2^lo..2^hi
+(``stark.verifier.verify_with``'s variable-height mode; ``docs/wrap.md``).
 
 The Groth16 setup used here is the engine's UNSAFE single-party dev setup (cached per circuit);
 production must import a ceremony key (:mod:`zkrv_prover.bn254.zkey`).
@@ -40,7 +42,7 @@ from zkrv_prover.r1cs.vk_digest import stark_vk_digest
 from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.field import P
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey
-from zkrv_prover.stark.verifier import check_shape, verify_with
+from zkrv_prover.stark.verifier import check_height_range, check_shape, verify_with
 
 
 def journal_bytes(public: Sequence[int]) -> bytes:
@@ -78,6 +80,7 @@ def emit_verifier(
     public: Sequence[int],
     proof: StarkProof,
     arith: CircuitArith | None = None,
+    height_range: tuple[int, int] | None = None,
 ) -> list[LC]:
     """Emit the STARK verifier of ``proof`` for ``public`` into ``cs`` (the wrap circuit
     without the claim digest; benchmarks count it, tamper tests check it). Returns the journal
@@ -88,8 +91,12 @@ def emit_verifier(
     A strict ``cs`` raises :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the
     first failing check of an invalid proof; a non-strict one records the violated constraints.
     ``arith`` (over ``cs``) replaces the default ``CircuitArith(cs)``, e.g. to profile.
+    ``height_range``: build the circuit for every height in [2^lo, 2^hi] (the proof's own height
+    must lie in it: ``VerificationError`` otherwise).
     """
     check_shape(vk, proof, len(public))
+    if height_range is not None:
+        check_height_range(vk, proof, *height_range)
     for v in public:
         if not 0 <= int(v) < P:
             raise VerificationError(f"public value {v} is not a canonical BabyBear element")
@@ -101,12 +108,17 @@ def emit_verifier(
         journal_msg += claim_circuit.u32_le_message_bits(bits)
     if arith is not None and arith.cs is not cs:
         raise ValueError("arith must emit into cs")
-    verify_with(arith or CircuitArith(cs), vk, pub_vals, proof)
+    verify_with(arith or CircuitArith(cs), vk, pub_vals, proof, height_range)
     return journal_msg
 
 
 def build_circuit(
-    vk: VerifyingKey, public: Sequence[int], proof: StarkProof, *, strict: bool = True
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    *,
+    strict: bool = True,
+    height_range: tuple[int, int] | None = None,
 ) -> WrapCircuit:
     """Build the wrap circuit and its witness for ``proof`` of ``public`` under ``vk``: the
     verifier (:func:`emit_verifier`), the journal and claim digests, and the one public input.
@@ -114,9 +126,10 @@ def build_circuit(
     With ``strict=True`` an invalid proof raises
     :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the first failing check;
     with ``strict=False`` the circuit is built anyway and its witness violates some constraint.
+    ``height_range``: one circuit for all heights in [2^lo, 2^hi] (see the module doc).
     """
     cs = ConstraintSystem(strict=strict)
-    journal_msg = emit_verifier(cs, vk, public, proof)
+    journal_msg = emit_verifier(cs, vk, public, proof, height_range=height_range)
     n_verifier = cs.n_constraints
     image_id = stark_vk_digest(vk)
     journal_digest = sha256_bits(cs, journal_msg)
@@ -171,6 +184,7 @@ def wrap(
     cache: Path | None = None,
     progress: groth16.ProgressFn | None = None,
     seed: int | None = None,
+    height_range: tuple[int, int] | None = None,
 ) -> WrappedProof:
     """STARK proof -> wrap circuit -> Groth16 proof, verified natively before returning.
 
@@ -178,8 +192,9 @@ def wrap(
     ``cache`` or the default cache directory, keyed by the circuit's R1CS digest). Raises
     ``VerificationError``/``UnsatisfiedConstraintError`` if the STARK proof does not verify.
     ``seed`` makes the Groth16 proof's randomness deterministic (tests only).
+    ``height_range=(lo, hi)``: use the circuit (and proving key) of every height 2^lo..2^hi.
     """
-    circuit = build_circuit(vk, public, proof)
+    circuit = build_circuit(vk, public, proof, height_range=height_range)
     nr = groth16.NativeR1CS(circuit.cs.to_r1cs())
     pk, _ = groth16.cached_dev_setup(nr, cache=cache, progress=progress)
     gp = groth16.prove(pk, nr, circuit.cs.witness_limbs(), progress=progress, seed=seed)

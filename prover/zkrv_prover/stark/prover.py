@@ -98,7 +98,7 @@ def observe_header(
     tr: Transcript,
     ar: object,
     vk: VerifyingKey,
-    log_heights: Sequence[int],
+    log_heights: Sequence[object],
     public: Sequence[object],
 ) -> None:
     """Bind the transcript to the protocol version, parameters, machine shape, public values
@@ -106,11 +106,12 @@ def observe_header(
     from zkrv_prover.stark.arith import AnyArith
 
     a: AnyArith = ar  # type: ignore[assignment]
-    shape = [PROOF_VERSION, *vk.params.as_ints(), len(vk.layouts), len(public)]
+    shape: list[object] = [PROOF_VERSION, *vk.params.as_ints(), len(vk.layouts), len(public)]
     for lay, lh in zip(vk.layouts, log_heights, strict=True):
         shape += [lh, lay.main_width, lay.pre_width, lay.aux_width, len(lay.constraints)]
         shape += [lay.degree]
-    tr.observe_base([a.b_const(v) for v in shape])
+    # a variable-height verifier passes its log heights as base elements (data), not ints
+    tr.observe_base([a.b_const(v) if isinstance(v, int) else v for v in shape])
     if public:
         tr.observe_base(list(public))
     if vk.pre_root is not None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zkrv_prover.stark import pcs
-from zkrv_prover.stark.arith import AnyArith, NativeArith, VerificationError
-from zkrv_prover.stark.field import TWO_ADICITY
+from zkrv_prover.stark import pcs, pcs_var
+from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, VerificationError
+from zkrv_prover.stark.codec import Reader
+from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
 from zkrv_prover.stark.ood import TableOpenings, check_table
 from zkrv_prover.stark.prover import (
@@ -105,14 +106,109 @@ def _round_shapes(
     return out
 
 
-def verify_with(ar: AnyArith, vk: VerifyingKey, public: Sequence[Any], proof: StarkProof) -> None:
+def var_tables(vk: VerifyingKey) -> list[int]:
+    """Tables whose height may vary in a variable-height verifier: those without preprocessed
+    columns (a preprocessed table's height is fixed by the key)."""
+    return [t for t, lay in enumerate(vk.layouts) if lay.preprocessed is None]
+
+
+def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
+    """Check that ``vk`` supports one verifier for heights 2^lo..2^hi of its variable tables
+    (:func:`var_tables`, which share that height; the others keep their preprocessed height)
+    and return ``d``: their committed matrices have LDE log height ``log_height + d``. Raises
+    ``ValueError`` naming what does not fit.
+
+    Supported: over the range the zk-masked height is the height times a constant and each
+    variable table's quotient chunk count is constant (true once n exceeds the few rows the
+    masking reveals); the PCS adds its own conditions (``pcs_var.verify_var``: fixed tables
+    shorter than the range, FRI schedules that line up)."""
+    params = vk.params
+    if not 1 <= lo <= hi:
+        raise ValueError(f"height range [{lo}, {hi}] is empty or below 2^1")
+    if not var_tables(vk):
+        raise ValueError("variable heights: every table has a fixed (preprocessed) height")
+    plans = [mask_plan(params, 1 << lg) for lg in range(lo, hi + 1)]
+    offs = {mp.log_height - lg for lg, mp in zip(range(lo, hi + 1), plans, strict=True)}
+    if len(offs) != 1:
+        raise ValueError(f"height range [{lo}, {hi}]: the zk masking changes shape; raise lo")
+    d = offs.pop() + params.log_blowup
+    if hi + d > TWO_ADICITY:
+        raise ValueError(f"height 2^{hi} is too large for the field")
+    for t in var_tables(vk):
+        lay = vk.layouts[t]
+        ch = {num_chunks(lay.degree, mp.n, mp.degree_bound) for mp in plans}
+        if len(ch) != 1:
+            raise ValueError(f"table {lay.air.name!r}: quotient chunk count varies; raise lo")
+    return d
+
+
+def check_height_range(vk: VerifyingKey, proof: StarkProof, lo: int, hi: int) -> None:
+    """Natively: the proof's heights are one height in [lo, hi] (``VerificationError``) and its
+    PCS proof has exactly the structure of a proof of that height."""
+    height_offset(vk, lo, hi)
+    hs = {proof.log_heights[t] for t in var_tables(vk)}
+    if len(hs) != 1:
+        raise VerificationError("the variable tables of a proof must have one height")
+    (lg,) = hs
+    if not lo <= lg <= hi:
+        raise VerificationError(f"height 2^{lg} is outside the circuit's range [2^{lo}, 2^{hi}]")
+    from zkrv_prover.stark.proof import _pcs_shape
+
+    want = pcs.read_proof(_ZeroReader(), _pcs_shape(vk, list(proof.log_heights)))
+    if _structure(want) != _structure(proof.pcs_proof):
+        raise VerificationError("PCS proof structure does not match its height")
+
+
+class _ZeroReader(Reader):
+    """Reads zeros: ``pcs.read_proof`` with it yields the structure of a proof of a shape."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    def _take(self, n: int, what: str) -> bytes:
+        return bytes(n)
+
+
+def _structure(x: Any) -> Any:
+    """Nested list lengths of a proof object (values replaced by None)."""
+    if isinstance(x, list | tuple):
+        return [_structure(v) for v in x]
+    if hasattr(x, "__dataclass_fields__"):
+        return {k: _structure(getattr(x, k)) for k in x.__dataclass_fields__}
+    return None if isinstance(x, int) else repr(type(x))
+
+
+def verify_with(
+    ar: AnyArith,
+    vk: VerifyingKey,
+    public: Sequence[Any],
+    proof: StarkProof,
+    height_range: tuple[int, int] | None = None,
+) -> None:
     """The verifier over any ``Arith`` (see module doc). ``public`` are base elements of ``ar``;
     proof values enter through ``ar.*_input``. Raises on failure (``VerificationError`` natively).
-    Call :func:`check_shape` first."""
+    Call :func:`check_shape` first.
+
+    ``height_range = (lo, hi)``: the common log height of the variable tables
+    (:func:`var_tables`) is *data* in [lo, hi] (read from the proof, bound into the transcript
+    header as usual, one-hot selected), so the control flow, and a circuit built from it, is
+    the same for every height in the range (call :func:`check_height_range` too; supported
+    machines: :func:`height_offset`)."""
     lays, params = vk.layouts, vk.params
-    lh = proof.log_heights
+    lh = list(proof.log_heights)
+    var: LogHeight[Any, Any] | None = None
+    header_heights: list[Any] = list(lh)
+    vts = set(var_tables(vk)) if height_range is not None else set()
+    if height_range is not None:
+        lo, hi = height_range
+        d = height_offset(vk, lo, hi)
+        actual = lh[min(vts)]
+        lv = ar.b_input(actual)
+        var = LogHeight(lo, hi, tuple(ar.one_hot(lv, lo, hi)))
+        for t in vts:  # shapes (widths, point counts) are those of the tallest height
+            header_heights[t], lh[t] = lv, hi
     tr: Transcript[Any, Any, Any, Any] = Transcript(ar, LABEL)
-    observe_header(tr, ar, vk, lh, public)
+    observe_header(tr, ar, vk, header_heights, public)
     main_root = ar.d_input(proof.main_root)
     tr.observe_digest(main_root)
     challenges: list[Any] = []
@@ -137,6 +233,9 @@ def verify_with(ar: AnyArith, vk: VerifyingKey, public: Sequence[Any], proof: St
     # opened values as arith inputs, and the points they claim (derived from zeta)
     opened = [[[[ar.e_input(v) for v in pt] for pt in m] for m in rnd] for rnd in proof.opened]
     h_gens = [_generator(ar, x) for x in lh]
+    if var is not None:
+        h_var = var.select_b_const(ar, two_adic_generator)
+        h_gens = [h_var if t in vts else g for t, g in enumerate(h_gens)]
     pts_by_kind: dict[str, list[list[Any]]] = {}
     pre_tables, logup_tables = vk.pre_tables, vk.logup_tables
 
@@ -195,9 +294,20 @@ def verify_with(ar: AnyArith, vk: VerifyingKey, public: Sequence[Any], proof: St
             quotient=get("quotient", 0),
         )
         cum = cumsums[aux_index[t]] if t in aux_index else None
-        check_table(ar, lay, op, public, challenges, cum, gamma, zeta, 1 << lh[t])
+        n_t = var if var is not None and t in vts else 1 << lh[t]
+        check_table(ar, lay, op, public, challenges, cum, gamma, zeta, n_t)
 
-    pcs.verify(ar, params, claims, proof.pcs_proof, tr)
+    if var is None:
+        pcs.verify(ar, params, claims, proof.pcs_proof, tr)
+    else:
+        var_mats = {
+            (r, m)
+            for r, (_kind, tables) in enumerate(rounds_tables)
+            for m, t in enumerate(tables)
+            if t in vts
+        }
+        top = var.shifted(d)
+        pcs_var.verify_var(ar, params, claims, proof.pcs_proof, tr, top, actual + d, var_mats)
 
 
 def _generator(ar: AnyArith, log_n: int) -> Any:
@@ -207,11 +317,18 @@ def _generator(ar: AnyArith, log_n: int) -> Any:
 
 
 def verify(
-    vk: VerifyingKey, public: Sequence[int], proof: StarkProof, native_hash: bool = True
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    native_hash: bool = True,
+    height_range: tuple[int, int] | None = None,
 ) -> None:
     """Verify natively; raises :class:`VerificationError` (or ``ValueError`` for malformed
     shapes) if the proof is not valid for ``public``. ``native_hash=False`` hashes with the
-    pure-Python reference Poseidon instead of the native engine."""
+    pure-Python reference Poseidon instead of the native engine. ``height_range``: run the
+    variable-height verifier (the wrap circuit's control flow for that range)."""
     check_shape(vk, proof, len(public))
+    if height_range is not None:
+        check_height_range(vk, proof, *height_range)
     ar = NativeArith(native_hash=native_hash)
-    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof)
+    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range)
