@@ -119,8 +119,16 @@ def build_machine(tables: ProgramTables) -> Machine:
     return Machine(airs, num_public_values=NUM_PUBLIC, name="zkrv-rv32im")
 
 
+#: Smallest height of the tables whose height the prover picks (CPU, memory, ALU). Why: with zk a
+#: table of n < 2^12 rows is committed at a padded height N >= n + (queries + 8) and its quotient
+#: has (d N - n) / n chunks of n rows (d: constraint degree), so a 2-row table costs 63 quotient
+#: columns per query opening; from 2^6 rows on it is 2 d - 1 (docs/zkvm.md, proof size).
+MIN_TABLE_HEIGHT = 1 << 6
+
+
 def _pow2(n: int) -> int:
-    return max(2, 1 << max(0, (n - 1).bit_length()))
+    """Padded height of a prover-sized table of n rows."""
+    return max(MIN_TABLE_HEIGHT, 1 << max(0, (n - 1).bit_length()))
 
 
 def public_values(journal_digest: bytes, exit_code: int) -> list[int]:
@@ -499,7 +507,7 @@ def complete_traces(
     if not strict:  # drop operands that are not bytes (no ALU row can hold them)
         vals = vals[(vals[:, 5:13] < 256).all(axis=1)]
     events = AluEvents.of(vals[:, 0], bytes_to_word(vals[:, 5:9]), bytes_to_word(vals[:, 9:13]))
-    alu = alu_traces(events)
+    alu = alu_traces(events, MIN_TABLE_HEIGHT)
     traces += [alu[a.name] for a in ALU_TABLES]
     traces.append(collect_lookups(layouts, [*traces, None], public, strict).trace())
     check_heights(layouts, [t.shape[0].bit_length() - 1 for t in traces])
