@@ -249,6 +249,27 @@ def bit_reverse_rows(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
     return a[bit_reverse_indices(_check_len(a.shape[0]))]
 
 
+def _bitrev_transpose(ev: U64, out: U32) -> None:
+    """out[j, c] = ev[c, rev_n(j)] for a (w, n) uint64 ``ev`` and an (n, w) uint32 ``out``.
+
+    A direct gather ev[:, rev_n] touches a new cache line (and often page) per element. With
+    n = n1 n2 and j = a n2 + b (a < n1, b < n2), rev_n(j) = rev_n2(b) n1 + rev_n1(a): seen as
+    (w, n2, n1), ev is read row by row (n1 contiguous elements) for a chunk of a values at a
+    time, about 3 times faster."""
+    w, n = ev.shape
+    log_n = n.bit_length() - 1
+    log_n1 = (log_n + 1) // 2
+    log_n2 = log_n - log_n1
+    n1, n2 = 1 << log_n1, 1 << log_n2
+    r1, r2 = bit_reverse_indices(log_n1), bit_reverse_indices(log_n2)
+    y = ev.reshape(w, n2, n1)
+    o = out.reshape(n1, n2, w)
+    step = max(1, min(n1, (1 << 19) // (n2 * w)))
+    for a0 in range(0, n1, step):
+        # y[c, rev_n2(b), rev_n1(a)] as (w, n2, A), stored at o[a, b, c]
+        o[a0 : a0 + step] = y[:, r2[:, None], r1[None, a0 : a0 + step]].transpose(2, 1, 0)
+
+
 def lde_bitrev(
     coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int, log_height: int | None = None
 ) -> U32:
@@ -278,7 +299,6 @@ def lde_bitrev(
     k_low, k_over = low.shape[1], over.shape[1]
     om = two_adic_generator(log_n + log_blowup)
     rev_b = bit_reverse_indices(log_blowup)
-    rev_n = bit_reverse_indices(log_n)
     out = np.empty((b, n, w), dtype=np.uint32)
 
     def coset(t: int) -> None:
@@ -297,11 +317,7 @@ def lde_bitrev(
             dst = buf[:, :k_over]
             dst += (over * tw) % _P64
             mod_p(dst, out=dst)
-        ev = _ntt_cols(buf, inverse=False)
-        # rows: position rev_n(j) of block t
-        for r0 in range(0, n, _BLOCK_ELEMS // 8):
-            r1 = min(n, r0 + _BLOCK_ELEMS // 8)
-            out[t, r0:r1] = ev[:, rev_n[r0:r1]].T
+        _bitrev_transpose(_ntt_cols(buf, inverse=False), out[t])
 
     parallel.map_blocks(coset, range(b))  # loop over the blowup factor (<= 256), not rows
     flat: U32 = out.reshape(b * n, w)
