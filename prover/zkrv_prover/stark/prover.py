@@ -140,16 +140,17 @@ def opening_points(
 
 
 def _on_coset(data: pcs.PcsData, i: int, M: int) -> U32:
-    """Matrix i of a commitment on GENERATOR * H_M in natural order: the first M rows of its
-    bit-reversed LDE when the LDE is that large, else a fresh coset NTT of its coefficients
+    """Matrix i of a commitment on GENERATOR * H_M with rows in bit-reversed order (as
+    ``QuotientLeaves(bitrev=True)`` reads them): the first M rows of its bit-reversed LDE when
+    the LDE is that large (a view, no copy), else a fresh coset NTT of its coefficients
     (M >= their count: M >= the degree bound, ``quotient_domain_size``)."""
     lde = data.lde(i)
     if lde.shape[0] >= M:
-        return ntt.bit_reverse_rows(lde[:M])  # type: ignore[return-value]
+        return lde[:M]
     co = data.coeffs[i]
     pad = np.zeros((M, co.shape[1]), dtype=np.uint32)
     pad[: co.shape[0]] = co
-    return ntt.coset_ntt(pad, GENERATOR)
+    return ntt.bit_reverse_rows(ntt.coset_ntt(pad, GENERATOR))  # type: ignore[return-value]
 
 
 def _tuple4(v: npt.NDArray[np.integer]) -> ExtInt:
@@ -268,6 +269,7 @@ def prove(
             public,
             challenges,
             cum,
+            bitrev=True,
         )
         q = quotient.combined_quotient(lay, leaves, gamma)
         del leaves, main_q, pre_q, aux_q
