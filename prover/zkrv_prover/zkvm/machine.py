@@ -28,6 +28,7 @@ from zkrv_prover.zkvm.buses import BUS_ALU, bytes_to_word, word_to_bytes
 from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
 from zkrv_prover.zkvm.cpu import CPU_WIDTH, HALT_PTR_REG, READ_DST_REG, C, CpuAir
 from zkrv_prover.zkvm.memory import (
+    FIXED_HEIGHT,
     M_F,
     M_FTS,
     M_IMG,
@@ -302,20 +303,21 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     fin_sp, fin_ad, fin_ts, fin_v = sp[last], ad[last], tt[last], vv[last]
 
     # -- boundary tables -------------------------------------------------------------------
-    regs = np.zeros((32, 5), dtype=np.uint32)
+    regs = np.zeros((FIXED_HEIGHT, 5), dtype=np.uint32)
     rsel = fin_sp == 0
     regs[fin_ad[rsel], 0] = fin_ts[rsel]
     regs[fin_ad[rsel], 1:] = word_to_bytes(fin_v[rsel].astype(np.uint32))
     mem = _memory_trace(tables.image_words, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel])
-    halt = np.zeros((8, 10), dtype=np.uint32)
+    halt = np.zeros((FIXED_HEIGHT, 10), dtype=np.uint32)
     hpts = pts_all[4 * h :]
     hd = halt_ts - hpts - 1
-    halt[:, 0] = halt_ts
-    halt[:, 1:5] = word_to_bytes(np.full(8, digest_ptr, dtype=np.uint32))
-    halt[:, 5] = (digest_ptr & 0xFF) >> 2
-    halt[:, 6] = _writable(img_w, img_wr, hw)
-    halt[:, 7] = hpts
-    halt[:, 8], halt[:, 9] = hd & 0xFFFF, hd >> 16
+    hr = slice(0, 8)  # the active rows
+    halt[hr, 0] = halt_ts
+    halt[hr, 1:5] = word_to_bytes(np.full(8, digest_ptr, dtype=np.uint32))
+    halt[hr, 5] = (digest_ptr & 0xFF) >> 2
+    halt[hr, 6] = _writable(img_w, img_wr, hw)
+    halt[hr, 7] = hpts
+    halt[hr, 8], halt[hr, 9] = hd & 0xFFFF, hd >> 16
     count = np.bincount(prow, minlength=pt.shape[0]).astype(np.uint32)
     traces = {
         "program": count[:, None],

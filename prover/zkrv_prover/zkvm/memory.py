@@ -10,14 +10,21 @@ here open every chain with ``send (addr, 0, initial_value, kind)`` and close it 
 ``receive (addr, final_ts, final_value, kind)``; ``docs/zkvm.md`` proves that, with distinct
 timestamps per address, balance forces every read to return the last value written.
 
-- :class:`RegisterAir`: 32 fixed rows (x0..x31 at addresses 0..31), all starting at zero.
+- :class:`RegisterAir`: x0..x31 at addresses 0..31, all starting at zero (32 active rows of
+  :data:`FIXED_HEIGHT`).
 - :class:`ImageAir`: preprocessed image words (every word of the ELF's segments and every word of
   the code pages), sent on ``BUS_IMAGE`` as ``(word_index, bytes, writable)``.
 - :class:`MemoryAir`: one row per RAM word the execution touches or the image holds, with word
   indices strictly increasing (range-checked gaps) so no word is initialised twice; image rows
   take their initial value and writability from ``BUS_IMAGE``, all others start at zero and
   writable. Every index lies in RAM (range checks), so accesses outside RAM cannot be proven.
-- :class:`HaltAir`: the 8 reads of the 32-byte journal digest at HALT, exposed as public values.
+- :class:`HaltAir`: the 8 reads of the 32-byte journal digest at HALT, exposed as public values
+  (8 active rows of :data:`FIXED_HEIGHT`).
+
+The two fixed tables are padded with inactive rows (preprocessed ``active`` = 0, every main cell
+0, no bus traffic) to :data:`FIXED_HEIGHT` rows: under zk a table of n rows is committed at a
+padded height N >= n + (queries + 8), and its quotient takes (d N - n) / n chunks, so 8 rows would
+cost 15 quotient chunks per query opening, 64 rows cost 3 (``docs/zkvm.md``, proof size).
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ from zkrv_prover.zkvm.program import code_words
 U32 = npt.NDArray[np.uint32]
 
 KIND_RO, KIND_RW, KIND_REG = 0, 1, 2
+#: Height of the register and halt tables (rows past their 32 / 8 active ones are inactive).
+FIXED_HEIGHT = 64
+NUM_REGS, DIGEST_WORDS = 32, 8
 #: Word-index bounds of RAM: every memory row's index w satisfies W_LO <= w <= W_HI.
 W_LO = RAM_START // 4
 W_HI = RAM_END // 4 - 1
@@ -89,20 +99,26 @@ def ts_check(
 
 
 class RegisterAir(Air):
-    """x0..x31: ``send (r, 0, 0, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)``."""
+    """x0..x31: ``send (r, 0, 0, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)`` on the
+    32 active rows; inactive rows are all zero."""
 
     name = "registers"
     main_width = 5  # final_ts, f0..f3
-    preprocessed_width = 1
+    preprocessed_width = 2  # r, active
 
     def eval(self, b: AirBuilder) -> None:
         fts, *fin = b.main_local
-        (r,) = b.pre_local
-        b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG])
-        b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG])
+        r, active = b.pre_local
+        for k, x in enumerate(b.main_local):
+            b.assert_zero((1 - active) * x, f"inactive{k}")
+        b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG], active)
+        b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG], active)
 
     def preprocessed_trace(self) -> U32:
-        return np.arange(32, dtype=np.uint32)[:, None]
+        t = np.zeros((FIXED_HEIGHT, 2), dtype=np.uint32)
+        t[:NUM_REGS, 0] = np.arange(NUM_REGS)
+        t[:NUM_REGS, 1] = 1
+        return t
 
 
 def image_words(image: MemoryImage) -> tuple[U32, U32, U32]:
@@ -201,7 +217,7 @@ class MemoryAir(Air):
         b.receive(BUS_MEMORY, [4 * w, fts, *fin, wr], valid)
 
 
-# HaltAir: preprocessed k, first, sel0..sel7; main columns below
+# HaltAir: preprocessed k, first, sel0..sel7, active; main columns below
 H_TS, H_A, H_Q, H_WR, H_PTS, H_LO, H_HI = 0, 1, 5, 6, 7, 8, 9
 HALT_WIDTH = 10
 
@@ -211,15 +227,17 @@ class HaltAir(Air):
 
     Receives ``(ts, a1 bytes)`` from the CPU's HALT row on ``BUS_HALT`` (exactly one HALT per
     proof, by balance); row k reads word ``a1 + 4k`` at timestamp ``ts`` (after every CPU access)
-    and its bytes must equal ``public[4k .. 4k+4]``. ``a1`` must be word-aligned."""
+    and its bytes must equal ``public[4k .. 4k+4]``. ``a1`` must be word-aligned. Rows 8.. are
+    inactive (all zero, no bus traffic)."""
 
     name = "halt"
     main_width = HALT_WIDTH
-    preprocessed_width = 10
+    preprocessed_width = 11
 
     def eval(self, b: AirBuilder) -> None:
         c, nx = b.main_local, b.main_next
-        k, first, *sel = b.pre_local
+        k, first, *sel, active = b.pre_local
+        nx_active = b.pre_next[10]
         ts, a, q, wr, pts, lo, hi = (
             c[H_TS],
             c[H_A : H_A + 4],
@@ -232,9 +250,11 @@ class HaltAir(Air):
         b.assert_bool(wr, "wr_bool")
         b.when_first_row().assert_eq(a[0], 4 * q, "a1_aligned")
         for col, nm in ((H_TS, "ts"), (H_A, "a0"), (H_A + 1, "a1"), (H_A + 2, "a2")):
-            b.when_transition().assert_eq(nx[col], c[col], f"{nm}_const")
-        b.when_transition().assert_eq(nx[H_A + 3], a[3], "a3_const")
-        b.when_transition().assert_eq(nx[H_Q], q, "q_const")
+            b.when_transition().assert_zero(nx_active * (nx[col] - c[col]), f"{nm}_const")
+        b.when_transition().assert_zero(nx_active * (nx[H_A + 3] - a[3]), "a3_const")
+        b.when_transition().assert_zero(nx_active * (nx[H_Q] - q), "q_const")
+        for col in (H_TS, H_A, H_A + 1, H_A + 2, H_A + 3, H_Q, H_WR):
+            b.assert_zero((1 - active) * c[col], f"inactive{col}")
         b.receive(BUS_HALT, [ts, *a], first)
         addr = 4 * q + 256 * a[1] + 65536 * a[2] + 16777216 * a[3] + 4 * k
         vals: list[Expr] = []
@@ -243,14 +263,15 @@ class HaltAir(Air):
             for kk in range(1, 8):
                 acc = acc + sel[kk] * b.public[PUB_DIGEST + 4 * kk + j]
             vals.append(acc)
-        ts_check(b, ts, pts, lo, hi, 1, "digest")
-        mem_access(b, addr, pts, ts, vals, vals, wr, 1)
+        ts_check(b, ts, pts, lo, hi, active, "digest")
+        mem_access(b, addr, pts, ts, vals, vals, wr, active)
         b.send(BUS_RANGE16, [lo])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), hi, q, 0])
 
     def preprocessed_trace(self) -> U32:
-        t = np.zeros((8, 10), dtype=np.uint32)
-        t[:, 0] = np.arange(8)
+        t = np.zeros((FIXED_HEIGHT, 11), dtype=np.uint32)
+        t[:DIGEST_WORDS, 0] = np.arange(DIGEST_WORDS)
         t[0, 1] = 1
-        t[np.arange(8), 2 + np.arange(8)] = 1
+        t[np.arange(DIGEST_WORDS), 2 + np.arange(DIGEST_WORDS)] = 1
+        t[:DIGEST_WORDS, 10] = 1
         return t
