@@ -46,8 +46,10 @@ POW_BITS = 17
 #: log2 of the largest FRI folding arity (layers fold by up to 8).
 LOG_FOLDING_ARITY = 3
 #: log2 of the number of coefficients of the final FRI polynomial sent in the clear (plus
-#: 2^(LOG_FINAL_POLY_LEN - ZK_LOG_HEADROOM) under zk). It must be >= ZK_LOG_HEADROOM for the
-#: relaxed bound to fold exactly (a larger final polynomial also means fewer FRI layers).
+#: 2^(LOG_FINAL_POLY_LEN - ZK_LOG_HEADROOM) under zk). With zk keep it >= ZK_LOG_HEADROOM: then
+#: the relaxed bound folds exactly and every FRI layer has the rate of the security formula
+#: (below, ``fri.final_poly_len`` rounds the bound up and the last layers' rate grows). A
+#: larger final polynomial also means fewer FRI layers.
 LOG_FINAL_POLY_LEN = 6
 #: With zk, a committed matrix of height 2^h may hold polynomials of degree
 #: < 2^h + 2^(h - ZK_LOG_HEADROOM): the relaxed degree bound (see ``PcsParams.degree_bound``).

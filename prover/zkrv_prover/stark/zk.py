@@ -98,8 +98,8 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U
 
 
 def evals_on_subgroup(coeffs: U32, n: int) -> U32:
-    """Values on H_n of column polynomials with up to 2 n coefficients (x^n = 1 there: the
-    coefficients fold onto the first n). For tests and debugging."""
+    """Values on H_n of column polynomials with any number of coefficients (x^n = 1 there:
+    coefficient i lands on i mod n). For tests and debugging."""
     from zkrv_prover.stark.ntt import ntt
 
     m, w = coeffs.shape
