@@ -61,6 +61,8 @@ def domain_points(M: int, shift: int) -> np.ndarray:
 #: intermediates stay in the tens of MiB even for the widest table, large enough that numpy's
 #: per-call overhead is amortized.
 BLOCK_POINTS = 1 << 14
+#: Base constraints combined per matrix product (exactness bound, see combined_quotient).
+_GROUP = 32
 
 
 class QuotientLeaves:
@@ -146,7 +148,10 @@ class BlockLeaves:
             if arr is None:
                 raise ValueError(f"constraint uses {op.name} columns the table lacks")
             off = q.step if nxt else 0
-            self._rows[key] = q._rows(arr, self.i0 + off, self.i1 + off)
+            # Column-major copy of the block: (w, B) or (a, B, 4), so that each column taken
+            # below is contiguous (a strided column read costs a cache line per element).
+            rows = q._rows(arr, self.i0 + off, self.i1 + off)
+            self._rows[key] = np.ascontiguousarray(np.moveaxis(rows, 0, 1))
         return self._rows[key]
 
     def __call__(self, node: Expr) -> np.ndarray:
@@ -155,7 +160,7 @@ class BlockLeaves:
         if op in (Op.MAIN, Op.PRE, Op.AUX):
             key = (int(op), node.index, node.nxt)
             if key not in self._cache:
-                self._cache[key] = self._table(op, node.nxt)[:, node.index].astype(U64)
+                self._cache[key] = self._table(op, node.nxt)[node.index].astype(U64)
             return self._cache[key]
         if op == Op.PUBLIC:
             return np.asarray(q.public[node.index], dtype=U64)
@@ -216,27 +221,41 @@ def combined_quotient(
     M = leaves.M
     out = np.empty((M, 4), dtype=U64)
     bp = block_points or BLOCK_POINTS
+    # Base constraints are combined by a float64 matrix product on 16-bit limbs of gamma^k:
+    # value (< 2^31) * limb (< 2^16) summed over _GROUP constraints stays below 2^52, exact.
+    g_lo = (gpow & np.uint64(0xFFFF)).astype(np.float64)
+    g_hi = (gpow >> np.uint64(16)).astype(np.float64)
 
     def run_block(rng: tuple[int, int]) -> None:
         i0, i1 = rng
         blk = leaves.block(i0, i1)
         B = i1 - i0
         acc = np.zeros((B, 4), dtype=U64)
-        pending = 0  # unreduced products of two canonical values added to acc
+        vals = np.empty((B, _GROUP), dtype=np.float64)  # pending base constraint values
+        which: list[int] = []
+
+        def flush() -> None:
+            k = len(which)
+            if k:
+                v = vals[:, :k]
+                s_lo = fld.mod_p((v @ g_lo[which]).astype(U64))
+                s_hi = fld.mod_p((v @ g_hi[which]).astype(U64))
+                s_hi <<= np.uint64(16)
+                acc[...] = fld.mod_p(acc + s_lo + fld.mod_p(s_hi))
+                which.clear()
 
         def consume(i: int, v: np.ndarray) -> None:
-            nonlocal pending
             if is_ext[i]:
-                np.add(acc, se.ext_mul(np.broadcast_to(v, (B, 4)), gpow[i]), out=acc)  # < p
+                term = se.ext_mul(np.broadcast_to(v, (B, 4)), gpow[i])
+                acc[...] = fld.add64(acc, term)
             else:
-                np.add(acc, np.broadcast_to(v, (B,))[:, None] * gpow[i], out=acc)  # < p^2
-            pending += 1
-            if pending == 3:  # acc < p + 3 p^2 < 2^64: reduce before a fourth product
-                fld.mod_p(acc, out=acc)
-                pending = 0
+                vals[:, len(which)] = np.broadcast_to(v, (B,))
+                which.append(i)
+                if len(which) == _GROUP:
+                    flush()
 
         plan.run(blk, consume)
-        fld.mod_p(acc, out=acc)
+        flush()
         out[i0:i1] = se.ext_mul_base(acc, blk.zh_inv[:, None])
 
     parallel.map_blocks(run_block, parallel.split(M, bp))
