@@ -13,9 +13,17 @@ verifier phase and primitive. It is built from a random proof of the right shape
 non-strict builder (``zkrv_prover.r1cs.profile``): the circuit depends only on the shape, and the
 tests check the R1CS equals that of a real proof. ``stark_verifier_constraints_*`` variants show
 parameter sets of the same conjectured security (100 bits);
+``stark_verifier_constraints_range_LO_HI``: the bench-AIR verifier circuit for every height
+2^LO..2^HI of the bench table at once (one circuit and Groth16 key; ``docs/wrap.md``, "Variable
+heights"), with its overhead over the fixed 2^HI circuit;
 ``stark_wrap_e2e_ok`` (1 when a fibonacci STARK of 2^3 rows, small test parameters, wraps into a
 Groth16 proof that verifies natively with the public input ``zkrv.claim`` computes) with the
 setup/prove times and circuit size of that run.
+
+With ``ZKRV_BENCH_WRAP_GROTH16=1`` also ``wrap_full_*``: a real 2^16-row bench-AIR STARK proof
+(default parameters) through the full wrap circuit, the UNSAFE dev setup and the Groth16 prover
+in a child process (times, peak RSS after each stage, whether the proof verifies); several
+minutes and a few GiB, so not in the default run.
 """
 
 from __future__ import annotations
@@ -140,11 +148,15 @@ def run() -> list[dict[str, Any]]:
     )
     out += _stark_verifier()
     out += _e2e()
+    out += _groth16_full()
     return out
 
 
-def _verifier_circuit(params: Any, log_n: int, profile: bool) -> tuple[int, float, Any]:
-    """Constraints and build seconds of the bench-AIR verifier at 2^log_n rows."""
+def _verifier_circuit(
+    params: Any, log_n: int, profile: bool, height_range: tuple[int, int] | None = None
+) -> tuple[int, float, Any]:
+    """Constraints and build seconds of the bench-AIR verifier at 2^log_n rows (for the
+    heights ``height_range`` when given)."""
     from zkrv_prover.r1cs.profile import ProfilingCircuitArith, random_shaped_proof
     from zkrv_prover.r1cs.wrap import emit_verifier
     from zkrv_prover.stark.examples import bench_air
@@ -155,7 +167,7 @@ def _verifier_circuit(params: Any, log_n: int, profile: bool) -> tuple[int, floa
     cs = ConstraintSystem(strict=False)
     ar = ProfilingCircuitArith(cs) if profile else CircuitArith(cs)
     t0 = time.perf_counter()
-    emit_verifier(cs, vk, [], proof, arith=ar)
+    emit_verifier(cs, vk, [], proof, arith=ar, height_range=height_range)
     return cs.n_constraints, time.perf_counter() - t0, ar
 
 
@@ -179,6 +191,18 @@ def _stark_verifier() -> list[dict[str, Any]]:
         )
     )
     out.append(measure("stark_verifier_build_seconds", dt, "s", constraints=n))
+    for lo, hi in ((12, 16), (14, 16)):
+        n_var, _, ar_var = _verifier_circuit(p, hi, profile=True, height_range=(lo, hi))
+        out.append(
+            measure(
+                f"stark_verifier_constraints_range_{lo}_{hi}",
+                n_var,
+                "constraints",
+                heights=f"bench table 2^{lo}..2^{hi} rows, one circuit",
+                overhead_vs_fixed=round(n_var / n - 1, 4),
+                by_phase=dict(ar_var.by_phase.most_common()),
+            )
+        )
     for name, alt in (
         ("blowup16_q21", PcsParams(log_blowup=4, num_queries=21)),
         ("q24_pow28", PcsParams(num_queries=24, pow_bits=28)),
@@ -237,3 +261,77 @@ def _e2e() -> list[dict[str, Any]]:
         measure("wrap_e2e_groth16_setup_seconds", t2 - t1, "s", note="UNSAFE dev setup"),
         measure("wrap_e2e_groth16_prove_seconds", t3 - t2, "s"),
     ]
+
+
+def _groth16_full() -> list[dict[str, Any]]:
+    """The full-size wrap through Groth16, in a child process (see the module docstring)."""
+    import json
+    import os
+    import subprocess
+
+    if os.environ.get("ZKRV_BENCH_WRAP_GROTH16") != "1":
+        return []
+    done = subprocess.run(
+        [sys.executable, __file__, "--groth16-full"], capture_output=True, text=True, check=True
+    )
+    entries: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return entries
+
+
+def _groth16_full_child() -> list[dict[str, Any]]:
+    from _util import peak_rss_gib_self
+
+    from zkrv_prover.bn254 import groth16
+    from zkrv_prover.r1cs.wrap import build_circuit
+    from zkrv_prover.stark.examples import bench_air
+    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.prover import keygen, prove
+
+    vk = keygen(bench_air.machine(), PcsParams())
+    traces, pub = bench_air.trace(16)
+    t0 = time.perf_counter()
+    proof = prove(vk, traces, pub)
+    del traces
+    t1 = time.perf_counter()
+    rss_stark = peak_rss_gib_self()
+    circuit = build_circuit(vk, pub, proof)
+    nr = groth16.NativeR1CS(circuit.cs.to_r1cs())
+    witness = circuit.cs.witness_limbs()
+    n, x = circuit.n_constraints, circuit.public_input
+    del circuit
+    t2 = time.perf_counter()
+    rss_build = peak_rss_gib_self()
+    pk = groth16.dev_setup(nr, seed=1)
+    t3 = time.perf_counter()
+    rss_setup = peak_rss_gib_self()
+    gp = groth16.prove(pk, nr, witness)
+    t4 = time.perf_counter()
+    ok = groth16.verify(pk.vk, [x], gp) and not groth16.verify(pk.vk, [x ^ 1], gp)
+    return [
+        measure(
+            "wrap_full_ok",
+            int(ok),
+            "bool",
+            air="bench_air 2^16 rows, default parameters (real proof)",
+            constraints=n,
+            log_domain=(n - 1).bit_length(),
+        ),
+        measure("wrap_full_stark_prove_seconds", t1 - t0, "s"),
+        measure("wrap_full_circuit_build_seconds", t2 - t1, "s", note="strict build + export"),
+        measure("wrap_full_groth16_setup_seconds", t3 - t2, "s", note="UNSAFE dev setup"),
+        measure("wrap_full_groth16_prove_seconds", t4 - t3, "s"),
+        measure(
+            "wrap_full_peak_rss_gib",
+            peak_rss_gib_self(),
+            "GiB",
+            after_stark=round(rss_stark, 2),
+            after_circuit=round(rss_build, 2),
+            after_setup=round(rss_setup, 2),
+        ),
+    ]
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--groth16-full"]:
+    import json
+
+    print(json.dumps(_groth16_full_child()))

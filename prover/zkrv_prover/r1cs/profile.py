@@ -44,6 +44,13 @@ _PHASES = {
     ("fri", "verify_query"): "fri_folding",
     ("ood", "check_table"): "ood_constraints",
     ("pcs", "verify"): "deep_reduction",
+    # the variable-height PCS verifier (stark/pcs_var.py)
+    ("pcs_var", "verify_opening_var"): "merkle_paths_inputs",
+    ("pcs_var", "_open_mixed"): "merkle_paths_inputs",
+    ("pcs_var", "verify_cap_var"): "merkle_caps",
+    ("pcs_var", "_fri_var_slots"): "fri_folding",
+    ("pcs_var", "_fri_tail"): "fri_folding",
+    ("pcs_var", "verify_var"): "deep_reduction",
     ("verifier", "verify_with"): "proof_inputs_other",
     ("wrap", "emit_verifier"): "public_values",
 }

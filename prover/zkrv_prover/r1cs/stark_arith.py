@@ -56,6 +56,7 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         self._e_mul_memo: dict[tuple[int, int], tuple[Ext, Ext, Ext]] = {}
         # how often each extension value was a product operand (see e_mul)
         self._e_uses: dict[int, tuple[Ext, int]] = {}
+        self._b_uses: dict[int, tuple[BB, int]] = {}
 
     # ---- proof inputs -------------------------------------------------------------------------
     def b_input(self, v: int) -> BB:
@@ -82,7 +83,18 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return bb.sub(self.cs, a, b)
 
     def b_mul(self, a: BB, b: BB) -> BB:
-        return bb.mul(self.cs, a, b)
+        """1 constraint plus operand reductions: like ``e_mul``, an unreduced operand is reduced
+        (once, memoized) from its second use as a product operand on, so a shared factor
+        (a baby/giant-step power, a domain-point factor) does not make every product large."""
+        return bb.mul(self.cs, self._reused_b(a), self._reused_b(b))
+
+    def _reused_b(self, a: BB) -> BB:
+        if a.bound <= 1 << 31 or a.lc.is_constant():
+            return a
+        seen = self._b_uses.get(id(a))
+        n = 1 if seen is None else seen[1] + 1
+        self._b_uses[id(a)] = (a, n)
+        return a if n < 2 else bb.reduce(self.cs, a)
 
     def b_inv(self, a: BB) -> BB:
         return bb.inverse(self.cs, a)

@@ -28,6 +28,7 @@ relaxed bound; below that the ceilings round up by at most one coefficient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -331,11 +332,26 @@ def verify_query(
 def eval_final_poly(ar: Arith[B, E, D, Bit], coeffs: Sequence[E], x: B) -> E:
     """sum_j c_j x^j as a sum of products with the base-field powers of x (not Horner): the
     products are independent, so a circuit ``Arith`` can add them unreduced and reduce once,
-    where Horner's chain would need a reduction of the accumulator at every step."""
+    where Horner's chain would need a reduction of the accumulator at every step.
+
+    The powers are x^(s a + b) = (x^s)^a * x^b (baby steps x^b, b < s, giant steps (x^s)^a,
+    s ~ sqrt(len)): a circuit then reduces about 2 sqrt(len) distinct factors once each (its
+    reductions are memoized per value) instead of nearly every power of one long chain, which
+    grows by 31 bits per step (2^16 bench verifier: -6K constraints per query)."""
+    n = len(coeffs)
+    s = max(1, math.isqrt(n - 1))
+    if s * s < n - 1:
+        s += 1
+    one = ar.b_const(1)
+    low = [one, x]
+    while len(low) <= s:
+        low.append(ar.b_mul(low[-1], x))
+    high = [one, low[s]]
+    while len(high) <= (n - 1) // s:
+        high.append(ar.b_mul(high[-1], low[s]))
     acc = coeffs[0]
-    xp = x
-    for j, c in enumerate(coeffs[1:], start=1):
-        acc = ar.e_add(acc, ar.e_mul_base(c, xp))
-        if j + 1 < len(coeffs):
-            xp = ar.b_mul(xp, x)
+    for j in range(1, n):
+        a, b = divmod(j, s)
+        xp = high[a] if b == 0 else low[b] if a == 0 else ar.b_mul(high[a], low[b])
+        acc = ar.e_add(acc, ar.e_mul_base(coeffs[j], xp))
     return acc

@@ -220,6 +220,32 @@ def _at(xs: Sequence[Any], i: int, default: Any) -> Any:
     return xs[i] if 0 <= i < len(xs) else default
 
 
+def _coset_point_suffixes(
+    ar: Arith[B, E, D, Bit],
+    top: LogHeight[B, Bit],
+    rel_bits: Sequence[Bit],
+    off: int,
+    variants: Sequence[int],
+) -> dict[int, B]:
+    """For each arity variant la of a layer slot whose index bits start at ``off``: the
+    coset base point divided by the layer's shift, prod_{t >= la} (b_t ? g_(t+1) : 1) over
+    the bits t < H - off of the selected height H (:func:`masked_domain_point` with
+    ``consumed = la``; bit t's root and liveness do not depend on la, so all variants share
+    one chain of products)."""
+    one = ar.b_const(1)
+    acc = one
+    out: dict[int, B] = {}
+    for t in range(len(rel_bits) - 1, min(variants) - 1, -1):
+        live = top.when(ar, partial(_more_than, partial(_rows_after, off), t))
+        bit = ar.bit_and(rel_bits[t], live)
+        acc = ar.b_mul(acc, ar.select_b(bit, ar.b_const(two_adic_generator(t + 1)), one))
+        if t in variants:
+            out[t] = acc
+    for la in variants:
+        out.setdefault(la, one)
+    return out
+
+
 def _pad_d(ar: Arith[B, E, D, Bit], vals: Sequence[int], n: int) -> list[D]:
     return [ar.d_input(int(vals[i]) if i < len(vals) else 0) for i in range(n)]
 
@@ -518,75 +544,109 @@ def verify_var(
             ar, params, top, var_sched, offs, fri_caps, betas, bits, reduced[None],
             fri_q[:n_var_actual], active, q,
         )  # fmt: skip
-        if not fri_fixed:
-            # final polynomial at the final point: bits [H - final, H) of the index
-            fshift = top.select_b_const(ar, lambda H: pow(GENERATOR, 1 << (H - final_log), P))
-            fbits = [
-                top.select_bit(ar, partial(_bit_at, bits, m - final_log)) for m in range(final_log)
+        _fri_tail(
+            ar, params, top, var_sched, fixed_sched, fri_fixed, final_log, fixed_caps,
+            fixed_shapes, fixed_betas, betas, final_poly, bits, tb, reduced, after,
+            fri_q[n_var_actual:], n_var_actual, q,
+        )  # fmt: skip
+
+
+def _fri_tail(
+    ar: Arith[B, E, D, Bit],
+    params: PcsParams,
+    top: LogHeight[B, Bit],
+    var_sched: dict[int, list[int]],
+    fixed_sched: list[int],
+    fri_fixed: list[int],
+    final_log: int,
+    fixed_caps: list[list[D]],
+    fixed_shapes: list[MatrixShape],
+    fixed_betas: list[E],
+    betas: list[E],
+    final_poly: list[E],
+    bits: Sequence[Bit],
+    tb: Sequence[Bit],
+    reduced: dict[int | None, E],
+    after: dict[tuple[int, int | None], E],
+    fixed_ops: Sequence[Any],
+    n_var_actual: int,
+    q: int,
+) -> None:
+    """The end of one FRI query: without fixed inputs, the final check of the selected height;
+    with them, the roll-in of the first fixed input after each height's last variable layer,
+    the fixed layers (top-aligned index bits ``tb``) and the final check."""
+    fri_cfg = fri.layer_config(params)
+    ftop = len(tb)
+    cands = list(top.candidates)
+    if not fri_fixed:
+        # final polynomial at the final point: bits [H - final, H) of the index
+        fshift = top.select_b_const(ar, lambda H: pow(GENERATOR, 1 << (H - final_log), P))
+        fbits = [
+            top.select_bit(ar, partial(_bit_at, bits, m - final_log)) for m in range(final_log)
+        ]
+        x_final = masked_domain_point(ar, top, fshift, fbits, 0, lambda H: final_log)
+        want = top.select(ar, ar.select_e, partial(_after_last, after, var_sched))
+    else:
+        # roll in the first fixed input after each height's last variable layer
+        rolled: dict[tuple[int, int | None], E] = {}
+        for H in cands:
+            key2 = (len(var_sched[H]), var_sched[H][-1])
+            if key2 not in rolled:
+                beta_a = betas[key2[0] - 1]
+                for _ in range(var_sched[H][-1]):
+                    beta_a = ar.e_mul(beta_a, beta_a)
+                rolled[key2] = ar.e_add(after[key2], ar.e_mul(beta_a, reduced[fri_fixed[0]]))
+        expected = top.select(ar, ar.select_e, partial(_after_last, rolled, var_sched))
+        log_cur = fri_fixed[0]
+        for k, la in enumerate(fixed_sched):
+            lo_bit = ftop - log_cur
+            pos_bits, row_bits = tb[lo_bit : lo_bit + la], tb[lo_bit + la :]
+            lop = _at(fixed_ops, k, None)
+            raw_row = list(lop.row) if lop is not None else []
+            raw_sibs = list(lop.siblings) if lop is not None else []
+            row = [ar.e_input(_at(raw_row, t, _ZERO_E)) for t in range(1 << la)]
+            _lc_k, below_k = mmcs.cap_plan([fixed_shapes[k]], fri_cfg)
+            lv_ar = mmcs.level_log_arities([fixed_shapes[k].log_height], fri_cfg.max_log_arity)
+            sibs_k = [
+                _pad_d(ar, _at(raw_sibs, lvl, []), (1 << a) - 1)
+                for lvl, a in enumerate(lv_ar[:below_k])
             ]
-            x_final = masked_domain_point(ar, top, fshift, fbits, 0, lambda H: final_log)
-            want = top.select(ar, ar.select_e, partial(_after_last, after, var_sched))
-        else:
-            # roll in the first fixed input after each height's last variable layer
-            rolled: dict[tuple[int, int | None], E] = {}
-            for H in cands:
-                key2 = (len(var_sched[H]), var_sched[H][-1])
-                if key2 not in rolled:
-                    beta_a = betas[key2[0] - 1]
-                    for _ in range(var_sched[H][-1]):
-                        beta_a = ar.e_mul(beta_a, beta_a)
-                    rolled[key2] = ar.e_add(after[key2], ar.e_mul(beta_a, reduced[fri_fixed[0]]))
-            expected = top.select(ar, ar.select_e, partial(_after_last, rolled, var_sched))
-            log_cur = fri_fixed[0]
-            for k, la in enumerate(fixed_sched):
-                lo_bit = ftop - log_cur
-                pos_bits, row_bits = tb[lo_bit : lo_bit + la], tb[lo_bit + la :]
-                lop = _at(fri_q, n_var_actual + k, None)
-                raw_row = list(lop.row) if lop is not None else []
-                raw_sibs = list(lop.siblings) if lop is not None else []
-                row = [ar.e_input(_at(raw_row, t, _ZERO_E)) for t in range(1 << la)]
-                _lc_k, below_k = mmcs.cap_plan([fixed_shapes[k]], fri_cfg)
-                lv_ar = mmcs.level_log_arities([fixed_shapes[k].log_height], fri_cfg.max_log_arity)
-                sibs_k = [
-                    _pad_d(ar, _at(raw_sibs, lvl, []), (1 << a) - 1)
-                    for lvl, a in enumerate(lv_ar[:below_k])
-                ]
-                flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
-                mmcs.verify_opening(
-                    ar,
-                    fri_cfg,
-                    fixed_caps[k],
-                    [fixed_shapes[k]],
-                    row_bits,
-                    [flat],
-                    [[]],
-                    sibs_k,
-                    f"FRI layer {n_var_actual + k} query {q}",
-                )
-                ar.e_assert_eq(
-                    select_e_by_bits(ar, row, pos_bits),
-                    expected,
-                    f"FRI layer {n_var_actual + k} query {q} value",
-                )
-                shift = top.select_b_const(
-                    ar, partial(_coset_shift, log_cur)
-                )  # GENERATOR^(2^(H - log_cur))
-                om = two_adic_generator(log_cur)
-                x = ar.b_mul(shift, b_pow_bits(ar, om, list(reversed(row_bits))))
-                expected = fri.fold_row(ar, row, x, fixed_betas[k], la)
-                log_cur -= la
-                if log_cur in reduced:
-                    beta_a = fixed_betas[k]
-                    for _ in range(la):
-                        beta_a = ar.e_mul(beta_a, beta_a)
-                    expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
-            fshift = top.select_b_const(ar, partial(_coset_shift, final_log))
-            om = two_adic_generator(final_log)
-            x_final = ar.b_mul(fshift, b_pow_bits(ar, om, list(reversed(tb[ftop - final_log :]))))
-            want = expected
-        ar.e_assert_eq(
-            fri.eval_final_poly(ar, final_poly, x_final), want, f"FRI final polynomial query {q}"
-        )
+            flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
+            mmcs.verify_opening(
+                ar,
+                fri_cfg,
+                fixed_caps[k],
+                [fixed_shapes[k]],
+                row_bits,
+                [flat],
+                [[]],
+                sibs_k,
+                f"FRI layer {n_var_actual + k} query {q}",
+            )
+            ar.e_assert_eq(
+                select_e_by_bits(ar, row, pos_bits),
+                expected,
+                f"FRI layer {n_var_actual + k} query {q} value",
+            )
+            shift = top.select_b_const(
+                ar, partial(_coset_shift, log_cur)
+            )  # GENERATOR^(2^(H - log_cur))
+            om = two_adic_generator(log_cur)
+            x = ar.b_mul(shift, b_pow_bits(ar, om, list(reversed(row_bits))))
+            expected = fri.fold_row(ar, row, x, fixed_betas[k], la)
+            log_cur -= la
+            if log_cur in reduced:
+                beta_a = fixed_betas[k]
+                for _ in range(la):
+                    beta_a = ar.e_mul(beta_a, beta_a)
+                expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
+        fshift = top.select_b_const(ar, partial(_coset_shift, final_log))
+        om = two_adic_generator(final_log)
+        x_final = ar.b_mul(fshift, b_pow_bits(ar, om, list(reversed(tb[ftop - final_log :]))))
+        want = expected
+    ar.e_assert_eq(
+        fri.eval_final_poly(ar, final_poly, x_final), want, f"FRI final polynomial query {q}"
+    )
 
 
 def _after_last(
@@ -711,26 +771,23 @@ def _fri_var_slots(
         row = [ar.e_input(raw_row[t] if t < len(raw_row) else _ZERO_E) for t in range(width)]
         leaves: dict[int, D] = {}
         folds: dict[int, E] = {}
+        opened_at: dict[int, E] = {}
         shift = ar.b_const(pow(GENERATOR, 1 << off, P))
+        suffix = _coset_point_suffixes(ar, top, bits[off:], off, variants)
         for la in variants:
             vrow = row[: 1 << la]
             flat: list[B] = []
             for v in vrow:
                 flat.extend(ar.e_coeffs(v))
             leaves[la] = leaf_hash(ar, flat)
-            vbit = top.when(ar, partial(_has_variant, in_slot, la))
-            e_assert_eq_if(
-                ar,
-                vbit,
-                select_e_by_bits(ar, vrow, bits[off : off + la]),
-                expected,
-                f"FRI layer {j} query {q} value",
-            )
-            xb = masked_domain_point(
-                ar, top, shift, bits[off + la :], la, partial(_rows_after, off + la)
-            )
+            opened_at[la] = select_e_by_bits(ar, vrow, bits[off : off + la])
+            xb = ar.b_mul(shift, suffix[la])
             folds[la] = fri.fold_row(ar, vrow, xb, betas[j], la)
             out[(j + 1, la)] = folds[la]
+        # the opened coset contains the expected value (one check on the selected variant)
+        fallback_v = opened_at[variants[0]]
+        value = top.select(ar, ar.select_e, partial(_fold_of, opened_at, in_slot, fallback_v))
+        e_assert_eq_if(ar, active[j], value, expected, f"FRI layer {j} query {q} value")
         # Merkle path of the slot's layer
         plans = {H: tree_plan(cfg, H - off - la) for H, la in in_slot.items()}
         n_lv = max(len(p.below) for p in plans.values())
