@@ -57,9 +57,11 @@ def stage_onchain() -> int:
 
 
 def stage_wrap_stark(workdir: Path) -> int:
-    """Wrap a small STARK (fibonacci AIR, 2^3 rows, TOY parameters: 2 FRI queries) into Groth16
-    (UNSAFE dev setup, cached) and verify it on a fresh Anvil through the deployed router."""
-    print("== stage: wrap a STARK into Groth16 (fibonacci AIR, toy parameters)", flush=True)
+    """Wrap two small STARKs of different heights (fibonacci AIR, 2^5 and 2^7 rows, TOY
+    parameters: 2 FRI queries) with the ONE wrap circuit of the height range [2^5, 2^7] into
+    Groth16 (one UNSAFE dev key, cached), check both natively and verify the shorter one on a
+    fresh Anvil through the deployed router."""
+    print("== stage: wrap STARKs of two heights into Groth16 (one key; toy parameters)", flush=True)
     import json
     import time
 
@@ -70,14 +72,22 @@ def stage_wrap_stark(workdir: Path) -> int:
     from zkrv_prover.stark.prover import keygen, prove
 
     t0 = time.perf_counter()
-    vk = keygen(fibonacci.machine(), PcsParams(num_queries=2, pow_bits=1, log_cap=2))
-    traces, public = fibonacci.trace(3)
-    wrapped = wrap(vk, public, prove(vk, traces, public))
-    print(
-        f"public values {public}; claim digest 0x{wrapped.claim_digest.hex()}; "
-        f"Groth16 proof verified natively ({time.perf_counter() - t0:.1f} s, UNSAFE dev key)",
-        flush=True,
-    )
+    params = PcsParams(num_queries=2, pow_bits=1, log_cap=2, log_final_poly_len=2)
+    vk = keygen(fibonacci.machine(), params)
+    by_height = {}
+    for log_n in (5, 7):
+        traces, public = fibonacci.trace(log_n)
+        w = wrap(vk, public, prove(vk, traces, public), height_range=(5, 7))
+        by_height[log_n] = w
+        print(
+            f"2^{log_n} rows: public values {public}; claim digest 0x{w.claim_digest.hex()}; "
+            f"Groth16 proof verified natively ({time.perf_counter() - t0:.1f} s, UNSAFE dev key)",
+            flush=True,
+        )
+    if by_height[5].vk.to_bytes() != by_height[7].vk.to_bytes():
+        print("error: the two heights got different Groth16 keys", flush=True)
+        return 1
+    wrapped = by_height[5]
     js = wrapped.snarkjs()
     fixture = workdir / "wrapped_stark.json"
     fixture.write_text(json.dumps({"vk": js["vk"], "proof_ok": js["proof"]}))
