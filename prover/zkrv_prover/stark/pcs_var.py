@@ -1,11 +1,11 @@
 """PCS verification when the committed height is *data*: one verifier run (hence one circuit)
 for every height in a declared range (``docs/wrap.md``, "Variable heights").
 
-Scope: every committed matrix (all rounds, the zk codeword) has the same LDE log height
-``top``, a :class:`~.arith.LogHeight` in [lo, hi] (single-height machines, whose tables all
-have the variable height). The verifier's control flow depends on (lo, hi) only; the actual
-height enters through ``top.sel``. With lo = hi it checks exactly what :func:`.pcs.verify`
-checks (and every selection folds away).
+Scope: the *variable* matrices (the variable tables' main, aux and quotient matrices and the
+zk codeword) share the LDE log height ``top``, a :class:`~.arith.LogHeight` in [lo, hi]; the
+other matrices (preprocessed tables') have fixed heights below ``top.lo``. The verifier's
+control flow depends on (lo, hi) only; the actual height enters through ``top.sel``. For the
+selected height it makes exactly the checks of :func:`.pcs.verify`.
 
 Why one code path serves all heights (no change to the prover or the proof format): query
 indices are the *low* bits of a sample, so a query of a height-H proof uses the first H bits
@@ -21,6 +21,10 @@ of the hi-bit sample, and everything that consumes index bits from the low end l
   tallest schedule; a slot's arity variants are all evaluated and selected; a slot beyond a
   candidate's last layer is inactive (its transcript steps are skipped by selection and its
   checks are conditional). The final point and expected value are selected per candidate.
+- Fixed-height parts (trees of preprocessed tables, the fixed groups under a variable group,
+  FRI layers after the first fixed roll-in) are indexed by the *top* bits of a height-H index:
+  bits H - F .. H are selected once per query and the fixed parts are verified with them as in
+  the fixed verifier.
 - Domain points: bit m of an index contributes the root of unity of order 2^(c + m + 1)
   whatever the domain size, so a point of a shorter domain is the taller domain's formula
   with the bits past the candidate's length masked off.
@@ -197,10 +201,6 @@ def masked_domain_point(
 
 def _more_than(f: Callable[[int], int], m: int, H: int) -> bool:
     return f(H) > m
-
-
-def _has_variant(in_slot: dict[int, int], la: int, H: int) -> bool:
-    return in_slot.get(H) == la
 
 
 def _rows_after(consumed: int, H: int) -> int:
