@@ -6,10 +6,10 @@
 
 The prover's stage functions (commitments, LogUp aux traces, quotient evaluation and split,
 DEEP openings, FRI) are wrapped in place; a sampler thread reads this process's resident set
-every 5 ms and charges it to the innermost running stage. Prints one row per stage: calls,
-seconds (inclusive of nested stages), RSS when it was first entered and the peak RSS while it
-(or a nested stage) ran, in GiB. Peak figures are sampled, so spikes shorter than a few ms can
-be missed; the process's true peak (ru_maxrss) is printed last.
+every 5 ms and charges it to every running stage. Prints one row per stage: calls, wall
+seconds and process CPU seconds (all threads; inclusive of nested stages), RSS when it was first
+entered and the peak RSS while it (or a nested stage) ran, in GiB. Peak figures are sampled, so
+spikes shorter than a few ms can be missed; the process's true peak (ru_maxrss) is printed last.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class StageMeter:
         self.order: list[str] = []
         self.calls: dict[str, int] = {}
         self.secs: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self.rss0: dict[str, int] = {}
         self.peak: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -62,6 +63,9 @@ class StageMeter:
                     self.peak[s] = max(self.peak[s], r)
 
     def wrap(self, owner: Any, attr: str, label: str) -> None:
+        """Wrap ``owner.attr`` (skipped when the prover version at hand has no such function)."""
+        if not hasattr(owner, attr):
+            return
         fn: Callable[..., Any] = getattr(owner, attr)
 
         @functools.wraps(fn)
@@ -70,18 +74,19 @@ class StageMeter:
             with self._lock:
                 if label not in self.calls:
                     self.order.append(label)
-                    self.calls[label], self.secs[label] = 0, 0.0
+                    self.calls[label], self.secs[label], self.cpu[label] = 0, 0.0, 0.0
                     self.rss0[label], self.peak[label] = r, r
                 self.calls[label] += 1
                 self.stack.append(label)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                dt = time.perf_counter() - t0
+                dt, dc = time.perf_counter() - t0, time.process_time() - c0
                 r = _rss()
                 with self._lock:
                     self.secs[label] += dt
+                    self.cpu[label] += dc
                     self.peak[label] = max(self.peak[label], r)
                     self.stack.pop()
 
@@ -89,10 +94,11 @@ class StageMeter:
 
     def report(self) -> str:
         g = 2**30
-        lines = [f"{'stage':34s} {'calls':>5s} {'s':>8s} {'rss0 GiB':>9s} {'peak GiB':>9s}"]
+        head = f"{'stage':34s} {'calls':>5s} {'wall s':>8s} {'cpu s':>8s} {'rss0 GiB':>9s}"
+        lines = [f"{head} {'peak GiB':>9s}"]
         for s in self.order:
             lines.append(
-                f"{s:34s} {self.calls[s]:5d} {self.secs[s]:8.2f} "
+                f"{s:34s} {self.calls[s]:5d} {self.secs[s]:8.2f} {self.cpu[s]:8.2f} "
                 f"{self.rss0[s] / g:9.2f} {self.peak[s] / g:9.2f}"
             )
         lines.append(f"process peak (ru_maxrss): {resource.getrusage(0).ru_maxrss / 2**20:.2f} GiB")
@@ -106,8 +112,7 @@ def instrument(meter: StageMeter) -> None:
 
     meter.wrap(pv, "prove", "prove")
     for name in ("commit_evals", "commit_coeffs"):
-        if hasattr(pcs, name):
-            meter.wrap(pcs, name, f"{name} (all rounds)")
+        meter.wrap(pcs, name, f"{name} (all rounds)")
     meter.wrap(ntt, "intt", "intt")
     meter.wrap(pcs, "lde_bitrev", "  commit: lde_bitrev")
     meter.wrap(mmcs, "commit", "  commit: merkle")
@@ -117,6 +122,7 @@ def instrument(meter: StageMeter) -> None:
     meter.wrap(quotient, "combined_quotient", "quotient: combined")
     meter.wrap(quotient, "split_quotient", "quotient: split (intt+ntt)")
     meter.wrap(pcs, "open_rounds", "open_rounds")
+    meter.wrap(pcs, "eval_coeffs_at", "  open: eval_coeffs_at")
     meter.wrap(pcs, "eval_coeffs_at_points", "  open: eval_coeffs_at_points")
     meter.wrap(pcs, "_dot_alpha", "  open: _dot_alpha")
     meter.wrap(fri, "commit_phase", "  open: fri commit")

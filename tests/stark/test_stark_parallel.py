@@ -365,3 +365,13 @@ def test_logup_aux_trace_blocks_equal_single_block(
         got = logup.aux_trace(lay, tr, pre, pub, alpha, beta)
         monkeypatch.undo()
         assert all((g == w).all() and g.dtype == w.dtype for g, w in zip(got, want, strict=True))
+
+
+def test_malloc_tuning_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZKRV_MALLOC_TUNE", "0")
+    assert parallel._tune_malloc() is False
+    monkeypatch.setenv("ZKRV_MALLOC_TUNE", "1")
+    import sys
+
+    if sys.platform.startswith("linux"):  # this project's machines run glibc
+        assert parallel._tune_malloc() is True
