@@ -63,6 +63,7 @@ def test_native_variable_height_verifier_accepts_every_height(
         verify(vk, pub, proof, height_range=(lg, lg))  # lo = hi special case
 
 
+@pytest.mark.slow
 def test_one_circuit_for_every_height(vk: VerifyingKey, proofs: Proofs) -> None:
     digests, sizes = set(), set()
     for lg in HEIGHTS:
@@ -81,6 +82,7 @@ def test_one_circuit_for_every_height(vk: VerifyingKey, proofs: Proofs) -> None:
     assert len(digests) == 1 and len(sizes) == 1
 
 
+@pytest.mark.slow
 def test_outside_the_range_is_rejected(vk: VerifyingKey, proofs: Proofs) -> None:
     pub, proof = proofs[HI + 1]
     with pytest.raises(VerificationError, match="outside"):
