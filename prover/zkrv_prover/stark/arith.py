@@ -17,7 +17,12 @@ Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
 2. Every check goes through an ``assert_*`` method (never ``assert`` or ``if ...: raise``).
 3. Constants enter through ``*_const``; values read from the proof through ``*_input`` (a
    circuit allocates witness variables for them, range-checking base elements); bits come only
-   from ``d_to_bits``/``b_to_bits``.
+   from ``d_to_bits``/``b_to_bits``/``one_hot`` (and ``bit_const``/``bit_and``/``bit_sum`` of
+   those).
+4. A proof quantity the control flow would branch on but that must stay data (a table height
+   in a circuit for a range of heights) is a :class:`LogHeight`: the code runs for every
+   candidate in the declared range and selects (``when``, ``select*``); checks that apply to
+   some candidates only use ``e_assert_eq_if``/``d_assert_eq_if``.
 
 Value kinds (opaque type parameters):
 

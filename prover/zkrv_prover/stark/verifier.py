@@ -5,7 +5,10 @@ out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` a
 openings (:func:`.pcs.verify`). Its control flow depends only on the verifying key and the
 proof's *shape* (table heights, which :func:`check_shape` validates against the key before any
 arithmetic), so a circuit ``Arith`` turns the same code into a fixed circuit per shape.
-:func:`verify` runs it with :class:`~.arith.NativeArith`.
+:func:`verify` runs it with :class:`~.arith.NativeArith`. With ``height_range=(lo, hi)`` the
+variable tables' height is data instead (:class:`~.arith.LogHeight`; PCS part in
+:mod:`.pcs_var`): the control flow, hence the circuit, is the same for every height in the
+range (``docs/wrap.md``, "Variable heights").
 """
 
 from __future__ import annotations
