@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,19 @@ def test_range_is_supported(vk: VerifyingKey) -> None:
     height_offset(vk, LO, HI)
     with pytest.raises(ValueError):
         height_offset(vk, 0, HI)  # empty / degenerate
+    with pytest.raises(ValueError, match="masking"):
+        height_offset(vk, 3, HI)  # tiny tables are padded to another power of two
+    # a bare Merkle root (no cap): the paths' top level arity depends on the height
+    bare = keygen(fibonacci.machine(), replace(PARAMS, log_cap=0))
+    traces, pub = fibonacci.trace(LO)
+    proof = prove(bare, traces, pub, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="path arities"):
+        verify(bare, pub, proof, height_range=(LO, HI))
+    # a final polynomial covering the shorter heights: no FRI layer to line up
+    flat = keygen(fibonacci.machine(), replace(PARAMS, log_final_poly_len=6))
+    proof = prove(flat, traces, pub, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="FRI layer"):
+        verify(flat, pub, proof, height_range=(LO, HI))
 
 
 def test_native_variable_height_verifier_accepts_every_height(

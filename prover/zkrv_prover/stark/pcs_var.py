@@ -341,7 +341,7 @@ def verify_var(
     final_log, final_len = finals.pop(), lens.pop()
     n_slots = max(len(s) for s in var_sched.values())
     if min(len(s) for s in var_sched.values()) == 0:
-        raise ValueError("height range: every height needs a FRI layer above the fixed inputs")
+        raise ValueError("height range: every height needs a FRI layer (above any fixed input)")
     offs: list[int] = []  # index bits folded before variable slot j (the same for every height)
     for j in range(n_slots):
         before = {sum(s[:j]) for s in var_sched.values() if len(s) > j}
