@@ -375,3 +375,26 @@ def test_malloc_tuning_switch(monkeypatch: pytest.MonkeyPatch) -> None:
 
     if sys.platform.startswith("linux"):  # this project's machines run glibc
         assert parallel._tune_malloc() is True
+
+
+def test_whole_proof_identical_for_1_and_2_threads(
+    threads: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same seed, same proof bytes, whatever the thread count and block sizes."""
+    from zkrv_prover.stark import logup
+    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.proof import encode_proof
+    from zkrv_prover.stark.prover import keygen, prove
+    from zkrv_prover.stark.verifier import verify
+
+    vk = keygen(bench_air.machine(), PcsParams(zk=True))
+    traces, pub = bench_air.trace(7)
+    parallel.set_threads(1)
+    ref = encode_proof(vk, prove(vk, traces, pub, np.random.default_rng(42)))
+    parallel.set_threads(2)
+    monkeypatch.setattr(quotient, "BLOCK_POINTS", 64)
+    monkeypatch.setattr(pcs, "_DEEP_BLOCK", 128)
+    monkeypatch.setattr(logup, "AUX_BLOCK_ROWS", 16)
+    proof = prove(vk, traces, pub, np.random.default_rng(42))
+    assert encode_proof(vk, proof) == ref
+    verify(vk, pub, proof)
