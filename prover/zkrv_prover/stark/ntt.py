@@ -189,9 +189,16 @@ def _check_len(n: int) -> int:
 
 
 def _from_matrix(xt: U64, one_d: bool) -> U32:
+    """(n, w) uint32 from the (w, n) uint64 working matrix: one transposing, narrowing copy in
+    row chunks (no full-size uint64 transposed temporary)."""
     if one_d:
         return xt.reshape(-1).astype(np.uint32)
-    return np.ascontiguousarray(xt.T).astype(np.uint32)
+    w, n = xt.shape
+    out = np.empty((n, w), dtype=np.uint32)
+    step = max(1, _BLOCK_ELEMS // max(1, w))
+    for r0 in range(0, n, step):
+        out[r0 : r0 + step] = xt[:, r0 : r0 + step].T
+    return out
 
 
 def ntt(coeffs: npt.NDArray[np.integer]) -> U32:
