@@ -122,7 +122,24 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return ext4.add(self.cs, a, b)
 
     def e_sub(self, a: Ext, b: Ext) -> Ext:
-        return ext4.sub(self.cs, a, b)
+        """Free, except that a very large coefficient (over 2^128: a domain point's product
+        chain) subtracted from a second time is reduced first (once, memoized): every
+        ``x - z`` of a query's DEEP reduction would otherwise carry and reduce it again."""
+        return ext4.sub(self.cs, self._big_reused(a), self._big_reused(b))
+
+    def _big_reused(self, a: Ext) -> Ext:
+        if all(x.bound <= 1 << 128 for x in a):
+            return a
+        out = []
+        for x in a:
+            if x.bound > 1 << 128:
+                seen = self._b_uses.get(id(x))
+                n = 1 if seen is None else seen[1] + 1
+                self._b_uses[id(x)] = (x, n)
+                out.append(x if n < 2 else bb.reduce(self.cs, x))
+            else:
+                out.append(x)
+        return (out[0], out[1], out[2], out[3])
 
     def e_mul(self, a: Ext, b: Ext) -> Ext:
         """7 constraints plus operand reductions; a repeated product of the same operand
