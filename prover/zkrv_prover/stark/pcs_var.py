@@ -334,6 +334,8 @@ def verify_var(
     if len(fixed_parts) != 1:
         raise ValueError("height range: the FRI schedule below the variable part differs")
     fixed_sched = list(fixed_parts.pop())
+    if fri_fixed and fri.fold_schedule(params, fri_fixed) != fixed_sched:
+        raise ValueError("height range: the FRI schedule below the variable part is unexpected")
     finals = {fri.final_log_height(params, [H, *fri_fixed]) for H in cands}
     lens = {fri.final_poly_len(params, [H, *fri_fixed]) for H in cands}
     if len(finals) != 1 or len(lens) != 1:
