@@ -51,9 +51,13 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
         decode_proof(vk, b"X" + raw[1:])
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
-    # proofs of format 1 (doubled masking heights, salted preprocessed round) are refused
-    with pytest.raises(ProofFormatError, match=r"unsupported proof version 1 \(expected 2\)"):
-        decode_proof(vk, raw[:8] + b"\x01\x00" + raw[10:])
+    # proofs of format 1 (doubled masking heights, salted preprocessed round) and 2 (one
+    # quotient per table instead of per height) are refused
+    for old in (1, 2):
+        with pytest.raises(
+            ProofFormatError, match=rf"unsupported proof version {old} \(expected 3\)"
+        ):
+            decode_proof(vk, raw[:8] + bytes([old, 0]) + raw[10:])
     with pytest.raises(ProofFormatError, match="exceeds"):
         decode_proof(vk, b"\0" * (MAX_PROOF_BYTES + 1))
     with pytest.raises(ProofFormatError, match="tables"):

@@ -1,14 +1,18 @@
-"""The verifier's out-of-domain check of one table, written once over :class:`~.arith.Arith`.
+"""The verifier's out-of-domain check of one quotient group, written once over
+:class:`~.arith.Arith`.
 
-Given the table's committed polynomials opened at zeta (and zeta * h for columns whose next row
-is used), check
+A group is the tables of one height n (``quotient.quotient_groups``); they share H, Z_H and one
+quotient. Given their committed polynomials opened at zeta (and zeta * h for columns whose next
+row is used), check
 
     sum_i gamma^(K-1-i) C_i(zeta) == Z_H(zeta) * sum_j zeta^(j n) Q_j(zeta)
 
-with Z_H(x) = x^n - 1 and the selectors evaluated at zeta:
-is_first = Z_H / (n (zeta - 1)), is_last = h^-1 Z_H / (n (zeta - h^-1)),
-is_transition = zeta - h^-1. Control flow depends only on the table's shape (constraints,
-widths, n), never on values, so a circuit implementation of ``Arith`` emits a fixed circuit.
+where C_0..C_(K-1) are the constraints of all the group's tables in table order (Horner in
+gamma continues from one table to the next), Z_H(x) = x^n - 1 and the selectors evaluated at
+zeta (computed once per group): is_first = Z_H / (n (zeta - 1)),
+is_last = h^-1 Z_H / (n (zeta - h^-1)), is_transition = zeta - h^-1. Control flow depends only
+on the tables' shapes (constraints, widths, n), never on values, so a circuit implementation of
+``Arith`` emits a fixed circuit.
 """
 
 from __future__ import annotations
@@ -80,6 +84,45 @@ def recombine(ar: Arith[B, E, D, Bit], cols: Sequence[E]) -> list[E]:
     return out
 
 
+class ZetaDomain(Generic[B, E, D, Bit]):
+    """Z_H(zeta), zeta^n and the selectors at zeta for one constraint domain H of size n (``n``:
+    the row count, or a :class:`~.arith.LogHeight` when the height is data: then ``zeta^n`` is
+    selected from the chain of squarings and the constants ``h^-1``, ``n``, ``n h`` by the
+    height's selector). Selectors are computed on first use and shared by every table of H."""
+
+    def __init__(self, ar: Arith[B, E, D, Bit], zeta: E, n: int | LogHeight[B, Bit]) -> None:
+        self.ar, self.zeta = ar, zeta
+        self.one = one = ar.e_const((1, 0, 0, 0))
+        if isinstance(n, int):
+            h_inv = inv_int(two_adic_generator(n.bit_length() - 1))
+            self.zeta_n = e_pow_const(ar, zeta, n)
+            self.h_inv_e = ar.e_const((h_inv, 0, 0, 0))
+            self.n_b, self.nh_b = ar.b_const(n), ar.b_const(n * inv_int(h_inv))
+        else:
+            self.zeta_n = zeta_pow_height(ar, zeta, n)
+            self.h_inv_e = e_from_base(
+                ar, n.select_b_const(ar, lambda lg: inv_int(two_adic_generator(lg)))
+            )
+            self.n_b = n.select_b_const(ar, lambda lg: 1 << lg)
+            self.nh_b = n.select_b_const(ar, lambda lg: (1 << lg) * two_adic_generator(lg))
+        self.zh = ar.e_sub(self.zeta_n, one)
+        self._sel: dict[Op, E] = {}
+
+    def selector(self, kind: Op) -> E:
+        """is_first / is_last / is_transition at zeta."""
+        ar, zeta = self.ar, self.zeta
+        if kind not in self._sel:
+            if kind == Op.IS_TRANSITION:
+                self._sel[kind] = ar.e_sub(zeta, self.h_inv_e)
+            elif kind == Op.IS_FIRST:
+                den = ar.e_mul_base(ar.e_sub(zeta, self.one), self.n_b)
+                self._sel[kind] = ar.e_mul(self.zh, ar.e_inv(den))
+            else:
+                den = ar.e_mul_base(ar.e_sub(zeta, self.h_inv_e), self.nh_b)
+                self._sel[kind] = ar.e_mul(self.zh, ar.e_inv(den))
+        return self._sel[kind]
+
+
 def constraint_values(
     ar: Arith[B, E, D, Bit],
     layout: TableLayout,
@@ -87,41 +130,11 @@ def constraint_values(
     public: Sequence[B],
     challenges: Sequence[E],
     cumsum: E | None,
-    zeta: E,
-    n: int | LogHeight[B, Bit],
-) -> tuple[list[E], E]:
-    """Every constraint of the table evaluated at zeta, and Z_H(zeta). ``n`` is the row count,
-    or a :class:`~.arith.LogHeight` (its log) when the height is data: then ``zeta^n`` is
-    selected from the chain of squarings and the constants ``h^-1``, ``n``, ``n h`` by the
-    height's selector."""
-    one = ar.e_const((1, 0, 0, 0))
-    h_inv_e: E
-    if isinstance(n, int):
-        h_inv = inv_int(two_adic_generator(n.bit_length() - 1))
-        zh = ar.e_sub(e_pow_const(ar, zeta, n), one)
-        h_inv_e = ar.e_const((h_inv, 0, 0, 0))
-        n_b, nh_b = ar.b_const(n), ar.b_const(n * inv_int(h_inv))
-    else:
-        zh = ar.e_sub(zeta_pow_height(ar, zeta, n), one)
-        h_inv_e = e_from_base(ar, n.select_b_const(ar, lambda lg: inv_int(two_adic_generator(lg))))
-        n_b = n.select_b_const(ar, lambda lg: 1 << lg)
-        nh_b = n.select_b_const(ar, lambda lg: (1 << lg) * two_adic_generator(lg))
+    dom: ZetaDomain[B, E, D, Bit],
+) -> list[E]:
+    """Every constraint of the table evaluated at zeta (``dom``: the table's domain at zeta)."""
     aux = recombine(ar, op.aux)
     aux_next = recombine(ar, op.aux_next)
-    sel: dict[Op, E] = {}
-
-    def selector(kind: Op) -> E:
-        if kind not in sel:
-            if kind == Op.IS_TRANSITION:
-                sel[kind] = ar.e_sub(zeta, h_inv_e)
-            elif kind == Op.IS_FIRST:
-                den = ar.e_mul_base(ar.e_sub(zeta, one), n_b)
-                sel[kind] = ar.e_mul(zh, ar.e_inv(den))
-            else:
-                den = ar.e_mul_base(ar.e_sub(zeta, h_inv_e), nh_b)
-                sel[kind] = ar.e_mul(zh, ar.e_inv(den))
-        return sel[kind]
-
     # Evaluate the DAG: each node is either base (B: constants, public values) or ext (E).
     vals: dict[int, tuple[bool, Any]] = {}
 
@@ -142,7 +155,7 @@ def constraint_values(
                 raise ValueError("constraint reads a LogUp sum the table does not have")
             return False, cumsum
         if k in (Op.IS_FIRST, Op.IS_LAST, Op.IS_TRANSITION):
-            return False, selector(k)
+            return False, dom.selector(k)
         src = {
             (Op.MAIN, False): op.main,
             (Op.MAIN, True): op.main_next,
@@ -168,8 +181,7 @@ def constraint_values(
         assert node.b is not None
         xb = vals[id(node.b)]
         vals[id(node)] = _binop(ar, node.op, xa, xb)
-    out = [as_e(vals[id(r)]) for r in roots]
-    return out, zh
+    return [as_e(vals[id(r)]) for r in roots]
 
 
 def _binop(
@@ -194,6 +206,46 @@ def _binop(
     return False, (ar.e_add if kind == Op.ADD else ar.e_sub)(ea, eb)
 
 
+@dataclass
+class GroupMember(Generic[E]):
+    """One table of a quotient group at zeta: its layout, openings and LogUp sum (if any)."""
+
+    layout: TableLayout
+    openings: TableOpenings[E]
+    cumsum: E | None
+
+
+def check_group(
+    ar: Arith[B, E, D, Bit],
+    members: Sequence[GroupMember[E]],
+    quotient: Sequence[E],
+    public: Sequence[B],
+    challenges: Sequence[E],
+    gamma: E,
+    zeta: E,
+    n: int | LogHeight[B, Bit],
+) -> None:
+    """The out-of-domain identity of one quotient group (module doc): the members' constraints
+    in order, Horner-combined with ``gamma``, equal Z_H(zeta) times the group quotient (its
+    chunks' base-column openings ``quotient``, recombined here); fails through ``ar``. ``n`` as
+    in :class:`ZetaDomain` (all members have that height)."""
+    if not members:
+        raise ValueError("a quotient group has at least one table")
+    dom: ZetaDomain[B, E, D, Bit] = ZetaDomain(ar, zeta, n)
+    acc: E | None = None
+    for m in members:
+        values = constraint_values(ar, m.layout, m.openings, public, challenges, m.cumsum, dom)
+        for v in values:
+            acc = v if acc is None else ar.e_add(ar.e_mul(acc, gamma), v)
+    assert acc is not None, "tables without constraints"
+    chunks = recombine(ar, quotient)
+    q = chunks[-1]
+    for ch in reversed(chunks[:-1]):  # Horner in zeta^n
+        q = ar.e_add(ar.e_mul(q, dom.zeta_n), ch)
+    names = ", ".join(repr(m.layout.air.name) for m in members)
+    ar.e_assert_eq(acc, ar.e_mul(dom.zh, q), f"table(s) {names}: constraints at zeta")
+
+
 def check_table(
     ar: Arith[B, E, D, Bit],
     layout: TableLayout,
@@ -205,21 +257,19 @@ def check_table(
     zeta: E,
     n: int | LogHeight[B, Bit],
 ) -> None:
-    """The out-of-domain identity of one table (module doc); fails through ``ar``. ``n`` as in
-    :func:`constraint_values`."""
-    values, zh = constraint_values(ar, layout, op, public, challenges, cumsum, zeta, n)
-    acc = values[0]
-    for v in values[1:]:
-        acc = ar.e_add(ar.e_mul(acc, gamma), v)
-    chunks = recombine(ar, op.quotient)
-    if isinstance(n, int):
-        zeta_n = e_pow_const(ar, zeta, n)
-    else:
-        zeta_n = ar.e_add(zh, ar.e_const((1, 0, 0, 0)))
-    q = chunks[-1]
-    for ch in reversed(chunks[:-1]):  # Horner in zeta^n
-        q = ar.e_add(ar.e_mul(q, zeta_n), ch)
-    ar.e_assert_eq(acc, ar.e_mul(zh, q), f"table {layout.air.name!r}: constraints at zeta")
+    """:func:`check_group` for a group of one table (its quotient in ``op.quotient``)."""
+    member = GroupMember(layout, op, cumsum)
+    check_group(ar, [member], op.quotient, public, challenges, gamma, zeta, n)
 
 
-__all__ = ["P", "TableOpenings", "check_table", "constraint_values", "recombine", "uses_next"]
+__all__ = [
+    "GroupMember",
+    "P",
+    "TableOpenings",
+    "ZetaDomain",
+    "check_group",
+    "check_table",
+    "constraint_values",
+    "recombine",
+    "uses_next",
+]

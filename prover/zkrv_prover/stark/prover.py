@@ -18,7 +18,7 @@ import numpy.typing as npt
 from zkrv_prover.stark import debug, logup, ntt, pcs, quotient, zk
 from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, two_adic_generator
+from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.ood import uses_next
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.testing import PROVER_CHECKS
@@ -28,9 +28,10 @@ U32 = npt.NDArray[np.uint32]
 ExtInt = tuple[int, int, int, int]
 
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
-#: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients).
+#: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
+#: 3: one quotient per group of equal-height tables instead of one per table).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 2
+PROOF_VERSION = 3
 
 
 class ProverError(ValueError):
@@ -122,7 +123,8 @@ def opening_points(
     vk: VerifyingKey, log_heights: Sequence[int], zeta: ExtInt
 ) -> tuple[list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]]]:
     """Points per matrix of each round (pre, main, aux, quotient): zeta, plus zeta * h_t where the
-    table reads that kind's next row."""
+    table reads that kind's next row; the quotient round has one matrix per group of
+    equal-height tables (:func:`.quotient.quotient_groups`), opened at zeta."""
 
     def pts(t: int, op: Op, force_next: bool = False) -> list[ExtInt]:
         lay = vk.layouts[t]
@@ -135,7 +137,7 @@ def opening_points(
     pre = [pts(t, Op.PRE) for t in vk.pre_tables]
     main = [pts(t, Op.MAIN) for t in range(len(vk.layouts))]
     aux = [pts(t, Op.AUX, True) for t in vk.logup_tables]
-    quo = [[zeta] for _ in vk.layouts]
+    quo = [[zeta] for _ in quotient.quotient_groups(log_heights)]
     return pre, main, aux, quo
 
 
@@ -240,55 +242,70 @@ def prove(
         tr.observe_digest(aux_data.root)
         tr.observe_ext([ar.e_const(c) for c in cumsums])
 
-    # quotient
+    # quotient: one per group of equal-height tables (quotient.quotient_groups). Each table's
+    # constraints are combined and divided by Z_H on its own coset (size by its own degree); the
+    # per-table quotients are folded in coefficient form with gamma^K_t (quotient.horner_step).
     gamma = np.asarray(tr.sample_ext(), dtype=np.uint64)
+    groups = quotient.quotient_groups(log_heights)
     chunk_mats = []
     aux_pos = {t: i for i, t in enumerate(vk.logup_tables)}
     pre_pos = {t: i for i, t in enumerate(vk.pre_tables)}
-    for t, lay in enumerate(lays):
-        n, Nd = ns[t], plans[t].degree_bound
-        M = quotient.quotient_domain_size(lay.degree, n, Nd)
-        c = quotient.num_chunks(lay.degree, n, Nd)
-        main_q = _on_coset(main_data, t, M)
-        pre_q = None
-        if t in pre_pos:
-            assert vk.pre_data is not None
-            pre_q = _on_coset(vk.pre_data, pre_pos[t], M)
-        aux_q = None
-        cum = None
-        if t in aux_pos:
-            assert aux_data is not None
-            aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, 4)
-            cum = np.asarray(cumsums[aux_pos[t]], dtype=np.uint64)
-        leaves = quotient.QuotientLeaves(
-            n,
-            quotient.domain_points(M, GENERATOR),
-            main_q,
-            pre_q,
-            aux_q,
-            public,
-            challenges,
-            cum,
-            bitrev=True,
-        )
-        q = quotient.combined_quotient(lay, leaves, gamma)
-        del leaves, main_q, pre_q, aux_q
-        chunk_mats.append(
-            quotient.split_quotient(
-                q,
-                GENERATOR,
+    for group in groups:
+        n, Nd = ns[group[0]], plans[group[0]].degree_bound
+        acc = None
+        for t in group:
+            lay = lays[t]
+            M = quotient.quotient_domain_size(lay.degree, n, Nd)
+            main_q = _on_coset(main_data, t, M)
+            pre_q = None
+            if t in pre_pos:
+                assert vk.pre_data is not None
+                pre_q = _on_coset(vk.pre_data, pre_pos[t], M)
+            aux_q = None
+            cum = None
+            if t in aux_pos:
+                assert aux_data is not None
+                aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, 4)
+                cum = np.asarray(cumsums[aux_pos[t]], dtype=np.uint64)
+            leaves = quotient.QuotientLeaves(
                 n,
-                Nd,
-                c,
-                rng if n < Nd else None,
-                strict=PROVER_CHECKS.enabled,
-                top=quotient.quotient_len(lay.degree, n, Nd),
+                quotient.domain_points(M, GENERATOR),
+                main_q,
+                pre_q,
+                aux_q,
+                public,
+                challenges,
+                cum,
+                bitrev=True,
             )
-        )
+            q = quotient.combined_quotient(lay, leaves, gamma)
+            del leaves, main_q, pre_q, aux_q
+            try:
+                coeffs = quotient.quotient_coeffs(
+                    q,
+                    GENERATOR,
+                    quotient.quotient_len(lay.degree, n, Nd),
+                    strict=PROVER_CHECKS.enabled,
+                )
+            except ValueError as e:
+                raise ProverError(f"table {lay.air.name!r}: {e}") from e
+            del q
+            g_k = ext_pow_int(tuple(int(v) for v in gamma), len(lay.constraints))
+            acc = quotient.horner_step(acc, np.asarray(g_k, dtype=np.uint64), coeffs)
+            del coeffs
+        assert acc is not None
+        c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)
+        # acc has the largest member coset's length, >= c n (quotient_domain_size)
+        chunk_mats.append(quotient.split_coeffs(acc, n, Nd, c, rng if n < Nd else None))
+        del acc
     # With zk the FRI masking codeword rides in this round's tree (it holds the tallest
     # matrices and is committed before the opening's alpha): no separate tree, root and path.
     quo_data = pcs.commit_coeffs(
-        params, chunk_mats, rng, mask=params.zk, log_heights=[mp.log_height for mp in plans]
+        params,
+        chunk_mats,
+        rng,
+        mask=params.zk,
+        log_heights=[plans[g[0]].log_height for g in groups],
     )
     tr.observe_digest(quo_data.root)
 

@@ -19,6 +19,12 @@ masked bound, so the chunks are committed like its trace) and ``sum_j x^(j n) Q_
 telescopes exactly (x^((j+1) n) b_j from chunk j cancels against chunk j + 1), so the
 verifier's check is unchanged while the chunks, beyond that one linear relation, are uniformly
 random on up to Nd - n points each.
+
+Groups (proof format 3): tables of equal height share H, so they share one quotient
+(:func:`quotient_groups`); D above is then the group's largest degree (:func:`group_degree`).
+Each member's share is computed as described on its own coset, interpolated
+(:func:`quotient_coeffs`) and folded in coefficient form (:func:`horner_step`), then the sum is
+split and blinded once (:func:`split_coeffs`).
 """
 
 from __future__ import annotations
@@ -48,6 +54,39 @@ def quotient_domain_size(degree: int, n: int, Nd: int) -> int:
     """Size M of the quotient evaluation coset: a power of two >= max(Nd, c n)."""
     need = max(Nd, num_chunks(degree, n, Nd) * n)
     return 1 << (need - 1).bit_length()
+
+
+def quotient_groups(log_heights: Sequence[int]) -> list[list[int]]:
+    """The tables that share one quotient (``docs/stark.md``, "Quotients batched per height"):
+    tables of equal height share the constraint domain H and Z_H, so one random combination of
+    all their constraints has one quotient. Members in table order, groups in the order of their
+    first table; a function of the heights alone, which prover and verifier both know before
+    the quotient round (they are bound into the transcript header)."""
+    groups: dict[int, list[int]] = {}
+    for t, lh in enumerate(log_heights):
+        groups.setdefault(int(lh), []).append(t)
+    return list(groups.values())
+
+
+def group_degree(degrees: Sequence[int], group: Sequence[int]) -> int:
+    """Constraint degree of a group's combined constraint: the largest member degree (its
+    quotient has ``num_chunks(group_degree, n, Nd)`` chunks)."""
+    return max(degrees[t] for t in group)
+
+
+def horner_step(acc: np.ndarray | None, gamma_k: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``acc * gamma^K + q`` on (m, 4) uint64 quotient coefficients (``gamma_k`` = gamma^K, K the
+    next table's constraint count; the shorter array is zero-extended). Folding a group's
+    per-table quotients Q_t (each Horner-combined over its own constraints) in member order
+    gives the quotient of the Horner combination of all the group's constraints, the identity
+    the verifier checks (``ood.check_group``): division by Z_H is linear."""
+    if acc is None:
+        return q.astype(U64)
+    m = max(acc.shape[0], q.shape[0])
+    out = np.zeros((m, 4), dtype=U64)
+    out[: acc.shape[0]] = se.ext_mul(acc, np.asarray(gamma_k, dtype=U64))
+    out[: q.shape[0]] = se.b_add(out[: q.shape[0]], q.astype(U64))
+    return out
 
 
 def domain_points(M: int, shift: int) -> np.ndarray:
@@ -262,6 +301,19 @@ def combined_quotient(
     return out
 
 
+def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = True) -> np.ndarray:
+    """Coefficients (M, 4) uint64 of Q from its evaluations ``q_evals (M, 4)`` on ``shift * H_M``.
+
+    ``strict``: raise ``ValueError`` if Q has nonzero coefficients from ``top`` on
+    (``quotient_len``): then the constraints do not hold on H, and an honest prover stops here."""
+    from zkrv_prover.stark import ntt
+
+    coeffs = ntt.coset_intt(q_evals.astype(np.uint32), shift).astype(U64)
+    if strict and bool(np.any(coeffs[top:] != 0)):
+        raise ValueError("quotient has too high a degree: the constraints do not hold on H")
+    return coeffs
+
+
 def split_quotient(
     q_evals: np.ndarray,
     shift: int,
@@ -276,16 +328,23 @@ def split_quotient(
     coordinate k of chunk j), from Q's evaluations ``q_evals (M, 4)`` on ``shift * H_M``. The
     caller commits it with the table's masked height (``zk.plan``).
 
-    ``strict``: raise ``ValueError`` if Q has coefficients beyond ``top`` (``quotient_len``;
-    default c n): then the constraints do not hold on H, and an honest prover stops here. With
-    ``rng`` and Nd > n the chunks are blinded (module doc); without ``rng`` Nd must equal n."""
-    from zkrv_prover.stark import ntt
+    ``strict`` and ``top`` (default c n) as in :func:`quotient_coeffs`; blinding as in
+    :func:`split_coeffs`."""
+    coeffs = quotient_coeffs(q_evals, shift, min(c * n, top or c * n), strict)
+    return split_coeffs(coeffs, n, Nd, c, rng)
 
-    coeffs = ntt.coset_intt(q_evals.astype(np.uint32), shift).astype(U64)  # (M, 4)
-    if strict and bool(np.any(coeffs[min(c * n, top or c * n) :] != 0)):
-        raise ValueError("quotient has too high a degree: the constraints do not hold on H")
+
+def split_coeffs(
+    coeffs: np.ndarray, n: int, Nd: int, c: int, rng: np.random.Generator | None
+) -> np.ndarray:
+    """The c (blinded) chunks of the quotient with coefficients ``coeffs`` ((m, 4), m >= c n;
+    coefficients from c n on are dropped: zero for an honest prover) as an (Nd, 4 c) uint32
+    matrix (column 4 j + k = coordinate k of chunk j). With ``rng`` and Nd > n the chunks are
+    blinded (module doc); without ``rng`` Nd must equal n."""
+    if coeffs.shape[0] < c * n:
+        raise ValueError(f"{coeffs.shape[0]} quotient coefficients, {c} chunks need {c * n}")
     chunks = np.zeros((c, Nd, 4), dtype=U64)
-    chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)  # M >= c n (quotient_domain_size)
+    chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)
     if n < Nd:
         if rng is None:
             raise ValueError("masked degree bound Nd > n needs an rng for blinding")

@@ -21,7 +21,7 @@ from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, Verificati
 from zkrv_prover.stark.codec import Reader
 from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.ood import TableOpenings, check_table
+from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group
 from zkrv_prover.stark.prover import (
     LABEL,
     StarkProof,
@@ -30,7 +30,7 @@ from zkrv_prover.stark.prover import (
     observe_header,
     opening_points,
 )
-from zkrv_prover.stark.quotient import num_chunks
+from zkrv_prover.stark.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.transcript import Transcript
 
 
@@ -70,7 +70,8 @@ def _round_shapes(
 ) -> list[tuple[list[MatrixShape], list[int]]]:
     """Per round: committed shapes (log height, width) of its matrices and how many points each
     is opened at. Main, aux and quotient matrices sit at the table's masked height
-    (``mask_plan``); the preprocessed round (public, unmasked) at the table's height."""
+    (``mask_plan``; the quotient round has one matrix per group of equal-height tables,
+    ``quotient_groups``); the preprocessed round (public, unmasked) at the table's height."""
     zero = (0, 0, 0, 0)
     pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, zero)
     params, lays = vk.params, vk.layouts
@@ -97,15 +98,13 @@ def _round_shapes(
                 [len(p) for p in aux_p],
             )
         )
-    chunks = [
-        num_chunks(lay.degree, mp.n, mp.degree_bound) for lay, mp in zip(lays, plans, strict=True)
-    ]
-    out.append(
-        (
-            [MatrixShape(log_N[t], 4 * c) for t, c in enumerate(chunks)],
-            [len(p) for p in quo_p],
-        )
-    )
+    degrees = [lay.degree for lay in lays]
+    quo_shapes = []
+    for g in quotient_groups(log_heights):
+        mp = plans[g[0]]
+        c = num_chunks(group_degree(degrees, g), mp.n, mp.degree_bound)
+        quo_shapes.append(MatrixShape(log_N[g[0]], 4 * c))
+    out.append((quo_shapes, [len(p) for p in quo_p]))
     return out
 
 
@@ -121,10 +120,13 @@ def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
     and return ``d``: their committed matrices have LDE log height ``log_height + d``. Raises
     ``ValueError`` naming what does not fit.
 
-    Supported: over the range the zk-masked height is the height times a constant and each
-    variable table's quotient chunk count is constant (true once n exceeds the few rows the
-    masking reveals); the PCS adds its own conditions (``pcs_var.verify_var``: fixed tables
-    shorter than the range, FRI schedules that line up)."""
+    Supported: over the range the zk-masked height is the height times a constant and the
+    variable tables' quotient chunk count is constant (true once n exceeds the few rows the
+    masking reveals); the fixed tables are shorter than 2^lo, so the quotient groups
+    (``quotient_groups``: tables of equal height) are the same for every height in the range:
+    the variable tables form one group, the fixed ones group among themselves. The PCS adds its
+    own conditions (``pcs_var.verify_var``: fixed tables shorter than the range, FRI schedules
+    that line up)."""
     params = vk.params
     if not 1 <= lo <= hi:
         raise ValueError(f"height range [{lo}, {hi}] is empty or below 2^1")
@@ -137,11 +139,14 @@ def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
     d = offs.pop() + params.log_blowup
     if hi + d > TWO_ADICITY:
         raise ValueError(f"height 2^{hi} is too large for the field")
-    for t in var_tables(vk):
-        lay = vk.layouts[t]
-        ch = {num_chunks(lay.degree, mp.n, mp.degree_bound) for mp in plans}
-        if len(ch) != 1:
-            raise ValueError(f"table {lay.air.name!r}: quotient chunk count varies; raise lo")
+    for lay in vk.layouts:
+        if lay.preprocessed is not None and lay.preprocessed.shape[0] >= 1 << lo:
+            # it could share a height, hence a quotient group, with the variable tables
+            raise ValueError(f"height range [{lo}, {hi}]: fixed table {lay.air.name!r} too tall")
+    deg = max(vk.layouts[t].degree for t in var_tables(vk))
+    ch = {num_chunks(deg, mp.n, mp.degree_bound) for mp in plans}
+    if len(ch) != 1:
+        raise ValueError("the variable tables' quotient chunk count varies; raise lo")
     return d
 
 
@@ -254,7 +259,8 @@ def verify_with(
     rounds_tables.append(("main", list(range(len(lays)))))
     if logup_tables:
         rounds_tables.append(("aux", logup_tables))
-    rounds_tables.append(("quotient", list(range(len(lays)))))
+    groups = quotient_groups(lh)
+    rounds_tables.append(("quotient", [g[0] for g in groups]))  # a group's matrix by its first
     roots: list[Any] = []
     if pre_tables:
         assert vk.pre_root is not None
@@ -275,30 +281,35 @@ def verify_with(
         has_mask = kind == "quotient" and params.zk
         claims.append(pcs.RoundClaim(root, mshapes, pts, vals, has_mask, salted=kind != "pre"))
 
-    # per-table out-of-domain identity
+    # out-of-domain identity per quotient group (tables of one height, ood.check_group)
     by_kind = {
         kind: dict(zip(tables, vals, strict=True))
         for (kind, tables), vals in zip(rounds_tables, opened, strict=True)
     }
     aux_index = {t: i for i, t in enumerate(logup_tables)}
-    for t, lay in enumerate(lays):
+    for g in groups:
+        members = []
+        for t in g:
 
-        def get(kind: str, k: int, t: int = t) -> list[Any]:
-            m = by_kind.get(kind, {}).get(t)
-            return list(m[k]) if m is not None and len(m) > k else []
+            def get(kind: str, k: int, t: int = t) -> list[Any]:
+                m = by_kind.get(kind, {}).get(t)
+                return list(m[k]) if m is not None and len(m) > k else []
 
-        op = TableOpenings(
-            main=get("main", 0),
-            main_next=get("main", 1),
-            pre=get("pre", 0),
-            pre_next=get("pre", 1),
-            aux=get("aux", 0),
-            aux_next=get("aux", 1),
-            quotient=get("quotient", 0),
-        )
-        cum = cumsums[aux_index[t]] if t in aux_index else None
-        n_t = var if var is not None and t in vts else 1 << lh[t]
-        check_table(ar, lay, op, public, challenges, cum, gamma, zeta, n_t)
+            op = TableOpenings(
+                main=get("main", 0),
+                main_next=get("main", 1),
+                pre=get("pre", 0),
+                pre_next=get("pre", 1),
+                aux=get("aux", 0),
+                aux_next=get("aux", 1),
+                quotient=[],
+            )
+            cum = cumsums[aux_index[t]] if t in aux_index else None
+            members.append(GroupMember(lays[t], op, cum))
+        quo = by_kind["quotient"][g[0]][0]
+        # with a height range, a group is all variable (one height) or all fixed (shorter)
+        n_g = var if var is not None and g[0] in vts else 1 << lh[g[0]]
+        check_group(ar, members, list(quo), public, challenges, gamma, zeta, n_g)
 
     if var is None:
         pcs.verify(ar, params, claims, proof.pcs_proof, tr)
