@@ -9,21 +9,11 @@ shared 2-core machine a second thread only helps when a core is idle.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from benchmarks._util import measure
-
-
-def _best(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmarks._util import best_time, measure
 
 
 def run() -> list[dict[str, Any]]:
@@ -63,7 +53,7 @@ def run() -> list[dict[str, Any]]:
             times = {}
             for th in (1, 2, 1, 2):
                 parallel.set_threads(th)
-                t = _best(fn)
+                t = best_time(fn)
                 times[th] = min(times.get(th, t), t)
             load = os.getloadavg()[0]
             for th in (1, 2):
