@@ -307,6 +307,13 @@ class Air(ABC):
     name: str = "table"
     main_width: int = 0
     preprocessed_width: int = 0
+    #: Degree budget (trace units, >= 2) of the LogUp helper constraints: interactions share a
+    #: helper aux column while their constraint stays within it (``logup.group_interactions``).
+    #: None: max(2, the table's own degree), which never raises the table's degree. A larger
+    #: budget means fewer aux columns but may raise the table's degree, hence its quotient's
+    #: chunk count and coset; free in proof size when the table shares its height (its quotient
+    #: group, ``quotient.quotient_groups``) with a table of that degree.
+    logup_degree: int | None = None
 
     @abstractmethod
     def eval(self, b: AirBuilder) -> None:
@@ -379,7 +386,10 @@ def build_table(air: Air, num_public: int) -> TableLayout:
         preprocessed=pre,
     )
     own_degree = max((c.expr.degree for c in layout.constraints), default=1)
-    logup.add_logup(layout, max_degree=max(2, own_degree))
+    budget = max(2, own_degree) if air.logup_degree is None else air.logup_degree
+    if budget < 2:
+        raise ValueError(f"table {air.name!r}: LogUp degree budget {budget} < 2")
+    logup.add_logup(layout, max_degree=budget)
     layout.degree = max(1, max((c.expr.degree for c in layout.constraints), default=1))
     return layout
 

@@ -63,6 +63,8 @@ class ByteTable(Air):
     name = "bytes"
     main_width = len(ByteOp) + 1
     preprocessed_width = 7
+    #: 7 receives: degree-3 helpers pair them (7 -> 4 helpers; docs/zkvm.md, proof size)
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         x, y = b.pre_local[0], b.pre_local[1]

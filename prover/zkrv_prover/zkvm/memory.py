@@ -184,6 +184,8 @@ class MemoryAir(Air):
 
     name = "memory"
     main_width = MEMORY_WIDTH
+    #: 12 interactions: degree-3 helpers pair them (12 -> 6 helpers; docs/zkvm.md, proof size)
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         c, nx = b.main_local, b.main_next

@@ -96,6 +96,8 @@ class DivRemAir(Air):
 
     name = "alu_divrem"
     main_width = COLS.width
+    #: 21 interactions: degree-3 helpers pair them (21 -> 11 helpers; docs/zkvm.md, proof size)
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         v = COLS.bind(b.main_local)

@@ -105,6 +105,8 @@ class MulAir(Air):
 
     name = "alu_mul"
     main_width = COLS.width
+    #: 16 interactions: degree-3 helpers pair them (16 -> 8 helpers; docs/zkvm.md, proof size)
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         v = COLS.bind(b.main_local)
