@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+from zkrv_prover.errors import ZkrvError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -48,15 +50,21 @@ _local = threading.local()
 _blas: Any = None  # threadpoolctl.ThreadpoolController, created after numpy loaded its BLAS
 
 
+class ThreadsSettingError(ZkrvError, ValueError):
+    """``ZKRV_THREADS`` is not a positive integer (a user setting: one-line CLI error)."""
+
+
 def _from_env() -> int:
     raw = os.environ.get("ZKRV_THREADS", "").strip()
     if raw:
         try:
             n = int(raw)
         except ValueError as e:
-            raise ValueError(f"ZKRV_THREADS must be a positive integer, got {raw!r}") from e
+            raise ThreadsSettingError(
+                f"ZKRV_THREADS must be a positive integer, got {raw!r}"
+            ) from e
         if n < 1:
-            raise ValueError(f"ZKRV_THREADS must be a positive integer, got {raw!r}")
+            raise ThreadsSettingError(f"ZKRV_THREADS must be a positive integer, got {raw!r}")
         return n
     return max(1, min(os.cpu_count() or 1, MAX_THREADS))
 
