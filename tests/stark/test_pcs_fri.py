@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, pcs
+from zkrv_prover.stark import fri, pcs, pcs_var
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.mmcs import MatrixShape
@@ -89,7 +89,7 @@ class Setup:
             )
             for r, d in enumerate((self.d1, self.d2))
         ]
-        pcs.verify(ar, self.params, claims, self.proof if proof is None else proof, tr)
+        pcs_var.verify(ar, self.params, claims, self.proof if proof is None else proof, tr)
 
     def encode(self, proof: pcs.PcsProof | None = None) -> bytes:
         w = Writer()
@@ -163,6 +163,48 @@ def test_completeness_tiny_and_equal_heights() -> None:
     s.verify()
     s = Setup(SMALL, heights=(8, 8, 8), seed=5)
     s.verify()
+
+
+@pytest.mark.parametrize("log_cap", [0, 2])
+def test_no_fri_layer_and_bare_root(log_cap: int) -> None:
+    """Shapes the variable-height form cannot take but its lo = hi case must: a proof whose
+    tallest height is already the final domain (no FRI layer) and Merkle trees without a cap."""
+    s = Setup(replace(SMALL, log_final_poly_len=4, log_cap=log_cap), heights=(4, 4, 4), seed=4)
+    assert s.proof.fri_roots == []
+    assert (len(s.proof.input_caps[0]) == 1) == (log_cap == 0)
+    s.verify()
+    bad = s.decode(s.encode())
+    bad.final_poly[0] = ((bad.final_poly[0][0] + 1) % fld.P, *bad.final_poly[0][1:])
+    _rejects(s, bad)
+    bad = s.decode(s.encode())
+    bad.queries[0].inputs[0].siblings[-1][0] ^= 1
+    _rejects(s, bad)
+
+
+def test_proof_structure_must_match_the_claims(honest: Setup) -> None:
+    """The verifier maps proof lists onto fixed slots: an in-memory proof with a missing or an
+    extra entry anywhere is rejected before any hashing, not padded or truncated."""
+    edits = [
+        lambda p: p.fri_roots.append(0),
+        lambda p: p.fri_caps[0].pop(),
+        lambda p: p.input_caps[1].append(0),
+        lambda p: p.final_poly.pop(),
+        lambda p: p.queries.pop(),
+        lambda p: p.queries[0].fri[0].row.append((0, 0, 0, 0)),
+        lambda p: p.queries[1].fri[0].siblings.append([]),
+        lambda p: p.queries[2].inputs[0].siblings.append([0, 0, 0]),
+        lambda p: p.queries[2].inputs[1].salts[0].pop(),
+        lambda p: p.queries[3].inputs[0].rows[1].append(0),
+    ]
+    for edit in edits:
+        bad = honest.decode(honest.encode())
+        edit(bad)
+        with pytest.raises(ProofFormatError, match="structure"):
+            honest.verify(bad)
+    bad = honest.decode(honest.encode())
+    bad.zk_root = None
+    with pytest.raises(ValueError):
+        honest.verify(bad)
 
 
 def test_reference_backend_gives_the_same_proof() -> None:

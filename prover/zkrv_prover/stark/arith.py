@@ -375,6 +375,8 @@ class LogHeight(Generic[B, Bit]):
     ) -> Any:
         """``item(height)`` by selection: candidates whose items are the same object share one
         selector (their bits summed), then a chain of ``len(groups) - 1`` selects."""
+        if len(self.sel) == 1:  # fixed height: its single candidate, nothing to select
+            return item(self.lo)
         by_id: dict[int, tuple[Any, list[Bit]]] = {}
         for h, s in zip(self.candidates, self.sel, strict=True):
             it = item(h)

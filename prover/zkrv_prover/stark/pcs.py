@@ -26,6 +26,7 @@ is written once over ``Arith`` (``verify``); its control flow depends on shapes 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Generic
@@ -35,7 +36,7 @@ import numpy.typing as npt
 
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import fri, mmcs, parallel
-from zkrv_prover.stark.arith import Arith, B, Bit, D, E
+from zkrv_prover.stark.arith import D, E
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
 from zkrv_prover.stark.fri import FriLayerOpening
@@ -472,7 +473,7 @@ def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U
 
 
 # ------------------------------------------------------------------------------------------------
-# Verifier (generic)
+# Verifier inputs (the verifier itself: ``pcs_var.verify``)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -489,202 +490,6 @@ class RoundClaim(Generic[E, D]):
     has_mask: bool = False
     #: Whether the round's leaves are salted (``commit_*(..., salted=False)``: public data).
     salted: bool = True
-
-
-def verify(
-    ar: Arith[B, E, D, Bit],
-    params: PcsParams,
-    claims: Sequence[RoundClaim[E, D]],
-    proof: PcsProof,
-    tr: Transcript[B, E, D, Bit],
-) -> None:
-    """Verify a PCS opening proof against the claims (raises through ``ar`` on failure)."""
-    # shapes
-    for c in claims:
-        if len(c.points) != len(c.shapes) or len(c.values) != len(c.shapes):
-            raise ValueError("claims: one list of points and values per matrix")
-        for s, pts, vals in zip(c.shapes, c.points, c.values, strict=True):
-            if len(vals) != len(pts) or any(len(v) != s.width for v in vals):
-                raise ValueError("claims: values do not match points and widths")
-    lb = params.log_blowup
-    lde_heights = {s.log_height + lb for c in claims for s in c.shapes}
-    top = max(lde_heights)
-    opened_heights = sorted(
-        {
-            s.log_height + lb
-            for c in claims
-            for s, pts in zip(c.shapes, c.points, strict=True)
-            if pts
-        }
-        | ({top} if params.zk else set()),
-        reverse=True,
-    )
-    if not opened_heights or opened_heights[0] != top:
-        raise ValueError("the tallest committed matrix must be opened at some point")
-    masked = [r for r, c in enumerate(claims) if c.has_mask]
-    if len(masked) > 1 or (masked and not params.zk):
-        raise ValueError("claims: at most one masked round, and only with zk")
-    own_r_tree = params.zk and not masked
-    n_rounds = len(claims) + (1 if own_r_tree else 0)
-    if (proof.zk_root is not None) != own_r_tree:
-        raise ValueError("PCS proof: random-codeword commitment presence does not match zk")
-    if len(proof.queries) != params.num_queries:
-        raise ValueError("PCS proof: wrong number of queries")
-    schedule = fri.fold_schedule(params, opened_heights)
-    final_len = fri.final_poly_len(params, opened_heights)
-    if len(proof.fri_roots) != len(schedule) or len(proof.final_poly) != final_len:
-        raise ValueError("PCS proof: FRI shape does not match the parameters")
-    for qp in proof.queries:
-        if len(qp.inputs) != n_rounds:
-            raise ValueError("PCS proof: wrong number of round openings in a query")
-
-    # 1-2. transcript: random codeword root, claimed values, alpha
-    zk_root = ar.d_input(proof.zk_root) if proof.zk_root is not None else None
-    if zk_root is not None:
-        tr.observe_digest(zk_root)
-    for c in claims:
-        for per_matrix in c.values:
-            for at_point in per_matrix:
-                tr.observe_ext(at_point)
-    alpha = tr.sample_ext()
-    # FRI commitments and challenges
-    fri_roots = [ar.d_input(v) for v in proof.fri_roots]
-    betas = []
-    for root in fri_roots:
-        tr.observe_digest(root)
-        betas.append(tr.sample_ext())
-    final_poly = [ar.e_input(c) for c in proof.final_poly]
-    tr.observe_ext(final_poly)
-    if len(proof.input_caps) != n_rounds or len(proof.fri_caps) != len(schedule):
-        raise ValueError("PCS proof: wrong number of Merkle caps")
-    tr.check_pow(ar.d_input(proof.pow_nonce), params.pow_bits)
-    query_bits = [tr.sample_bits(top) for _ in range(params.num_queries)]
-
-    # alpha powers (shape-determined counts) and per-(matrix, point) value sums
-    max_w = max(s.width for c in claims for s in c.shapes)
-    apows = [ar.e_const((1, 0, 0, 0))]
-    for _ in range(max_w):
-        apows.append(ar.e_mul(apows[-1], alpha))
-
-    def alpha_pow(e: int) -> E:
-        # alpha^e = (alpha^max_w)^(e // max_w) * alpha^(e % max_w), by square-and-multiply
-        q, r = divmod(e, max_w)
-        acc = apows[r]
-        base = apows[max_w]
-        while q:
-            if q & 1:
-                acc = ar.e_mul(acc, base)
-            q >>= 1
-            if q:
-                base = ar.e_mul(base, base)
-        return acc
-
-    # Static plan per height: (round, matrix, point, alpha offset).
-    plan: dict[int, list[tuple[int, int, int, int]]] = {}
-    offsets: dict[int, int] = {}
-    for r, c in enumerate(claims):
-        for m, (s, pts) in enumerate(zip(c.shapes, c.points, strict=True)):
-            h = s.log_height + lb
-            for k in range(len(pts)):
-                off = offsets.get(h, 0)
-                plan.setdefault(h, []).append((r, m, k, off))
-                offsets[h] = off + s.width
-    coef = {key: alpha_pow(key) for key in sorted({e[3] for v in plan.values() for e in v})}
-    zk_coef = alpha_pow(offsets.get(top, 0)) if params.zk else None
-    vsums: dict[tuple[int, int, int], E] = {}
-    for h_plan in plan.values():
-        for r, m, k, _ in h_plan:
-            acc = ar.e_const((0, 0, 0, 0))
-            for col, v in enumerate(claims[r].values[m][k]):
-                acc = ar.e_add(acc, ar.e_mul(apows[col], v))
-            vsums[(r, m, k)] = acc
-
-    # Merkle caps: checked against the roots once, then used by every query
-    in_cfgs = [_input_config_for(params, c.salted) for c in claims]
-    all_claims_shapes = [
-        [MatrixShape(s.log_height + lb, s.width) for s in c.shapes]
-        + ([MatrixShape(top, 4)] if c.has_mask else [])
-        for c in claims
-    ]
-    for c, shapes in zip(claims, all_claims_shapes, strict=True):
-        if c.has_mask and max(s.log_height for s in shapes[:-1]) != top:
-            raise ValueError("claims: the masked round must contain the tallest matrix")
-    roots: list[D] = [c.root for c in claims]
-    if zk_root is not None:
-        all_claims_shapes.append([MatrixShape(top, 4)])
-        roots.append(zk_root)
-        in_cfgs.append(_input_config(params))
-    in_caps: list[list[D]] = []
-    for r, (shapes, root, raw_cap, cfg) in enumerate(
-        zip(all_claims_shapes, roots, proof.input_caps, in_cfgs, strict=True)
-    ):
-        loaded = [ar.d_input(d) for d in raw_cap]
-        mmcs.verify_cap(ar, cfg, root, shapes, loaded, f"round {r}")
-        in_caps.append(loaded)
-    fri_cfg = fri.layer_config(params)
-    fri_caps: list[list[D]] = []
-    for k, (shape, root, raw_cap) in enumerate(
-        zip(fri.layer_shapes(params, opened_heights), fri_roots, proof.fri_caps, strict=True)
-    ):
-        loaded = [ar.d_input(d) for d in raw_cap]
-        mmcs.verify_cap(ar, fri_cfg, root, [shape], loaded, f"FRI layer {k}")
-        fri_caps.append(loaded)
-
-    for q, (bits, qp) in enumerate(zip(query_bits, proof.queries, strict=True)):
-        # open every round at this index
-        rows_by_round: list[list[list[B]]] = []
-        for r, (shapes, cap, op, cfg) in enumerate(
-            zip(all_claims_shapes, in_caps, qp.inputs, in_cfgs, strict=True)
-        ):
-            lt = max(s.log_height for s in shapes)
-            rows = [[ar.b_input(v) for v in row] for row in op.rows]
-            salts = [[ar.b_input(v) for v in s] for s in op.salts]
-            sibs = [[ar.d_input(d) for d in lvl] for lvl in op.siblings]
-            mmcs.verify_opening(
-                ar,
-                cfg,
-                cap,
-                shapes,
-                bits[top - lt :],
-                rows,
-                salts,
-                sibs,
-                f"round {r} query {q}",
-            )
-            rows_by_round.append(rows)
-        # reduced openings per height: one inverse per (height, point)
-        reduced: dict[int, E] = {}
-        for h, h_plan in plan.items():
-            x = _e_from_base(ar, fri.domain_point(ar, GENERATOR, h, bits[top - h :]))
-            s_cache: dict[tuple[int, int], E] = {}
-            by_point: dict[int, tuple[E, E]] = {}  # id(point) -> (point, sum of terms)
-            for r, m, k, off in h_plan:
-                if (r, m) not in s_cache:
-                    sm = ar.e_const((0, 0, 0, 0))
-                    for col, cell in enumerate(rows_by_round[r][m]):
-                        sm = ar.e_add(sm, ar.e_mul_base(apows[col], cell))
-                    s_cache[(r, m)] = sm
-                z = claims[r].points[m][k]
-                t = ar.e_mul(coef[off], ar.e_sub(s_cache[(r, m)], vsums[(r, m, k)]))
-                prev = by_point.get(id(z))
-                by_point[id(z)] = (z, t if prev is None else ar.e_add(prev[1], t))
-            acc = ar.e_const((0, 0, 0, 0))
-            for z, t in by_point.values():
-                acc = ar.e_add(acc, ar.e_mul(t, ar.e_inv(ar.e_sub(x, z))))
-            reduced[h] = acc
-        if zk_coef is not None:
-            rrow = rows_by_round[masked[0]][-1] if masked else rows_by_round[-1][0]
-            rx = ar.e_from_coeffs(rrow)
-            term = ar.e_mul(zk_coef, rx)
-            reduced[top] = ar.e_add(reduced[top], term) if top in reduced else term
-        fri.verify_query(
-            ar, params, opened_heights, fri_caps, betas, final_poly, bits, reduced, qp.fri, q
-        )
-
-
-def _e_from_base(ar: Arith[B, E, D, Bit], x: B) -> E:
-    z = ar.b_const(0)
-    return ar.e_from_coeffs([x, z, z, z])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -724,6 +529,18 @@ class PcsShape:
         if self.params.zk:
             hs.add(self.top)
         return sorted(hs, reverse=True)
+
+    @staticmethod
+    def of_claims(params: PcsParams, claims: Sequence[RoundClaim[E, D]]) -> PcsShape:
+        """The shape the verifier's claims fix (round shapes, point counts, mask, salting)."""
+        masked = [r for r, c in enumerate(claims) if c.has_mask]
+        return PcsShape(
+            params,
+            tuple(tuple(c.shapes) for c in claims),
+            tuple(tuple(len(p) for p in c.points) for c in claims),
+            masked[0] if len(masked) == 1 else None,
+            tuple(r for r, c in enumerate(claims) if not c.salted),
+        )
 
     def input_trees(self) -> list[list[MatrixShape]]:
         """MMCS (LDE) shapes of each input tree, the random codeword's last when zk."""
@@ -829,6 +646,43 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     return PcsProof(zk_root, fri_roots, final_poly, nonce, input_caps, fri_caps, queries)
 
 
+def check_structure(shape: PcsShape, proof: PcsProof) -> None:
+    """Check that ``proof`` has exactly the structure (every list length, the presence of the
+    random-codeword root) of a proof of ``shape``, as ``read_proof`` would lay it out; raises
+    ``ValueError`` naming the shape problem, or ``ProofFormatError`` for a mismatch. The
+    verifier maps proof lists onto fixed slots, so a proof object built in memory must not
+    carry extra or missing entries (values are checked canonical when the verifier reads them)."""
+    if _structure(proof) != _shape_structure(shape):
+        raise ProofFormatError("PCS proof structure does not match its shape")
+
+
+@functools.lru_cache(maxsize=16)
+def _shape_structure(shape: PcsShape) -> object:
+    return _structure(read_proof(_ZeroReader(), shape))
+
+
+class _ZeroReader(Reader):
+    """Reads zeros: ``read_proof`` with it yields the structure of a proof of a shape."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    def _take(self, n: int, what: str) -> bytes:
+        return bytes(n)
+
+
+def _structure(x: object) -> object:
+    """Nested list lengths of a proof object: a list of values (rows, digests, an extension
+    element) by its length, values replaced by None."""
+    if isinstance(x, list | tuple):
+        if x and isinstance(x[0], int):
+            return len(x)
+        return [_structure(v) for v in x]
+    if hasattr(x, "__dataclass_fields__"):
+        return {k: _structure(getattr(x, k)) for k in x.__dataclass_fields__}
+    return None if isinstance(x, int) else repr(type(x))
+
+
 __all__ = [
     "Opened",
     "PcsData",
@@ -836,6 +690,7 @@ __all__ = [
     "PcsShape",
     "QueryProof",
     "RoundClaim",
+    "check_structure",
     "commit_coeffs",
     "commit_evals",
     "eval_coeffs_at",
@@ -843,6 +698,5 @@ __all__ = [
     "grind",
     "open_rounds",
     "read_proof",
-    "verify",
     "write_proof",
 ]

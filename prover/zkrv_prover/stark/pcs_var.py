@@ -1,11 +1,17 @@
-"""PCS verification when the committed height is *data*: one verifier run (hence one circuit)
-for every height in a declared range (``docs/wrap.md``, "Variable heights").
+"""The PCS verifier (the opening side of ``pcs.py``), written once over ``Arith`` for fixed
+heights and for heights that are *data*: one verifier run (hence one circuit) for every height
+in a declared range (``docs/wrap.md``, "Variable heights"; ``docs/stark-pcs.md``, "Verifier").
+
+:func:`verify` is the fixed-height entry point: the tallest matrices are the "variable" ones
+with the range lo = hi, whose one-hot selector is the constant 1, so every selection,
+conditional check and conditional transcript step below folds to its single candidate (free in
+a circuit, a constant bit natively). :func:`verify_var` is the general form.
 
 Scope: the *variable* matrices (the variable tables' main, aux and quotient matrices and the
 zk codeword) share the LDE log height ``top``, a :class:`~.arith.LogHeight` in [lo, hi]; the
-other matrices (preprocessed tables') have fixed heights below ``top.lo``. The verifier's
-control flow depends on (lo, hi) only; the actual height enters through ``top.sel``. For the
-selected height it makes exactly the checks of :func:`.pcs.verify`.
+other matrices (preprocessed tables', or every shorter matrix at fixed heights) have fixed
+heights below ``top.lo``. The verifier's control flow depends on (lo, hi) and the shapes only;
+the actual height enters through ``top.sel``.
 
 Why one code path serves all heights (no change to the prover or the proof format): query
 indices are the *low* bits of a sample, so a query of a height-H proof uses the first H bits
@@ -23,8 +29,8 @@ of the hi-bit sample, and everything that consumes index bits from the low end l
   checks are conditional). The final point and expected value are selected per candidate.
 - Fixed-height parts (trees of preprocessed tables, the fixed groups under a variable group,
   FRI layers after the first fixed roll-in) are indexed by the *top* bits of a height-H index:
-  bits H - F .. H are selected once per query and the fixed parts are verified with them as in
-  the fixed verifier.
+  bits H - F .. H are selected once per query and the fixed parts are verified with them by
+  the shape-driven ``mmcs.verify_opening`` and FRI fold steps.
 - Domain points: bit m of an index contributes the root of unity of order 2^(c + m + 1)
   whatever the domain size, so a point of a shorter domain is the taller domain's formula
   with the bits past the candidate's length masked off.
@@ -55,7 +61,14 @@ from zkrv_prover.stark.arith import (
 from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.pcs import PcsProof, RoundClaim, _input_config, _input_config_for
+from zkrv_prover.stark.pcs import (
+    PcsProof,
+    PcsShape,
+    RoundClaim,
+    _input_config,
+    _input_config_for,
+    check_structure,
+)
 from zkrv_prover.stark.transcript import Transcript
 
 _ZERO_E = (0, 0, 0, 0)
@@ -268,6 +281,40 @@ class _Tree:
         return "fixed" if not any(self.var) else "mixed"
 
 
+def verify(
+    ar: Arith[B, E, D, Bit],
+    params: PcsParams,
+    claims: Sequence[RoundClaim[E, D]],
+    proof: PcsProof,
+    tr: Transcript[B, E, D, Bit],
+) -> None:
+    """Verify a PCS opening proof against the claims, every matrix at the fixed height of its
+    shape (raises through ``ar`` on failure, ``ValueError`` for malformed shapes, including a
+    proof whose structure is not that of the claims' shape). The lo = hi case of
+    :func:`verify_var`: the tallest matrices form the "variable" group."""
+    _check_claims(claims)
+    check_structure(PcsShape.of_claims(params, claims), proof)
+    lb = params.log_blowup
+    top = max(s.log_height for c in claims for s in c.shapes) + lb
+    var_mats = {
+        (r, m)
+        for r, c in enumerate(claims)
+        for m, s in enumerate(c.shapes)
+        if s.log_height + lb == top
+    }
+    fixed = LogHeight[B, Bit](top, top, (ar.bit_const(1),))
+    verify_var(ar, params, claims, proof, tr, fixed, top, var_mats)
+
+
+def _check_claims(claims: Sequence[RoundClaim[E, D]]) -> None:
+    for c in claims:
+        if len(c.points) != len(c.shapes) or len(c.values) != len(c.shapes):
+            raise ValueError("claims: one list of points and values per matrix")
+        for s, pts, vals in zip(c.shapes, c.points, c.values, strict=True):
+            if len(vals) != len(pts) or any(len(v) != s.width for v in vals):
+                raise ValueError("claims: values do not match points and widths")
+
+
 def verify_var(
     ar: Arith[B, E, D, Bit],
     params: PcsParams,
@@ -278,13 +325,14 @@ def verify_var(
     actual_top: int,
     var_mats: set[tuple[int, int]] | None = None,
 ) -> None:
-    """:func:`.pcs.verify` for claims whose matrices ``var_mats`` ((round, matrix); default:
+    """:func:`verify` for claims whose matrices ``var_mats`` ((round, matrix); default:
     all) have the variable LDE log height ``top`` and the others the fixed heights of their
     shapes (+ blowup), all below ``top.lo`` (the claims' shapes give the widths; variable
     matrices' heights are ignored). ``actual_top`` is the proof's own height: it only maps the
     proof's lists onto the circuit's fixed slots (witness layout), never the control flow.
     Slots the proof of that height does not have are read as zeros and never checked. The
     proof's structure must already match its height (the STARK verifier checks it natively)."""
+    _check_claims(claims)
     lb = params.log_blowup
     cands = list(top.candidates)
     if var_mats is None:
@@ -292,6 +340,8 @@ def verify_var(
     masked = [r for r, c in enumerate(claims) if c.has_mask]
     if len(masked) > 1 or (masked and not params.zk):
         raise ValueError("claims: at most one masked round, and only with zk")
+    if masked and not any((masked[0], m) in var_mats for m in range(len(claims[masked[0]].shapes))):
+        raise ValueError("claims: the masked round must contain the tallest matrix")
     own_r_tree = params.zk and not masked
     if len(proof.queries) != params.num_queries:
         raise ValueError("PCS proof: wrong number of queries")
@@ -342,7 +392,7 @@ def verify_var(
         raise ValueError("height range: the FRI final polynomial depends on the height")
     final_log, final_len = finals.pop(), lens.pop()
     n_slots = max(len(s) for s in var_sched.values())
-    if min(len(s) for s in var_sched.values()) == 0:
+    if min(len(s) for s in var_sched.values()) == 0 < n_slots:
         raise ValueError("height range: every height needs a FRI layer (above any fixed input)")
     offs: list[int] = []  # index bits folded before variable slot j (the same for every height)
     for j in range(n_slots):
@@ -389,7 +439,7 @@ def verify_var(
     tr.check_pow(ar.d_input(proof.pow_nonce), params.pow_bits)
     query_bits = [tr.sample_bits(top.hi) for _ in range(params.num_queries)]
 
-    # alpha powers and per-(matrix, point) value sums (as pcs.verify; key None = variable)
+    # alpha powers and per-(matrix, point) value sums (key None = the variable height)
     max_w = max(s.width for c in claims for s in c.shapes)
     apows = [ar.e_const((1, 0, 0, 0))]
     for _ in range(max_w):
@@ -654,7 +704,8 @@ def _fri_tail(
 def _after_last(
     vals: dict[tuple[int, int | None], Any], scheds: dict[int, list[int]], H: int
 ) -> Any:
-    return vals[(len(scheds[H]), scheds[H][-1])]
+    s = scheds[H]
+    return vals[(len(s), s[-1])] if s else vals[(0, None)]
 
 
 def _coset_shift(log_cur: int, H: int) -> int:
@@ -820,6 +871,7 @@ __all__ = [
     "TreePlan",
     "masked_domain_point",
     "tree_plan",
+    "verify",
     "verify_cap_var",
     "verify_opening_var",
     "verify_var",

@@ -2,13 +2,14 @@
 
 :func:`verify_with` is the one verifier: it replays the transcript, checks every table's
 out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
-openings (:func:`.pcs.verify`). Its control flow depends only on the verifying key and the
-proof's *shape* (table heights, which :func:`check_shape` validates against the key before any
-arithmetic), so a circuit ``Arith`` turns the same code into a fixed circuit per shape.
-:func:`verify` runs it with :class:`~.arith.NativeArith`. With ``height_range=(lo, hi)`` the
-variable tables' height is data instead (:class:`~.arith.LogHeight`; PCS part in
-:mod:`.pcs_var`): the control flow, hence the circuit, is the same for every height in the
-range (``docs/wrap.md``, "Variable heights").
+openings (:mod:`.pcs_var`, the one PCS verifier). Its control flow depends only on the
+verifying key and the proof's *shape* (table heights, which :func:`check_shape` validates
+against the key before any arithmetic), so a circuit ``Arith`` turns the same code into a fixed
+circuit per shape. :func:`verify` runs it with :class:`~.arith.NativeArith`. With
+``height_range=(lo, hi)`` the variable tables' height is data instead
+(:class:`~.arith.LogHeight`; fixed heights are the PCS verifier's lo = hi case): the control
+flow, hence the circuit, is the same for every height in the range (``docs/wrap.md``,
+"Variable heights").
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from zkrv_prover.stark import pcs, pcs_var
 from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, VerificationError
-from zkrv_prover.stark.codec import Reader
+from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
 from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group
@@ -162,28 +163,10 @@ def check_height_range(vk: VerifyingKey, proof: StarkProof, lo: int, hi: int) ->
         raise VerificationError(f"height 2^{lg} is outside the circuit's range [2^{lo}, 2^{hi}]")
     from zkrv_prover.stark.proof import _pcs_shape
 
-    want = pcs.read_proof(_ZeroReader(), _pcs_shape(vk, list(proof.log_heights)))
-    if _structure(want) != _structure(proof.pcs_proof):
-        raise VerificationError("PCS proof structure does not match its height")
-
-
-class _ZeroReader(Reader):
-    """Reads zeros: ``pcs.read_proof`` with it yields the structure of a proof of a shape."""
-
-    def __init__(self) -> None:
-        super().__init__(b"")
-
-    def _take(self, n: int, what: str) -> bytes:
-        return bytes(n)
-
-
-def _structure(x: Any) -> Any:
-    """Nested list lengths of a proof object (values replaced by None)."""
-    if isinstance(x, list | tuple):
-        return [_structure(v) for v in x]
-    if hasattr(x, "__dataclass_fields__"):
-        return {k: _structure(getattr(x, k)) for k in x.__dataclass_fields__}
-    return None if isinstance(x, int) else repr(type(x))
+    try:
+        pcs.check_structure(_pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
+    except ProofFormatError as e:
+        raise VerificationError("PCS proof structure does not match its height") from e
 
 
 def verify_with(
@@ -312,7 +295,7 @@ def verify_with(
         check_group(ar, members, list(quo), public, challenges, gamma, zeta, n_g)
 
     if var is None:
-        pcs.verify(ar, params, claims, proof.pcs_proof, tr)
+        pcs_var.verify(ar, params, claims, proof.pcs_proof, tr)
     else:
         var_mats = {
             (r, m)
