@@ -41,10 +41,10 @@ PRIMITIVES = (
 _PHASES = {
     ("mmcs", "verify_opening"): "merkle_paths_inputs",
     ("mmcs", "verify_cap"): "merkle_caps",
-    ("fri", "verify_query"): "fri_folding",
+    ("fri", "verify_layers"): "fri_folding",
     ("ood", "check_table"): "ood_constraints",
-    ("pcs", "verify"): "deep_reduction",
-    # the variable-height PCS verifier (stark/pcs_var.py)
+    # the PCS verifier (stark/pcs_var.py; fixed heights are its lo = hi case)
+    ("pcs_var", "_opening_leaf"): "merkle_paths_inputs",
     ("pcs_var", "verify_opening_var"): "merkle_paths_inputs",
     ("pcs_var", "_open_mixed"): "merkle_paths_inputs",
     ("pcs_var", "verify_cap_var"): "merkle_caps",

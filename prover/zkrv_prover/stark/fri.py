@@ -29,7 +29,7 @@ relaxed bound; below that the ceilings round up by at most one coefficient.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,9 +223,7 @@ def domain_point(
     """shift * omega_{2^log_root}^rev(index), where rev reverses the len(index_bits) bits of the
     index given little-endian. With log_root = len(index_bits) this is the point at bit-reversed
     position ``index`` of shift * H; with a larger root it is a folding coset's base point."""
-    om = two_adic_generator(log_root)
-    # rev(index) = sum_m bit_m 2^(l - 1 - m): feed the bits most significant first.
-    return ar.b_mul(ar.b_const(shift), b_pow_bits(ar, om, list(reversed(index_bits))))
+    return ar.b_mul(ar.b_const(shift), _rev_pow(ar, log_root, index_bits))
 
 
 def _idft_bitrev(ar: Arith[B, E, D, Bit], vals: Sequence[E], log_a: int) -> list[E]:
@@ -274,59 +272,87 @@ def verify_query(
     openings: Sequence[FriLayerOpening],
     q: int,
 ) -> None:
-    """Check one query through all layers: each layer's opened coset contains the expected value
-    (the reduced opening, then the previous fold plus roll-ins), the cosets open the layer roots,
-    and the last fold equals the final polynomial at the final point. ``reduced`` maps each input
-    log height to its reduced opening at this query; ``caps`` are the layers' Merkle caps, already
-    checked against the layer roots (``mmcs.verify_cap``)."""
+    """Check one query of a FRI proof on its own (inputs of fixed heights; the PCS verifier
+    runs :func:`verify_layers` itself): ``reduced`` maps each input log height to its reduced
+    opening at this query; ``caps`` are the layers' Merkle caps, already checked against the
+    layer roots (``mmcs.verify_cap``)."""
     hs = sorted(set(input_log_heights), reverse=True)
     schedule = fold_schedule(params, hs)
-    shifts = layer_shifts(schedule)
     log_max = hs[0]
-    if len(index_bits) != log_max or len(openings) != len(schedule):
+    if len(index_bits) != log_max:
         raise ValueError("FRI query has the wrong shape")
     if len(caps) != len(schedule) or len(betas) != len(schedule):
         raise ValueError("FRI commitments have the wrong shape")
+
+    def shift_of(log_cur: int) -> B:
+        return ar.b_const(pow(GENERATOR, 1 << (log_max - log_cur), P))
+
+    rollins = {h: v for h, v in reduced.items() if h != log_max}
+    verify_layers(
+        ar, params, caps, betas, final_poly, schedule, log_max, index_bits, reduced[log_max],
+        rollins, shift_of, openings, 0, q,
+    )  # fmt: skip
+
+
+def verify_layers(
+    ar: Arith[B, E, D, Bit],
+    params: PcsParams,
+    caps: Sequence[Sequence[D]],
+    betas: Sequence[E],
+    final_poly: Sequence[E],
+    schedule: Sequence[int],
+    log_start: int,
+    bits: Sequence[Bit],
+    expected: E,
+    rollins: Mapping[int, E],
+    shift_of: Callable[[int], B],
+    openings: Sequence[FriLayerOpening],
+    first_layer: int,
+    q: int,
+) -> None:
+    """The FRI layers of a fixed ``schedule`` from LDE log height ``log_start`` to the final
+    check, for one query: each layer's opened coset contains ``expected`` (then the previous
+    fold plus the roll-ins ``rollins[h]`` of inputs at log height h), the cosets open the layer
+    caps, and the last fold equals the final polynomial at the final point. ``bits`` are the
+    index bits *top-aligned*: a codeword of log size l is indexed by ``bits[len(bits) - l:]``;
+    ``shift_of(l)`` is that codeword's coset shift. Layers are numbered from ``first_layer`` in
+    messages."""
+    if len(openings) != len(schedule):
+        raise ValueError("FRI query has the wrong number of layers")
     cfg = layer_config(params)
-    expected = reduced[log_max]
-    log_cur = log_max
+    n = len(bits)
+    log_cur = log_start
     for k, la in enumerate(schedule):
-        off = log_max - log_cur
-        pos_bits = index_bits[off : off + la]
-        row_bits = index_bits[off + la :]
+        what = f"FRI layer {first_layer + k} query {q}"
+        off = n - log_cur
+        pos_bits, row_bits = bits[off : off + la], bits[off + la :]
         op = openings[k]
         if len(op.row) != 1 << la:
-            raise ValueError("FRI layer opening has the wrong arity")
+            raise ValueError(f"{what}: opening has the wrong arity")
         row = [ar.e_input(v) for v in op.row]
-        flat: list[B] = []
-        for v in row:
-            flat.extend(ar.e_coeffs(v))
-        mmcs.verify_opening(
-            ar,
-            cfg,
-            caps[k],
-            [MatrixShape(log_cur - la, 4 << la)],
-            row_bits,
-            [flat],
-            [[]],
-            [[ar.d_input(s) for s in lvl] for lvl in op.siblings],
-            f"FRI layer {k} query {q}",
-        )
-        ar.e_assert_eq(
-            select_e_by_bits(ar, row, pos_bits), expected, f"FRI layer {k} query {q} value"
-        )
-        x = domain_point(ar, shifts[k], log_cur, row_bits)
+        flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
+        sibs = [[ar.d_input(s) for s in lvl] for lvl in op.siblings]
+        shape = MatrixShape(log_cur - la, 4 << la)
+        mmcs.verify_opening(ar, cfg, caps[k], [shape], row_bits, [flat], [[]], sibs, what)
+        ar.e_assert_eq(select_e_by_bits(ar, row, pos_bits), expected, f"{what} value")
+        x = ar.b_mul(shift_of(log_cur), _rev_pow(ar, log_cur, row_bits))
         expected = fold_row(ar, row, x, betas[k], la)
         log_cur -= la
-        if log_cur in reduced and log_cur != log_max:
+        if log_cur in rollins:
             beta_a = betas[k]
             for _ in range(la):
                 beta_a = ar.e_mul(beta_a, beta_a)
-            expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
-    x_final = domain_point(ar, shifts[-1], log_cur, index_bits[log_max - log_cur :])
+            expected = ar.e_add(expected, ar.e_mul(beta_a, rollins[log_cur]))
+    x_final = ar.b_mul(shift_of(log_cur), _rev_pow(ar, log_cur, bits[n - log_cur :]))
     ar.e_assert_eq(
         eval_final_poly(ar, final_poly, x_final), expected, f"FRI final polynomial query {q}"
     )
+
+
+def _rev_pow(ar: Arith[B, E, D, Bit], log_root: int, index_bits: Sequence[Bit]) -> B:
+    """omega_{2^log_root}^rev(index) for little-endian ``index_bits`` (see ``domain_point``)."""
+    # rev(index) = sum_m bit_m 2^(l - 1 - m): feed the bits most significant first.
+    return b_pow_bits(ar, two_adic_generator(log_root), list(reversed(index_bits)))
 
 
 def eval_final_poly(ar: Arith[B, E, D, Bit], coeffs: Sequence[E], x: B) -> E:

@@ -51,7 +51,6 @@ from zkrv_prover.stark.arith import (
     D,
     E,
     LogHeight,
-    b_pow_bits,
     d_assert_eq_if,
     e_assert_eq_if,
     leaf_hash,
@@ -257,6 +256,12 @@ def _coset_point_suffixes(
     for la in variants:
         out.setdefault(la, one)
     return out
+
+
+def _opening_leaf(ar: Arith[B, E, D, Bit], vals: Sequence[B]) -> D:
+    """The leaf digest of an opened row (its own function so the circuit profiler counts it
+    with the Merkle path it starts)."""
+    return leaf_hash(ar, vals)
 
 
 def _pad_d(ar: Arith[B, E, D, Bit], vals: Sequence[int], n: int) -> list[D]:
@@ -552,7 +557,7 @@ def verify_var(
                     ar, t.cfg, t.cap, t.shapes, tb[ftop - hmax :], rows, salts, sibs, what
                 )
                 continue
-            leaf = leaf_hash(ar, [v for i in groups[0][1] for v in rows[i]] + salts[0])
+            leaf = _opening_leaf(ar, [v for i in groups[0][1] for v in rows[i]] + salts[0])
             if t.kind == "var":
                 sib_slots = []
                 for lvl in range(in_levels):
@@ -598,7 +603,7 @@ def verify_var(
         )  # fmt: skip
         _fri_tail(
             ar, params, top, var_sched, fixed_sched, fri_fixed, final_log, fixed_caps,
-            fixed_shapes, fixed_betas, betas, final_poly, bits, tb, reduced, after,
+            fixed_betas, betas, final_poly, bits, tb, reduced, after,
             fri_q[n_var_actual:], n_var_actual, q,
         )  # fmt: skip
 
@@ -612,7 +617,6 @@ def _fri_tail(
     fri_fixed: list[int],
     final_log: int,
     fixed_caps: list[list[D]],
-    fixed_shapes: list[MatrixShape],
     fixed_betas: list[E],
     betas: list[E],
     final_poly: list[E],
@@ -626,22 +630,11 @@ def _fri_tail(
 ) -> None:
     """The end of one FRI query: without fixed inputs, the final check of the selected height;
     with them, the roll-in of the first fixed input after each height's last variable layer,
-    the fixed layers (top-aligned index bits ``tb``) and the final check."""
-    fri_cfg = fri.layer_config(params)
-    ftop = len(tb)
-    cands = list(top.candidates)
-    if not fri_fixed:
-        # final polynomial at the final point: bits [H - final, H) of the index
-        fshift = top.select_b_const(ar, lambda H: pow(GENERATOR, 1 << (H - final_log), P))
-        fbits = [
-            top.select_bit(ar, partial(_bit_at, bits, m - final_log)) for m in range(final_log)
-        ]
-        x_final = masked_domain_point(ar, top, fshift, fbits, 0, lambda H: final_log)
-        want = top.select(ar, ar.select_e, partial(_after_last, after, var_sched))
-    else:
-        # roll in the first fixed input after each height's last variable layer
+    then the fixed layers and the final check (``fri.verify_layers``, top-aligned index bits
+    ``tb``)."""
+    if fri_fixed:
         rolled: dict[tuple[int, int | None], E] = {}
-        for H in cands:
+        for H in top.candidates:
             key2 = (len(var_sched[H]), var_sched[H][-1])
             if key2 not in rolled:
                 beta_a = betas[key2[0] - 1]
@@ -649,53 +642,18 @@ def _fri_tail(
                     beta_a = ar.e_mul(beta_a, beta_a)
                 rolled[key2] = ar.e_add(after[key2], ar.e_mul(beta_a, reduced[fri_fixed[0]]))
         expected = top.select(ar, ar.select_e, partial(_after_last, rolled, var_sched))
-        log_cur = fri_fixed[0]
-        for k, la in enumerate(fixed_sched):
-            lo_bit = ftop - log_cur
-            pos_bits, row_bits = tb[lo_bit : lo_bit + la], tb[lo_bit + la :]
-            lop = _at(fixed_ops, k, None)
-            raw_row = list(lop.row) if lop is not None else []
-            raw_sibs = list(lop.siblings) if lop is not None else []
-            row = [ar.e_input(_at(raw_row, t, _ZERO_E)) for t in range(1 << la)]
-            _lc_k, below_k = mmcs.cap_plan([fixed_shapes[k]], fri_cfg)
-            lv_ar = mmcs.level_log_arities([fixed_shapes[k].log_height], fri_cfg.max_log_arity)
-            sibs_k = [
-                _pad_d(ar, _at(raw_sibs, lvl, []), (1 << a) - 1)
-                for lvl, a in enumerate(lv_ar[:below_k])
-            ]
-            flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
-            mmcs.verify_opening(
-                ar,
-                fri_cfg,
-                fixed_caps[k],
-                [fixed_shapes[k]],
-                row_bits,
-                [flat],
-                [[]],
-                sibs_k,
-                f"FRI layer {n_var_actual + k} query {q}",
-            )
-            ar.e_assert_eq(
-                select_e_by_bits(ar, row, pos_bits),
-                expected,
-                f"FRI layer {n_var_actual + k} query {q} value",
-            )
-            shift = top.select_b_const(
-                ar, partial(_coset_shift, log_cur)
-            )  # GENERATOR^(2^(H - log_cur))
-            om = two_adic_generator(log_cur)
-            x = ar.b_mul(shift, b_pow_bits(ar, om, list(reversed(row_bits))))
-            expected = fri.fold_row(ar, row, x, fixed_betas[k], la)
-            log_cur -= la
-            if log_cur in reduced:
-                beta_a = fixed_betas[k]
-                for _ in range(la):
-                    beta_a = ar.e_mul(beta_a, beta_a)
-                expected = ar.e_add(expected, ar.e_mul(beta_a, reduced[log_cur]))
-        fshift = top.select_b_const(ar, partial(_coset_shift, final_log))
-        om = two_adic_generator(final_log)
-        x_final = ar.b_mul(fshift, b_pow_bits(ar, om, list(reversed(tb[ftop - final_log :]))))
-        want = expected
+        fri.verify_layers(
+            ar, params, fixed_caps, fixed_betas, final_poly, fixed_sched, fri_fixed[0], tb,
+            expected, {h: v for h, v in reduced.items() if h is not None},
+            lambda lc: top.select_b_const(ar, partial(_coset_shift, lc)),
+            fixed_ops, n_var_actual, q,
+        )  # fmt: skip
+        return
+    # final polynomial at the final point: bits [H - final, H) of the index
+    fshift = top.select_b_const(ar, lambda H: pow(GENERATOR, 1 << (H - final_log), P))
+    fbits = [top.select_bit(ar, partial(_bit_at, bits, m - final_log)) for m in range(final_log)]
+    x_final = masked_domain_point(ar, top, fshift, fbits, 0, lambda H: final_log)
+    want = top.select(ar, ar.select_e, partial(_after_last, after, var_sched))
     ar.e_assert_eq(
         fri.eval_final_poly(ar, final_poly, x_final), want, f"FRI final polynomial query {q}"
     )
@@ -832,7 +790,7 @@ def _fri_var_slots(
             flat: list[B] = []
             for v in vrow:
                 flat.extend(ar.e_coeffs(v))
-            leaves[la] = leaf_hash(ar, flat)
+            leaves[la] = _opening_leaf(ar, flat)
             opened_at[la] = select_e_by_bits(ar, vrow, bits[off : off + la])
             xb = ar.b_mul(shift, suffix[la])
             folds[la] = fri.fold_row(ar, vrow, xb, betas[j], la)
