@@ -42,7 +42,7 @@ _PHASES = {
     ("mmcs", "verify_opening"): "merkle_paths_inputs",
     ("mmcs", "verify_cap"): "merkle_caps",
     ("fri", "verify_layers"): "fri_folding",
-    ("ood", "check_table"): "ood_constraints",
+    ("ood", "check_group"): "ood_constraints",
     # the PCS verifier (stark/pcs_var.py; fixed heights are its lo = hi case)
     ("pcs_var", "_opening_leaf"): "merkle_paths_inputs",
     ("pcs_var", "verify_opening_var"): "merkle_paths_inputs",
