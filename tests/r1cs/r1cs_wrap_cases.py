@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from zkrv_prover.stark.examples import fibonacci
+from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
 from zkrv_prover.stark.verifier import verify
@@ -24,3 +27,13 @@ def fib_case(a0: int = 0, b0: int = 1, seed: int = 1) -> Case:
     proof = prove(vk, traces, pub, np.random.default_rng(seed))
     verify(vk, pub, proof)
     return vk, pub, proof
+
+
+def bump(v: tuple[int, ...]) -> tuple[int, ...]:
+    """An extension value with its first coordinate changed (a tampered opening)."""
+    return ((v[0] + 1) % P, *v[1:])
+
+
+def set_item(lst: list[Any], i: int, v: object) -> None:
+    """``lst[i] = v`` as an expression (for tamper lambdas)."""
+    lst[i] = v

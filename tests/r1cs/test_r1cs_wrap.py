@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from r1cs_wrap_cases import Case, fib_case
+from r1cs_wrap_cases import Case, bump, fib_case, set_item
 
 from zkrv.claim import claim_public_input, ok_claim_digest, sha256
 from zkrv_prover.bn254.groth16 import r1cs_digest
@@ -71,33 +70,27 @@ def test_one_circuit_for_every_proof_of_a_shape(case: Case, circuit: WrapCircuit
     assert r1cs_digest(other.cs.to_r1cs()) == r1cs_digest(circuit.cs.to_r1cs())
 
 
-def _bump(v: tuple[int, ...]) -> tuple[int, ...]:
-    return ((v[0] + 1) % P, *v[1:])
-
-
-def _set(lst: list[Any], i: int, v: object) -> None:
-    lst[i] = v
-
-
 TAMPER: dict[str, Callable[[StarkProof, list[int]], None]] = {
-    "opened_main_value": lambda p, _: _set(p.opened[0][0][0], 1, _bump(p.opened[0][0][0][1])),
-    "opened_quotient_value": lambda p, _: _set(p.opened[1][0][0], 0, _bump(p.opened[1][0][0][0])),
-    "merkle_sibling": lambda p, _: _set(
+    "opened_main_value": lambda p, _: set_item(p.opened[0][0][0], 1, bump(p.opened[0][0][0][1])),
+    "opened_quotient_value": lambda p, _: set_item(
+        p.opened[1][0][0], 0, bump(p.opened[1][0][0][0])
+    ),
+    "merkle_sibling": lambda p, _: set_item(
         p.pcs_proof.queries[1].inputs[0].siblings[0],
         2,
         p.pcs_proof.queries[1].inputs[0].siblings[0][2] ^ 1,
     ),
-    "merkle_row": lambda p, _: _set(
+    "merkle_row": lambda p, _: set_item(
         p.pcs_proof.queries[0].inputs[1].rows[0],
         0,
         (p.pcs_proof.queries[0].inputs[1].rows[0][0] + 1) % P,
     ),
-    "fri_value": lambda p, _: _set(
-        p.pcs_proof.queries[0].fri[0].row, 3, _bump(p.pcs_proof.queries[0].fri[0].row[3])
+    "fri_value": lambda p, _: set_item(
+        p.pcs_proof.queries[0].fri[0].row, 3, bump(p.pcs_proof.queries[0].fri[0].row[3])
     ),
-    "final_poly": lambda p, _: _set(p.pcs_proof.final_poly, 0, _bump(p.pcs_proof.final_poly[0])),
+    "final_poly": lambda p, _: set_item(p.pcs_proof.final_poly, 0, bump(p.pcs_proof.final_poly[0])),
     "pow_nonce": lambda p, _: setattr(p.pcs_proof, "pow_nonce", p.pcs_proof.pow_nonce + 1),
-    "wrong_public_value": lambda _, pub: _set(pub, 2, (pub[2] + 1) % P),
+    "wrong_public_value": lambda _, pub: set_item(pub, 2, (pub[2] + 1) % P),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from r1cs_wrap_cases import bump, set_item
 
 from zkrv_prover.bn254.groth16 import r1cs_digest
 from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintError
@@ -116,42 +117,36 @@ def _emit_unchecked(cs: ConstraintSystem, vk: VerifyingKey, pub: list[int], proo
     verify_with(ar, vk, [ar.b_input(v) for v in pub], proof, (LO, HI))
 
 
-def _bump(v: tuple[int, ...]) -> tuple[int, ...]:
-    return ((v[0] + 1) % P, *v[1:])
-
-
-def _set(lst: list[Any], i: int, v: object) -> None:
-    lst[i] = v
-
-
 TAMPER: dict[str, Callable[[StarkProof, list[int]], None]] = {
-    "opened_main_value": lambda p, _: _set(p.opened[0][0][0], 1, _bump(p.opened[0][0][0][1])),
-    "opened_quotient_value": lambda p, _: _set(p.opened[1][0][0], 0, _bump(p.opened[1][0][0][0])),
-    "merkle_sibling_top_level": lambda p, _: _set(
+    "opened_main_value": lambda p, _: set_item(p.opened[0][0][0], 1, bump(p.opened[0][0][0][1])),
+    "opened_quotient_value": lambda p, _: set_item(
+        p.opened[1][0][0], 0, bump(p.opened[1][0][0][0])
+    ),
+    "merkle_sibling_top_level": lambda p, _: set_item(
         p.pcs_proof.queries[1].inputs[0].siblings[-1],
         0,
         p.pcs_proof.queries[1].inputs[0].siblings[-1][0] ^ 1,
     ),
-    "input_cap_entry": lambda p, _: _set(
+    "input_cap_entry": lambda p, _: set_item(
         p.pcs_proof.input_caps[1], 1, p.pcs_proof.input_caps[1][1] ^ 1
     ),
-    "merkle_row": lambda p, _: _set(
+    "merkle_row": lambda p, _: set_item(
         p.pcs_proof.queries[0].inputs[1].rows[0],
         0,
         (p.pcs_proof.queries[0].inputs[1].rows[0][0] + 1) % P,
     ),
-    "fri_first_layer_value": lambda p, _: _set(
-        p.pcs_proof.queries[0].fri[0].row, 3, _bump(p.pcs_proof.queries[0].fri[0].row[3])
+    "fri_first_layer_value": lambda p, _: set_item(
+        p.pcs_proof.queries[0].fri[0].row, 3, bump(p.pcs_proof.queries[0].fri[0].row[3])
     ),
-    "fri_last_layer_value": lambda p, _: _set(
-        p.pcs_proof.queries[1].fri[-1].row, 1, _bump(p.pcs_proof.queries[1].fri[-1].row[1])
+    "fri_last_layer_value": lambda p, _: set_item(
+        p.pcs_proof.queries[1].fri[-1].row, 1, bump(p.pcs_proof.queries[1].fri[-1].row[1])
     ),
-    "fri_last_layer_cap": lambda p, _: _set(
+    "fri_last_layer_cap": lambda p, _: set_item(
         p.pcs_proof.fri_caps[-1], 0, p.pcs_proof.fri_caps[-1][0] ^ 1
     ),
-    "final_poly": lambda p, _: _set(p.pcs_proof.final_poly, 0, _bump(p.pcs_proof.final_poly[0])),
+    "final_poly": lambda p, _: set_item(p.pcs_proof.final_poly, 0, bump(p.pcs_proof.final_poly[0])),
     "pow_nonce": lambda p, _: setattr(p.pcs_proof, "pow_nonce", p.pcs_proof.pow_nonce + 1),
-    "wrong_public_value": lambda _, pub: _set(pub, 2, (pub[2] + 1) % P),
+    "wrong_public_value": lambda _, pub: set_item(pub, 2, (pub[2] + 1) % P),
 }
 
 
@@ -223,25 +218,25 @@ def test_bench_air_one_circuit_for_two_heights(bench: Any) -> None:
 
 BENCH_TAMPER: dict[str, Callable[[StarkProof], None]] = {
     # round 0 = preprocessed (fixed tree), 1 = main (mixed), 3 = quotient (mixed + zk codeword)
-    "preprocessed_row": lambda p: _set(
+    "preprocessed_row": lambda p: set_item(
         p.pcs_proof.queries[0].inputs[0].rows[0],
         0,
         (p.pcs_proof.queries[0].inputs[0].rows[0][0] + 1) % P,
     ),
-    "fixed_table_main_row": lambda p: _set(
+    "fixed_table_main_row": lambda p: set_item(
         p.pcs_proof.queries[1].inputs[1].rows[1],
         0,
         (p.pcs_proof.queries[1].inputs[1].rows[1][0] + 1) % P,
     ),
-    "mixed_tree_top_sibling": lambda p: _set(
+    "mixed_tree_top_sibling": lambda p: set_item(
         p.pcs_proof.queries[0].inputs[3].siblings[-1],
         0,
         p.pcs_proof.queries[0].inputs[3].siblings[-1][0] ^ 1,
     ),
-    "fixed_fri_layer_value": lambda p: _set(
-        p.pcs_proof.queries[1].fri[-1].row, 0, _bump(p.pcs_proof.queries[1].fri[-1].row[0])
+    "fixed_fri_layer_value": lambda p: set_item(
+        p.pcs_proof.queries[1].fri[-1].row, 0, bump(p.pcs_proof.queries[1].fri[-1].row[0])
     ),
-    "fixed_opened_value": lambda p: _set(p.opened[0][0][0], 0, _bump(p.opened[0][0][0][0])),
+    "fixed_opened_value": lambda p: set_item(p.opened[0][0][0], 0, bump(p.opened[0][0][0][0])),
 }
 
 
