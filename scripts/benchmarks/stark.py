@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import best_time, measure
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import ntt, pcs, pcs_var
+from zkrv_prover.stark import ntt, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.codec import Writer
 from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
@@ -76,7 +76,7 @@ def _pcs() -> list[dict[str, Any]]:
     zz, zzw = trv.sample_ext(), trv.sample_ext()
     claims = [pcs.RoundClaim(data.root, data.shapes, [[zz, zzw]], opened[0])]
     t0 = time.perf_counter()
-    pcs_var.verify(ar, params, claims, proof, trv)
+    pcs_verify.verify(ar, params, claims, proof, trv)
     t_verify = time.perf_counter() - t0
     return [
         measure("lde_2e16x64_seconds", t_lde, "s"),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, pcs, pcs_var
+from zkrv_prover.stark import fri, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.mmcs import MatrixShape
@@ -89,7 +89,7 @@ class Setup:
             )
             for r, d in enumerate((self.d1, self.d2))
         ]
-        pcs_var.verify(ar, self.params, claims, self.proof if proof is None else proof, tr)
+        pcs_verify.verify(ar, self.params, claims, self.proof if proof is None else proof, tr)
 
     def encode(self, proof: pcs.PcsProof | None = None) -> bytes:
         w = Writer()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, mmcs, pcs, pcs_var
+from zkrv_prover.stark import fri, mmcs, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import Reader, Writer
 from zkrv_prover.stark.field import GENERATOR, P
@@ -103,7 +103,7 @@ class Relaxed:
             )
             for r, d in enumerate((self.d1, self.d2))
         ]
-        pcs_var.verify(ar, RELAXED, claims, self.proof if proof is None else proof, tr)
+        pcs_verify.verify(ar, RELAXED, claims, self.proof if proof is None else proof, tr)
 
 
 def test_relaxed_matrices_open_and_verify() -> None:

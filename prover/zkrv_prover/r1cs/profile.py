@@ -43,14 +43,14 @@ _PHASES = {
     ("mmcs", "verify_cap"): "merkle_caps",
     ("fri", "verify_layers"): "fri_folding",
     ("ood", "check_group"): "ood_constraints",
-    # the PCS verifier (stark/pcs_var.py; fixed heights are its lo = hi case)
-    ("pcs_var", "_opening_leaf"): "merkle_paths_inputs",
-    ("pcs_var", "verify_opening_var"): "merkle_paths_inputs",
-    ("pcs_var", "_open_mixed"): "merkle_paths_inputs",
-    ("pcs_var", "verify_cap_var"): "merkle_caps",
-    ("pcs_var", "_fri_var_slots"): "fri_folding",
-    ("pcs_var", "_fri_tail"): "fri_folding",
-    ("pcs_var", "verify_var"): "deep_reduction",
+    # the PCS verifier (stark/pcs_verify.py; fixed heights are its lo = hi case)
+    ("pcs_verify", "_opening_leaf"): "merkle_paths_inputs",
+    ("pcs_verify", "verify_opening_var"): "merkle_paths_inputs",
+    ("pcs_verify", "_open_mixed"): "merkle_paths_inputs",
+    ("pcs_verify", "verify_cap_var"): "merkle_caps",
+    ("pcs_verify", "_fri_var_slots"): "fri_folding",
+    ("pcs_verify", "_fri_tail"): "fri_folding",
+    ("pcs_verify", "verify_var"): "deep_reduction",
     ("verifier", "verify_with"): "proof_inputs_other",
     ("wrap", "emit_verifier"): "public_values",
 }

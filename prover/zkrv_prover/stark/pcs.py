@@ -473,7 +473,7 @@ def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U
 
 
 # ------------------------------------------------------------------------------------------------
-# Verifier inputs (the verifier itself: ``pcs_var.verify``)
+# Verifier inputs (the verifier itself: ``pcs_verify.verify``)
 # ------------------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 :func:`verify_with` is the one verifier: it replays the transcript, checks every table's
 out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
-openings (:mod:`.pcs_var`, the one PCS verifier). Its control flow depends only on the
+openings (:mod:`.pcs_verify`, the one PCS verifier). Its control flow depends only on the
 verifying key and the proof's *shape* (table heights, which :func:`check_shape` validates
 against the key before any arithmetic), so a circuit ``Arith`` turns the same code into a fixed
 circuit per shape. :func:`verify` runs it with :class:`~.arith.NativeArith`. With
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zkrv_prover.stark import pcs, pcs_var
+from zkrv_prover.stark import pcs, pcs_verify
 from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
@@ -126,7 +126,7 @@ def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
     masking reveals); the fixed tables are shorter than 2^lo, so the quotient groups
     (``quotient_groups``: tables of equal height) are the same for every height in the range:
     the variable tables form one group, the fixed ones group among themselves. The PCS adds its
-    own conditions (``pcs_var.verify_var``: fixed tables shorter than the range, FRI schedules
+    own conditions (``pcs_verify.verify_var``: fixed tables shorter than the range, FRI schedules
     that line up)."""
     params = vk.params
     if not 1 <= lo <= hi:
@@ -295,7 +295,7 @@ def verify_with(
         check_group(ar, members, list(quo), public, challenges, gamma, zeta, n_g)
 
     if var is None:
-        pcs_var.verify(ar, params, claims, proof.pcs_proof, tr)
+        pcs_verify.verify(ar, params, claims, proof.pcs_proof, tr)
     else:
         var_mats = {
             (r, m)
@@ -304,7 +304,7 @@ def verify_with(
             if t in vts
         }
         top = var.shifted(d)
-        pcs_var.verify_var(ar, params, claims, proof.pcs_proof, tr, top, actual + d, var_mats)
+        pcs_verify.verify_var(ar, params, claims, proof.pcs_proof, tr, top, actual + d, var_mats)
 
 
 def _generator(ar: AnyArith, log_n: int) -> Any:
