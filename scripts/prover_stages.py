@@ -123,7 +123,6 @@ def instrument(meter: StageMeter) -> None:
     meter.wrap(quotient, "quotient_coeffs", "quotient: interpolate (coset intt)")
     meter.wrap(quotient, "split_coeffs", "quotient: split and blind")
     meter.wrap(pcs, "open_rounds", "open_rounds")
-    meter.wrap(pcs, "eval_coeffs_at", "  open: eval_coeffs_at")
     meter.wrap(pcs, "eval_coeffs_at_points", "  open: eval_coeffs_at_points")
     meter.wrap(pcs, "_dot_alpha", "  open: _dot_alpha")
     meter.wrap(fri, "commit_phase", "  open: fri commit")

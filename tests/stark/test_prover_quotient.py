@@ -11,7 +11,7 @@ from zkrv_prover.stark.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, two_adic_generator
-from zkrv_prover.stark.ood import TableOpenings, check_table, uses_next
+from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, uses_next
 
 Ext = tuple[int, int, int, int]
 
@@ -75,7 +75,8 @@ def _prove_and_check(
     )
     q = quotient.combined_quotient(lay, leaves, gamma)
     top = quotient.quotient_len(lay.degree, n, Nd)
-    chunks = quotient.split_quotient(q, GENERATOR, n, Nd, c, rng if n < Nd else None, strict, top)
+    coeffs_q = quotient.quotient_coeffs(q, GENERATOR, min(c * n, top), strict)
+    chunks = quotient.split_coeffs(coeffs_q, n, Nd, c, rng if n < Nd else None)
     assert chunks.shape == (Nd, 4 * c)
     _check_recombination(chunks, q, n, c)
     zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
@@ -99,7 +100,8 @@ def _prove_and_check(
     ar = NativeArith()
     chals = [ar.e_const(alpha.tolist()), ar.e_const(beta.tolist())]
     cs = None if cumsum is None else ar.e_const(cumsum.tolist())
-    check_table(ar, lay, ops, pub, chals, cs, ar.e_const(gamma.tolist()), zeta, n)
+    member = GroupMember(lay, ops, cs)
+    check_group(ar, [member], ops.quotient, pub, chals, ar.e_const(gamma.tolist()), zeta, n)
 
 
 def _check_recombination(chunks: np.ndarray, q_evals: np.ndarray, n: int, c: int) -> None:

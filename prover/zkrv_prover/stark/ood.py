@@ -246,29 +246,12 @@ def check_group(
     ar.e_assert_eq(acc, ar.e_mul(dom.zh, q), f"table(s) {names}: constraints at zeta")
 
 
-def check_table(
-    ar: Arith[B, E, D, Bit],
-    layout: TableLayout,
-    op: TableOpenings[E],
-    public: Sequence[B],
-    challenges: Sequence[E],
-    cumsum: E | None,
-    gamma: E,
-    zeta: E,
-    n: int | LogHeight[B, Bit],
-) -> None:
-    """:func:`check_group` for a group of one table (its quotient in ``op.quotient``)."""
-    member = GroupMember(layout, op, cumsum)
-    check_group(ar, [member], op.quotient, public, challenges, gamma, zeta, n)
-
-
 __all__ = [
     "GroupMember",
     "P",
     "TableOpenings",
     "ZetaDomain",
     "check_group",
-    "check_table",
     "constraint_values",
     "recombine",
     "uses_next",

@@ -314,26 +314,6 @@ def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = Tr
     return coeffs
 
 
-def split_quotient(
-    q_evals: np.ndarray,
-    shift: int,
-    n: int,
-    Nd: int,
-    c: int,
-    rng: np.random.Generator | None,
-    strict: bool = True,
-    top: int | None = None,
-) -> np.ndarray:
-    """Coefficients of the c (blinded) chunks as an (Nd, 4 c) uint32 matrix (column 4 j + k =
-    coordinate k of chunk j), from Q's evaluations ``q_evals (M, 4)`` on ``shift * H_M``. The
-    caller commits it with the table's masked height (``zk.plan``).
-
-    ``strict`` and ``top`` (default c n) as in :func:`quotient_coeffs`; blinding as in
-    :func:`split_coeffs`."""
-    coeffs = quotient_coeffs(q_evals, shift, min(c * n, top or c * n), strict)
-    return split_coeffs(coeffs, n, Nd, c, rng)
-
-
 def split_coeffs(
     coeffs: np.ndarray, n: int, Nd: int, c: int, rng: np.random.Generator | None
 ) -> np.ndarray:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkrv_prover.stark.air import Air, AirBuilder, Machine
-
-P = 15 * 2**27 + 1
+from zkrv_prover.stark.field import P
 
 
 class FibonacciAir(Air):
