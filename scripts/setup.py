@@ -19,7 +19,9 @@ reason, when a step cannot be completed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -51,10 +53,10 @@ def run(cmd: list[str], **kw: object) -> None:
         raise SetupError(f"command failed with status {r.returncode}: {' '.join(map(str, cmd))}")
 
 
-def digest(paths: Iterable[Path], extra: str = "") -> str:
+def digest(paths: Iterable[Path], extra: str = "", root: Path = ROOT) -> str:
     h = hashlib.sha256(extra.encode())
     for p in sorted(paths):
-        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
 
@@ -71,6 +73,7 @@ def write_stamp(stamp: Path, value: str) -> None:
 def step_apt() -> None:
     missing = sorted({pkg for tool, pkg in APT_PACKAGES.items() if shutil.which(tool) is None})
     if not missing:
+        check_clang()
         log("system packages: present")
         return
     if shutil.which("apt-get") is None:
@@ -86,6 +89,17 @@ def step_apt() -> None:
         )
     except SetupError as e:
         raise SetupError(f"could not install system packages {missing} with apt-get ({e})") from e
+    check_clang()
+
+
+def check_clang() -> None:
+    """Guests need a clang that targets riscv32 (any Debian clang >= 14 does)."""
+    out = subprocess.run(["clang", "--print-targets"], capture_output=True, text=True).stdout
+    if "riscv32" not in out:
+        raise SetupError(
+            f"{shutil.which('clang')} cannot target riscv32: install Debian's clang and lld"
+            " (apt-get install clang lld) or put an LLVM clang with RISC-V first on PATH"
+        )
 
 
 def step_venv() -> None:
@@ -98,30 +112,125 @@ def step_venv() -> None:
     if not VPY.exists():
         run([sys.executable, "-m", "venv", str(VENV)])
     pip = [str(VPY), "-m", "pip", "--disable-pip-version-check"]
-    run([*pip, "install", "-q", "-r", "requirements.lock"])
+    try:
+        run([*pip, "install", "-q", "-r", "requirements.lock"])
+    except SetupError as e:
+        raise SetupError(
+            f"pip could not install requirements.lock ({e}): check that PyPI is reachable; a"
+            " pinned version PyPI no longer serves needs a new lock (README, Development)"
+        ) from e
     run([*pip, "install", "-q", "--no-deps", "--no-build-isolation", "-e", "."])
     write_stamp(stamp, value)
 
 
-def step_npm() -> None:
-    lock = ROOT / "package-lock.json"
-    value = digest([lock, ROOT / "package.json"])
-    stamp = ROOT / "node_modules" / ".zkrv-stamp"
+# Tools whose installed version is checked by running them: name -> (command relative to the
+# root, the lock entry whose version the output must contain).
+NPM_TOOLS = {
+    "anvil": (["node_modules/.bin/anvil", "--version"], "node_modules/@foundry-rs/anvil"),
+    "forge": (["node_modules/.bin/forge", "--version"], "node_modules/@foundry-rs/forge"),
+    "solc": (["scripts/solc", "--version"], "node_modules/solc"),
+}
+# npm's names for this machine, to tell which optional per-platform packages apply here.
+NPM_OS = {"linux": "linux", "darwin": "darwin", "windows": "win32"}
+NPM_CPU = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
+#: Oldest Node.js major version the pinned npm packages support (Foundry's `engines`).
+NODE_MAJOR = 20
+LOCK_OUT_OF_SYNC = "can only install packages when your package.json and package-lock.json"
+
+
+def _npm_platform_matches(entry: dict[str, object], os_name: str, cpu: str) -> bool:
+    """npm's ``os``/``cpu`` filters: a list of names, or of ``!name`` exclusions."""
+    for field, here in (("os", os_name), ("cpu", cpu)):
+        allowed = entry.get(field)
+        if not isinstance(allowed, list) or not allowed:
+            continue
+        excluded = {a[1:] for a in allowed if a.startswith("!")}
+        included = {a for a in allowed if not a.startswith("!")}
+        if here in excluded or (included and here not in included):
+            return False
+    return True
+
+
+def _npm_reason(stderr: str) -> str:
+    """The first informative ``npm error`` line (npm ends with a pointer to its log file)."""
+    for line in stderr.splitlines():
+        text = line.removeprefix("npm error").strip()
+        if line.startswith("npm error") and text and not text.startswith("code "):
+            return text
+    return stderr.strip().splitlines()[0] if stderr.strip() else "no message"
+
+
+def check_npm_versions(root: Path) -> None:
+    """Every package the lock pins for this platform is installed at exactly its locked version,
+    and anvil, forge and solc report that version when run. Raises SetupError naming the first
+    package or tool that differs."""
+    lock = json.loads((root / "package-lock.json").read_text())
+    os_name = NPM_OS.get(platform.system().lower(), platform.system().lower())
+    cpu = NPM_CPU.get(platform.machine().lower(), platform.machine().lower())
+    for path, entry in lock.get("packages", {}).items():
+        if not path.startswith("node_modules/") or "version" not in entry:
+            continue
+        if entry.get("optional") and not _npm_platform_matches(entry, os_name, cpu):
+            continue
+        name = path.removeprefix("node_modules/")
+        manifest = root / path / "package.json"
+        if not manifest.is_file():
+            if entry.get("optional"):
+                continue  # an optional package npm may skip; the tool checks below catch ours
+            raise SetupError(f"npm package {name} is not installed: delete node_modules and rerun")
+        have = json.loads(manifest.read_text()).get("version")
+        if have != entry["version"]:
+            raise SetupError(
+                f"npm package {name} is {have}, package-lock.json pins {entry['version']}:"
+                " delete node_modules and rerun"
+            )
+    for tool, (cmd, lock_path) in NPM_TOOLS.items():
+        want = lock["packages"][lock_path]["version"]
+        try:
+            out = subprocess.run(
+                [str(root / cmd[0]), *cmd[1:]], capture_output=True, text=True, timeout=60
+            ).stdout
+        except OSError as e:
+            raise SetupError(f"{tool} does not run ({e}): delete node_modules and rerun") from e
+        if f"Version: {want}" not in out:
+            first = out.strip().splitlines()[0] if out.strip() else "no output"
+            raise SetupError(f"{tool} reports {first!r}, package-lock.json pins {want}")
+
+
+def step_npm(root: Path = ROOT) -> None:
+    """Install the pinned npm tools. ``npm ci`` when it accepts the lock; when npm says the lock
+    is out of sync (the registry now lists optional per-platform packages that the lock lacks,
+    or no longer lists some), ``npm install --no-save`` installs the locked versions without
+    rewriting the lock. Either way the installed versions are then checked against the lock."""
+    lock = root / "package-lock.json"
+    value = digest([lock, root / "package.json"], root=root)
+    stamp = root / "node_modules" / ".zkrv-stamp"
     if stamped(stamp, value):
+        check_npm_versions(root)
         log("npm tools: up to date")
         return
-    if shutil.which("npm") is None:
-        raise SetupError("npm not found: install Node.js and npm")
-    # `npm ci` refuses this lock: the registry holds only the linux-amd64 variants of Foundry's
-    # optional per-platform packages. `npm install` installs exactly the locked versions.
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise SetupError("npm not found: install Node.js (>= 20) and npm")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    if int(node.lstrip("v").split(".")[0] or 0) < NODE_MAJOR:
+        raise SetupError(f"Node.js {node} is too old: Foundry's npm packages need >= {NODE_MAJOR}")
     before = lock.read_bytes()
-    run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"])
-    if lock.read_bytes() != before:
-        lock.write_bytes(before)
-        raise SetupError("package-lock.json is out of date with package.json; update and commit it")
-    for tool in ("anvil", "forge"):
-        if not (ROOT / "node_modules" / ".bin" / tool).exists():
-            raise SetupError(f"npm install did not provide {tool}")
+    quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
+    log("$ npm ci")
+    r = subprocess.run(["npm", "ci", *quiet], cwd=root, capture_output=True, text=True)
+    if r.returncode != 0:
+        if LOCK_OUT_OF_SYNC not in r.stdout + r.stderr:
+            raise SetupError(f"npm ci failed with status {r.returncode}: {_npm_reason(r.stderr)}")
+        log(
+            "npm ci: the registry's optional packages differ from the lock; installing with"
+            " npm install --no-save"
+        )
+        try:
+            run(["npm", "install", "--no-save", *quiet], cwd=root)
+        finally:
+            if lock.read_bytes() != before:
+                lock.write_bytes(before)
+    check_npm_versions(root)
     write_stamp(stamp, value)
 
 
@@ -132,6 +241,27 @@ def native_inputs() -> list[Path]:
     return [p for p in files if p.exists()]
 
 
+def check_rust() -> None:
+    """The toolchain rust-toolchain.toml pins must be installed: rustup cannot download one here."""
+    channel = next(
+        (
+            line.split("=", 1)[1].strip().strip('"')
+            for line in (ROOT / "rust-toolchain.toml").read_text().splitlines()
+            if line.strip().startswith("channel")
+        ),
+        "",
+    )
+    if shutil.which("cargo") is None:
+        raise SetupError(f"cargo not found: install the Rust toolchain {channel} (rustup)")
+    r = subprocess.run(["rustc", "--version"], cwd=NATIVE, capture_output=True, text=True)
+    if r.returncode != 0 or f"rustc {channel}" not in r.stdout:
+        have = r.stdout.strip() or r.stderr.strip().splitlines()[-1:]
+        raise SetupError(
+            f"Rust {channel} (rust-toolchain.toml) is not active here ({have}):"
+            f" rustup toolchain install {channel} --profile minimal"
+        )
+
+
 def step_native() -> None:
     value = digest(native_inputs())
     stamp = NATIVE / "target" / ".zkrv-stamp"
@@ -139,24 +269,19 @@ def step_native() -> None:
     if built and stamped(stamp, value):
         log("native extension: up to date")
         return
+    check_rust()
     out = NATIVE / "target" / "wheels"
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.time()
-    run(
-        [
-            str(VENV / "bin" / "maturin"),
-            "build",
-            "--release",
-            "--locked",
-            "-q",
-            "-m",
-            str(NATIVE / "Cargo.toml"),
-            "--out",
-            str(out),
-            "-i",
-            str(VPY),
-        ],
-    )
+    build = [str(VENV / "bin" / "maturin"), "build", "--release", "--locked", "-q"]
+    build += ["-m", str(NATIVE / "Cargo.toml"), "--out", str(out), "-i", str(VPY)]
+    try:
+        run(build)
+    except SetupError as e:
+        raise SetupError(
+            f"building the native extension failed ({e}): see cargo's message above; a crate"
+            " version the registry no longer serves needs `cargo update -p NAME` in prover/native"
+        ) from e
     wheels = list(out.glob("*.whl"))
     if len(wheels) != 1:
         raise SetupError(f"maturin produced {len(wheels)} wheels in {out}, expected 1")
