@@ -403,9 +403,10 @@ def _pre_log_height(lay: TableLayout) -> int:
 
 
 @functools.cache
-def _zkvm_layouts() -> tuple[TableLayout, ...]:
-    # stark does not depend on zkvm otherwise: imported here, for the headline figure only. The
-    # widths, constraints and interactions do not depend on the image (a one-word image will do).
+def zkvm_layouts() -> tuple[TableLayout, ...]:
+    """The zkVM machine's compiled layouts, in machine order (cached). Widths, constraints and
+    interactions do not depend on the image, so a one-instruction image stands in for any."""
+    # stark does not depend on zkvm otherwise: imported here, for the headline figure only
     from zkrv_prover.executor.abi import PAGE_SIZE, RAM_START
     from zkrv_prover.executor.image import MemoryImage
     from zkrv_prover.zkvm.machine import ProgramTables, build_machine
@@ -424,7 +425,7 @@ def zkvm_max_log_heights() -> list[int]:
     from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE
     from zkrv_prover.zkvm.machine import height_caps
 
-    lays = _zkvm_layouts()
+    lays = zkvm_layouts()
     caps = height_caps(lays)
     return [
         MAX_LOG_TABLE if lay.air.name in ("program", "image") else c
@@ -436,7 +437,7 @@ def zkvm_max_shape(params: PcsParams | None = None, ext_degree: int = EXT_DEGREE
     """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`)."""
     params = params or PcsParams()
     heights = zkvm_max_log_heights()
-    return shape_of("zkvm max", _zkvm_layouts(), heights, params, ext_degree)
+    return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree)
 
 
 def machine_shape(
