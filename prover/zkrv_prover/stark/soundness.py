@@ -60,7 +60,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from zkrv_prover.stark import fri, zk
-from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
+from zkrv_prover.stark.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.field import EXT_DEGREE, TWO_ADICITY, P
 from zkrv_prover.stark.ood import uses_next
 from zkrv_prover.stark.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
@@ -71,6 +71,8 @@ Batching = Literal["powers", "independent"]
 #: Multiplicities searched when ``JohnsonBound(m=None)`` optimises m (BCHKS25 Thm 4.2 needs
 #: m >= 3; beyond 16 each query gains < 0.02 bit while the algebraic terms lose 5 log2(m)).
 JBR_M_RANGE = range(3, 17)
+#: Name of the query-phase term (the only one that depends on the query count).
+QUERY_TERM = "FRI query phase"
 #: Largest query count :func:`min_queries_for` considers (``PcsParams`` accepts up to 512).
 MAX_QUERIES = 512
 
@@ -267,7 +269,8 @@ class ProofShape:
     def __post_init__(self) -> None:
         if not self.groups or not self.batch:
             raise ValueError("a proof shape needs at least one quotient group and one batch")
-        if [h for h, _ in self.batch] != sorted((h for h, _ in self.batch), reverse=True):
+        hs = [h for h, _ in self.batch]
+        if hs != sorted(set(hs), reverse=True):
             raise ValueError("batch heights must be distinct and tallest first")
 
     @property
@@ -440,13 +443,6 @@ def zkvm_max_shape(params: PcsParams | None = None, ext_degree: int = EXT_DEGREE
     return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree)
 
 
-def machine_shape(
-    machine: Machine, log_heights: Sequence[int], params: PcsParams, ext_degree: int = EXT_DEGREE
-) -> ProofShape:
-    """Shape of any machine at the given table heights."""
-    return shape_of(machine.name, compile_machine(machine), log_heights, params, ext_degree)
-
-
 # ------------------------------------------------------------------------------------------------
 # Report
 # ------------------------------------------------------------------------------------------------
@@ -562,7 +558,7 @@ def _fri_terms(
         out.append(
             Term(f"FRI commit round {i + 1}", _bits(regime.batch_error(rho, cur, fld, count)))
         )
-    out.append(Term("FRI query phase", _query_bits(regime, rho, params)))
+    out.append(Term(QUERY_TERM, _query_bits(regime, rho, params)))
     return out
 
 
@@ -653,7 +649,7 @@ def min_queries_for(
         ]
         return min((q for q in found if q is not None), default=None)
     rep = _report(regime, replace(params, num_queries=1), shape, fld, batching)
-    if min(t.bits for t in rep.terms if t.name != "FRI query phase") < target:
+    if min(t.bits for t in rep.terms if t.name != QUERY_TERM) < target:
         return None
     per_query = -math.log2(1 - regime.proximity(rep.rho))
     q = max(1, math.ceil((target - params.pow_bits) / per_query - 1e-9))
@@ -820,7 +816,7 @@ def _candidate(
             rep.limiting_term,
         )
     rep = _report(JohnsonBound(min(ms)), params, shape, fld, batching)
-    weakest = min((t for t in rep.terms if t.name != "FRI query phase"), key=lambda t: t.bits)
+    weakest = min((t for t in rep.terms if t.name != QUERY_TERM), key=lambda t: t.bits)
     return Candidate(
         fld.degree,
         params.log_blowup,
