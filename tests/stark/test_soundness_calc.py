@@ -15,6 +15,8 @@ from zkrv_prover.stark.prover import VerifyingKey
 from zkrv_prover.stark.verifier import _round_shapes
 
 BB = 2**31 - 2**27 + 1
+#: The hand computations below use |F| = p^4 whatever the field module's degree.
+BB4 = sc.ExtensionField(BB, 4)
 RHO_ZK8 = (1 + 2**-6) / 8
 
 
@@ -45,7 +47,7 @@ def test_rate_is_the_relaxed_zk_rate() -> None:
 
 @pytest.mark.parametrize("m", [3, 5, 16])
 def test_jbr_query_phase_by_hand(m: int) -> None:
-    params = PcsParams()
+    params = PcsParams(num_queries=28, pow_bits=17)
     shape = sc.zkvm_max_shape(params)
     rep = sc.security_report(params, shape, sc.JohnsonBound(m))
     eta = math.sqrt(RHO_ZK8) / (2 * m)
@@ -57,19 +59,19 @@ def test_jbr_query_phase_by_hand(m: int) -> None:
 def test_udr_query_and_batching_by_hand() -> None:
     params = PcsParams(zk=False, num_queries=40, pow_bits=10)
     shape = one_table_shape(20, batch=100)
-    rep = sc.security_report(params, shape, sc.UniqueDecoding())
+    rep = sc.security_report(params, shape, sc.UniqueDecoding(), BB4)
     rho = 1 / 8
     assert rep.bits("FRI query phase") == pytest.approx(-40 * math.log2((1 + rho) / 2) + 10)
     eps = ((1 - rho) / 2 * 2**23 + 1) / BB**4
     assert rep.bits("FRI batching (powers)") == pytest.approx(-math.log2(99 * eps))
-    ind = sc.security_report(params, shape, sc.UniqueDecoding(), batching="independent")
+    ind = sc.security_report(params, shape, sc.UniqueDecoding(), BB4, "independent")
     assert ind.bits("FRI batching (independent)") == pytest.approx(-math.log2(eps))
 
 
 def test_jbr_batching_ali_deep_by_hand() -> None:
     params = PcsParams(zk=False)
     shape = one_table_shape(20, batch=200, constraints=50, degree=3)
-    rep = sc.security_report(params, shape, sc.JohnsonBound(4))
+    rep = sc.security_report(params, shape, sc.JohnsonBound(4), BB4)
     rho, n, field = 1 / 8, 2**23, float(BB) ** 4
     mm = 4.5
     delta = 1 - math.sqrt(rho) - math.sqrt(rho) / 8
@@ -87,7 +89,7 @@ def test_commit_rounds_follow_the_fold_schedule() -> None:
     # LDE 2^23 folded by 8 down to 2^9: 23 -> 20 -> 17 -> 14 -> 11 -> 9 (last fold by 4)
     params = PcsParams(zk=False)
     shape = one_table_shape(20, batch=10)
-    rep = sc.security_report(params, shape, sc.UniqueDecoding())
+    rep = sc.security_report(params, shape, sc.UniqueDecoding(), BB4)
     rounds = [t for t in rep.terms if t.name.startswith("FRI commit round")]
     assert len(rounds) == 5
     field = float(BB) ** 4
@@ -98,19 +100,22 @@ def test_commit_rounds_follow_the_fold_schedule() -> None:
 
 def test_logup_terms_by_hand() -> None:
     shape = one_table_shape(20, batch=10)
-    rep = sc.security_report(PcsParams(zk=False), shape, sc.UniqueDecoding())
+    rep = sc.security_report(PcsParams(zk=False), shape, sc.UniqueDecoding(), BB4)
     fractions, field = 3 * 2**20, float(BB) ** 4
     assert rep.bits("LogUp (alpha)") == pytest.approx(-math.log2((2 * fractions - 1) / field))
     assert rep.bits("LogUp fingerprint (beta)") == pytest.approx(-math.log2(5 * fractions / field))
 
 
 def test_conjectured_matches_the_params_formula() -> None:
-    params = PcsParams()
+    params = PcsParams(num_queries=28, pow_bits=17)
     shape = sc.zkvm_max_shape(params)
     rep = sc.security_report(params, shape, sc.Conjectured())
-    assert rep.bits("FRI query phase") == pytest.approx(conjectured_security_bits(params, 0))
-    field_term = conjectured_security_bits(PcsParams(num_queries=512), shape.log_max_lde(params))
-    assert rep.bits("ALI") == pytest.approx(field_term)
+    assert rep.bits("FRI query phase") == pytest.approx(28 * math.log2(1 / RHO_ZK8) + 17)
+    lde = shape.log_max_lde(params)
+    assert rep.bits("ALI") == pytest.approx(sc.ExtensionField().bits - lde)
+    # params' two-term formula is the minimum of these two terms
+    two_terms = min(rep.bits("FRI query phase"), rep.bits("ALI"))
+    assert conjectured_security_bits(params, lde) == pytest.approx(two_terms)
     assert "disproved" in rep.regime
 
 
@@ -189,7 +194,7 @@ def test_more_queries_more_query_bits() -> None:
 def test_larger_field_more_field_bits() -> None:
     params = PcsParams()
     shape = sc.zkvm_max_shape(params)
-    small = sc.security_report(params, shape, sc.JohnsonBound(8), sc.ExtensionField(BB, 4))
+    small = sc.security_report(params, shape, sc.JohnsonBound(8), BB4)
     large = sc.security_report(params, shape, sc.JohnsonBound(8), sc.ExtensionField(BB, 5))
     for a, b in zip(small.terms, large.terms, strict=True):
         assert a.name == b.name
@@ -264,9 +269,8 @@ def test_min_queries_is_the_smallest() -> None:
 
 
 def test_min_queries_impossible_when_another_term_is_short() -> None:
-    shape = sc.zkvm_max_shape()
-    fld4 = sc.ExtensionField(BB, 4)
-    assert sc.min_queries_for(100, PcsParams(), shape, sc.JohnsonBound(), fld4) is None
+    shape = sc.zkvm_max_shape(PcsParams(), 4)
+    assert sc.min_queries_for(100, PcsParams(), shape, sc.JohnsonBound(), BB4) is None
     rows = sc.parameter_study(100, ext_degrees=(4,), log_blowups=(3,), pow_bits=(20,))
     assert all(r.num_queries is None and r.minimum_bits < 100 for r in rows)
 
