@@ -46,3 +46,15 @@ def test_info_json(cli) -> None:  # type: ignore[no-untyped-def]
     assert data["version"] == __version__
     assert data["native_extension"] is True
     assert data["tools"]["solc"] is not None and data["tools"]["anvil"] is not None
+
+
+def test_info_json_security(cli) -> None:  # type: ignore[no-untyped-def]
+    from zkrv_prover.stark.soundness import security_summary
+
+    r = cli("info", "--json")
+    sec = json.loads(r.stdout)["security"]
+    expect = security_summary()
+    assert sec["security_bits_jbr"] == round(expect.security_bits_jbr, 2)
+    assert sec["regimes"]["jbr"]["limiting_term"] == expect.jbr.limiting_term
+    assert sec["parameters"]["num_queries"] == expect.jbr.params.num_queries
+    assert sec["shape"]["log_max_lde"] == 25

@@ -8,7 +8,11 @@ Entries (PCS layer, engineer 5A):
   two extension points with the default parameters (FRI, grinding, queries); verify = native
   verifier (NativeArith with the native single-hash entry point).
 - conjectured_security_bits: the default parameters' conjectured security for LDE domains up to
-  2^22 (see zkrv_prover.stark.params).
+  2^22 (the two-term formula of zkrv_prover.stark.params).
+- security_bits_jbr / security_bits_conjectured: the term-by-term calculator
+  (zkrv_prover.stark.soundness.security_summary) at the zkVM's largest proof shape (LDE 2^25):
+  the proven Johnson-bound figure and, for comparison, the conjectured one; each entry names its
+  limiting term.
 
 Entries (AIR layer, engineer 5B), measured in a child process so the peak RSS is the prover's:
 - bench_air_2e16_{prove,verify}_seconds, bench_air_2e16_proof_kib, bench_air_2e16_peak_gib: the
@@ -34,6 +38,7 @@ from zkrv_prover.stark import ntt, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.codec import Writer
 from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+from zkrv_prover.stark.soundness import security_summary
 from zkrv_prover.stark.transcript import Transcript
 
 
@@ -117,9 +122,18 @@ def _bench_air(log_n: int = 16) -> list[dict[str, Any]]:
     return out
 
 
+def _security() -> list[dict[str, Any]]:
+    sec = security_summary()
+    return [
+        measure(f"security_bits_{tag}", rep.minimum, "bits", limiting_term=rep.limiting_term)
+        for tag, rep in (("jbr", sec.jbr), ("conjectured", sec.conjectured))
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     out = [measure("ntt_ns_per_butterfly", _ntt(), "ns")]
     out += _pcs()
     out.append(measure("conjectured_security_bits", conjectured_security_bits(), "bits"))
+    out += _security()
     out += _bench_air()
     return out

@@ -4,7 +4,10 @@ For each size 2^k (k = 16 and 18) a fresh child process builds ``examples/guests
 the input n that makes the run just fit 2^k cycles, computes the program key (timed separately:
 a one-off per program), then times execute (traced) + trace generation + STARK proof (the
 ``prove`` figure), verifies the receipt and reports its own peak RSS. ``ZKRV_BENCH_ZKVM_LOGS``
-(comma-separated, default ``16,18``) selects the sizes.
+(comma-separated, default ``16,18``) selects the sizes. ``security_bits_jbr`` and
+``security_bits_conjectured`` are the soundness of the default parameters at the zkVM's largest
+accepted shape (``zkrv_prover.stark.soundness.security_summary``; no proving), with the
+limiting term.
 """
 
 from __future__ import annotations
@@ -112,6 +115,13 @@ def run() -> list[dict[str, Any]]:
         out.append(measure(f"verify_seconds_{tag}", r["verify_s"], "s"))
         out.append(measure(f"receipt_kib_{tag}", r["receipt_bytes"] / 1024, "KiB"))
         out.append(measure(f"prove_peak_gib_{tag}", r["peak_gib"], "GiB"))
+    from zkrv_prover.stark.soundness import security_summary
+
+    sec = security_summary()
+    for name, rep in (("jbr", sec.jbr), ("conjectured", sec.conjectured)):
+        out.append(
+            measure(f"security_bits_{name}", rep.minimum, "bits", limiting_term=rep.limiting_term)
+        )
     return out
 
 

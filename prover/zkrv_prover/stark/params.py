@@ -15,8 +15,9 @@ Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs
 - The field term bounds the algebraic errors that depend on the extension field: the
   out-of-domain (DEEP) check, the random batching (alpha) and folding (beta) challenges each fail
   with probability about deg / |F_ext| <= N_max / p^4, where N_max is the largest LDE domain.
-- Caveat: this is a conjecture, not a proof; proven bounds (Johnson-radius analysis) need
-  roughly twice as many queries. Hashing is assumed to be a random oracle (Poseidon over BN254,
+- Caveat: this is a conjecture, not a proof, and proximity gaps up to capacity were disproved
+  in general in 2025. The proven figures, term by term (Johnson bound, unique decoding), come
+  from ``stark/soundness.py``. Hashing is assumed to be a random oracle (Poseidon over BN254,
   collision resistance ~127 bits).
 
 Choice of defaults (measured, see docs/stark-pcs.md): the wrap circuit pays per query for one
@@ -151,7 +152,8 @@ def ext_field_bits() -> float:
 def conjectured_security_bits(
     params: PcsParams | None = None, log_max_lde: int = REFERENCE_LOG_LDE
 ) -> float:
-    """min(queries * log2(1 / rho) + pow_bits, log2|F_ext| - log_max_lde) (module docstring)."""
+    """min(queries * log2(1 / rho) + pow_bits, log2|F_ext| - log_max_lde) (module docstring):
+    the conjectured figure only; ``soundness.security_summary`` gives the proven ones."""
     p = params or PcsParams()
     query_bits = p.num_queries * p.log_inv_rate + p.pow_bits
     field_bits = ext_field_bits() - log_max_lde

@@ -1,4 +1,5 @@
-"""``zkrv info``: versions and the toolchain paths zkrv would use (a setup check)."""
+"""``zkrv info``: versions, the toolchain paths zkrv would use (a setup check) and the soundness
+of the default STARK parameters at the zkVM's largest proof shape (``stark/soundness.py``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 from zkrv import __version__
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.toolchain import find_tool
+from zkrv_prover.stark.soundness import security_summary
 
 TOOLS = ("clang", "ld.lld", "solc", "anvil", "forge", "node", "qemu-riscv32")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("info", help="show zkrv's version and the toolchain it finds")
+    p = sub.add_parser(
+        "info", help="show zkrv's version, the toolchain it finds and the proofs' soundness"
+    )
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -25,7 +29,24 @@ def run(args: argparse.Namespace) -> Result:
         path = find_tool(name, required=False)
         tools[name] = str(path) if path else None
     native = importlib.util.find_spec("zkrv_prover._native") is not None
-    data = {"version": __version__, "native_extension": native, "tools": tools}
+    security = security_summary()
+    data = {
+        "version": __version__,
+        "native_extension": native,
+        "tools": tools,
+        "security": security.as_dict(),
+    }
     lines = [f"zkrv {__version__}", f"native extension: {'yes' if native else 'missing'}"]
     lines += [f"{k}: {v or 'not found'}" for k, v in tools.items()]
+    shape = security.jbr.shape
+    lines.append(
+        f"security (zkVM, largest shape: LDE 2^{shape.log_max_lde(security.jbr.params)}, "
+        f"BabyBear^{security.jbr.ext_field.degree}):"
+    )
+    for label, rep in (
+        ("proven, Johnson bound", security.jbr),
+        ("proven, unique decoding", security.udr),
+        ("conjectured (disproved in general)", security.conjectured),
+    ):
+        lines.append(f"  {label}: {rep.minimum:.1f} bits, limited by {rep.limiting_term}")
     return Result(data=data, text="\n".join(lines))
