@@ -11,21 +11,12 @@ import pytest
 
 from zkrv_prover.stark import debug, logup
 from zkrv_prover.stark.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
-from zkrv_prover.stark.arith import NativeArith, VerificationError
+from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.examples import multi_table, range_check
 from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import (
-    LABEL,
-    ProverError,
-    StarkProof,
-    VerifyingKey,
-    keygen,
-    observe_header,
-    prove,
-)
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.testing import genuine_logup_sums, unchecked_prover
 from zkrv_prover.stark.verifier import verify
 
 FAST = PcsParams(num_queries=6, pow_bits=1)
@@ -70,20 +61,8 @@ def pin_traces(pin: str) -> list[np.ndarray]:
 def genuine_sums(
     vk: VerifyingKey, proof: StarkProof, guess: list[np.ndarray]
 ) -> list[tuple[int, ...]]:
-    """The attack: the LogUp sums L_t of a guessed witness at the proof's challenges, which
-    anyone can recompute from public data (replay the transcript up to alpha, beta)."""
-    ar = NativeArith()
-    tr: Transcript = Transcript(ar, LABEL)
-    observe_header(tr, ar, vk, proof.log_heights, [])
-    tr.observe_digest(proof.main_root)
-    alpha, beta = (np.asarray(tr.sample_ext(), dtype=np.uint32) for _ in range(2))
-    out = []
-    for t in vk.logup_tables:
-        lay = vk.layouts[t]
-        full = logup.with_blind(lay, guess[t])  # the unblinded sum: zero blind
-        _, cs = logup.aux_trace(lay, full, lay.preprocessed, [], alpha, beta)
-        out.append(tuple(int(v) for v in cs))
-    return out
+    """The attack: the LogUp sums L_t of a guessed witness at the proof's challenges."""
+    return genuine_logup_sums(vk, proof, [], guess)
 
 
 def zero_blinds(vk: VerifyingKey, traces: list[np.ndarray]) -> list[np.ndarray]:

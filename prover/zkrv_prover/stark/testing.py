@@ -5,6 +5,8 @@
   check that the constraints, the bus balance or the blinds' balance catch each mutation.
   Returns the mutations that escaped; an AIR is "covered" when the list is empty (or contains
   only cells the AIR deliberately leaves free).
+- :func:`genuine_logup_sums`: the per-table LogUp sums of guessed witness traces at a proof's
+  challenges, i.e. the guessed-input attack that blinded sums defeat (``stark/logup.py``).
 - :func:`unchecked_prover`: a context manager that switches the prover's own pre-commit trace
   checks off, so tests can play a malicious prover and make sure the *verifier* rejects.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +24,9 @@ from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Machine, TableLayout, compile_machine
 from zkrv_prover.stark.params import PcsParams
+
+if TYPE_CHECKING:
+    from zkrv_prover.stark.prover import StarkProof, VerifyingKey
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,34 @@ def _aux_coverage(
             aux[row, col] = orig
             if not caught:
                 out.append(Escape(lay.air.name, "aux", col, row))
+    return out
+
+
+def genuine_logup_sums(
+    vk: VerifyingKey,
+    proof: StarkProof,
+    public: Sequence[int],
+    guess: Sequence[np.ndarray],
+) -> list[tuple[int, ...]]:
+    """The genuine LogUp sums L_t (one per LogUp table) of the witness traces ``guess`` at the
+    challenges of ``proof``, which anyone can replay from public data. Unblinded, a proof
+    publishes exactly these for its own witness, so comparing them with ``proof.cumsums`` tests
+    a guessed private input; with the blinds they match for no guess (``docs/stark.md``)."""
+    from zkrv_prover.stark.arith import NativeArith
+    from zkrv_prover.stark.prover import LABEL, observe_header
+    from zkrv_prover.stark.transcript import Transcript
+
+    ar = NativeArith()
+    tr: Transcript = Transcript(ar, LABEL)
+    observe_header(tr, ar, vk, proof.log_heights, [ar.b_input(int(v)) for v in public])
+    tr.observe_digest(ar.d_input(proof.main_root))
+    alpha, beta = (np.asarray(tr.sample_ext(), dtype=np.uint32) for _ in range(2))
+    out = []
+    for t in vk.logup_tables:
+        lay = vk.layouts[t]
+        full = logup.with_blind(lay, np.asarray(guess[t], dtype=np.uint32))  # zero blind
+        _, cs = logup.aux_trace(lay, full, lay.preprocessed, public, alpha, beta)
+        out.append(tuple(int(v) for v in cs))
     return out
 
 
