@@ -138,7 +138,7 @@ def test_blinds_on_any_rows_that_cancel_verify() -> None:
     vk = keygen(multi_table.machine(), FAST)
     traces, pub = multi_table.trace()
     blinds = _honest_blinds(vk, traces, 0)
-    blinds[0][3] = [7, 0, 1, 2]
+    blinds[0][3] = np.arange(EXT_DEGREE) + 7
     blinds[1][2] = (-blinds[0][3].astype(np.int64)) % P
     verify(vk, pub, prove(vk, traces, pub, np.random.default_rng(1), blinds=blinds))
 

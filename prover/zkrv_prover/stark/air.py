@@ -14,7 +14,7 @@ row selectors; Python operators build expression DAGs. The same DAG is then
 Degrees are counted in "trace units": every committed column and the ``is_first`` / ``is_last``
 selectors (Lagrange polynomials of degree n - 1) count 1; ``is_transition`` (x - h^-1, degree 1
 absolute) counts 0 because it never raises the quotient degree by a full unit (see
-``docs/stark.md``). Constants, public values and challenges count 0.
+``docs/stark.md``). Constants (base and extension), public values and challenges count 0.
 
 A :class:`Machine` is a list of tables proven together (different heights allowed) plus the
 number of public values they share. :func:`compile_machine` turns it into :class:`TableLayout`
