@@ -212,3 +212,12 @@ def test_layout_and_ext_basis() -> None:
 
     (fib,) = compile_machine(fibonacci.machine())
     assert fib.blind_col is None and fib.witness_width == fib.main_width
+
+
+def test_malformed_blinds_are_refused() -> None:
+    vk = keygen(multi_table.machine(), FAST)
+    traces, pub = multi_table.trace()
+    blinds = _honest_blinds(vk, traces, 0)
+    for bad in (blinds[:2], [blinds[0][:4], *blinds[1:]], [blinds[0] + np.uint32(P), *blinds[1:]]):
+        with pytest.raises(ProverError):
+            prove(vk, traces, pub, np.random.default_rng(1), blinds=bad)

@@ -264,6 +264,8 @@ def with_blind(layout: TableLayout, trace: U32, blind: U32 | None = None) -> U32
         raise ValueError(
             f"table {layout.air.name!r}: blind shape {blind.shape} != {(n, EXT_DEGREE)}"
         )
+    if blind.size and int(blind.max()) >= P:
+        raise ValueError(f"table {layout.air.name!r}: blind values are not canonical BabyBear")
     return np.concatenate([trace.astype(np.uint32, copy=False), blind.astype(np.uint32)], axis=1)
 
 
