@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable
 
 import pytest
-from r1cs_wrap_cases import Case, bump, fib_case, set_item
+from r1cs_wrap_cases import Case, bump, fib_case, logup_case, set_item
 
 from zkrv.claim import claim_public_input, ok_claim_digest, sha256
 from zkrv_prover.bn254.groth16 import r1cs_digest
@@ -145,3 +145,21 @@ def test_random_shaped_proof_gives_the_same_circuit(case: Case, circuit: WrapCir
     )
     with pytest.raises(ValueError):
         emit_verifier(ConstraintSystem(), vk, pub, proof, arith=ar)  # arith of another system
+
+
+def test_logup_blinds_in_the_wrap_circuit() -> None:
+    """A machine with LogUp blind columns (extension constants in its constraints): the honest
+    proof's circuit is satisfied; sums re-split between the tables (total still zero) leave no
+    witness, as natively."""
+    vk, pub, proof = logup_case()
+    assert any(any(c) for c in proof.cumsums)  # blinded, not the zero genuine sums
+    circuit = build_circuit(vk, pub, proof)
+    assert first_unsatisfied(circuit.cs.to_r1cs(), circuit.cs.witness()) is None
+    bad = copy.deepcopy(proof)
+    bad.cumsums[0] = bump(bad.cumsums[0])
+    c1 = bad.cumsums[1]
+    bad.cumsums[1] = ((c1[0] - 1) % P, *c1[1:])
+    with pytest.raises(VerificationError):
+        verify(vk, pub, bad)
+    with pytest.raises(UnsatisfiedConstraintError):
+        emit_verifier(ConstraintSystem(), vk, pub, bad)

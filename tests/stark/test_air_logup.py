@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import debug, logup
+from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
+from zkrv_prover.stark.params import PcsParams
 
 P = se.P_INT
 EXAMPLES = [
@@ -27,12 +28,17 @@ def _challenges(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _total(lays, traces, pub, seed: int = 0) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """sum_t cumsum_t at random challenges, each table with a random blind on row 0 (summing
+    to zero over the tables, as the prover's), checking every LogUp constraint on the way."""
     alpha, beta = _challenges(seed)
     ch = np.stack([alpha, beta]).astype(np.uint64)
     tot = np.zeros(4, dtype=np.uint64)
-    for lay, tr in zip(lays, traces, strict=True):
-        if not lay.has_logup:
-            continue
+    logup_tables = [t for t, lay in enumerate(lays) if lay.has_logup]
+    blinds = zk.logup_blinds(PcsParams(), len(logup_tables), np.random.default_rng(seed))
+    for lay, tr, b in zip(
+        [lays[t] for t in logup_tables], [traces[t] for t in logup_tables], blinds, strict=True
+    ):
+        tr = logup.with_blind(lay, tr, logup.blind_column(tr.shape[0], b))
         aux, cs = logup.aux_trace(lay, tr, lay.preprocessed, pub, alpha, beta)
         assert debug.table_failures(lay, tr, pub, aux, ch, cs) == []
         tot = (tot + cs) % P

@@ -15,7 +15,7 @@ from zkrv_prover.stark import ntt, parallel, pcs, quotient
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Expr, Op, TableLayout, compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
-from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, two_adic_generator
 
 U64 = np.uint64
 
@@ -359,6 +359,7 @@ def test_logup_aux_trace_blocks_equal_single_block(
     alpha, beta = _rand((4,), 110), _rand((4,), 111)
     for lay, tr in zip(lays, traces, strict=True):
         pre = lay.preprocessed
+        tr = logup.with_blind(lay, tr, _rand((tr.shape[0], EXT_DEGREE), 112))
         want = logup.aux_trace(lay, tr, pre, pub, alpha, beta)
         parallel.set_threads(th)
         monkeypatch.setattr(logup, "AUX_BLOCK_ROWS", 8 if tr.shape[0] > 8 else 3)

@@ -13,6 +13,7 @@ from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
 from zkrv_prover.stark import debug, logup
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import TableLayout, compile_machine
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.zkvm import machine as zm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "executor"))
@@ -80,7 +81,12 @@ def coverage_escapes(
     for name in tables:
         t = names.index(name)
         lay = w.layouts[t]
-        tr = np.array(w.traces[t], copy=True)
+        # with a random blind column (the STARK layer's): a mutated blind changes the LogUp sum
+        blind = None
+        if lay.has_logup:
+            b = np.random.default_rng(seed + t).integers(0, se.P_INT, size=EXT_DEGREE)
+            blind = logup.blind_column(w.traces[t].shape[0], b)
+        tr = logup.with_blind(lay, np.array(w.traces[t], copy=True), blind)
         _, base = logup.aux_trace(lay, tr, lay.preprocessed, w.public, alpha, beta)
         n = tr.shape[0]
         tried = {0, 1, n - 2, n - 1} | {int(r) for r in rng.integers(0, n, size=samples)}

@@ -14,7 +14,7 @@ row selectors; Python operators build expression DAGs. The same DAG is then
 Degrees are counted in "trace units": every committed column and the ``is_first`` / ``is_last``
 selectors (Lagrange polynomials of degree n - 1) count 1; ``is_transition`` (x - h^-1, degree 1
 absolute) counts 0 because it never raises the quotient degree by a full unit (see
-``docs/stark.md``). Constants, public values and challenges count 0.
+``docs/stark.md``). Constants (base and extension), public values and challenges count 0.
 
 A :class:`Machine` is a list of tables proven together (different heights allowed) plus the
 number of public values they share. :func:`compile_machine` turns it into :class:`TableLayout`
@@ -52,9 +52,10 @@ class Op(IntEnum):
     SUB = 11
     MUL = 12
     NEG = 13
+    EXT_BASIS = 14  # extension constant x^index (the basis of the extension over BabyBear)
 
 
-_EXT_LEAVES = (Op.AUX, Op.CHALLENGE, Op.CUMSUM)
+_EXT_LEAVES = (Op.AUX, Op.CHALLENGE, Op.CUMSUM, Op.EXT_BASIS)
 
 ExprLike = "Expr | int"
 
@@ -117,6 +118,16 @@ class Expr:
         return Expr(Op.CONST, value=int(v) % P_BB)
 
     @staticmethod
+    def ext_basis(k: int) -> Expr:
+        """The extension constant x^k (0 <= k < ``field.EXT_DEGREE``): combines base columns
+        holding an extension element's coordinates into that element."""
+        from zkrv_prover.stark.field import EXT_DEGREE
+
+        if not 0 <= k < EXT_DEGREE:
+            raise ValueError(f"extension basis index {k} out of range")
+        return Expr(Op.EXT_BASIS, index=k)
+
+    @staticmethod
     def lift(x: Expr | int) -> Expr:
         """``x`` as an expression (ints become constants)."""
         if isinstance(x, Expr):
@@ -170,7 +181,7 @@ class Expr:
         if self.op in (Op.MAIN, Op.PRE, Op.AUX):
             tick = "'" if self.nxt else ""
             return f"{self.op.name.lower()}{tick}[{self.index}]"
-        if self.op in (Op.PUBLIC, Op.CHALLENGE, Op.CUMSUM):
+        if self.op in (Op.PUBLIC, Op.CHALLENGE, Op.CUMSUM, Op.EXT_BASIS):
             return f"{self.op.name.lower()}[{self.index}]"
         if self.op in (Op.IS_FIRST, Op.IS_LAST, Op.IS_TRANSITION):
             return self.op.name.lower()
@@ -335,7 +346,12 @@ class Machine:
 
 @dataclass
 class TableLayout:
-    """Everything the prover and verifier derive from one :class:`Air` (deterministically)."""
+    """Everything the prover and verifier derive from one :class:`Air` (deterministically).
+
+    ``main_width`` is the committed main width: the AIR's own columns (``witness_width``, what
+    trace generators fill) followed, for a table with LogUp interactions, by the
+    ``field.EXT_DEGREE`` base columns of its LogUp blind (``blind_col``; see
+    :mod:`zkrv_prover.stark.logup`), which the prover appends."""
 
     air: Air
     main_width: int
@@ -349,10 +365,19 @@ class TableLayout:
     #: max constraint degree in trace units (>= 1)
     degree: int = 1
     preprocessed: np.ndarray | None = None
+    #: first main column of the LogUp blind (an extension element in ``field.EXT_DEGREE``
+    #: consecutive base columns, after the AIR's own), None without interactions
+    blind_col: int | None = None
 
     @property
     def has_logup(self) -> bool:
         return self.aux_width > 0
+
+    @property
+    def witness_width(self) -> int:
+        """Main columns of the AIR's own (the trace a generator produces): ``main_width``
+        without the LogUp blind columns."""
+        return self.main_width if self.blind_col is None else self.blind_col
 
 
 #: Challenge indices shared by all tables.

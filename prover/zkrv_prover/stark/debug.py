@@ -35,14 +35,15 @@ class Failure:
 
 
 def check_shapes(layouts: Sequence[TableLayout], traces: Sequence[np.ndarray]) -> None:
-    """Raise ``ValueError`` unless there is one canonical uint32 (n, width) trace per table with
-    n a power of two >= 2 (and equal to the preprocessed height where there is one)."""
+    """Raise ``ValueError`` unless there is one canonical uint32 (n, witness_width) trace per
+    table (the AIR's own columns, without the LogUp blind) with n a power of two >= 2 (and
+    equal to the preprocessed height where there is one)."""
     if len(traces) != len(layouts):
         raise ValueError(f"expected {len(layouts)} traces, got {len(traces)}")
     for lay, tr in zip(layouts, traces, strict=True):
         name = lay.air.name
-        if tr.ndim != 2 or tr.shape[1] != lay.main_width:
-            raise ValueError(f"table {name!r}: trace shape {tr.shape}, width {lay.main_width}")
+        if tr.ndim != 2 or tr.shape[1] != lay.witness_width:
+            raise ValueError(f"table {name!r}: trace shape {tr.shape}, width {lay.witness_width}")
         n = tr.shape[0]
         if n < 2 or n & (n - 1):
             raise ValueError(f"table {name!r}: height {n} is not a power of two >= 2")
@@ -64,7 +65,11 @@ def table_failures(
     cumsum: np.ndarray | None = None,
 ) -> list[Failure]:
     """Constraints of one table violated by its trace. Without ``aux``, only the table's own
-    (base-field) constraints are checked; with it, the LogUp constraints too."""
+    (base-field) constraints are checked (``main``: the witness columns, optionally followed
+    by the blind columns); with it, the LogUp constraints too (``main``: the full main trace,
+    blind columns included, ``logup.with_blind``)."""
+    if aux is not None and main.shape[1] != lay.main_width:
+        raise ValueError(f"table {lay.air.name!r}: LogUp constraints need the full main trace")
     cons = [c for c in lay.constraints if aux is not None or not c.expr.is_ext]
     cons = [c for c in cons if aux is not None or not c.name.startswith("logup_")]
     leaf = se.RowLeaves(main, lay.preprocessed, aux, public, challenges, cumsum)

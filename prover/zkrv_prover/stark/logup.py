@@ -6,21 +6,48 @@ row r of its table, the fraction ``m_k(r) / (alpha - fp_k(r))`` with
 after the main traces are committed. A machine is balanced when the sum of all fractions over all
 tables is zero; the verifier checks ``sum_t cumsum_t == 0``.
 
-Aux layout of a table (extension columns; each is committed as 4 base columns):
+Blind (main) columns of a table with interactions: one extension element ``blind`` per row,
+stored in ``field.EXT_DEGREE`` base columns after the AIR's own (``TableLayout.blind_col``) and
+committed with the main trace, i.e. *before* alpha and beta are drawn.
+
+Aux layout of a table (extension columns; each is committed as ``field.EXT_DEGREE`` base
+columns):
 
 - one helper ``h_g`` per group g of interactions, constrained on every row by
   ``h_g * prod_{k in g}(alpha - fp_k) == sum_{k in g} m_k * prod_{j in g, j != k}(alpha - fp_j)``
   (groups are formed greedily so that this degree stays within the table's degree budget);
-- a running sum ``phi`` with ``phi[0] = sum_g h_g[0]``, ``phi[r+1] = phi[r] + sum_g h_g[r+1]``
-  and ``phi[n-1] = cumsum`` (the table's claimed sum, sent in the proof).
+- a running sum ``phi`` with ``phi[0] = sum_g h_g[0]``,
+  ``phi[r+1] = phi[r] + blind[r] + sum_g h_g[r+1]`` and ``cumsum = phi[n-1] + blind[n-1]``
+  (the table's claimed sum, sent in the proof). So ``cumsum_t = L_t + B_t`` with ``L_t`` the
+  table's genuine LogUp sum and ``B_t = sum_r blind_t[r]``. (Row r's blind enters at the step
+  *from* row r, so the constraints read the blind on the local row only: a table whose own
+  constraints never read the next main row is still opened at zeta alone in the main round.)
+
+The honest prover (:func:`zkrv_prover.stark.zk.logup_blinds`) puts a blind only on row 0:
+uniformly random ``b_t`` for every LogUp table but the last, which gets minus their sum, so
+``sum_t B_t = 0`` and the verifier's check is unchanged. Without zk the blinds are zero (same
+layout, so the verifier and the wrap circuit do not depend on the mode).
 
 Soundness (see ``docs/stark.md``): if the per-bus multisets (with multiplicities as integers)
-do not cancel, ``sum_k m_k / (X - fp_k)`` is a nonzero rational function of X whose numerator has
-degree < total number of fractions, so a random alpha makes it vanish with probability at most
-(#fractions) / |F_p^4|; fingerprints of distinct tuples collide with probability at most
-(max tuple length) / |F_p^4| over beta. Multiplicities are field elements: the argument holds
-for integer multisets only while every total multiplicity stays below p (total rows of all
-tables times the largest per-row multiplicity < p ~ 2^31).
+do not cancel, ``R(X) = sum_k m_k / (X - fp_k)`` is a nonzero rational function of X whose
+numerator has degree < D, D the number of distinct denominators (<= the number of fractions).
+The verifier accepts the sums only if ``R(alpha) + M = 0`` where ``M = sum_t B_t`` is fixed by
+the main commitment, before alpha. ``R + M = (N + M * Den) / Den`` with ``deg N < deg Den = D``:
+if M != 0 the numerator has degree exactly D (R tends to 0 at infinity, so it is never a
+nonzero constant), if M = 0 and R != 0 it is N != 0; if R = 0 and M != 0 the check always
+fails. So a cheating prover passes with probability at most D / |F_p^EXT_DEGREE| over alpha,
+the unblinded bound with the degree raised by one; fingerprints of distinct tuples collide
+with probability at most (max tuple length) / |F_p^EXT_DEGREE| over beta. Multiplicities are
+field elements: the argument holds for integer multisets only while every total multiplicity
+stays below p (total rows of all tables times the largest per-row multiplicity < p ~ 2^31).
+
+Hiding: the genuine sums ``L_t`` are functions of the witness and of public challenges, so
+publishing them would let anyone test a guessed witness (a PIN, a vote) against a proof by
+recomputing them. With the blinds, the published ``cumsum_t = L_t + b_t`` (t < T - 1) are
+uniform and independent of the witness, and the last is fixed by ``sum_t cumsum_t = 0``:
+the sums reveal only that the buses balance. The blind columns themselves are committed main
+columns, so their openings (at zeta and at the FRI query points) are covered by the main
+trace's zero-knowledge masking (:mod:`zkrv_prover.stark.zk`), like every other column.
 """
 
 from __future__ import annotations
@@ -28,6 +55,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from zkrv_prover.stark.air import (
     CH_ALPHA,
@@ -38,6 +66,9 @@ from zkrv_prover.stark.air import (
     Op,
     TableLayout,
 )
+from zkrv_prover.stark.field import EXT_DEGREE, P
+
+U32 = npt.NDArray[np.uint32]
 
 
 def fingerprint(inter: Interaction, beta: Expr) -> Expr:
@@ -75,10 +106,16 @@ def group_interactions(inters: Sequence[Interaction], max_degree: int) -> list[l
 
 
 def add_logup(layout: TableLayout, max_degree: int) -> None:
-    """Append the LogUp aux layout and constraints of ``layout`` (no-op without interactions)."""
+    """Append the LogUp blind columns (to the main width), the aux layout and the constraints of
+    ``layout`` (no-op without interactions)."""
     inters = layout.interactions
     if not inters:
         return
+    layout.blind_col = layout.main_width
+    layout.main_width += EXT_DEGREE
+    blind: Expr = Expr(Op.MAIN, index=layout.blind_col)
+    for k in range(1, EXT_DEGREE):
+        blind = blind + Expr.ext_basis(k) * Expr(Op.MAIN, index=layout.blind_col + k)
     groups = group_interactions(inters, max_degree)
     alpha, beta = Expr(Op.CHALLENGE, index=CH_ALPHA), Expr(Op.CHALLENGE, index=CH_BETA)
     dens = [alpha - fingerprint(i, beta) for i in inters]
@@ -108,8 +145,8 @@ def add_logup(layout: TableLayout, max_degree: int) -> None:
         row_sum_next = row_sum_next + helpers_next[g]
     first, last, trans = Expr(Op.IS_FIRST), Expr(Op.IS_LAST), Expr(Op.IS_TRANSITION)
     out.append(Constraint(first * (phi - row_sum), "logup_first"))
-    out.append(Constraint(trans * (phi_next - phi - row_sum_next), "logup_step"))
-    out.append(Constraint(last * (phi - cumsum), "logup_last"))
+    out.append(Constraint(trans * (phi_next - phi - blind - row_sum_next), "logup_step"))
+    out.append(Constraint(last * (phi + blind - cumsum), "logup_last"))
     layout.logup_groups = groups
     layout.aux_width = len(groups) + 1
 
@@ -126,7 +163,9 @@ def aux_trace(
     alpha: np.ndarray,
     beta: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The aux trace ``(n, aux_width, 4)`` uint32 and the table's cumsum ``(4,)`` uint32.
+    """The aux trace ``(n, aux_width, 4)`` uint32 and the table's cumsum ``(4,)`` uint32, from
+    the table's full main trace (``layout.main_width`` columns, blind columns included: see
+    :func:`with_blind`).
 
     Vectorized over rows, in blocks of :data:`AUX_BLOCK_ROWS` rows on the parallel workers (the
     memory beyond the result is a few blocks' worth): per block, interaction values and
@@ -137,6 +176,11 @@ def aux_trace(
     from zkrv_prover.stark import symbolic_eval as se
 
     n = main.shape[0]
+    if main.ndim != 2 or main.shape[1] != layout.main_width or layout.blind_col is None:
+        raise ValueError(
+            f"table {layout.air.name!r}: aux trace needs the LogUp table's full main trace"
+            f" ({layout.main_width} columns with the blind), got shape {main.shape}"
+        )
     inters = layout.interactions
     roots = [v for i in inters for v in i.values] + [i.multiplicity for i in inters]
     plan = se.DagPlan(roots)
@@ -181,8 +225,56 @@ def aux_trace(
         row_sum[r0:r1] = total
 
     parallel.map_blocks(block, parallel.split(n, AUX_BLOCK_ROWS))
-    # running sum: cumsum of < 2^31 values stays < 2^64 for n < 2^33
-    run = np.cumsum(row_sum, axis=0) % se.P
-    aux[:, len(groups)] = run
+    bc = layout.blind_col
+    blind = main[:, bc : bc + EXT_DEGREE].astype(np.uint64)
+    # running sum with each row's blind added at the step after it (module doc):
+    # phi[r] = (row_sum + blind)[0..r] summed, minus blind[r]; cumsum of < 2^32 values stays
+    # < 2^64 for n < 2^32
+    run = np.cumsum(row_sum + blind, axis=0) % se.P
     cumsum = run[n - 1].copy()
+    aux[:, len(groups)] = se.b_sub(run, blind)
     return aux.astype(np.uint32), cumsum.astype(np.uint32)
+
+
+def blind_column(n: int, b: Sequence[int] | np.ndarray) -> U32:
+    """The honest blind columns (n, ``EXT_DEGREE``) of a table of n rows with blind ``b`` (an
+    extension element): b on row 0, zero elsewhere."""
+    out = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
+    out[0] = np.asarray(b, dtype=np.uint32)
+    return out
+
+
+def with_blind(layout: TableLayout, trace: U32, blind: U32 | None = None) -> U32:
+    """The table's full main trace: the witness columns ``trace`` (``layout.witness_width``)
+    followed by the blind columns ``blind`` ((n, ``EXT_DEGREE``); zero when None). A table
+    without LogUp has no blind: its trace is returned as is (``blind`` must then be None)."""
+    if trace.ndim != 2 or trace.shape[1] != layout.witness_width:
+        raise ValueError(
+            f"table {layout.air.name!r}: expected {layout.witness_width} witness columns,"
+            f" got shape {trace.shape}"
+        )
+    if layout.blind_col is None:
+        if blind is not None:
+            raise ValueError(f"table {layout.air.name!r} has no LogUp blind")
+        return trace
+    n = trace.shape[0]
+    if blind is None:
+        blind = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
+    if blind.shape != (n, EXT_DEGREE):
+        raise ValueError(
+            f"table {layout.air.name!r}: blind shape {blind.shape} != {(n, EXT_DEGREE)}"
+        )
+    if blind.size and int(blind.max()) >= P:
+        raise ValueError(f"table {layout.air.name!r}: blind values are not canonical BabyBear")
+    return np.concatenate([trace.astype(np.uint32, copy=False), blind.astype(np.uint32)], axis=1)
+
+
+def blind_total(layouts: Sequence[TableLayout], traces: Sequence[np.ndarray]) -> np.ndarray:
+    """``sum_t B_t``, the sum of every blind cell of full main traces, (``EXT_DEGREE``,) uint64:
+    zero for an honest prover (module doc); traces of tables without LogUp are ignored."""
+    total = np.zeros(EXT_DEGREE, dtype=np.uint64)
+    for lay, tr in zip(layouts, traces, strict=True):
+        if lay.blind_col is not None:
+            cols = tr[:, lay.blind_col : lay.blind_col + EXT_DEGREE].astype(np.uint64)
+            total = (total + cols.sum(axis=0) % np.uint64(P)) % np.uint64(P)
+    return total

@@ -33,7 +33,7 @@ from zkrv_prover.stark.arith import (
     e_from_base,
     e_pow_const,
 )
-from zkrv_prover.stark.field import P, inv_int, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, P, inv_int, two_adic_generator
 
 
 @dataclass
@@ -150,6 +150,8 @@ def constraint_values(
             return True, public[node.index]
         if k == Op.CHALLENGE:
             return False, challenges[node.index]
+        if k == Op.EXT_BASIS:
+            return False, ar.e_const([int(i == node.index) for i in range(EXT_DEGREE)])
         if k == Op.CUMSUM:
             if cumsum is None:
                 raise ValueError("constraint reads a LogUp sum the table does not have")

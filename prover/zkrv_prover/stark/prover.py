@@ -29,9 +29,10 @@ ExtInt = tuple[int, int, int, int]
 
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
-#: 3: one quotient per group of equal-height tables instead of one per table).
+#: 3: one quotient per group of equal-height tables instead of one per table; 4: LogUp blind
+#: columns in the main trace of every LogUp table, so the published sums hide the witness).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 3
+PROOF_VERSION = 4
 
 
 class ProverError(ValueError):
@@ -164,10 +165,16 @@ def prove(
     traces: Sequence[U32],
     public: Sequence[int],
     rng: np.random.Generator | None = None,
+    blinds: Sequence[U32] | None = None,
 ) -> StarkProof:
-    """Prove that ``traces`` (one (n_t, main_width_t) uint32 matrix per table, n_t a power of
-    two) satisfy the machine with these public values. ``rng`` (masking, salts) defaults to a
-    generator seeded from :mod:`secrets`; pass one only for reproducible tests.
+    """Prove that ``traces`` (one (n_t, witness_width_t) uint32 matrix per table, n_t a power
+    of two: the AIR's own columns) satisfy the machine with these public values. The prover
+    appends each LogUp table's blind columns (:mod:`.logup`; drawn by :func:`zk.logup_blinds`).
+    ``rng`` (masking, salts, LogUp blinds) defaults to a generator seeded from :mod:`secrets`;
+    pass one only for reproducible tests. ``blinds``: the blind columns ((n_t, EXT_DEGREE) per
+    LogUp table, in table order) to commit instead of honest ones, for tests playing a
+    malicious prover (blinds that do not sum to zero fail the prover's balance check unless
+    its checks are off).
 
     Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
     :func:`zkrv_prover.stark.testing.unchecked_prover`)."""
@@ -194,6 +201,19 @@ def prove(
     ns = [t.shape[0] for t in traces]
     log_heights = [n.bit_length() - 1 for n in ns]
     plans = [mask_plan(params, n) for n in ns]
+    if blinds is None:
+        drawn = zk.logup_blinds(params, len(vk.logup_tables), rng)
+        blinds = [logup.blind_column(ns[t], b) for t, b in zip(vk.logup_tables, drawn, strict=True)]
+    if len(blinds) != len(vk.logup_tables):
+        raise ProverError(f"expected {len(vk.logup_tables)} blind columns, got {len(blinds)}")
+    blind_of = dict(zip(vk.logup_tables, blinds, strict=True))
+    try:
+        traces = [
+            logup.with_blind(lay, tr_, blind_of.get(t))
+            for t, (lay, tr_) in enumerate(zip(lays, traces, strict=True))
+        ]
+    except ValueError as e:
+        raise ProverError(str(e)) from e
 
     # The transcript hashes natively (same function as the reference, tested equal).
     ar = NativeArith(native_hash=True)
@@ -234,6 +254,8 @@ def prove(
             total = (total + cs) % np.uint64(P)
         if PROVER_CHECKS.enabled and bool(total.any()):
             bad = debug.bus_imbalance(lays, traces, public)
+            if not bad and bool(logup.blind_total(lays, traces).any()):
+                raise ProverError("LogUp blinds do not sum to zero")
             raise ProverError(f"LogUp buses do not balance: {bad or 'sum of fractions != 0'}")
         aux_data = pcs.commit_coeffs(
             params, aux_mats, rng, log_heights=[plans[t].log_height for t in vk.logup_tables]

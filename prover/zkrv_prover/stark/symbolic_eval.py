@@ -45,6 +45,13 @@ ext_inv = fld.ext_inv64
 LeafFn = Callable[[Expr], np.ndarray]
 
 
+def ext_basis(k: int) -> np.ndarray:
+    """The extension constant x^k, shape (EXT_DEGREE,) uint64."""
+    v = np.zeros(fld.EXT_DEGREE, dtype=U64)
+    v[k] = 1
+    return v
+
+
 def _combine(node: Expr, x: np.ndarray, y: np.ndarray | None) -> np.ndarray:
     a, b = node.a, node.b
     assert a is not None
@@ -109,6 +116,8 @@ class DagPlan:
                             del vals[id(c)]
             elif node.op == Op.CONST:
                 v = np.asarray(node.value, dtype=U64)
+            elif node.op == Op.EXT_BASIS:
+                v = ext_basis(node.index)
             else:
                 v = leaf(node)
             vals[id(node)] = v

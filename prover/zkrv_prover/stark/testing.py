@@ -1,9 +1,12 @@
 """Reusable soundness tooling for AIR authors (the zkVM circuit is held to it).
 
-- :func:`constraint_coverage`: for every main column of every table (and every aux column of
-  tables with LogUp), mutate cells of an honest trace and check that the constraints or the bus
-  balance catch each mutation. Returns the mutations that escaped; an AIR is "covered" when the
-  list is empty (or contains only cells the AIR deliberately leaves free).
+- :func:`constraint_coverage`: for every main column of every table (the LogUp blind columns
+  included) and every aux column of tables with LogUp, mutate cells of an honest trace and
+  check that the constraints, the bus balance or the blinds' balance catch each mutation.
+  Returns the mutations that escaped; an AIR is "covered" when the list is empty (or contains
+  only cells the AIR deliberately leaves free).
+- :func:`genuine_logup_sums`: the per-table LogUp sums of guessed witness traces at a proof's
+  challenges, i.e. the guessed-input attack that blinded sums defeat (``stark/logup.py``).
 - :func:`unchecked_prover`: a context manager that switches the prover's own pre-commit trace
   checks off, so tests can play a malicious prover and make sure the *verifier* rejects.
 """
@@ -13,12 +16,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zkrv_prover.stark import debug, logup
+from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Machine, TableLayout, compile_machine
+from zkrv_prover.stark.params import PcsParams
+
+if TYPE_CHECKING:
+    from zkrv_prover.stark.prover import StarkProof, VerifyingKey
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ def _main_caught(
 ) -> bool:
     if debug.table_failures(lays[t], traces[t], public):
         return True
+    if bool(logup.blind_total(lays, traces).any()):
+        return True  # the LogUp sums no longer add up to zero
     return bool(debug.bus_imbalance(lays, traces, public))
 
 
@@ -52,17 +62,29 @@ def constraint_coverage(
     samples_per_column: int = 4,
     seed: int = 0,
 ) -> list[Escape]:
-    """Mutations of honest ``traces`` that no constraint (nor bus balance) detects.
+    """Mutations of honest ``traces`` (the AIRs' own columns) that no constraint (nor bus or
+    blind balance) detects.
 
-    Each tried cell gets a uniformly random different value (or +1, also tried), one cell at a
-    time. Raises ``ValueError`` if the honest traces do not satisfy the machine to begin with."""
+    The traces get honest LogUp blind columns (random, summing to zero over the tables, as the
+    zk prover's), which are mutated like every other main column. Each tried cell gets a
+    uniformly random different value (or +1, also tried), one cell at a time. Raises
+    ``ValueError`` if the honest traces do not satisfy the machine to begin with."""
     lays = compile_machine(machine)
     problems = debug.check_traces(lays, traces, public)
     if problems:
         raise ValueError(f"honest traces fail: {problems[0]}")
     rng = np.random.default_rng(seed)
+    logup_tables = [t for t, lay in enumerate(lays) if lay.has_logup]
+    drawn = zk.logup_blinds(PcsParams(), len(logup_tables), np.random.default_rng(seed + 1))
+    blind = {
+        t: logup.blind_column(traces[t].shape[0], b)
+        for t, b in zip(logup_tables, drawn, strict=True)
+    }
     escapes: list[Escape] = []
-    work = [np.array(t, dtype=np.uint32, copy=True) for t in traces]
+    work = [
+        logup.with_blind(lay, np.array(tr, dtype=np.uint32, copy=True), blind.get(t))
+        for t, (lay, tr) in enumerate(zip(lays, traces, strict=True))
+    ]
     for t, lay in enumerate(lays):
         n = work[t].shape[0]
         for col in range(lay.main_width):
@@ -102,6 +124,34 @@ def _aux_coverage(
             aux[row, col] = orig
             if not caught:
                 out.append(Escape(lay.air.name, "aux", col, row))
+    return out
+
+
+def genuine_logup_sums(
+    vk: VerifyingKey,
+    proof: StarkProof,
+    public: Sequence[int],
+    guess: Sequence[np.ndarray],
+) -> list[tuple[int, ...]]:
+    """The genuine LogUp sums L_t (one per LogUp table) of the witness traces ``guess`` at the
+    challenges of ``proof``, which anyone can replay from public data. Unblinded, a proof
+    publishes exactly these for its own witness, so comparing them with ``proof.cumsums`` tests
+    a guessed private input; with the blinds they match for no guess (``docs/stark.md``)."""
+    from zkrv_prover.stark.arith import NativeArith
+    from zkrv_prover.stark.prover import LABEL, observe_header
+    from zkrv_prover.stark.transcript import Transcript
+
+    ar = NativeArith()
+    tr: Transcript = Transcript(ar, LABEL)
+    observe_header(tr, ar, vk, proof.log_heights, [ar.b_input(int(v)) for v in public])
+    tr.observe_digest(ar.d_input(proof.main_root))
+    alpha, beta = (np.asarray(tr.sample_ext(), dtype=np.uint32) for _ in range(2))
+    out = []
+    for t in vk.logup_tables:
+        lay = vk.layouts[t]
+        full = logup.with_blind(lay, np.asarray(guess[t], dtype=np.uint32))  # zero blind
+        _, cs = logup.aux_trace(lay, full, lay.preprocessed, public, alpha, beta)
+        out.append(tuple(int(v) for v in cs))
     return out
 
 

@@ -108,3 +108,18 @@ def evals_on_subgroup(coeffs: U32, n: int) -> U32:
         blk = coeffs[start : start + n].astype(np.uint64)
         acc[: blk.shape[0]] += blk
     return ntt((acc % np.uint64(P)).astype(np.uint32))
+
+
+def logup_blinds(params: PcsParams, count: int, rng: np.random.Generator | None) -> U32:
+    """The LogUp blinds ``b_t`` (count, EXT_DEGREE) of a proof's ``count`` LogUp tables (see
+    :mod:`zkrv_prover.stark.logup`): uniformly random for all but the last, which is minus
+    their sum, so they sum to zero. Without zk they are all zero (the layout stays the same)."""
+    out = np.zeros((count, EXT_DEGREE), dtype=np.uint32)
+    if not params.zk or count == 0:
+        return out
+    if rng is None:
+        raise ValueError("LogUp blinding needs an rng")
+    r = random_base((count - 1, EXT_DEGREE), rng)
+    out[: count - 1] = r
+    out[count - 1] = (-r.astype(np.int64).sum(axis=0)) % P
+    return out
