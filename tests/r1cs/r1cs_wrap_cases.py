@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from zkrv_prover.stark.examples import fibonacci
 from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.verifier import verify
 
 #: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
@@ -24,7 +23,7 @@ def fib_case(a0: int = 0, b0: int = 1, seed: int = 1) -> Case:
     """A verified fibonacci STARK of 2^3 rows: (key, public values, proof)."""
     vk = keygen(fibonacci.machine(), WRAP_TEST_PARAMS)
     traces, pub = fibonacci.trace(3, a0, b0)
-    proof = prove(vk, traces, pub, np.random.default_rng(seed))
+    proof = prove(vk, traces, pub, FieldRng.seeded(seed))
     verify(vk, pub, proof)
     return vk, pub, proof
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import ntt, pcs, zk
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng
 
 DEFAULT = PcsParams()
 Ext = tuple[int, int, int, int]
@@ -40,8 +40,8 @@ def test_plan_layouts() -> None:
 
 @pytest.mark.parametrize("n", [8, 2048, 4096])
 def test_masked_trace_equals_trace_on_subgroup(n: int) -> None:
-    rng = np.random.default_rng(n)
-    trace = fld.random((n, 3), rng)
+    rng = FieldRng.seeded(n)
+    trace = rng.base((n, 3))
     mp = zk.plan(DEFAULT, n)
     t = ntt.intt(trace)
     m = zk.mask_coeffs(t, mp, rng)
@@ -169,12 +169,12 @@ def test_openings_of_different_witnesses_look_alike() -> None:
     n = 4096
     mp = zk.plan(DEFAULT, n)
     xs, zs = _revealed_points(n, DEFAULT.log_blowup, 1, seed=3)
-    rng = np.random.default_rng(5)
-    witnesses = [ntt.intt(fld.random((n, 2), rng)) for _ in range(2)]
+    rng = FieldRng.seeded(5)
+    witnesses = [ntt.intt(rng.base((n, 2))) for _ in range(2)]
     for t in witnesses:
         seen = []
         for seed in range(64):
-            m = zk.mask_coeffs(t, mp, np.random.default_rng(seed))
+            m = zk.mask_coeffs(t, mp, FieldRng.seeded(seed))
             seen += [int(v) for v in pcs.eval_coeffs_at(m, zs[0]).ravel()]
             seen += [int(v) for v in pcs.eval_coeffs_at(m, (xs[0], 0, 0, 0))[:, 0]]
         assert len(set(seen)) == len(seen)

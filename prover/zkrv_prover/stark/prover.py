@@ -8,7 +8,6 @@ constraints only.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.ood import uses_next
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng, require
 from zkrv_prover.stark.testing import PROVER_CHECKS
 from zkrv_prover.stark.transcript import Transcript
 
@@ -163,17 +163,18 @@ def prove(
     vk: VerifyingKey,
     traces: Sequence[U32],
     public: Sequence[int],
-    rng: np.random.Generator | None = None,
+    rng: FieldRng | None = None,
 ) -> StarkProof:
     """Prove that ``traces`` (one (n_t, main_width_t) uint32 matrix per table, n_t a power of
-    two) satisfy the machine with these public values. ``rng`` (masking, salts) defaults to a
-    generator seeded from :mod:`secrets`; pass one only for reproducible tests.
+    two) satisfy the machine with these public values. ``rng`` draws all hiding randomness
+    (masks, blinding, salts): by default a fresh :class:`~.randomness.FieldRng` reading
+    ``os.urandom``; pass ``FieldRng.seeded(s)`` only for reproducible tests (anything but a
+    ``FieldRng`` is refused with ``TypeError``).
 
     Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
     :func:`zkrv_prover.stark.testing.unchecked_prover`)."""
     params, lays = vk.params, vk.layouts
-    if rng is None:
-        rng = np.random.default_rng(secrets.randbits(256))
+    rng = FieldRng() if rng is None else require(rng, "prove")
     traces = [np.ascontiguousarray(t, dtype=np.uint32) for t in traces]
     try:
         debug.check_shapes(lays, traces)

@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.field import random as random_base
 from zkrv_prover.stark.params import ZK_LOG_HEADROOM, PcsParams
+from zkrv_prover.stark.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 
@@ -75,7 +75,7 @@ def plan(params: PcsParams, n: int) -> MaskPlan:
     return MaskPlan(n, N.bit_length() - 1, N)
 
 
-def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U32:
+def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: FieldRng | None) -> U32:
     """Coefficients (degree_bound, w) of T' = T + Z_H R from T's (n, w) coefficients, R uniform
     with k coefficients: T' = T - R on [0, k) and + R on [n, n + k). Without masking (k = 0) the
     input is returned as is."""
@@ -84,10 +84,8 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U
         raise ValueError(f"masking plan is for {mp.n} rows, got {n}")
     if mp.k == 0:
         return coeffs
-    if rng is None:
-        raise ValueError("masking needs an rng")
     k = mp.k
-    r = random_base((k, w), rng).astype(np.int64)
+    r = require(rng, "masking").base((k, w)).astype(np.int64)
     out = np.zeros((n + k, w), dtype=np.uint32)
     out[:n] = coeffs
     # Only 2 k rows change (int64 temporaries of that size). The ranges overlap only for tiny
