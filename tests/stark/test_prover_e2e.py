@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from zkrv_prover.stark import zk
@@ -68,10 +70,13 @@ def test_prover_refuses_bad_witness() -> None:
 
 
 def test_relaxed_layout_end_to_end() -> None:
-    """2^10 rows with 6 queries: n / 64 = 16 >= 6 + 8 revealed values, so the trace is masked at
-    its own height (degree < n + 16) instead of a doubled one; quotient chunks likewise."""
-    vk = keygen(fibonacci.machine(), FAST)
-    assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
+    """2^10 rows with 4 queries: n / 64 = 16 >= 2 * 4 + 8 revealed values, so the trace is
+    masked at its own height (degree < n + 16) instead of a doubled one; quotient chunks
+    likewise. (With 6 queries, 20 values, the table would be padded to 2^11.)"""
+    params = replace(FAST, num_queries=4)
+    vk = keygen(fibonacci.machine(), params)
+    assert zk.plan(params, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
+    assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 11, 1 << 11)
     traces, pub = fibonacci.trace(10)
     p1 = prove(vk, traces, pub, FieldRng.seeded(1))
     verify(vk, pub, p1)

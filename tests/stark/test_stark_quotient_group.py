@@ -6,6 +6,7 @@ of a group is caught, tampered quotient openings are rejected, the member order 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -224,8 +225,9 @@ def test_logup_tables_in_one_group() -> None:
 
 def test_variable_height_verifier_with_groups() -> None:
     """Variable tables (ops, adder) share one height and form one group; the fixed 2^8 byte
-    table is its own group (heights in the range are above it)."""
-    mvk = keygen(multi_table.machine(), FAST)
+    table is its own group (heights in the range are above it). 4 queries: 2^10 rows are then
+    masked at their own height (zk.plan), like 2^11."""
+    mvk = keygen(multi_table.machine(), replace(FAST, num_queries=4))
     assert height_offset(mvk, 10, 11) >= 0
     with pytest.raises(ValueError, match="fixed table 'bytes'"):
         height_offset(mvk, 8, 8)

@@ -29,9 +29,10 @@ ExtInt = tuple[int, int, int, int]
 
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
-#: 3: one quotient per group of equal-height tables instead of one per table).
+#: 3: one quotient per group of equal-height tables instead of one per table; 4: masking covers
+#: two revealed values per query (``zk.QUERY_POINTS``), so tables of <= 16 rows commit at 2^7).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 3
+PROOF_VERSION = 4
 
 
 class ProverError(ValueError):

@@ -6,11 +6,23 @@ T' equals the trace on H_n (Z_H vanishes there), and for any set S of at most k 
 H_n the values T'(S) are uniform and independent of T: Z_H is nonzero on S, and R's values on k
 distinct points are uniform (the Vandermonde map from R's k coefficients is a bijection).
 
-How many values does a proof reveal per column? One row per FRI query (a base-field value at a
-point of the LDE coset, which never meets H_n) and the out-of-domain openings at zeta and
-zeta * h. The latter are *extension* values: T'(zeta) is EXT_DEGREE base-field linear forms in
-R's coefficients, so each costs EXT_DEGREE degrees of freedom, not one. Hence
-``revealed = num_queries + EXT_DEGREE * OOD_POINTS`` and masking needs k >= revealed.
+How many values does a proof reveal per column? Two per FRI query and EXT_DEGREE per
+out-of-domain point:
+
+- a query at a point x of the LDE coset (which never meets H_n) opens the committed row T'(x),
+  and also the quotient chunks at x. The verifier recombines those into
+  Q(x) = C(T'(x), T'(x h)) / Z_H(x), where C is the constraints' random combination, which
+  reads the *next* row: Q(x) is a function of T'(x h). For a transition constraint such as
+  T(x h) = T(x) + 1 it gives T'(x h) exactly. So each query reveals the column at x and at
+  x h (the tree opens one row, but the quotient discloses its neighbour): ``QUERY_POINTS = 2``.
+- the out-of-domain openings at zeta and zeta * h are *extension* values: T'(zeta) is
+  EXT_DEGREE base-field linear forms in R's coefficients, so each costs EXT_DEGREE degrees of
+  freedom, not one.
+
+Hence ``revealed = QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS`` (64 at the defaults)
+and masking needs k >= revealed. The count is per column of every masked table, whether or not
+its constraints read the next row (LogUp aux columns always do); T' at fewer distinct points
+(two queries at neighbouring points) only reveals less.
 
 :func:`plan` picks one of two layouts (the only place deciding it):
 
@@ -38,11 +50,15 @@ U32 = npt.NDArray[np.uint32]
 
 #: Out-of-domain points a column can be opened at (zeta and zeta * h).
 OOD_POINTS = 2
+#: Points of the LDE coset a query reveals a column at: x (the opened row) and x * h (through
+#: the quotient's value at x, module doc).
+QUERY_POINTS = 2
 
 
 def revealed(params: PcsParams) -> int:
-    """Base-field degrees of freedom a proof can reveal about one committed column."""
-    return params.num_queries + EXT_DEGREE * OOD_POINTS
+    """Base-field degrees of freedom a proof can reveal about one committed column (module
+    doc): ``QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS``."""
+    return QUERY_POINTS * params.num_queries + EXT_DEGREE * OOD_POINTS
 
 
 @dataclass(frozen=True)
