@@ -1,7 +1,8 @@
 """The multi-table STARK verifier, written once over :class:`~.arith.Arith`.
 
 :func:`verify_with` is the one verifier: it replays the transcript, checks every table's
-out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
+out-of-domain identity (:mod:`.ood`; zeta must lie outside the trace domain and the LDE
+coset, :func:`.ood.check_zeta`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
 openings (:mod:`.pcs_verify`, the one PCS verifier). Its control flow depends only on the
 verifying key and the proof's *shape* (table heights, which :func:`check_shape` validates
 against the key before any arithmetic), so a circuit ``Arith`` turns the same code into a fixed
@@ -22,7 +23,7 @@ from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, Verificati
 from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group
+from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.prover import (
     LABEL,
     StarkProof,
@@ -220,6 +221,12 @@ def verify_with(
     quo_root = ar.d_input(proof.quotient_root)
     tr.observe_digest(quo_root)
     zeta = tr.sample_ext()
+    shapes = _round_shapes(vk, lh)
+    if var is None:
+        log_lde = max(s.log_height for ms, _ in shapes for s in ms) + params.log_blowup
+        check_zeta(ar, zeta, max(lh), log_lde)
+    else:  # the variable tables are the tallest (height_offset), before and after masking
+        check_zeta(ar, zeta, var, var.shifted(d))
 
     # opened values as arith inputs, and the points they claim (derived from zeta)
     opened = [[[[ar.e_input(v) for v in pt] for pt in m] for m in rnd] for rnd in proof.opened]
@@ -252,7 +259,6 @@ def verify_with(
     if aux_root is not None:
         roots.append(aux_root)
     roots.append(quo_root)
-    shapes = _round_shapes(vk, lh)
     claims = []
     for (kind, tables), (mshapes, npts), root, vals in zip(
         rounds_tables, shapes, roots, opened, strict=True
