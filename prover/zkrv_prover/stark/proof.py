@@ -40,11 +40,16 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
 
 def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
     from zkrv_prover.stark.field import TWO_ADICITY
+    from zkrv_prover.stark.params import MAX_LOG_HEIGHT
 
     for lay, lh in zip(vk.layouts, log_heights, strict=True):
         name = lay.air.name
         if not 1 <= lh <= TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} out of range")
+        if lh > MAX_LOG_HEIGHT:
+            raise ProofFormatError(
+                f"table {name!r}: log height {lh} exceeds the verifier's cap {MAX_LOG_HEIGHT}"
+            )
         if mask_plan(vk.params, 1 << lh).log_height + vk.params.log_blowup > TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} too large for the field")
         if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:

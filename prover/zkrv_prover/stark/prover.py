@@ -19,7 +19,7 @@ from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.ood import uses_next
-from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.randomness import FieldRng, require
 from zkrv_prover.stark.testing import PROVER_CHECKS
 from zkrv_prover.stark.transcript import Transcript
@@ -181,6 +181,11 @@ def prove(
         debug.check_shapes(lays, traces)
     except ValueError as e:
         raise ProverError(str(e)) from e
+    for lay, tr_ in zip(lays, traces, strict=True):
+        if tr_.shape[0] > 1 << MAX_LOG_HEIGHT:  # the verifier would refuse the proof
+            raise ProverError(
+                f"table {lay.air.name!r}: {tr_.shape[0]} rows exceed the cap 2^{MAX_LOG_HEIGHT}"
+            )
     if len(public) != vk.machine.num_public_values:
         raise ProverError(
             f"expected {vk.machine.num_public_values} public values, got {len(public)}"
