@@ -13,7 +13,7 @@ from zkrv_prover.r1cs.wrap import emit_verifier
 from zkrv_prover.stark import prover as prover_mod
 from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.codec import ProofFormatError
-from zkrv_prover.stark.examples import fibonacci
+from zkrv_prover.stark.examples import fibonacci, multi_table
 from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.proof import decode_proof, encode_proof
 from zkrv_prover.stark.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
@@ -82,3 +82,7 @@ def test_prover_refuses_tables_above_the_cap(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(prover_mod, "MAX_LOG_HEIGHT", 3)  # a 2^23-row trace is too big to test
     with pytest.raises(ProverError, match="exceed the cap 2\\^3"):
         prove(vk, traces, pub, FieldRng.seeded(1))
+    # a preprocessed table (multi_table's 2^8-row byte table) above the cap: no key
+    monkeypatch.setattr(prover_mod, "MAX_LOG_HEIGHT", 7)
+    with pytest.raises(ValueError, match="preprocessed height exceeds the cap 2\\^7"):
+        keygen(multi_table.machine(), PARAMS)

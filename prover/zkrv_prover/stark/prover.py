@@ -69,6 +69,10 @@ def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
     for lay in layouts:
         if lay.main_width < 1:
             raise ValueError(f"table {lay.air.name!r} needs at least one main column")
+        if lay.preprocessed is not None and lay.preprocessed.shape[0] > 1 << MAX_LOG_HEIGHT:
+            raise ValueError(
+                f"table {lay.air.name!r}: preprocessed height exceeds the cap 2^{MAX_LOG_HEIGHT}"
+            )
     pres = [lay.preprocessed for lay in layouts if lay.preprocessed is not None]
     data = None
     if pres:
