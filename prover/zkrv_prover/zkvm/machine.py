@@ -124,9 +124,10 @@ def build_machine(tables: ProgramTables) -> Machine:
 
 
 #: Smallest height of the tables whose height the prover picks (CPU, memory, ALU). Why: with zk a
-#: table of n < 2^12 rows is committed at a padded height N >= n + (queries + 8) and its quotient
-#: has (d N - n) / n chunks of n rows (d: constraint degree), so a 2-row table costs 63 quotient
-#: columns per query opening; from 2^6 rows on it is 2 d - 1 (docs/zkvm.md, proof size).
+#: table of n < 2^12 rows is committed at a padded height N >= n + (2 queries + 8) and its
+#: quotient has (d N - n) / n chunks of n rows (d: constraint degree), so a 2-row table of degree
+#: 2 costs 127 quotient chunks per query opening; from 2^6 rows on it is 2 d - 1 (docs/zkvm.md,
+#: proof size).
 MIN_TABLE_HEIGHT = 1 << 6
 
 
