@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import best_time, measure
 
@@ -38,23 +36,24 @@ from zkrv_prover.stark import ntt, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.codec import Writer
 from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.soundness import security_summary
 from zkrv_prover.stark.transcript import Transcript
 
 
 def _ntt() -> float:
-    rng = np.random.default_rng(1)
+    rng = FieldRng.seeded(1)
     log_n, cols = 20, 8
-    a = fld.random((1 << log_n, cols), rng)
+    a = rng.base((1 << log_n, cols))
     ntt.ntt(a)  # warm the twiddle caches
     t = best_time(lambda: ntt.ntt(a), repeat=3)
     return t / (cols * (1 << (log_n - 1)) * log_n) * 1e9
 
 
 def _pcs() -> list[dict[str, Any]]:
-    rng = np.random.default_rng(2)
+    rng = FieldRng.seeded(2)
     params = PcsParams()
-    m = fld.random((1 << 16, 64), rng)
+    m = rng.base((1 << 16, 64))
     coeffs = ntt.intt(m)
     t_lde = best_time(lambda: ntt.lde_bitrev(coeffs, params.log_blowup, fld.GENERATOR), repeat=1)
     t0 = time.perf_counter()

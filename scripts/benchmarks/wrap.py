@@ -44,6 +44,7 @@ from zkrv_prover.r1cs.gadgets import ext4, merkle, poseidon, sha256
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark import mmcs
 from zkrv_prover.stark.field import EXT_W, P
+from zkrv_prover.stark.randomness import FieldRng
 
 
 def _count(fn: Any) -> int:
@@ -87,7 +88,7 @@ def _opened(log_rows: int, queries: int) -> Opened:
     """A committed 2^log_rows x 16 matrix (arity 4, hiding) and ``queries`` openings."""
     rng = np.random.default_rng(1)
     mats = [rng.integers(0, P, size=(1 << log_rows, 16), dtype=np.uint32)]
-    tree = mmcs.commit(mats, _CFG, rng)
+    tree = mmcs.commit(mats, _CFG, FieldRng.seeded(1))
     idx = rng.integers(0, 1 << log_rows, size=queries).tolist()
     return tree, idx, mmcs.open_indices(tree, idx)
 
@@ -222,7 +223,6 @@ def _stark_verifier() -> list[dict[str, Any]]:
 
 def _e2e() -> list[dict[str, Any]]:
     """Fibonacci STARK (2^3 rows, 2 queries) -> wrap circuit -> Groth16, checked natively."""
-    import numpy as np
 
     from zkrv.claim import claim_public_input, ok_claim_digest, sha256
     from zkrv_prover.bn254 import groth16
@@ -233,7 +233,7 @@ def _e2e() -> list[dict[str, Any]]:
 
     vk = keygen(fibonacci.machine(), PcsParams(num_queries=2, pow_bits=1, log_cap=2))
     traces, pub = fibonacci.trace(3)
-    proof = prove(vk, traces, pub, np.random.default_rng(1))
+    proof = prove(vk, traces, pub, FieldRng.seeded(1))
     t0 = time.perf_counter()
     circuit = build_circuit(vk, pub, proof)
     nr = groth16.NativeR1CS(circuit.cs.to_r1cs())

@@ -11,6 +11,7 @@ from zkrv_prover.stark.examples import fibonacci
 from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.verifier import verify
 
 #: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
@@ -25,7 +26,7 @@ def fib_case(a0: int = 0, b0: int = 1, seed: int = 1) -> Case:
     """A verified fibonacci STARK of 2^3 rows: (key, public values, proof)."""
     vk = keygen(fibonacci.machine(), WRAP_TEST_PARAMS)
     traces, pub = fibonacci.trace(3, a0, b0)
-    proof = prove(vk, traces, pub, np.random.default_rng(seed))
+    proof = prove(vk, traces, pub, FieldRng.seeded(seed))
     verify(vk, pub, proof)
     return vk, pub, proof
 
@@ -70,6 +71,6 @@ def logup_case(seed: int = 1) -> Case:
     vk = keygen(Machine([_SendAir(), _TableAir()], name="lookup"), WRAP_TEST_PARAMS)
     vals = np.array([3, 1, 4, 1, 5, 1, 2, 6], dtype=np.uint32)
     traces = [vals[:, None], np.bincount(vals, minlength=8).astype(np.uint32)[:, None]]
-    proof = prove(vk, traces, [], np.random.default_rng(seed))
+    proof = prove(vk, traces, [], FieldRng.seeded(seed))
     verify(vk, [], proof)
     return vk, [], proof

@@ -11,6 +11,7 @@ from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark import mmcs
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.field import P
+from zkrv_prover.stark.randomness import FieldRng
 
 
 def _tree(max_arity: int) -> tuple[mmcs.MmcsConfig, mmcs.MerkleTree]:
@@ -20,7 +21,7 @@ def _tree(max_arity: int) -> tuple[mmcs.MmcsConfig, mmcs.MerkleTree]:
         rng.integers(0, P, size=(16, 3), dtype=np.uint32),
         rng.integers(0, P, size=(4, 10), dtype=np.uint32),
     ]
-    return cfg, mmcs.commit(mats, cfg, rng)
+    return cfg, mmcs.commit(mats, cfg, FieldRng.seeded(5))
 
 
 def _verify(

@@ -100,7 +100,7 @@ def test_circuit_matches_native(seed: int) -> None:
 
 
 def test_failed_checks_leave_no_witness() -> None:
-    for check in ("b", "e", "d", "bits", "inv"):
+    for check in ("b", "e", "d", "bits", "inv", "nonzero"):
         for strict in (True, False):
             cs = ConstraintSystem(strict=strict)
             ca = CircuitArith(cs)
@@ -114,6 +114,9 @@ def test_failed_checks_leave_no_witness() -> None:
                     ca.d_assert_eq(ca.d_input(7), ca.d_const(8), "d")
                 elif check == "bits":
                     ca.b_to_bits(ca.b_input(40), 5)  # 40 >= 2^5
+                elif check == "nonzero":
+                    x = ca.e_input([1, 2, 3, 4])
+                    ca.e_assert_nonzero(ca.e_sub(x, ca.e_const([1, 2, 3, 4 + P])), "nonzero")
                 else:
                     ca.b_inv(ca.b_sub(ca.b_input(9), ca.b_const(9)))
 
@@ -175,3 +178,44 @@ def test_proof_of_work_in_circuit() -> None:
         tc.check_pow(ca.d_input(nonce if good else nonce + 1), 4)
         ok = first_unsatisfied(cs.to_r1cs(), cs.witness()) is None
         assert ok == good or (not good and na.hash([state, nonce + 1]) % 16 == 0)
+
+
+def test_e_assert_nonzero_satisfied_for_nonzero_values() -> None:
+    for v in ([0, 0, 0, 1], [P - 1, 0, 0, 0], [5, 6, 7, 8]):
+        cs = ConstraintSystem()
+        ca = CircuitArith(cs)
+        ca.e_assert_nonzero(ca.e_mul(ca.e_input(v), ca.e_const([1, 1, 0, 0])), "nonzero")
+        assert first_unsatisfied(cs.to_r1cs(), cs.witness()) is None
+
+
+@pytest.mark.parametrize("variable", [False, True])
+def test_check_zeta_in_circuit(variable: bool) -> None:
+    """ood.check_zeta as R1CS: satisfied for a zeta off H_n and the LDE coset, no witness for
+    one in H_n or in GENERATOR * H_N (fixed heights, and a height that is data)."""
+    from zkrv_prover.stark.arith import LogHeight
+    from zkrv_prover.stark.field import GENERATOR, two_adic_generator
+    from zkrv_prover.stark.ood import check_zeta
+
+    log_n, log_lde = 5, 9
+    cases = [
+        ((3, 1, 4, 1), True),
+        ((two_adic_generator(log_lde), 0, 0, 0), True),
+        ((pow(two_adic_generator(log_n), 3, P), 0, 0, 0), False),
+        ((GENERATOR * pow(two_adic_generator(log_lde), 11, P) % P, 0, 0, 0), False),
+    ]
+    for zeta, ok in cases:
+        for strict in (True, False):
+            cs = ConstraintSystem(strict=strict)
+            ca = CircuitArith(cs)
+            z = ca.e_input(list(zeta))
+            n_arg: Any = log_n
+            lde_arg: Any = log_lde
+            if variable:
+                var = LogHeight(4, 6, tuple(ca.one_hot(ca.b_input(log_n), 4, 6)))
+                n_arg, lde_arg = var, var.shifted(log_lde - log_n)
+            if ok or not strict:
+                check_zeta(ca, z, n_arg, lde_arg)
+                assert (first_unsatisfied(cs.to_r1cs(), cs.witness()) is None) == ok, zeta
+            else:
+                with pytest.raises(UnsatisfiedConstraintError):
+                    check_zeta(ca, z, n_arg, lde_arg)

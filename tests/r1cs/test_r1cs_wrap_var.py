@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pytest
 from r1cs_wrap_cases import bump, set_item
 
@@ -24,6 +23,7 @@ from zkrv_prover.stark.examples import fibonacci
 from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.verifier import height_offset, verify, verify_with
 
 #: Toy security; a cap of 4 and a final polynomial of 4 coefficients so that heights 2^5..2^7
@@ -45,7 +45,7 @@ def proofs(vk: VerifyingKey) -> Proofs:
     out = {}
     for lg in (*HEIGHTS, HI + 1):
         traces, pub = fibonacci.trace(lg, 2, 3)
-        out[lg] = (pub, prove(vk, traces, pub, np.random.default_rng(lg)))
+        out[lg] = (pub, prove(vk, traces, pub, FieldRng.seeded(lg)))
     return out
 
 
@@ -58,12 +58,12 @@ def test_range_is_supported(vk: VerifyingKey) -> None:
     # a bare Merkle root (no cap): the paths' top level arity depends on the height
     bare = keygen(fibonacci.machine(), replace(PARAMS, log_cap=0))
     traces, pub = fibonacci.trace(LO)
-    proof = prove(bare, traces, pub, np.random.default_rng(0))
+    proof = prove(bare, traces, pub, FieldRng.seeded(0))
     with pytest.raises(ValueError, match="path arities"):
         verify(bare, pub, proof, height_range=(LO, HI))
     # a final polynomial covering the shorter heights: no FRI layer to line up
     flat = keygen(fibonacci.machine(), replace(PARAMS, log_final_poly_len=6))
-    proof = prove(flat, traces, pub, np.random.default_rng(0))
+    proof = prove(flat, traces, pub, FieldRng.seeded(0))
     with pytest.raises(ValueError, match="FRI layer"):
         verify(flat, pub, proof, height_range=(LO, HI))
 
@@ -200,7 +200,7 @@ def bench() -> tuple[VerifyingKey, dict[int, tuple[list[int], StarkProof]]]:
     out = {}
     for lg in (10, 12):
         traces, pub = bench_air.trace(lg, seed=lg)
-        out[lg] = (pub, prove(bvk, traces, pub, np.random.default_rng(lg)))
+        out[lg] = (pub, prove(bvk, traces, pub, FieldRng.seeded(lg)))
     return bvk, out
 
 

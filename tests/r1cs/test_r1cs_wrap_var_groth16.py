@@ -8,7 +8,6 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from zkrv.claim import ReceiptClaim, claim_public_input, ok_claim_digest, sha256
@@ -17,6 +16,7 @@ from zkrv_prover.r1cs.wrap import WrappedProof, wrap
 from zkrv_prover.stark.examples import fibonacci
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 
 pytestmark = [pytest.mark.native, pytest.mark.slow]
 
@@ -32,7 +32,7 @@ def wrapped(wrap_cache: Path) -> dict[int, WrappedProof]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for lg in (5, 7):
             traces, pub = fibonacci.trace(lg, 1, lg)
-            proof = prove(vk, traces, pub, np.random.default_rng(lg))
+            proof = prove(vk, traces, pub, FieldRng.seeded(lg))
             out[lg] = wrap(vk, pub, proof, cache=wrap_cache, seed=lg, height_range=RANGE)
     return out
 

@@ -10,6 +10,7 @@ from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng
 
 P = se.P_INT
 EXAMPLES = [
@@ -34,7 +35,7 @@ def _total(lays, traces, pub, seed: int = 0) -> np.ndarray:  # type: ignore[no-u
     ch = np.stack([alpha, beta]).astype(np.uint64)
     tot = np.zeros(4, dtype=np.uint64)
     logup_tables = [t for t, lay in enumerate(lays) if lay.has_logup]
-    blinds = zk.logup_blinds(PcsParams(), len(logup_tables), np.random.default_rng(seed))
+    blinds = zk.logup_blinds(PcsParams(), len(logup_tables), FieldRng.seeded(seed))
     for lay, tr, b in zip(
         [lays[t] for t in logup_tables], [traces[t] for t in logup_tables], blinds, strict=True
     ):

@@ -10,6 +10,7 @@ from zkrv_prover.stark.air import Air, AirBuilder, Machine, compile_machine
 from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import unchecked_prover
 from zkrv_prover.stark.verifier import verify
 
@@ -65,13 +66,13 @@ def test_budget_below_two_is_refused() -> None:
 def test_complete_and_sound_for_every_budget(budget: int) -> None:
     vk = keygen(Machine([MultiRangeAir(budget)]), FAST)
     traces = _trace()
-    verify(vk, [], prove(vk, traces, [], np.random.default_rng(budget)))
+    verify(vk, [], prove(vk, traces, [], FieldRng.seeded(budget)))
     # a value out of range (and a multiplicity moved to keep the counts): the bus cannot balance
     bad = [traces[0].copy()]
     old = int(bad[0][3, 1])
     bad[0][3, 1] = 1 << BITS
     bad[0][old, K] -= 1
     with unchecked_prover():
-        cheat = prove(vk, bad, [], np.random.default_rng(7))
+        cheat = prove(vk, bad, [], FieldRng.seeded(7))
     with pytest.raises(VerificationError):
         verify(vk, [], cheat)

@@ -7,13 +7,14 @@ import pytest
 
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark.field import EXT_W, P
+from zkrv_prover.stark.randomness import FieldRng
 
-RNG = np.random.default_rng(2024)
+RNG = FieldRng.seeded(2024)
 
 
 def _edge_values() -> np.ndarray:
     edge = np.array([0, 1, 2, P - 1, P - 2, (P - 1) // 2, 1 << 30, (1 << 27) + 1], dtype=np.uint64)
-    return np.concatenate([edge % P, fld.random(200, RNG)]).astype(np.uint32)
+    return np.concatenate([edge % P, RNG.base(200)]).astype(np.uint32)
 
 
 def test_constants() -> None:
@@ -71,7 +72,7 @@ def test_ext_irreducible() -> None:
 
 
 def _ext_rand(n: int) -> np.ndarray:
-    return fld.ext_random(n, RNG)
+    return RNG.ext(n)
 
 
 def test_ext_mul_inv_match_ints() -> None:
@@ -114,7 +115,7 @@ def test_ext_pow_powers_and_mul_base() -> None:
     pw = fld.ext_powers(z, 9)
     for i in range(9):
         assert tuple(pw[i].tolist()) == fld.ext_pow_int(z.tolist(), i)
-    s = fld.random(4, RNG)
+    s = RNG.base(4)
     assert (fld.ext_mul_base(a, s) == fld.ext_mul(a, fld.ext_from_base(s))).all()
     assert (fld.ext_sub(fld.ext_add(a, z), z) == a).all()
     assert (fld.ext_add(a, fld.ext_neg(a)) == 0).all()

@@ -8,8 +8,9 @@ import pytest
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import ntt
 from zkrv_prover.stark.field import P
+from zkrv_prover.stark.randomness import FieldRng
 
-RNG = np.random.default_rng(99)
+RNG = FieldRng.seeded(99)
 
 
 def _naive_eval(coeffs: np.ndarray, points: list[int]) -> np.ndarray:
@@ -27,7 +28,7 @@ def _naive_eval(coeffs: np.ndarray, points: list[int]) -> np.ndarray:
 @pytest.mark.parametrize("log_n", [0, 1, 2, 3, 5, 8, 9])
 def test_ntt_matches_naive(log_n: int) -> None:
     n = 1 << log_n
-    c = fld.random((n, 3), RNG)
+    c = RNG.base((n, 3))
     c[0, 0] = P - 1
     ev = ntt.ntt(c)
     om = fld.two_adic_generator(log_n)
@@ -39,7 +40,7 @@ def test_ntt_matches_naive(log_n: int) -> None:
 
 def test_ntt_large_roundtrip_and_linearity() -> None:
     n = 1 << 12
-    a, b = fld.random((n, 5), RNG), fld.random((n, 5), RNG)
+    a, b = RNG.base((n, 5)), RNG.base((n, 5))
     ea, eb = ntt.ntt(a), ntt.ntt(b)
     assert (ntt.ntt(fld.add(a, b)) == fld.add(ea, eb)).all()
     assert (ntt.intt(ea) == a).all()
@@ -56,7 +57,7 @@ def test_ntt_large_roundtrip_and_linearity() -> None:
 
 def test_coset_ntt_and_intt() -> None:
     n = 16
-    c = fld.random((n, 2), RNG)
+    c = RNG.base((n, 2))
     shift = fld.GENERATOR
     ev = ntt.coset_ntt(c, shift)
     om = fld.two_adic_generator(4)
@@ -67,7 +68,7 @@ def test_coset_ntt_and_intt() -> None:
 @pytest.mark.parametrize(("log_n", "log_b"), [(0, 1), (2, 1), (3, 3), (6, 2)])
 def test_lde_bitrev(log_n: int, log_b: int) -> None:
     n, big = 1 << log_n, 1 << (log_n + log_b)
-    c = fld.random((n, 4), RNG)
+    c = RNG.base((n, 4))
     shift = fld.GENERATOR
     ev = ntt.lde_bitrev(c, log_b, shift)
     rev = ntt.bit_reverse_indices(log_n + log_b)
@@ -100,7 +101,7 @@ def test_lde_bitrev_overflow_matches_naive(log_n: int, extra: int, log_b: int) -
     """A polynomial with n + k coefficients (the relaxed zk degree bound) committed at height n:
     the overflow folds into the coset NTTs; fewer than n coefficients are zero-padded."""
     n = 1 << log_n
-    c = fld.random((n + extra, 3), RNG)
+    c = RNG.base((n + extra, 3))
     shift = fld.GENERATOR
     ev = ntt.lde_bitrev(c, log_b, shift, log_height=log_n)
     assert ev.shape == (n << log_b, 3)

@@ -16,6 +16,7 @@ from zkrv_prover.stark.examples import multi_table, range_check
 from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import genuine_logup_sums, unchecked_prover
 from zkrv_prover.stark.verifier import verify
 
@@ -74,7 +75,7 @@ def test_guessed_pin_attack_works_without_blinding_and_fails_with_it() -> None:
     vk = keygen(pin_machine(), FAST)
     secret, wrong = "4a7c", "4a7d"
     witness = pin_traces(secret)
-    rng = np.random.default_rng(1)
+    rng = FieldRng.seeded(1)
 
     # the unblinded construction: the correct guess reproduces every published sum, a wrong
     # one does not, so a receipt tells the secret apart from any other PIN
@@ -85,7 +86,7 @@ def test_guessed_pin_attack_works_without_blinding_and_fails_with_it() -> None:
 
     # blinded (the prover's default): both guesses give sums unrelated to the published ones
     for seed in range(3):
-        proof = prove(vk, witness, [], np.random.default_rng(seed))
+        proof = prove(vk, witness, [], FieldRng.seeded(seed))
         verify(vk, [], proof)
         for guess in (secret, wrong):
             sums = genuine_sums(vk, proof, pin_traces(guess))
@@ -99,7 +100,7 @@ def test_blinded_sums_are_fresh_per_proof() -> None:
     # genuine sums at each proof's challenges are what they are
     vk = keygen(pin_machine(), FAST)
     witness = pin_traces("0000")
-    sums = {tuple(prove(vk, witness, [], np.random.default_rng(s)).cumsums[0]) for s in range(4)}
+    sums = {tuple(prove(vk, witness, [], FieldRng.seeded(s)).cumsums[0]) for s in range(4)}
     assert len(sums) == 4
 
 
@@ -108,7 +109,7 @@ def test_without_zk_sums_are_unblinded() -> None:
     params = PcsParams(num_queries=6, pow_bits=1, zk=False)
     vk = keygen(pin_machine(), params)
     witness = pin_traces("1234")
-    proof = prove(vk, witness, [], np.random.default_rng(0))
+    proof = prove(vk, witness, [], FieldRng.seeded(0))
     verify(vk, [], proof)
     assert genuine_sums(vk, proof, witness) == list(proof.cumsums)
 
@@ -119,13 +120,13 @@ def test_multi_table_completeness(zk: bool) -> None:
     vk = keygen(multi_table.machine(), params)
     traces, pub = multi_table.trace()
     assert [lay.main_width - lay.witness_width for lay in vk.layouts] == [EXT_DEGREE] * 3
-    verify(vk, pub, prove(vk, traces, pub, np.random.default_rng(5)))
+    verify(vk, pub, prove(vk, traces, pub, FieldRng.seeded(5)))
 
 
 def _honest_blinds(vk: VerifyingKey, traces: list[np.ndarray], seed: int) -> list[np.ndarray]:
     from zkrv_prover.stark import zk
 
-    drawn = zk.logup_blinds(vk.params, len(vk.logup_tables), np.random.default_rng(seed))
+    drawn = zk.logup_blinds(vk.params, len(vk.logup_tables), FieldRng.seeded(seed))
     return [
         logup.blind_column(traces[t].shape[0], b)
         for t, b in zip(vk.logup_tables, drawn, strict=True)
@@ -140,7 +141,7 @@ def test_blinds_on_any_rows_that_cancel_verify() -> None:
     blinds = _honest_blinds(vk, traces, 0)
     blinds[0][3] = np.arange(EXT_DEGREE) + 7
     blinds[1][2] = (-blinds[0][3].astype(np.int64)) % P
-    verify(vk, pub, prove(vk, traces, pub, np.random.default_rng(1), blinds=blinds))
+    verify(vk, pub, prove(vk, traces, pub, FieldRng.seeded(1), blinds=blinds))
 
 
 @pytest.mark.parametrize(("table", "row"), [(0, 0), (1, 0), (0, 5), (2, 255)])
@@ -150,9 +151,9 @@ def test_blinds_that_do_not_cancel_are_rejected(table: int, row: int) -> None:
     blinds = _honest_blinds(vk, traces, 0)
     blinds[table][row, 1] = (int(blinds[table][row, 1]) + 1) % P
     with pytest.raises(ProverError, match="blinds do not sum to zero"):
-        prove(vk, traces, pub, np.random.default_rng(1), blinds=blinds)
+        prove(vk, traces, pub, FieldRng.seeded(1), blinds=blinds)
     with unchecked_prover():
-        proof = prove(vk, traces, pub, np.random.default_rng(1), blinds=blinds)
+        proof = prove(vk, traces, pub, FieldRng.seeded(1), blinds=blinds)
     with pytest.raises(VerificationError):
         verify(vk, pub, proof)
 
@@ -160,7 +161,7 @@ def test_blinds_that_do_not_cancel_are_rejected(table: int, row: int) -> None:
 def test_tampered_published_sums_are_rejected() -> None:
     vk = keygen(multi_table.machine(), FAST)
     traces, pub = multi_table.trace()
-    proof = prove(vk, traces, pub, np.random.default_rng(2))
+    proof = prove(vk, traces, pub, FieldRng.seeded(2))
     verify(vk, pub, proof)
     # one sum changed: the balance check fails
     bad = copy.deepcopy(proof)
@@ -220,4 +221,4 @@ def test_malformed_blinds_are_refused() -> None:
     blinds = _honest_blinds(vk, traces, 0)
     for bad in (blinds[:2], [blinds[0][:4], *blinds[1:]], [blinds[0] + np.uint32(P), *blinds[1:]]):
         with pytest.raises(ProverError):
-            prove(vk, traces, pub, np.random.default_rng(1), blinds=bad)
+            prove(vk, traces, pub, FieldRng.seeded(1), blinds=bad)

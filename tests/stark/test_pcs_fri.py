@@ -14,6 +14,7 @@ from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.mmcs import MatrixShape
 from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.transcript import Transcript
 
 SMALL = PcsParams(
@@ -41,16 +42,16 @@ class Setup:
         tamper_lde: bool = False,
         mask: bool = False,
     ) -> None:
-        rng = np.random.default_rng(seed)
+        rng = FieldRng.seeded(seed)
         self.params = params
-        mats = [fld.random((h, 1 + i % 3), rng) for i, h in enumerate(heights)]
+        mats = [rng.base((h, 1 + i % 3)) for i, h in enumerate(heights)]
         self.d1 = pcs.commit_evals(params, mats[:2], rng)
         self.mask = mask
         self.d2 = pcs.commit_evals(params, mats[2:], rng, mask=mask)
         if tamper_lde:  # a cheating prover commits a codeword that is far from low degree
             m = self.d2.tree.matrices[0]
             self.d2 = pcs.commit_coeffs(params, self.d2.coeffs, rng)
-            bad = fld.random(m.shape, np.random.default_rng(99))
+            bad = FieldRng.seeded(99).base(m.shape)
             from zkrv_prover.stark import mmcs
 
             self.d2.tree = mmcs.commit([bad], self.d2.tree.config, rng)

@@ -10,8 +10,9 @@ from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import mmcs
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
+from zkrv_prover.stark.randomness import FieldRng
 
-RNG = np.random.default_rng(5)
+RNG = FieldRng.seeded(5)
 
 
 def _bits(i: int, n: int) -> list[int]:
@@ -45,7 +46,7 @@ def test_level_schedule() -> None:
 
 def test_single_matrix_matches_bn254_spec_reference() -> None:
     # Unsalted, one height, arity 4: the tree is the plain commitment-spec tree.
-    m = fld.random((16, 11), RNG)
+    m = RNG.base((16, 11))
     cfg = MmcsConfig(max_arity=4, salt_len=0, backend="reference")
     tree = mmcs.commit([m], cfg, None)
     leaves = [hash_leaf([int(v) for v in row]) for row in m]
@@ -55,30 +56,30 @@ def test_single_matrix_matches_bn254_spec_reference() -> None:
 @pytest.mark.native
 def test_native_and_reference_roots_agree() -> None:
     mats = [
-        fld.random((16, 9), RNG),
-        fld.random((8, 3), RNG),
-        fld.random((16, 2), RNG),
-        fld.random((2, 20), RNG),
-        fld.random((1, 1), RNG),
+        RNG.base((16, 9)),
+        RNG.base((8, 3)),
+        RNG.base((16, 2)),
+        RNG.base((2, 20)),
+        RNG.base((1, 1)),
     ]
     for arity in (2, 4, 16):
         for salt_len in (0, 8):
             roots = []
             for backend in ("reference", "native"):
                 cfg = MmcsConfig(max_arity=arity, salt_len=salt_len, backend=backend)  # type: ignore[arg-type]
-                roots.append(mmcs.commit(mats, cfg, np.random.default_rng(1)).root)
+                roots.append(mmcs.commit(mats, cfg, FieldRng.seeded(1)).root)
             assert roots[0] == roots[1]
 
 
 def test_openings_verify_and_tampering_rejected() -> None:
     mats = [
-        fld.random((16, 5), RNG),
-        fld.random((4, 3), RNG),
-        fld.random((16, 2), RNG),
-        fld.random((2, 9), RNG),
+        RNG.base((16, 5)),
+        RNG.base((4, 3)),
+        RNG.base((16, 2)),
+        RNG.base((2, 9)),
     ]
     cfg = MmcsConfig(max_arity=4, salt_len=2, backend="reference")
-    tree = mmcs.commit(mats, cfg, np.random.default_rng(3))
+    tree = mmcs.commit(mats, cfg, FieldRng.seeded(3))
     idx = [0, 5, 15, 10]
     ops = mmcs.open_indices(tree, idx)
     for i, op in zip(idx, ops, strict=True):
@@ -121,9 +122,9 @@ def test_openings_verify_and_tampering_rejected() -> None:
 
 @pytest.mark.parametrize("log_cap", [0, 1, 2, 3, 4, 9])
 def test_caps(log_cap: int) -> None:
-    mats = [fld.random((32, 3), RNG), fld.random((8, 2), RNG), fld.random((16, 1), RNG)]
+    mats = [RNG.base((32, 3)), RNG.base((8, 2)), RNG.base((16, 1))]
     cfg = MmcsConfig(max_arity=4, salt_len=1, backend="reference", max_log_cap=log_cap)
-    tree = mmcs.commit(mats, cfg, np.random.default_rng(3))
+    tree = mmcs.commit(mats, cfg, FieldRng.seeded(3))
     log_c, below = mmcs.cap_plan(tree.shapes, cfg)
     assert log_c <= min(log_cap, 3) and len(tree.cap) == 1 << log_c
     if log_cap == 0:
@@ -145,10 +146,10 @@ def test_caps(log_cap: int) -> None:
 
 
 def test_salts_hide_equal_matrices() -> None:
-    m = fld.random((4, 3), RNG)
+    m = RNG.base((4, 3))
     cfg = MmcsConfig(max_arity=2, salt_len=8, backend="reference")
-    r1 = mmcs.commit([m], cfg, np.random.default_rng(1)).root
-    r2 = mmcs.commit([m], cfg, np.random.default_rng(2)).root
+    r1 = mmcs.commit([m], cfg, FieldRng.seeded(1)).root
+    r2 = mmcs.commit([m], cfg, FieldRng.seeded(2)).root
     assert r1 != r2
     with pytest.raises(ValueError, match="rng"):
         mmcs.commit([m], cfg, None)

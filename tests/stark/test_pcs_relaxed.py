@@ -15,6 +15,7 @@ from zkrv_prover.stark.codec import Reader, Writer
 from zkrv_prover.stark.field import GENERATOR, P
 from zkrv_prover.stark.ntt import lde_bitrev
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.transcript import Transcript
 
 #: Small zk parameters whose heights >= 64 get the relaxed bound (blowup 4, fold by 4, final
@@ -62,11 +63,11 @@ class Relaxed:
     prover, committed by hand since ``commit_coeffs`` refuses it)."""
 
     def __init__(self, over: int = 0, unchecked: bool = False, seed: int = 1) -> None:
-        rng = np.random.default_rng(seed)
+        rng = FieldRng.seeded(seed)
         p = RELAXED
-        self.c1 = fld.random((p.degree_bound(7) + over, 2), rng)
-        c2 = fld.random((p.degree_bound(6), 3), rng)
-        c3 = fld.random((40, 1), rng)
+        self.c1 = rng.base((p.degree_bound(7) + over, 2))
+        c2 = rng.base((p.degree_bound(6), 3))
+        c3 = rng.base((40, 1))
         if over:
             ldes = [lde_bitrev(self.c1, p.log_blowup, GENERATOR, 7)]
             ldes.append(lde_bitrev(c2, p.log_blowup, GENERATOR, 6))
@@ -128,12 +129,12 @@ def test_relaxed_matrices_open_and_verify() -> None:
 
 
 def test_commit_refuses_polynomials_over_the_bound() -> None:
-    rng = np.random.default_rng(0)
+    rng = FieldRng.seeded(0)
     with pytest.raises(ValueError, match="exceed the degree bound"):
-        pcs.commit_coeffs(RELAXED, [fld.random((131, 1), rng)], rng, log_heights=[7])
+        pcs.commit_coeffs(RELAXED, [rng.base((131, 1))], rng, log_heights=[7])
     nozk = replace(RELAXED, zk=False)
     with pytest.raises(ValueError, match="exceed the degree bound"):
-        pcs.commit_coeffs(nozk, [fld.random((129, 1), rng)], rng, log_heights=[7])
+        pcs.commit_coeffs(nozk, [rng.base((129, 1))], rng, log_heights=[7])
 
 
 def test_polynomial_over_the_relaxed_bound_rejected() -> None:
@@ -155,9 +156,9 @@ def _fri_run(n_coeffs: int, log_h: int, unchecked: bool, seed: int) -> None:
     """Commit the FRI layers of a random ext polynomial with ``n_coeffs`` coefficients at degree
     height 2^log_h, then verify every query (raises ``VerificationError`` on rejection)."""
     p = RELAXED
-    rng = np.random.default_rng(seed)
+    rng = FieldRng.seeded(seed)
     log_lde = log_h + p.log_blowup
-    coeffs = fld.random((n_coeffs, 4), rng)
+    coeffs = rng.base((n_coeffs, 4))
     codeword = lde_bitrev(coeffs, p.log_blowup, GENERATOR, log_h)
     tr = Transcript(NativeArith(native_hash=True), "fri-test")
     data = fri.commit_phase(p, {log_lde: codeword}, tr, unchecked)

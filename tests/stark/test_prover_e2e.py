@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
+
 import pytest
 
 from zkrv_prover.stark import zk
@@ -12,6 +13,7 @@ from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import decode_proof, encode_proof
 from zkrv_prover.stark.prover import ProverError, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import unchecked_prover
 from zkrv_prover.stark.verifier import _round_shapes, verify
 
@@ -31,15 +33,15 @@ CASES = [
 def test_complete(name, mk, tr, params: PcsParams) -> None:  # type: ignore[no-untyped-def]
     vk = keygen(mk(), params)
     traces, pub = tr()
-    proof = prove(vk, traces, pub, np.random.default_rng(1))
+    proof = prove(vk, traces, pub, FieldRng.seeded(1))
     verify(vk, pub, proof)
 
 
 def test_zk_masks_differ_between_proofs() -> None:
     vk = keygen(fibonacci.machine(), FAST)
     traces, pub = fibonacci.trace(4)
-    p1 = prove(vk, traces, pub, np.random.default_rng(1))
-    p2 = prove(vk, traces, pub, np.random.default_rng(2))
+    p1 = prove(vk, traces, pub, FieldRng.seeded(1))
+    p2 = prove(vk, traces, pub, FieldRng.seeded(2))
     assert p1.main_root != p2.main_root
     assert p1.opened[0][0][0] != p2.opened[0][0][0]  # main openings at zeta are masked
     verify(vk, pub, p1)
@@ -68,24 +70,27 @@ def test_prover_refuses_bad_witness() -> None:
 
 
 def test_relaxed_layout_end_to_end() -> None:
-    """2^10 rows with 6 queries: n / 64 = 16 >= 6 + 8 revealed values, so the trace is masked at
-    its own height (degree < n + 16) instead of a doubled one; quotient chunks likewise."""
-    vk = keygen(fibonacci.machine(), FAST)
-    assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
+    """2^10 rows with 4 queries: n / 64 = 16 >= 2 * 4 + 8 revealed values, so the trace is
+    masked at its own height (degree < n + 16) instead of a doubled one; quotient chunks
+    likewise. (With 6 queries, 20 values, the table would be padded to 2^11.)"""
+    params = replace(FAST, num_queries=4)
+    vk = keygen(fibonacci.machine(), params)
+    assert zk.plan(params, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
+    assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 11, 1 << 11)
     traces, pub = fibonacci.trace(10)
-    p1 = prove(vk, traces, pub, np.random.default_rng(1))
+    p1 = prove(vk, traces, pub, FieldRng.seeded(1))
     verify(vk, pub, p1)
     main, quo = _round_shapes(vk, p1.log_heights)
     assert [s.log_height for s in main[0]] == [10] and [s.log_height for s in quo[0]] == [10]
     assert decode_proof(vk, encode_proof(vk, p1)) == p1
     # fresh masks: other commitments and openings for the same witness
-    p2 = prove(vk, traces, pub, np.random.default_rng(2))
+    p2 = prove(vk, traces, pub, FieldRng.seeded(2))
     assert p1.main_root != p2.main_root and p1.opened[0][0][0] != p2.opened[0][0][0]
     verify(vk, pub, p2)
     # soundness at this layout: a wrong cell proven with the prover's checks off is rejected
     bad = [traces[0].copy()]
     bad[0][517, 1] = (int(bad[0][517, 1]) + 1) % P
     with unchecked_prover():
-        cheat = prove(vk, bad, pub, np.random.default_rng(3))
+        cheat = prove(vk, bad, pub, FieldRng.seeded(3))
     with pytest.raises(VerificationError):
         verify(vk, pub, cheat)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from zkrv_prover.stark.codec import ProofFormatError
@@ -10,6 +9,7 @@ from zkrv_prover.stark.examples import fibonacci, multi_table
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import MAX_PROOF_BYTES, decode_proof, encode_proof
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.verifier import verify
 
 FAST = PcsParams(num_queries=4, pow_bits=1)
@@ -19,14 +19,14 @@ FAST = PcsParams(num_queries=4, pow_bits=1)
 def fib() -> tuple[VerifyingKey, StarkProof, list[int], bytes]:
     vk = keygen(fibonacci.machine(), FAST)
     traces, pub = fibonacci.trace(3)
-    proof = prove(vk, traces, pub, np.random.default_rng(11))
+    proof = prove(vk, traces, pub, FieldRng.seeded(11))
     return vk, proof, pub, encode_proof(vk, proof)
 
 
 def test_round_trip_multi_table() -> None:
     vk = keygen(multi_table.machine(), FAST)
     traces, pub = multi_table.trace(4, 2)
-    proof = prove(vk, traces, pub, np.random.default_rng(2))
+    proof = prove(vk, traces, pub, FieldRng.seeded(2))
     raw = encode_proof(vk, proof)
     back = decode_proof(vk, raw)
     assert encode_proof(vk, back) == raw
@@ -52,7 +52,8 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
     # proofs of format 1 (doubled masking heights, salted preprocessed round), 2 (one
-    # quotient per table instead of per height) and 3 (no LogUp blind columns) are refused
+    # quotient per table instead of per height) and 3 (no LogUp blind columns, masking sized
+    # for one revealed value per query) are refused
     for old in (1, 2, 3):
         with pytest.raises(
             ProofFormatError, match=rf"unsupported proof version {old} \(expected 4\)"

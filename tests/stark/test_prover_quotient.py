@@ -13,6 +13,7 @@ from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
 from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, ext_mul_int, two_adic_generator
 from zkrv_prover.stark.field import random as random_base
 from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, uses_next
+from zkrv_prover.stark.randomness import FieldRng
 
 Ext = tuple[int, int, int, int]
 
@@ -40,6 +41,7 @@ def _prove_and_check(
     """Mask, evaluate the quotient on its coset, split and blind it, then run the verifier's
     out-of-domain check on values computed from the coefficients."""
     rng = np.random.default_rng(seed)
+    mask_rng = FieldRng.seeded(seed)
     n = trace.shape[0]
     ch = rng.integers(0, P, size=(3, 4), dtype=np.uint64)
     alpha, beta, gamma = ch[0], ch[1], ch[2]
@@ -56,7 +58,7 @@ def _prove_and_check(
         mats["pre"] = lay.preprocessed
     coeffs = {}
     for k, m in mats.items():
-        coeffs[k] = ntt.intt(m) if k == "pre" else zk.mask_coeffs(ntt.intt(m), mp, rng)
+        coeffs[k] = ntt.intt(m) if k == "pre" else zk.mask_coeffs(ntt.intt(m), mp, mask_rng)
     Nd = mp.degree_bound
     M = quotient.quotient_domain_size(lay.degree, n, Nd)
     c = quotient.num_chunks(lay.degree, n, Nd)
@@ -79,7 +81,7 @@ def _prove_and_check(
     q = quotient.combined_quotient(lay, leaves, gamma)
     top = quotient.quotient_len(lay.degree, n, Nd)
     coeffs_q = quotient.quotient_coeffs(q, GENERATOR, min(c * n, top), strict)
-    chunks = quotient.split_coeffs(coeffs_q, n, Nd, c, rng if n < Nd else None)
+    chunks = quotient.split_coeffs(coeffs_q, n, Nd, c, mask_rng if n < Nd else None)
     assert chunks.shape == (Nd, 4 * c)
     _check_recombination(chunks, q, n, c)
     zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]

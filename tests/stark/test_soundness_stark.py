@@ -14,6 +14,7 @@ from zkrv_prover.stark.examples import fibonacci, multi_table, range_check
 from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import unchecked_prover
 from zkrv_prover.stark.verifier import verify
 
@@ -22,7 +23,7 @@ FAST = PcsParams(num_queries=6, pow_bits=1)
 
 def _cheat(vk: VerifyingKey, traces: list[np.ndarray], pub: list[int]) -> StarkProof:
     with unchecked_prover():
-        return prove(vk, traces, pub, np.random.default_rng(3))
+        return prove(vk, traces, pub, FieldRng.seeded(3))
 
 
 @pytest.mark.parametrize(("row", "col"), [(0, 0), (5, 1), (15, 1), (15, 0)])
@@ -50,7 +51,7 @@ def test_mutated_cells_in_every_table_rejected() -> None:
 def test_wrong_public_values_rejected() -> None:
     vk = keygen(fibonacci.machine(), FAST)
     traces, pub = fibonacci.trace(4)
-    proof = prove(vk, traces, pub, np.random.default_rng(1))
+    proof = prove(vk, traces, pub, FieldRng.seeded(1))
     verify(vk, pub, proof)
     for i in range(3):
         bad = list(pub)
@@ -93,7 +94,7 @@ def test_out_of_range_value_rejected() -> None:
 def honest() -> tuple[VerifyingKey, StarkProof, list[int]]:
     vk = keygen(multi_table.machine(), FAST)
     traces, pub = multi_table.trace(5, 3)
-    proof = prove(vk, traces, pub, np.random.default_rng(5))
+    proof = prove(vk, traces, pub, FieldRng.seeded(5))
     verify(vk, pub, proof)
     return vk, proof, pub
 

@@ -16,6 +16,7 @@ from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Expr, Op, TableLayout, compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
 from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.randomness import FieldRng
 
 U64 = np.uint64
 
@@ -341,9 +342,9 @@ def test_merkle_leaves_hashed_in_chunks_same_tree(monkeypatch: pytest.MonkeyPatc
 
     cfg = mmcs.MmcsConfig(max_arity=4, salt_len=2, backend="native", max_log_cap=2)
     mats = [_rand((64, 5), 100), _rand((64, 2), 101), _rand((16, 3), 102)]
-    whole = mmcs.commit(mats, cfg, np.random.default_rng(1))
+    whole = mmcs.commit(mats, cfg, FieldRng.seeded(1))
     monkeypatch.setattr(mmcs, "LEAF_CHUNK_CELLS", 20)  # 2 rows of 9 cells per chunk
-    chunked = mmcs.commit(mats, cfg, np.random.default_rng(1))
+    chunked = mmcs.commit(mats, cfg, FieldRng.seeded(1))
     assert chunked.root == whole.root
     assert all((a == b).all() for a, b in zip(chunked.levels, whole.levels, strict=True))
 
@@ -391,11 +392,11 @@ def test_whole_proof_identical_for_1_and_2_threads(
     vk = keygen(bench_air.machine(), PcsParams(zk=True))
     traces, pub = bench_air.trace(7)
     parallel.set_threads(1)
-    ref = encode_proof(vk, prove(vk, traces, pub, np.random.default_rng(42)))
+    ref = encode_proof(vk, prove(vk, traces, pub, FieldRng.seeded(42)))
     parallel.set_threads(2)
     monkeypatch.setattr(quotient, "BLOCK_POINTS", 64)
     monkeypatch.setattr(pcs, "_DEEP_BLOCK", 128)
     monkeypatch.setattr(logup, "AUX_BLOCK_ROWS", 16)
-    proof = prove(vk, traces, pub, np.random.default_rng(42))
+    proof = prove(vk, traces, pub, FieldRng.seeded(42))
     assert encode_proof(vk, proof) == ref
     verify(vk, pub, proof)

@@ -6,6 +6,7 @@ of a group is caught, tampered quotient openings are rejected, the member order 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from zkrv_prover.stark.field import P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import decode_proof, encode_proof
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, mask_plan, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import unchecked_prover
 from zkrv_prover.stark.verifier import _round_shapes, height_offset, verify
 
@@ -103,7 +105,7 @@ def test_completeness_equal_and_different_heights(
     vk: VerifyingKey, logs: tuple[int, int, int]
 ) -> None:
     traces, pub = _traces(logs)
-    proof = prove(vk, traces, pub, np.random.default_rng(1))
+    proof = prove(vk, traces, pub, FieldRng.seeded(1))
     verify(vk, pub, proof)
     assert decode_proof(vk, encode_proof(vk, proof)) == proof
     groups = quotient.quotient_groups(list(logs))
@@ -134,7 +136,7 @@ def test_violated_constraint_in_any_member_is_caught(
     traces, pub = _traces((4, 4, 4))
     traces[table][row, col] = (int(traces[table][row, col]) + 1) % P
     with unchecked_prover():
-        cheat = prove(vk, traces, pub, np.random.default_rng(3))
+        cheat = prove(vk, traces, pub, FieldRng.seeded(3))
     with pytest.raises(VerificationError, match="constraints at zeta"):
         verify(vk, pub, cheat)
 
@@ -151,7 +153,7 @@ def test_checked_prover_names_the_failing_table(vk: VerifyingKey) -> None:
 @pytest.fixture(scope="module")
 def grouped_proof(vk: VerifyingKey) -> tuple[list[int], StarkProof]:
     traces, pub = _traces((4, 4, 3))
-    return pub, prove(vk, traces, pub, np.random.default_rng(2))
+    return pub, prove(vk, traces, pub, FieldRng.seeded(2))
 
 
 @pytest.mark.parametrize("where", ["ood_first", "ood_last", "query_row", "query_last"])
@@ -209,28 +211,29 @@ def test_logup_tables_in_one_group() -> None:
     mvk = keygen(multi_table.machine(), FAST)
     traces, pub = _multi(8)
     assert quotient.quotient_groups([8, 8, 8]) == [[0, 1, 2]]
-    verify(mvk, pub, prove(mvk, traces, pub, np.random.default_rng(4)))
+    verify(mvk, pub, prove(mvk, traces, pub, FieldRng.seeded(4)))
     ops, adder = traces[0], traces[1]
     row = int(np.flatnonzero(ops[:, 3] == 1)[0])
     match = np.flatnonzero((adder[:, 0] == ops[row, 0]) & (adder[:, 1] == ops[row, 1]))
     ops[row, 3] = 2
     adder[match[0], 3] += 1
     with unchecked_prover():
-        cheat = prove(mvk, traces, pub, np.random.default_rng(5))
+        cheat = prove(mvk, traces, pub, FieldRng.seeded(5))
     with pytest.raises(VerificationError, match="constraints at zeta"):
         verify(mvk, pub, cheat)
 
 
 def test_variable_height_verifier_with_groups() -> None:
     """Variable tables (ops, adder) share one height and form one group; the fixed 2^8 byte
-    table is its own group (heights in the range are above it)."""
-    mvk = keygen(multi_table.machine(), FAST)
+    table is its own group (heights in the range are above it). 4 queries: 2^10 rows are then
+    masked at their own height (zk.plan), like 2^11."""
+    mvk = keygen(multi_table.machine(), replace(FAST, num_queries=4))
     assert height_offset(mvk, 10, 11) >= 0
     with pytest.raises(ValueError, match="fixed table 'bytes'"):
         height_offset(mvk, 8, 8)
     for lg in (10, 11):
         traces, pub = _multi(lg)
-        proof = prove(mvk, traces, pub, np.random.default_rng(lg))
+        proof = prove(mvk, traces, pub, FieldRng.seeded(lg))
         assert len(proof.opened[-1]) == 2
         verify(mvk, pub, proof, height_range=(10, 11))
         bad = copy.deepcopy(proof)

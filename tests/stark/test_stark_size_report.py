@@ -3,13 +3,13 @@ charged to the right round (cross-checked against widths from the verifying key)
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from zkrv_prover.stark.examples import multi_table
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import encode_proof
 from zkrv_prover.stark.prover import keygen, opening_points, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.size_report import (
     BASE,
     EXT,
@@ -31,7 +31,7 @@ from zkrv_prover.stark.size_report import (
 def test_categories_sum_to_the_serialized_size(params: PcsParams) -> None:
     vk = keygen(multi_table.machine(), params)
     traces, pub = multi_table.trace(4, 2)
-    proof = prove(vk, traces, pub, np.random.default_rng(5))
+    proof = prove(vk, traces, pub, FieldRng.seeded(5))
     sizes = proof_size_breakdown(vk, proof)
     assert sum(sizes.values()) == len(encode_proof(vk, proof))
     assert all(n > 0 for n in sizes.values())

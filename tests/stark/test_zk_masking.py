@@ -1,31 +1,34 @@
 """Zero-knowledge masking (``stark/zk.py``): the commitment layouts, the masked trace on H, and
 the hiding argument checked exactly: the map from the masking randomness to everything a proof
-reveals about a column (one base value per query, EXT_DEGREE base values per out-of-domain
-point) has full rank, so those values are uniform whatever the witness."""
+reveals about a column (two base values per query: the opened row at x and, through the
+quotient at x, the next row at x h; EXT_DEGREE base values per out-of-domain point) has full
+rank, so those values are uniform whatever the witness."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import ntt, pcs, zk
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.zk import OOD_POINTS
 
 DEFAULT = PcsParams()
 Ext = tuple[int, int, int, int]
 
 
 def test_plan_layouts() -> None:
-    assert zk.revealed(DEFAULT) == 28 + 4 * 2
-    # relaxed: n / 64 >= 36 random coefficients at height n
+    assert zk.revealed(DEFAULT) == 2 * 28 + 4 * 2
+    # relaxed: n / 64 >= 64 random coefficients at height n
     assert zk.plan(DEFAULT, 4096) == zk.MaskPlan(4096, 12, 4096 + 64)
     assert zk.plan(DEFAULT, 1 << 16) == zk.MaskPlan(1 << 16, 16, (1 << 16) + 1024)
-    # padded: n / 64 < 36, the next power of two >= n + 36
+    # padded: n / 64 < 64, the next power of two >= n + 64
     assert zk.plan(DEFAULT, 2048) == zk.MaskPlan(2048, 12, 4096)
-    assert zk.plan(DEFAULT, 8) == zk.MaskPlan(8, 6, 64)
-    assert zk.plan(DEFAULT, 1) == zk.MaskPlan(1, 6, 64)
+    assert zk.plan(DEFAULT, 64) == zk.MaskPlan(64, 7, 128)
+    assert zk.plan(DEFAULT, 8) == zk.MaskPlan(8, 7, 128)
+    assert zk.plan(DEFAULT, 1) == zk.MaskPlan(1, 7, 128)
     # no zk: the table as is
     nozk = PcsParams(zk=False)
     assert zk.plan(nozk, 2048) == zk.MaskPlan(2048, 11, 2048) and zk.plan(nozk, 8).k == 0
@@ -40,8 +43,8 @@ def test_plan_layouts() -> None:
 
 @pytest.mark.parametrize("n", [8, 2048, 4096])
 def test_masked_trace_equals_trace_on_subgroup(n: int) -> None:
-    rng = np.random.default_rng(n)
-    trace = fld.random((n, 3), rng)
+    rng = FieldRng.seeded(n)
+    trace = rng.base((n, 3))
     mp = zk.plan(DEFAULT, n)
     t = ntt.intt(trace)
     m = zk.mask_coeffs(t, mp, rng)
@@ -82,15 +85,32 @@ def _rank_mod_p(rows: list[list[int]]) -> int:
 
 
 def _revealed_points(n: int, log_blowup: int, queries: int, seed: int) -> tuple[list[int], list]:  # type: ignore[type-arg]
-    """Distinct query points of the LDE coset and the out-of-domain points zeta, zeta * h."""
+    """Query points of the committed LDE coset, all distinct from each other and from each
+    other's next-row points x h (the worst case: most values revealed), and the out-of-domain
+    points zeta, zeta * h."""
     rng = np.random.default_rng(seed)
-    log_lde = n.bit_length() - 1 + log_blowup
+    log_lde = zk.plan(DEFAULT, n).log_height + log_blowup
     om = two_adic_generator(log_lde)
-    idx = rng.choice(1 << log_lde, size=queries, replace=False)
-    xs = [GENERATOR * pow(om, int(i), P) % P for i in idx]
+    step = (1 << log_lde) // n  # x h = GENERATOR om^(i + step) for x = GENERATOR om^i
+    idx: list[int] = []
+    taken: set[int] = set()
+    for i in rng.permutation(1 << log_lde):
+        pair = {int(i), (int(i) + step) % (1 << log_lde)}
+        if len(idx) < queries and not pair & taken:
+            idx.append(int(i))
+            taken |= pair
+    assert len(idx) == queries
+    xs = [GENERATOR * pow(om, i, P) % P for i in idx]
     zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
     h = two_adic_generator(n.bit_length() - 1)
     return xs, [zeta, ext_mul_int(zeta, (h, 0, 0, 0))]
+
+
+def _with_next_rows(n: int, xs: list[int]) -> list[int]:
+    """The query points x and their next-row points x h (the quotient at x reads T'(x h)),
+    kept distinct (a query at the neighbour of another reveals nothing new)."""
+    h = two_adic_generator(n.bit_length() - 1)
+    return list(dict.fromkeys([*xs, *(x * h % P for x in xs)]))
 
 
 def _forms(n: int, k: int, xs: list[int], zs: list[Ext], shift: int = 0) -> list[list[int]]:
@@ -108,17 +128,28 @@ def _forms(n: int, k: int, xs: list[int], zs: list[Ext], shift: int = 0) -> list
     return rows
 
 
-@pytest.mark.parametrize("n", [8, 4096])
+@pytest.mark.parametrize("n", [8, 16, 4096])
 def test_revealed_values_are_uniform(n: int) -> None:
-    """Full rank: T'(revealed points) = T(points) + (uniform vector), for any trace T."""
+    """Full rank: T'(revealed points) = T(points) + (uniform vector), for any trace T. The
+    revealed points are each query's x and x h (the quotient at x reads the next row) and the
+    out-of-domain zeta, zeta h."""
     mp = zk.plan(DEFAULT, n)
     xs, zs = _revealed_points(n, DEFAULT.log_blowup, DEFAULT.num_queries, seed=n)
-    forms = _forms(n, mp.k, xs, zs)
+    pts = _with_next_rows(n, xs)
+    assert len(pts) == 2 * DEFAULT.num_queries  # random queries: no neighbours among them
+    forms = _forms(n, mp.k, pts, zs)
     assert len(forms) == zk.revealed(DEFAULT)
     assert _rank_mod_p(forms) == zk.revealed(DEFAULT)
-    # counting extension openings as one value each (30 here) would not be enough: with only
-    # 30 random coefficients the 36 revealed base values cannot all be uniform
-    assert _rank_mod_p(_forms(n, DEFAULT.num_queries + 2, xs, zs)) < zk.revealed(DEFAULT)
+    # The count that left out the next rows (one value per query: 28 + 8 = 36) planned these
+    # small tables at N = 64, k = 64 - n random coefficients: fewer than the 64 revealed
+    # values, so some combination of them would depend on the trace alone.
+    if n < 64:
+        old_k = 64 - n
+        assert _rank_mod_p(_forms(n, old_k, pts, zs)) == old_k < zk.revealed(DEFAULT)
+    # counting extension openings as one value each would not be enough either: with
+    # 2 * 28 + 2 random coefficients the 64 revealed base values cannot all be uniform
+    short = 2 * DEFAULT.num_queries + OOD_POINTS
+    assert _rank_mod_p(_forms(n, short, pts, zs)) < zk.revealed(DEFAULT)
 
 
 def test_quotient_chunk_openings_are_uniform_beyond_the_recombination() -> None:
@@ -169,12 +200,12 @@ def test_openings_of_different_witnesses_look_alike() -> None:
     n = 4096
     mp = zk.plan(DEFAULT, n)
     xs, zs = _revealed_points(n, DEFAULT.log_blowup, 1, seed=3)
-    rng = np.random.default_rng(5)
-    witnesses = [ntt.intt(fld.random((n, 2), rng)) for _ in range(2)]
+    rng = FieldRng.seeded(5)
+    witnesses = [ntt.intt(rng.base((n, 2))) for _ in range(2)]
     for t in witnesses:
         seen = []
         for seed in range(64):
-            m = zk.mask_coeffs(t, mp, np.random.default_rng(seed))
+            m = zk.mask_coeffs(t, mp, FieldRng.seeded(seed))
             seen += [int(v) for v in pcs.eval_coeffs_at(m, zs[0]).ravel()]
             seen += [int(v) for v in pcs.eval_coeffs_at(m, (xs[0], 0, 0, 0))[:, 0]]
         assert len(set(seen)) == len(seen)

@@ -3,7 +3,6 @@ proven with the prover's checks switched off are rejected by the verifier."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from alu_reference import alu_ref
 from alu_testutil import honest, oracle_machine, oracle_traces
@@ -11,6 +10,7 @@ from alu_testutil import honest, oracle_machine, oracle_traces
 from zkrv_prover.stark import debug
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import VerifyingKey, keygen, prove
+from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.testing import unchecked_prover
 from zkrv_prover.stark.verifier import verify
 from zkrv_prover.zkvm.buses import BUS_ALU, AluOp
@@ -31,7 +31,7 @@ def oracle_vk() -> VerifyingKey:
 
 def test_oracle_machine_proves(oracle_vk: VerifyingKey) -> None:
     _, _, traces = oracle_traces(ALL_OPS, B_WORDS, C_WORDS)
-    verify(oracle_vk, [], prove(oracle_vk, traces, [], np.random.default_rng(1)))
+    verify(oracle_vk, [], prove(oracle_vk, traces, [], FieldRng.seeded(1)))
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_forged_alu_row_rejected_by_verifier(
     assert any(f"table {table!r}: constraint" in s for s in msgs), msgs
     assert table == "alu_divrem" or all(f"table {table!r}" in s for s in msgs), msgs
     with unchecked_prover():
-        proof = prove(oracle_vk, traces, [], np.random.default_rng(2))
+        proof = prove(oracle_vk, traces, [], FieldRng.seeded(2))
     with pytest.raises(ValueError):
         verify(oracle_vk, [], proof)
 
@@ -72,7 +72,7 @@ def test_wrong_claim_rejected_by_verifier(oracle_vk: VerifyingKey) -> None:
     msgs = debug.check_traces(lays, traces, [])
     assert [s.split(" unbalanced")[0] for s in msgs] == [f"bus {BUS_ALU}"]
     with unchecked_prover():
-        proof = prove(oracle_vk, traces, [], np.random.default_rng(3))
+        proof = prove(oracle_vk, traces, [], FieldRng.seeded(3))
     with pytest.raises(ValueError):
         verify(oracle_vk, [], proof)
 
@@ -83,4 +83,4 @@ def test_full_machine_with_byte_table_proves() -> None:
     m, _, traces = honest(ALL_OPS, B_WORDS, C_WORDS)
     assert traces[-1].shape[0] == HEIGHT
     vk = keygen(m, FAST)
-    verify(vk, [], prove(vk, traces, [], np.random.default_rng(4)))
+    verify(vk, [], prove(vk, traces, [], FieldRng.seeded(4)))

@@ -32,8 +32,9 @@ from zkrv_prover.stark.prover import StarkProof, VerifyingKey
 #: Arith primitives whose constraints are attributed.
 PRIMITIVES = (
     "b_input", "e_input", "d_input", "b_add", "b_sub", "b_mul", "b_inv", "b_assert_eq",
-    "e_add", "e_sub", "e_mul", "e_mul_base", "e_inv", "e_assert_eq", "b_to_bits", "select_b",
-    "select_e", "select_d", "hash", "pack_base", "d_assert_eq", "d_to_bits", "d_to_base",
+    "e_add", "e_sub", "e_mul", "e_mul_base", "e_inv", "e_assert_eq", "e_assert_nonzero",
+    "b_to_bits", "select_b", "select_e", "select_d", "hash", "pack_base", "d_assert_eq",
+    "d_to_bits", "d_to_base",
 )  # fmt: skip
 
 #: (module file stem, function) -> phase; the innermost matching frame wins, except that a
@@ -43,6 +44,8 @@ _PHASES = {
     ("mmcs", "verify_cap"): "merkle_caps",
     ("fri", "verify_layers"): "fri_folding",
     ("ood", "check_group"): "ood_constraints",
+    # zeta off the trace domain and LDE coset: its squarings are check_group's zeta^n
+    ("ood", "check_zeta"): "ood_constraints",
     # the PCS verifier (stark/pcs_verify.py; fixed heights are its lo = hi case)
     ("pcs_verify", "_opening_leaf"): "merkle_paths_inputs",
     ("pcs_verify", "verify_opening_var"): "merkle_paths_inputs",

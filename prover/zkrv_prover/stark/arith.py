@@ -32,8 +32,9 @@ Value kinds (opaque type parameters):
 - ``Bit``: a boolean (0/1).
 
 Costs a circuit implementation should expect: ``b_inv``/``e_inv`` as witness plus product check
-(the check also proves the input is nonzero); ``d_to_bits`` as a strict (canonical, < r) bit
-decomposition; ``d_to_base`` as a canonical base-p digit decomposition (see its docstring).
+(the check also proves the input is nonzero; ``e_assert_nonzero`` is that check alone);
+``d_to_bits`` as a strict (canonical, < r) bit decomposition; ``d_to_base`` as a canonical
+base-p digit decomposition (see its docstring).
 Everything else in this module is generic code over the primitives.
 """
 
@@ -144,6 +145,11 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def e_assert_eq(self, a: E, b: E, what: str) -> None:
         """Check a = b."""
+
+    @abstractmethod
+    def e_assert_nonzero(self, a: E, what: str) -> None:
+        """Check a != 0 (a circuit: an inverse witness and its product check, as ``e_inv``;
+        no witness exists for a = 0)."""
 
     # ---- bits and selection -----------------------------------------------------------------
     @abstractmethod
@@ -518,6 +524,10 @@ class NativeArith(Arith[int, NExt, int, int]):
 
     def e_assert_eq(self, a: NExt, b: NExt, what: str) -> None:
         if tuple(v % P for v in a) != tuple(v % P for v in b):
+            raise VerificationError(f"check failed: {what}")
+
+    def e_assert_nonzero(self, a: NExt, what: str) -> None:
+        if all(v % P == 0 for v in a):
             raise VerificationError(f"check failed: {what}")
 
     def b_to_bits(self, a: int, n: int) -> list[int]:

@@ -293,11 +293,6 @@ def powers(base: int, n: int, start: int = 1) -> U32:
     return out[:n].astype(np.uint32)
 
 
-def random(shape: int | tuple[int, ...], rng: np.random.Generator) -> U32:
-    """Uniform base-field elements (rejection-free: integers() draws uniformly below p)."""
-    return rng.integers(0, P, size=shape, dtype=np.uint32)
-
-
 # --------------------------------------------------------------------------------------------
 # Vectorized extension field (trailing axis of 4)
 # --------------------------------------------------------------------------------------------
@@ -392,9 +387,3 @@ def ext_powers(z: Sequence[int] | U32, n: int) -> U32:
         filled += k
         step = ext_mul(step, step)
     return out[:n]
-
-
-def ext_random(shape: int | tuple[int, ...], rng: np.random.Generator) -> U32:
-    """Uniform extension elements of the given leading shape."""
-    lead = (shape,) if isinstance(shape, int) else tuple(shape)
-    return random((*lead, 4), rng)

@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -229,12 +229,10 @@ def _group_rows(
     return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
 
-def commit(
-    matrices: Sequence[U32], config: MmcsConfig, rng: np.random.Generator | None
-) -> MerkleTree:
-    """Commit to canonical uint32 matrices (heights powers of two). ``rng`` draws the salts and
-    must be a cryptographic-quality generator seeded from ``secrets`` in production; it may be
-    None only when ``config.salt_len == 0``."""
+def commit(matrices: Sequence[U32], config: MmcsConfig, rng: FieldRng | None) -> MerkleTree:
+    """Commit to canonical uint32 matrices (heights powers of two). ``rng`` (a CSPRNG,
+    :class:`~.randomness.FieldRng`) draws the salts; it may be None only when
+    ``config.salt_len == 0``."""
     mats = [np.ascontiguousarray(m, dtype=np.uint32) for m in matrices]
     shapes = []
     for m in mats:
@@ -248,10 +246,9 @@ def commit(
     groups = group_heights(shapes)
     salts: dict[int, U32] = {}
     if config.salt_len:
-        if rng is None:
-            raise ValueError("a hiding commitment needs an rng for its salts")
+        gen = require(rng, "a hiding commitment (salts)")
         for lh, _ in groups:
-            salts[lh] = rng.integers(0, P, size=(1 << lh, config.salt_len), dtype=np.uint32)
+            salts[lh] = gen.base((1 << lh, config.salt_len))
     leaves: dict[int, U64] = {}
     for lh, idx in groups:
         # Leaf rows are assembled and hashed in chunks (never a concatenated copy of the whole

@@ -33,7 +33,7 @@ from zkrv_prover.stark.arith import (
     e_from_base,
     e_pow_const,
 )
-from zkrv_prover.stark.field import EXT_DEGREE, P, inv_int, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, inv_int, two_adic_generator
 
 
 @dataclass
@@ -59,6 +59,48 @@ def zeta_pow_height(ar: Arith[B, E, D, Bit], zeta: E, log_n: LogHeight[B, Bit]) 
         pows.append(ar.e_mul(pows[-1], pows[-1]))
     out: E = log_n.select(ar, ar.select_e, lambda lg: pows[lg])
     return out
+
+
+def check_zeta(
+    ar: Arith[B, E, D, Bit],
+    zeta: E,
+    log_n: int | LogHeight[B, Bit],
+    log_lde: int | LogHeight[B, Bit],
+) -> None:
+    """Reject an out-of-domain point in the trace domain or the LDE coset (fails verification).
+
+    ``log_n``: log2 of the tallest table's height n, ``log_lde``: of the largest LDE domain N
+    (either may be data, a :class:`~.arith.LogHeight`). Every table's constraint domain H_t is
+    a subgroup of H_n, and every committed matrix's LDE coset GENERATOR * H_(N_i) lies in
+    GENERATOR * H_N; zeta * h_t is in either set exactly when zeta is (h_t lies in both
+    subgroups). In H_n, Z_H(zeta) = 0 and the quotient identity holds for any quotient; in the
+    coset, a DEEP quotient divides by x - zeta = 0. So the check is
+    ``(zeta^n - 1) (zeta^N - GENERATOR^N) != 0``: the squarings of zeta (shared with the
+    out-of-domain check's zeta^n in a circuit, whose e_mul is memoized), one product and one
+    nonzero check. An honest zeta fails it with probability about (n + N) / p^4."""
+    hi = max(lg if isinstance(lg, int) else lg.hi for lg in (log_n, log_lde))
+    pows = [zeta]
+    for _ in range(hi):
+        pows.append(ar.e_mul(pows[-1], pows[-1]))
+
+    def pick(lg: int | LogHeight[B, Bit]) -> E:
+        if isinstance(lg, int):
+            return pows[lg]
+        out: E = lg.select(ar, ar.select_e, lambda h: pows[h])
+        return out
+
+    def g_pow(h: int) -> int:
+        return pow(GENERATOR, 1 << h, P)
+
+    if isinstance(log_lde, int):
+        g_n = ar.e_const((g_pow(log_lde), 0, 0, 0))
+    else:
+        g_n = e_from_base(ar, log_lde.select_b_const(ar, g_pow))
+    in_h = ar.e_sub(pick(log_n), ar.e_const((1, 0, 0, 0)))
+    in_coset = ar.e_sub(pick(log_lde), g_n)
+    ar.e_assert_nonzero(
+        ar.e_mul(in_h, in_coset), "out-of-domain point outside the trace domain and LDE coset"
+    )
 
 
 def uses_next(layout: TableLayout, op: Op) -> bool:

@@ -68,6 +68,12 @@ EXTENSION_DEGREE = EXT_DEGREE
 TARGET_SECURITY_BITS = 100
 #: Largest LDE domain the security figure is quoted for (2^22 rows: a 2^19-row table at blowup 8).
 REFERENCE_LOG_LDE = 22
+#: Largest log2 table height the STARK verifier accepts (2^22 rows: the zkVM's tallest tables).
+#: A proof claiming a taller table is refused by the native verifier (``verifier.check_shape``),
+#: the proof decoder and the prover; the wrap circuit has constant heights (checked natively
+#: first) or a range ``height_range=(lo, hi)`` that must lie below it (``verifier.height_offset``),
+#: the height being one-hot bounded to [lo, hi] in-circuit.
+MAX_LOG_HEIGHT = 22
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from zkrv_prover.stark.fri import FriLayerOpening
 from zkrv_prover.stark.mmcs import MatrixShape, MerkleOpening, MmcsConfig
 from zkrv_prover.stark.ntt import bit_reverse_indices, intt, lde_bitrev
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng, require
 from zkrv_prover.stark.transcript import Transcript
 
 U32 = npt.NDArray[np.uint32]
@@ -109,7 +110,7 @@ def _input_config_for(params: PcsParams, salted: bool) -> MmcsConfig:
 def commit_coeffs(
     params: PcsParams,
     coeffs: Sequence[U32],
-    rng: np.random.Generator | None,
+    rng: FieldRng | None,
     mask: bool = False,
     log_heights: Sequence[int] | None = None,
     salted: bool = True,
@@ -117,9 +118,9 @@ def commit_coeffs(
     """Commit matrices given by column coefficients ((m_i, w_i), natural order). Matrix i is
     committed at height 2^log_heights[i] (default: m_i, which must then be a power of two) and
     may have up to ``params.degree_bound(log_heights[i])`` coefficients (``ValueError``
-    otherwise). ``rng`` draws salts (required when salting with ``params.zk``); use a
-    generator seeded from ``secrets`` in production. ``salted=False`` commits a public round
-    (no salts; deterministic).
+    otherwise). ``rng`` (a CSPRNG, :class:`~.randomness.FieldRng`) draws the salts and the
+    masking codeword (required when salting with ``params.zk``). ``salted=False`` commits a
+    public round (no salts; deterministic).
 
     ``mask`` (zk only) also commits, in this same tree, the random codeword R that masks FRI
     (height = this round's tallest matrix, which must be the tallest of the whole proof). That
@@ -143,10 +144,8 @@ def commit_coeffs(
     if mask:
         if not params.zk:
             raise ValueError("a masking codeword is only used with zk")
-        if rng is None:
-            raise ValueError("a masking codeword needs an rng")
         top = max(lhs)
-        r_coeffs = fld.random((params.degree_bound(top), 4), rng)
+        r_coeffs = require(rng, "a masking codeword").base((params.degree_bound(top), 4))
         ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR, top))
     tree = mmcs.commit(ldes, _input_config_for(params, salted), rng)
     return PcsData(tree, cs, params.log_blowup, lhs, r_coeffs, salted)
@@ -161,7 +160,7 @@ def _log2_exact(n: int) -> int:
 def commit_evals(
     params: PcsParams,
     evals: Sequence[U32],
-    rng: np.random.Generator | None,
+    rng: FieldRng | None,
     mask: bool = False,
     salted: bool = True,
 ) -> PcsData:
@@ -304,7 +303,7 @@ def open_rounds(
     params: PcsParams,
     rounds: Sequence[tuple[PcsData, Sequence[Sequence[Sequence[int]]]]],
     tr: NativeTranscript,
-    rng: np.random.Generator | None,
+    rng: FieldRng | None,
     unchecked: bool = False,
 ) -> tuple[Opened, PcsProof]:
     """Open each round's matrices at their points (rounds[r] = (data, points[matrix] = list of
@@ -324,11 +323,9 @@ def open_rounds(
             raise ValueError("the masked round must contain the tallest committed matrix")
         r_lde = mdata.lde(len(mdata.coeffs))
     elif params.zk:
-        if rng is None:
-            raise ValueError("zero-knowledge opening needs an rng")
         # R has the full (relaxed) degree bound, so every coefficient of the reduced polynomial,
         # and of its folds down to the final polynomial, is masked.
-        r = fld.random((params.degree_bound(log_top), 4), rng)
+        r = require(rng, "zero-knowledge opening").base((params.degree_bound(log_top), 4))
         zk_data = commit_coeffs(params, [r], rng, log_heights=[log_top])
         tr.observe_digest(zk_data.root)
         r_lde = zk_data.lde(0)

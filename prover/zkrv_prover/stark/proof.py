@@ -2,7 +2,7 @@
 
 Layout (little-endian; base element 4 bytes, extension element 16, digest 32; see ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (= 3) | table count u8 | log height u8 per table
+    magic "ZKRVSTRK" (8 bytes) | version u16 (= 4) | table count u8 | log height u8 per table
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
@@ -40,11 +40,16 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
 
 def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
     from zkrv_prover.stark.field import TWO_ADICITY
+    from zkrv_prover.stark.params import MAX_LOG_HEIGHT
 
     for lay, lh in zip(vk.layouts, log_heights, strict=True):
         name = lay.air.name
         if not 1 <= lh <= TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} out of range")
+        if lh > MAX_LOG_HEIGHT:
+            raise ProofFormatError(
+                f"table {name!r}: log height {lh} exceeds the verifier's cap {MAX_LOG_HEIGHT}"
+            )
         if mask_plan(vk.params, 1 << lh).log_height + vk.params.log_blowup > TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} too large for the field")
         if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:

@@ -8,7 +8,6 @@ constraints only.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +19,8 @@ from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
 from zkrv_prover.stark.ood import uses_next
-from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
+from zkrv_prover.stark.randomness import FieldRng, require
 from zkrv_prover.stark.testing import PROVER_CHECKS
 from zkrv_prover.stark.transcript import Transcript
 
@@ -30,7 +30,9 @@ ExtInt = tuple[int, int, int, int]
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
 #: 3: one quotient per group of equal-height tables instead of one per table; 4: LogUp blind
-#: columns in the main trace of every LogUp table, so the published sums hide the witness).
+#: columns in the main trace of every LogUp table, so the published sums hide the witness, and
+#: masking covers two revealed values per query (``zk.QUERY_POINTS``: tables of <= 16 rows
+#: commit at 2^7)).
 LABEL = "zkrv-stark"
 PROOF_VERSION = 4
 
@@ -69,6 +71,10 @@ def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
     for lay in layouts:
         if lay.main_width < 1:
             raise ValueError(f"table {lay.air.name!r} needs at least one main column")
+        if lay.preprocessed is not None and lay.preprocessed.shape[0] > 1 << MAX_LOG_HEIGHT:
+            raise ValueError(
+                f"table {lay.air.name!r}: preprocessed height exceeds the cap 2^{MAX_LOG_HEIGHT}"
+            )
     pres = [lay.preprocessed for lay in layouts if lay.preprocessed is not None]
     data = None
     if pres:
@@ -164,28 +170,33 @@ def prove(
     vk: VerifyingKey,
     traces: Sequence[U32],
     public: Sequence[int],
-    rng: np.random.Generator | None = None,
+    rng: FieldRng | None = None,
     blinds: Sequence[U32] | None = None,
 ) -> StarkProof:
     """Prove that ``traces`` (one (n_t, witness_width_t) uint32 matrix per table, n_t a power
     of two: the AIR's own columns) satisfy the machine with these public values. The prover
     appends each LogUp table's blind columns (:mod:`.logup`; drawn by :func:`zk.logup_blinds`).
-    ``rng`` (masking, salts, LogUp blinds) defaults to a generator seeded from :mod:`secrets`;
-    pass one only for reproducible tests. ``blinds``: the blind columns ((n_t, EXT_DEGREE) per
-    LogUp table, in table order) to commit instead of honest ones, for tests playing a
-    malicious prover (blinds that do not sum to zero fail the prover's balance check unless
-    its checks are off).
+    ``rng`` draws all hiding randomness (masks, blinding, salts, LogUp blinds): by default a
+    fresh :class:`~.randomness.FieldRng` reading ``os.urandom``; pass ``FieldRng.seeded(s)``
+    only for reproducible tests (anything but a ``FieldRng`` is refused with ``TypeError``).
+    ``blinds``: the blind columns ((n_t, EXT_DEGREE) per LogUp table, in table order) to commit
+    instead of honest ones, for tests playing a malicious prover (blinds that do not sum to zero
+    fail the prover's balance check unless its checks are off).
 
     Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
     :func:`zkrv_prover.stark.testing.unchecked_prover`)."""
     params, lays = vk.params, vk.layouts
-    if rng is None:
-        rng = np.random.default_rng(secrets.randbits(256))
+    rng = FieldRng() if rng is None else require(rng, "prove")
     traces = [np.ascontiguousarray(t, dtype=np.uint32) for t in traces]
     try:
         debug.check_shapes(lays, traces)
     except ValueError as e:
         raise ProverError(str(e)) from e
+    for lay, tr_ in zip(lays, traces, strict=True):
+        if tr_.shape[0] > 1 << MAX_LOG_HEIGHT:  # the verifier would refuse the proof
+            raise ProverError(
+                f"table {lay.air.name!r}: {tr_.shape[0]} rows exceed the cap 2^{MAX_LOG_HEIGHT}"
+            )
     if len(public) != vk.machine.num_public_values:
         raise ProverError(
             f"expected {vk.machine.num_public_values} public values, got {len(public)}"

@@ -35,6 +35,7 @@ import numpy as np
 
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Expr, Op, TableLayout
+from zkrv_prover.stark.randomness import FieldRng, require
 
 U64 = np.uint64
 
@@ -314,9 +315,7 @@ def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = Tr
     return coeffs
 
 
-def split_coeffs(
-    coeffs: np.ndarray, n: int, Nd: int, c: int, rng: np.random.Generator | None
-) -> np.ndarray:
+def split_coeffs(coeffs: np.ndarray, n: int, Nd: int, c: int, rng: FieldRng | None) -> np.ndarray:
     """The c (blinded) chunks of the quotient with coefficients ``coeffs`` ((m, 4), m >= c n;
     coefficients from c n on are dropped: zero for an honest prover) as an (Nd, 4 c) uint32
     matrix (column 4 j + k = coordinate k of chunk j). With ``rng`` and Nd > n the chunks are
@@ -326,11 +325,8 @@ def split_coeffs(
     chunks = np.zeros((c, Nd, 4), dtype=U64)
     chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)
     if n < Nd:
-        if rng is None:
-            raise ValueError("masked degree bound Nd > n needs an rng for blinding")
-        from zkrv_prover.stark.field import random as random_base
-
-        a = random_base((c - 1, Nd - n, 4), rng).astype(U64)
+        gen = require(rng, "masked degree bound Nd > n (blinding)")
+        a = gen.base((c - 1, Nd - n, 4)).astype(U64)
         chunks[:-1, n:] = (chunks[:-1, n:] + a) % se.P  # + x^n b_j
         chunks[1:, : Nd - n] = (chunks[1:, : Nd - n] + (se.P - a)) % se.P  # - b_(j-1)
     return chunks.transpose(1, 0, 2).reshape(Nd, 4 * c).astype(np.uint32)

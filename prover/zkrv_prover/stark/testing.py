@@ -24,6 +24,7 @@ from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Machine, TableLayout, compile_machine
 from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.randomness import FieldRng
 
 if TYPE_CHECKING:
     from zkrv_prover.stark.prover import StarkProof, VerifyingKey
@@ -75,7 +76,7 @@ def constraint_coverage(
         raise ValueError(f"honest traces fail: {problems[0]}")
     rng = np.random.default_rng(seed)
     logup_tables = [t for t, lay in enumerate(lays) if lay.has_logup]
-    drawn = zk.logup_blinds(PcsParams(), len(logup_tables), np.random.default_rng(seed + 1))
+    drawn = zk.logup_blinds(PcsParams(), len(logup_tables), FieldRng.seeded(seed + 1))
     blind = {
         t: logup.blind_column(traces[t].shape[0], b)
         for t, b in zip(logup_tables, drawn, strict=True)

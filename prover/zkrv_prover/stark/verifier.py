@@ -1,7 +1,8 @@
 """The multi-table STARK verifier, written once over :class:`~.arith.Arith`.
 
 :func:`verify_with` is the one verifier: it replays the transcript, checks every table's
-out-of-domain identity (:mod:`.ood`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
+out-of-domain identity (:mod:`.ood`; zeta must lie outside the trace domain and the LDE
+coset, :func:`.ood.check_zeta`), the LogUp balance ``sum_t cumsum_t = 0`` and the PCS
 openings (:mod:`.pcs_verify`, the one PCS verifier). Its control flow depends only on the
 verifying key and the proof's *shape* (table heights, which :func:`check_shape` validates
 against the key before any arithmetic), so a circuit ``Arith`` turns the same code into a fixed
@@ -22,7 +23,8 @@ from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, Verificati
 from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group
+from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, check_zeta
+from zkrv_prover.stark.params import MAX_LOG_HEIGHT
 from zkrv_prover.stark.prover import (
     LABEL,
     StarkProof,
@@ -37,8 +39,8 @@ from zkrv_prover.stark.transcript import Transcript
 
 def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
     """Validate the proof's shape against the key (raises :class:`VerificationError`): heights
-    in range (and equal to the preprocessed height where fixed), LogUp sums and rounds present
-    exactly when needed, one opened value per column and point."""
+    in range (at most 2^MAX_LOG_HEIGHT, and equal to the preprocessed height where fixed),
+    LogUp sums and rounds present exactly when needed, one opened value per column and point."""
     lays, params = vk.layouts, vk.params
     if n_public != vk.machine.num_public_values:
         raise VerificationError(
@@ -47,6 +49,11 @@ def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
     if len(proof.log_heights) != len(lays):
         raise VerificationError(f"proof has {len(proof.log_heights)} tables, key {len(lays)}")
     for lay, lh in zip(lays, proof.log_heights, strict=True):
+        if lh > MAX_LOG_HEIGHT:
+            raise VerificationError(
+                f"table {lay.air.name!r}: height 2^{lh} exceeds the verifier's cap "
+                f"2^{MAX_LOG_HEIGHT} (params.MAX_LOG_HEIGHT)"
+            )
         ch = mask_plan(params, 1 << lh).log_height if 1 <= lh <= TWO_ADICITY else 0
         if not lh >= 1 or ch == 0 or ch + params.log_blowup > TWO_ADICITY:
             raise VerificationError(f"table {lay.air.name!r}: height 2^{lh} out of range")
@@ -121,7 +128,8 @@ def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
     and return ``d``: their committed matrices have LDE log height ``log_height + d``. Raises
     ``ValueError`` naming what does not fit.
 
-    Supported: over the range the zk-masked height is the height times a constant and the
+    Supported: heights at most 2^MAX_LOG_HEIGHT (the circuit's one-hot height then stays under
+    the cap); over the range the zk-masked height is the height times a constant and the
     variable tables' quotient chunk count is constant (true once n exceeds the few rows the
     masking reveals); the fixed tables are shorter than 2^lo, so the quotient groups
     (``quotient_groups``: tables of equal height) are the same for every height in the range:
@@ -131,6 +139,11 @@ def height_offset(vk: VerifyingKey, lo: int, hi: int) -> int:
     params = vk.params
     if not 1 <= lo <= hi:
         raise ValueError(f"height range [{lo}, {hi}] is empty or below 2^1")
+    if hi > MAX_LOG_HEIGHT:
+        raise ValueError(
+            f"height range [{lo}, {hi}] exceeds the verifier's cap 2^{MAX_LOG_HEIGHT} "
+            "(params.MAX_LOG_HEIGHT)"
+        )
     if not var_tables(vk):
         raise ValueError("variable heights: every table has a fixed (preprocessed) height")
     plans = [mask_plan(params, 1 << lg) for lg in range(lo, hi + 1)]
@@ -220,6 +233,12 @@ def verify_with(
     quo_root = ar.d_input(proof.quotient_root)
     tr.observe_digest(quo_root)
     zeta = tr.sample_ext()
+    shapes = _round_shapes(vk, lh)
+    if var is None:
+        log_lde = max(s.log_height for ms, _ in shapes for s in ms) + params.log_blowup
+        check_zeta(ar, zeta, max(lh), log_lde)
+    else:  # the variable tables are the tallest (height_offset), before and after masking
+        check_zeta(ar, zeta, var, var.shifted(d))
 
     # opened values as arith inputs, and the points they claim (derived from zeta)
     opened = [[[[ar.e_input(v) for v in pt] for pt in m] for m in rnd] for rnd in proof.opened]
@@ -252,7 +271,6 @@ def verify_with(
     if aux_root is not None:
         roots.append(aux_root)
     roots.append(quo_root)
-    shapes = _round_shapes(vk, lh)
     claims = []
     for (kind, tables), (mshapes, npts), root, vals in zip(
         rounds_tables, shapes, roots, opened, strict=True

@@ -6,11 +6,23 @@ T' equals the trace on H_n (Z_H vanishes there), and for any set S of at most k 
 H_n the values T'(S) are uniform and independent of T: Z_H is nonzero on S, and R's values on k
 distinct points are uniform (the Vandermonde map from R's k coefficients is a bijection).
 
-How many values does a proof reveal per column? One row per FRI query (a base-field value at a
-point of the LDE coset, which never meets H_n) and the out-of-domain openings at zeta and
-zeta * h. The latter are *extension* values: T'(zeta) is EXT_DEGREE base-field linear forms in
-R's coefficients, so each costs EXT_DEGREE degrees of freedom, not one. Hence
-``revealed = num_queries + EXT_DEGREE * OOD_POINTS`` and masking needs k >= revealed.
+How many values does a proof reveal per column? Two per FRI query and EXT_DEGREE per
+out-of-domain point:
+
+- a query at a point x of the LDE coset (which never meets H_n) opens the committed row T'(x),
+  and also the quotient chunks at x. The verifier recombines those into
+  Q(x) = C(T'(x), T'(x h)) / Z_H(x), where C is the constraints' random combination, which
+  reads the *next* row: Q(x) is a function of T'(x h). For a transition constraint such as
+  T(x h) = T(x) + 1 it gives T'(x h) exactly. So each query reveals the column at x and at
+  x h (the tree opens one row, but the quotient discloses its neighbour): ``QUERY_POINTS = 2``.
+- the out-of-domain openings at zeta and zeta * h are *extension* values: T'(zeta) is
+  EXT_DEGREE base-field linear forms in R's coefficients, so each costs EXT_DEGREE degrees of
+  freedom, not one.
+
+Hence ``revealed = QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS`` (64 at the defaults)
+and masking needs k >= revealed. The count is per column of every masked table, whether or not
+its constraints read the next row (LogUp aux columns always do); T' at fewer distinct points
+(two queries at neighbouring points) only reveals less.
 
 :func:`plan` picks one of two layouts (the only place deciding it):
 
@@ -31,18 +43,22 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.field import random as random_base
 from zkrv_prover.stark.params import ZK_LOG_HEADROOM, PcsParams
+from zkrv_prover.stark.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 
 #: Out-of-domain points a column can be opened at (zeta and zeta * h).
 OOD_POINTS = 2
+#: Points of the LDE coset a query reveals a column at: x (the opened row) and x * h (through
+#: the quotient's value at x, module doc).
+QUERY_POINTS = 2
 
 
 def revealed(params: PcsParams) -> int:
-    """Base-field degrees of freedom a proof can reveal about one committed column."""
-    return params.num_queries + EXT_DEGREE * OOD_POINTS
+    """Base-field degrees of freedom a proof can reveal about one committed column (module
+    doc): ``QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS``."""
+    return QUERY_POINTS * params.num_queries + EXT_DEGREE * OOD_POINTS
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,7 @@ def plan(params: PcsParams, n: int) -> MaskPlan:
     return MaskPlan(n, N.bit_length() - 1, N)
 
 
-def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U32:
+def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: FieldRng | None) -> U32:
     """Coefficients (degree_bound, w) of T' = T + Z_H R from T's (n, w) coefficients, R uniform
     with k coefficients: T' = T - R on [0, k) and + R on [n, n + k). Without masking (k = 0) the
     input is returned as is."""
@@ -84,10 +100,8 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: np.random.Generator | None) -> U
         raise ValueError(f"masking plan is for {mp.n} rows, got {n}")
     if mp.k == 0:
         return coeffs
-    if rng is None:
-        raise ValueError("masking needs an rng")
     k = mp.k
-    r = random_base((k, w), rng).astype(np.int64)
+    r = require(rng, "masking").base((k, w)).astype(np.int64)
     out = np.zeros((n + k, w), dtype=np.uint32)
     out[:n] = coeffs
     # Only 2 k rows change (int64 temporaries of that size). The ranges overlap only for tiny
@@ -110,7 +124,7 @@ def evals_on_subgroup(coeffs: U32, n: int) -> U32:
     return ntt((acc % np.uint64(P)).astype(np.uint32))
 
 
-def logup_blinds(params: PcsParams, count: int, rng: np.random.Generator | None) -> U32:
+def logup_blinds(params: PcsParams, count: int, rng: FieldRng | None) -> U32:
     """The LogUp blinds ``b_t`` (count, EXT_DEGREE) of a proof's ``count`` LogUp tables (see
     :mod:`zkrv_prover.stark.logup`): uniformly random for all but the last, which is minus
     their sum, so they sum to zero. Without zk they are all zero (the layout stays the same)."""
@@ -119,7 +133,7 @@ def logup_blinds(params: PcsParams, count: int, rng: np.random.Generator | None)
         return out
     if rng is None:
         raise ValueError("LogUp blinding needs an rng")
-    r = random_base((count - 1, EXT_DEGREE), rng)
+    r = require(rng, "LogUp blinding").base((count - 1, EXT_DEGREE))
     out[: count - 1] = r
     out[count - 1] = (-r.astype(np.int64).sum(axis=0)) % P
     return out

@@ -27,16 +27,16 @@ import numpy as np
 
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.air import Machine, compile_machine
-from zkrv_prover.stark.params import PcsParams
+from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
 
 #: Version of the zkVM circuit (tables, buses, public values); hashed into every image ID.
 ZKVM_VERSION = "zkrv-rv32im-v1"
-#: Largest log2 heights a receipt may claim for the program and image tables (2^22 words: the
-#: code and data of a 16 MiB image).
-MAX_LOG_TABLE = 22
+#: Largest log2 heights a receipt may claim for the program and image tables: the STARK
+#: verifier's cap (2^22 words: the code and data of a 16 MiB image).
+MAX_LOG_TABLE = MAX_LOG_HEIGHT
 
 
 def zkvm_params() -> PcsParams:

@@ -22,6 +22,7 @@ from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.trace import Trace
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Air, Machine, TableLayout, compile_machine
+from zkrv_prover.stark.params import MAX_LOG_HEIGHT
 from zkrv_prover.zkvm import cpu as cpu_mod
 from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
 from zkrv_prover.zkvm.buses import BUS_ALU, bytes_to_word, word_to_bytes
@@ -55,13 +56,15 @@ U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
 #: Most CPU rows (cycles, HALT included, rounded up to a power of two) in one proof. Timestamps
-#: reach 4 * rows + 1 and every timestamp gap is proven < 2^24 (docs/zkvm.md).
+#: reach 4 * rows + 1 and every timestamp gap is proven < 2^24 (docs/zkvm.md). Below the STARK
+#: verifier's cap ``params.MAX_LOG_HEIGHT`` (tested).
 LOG_MAX_CYCLES = 21
 MAX_CYCLES = 1 << LOG_MAX_CYCLES
 CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt")
-#: Largest log2 height of every other table whose height the prover chooses (memory, ALU). With
-#: these caps the total number of lookups stays far below p (LogUp soundness, docs/zkvm.md).
-LOG_MAX_TABLE = 22
+#: Largest log2 height of every other table whose height the prover chooses (memory, ALU): the
+#: STARK verifier's cap. With these caps the total number of lookups stays far below p (LogUp
+#: soundness, docs/zkvm.md).
+LOG_MAX_TABLE = MAX_LOG_HEIGHT
 
 
 def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
@@ -121,9 +124,10 @@ def build_machine(tables: ProgramTables) -> Machine:
 
 
 #: Smallest height of the tables whose height the prover picks (CPU, memory, ALU). Why: with zk a
-#: table of n < 2^12 rows is committed at a padded height N >= n + (queries + 8) and its quotient
-#: has (d N - n) / n chunks of n rows (d: constraint degree), so a 2-row table costs 63 quotient
-#: columns per query opening; from 2^6 rows on it is 2 d - 1 (docs/zkvm.md, proof size).
+#: table of n < 2^12 rows is committed at a padded height N >= n + (2 queries + 8) and its
+#: quotient has (d N - n) / n chunks of n rows (d: constraint degree), so a 2-row table of degree
+#: 2 costs 127 quotient chunks per query opening; from 2^6 rows on it is 2 d - 1 (docs/zkvm.md,
+#: proof size).
 MIN_TABLE_HEIGHT = 1 << 6
 
 

@@ -23,8 +23,8 @@ timestamps per address, balance forces every read to return the last value writt
 
 The two fixed tables are padded with inactive rows (preprocessed ``active`` = 0, every main cell
 0, no bus traffic) to :data:`FIXED_HEIGHT` rows: under zk a table of n rows is committed at a
-padded height N >= n + (queries + 8), and its quotient takes (d N - n) / n chunks, so 8 rows would
-cost 15 quotient chunks per query opening, 64 rows cost 3 (``docs/zkvm.md``, proof size).
+padded height N >= n + (2 queries + 8), and its quotient takes (d N - n) / n chunks, so 8 rows
+would cost 31 quotient chunks per query opening, 64 rows cost 3 (``docs/zkvm.md``, proof size).
 """
 
 from __future__ import annotations
