@@ -11,7 +11,6 @@ from zkrv_prover.stark.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
 from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, ext_mul_int, two_adic_generator
-from zkrv_prover.stark.field import random as random_base
 from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, uses_next
 from zkrv_prover.stark.randomness import FieldRng
 
@@ -46,7 +45,7 @@ def _prove_and_check(
     ch = rng.integers(0, P, size=(3, 4), dtype=np.uint64)
     alpha, beta, gamma = ch[0], ch[1], ch[2]
     if lay.has_logup:  # blinds on every row: the constraints hold for any blind column
-        trace = logup.with_blind(lay, trace, random_base((n, EXT_DEGREE), rng))
+        trace = logup.with_blind(lay, trace, mask_rng.base((n, EXT_DEGREE)))
     mats = {"main": trace}
     cumsum = None
     if lay.has_logup:
