@@ -286,8 +286,13 @@ def test_flame_graph_svg(elf) -> None:  # type: ignore[no-untyped-def]
     root = next(f for f in frames if f[0] == "all")
     assert root[1] == r.cycles
     scale = root[4] / r.cycles
-    for name, cycles, _, _, width in frames:
+    for name, cycles, x, y, width in frames:
         assert width == pytest.approx(cycles * scale, abs=0.01), name
+        if name != "all":  # every frame sits on its caller, one row lower, within its width
+            assert any(
+                y2 == y + 16 and x2 - 0.01 <= x and x + width <= x2 + w2 + 0.01
+                for _, _, x2, y2, w2 in frames
+            ), name
     # One rectangle per distinct call path: rec appears once per recursion level, stacked.
     recs = sorted((y, c) for n, c, _, y, _ in frames if n == "rec")
     assert [c for _, c in recs] == [2, 10, 18, 26, 34]  # top (deepest) row first
