@@ -212,7 +212,8 @@ class Profile:
         self.total_cycles = sum(c for _, c in self.samples)
 
     def functions(self) -> list[FunctionCycles]:
-        """Every frame's self and total cycles, by self cycles (then total, then name) desc."""
+        """Every frame's self and total cycles, most self cycles first (ties: most total cycles,
+        then by name)."""
         self_c = [0] * len(self.frames)
         total_c = [0] * len(self.frames)
         for stack, cycles in self.samples:
