@@ -1,8 +1,9 @@
 """RV32IM executor: ELF loading, execution (optionally traced) and the guest platform ABI.
 
 Entry points: :func:`load_elf` -> :class:`MemoryImage`; :func:`execute` -> :class:`ExecutionResult`
-(with a :class:`Trace` when ``trace=True``). The platform (memory map, ECALLs, traps, cycles,
-trace columns) is documented in ``docs/executor.md`` and :mod:`zkrv_prover.executor.abi`.
+(with a :class:`Trace` when ``trace=True``, a cycle :class:`Profile` when ``profile=True``).
+The platform (memory map, ECALLs, traps, cycles, trace columns) is documented in
+``docs/executor.md`` and :mod:`zkrv_prover.executor.abi`.
 """
 
 from zkrv_prover.executor.abi import DEFAULT_MAX_CYCLES
@@ -17,6 +18,7 @@ from zkrv_prover.executor.errors import (
     TrapError,
 )
 from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.executor.profile import Profile
 from zkrv_prover.executor.run import ExecutionResult, execute
 from zkrv_prover.executor.trace import Trace, check_trace
 
@@ -30,6 +32,7 @@ __all__ = [
     "JournalDigestError",
     "MemoryFaultError",
     "MemoryImage",
+    "Profile",
     "Trace",
     "TrapError",
     "check_trace",

@@ -12,12 +12,24 @@ class ElfError(ZkrvError):
 class TrapError(ZkrvError):
     """The guest did something an RV32IM hart on this platform traps on.
 
-    ``pc`` is the address of the faulting instruction.
+    ``pc`` is the address of the faulting instruction; ``symbol`` is ``name+0xOFF`` for it once
+    :meth:`add_symbol` has been called (``execute`` does when the ELF has symbols).
     """
 
     def __init__(self, pc: int, what: str) -> None:
         self.pc = pc
-        super().__init__(f"trap at pc 0x{pc:08x}: {what}")
+        self.what = what
+        self.symbol: str | None = None
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = f" ({self.symbol})" if self.symbol else ""
+        return f"trap at pc 0x{self.pc:08x}{where}: {self.what}"
+
+    def add_symbol(self, symbol: str) -> None:
+        """Name the pc in the message: ``trap at pc 0x00010008 (main+0x8): ...``."""
+        self.symbol = symbol
+        self.args = (self._format(),)
 
 
 class IllegalInstructionError(TrapError):
@@ -46,10 +58,20 @@ class CycleLimitError(ZkrvError):
     def __init__(self, limit: int, pc: int) -> None:
         self.limit = limit
         self.pc = pc
-        super().__init__(
-            f"cycle limit of {limit} exceeded (next instruction at pc 0x{pc:08x}); "
-            "raise it with --max-cycles"
+        self.symbol: str | None = None
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = f", {self.symbol}" if self.symbol else ""
+        return (
+            f"cycle limit of {self.limit} exceeded (next instruction at pc "
+            f"0x{self.pc:08x}{where}); raise it with --max-cycles"
         )
+
+    def add_symbol(self, symbol: str) -> None:
+        """Name the pc in the message (``... at pc 0x00010040, spin+0x4); ...``)."""
+        self.symbol = symbol
+        self.args = (self._format(),)
 
 
 class JournalDigestError(ZkrvError):

@@ -14,7 +14,7 @@ import hashlib
 import mmap
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +40,9 @@ from zkrv_prover.executor.errors import (
     TrapError,
 )
 from zkrv_prover.executor.image import MemoryImage
+
+if TYPE_CHECKING:
+    from zkrv_prover.executor.profile import Profiler
 
 #: Longest block we translate (bounds generated-function size; semantics do not depend on it).
 MAX_BLOCK = 256
@@ -174,9 +177,15 @@ class Machine:
         return (self.ns[f"_b{bid}"], len(instrs), bid)
 
     # ---------------------------------------------------------------- dispatch
-    def run(self, max_cycles: int) -> None:
-        """Run until HALT; raise :class:`TrapError` or :class:`CycleLimitError` otherwise."""
-        if self.trace:
+    def run(self, max_cycles: int, profiler: Profiler | None = None) -> None:
+        """Run until HALT; raise :class:`TrapError` or :class:`CycleLimitError` otherwise.
+
+        With a ``profiler`` every retired cycle is also charged to its call stack (a separate,
+        slower loop: the plain and traced loops carry no profiling code).
+        """
+        if profiler is not None:
+            self._run_profiled(max_cycles, profiler)
+        elif self.trace:
             self._run_traced(max_cycles)
         else:
             self._run_fast(max_cycles)
@@ -253,6 +262,58 @@ class Machine:
         finally:
             self.cycles = cycles
             self.pc = pc
+
+    def _run_profiled(self, max_cycles: int, prof: Profiler) -> None:
+        """The dispatch loop of :meth:`_run_traced` plus the profiler's bookkeeping per block:
+        charge the block's cycles to (caller context, function), then apply the call/return
+        effect of its last instruction (see :mod:`zkrv_prover.executor.profile`)."""
+        x, cycles, pc = self.x, self.cycles, self.pc
+        get = self._cache.get
+        seq = self.seq.append if self.trace else None
+        static, counts, stack = prof.static, prof.counts, prof.stack
+        analyze, child, pop = prof.analyze, prof.child, prof.pop
+        blocks = self.blocks
+        ctx = prof.ctx
+        bid = -1
+        try:
+            while True:
+                e = get(pc)
+                if e is None:
+                    if self.halted:
+                        break
+                    e = self._miss(pc, bid)
+                    analyze(blocks)
+                fn, n, bid = e
+                c = cycles + n
+                if c > max_cycles:
+                    if cycles + 1 > max_cycles:
+                        raise CycleLimitError(max_cycles, pc)
+                    fn, n, bid = self._step(pc)
+                    analyze(blocks)
+                    c = cycles + 1
+                if seq is not None:
+                    seq(bid)
+                cycles = c
+                pc = fn(x)
+                # Charged after the block ran: a trapping block's cycles are not in the profile
+                # (the run fails anyway), and a call's target is then the new pc.
+                piece, k, segs, action, last, ret = static[bid]
+                if segs is None:
+                    counts[(ctx << 32) | piece] += k
+                else:
+                    base = ctx << 32
+                    for piece, k in segs:
+                        counts[base | piece] += k
+                if action:
+                    if action & 2:
+                        ctx = pop(ctx, pc)
+                    if action & 1:
+                        stack.append((ctx, ret))
+                        ctx = child(ctx, last)
+        finally:
+            self.cycles = cycles
+            self.pc = pc
+            prof.ctx = ctx
 
     # ---------------------------------------------------------------- faults and ECALLs
     def _fault_load(self, pc: int, addr: int, width: int) -> None:

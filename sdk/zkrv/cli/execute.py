@@ -1,16 +1,30 @@
-"""``zkrv execute ELF``: run a guest and print its exit code, journal and cycle count."""
+"""``zkrv execute ELF``: run a guest and print its exit code, journal and cycle count.
+
+``--profile FILE`` / ``--profile-svg FILE`` also profile the run (cycles per function and call
+stack, see :mod:`zkrv_prover.executor.profile`) and write it as speedscope JSON / a flame-graph
+SVG; the output then gains a table of the functions with the most self cycles.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.errors import UsageError, ZkrvError
 from zkrv.execute import execute
+from zkrv.fsutil import atomic_write_text
 from zkrv_prover.executor.abi import DEFAULT_MAX_CYCLES
+
+if TYPE_CHECKING:
+    from zkrv_prover.executor.profile import Profile
+
+#: Rows of the top-functions table: in the JSON object / in the text output.
+TOP_JSON = 20
+TOP_TEXT = 10
 
 
 def _positive(text: str) -> int:
@@ -40,6 +54,17 @@ def register(sub: Any) -> None:
         metavar="N",
         help=f"stop with an error after N cycles (default {DEFAULT_MAX_CYCLES})",
     )
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="write the cycles per function and call stack to FILE (speedscope JSON; open it "
+        "at speedscope.app)",
+    )
+    p.add_argument(
+        "--profile-svg",
+        metavar="FILE",
+        help="write a flame graph of the cycles per call stack to FILE (standalone SVG)",
+    )
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -67,9 +92,43 @@ def _log(text: str) -> None:
     sys.stderr.flush()
 
 
+def _check_writable(path: str, flag: str) -> None:
+    """Fail before a possibly long run if ``path`` clearly cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise ZkrvError(f"cannot write {flag} file {path}: it is a directory")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the writer creates missing directories
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ZkrvError(f"cannot write {flag} file {path}: {parent} is not a writable directory")
+
+
+def _write(path: str, flag: str, text: str) -> None:
+    try:
+        atomic_write_text(path, text)
+    except OSError as e:
+        raise ZkrvError(f"cannot write {flag} file {path}: {e.strerror or e}") from None
+
+
+def _profile_table(profile: Profile, n: int) -> str:
+    total = max(profile.total_cycles, 1)
+    lines = [f"{'self cycles':>12} {'self %':>7} {'total cycles':>13} {'total %':>7}  function"]
+    for row in profile.functions()[:n]:
+        lines.append(
+            f"{row.self_cycles:>12} {100 * row.self_cycles / total:>6.2f}% "
+            f"{row.total_cycles:>13} {100 * row.total_cycles / total:>6.2f}%  {row.function}"
+        )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> Result:
     data = read_input(args)
-    r = execute(args.elf, data, max_cycles=args.max_cycles, log=_log)
+    for path, flag in ((args.profile, "--profile"), (args.profile_svg, "--profile-svg")):
+        if path is not None:
+            _check_writable(path, flag)
+    profiling = args.profile is not None or args.profile_svg is not None
+    r = execute(args.elf, data, max_cycles=args.max_cycles, log=_log, profile=profiling)
     out = {
         "exit_code": r.exit_code,
         "journal": "0x" + r.journal.hex(),
@@ -85,4 +144,21 @@ def run(args: argparse.Namespace) -> Result:
             f"journal digest: 0x{r.journal_digest.hex()}",
         ]
     )
+    if r.profile is not None:
+        from zkrv_prover.executor.flamegraph import flame_graph_svg
+
+        prof = r.profile
+        if args.profile is not None:
+            _write(args.profile, "--profile", prof.speedscope_json())
+        if args.profile_svg is not None:
+            _write(args.profile_svg, "--profile-svg", flame_graph_svg(prof))
+        out["profile"] = {
+            "speedscope": args.profile,
+            "svg": args.profile_svg,
+            "total_cycles": prof.total_cycles,
+            "top": prof.top(TOP_JSON),
+        }
+        written = ", ".join(p for p in (args.profile, args.profile_svg) if p is not None)
+        text += f"\nprofile ({prof.total_cycles} cycles) written to {written}\n"
+        text += _profile_table(prof, TOP_TEXT)
     return Result(data=out, text=text)
