@@ -9,6 +9,7 @@ from zkrv_prover.stark import debug, logup
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
+from zkrv_prover.stark.field import EXT_DEGREE
 
 P = se.P_INT
 EXAMPLES = [
@@ -21,8 +22,8 @@ EXAMPLES = [
 
 def _challenges(seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    a = rng.integers(0, P, size=4, dtype=np.uint64).astype(np.uint32)
-    b = rng.integers(0, P, size=4, dtype=np.uint64).astype(np.uint32)
+    a = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
     return a, b
 
 

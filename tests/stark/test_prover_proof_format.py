@@ -7,6 +7,7 @@ import pytest
 
 from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.examples import fibonacci, multi_table
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import MAX_PROOF_BYTES, decode_proof, encode_proof
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
@@ -91,7 +92,7 @@ def test_every_field_modified_is_rejected(fib) -> None:  # type: ignore[no-untyp
     nonce): each modified proof must fail to parse or to verify."""
     vk, _, pub, raw = fib
     head = 12 + 32 * 2  # magic, version, count, height, main and quotient roots
-    n_opened = sum(len(v) for rnd in fib[1].opened for m in rnd for v in m) * 16
+    n_opened = sum(len(v) for rnd in fib[1].opened for m in rnd for v in m) * 4 * EXT_DEGREE
     dense = list(range(0, head + n_opened, 4))
     sparse = list(range(head + n_opened, len(raw), 12))
     sparse.append(len(raw) - 1)

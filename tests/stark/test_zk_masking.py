@@ -10,15 +10,23 @@ import pytest
 
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import ntt, pcs, zk
-from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    GENERATOR,
+    P,
+    ext_embed,
+    ext_mul_int,
+    ext_pow_int,
+    two_adic_generator,
+)
 from zkrv_prover.stark.params import PcsParams
 
 DEFAULT = PcsParams()
-Ext = tuple[int, int, int, int]
+Ext = tuple[int, ...]
 
 
 def test_plan_layouts() -> None:
-    assert zk.revealed(DEFAULT) == 28 + 4 * 2
+    assert zk.revealed(DEFAULT) == 28 + EXT_DEGREE * 2
     # relaxed: n / 64 >= 36 random coefficients at height n
     assert zk.plan(DEFAULT, 4096) == zk.MaskPlan(4096, 12, 4096 + 64)
     assert zk.plan(DEFAULT, 1 << 16) == zk.MaskPlan(1 << 16, 16, (1 << 16) + 1024)
@@ -88,9 +96,9 @@ def _revealed_points(n: int, log_blowup: int, queries: int, seed: int) -> tuple[
     om = two_adic_generator(log_lde)
     idx = rng.choice(1 << log_lde, size=queries, replace=False)
     xs = [GENERATOR * pow(om, int(i), P) % P for i in idx]
-    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
+    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=EXT_DEGREE))
     h = two_adic_generator(n.bit_length() - 1)
-    return xs, [zeta, ext_mul_int(zeta, (h, 0, 0, 0))]
+    return xs, [zeta, ext_mul_int(zeta, ext_embed(h))]
 
 
 def _forms(n: int, k: int, xs: list[int], zs: list[Ext], shift: int = 0) -> list[list[int]]:
