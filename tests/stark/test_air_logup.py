@@ -30,7 +30,7 @@ def _challenges(seed: int) -> tuple[np.ndarray, np.ndarray]:
 def _total(lays, traces, pub, seed: int = 0) -> np.ndarray:  # type: ignore[no-untyped-def]
     alpha, beta = _challenges(seed)
     ch = np.stack([alpha, beta]).astype(np.uint64)
-    tot = np.zeros(4, dtype=np.uint64)
+    tot = np.zeros(EXT_DEGREE, dtype=np.uint64)
     for lay, tr in zip(lays, traces, strict=True):
         if not lay.has_logup:
             continue

@@ -224,7 +224,7 @@ def test_wrong_claimed_value_rejected(honest: Setup) -> None:
     for r, m, k in [(0, 0, 0), (0, 0, 1), (0, 1, 0), (1, 0, 0)]:
         opened = [[[list(v) for v in mm] for mm in rr] for rr in honest.opened]
         v = opened[r][m][k][0]
-        opened[r][m][k][0] = ((v[0] + 1) % fld.P, v[1], v[2], v[3])
+        opened[r][m][k][0] = ((v[0] + 1) % fld.P, *v[1:])
         _rejects(honest, opened=opened)  # type: ignore[arg-type]
 
 

@@ -52,11 +52,11 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
         decode_proof(vk, b"X" + raw[1:])
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
-    # proofs of format 1 (doubled masking heights, salted preprocessed round) and 2 (one
-    # quotient per table instead of per height) are refused
-    for old in (1, 2):
+    # proofs of format 1 (doubled masking heights, salted preprocessed round), 2 (one quotient
+    # per table instead of per height) and 3 (quartic challenge field x^4 - 11) are refused
+    for old in (1, 2, 3):
         with pytest.raises(
-            ProofFormatError, match=rf"unsupported proof version {old} \(expected 3\)"
+            ProofFormatError, match=rf"unsupported proof version {old} \(expected 4\)"
         ):
             decode_proof(vk, raw[:8] + bytes([old, 0]) + raw[10:])
     with pytest.raises(ProofFormatError, match="exceeds"):

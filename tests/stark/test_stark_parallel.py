@@ -367,7 +367,7 @@ def test_logup_aux_trace_blocks_equal_single_block(
 
     lays = compile_machine(bench_air.machine())
     traces, pub = bench_air.trace(6)
-    alpha, beta = _rand((4,), 110), _rand((4,), 111)
+    alpha, beta = _rand((EXT_DEGREE,), 110), _rand((EXT_DEGREE,), 111)
     for lay, tr in zip(lays, traces, strict=True):
         pre = lay.preprocessed
         want = logup.aux_trace(lay, tr, pre, pub, alpha, beta)

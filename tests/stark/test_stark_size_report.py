@@ -43,7 +43,7 @@ def test_categories_sum_to_the_serialized_size(params: PcsParams) -> None:
     pre_w = sum(lay.pre_width for lay in vk.layouts if lay.preprocessed is not None)
     aux_w = sum(EXT_DEGREE * lay.aux_width for lay in vk.layouts if lay.has_logup)
     zk_extra = sizes.get("query_rows/zk_random", 0) // (q * BASE)
-    assert zk_extra in ((4,) if params.zk else (0,))
+    assert zk_extra in ((EXT_DEGREE,) if params.zk else (0,))
     assert sizes["query_rows/preprocessed"] == q * BASE * pre_w
     assert sizes["query_rows/aux"] == q * BASE * aux_w
     assert sizes["query_rows/main"] == q * BASE * main_w

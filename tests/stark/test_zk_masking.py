@@ -112,7 +112,7 @@ def _forms(n: int, k: int, xs: list[int], zs: list[Ext], shift: int = 0) -> list
         zn = ext_pow_int(z, n)
         zh = ext_mul_int(((zn[0] - 1) % P, *zn[1:]), ext_pow_int(z, shift))
         cols = [ext_mul_int(zh, ext_pow_int(z, j)) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -124,8 +124,8 @@ def test_revealed_values_are_uniform(n: int) -> None:
     forms = _forms(n, mp.k, xs, zs)
     assert len(forms) == zk.revealed(DEFAULT)
     assert _rank_mod_p(forms) == zk.revealed(DEFAULT)
-    # counting extension openings as one value each (30 here) would not be enough: with only
-    # 30 random coefficients the 36 revealed base values cannot all be uniform
+    # counting extension openings as one value each (28 + 2 here) would not be enough: with only
+    # 30 random coefficients the 28 + 2 EXT_DEGREE revealed base values cannot all be uniform
     assert _rank_mod_p(_forms(n, DEFAULT.num_queries + 2, xs, zs)) < zk.revealed(DEFAULT)
 
 
@@ -137,7 +137,7 @@ def test_quotient_chunk_openings_are_uniform_beyond_the_recombination() -> None:
     k = zk.plan(DEFAULT, n).k
     xs, zs = _revealed_points(n, DEFAULT.log_blowup, DEFAULT.num_queries, seed=7)
     zs = zs[:1]  # chunks are opened at zeta only
-    per_point = len(_forms(n, 1, xs, zs))  # revealed base values per chunk (28 + 4)
+    per_point = len(_forms(n, 1, xs, zs))  # revealed base values per chunk (28 + EXT_DEGREE)
 
     def chunk_forms(j: int, b: int) -> list[list[int]]:
         # contribution of b_b to chunk j: + x^n b_j (b = j), - b_(j-1) (b = j - 1)
@@ -158,7 +158,7 @@ def _forms_plain(k: int, xs: list[int], zs: list[Ext]) -> list[list[int]]:
     rows = [[pow(x, j, P) for j in range(k)] for x in xs]
     for z in zs:
         cols = [ext_pow_int(z, j) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -166,7 +166,7 @@ def _forms_xn(n: int, k: int, xs: list[int], zs: list[Ext]) -> list[list[int]]:
     rows = [[pow(x, n + j, P) for j in range(k)] for x in xs]
     for z in zs:
         cols = [ext_pow_int(z, n + j) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -184,7 +184,7 @@ def test_openings_of_different_witnesses_look_alike() -> None:
         for seed in range(64):
             m = zk.mask_coeffs(t, mp, np.random.default_rng(seed))
             seen += [int(v) for v in pcs.eval_coeffs_at(m, zs[0]).ravel()]
-            seen += [int(v) for v in pcs.eval_coeffs_at(m, (xs[0], 0, 0, 0))[:, 0]]
+            seen += [int(v) for v in pcs.eval_coeffs_at(m, fld.ext_embed(xs[0]))[:, 0]]
         assert len(set(seen)) == len(seen)
         low = sum(v < P // 2 for v in seen) / len(seen)
         assert 0.4 < low < 0.6

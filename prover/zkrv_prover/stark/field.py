@@ -42,8 +42,8 @@ TWO_ADICITY: int = 27
 #: A generator of the multiplicative group F_p^* (used as the LDE coset shift).
 GENERATOR: int = 31
 #: The challenge field is F_p[x]/(x^EXT_DEGREE - EXT_W).
-EXT_DEGREE: int = 4
-EXT_W: int = 11
+EXT_DEGREE: int = 5
+EXT_W: int = 2
 
 _P64 = np.uint64(P)
 #: Bound of a product of two canonical values.

@@ -53,6 +53,7 @@ from zkrv_prover.stark.arith import (
     LogHeight,
     d_assert_eq_if,
     e_assert_eq_if,
+    e_from_base,
     leaf_hash,
     select_e_by_bits,
     xor_permute,
@@ -576,7 +577,7 @@ def verify_var(
                 x = masked_domain_point(ar, top, ar.b_const(GENERATOR), bits, 0, lambda H: H)
             else:
                 x = fri.domain_point(ar, GENERATOR, key, tb[ftop - key :])
-            xe = ar.e_from_coeffs([x, ar.b_const(0), ar.b_const(0), ar.b_const(0)])
+            xe = e_from_base(ar, x)
             s_cache: dict[tuple[int, int], E] = {}
             by_point: dict[int, tuple[E, E]] = {}
             for r, m, k, o in h_plan:

@@ -3,7 +3,7 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (= 3) | table count u8 | log height u8 per table
+    magic "ZKRVSTRK" (8 bytes) | version u16 (= 4) | table count u8 | log height u8 per table
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)

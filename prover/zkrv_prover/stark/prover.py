@@ -37,9 +37,10 @@ U32 = npt.NDArray[np.uint32]
 
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
-#: 3: one quotient per group of equal-height tables instead of one per table).
+#: 3: one quotient per group of equal-height tables instead of one per table; 4: the challenge
+#: field is the quintic extension F_p[x]/(x^5 - 2), 5 coefficients per extension element).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 3
+PROOF_VERSION = 4
 
 
 class ProverError(ValueError):
