@@ -3,7 +3,7 @@
 Events follow a CPU-like mix (mostly ADD, some logic/shift/compare, few M-extension ops) with
 random operands, so nothing deduplicates: the worst case for the tables' heights. Reports the
 time of ``alu_result`` + ``alu_traces`` + ``collect_lookups`` (the byte table's multiplicities),
-and per table the committed base columns per row (main + 4 x aux extension columns).
+and per table the committed base columns per row (main + EXT_DEGREE x aux extension columns).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ MIX = [40, 4, 2, 2, 3, 3, 2, 1, 2, 2, 1, 0.3, 0.1, 0.3, 0.2, 0.2, 0.2, 0.2]
 
 def run() -> list[dict[str, Any]]:
     from zkrv_prover.stark.air import Machine, compile_machine
+    from zkrv_prover.stark.field import EXT_DEGREE
     from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
     from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
 
@@ -58,7 +59,7 @@ def run() -> list[dict[str, Any]]:
         out.append(
             measure(
                 f"{lay.air.name}_committed_columns",
-                lay.main_width + 4 * lay.aux_width,
+                lay.main_width + EXT_DEGREE * lay.aux_width,
                 "columns",
                 main=lay.main_width,
                 aux_ext=lay.aux_width,

@@ -20,12 +20,12 @@ def run() -> list[dict[str, Any]]:
     from zkrv_prover.stark import ntt, parallel, pcs, quotient
     from zkrv_prover.stark.air import compile_machine
     from zkrv_prover.stark.examples import bench_air
-    from zkrv_prover.stark.field import GENERATOR, P
+    from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P
 
     rng = np.random.default_rng(1)
     coeffs = rng.integers(0, P, size=(1 << 16, 103), dtype=np.uint32)
     lde = rng.integers(0, P, size=(1 << 19, 103), dtype=np.uint32)
-    ap = rng.integers(0, P, size=(103, 4), dtype=np.uint32)
+    ap = rng.integers(0, P, size=(103, EXT_DEGREE), dtype=np.uint32)
     lay = compile_machine(bench_air.machine())[0]
     n = 1 << 14
     M = 4 * n
@@ -34,13 +34,13 @@ def run() -> list[dict[str, Any]]:
         quotient.domain_points(M, GENERATOR),
         rng.integers(0, P, size=(M, lay.main_width), dtype=np.uint32),
         None,
-        rng.integers(0, P, size=(M, lay.aux_width, 4), dtype=np.uint32),
+        rng.integers(0, P, size=(M, lay.aux_width, EXT_DEGREE), dtype=np.uint32),
         [],
-        rng.integers(0, P, size=(2, 4), dtype=np.uint64),
-        rng.integers(0, P, size=4, dtype=np.uint64),
+        rng.integers(0, P, size=(2, EXT_DEGREE), dtype=np.uint64),
+        rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64),
         bitrev=True,
     )
-    gamma = rng.integers(0, P, size=4, dtype=np.uint64)
+    gamma = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64)
     kernels: dict[str, Callable[[], object]] = {
         "lde_bitrev_2e16x103_blowup8": lambda: ntt.lde_bitrev(coeffs, 3, GENERATOR),
         "quotient_bench_air_2e14_rows": lambda: quotient.combined_quotient(lay, leaves, gamma),

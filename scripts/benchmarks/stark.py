@@ -60,7 +60,7 @@ def _pcs() -> list[dict[str, Any]]:
     data = pcs.commit_evals(params, [m], rng)
     t_commit = time.perf_counter() - t0
 
-    def transcript() -> Transcript[int, tuple[int, int, int, int], int, int]:
+    def transcript() -> Transcript[int, tuple[int, ...], int, int]:
         tr = Transcript(NativeArith(native_hash=True), "bench")
         tr.observe_digest(data.root)
         return tr
@@ -74,7 +74,7 @@ def _pcs() -> list[dict[str, Any]]:
     shape = pcs.PcsShape(params, (tuple(data.shapes),), ((2,),))
     w = Writer()
     pcs.write_proof(w, shape, proof)
-    size = len(w.getvalue()) + 64 * 2 * 16  # plus the claimed values
+    size = len(w.getvalue()) + 64 * 2 * 4 * fld.EXT_DEGREE  # plus the claimed values
     ar = NativeArith(native_hash=True)
     trv = transcript()
     zz, zzw = trv.sample_ext(), trv.sample_ext()

@@ -1,4 +1,4 @@
-"""Bits, range checks, BabyBear and its quartic extension against native arithmetic."""
+"""Bits, range checks, BabyBear and its binomial extensions against native arithmetic."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import pytest
 
-from zkrv_prover.r1cs.builder import LC, ConstraintSystem
+from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.gadgets import babybear as bb
 from zkrv_prover.r1cs.gadgets import bits as gb
-from zkrv_prover.r1cs.gadgets import ext4
+from zkrv_prover.r1cs.gadgets import ext
 from zkrv_prover.r1cs.gadgets.babybear import P
 
-W = 11
+#: (degree, W) of the extensions the gadget is tested on: x^4 - 11 and x^5 - 2.
+CONFIGS = [(4, 11), (5, 2)]
 Pinned = Callable[[ConstraintSystem, int], list[int]]
 Sat = Callable[[ConstraintSystem], bool]
 
@@ -133,55 +134,62 @@ def test_babybear_forged_hints(is_satisfied: Sat) -> None:
     assert not is_satisfied(cs)
 
 
-def _ext_mul_native(a: list[int], b: list[int]) -> list[int]:
-    c = [0] * 7
-    for i in range(4):
-        for j in range(4):
+def _ext_mul_native(a: list[int], b: list[int], w: int) -> list[int]:
+    d = len(a)
+    c = [0] * (2 * d - 1)
+    for i in range(d):
+        for j in range(d):
             c[i + j] += a[i] * b[j]
-    return [(c[k] + W * c[k + 4]) % P for k in range(3)] + [c[3] % P]
+    return [(c[k] + (w * c[k + d] if k + d < 2 * d - 1 else 0)) % P for k in range(d)]
 
 
-def test_ext4_against_native(every_var_pinned: Pinned) -> None:
+@pytest.mark.parametrize(("d", "w"), CONFIGS)
+def test_ext_against_native(every_var_pinned: Pinned, d: int, w: int) -> None:
     rng = random.Random(3)
     cs = ConstraintSystem()
-    av = [rng.randrange(P) for _ in range(4)]
-    bv = [rng.randrange(P) for _ in range(4)]
-    a, b = ext4.alloc(cs, av), ext4.alloc(cs, bv)
+    av = [rng.randrange(P) for _ in range(d)]
+    bv = [rng.randrange(P) for _ in range(d)]
+    a, b = ext.alloc(cs, av), ext.alloc(cs, bv)
     n0 = cs.n_constraints
-    prod = ext4.mul(cs, a, b, W)
-    assert cs.n_constraints - n0 == 7
-    assert list(ext4.value(prod)) == _ext_mul_native(av, bv)
-    red = ext4.reduce(cs, prod)
-    assert cs.n_constraints - n0 <= 300
+    prod = ext.mul(cs, a, b, w)
+    assert cs.n_constraints - n0 == 2 * d - 1
+    assert list(ext.value(prod)) == _ext_mul_native(av, bv, w)
+    red = ext.reduce(cs, prod)
+    assert cs.n_constraints - n0 <= 75 * d
     # lazy chains: multiply unreduced results several times
-    acc, nat = prod, _ext_mul_native(av, bv)
+    acc, nat = prod, _ext_mul_native(av, bv, w)
     for _ in range(6):
-        acc, nat = ext4.mul(cs, acc, a, W), _ext_mul_native(nat, av)
-        acc = ext4.add(cs, acc, b)
+        acc, nat = ext.mul(cs, acc, a, w), _ext_mul_native(nat, av, w)
+        acc = ext.add(cs, acc, b)
         nat = [(x + y) % P for x, y in zip(nat, bv, strict=True)]
-        acc = ext4.sub(cs, acc, red)
-        nat = [(x - y) % P for x, y in zip(nat, ext4.value(red), strict=True)]
-        assert list(ext4.value(acc)) == nat
-    inv = ext4.inverse(cs, acc, W)
-    assert _ext_mul_native(list(ext4.value(inv)), nat) == [1, 0, 0, 0]
-    ext4.assert_eq(cs, acc, ext4.const(nat))
+        acc = ext.sub(cs, acc, red)
+        nat = [(x - y) % P for x, y in zip(nat, ext.value(red), strict=True)]
+        assert list(ext.value(acc)) == nat
+    inv = ext.inverse(cs, acc, w)
+    assert _ext_mul_native(list(ext.value(inv)), nat, w) == [1] + [0] * (d - 1)
+    ext.assert_eq(cs, acc, ext.const(nat))
+    # a constant operand takes the schoolbook path (no constraints)
+    n1 = cs.n_constraints
+    cv = [rng.randrange(P) for _ in range(d)]
+    assert list(ext.value(ext.mul(cs, acc, ext.const(cv), w))) == _ext_mul_native(nat, cv, w)
+    assert cs.n_constraints == n1
     assert every_var_pinned(cs, 1) == []
 
 
-def test_ext4_forged_product(is_satisfied: Sat) -> None:
+@pytest.mark.parametrize(("d", "w"), CONFIGS)
+def test_ext_forged_product(is_satisfied: Sat, d: int, w: int) -> None:
     cs = ConstraintSystem(strict=False)
-    a, b = ext4.alloc(cs, [1, 2, 3, 4]), ext4.alloc(cs, [5, 6, 7, 8])
-    prod = ext4.mul(cs, a, b, W)
-    want = _ext_mul_native([1, 2, 3, 4], [5, 6, 7, 8])
+    av, bv = list(range(1, d + 1)), list(range(d + 1, 2 * d + 1))
+    a, b = ext.alloc(cs, av), ext.alloc(cs, bv)
+    prod = ext.mul(cs, a, b, w)
+    want = _ext_mul_native(av, bv, w)
     want[2] = (want[2] + 1) % P
-    ext4.assert_eq(cs, prod, ext4.const(want))
+    ext.assert_eq(cs, prod, ext.const(want))
     assert not is_satisfied(cs)
 
 
-@pytest.mark.parametrize("bit", [0, 1])
-def test_select(bit: int) -> None:
-    cs = ConstraintSystem()
-    s = cs.alloc(bit)
-    out = bb.select(cs, s, bb.alloc(cs, 10), bb.alloc(cs, 20))
-    assert out.value == (10 if bit else 20)
-    assert isinstance(out.lc, LC)
+@pytest.mark.parametrize(("d", "w"), CONFIGS)
+def test_ext_inverse_of_zero_has_no_witness(is_satisfied: Sat, d: int, w: int) -> None:
+    cs = ConstraintSystem(strict=False)
+    ext.inverse(cs, ext.alloc(cs, [0] * d), w)
+    assert not is_satisfied(cs)

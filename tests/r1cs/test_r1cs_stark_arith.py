@@ -13,7 +13,7 @@ from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.stark_arith import CircuitArith, is_zero
 from zkrv_prover.stark import arith as ga
 from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.transcript import Transcript
 
 
@@ -22,7 +22,7 @@ def _run(ar: Any, inp: Any, seed: int) -> list[Any]:
     rng = random.Random(seed)
     out: list[Any] = []
     b = [inp.b(rng.randrange(P)) for _ in range(6)]
-    e = [inp.e([rng.randrange(P) for _ in range(4)]) for _ in range(3)]
+    e = [inp.e([rng.randrange(P) for _ in range(EXT_DEGREE)]) for _ in range(3)]
     d = [inp.d(rng.randrange(R)) for _ in range(3)]
     t = Transcript(ar, "zkrv-test")
     t.observe_digests(d)
@@ -109,7 +109,8 @@ def test_failed_checks_leave_no_witness() -> None:
                 if check == "b":
                     ca.b_assert_eq(ca.b_mul(ca.b_input(3), ca.b_input(4)), ca.b_const(13), "b")
                 elif check == "e":
-                    ca.e_assert_eq(ca.e_input([1, 2, 3, 4]), ca.e_const([1, 2, 3, 5]), "e")
+                    a = ca.e_input(list(range(1, EXT_DEGREE + 1)))
+                    ca.e_assert_eq(a, ca.e_const([*range(1, EXT_DEGREE), 0]), "e")
                 elif check == "d":
                     ca.d_assert_eq(ca.d_input(7), ca.d_const(8), "d")
                 elif check == "bits":
@@ -193,15 +194,15 @@ def test_check_zeta_in_circuit(variable: bool) -> None:
     """ood.check_zeta as R1CS: satisfied for a zeta off H_n and the LDE coset, no witness for
     one in H_n or in GENERATOR * H_N (fixed heights, and a height that is data)."""
     from zkrv_prover.stark.arith import LogHeight
-    from zkrv_prover.stark.field import GENERATOR, two_adic_generator
+    from zkrv_prover.stark.field import GENERATOR, ext_embed, two_adic_generator
     from zkrv_prover.stark.ood import check_zeta
 
     log_n, log_lde = 5, 9
     cases = [
         ((3, 1, 4, 1), True),
-        ((two_adic_generator(log_lde), 0, 0, 0), True),
-        ((pow(two_adic_generator(log_n), 3, P), 0, 0, 0), False),
-        ((GENERATOR * pow(two_adic_generator(log_lde), 11, P) % P, 0, 0, 0), False),
+        (ext_embed(two_adic_generator(log_lde)), True),
+        (ext_embed(pow(two_adic_generator(log_n), 3, P)), False),
+        (ext_embed(GENERATOR * pow(two_adic_generator(log_lde), 11, P) % P), False),
     ]
     for zeta, ok in cases:
         for strict in (True, False):

@@ -12,7 +12,7 @@ import pytest
 from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintError
 from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.gadgets import babybear as bb
-from zkrv_prover.r1cs.gadgets import ext4
+from zkrv_prover.r1cs.gadgets import ext
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark.arith import (
     LogHeight,
@@ -21,12 +21,12 @@ from zkrv_prover.stark.arith import (
     d_assert_eq_if,
     e_assert_eq_if,
 )
-from zkrv_prover.stark.field import P, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, P, two_adic_generator
 from zkrv_prover.stark.ood import zeta_pow_height
 from zkrv_prover.stark.transcript import Transcript
 
 LO, HI = 3, 7
-ZETA = (5, 17, 123456, 99)
+ZETA = (5, 17, 123456, 99, 31337)[:EXT_DEGREE]
 
 
 def _program(ar: Any, height: int) -> list[Any]:
@@ -61,7 +61,7 @@ def _native_value(v: Any) -> Any:
 def _circuit_value(v: Any) -> Any:
     if isinstance(v, bb.BB):
         return v.value % P
-    return tuple(x % P for x in ext4.value(v))
+    return tuple(x % P for x in ext.value(v))
 
 
 def _expected_transcript(height: int) -> Any:
@@ -156,7 +156,8 @@ def test_conditional_asserts() -> None:
     for ar_kind in ("native", "circuit"):
         cs = ConstraintSystem(strict=False)
         ar: Any = NativeArith() if ar_kind == "native" else CircuitArith(cs)
-        a, b = ar.e_input((1, 2, 3, 4)), ar.e_input((1, 2, 3, 5))
+        a = ar.e_input(tuple(range(1, EXT_DEGREE + 1)))
+        b = ar.e_input((*range(1, EXT_DEGREE), EXT_DEGREE + 1))
         e_assert_eq_if(ar, ar.bit_const(0), a, b, "skipped")
         d_assert_eq_if(ar, ar.bit_const(0), ar.d_input(1), ar.d_input(2), "skipped")
         e_assert_eq_if(ar, ar.bit_const(1), a, a, "equal")

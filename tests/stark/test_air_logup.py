@@ -9,6 +9,7 @@ from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
 
@@ -23,8 +24,8 @@ EXAMPLES = [
 
 def _challenges(seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    a = rng.integers(0, P, size=4, dtype=np.uint64).astype(np.uint32)
-    b = rng.integers(0, P, size=4, dtype=np.uint64).astype(np.uint32)
+    a = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
     return a, b
 
 
@@ -33,7 +34,7 @@ def _total(lays, traces, pub, seed: int = 0) -> np.ndarray:  # type: ignore[no-u
     to zero over the tables, as the prover's), checking every LogUp constraint on the way."""
     alpha, beta = _challenges(seed)
     ch = np.stack([alpha, beta]).astype(np.uint64)
-    tot = np.zeros(4, dtype=np.uint64)
+    tot = np.zeros(EXT_DEGREE, dtype=np.uint64)
     logup_tables = [t for t, lay in enumerate(lays) if lay.has_logup]
     blinds = zk.logup_blinds(PcsParams(), len(logup_tables), FieldRng.seeded(seed))
     for lay, tr, b in zip(

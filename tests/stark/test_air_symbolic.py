@@ -7,6 +7,7 @@ import pytest
 
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_W
 
 P = se.P_INT
 
@@ -62,17 +63,18 @@ def test_numpy_evaluation_matches_python_ints() -> None:
 
 
 def _ext_mul_ref(a: list[int], b: list[int]) -> list[int]:
-    c = [0] * 7
-    for i in range(4):
-        for j in range(4):
+    d = EXT_DEGREE
+    c = [0] * (2 * d - 1)
+    for i in range(d):
+        for j in range(d):
             c[i + j] += a[i] * b[j]
-    return [(c[k] + 11 * (c[k + 4] if k + 4 < 7 else 0)) % P for k in range(4)]
+    return [(c[k] + EXT_W * (c[k + d] if k + d < 2 * d - 1 else 0)) % P for k in range(d)]
 
 
 def test_extension_arithmetic_matches_reference() -> None:
     rng = np.random.default_rng(9)
-    a = rng.integers(0, P, size=(50, 4), dtype=np.uint64)
-    b = rng.integers(0, P, size=(50, 4), dtype=np.uint64)
+    a = rng.integers(0, P, size=(50, EXT_DEGREE), dtype=np.uint64)
+    b = rng.integers(0, P, size=(50, EXT_DEGREE), dtype=np.uint64)
     prod = se.ext_mul(a, b)
     for i in range(50):
         assert prod[i].tolist() == _ext_mul_ref(a[i].tolist(), b[i].tolist())

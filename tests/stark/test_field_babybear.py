@@ -1,4 +1,4 @@
-"""BabyBear and its quartic extension against Python-int references."""
+"""BabyBear and its extension fields against Python-int references."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark import field as fld
-from zkrv_prover.stark.field import EXT_W, P
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_W, BinomialExtension, P
 from zkrv_prover.stark.randomness import FieldRng
 
 RNG = FieldRng.seeded(2024)
@@ -64,11 +64,78 @@ def test_asfield_and_powers() -> None:
     assert fld.powers(7, 0).tolist() == []
 
 
+#: The binomial extensions the generic arithmetic is tested on: the former challenge field
+#: x^4 - 11 and the quintic x^5 - 2.
+CONFIGS = [(4, 11), (5, 2)]
+
+
 def test_ext_irreducible() -> None:
-    # x^4 - W is irreducible over F_p when W is not a square and 4 | p - 1 (binomial criterion:
-    # W has no q-th root for each prime q | 4, and 4 | p - 1 since 4 | 4).
-    assert pow(EXT_W, (P - 1) // 2, P) == P - 1
-    assert (P - 1) % 4 == 0
+    # x^d - W is irreducible over F_p when d | p - 1 and W has no q-th root for each prime q | d
+    # (plus p = 1 mod 4 when 4 | d): 11 is not a square; 2 is not a fifth power.
+    assert (P - 1) % 4 == 0 and pow(11, (P - 1) // 2, P) == P - 1
+    assert (P - 1) % 5 == 0 and pow(2, (P - 1) // 5, P) != 1
+    assert fld.binomial_irreducible(4, 11) and fld.binomial_irreducible(5, 2)
+    assert fld.binomial_irreducible(EXT_DEGREE, EXT_W)
+    assert not fld.binomial_irreducible(2, 4)  # 4 = 2^2 is a square
+    assert not fld.binomial_irreducible(7, 2)  # 7 does not divide p - 1
+    assert not fld.binomial_irreducible(5, pow(3, 5, P))  # a fifth power
+    with pytest.raises(ValueError):
+        BinomialExtension(5, 32)  # 32 = 2^5
+
+
+def _ref_mul(x: list[int], y: list[int], d: int, w: int) -> list[int]:
+    """Schoolbook product reduced by x^d = w by hand (independent of the module)."""
+    full = [0] * (2 * d - 1)
+    for i in range(d):
+        for j in range(d):
+            full[i + j] += x[i] * y[j]
+    return [(full[k] + (w * full[k + d] if k + d < 2 * d - 1 else 0)) % P for k in range(d)]
+
+
+def _ref_pow(x: list[int], e: int, d: int, w: int) -> list[int]:
+    r = [1] + [0] * (d - 1)
+    while e:
+        if e & 1:
+            r = _ref_mul(r, x, d, w)
+        x = _ref_mul(x, x, d, w)
+        e >>= 1
+    return r
+
+
+@pytest.mark.parametrize(("d", "w"), CONFIGS)
+def test_generic_ext_matches_reference(d: int, w: int) -> None:
+    ext = BinomialExtension(d, w)
+    n = 64
+    a = RNG.base((n, d)).astype(np.uint64)
+    b = RNG.base((n, d)).astype(np.uint64)
+    a[0] = b[0] = P - 1  # the largest products: sums must not overflow 2^64
+    a[1] = b[2] = 0
+    a[3, 1:] = 0  # a base element
+    got = ext.mul64(a, b)
+    ref = [_ref_mul(x, y, d, w) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    assert got.tolist() == ref
+    assert [list(ext.mul_int(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)] == ref
+    # broadcasting one element against many
+    assert ext.mul64(a, b[5]).tolist() == [_ref_mul(x, b[5].tolist(), d, w) for x in a.tolist()]
+    # Frobenius: frob(a) = a^p
+    for k in range(1, d):
+        assert ext.frob64(a[4:6], k).tolist() == [_ref_pow(x, P**k, d, w) for x in a[4:6].tolist()]
+    # inverse: a^(p^d - 2), zero to zero in the lanes, ZeroDivisionError on ints
+    inv = ext.inv64(a)
+    one = [1] + [0] * (d - 1)
+    for i, x in enumerate(a.tolist()):
+        if not any(x):
+            assert inv[i].tolist() == [0] * d
+            with pytest.raises(ZeroDivisionError):
+                ext.inv_int(x)
+            continue
+        assert _ref_mul(x, inv[i].tolist(), d, w) == one
+        if i < 4:
+            assert inv[i].tolist() == _ref_pow(x, P**d - 2, d, w)
+        assert list(ext.inv_int(x)) == inv[i].tolist()
+    assert list(ext.pow_int(a[6].tolist(), 12345)) == _ref_pow(a[6].tolist(), 12345, d, w)
+    # the multiplicative group has order p^d - 1
+    assert list(ext.pow_int(a[7].tolist(), P**d - 1)) == one
 
 
 def _ext_rand(n: int) -> np.ndarray:
@@ -77,40 +144,38 @@ def _ext_rand(n: int) -> np.ndarray:
 
 def test_ext_mul_inv_match_ints() -> None:
     a, b = _ext_rand(300), _ext_rand(300)
-    a[0] = [P - 1] * 4
-    b[0] = [P - 1] * 4
+    assert a.shape == (300, EXT_DEGREE)
+    a[0] = [P - 1] * EXT_DEGREE
+    b[0] = [P - 1] * EXT_DEGREE
     got = fld.ext_mul(a, b)
     for i in range(len(a)):
         assert tuple(got[i].tolist()) == fld.ext_mul_int(a[i].tolist(), b[i].tolist())
-    # schoolbook reference independent of ext_mul_int: reduce x^4 = W by hand
     x = [int(v) for v in a[5]]
     y = [int(v) for v in b[5]]
-    full = [sum(x[i] * y[k - i] for i in range(4) if 0 <= k - i < 4) for k in range(7)]
-    ref = [(full[k] + (EXT_W * full[k + 4] if k + 4 < 7 else 0)) % P for k in range(4)]
-    assert got[5].tolist() == ref
+    assert got[5].tolist() == _ref_mul(x, y, EXT_DEGREE, EXT_W)
     inv = fld.ext_inv(a)
     one = fld.ext_mul(a, inv)
-    assert (one == np.array([1, 0, 0, 0], dtype=np.uint32)).all()
+    assert (one == np.array(fld.EXT_ONE, dtype=np.uint32)).all()
     for i in range(5):
         assert tuple(inv[i].tolist()) == fld.ext_inv_int(a[i].tolist())
     # base-field elements embedded in the extension invert like base elements
     e = fld.ext_from_base(np.array([5, P - 1], dtype=np.uint32))
     assert fld.ext_inv(e)[:, 0].tolist() == [fld.inv_int(5), P - 1]
     with pytest.raises(ZeroDivisionError):
-        fld.ext_inv(np.zeros((1, 4), dtype=np.uint32))
+        fld.ext_inv(np.zeros((1, EXT_DEGREE), dtype=np.uint32))
     with pytest.raises(ZeroDivisionError):
-        fld.ext_inv_int((0, 0, 0, 0))
+        fld.ext_inv_int(fld.EXT_ZERO)
 
 
 def test_ext_pow_powers_and_mul_base() -> None:
     a = _ext_rand(4)
-    assert fld.ext_pow_scalar(a, 0).tolist() == [[1, 0, 0, 0]] * 4
+    assert fld.ext_pow_scalar(a, 0).tolist() == [list(fld.EXT_ONE)] * 4
     e = 1000003
     got = fld.ext_pow_scalar(a, e)
     for i in range(4):
         assert tuple(got[i].tolist()) == fld.ext_pow_int(a[i].tolist(), e)
-    # the multiplicative group of F_{p^4} has order p^4 - 1
-    assert fld.ext_pow_int(a[0].tolist(), P**4 - 1) == (1, 0, 0, 0)
+    # the multiplicative group of the extension has order p^EXT_DEGREE - 1
+    assert fld.ext_pow_int(a[0].tolist(), P**EXT_DEGREE - 1) == fld.EXT_ONE
     z = a[1]
     pw = fld.ext_powers(z, 9)
     for i in range(9):

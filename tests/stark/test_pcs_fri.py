@@ -113,10 +113,10 @@ def test_opened_values_are_polynomial_evaluations(honest: Setup) -> None:
     coeffs = honest.d1.coeffs[0]
     z = honest.points[0][0][1]
     for col in range(coeffs.shape[1]):
-        acc = (0, 0, 0, 0)
+        acc = fld.EXT_ZERO
         for j in reversed(range(coeffs.shape[0])):
             acc = fld.ext_mul_int(acc, z)
-            acc = (acc[0] + int(coeffs[j, col])) % fld.P, acc[1], acc[2], acc[3]
+            acc = ((acc[0] + int(coeffs[j, col])) % fld.P, *acc[1:])
         assert honest.opened[0][0][1][col] == acc
 
 
@@ -191,7 +191,7 @@ def test_proof_structure_must_match_the_claims(honest: Setup) -> None:
         lambda p: p.input_caps[1].append(0),
         lambda p: p.final_poly.pop(),
         lambda p: p.queries.pop(),
-        lambda p: p.queries[0].fri[0].row.append((0, 0, 0, 0)),
+        lambda p: p.queries[0].fri[0].row.append(fld.EXT_ZERO),
         lambda p: p.queries[1].fri[0].siblings.append([]),
         lambda p: p.queries[2].inputs[0].siblings.append([0, 0, 0]),
         lambda p: p.queries[2].inputs[1].salts[0].pop(),
@@ -225,7 +225,7 @@ def test_wrong_claimed_value_rejected(honest: Setup) -> None:
     for r, m, k in [(0, 0, 0), (0, 0, 1), (0, 1, 0), (1, 0, 0)]:
         opened = [[[list(v) for v in mm] for mm in rr] for rr in honest.opened]
         v = opened[r][m][k][0]
-        opened[r][m][k][0] = ((v[0] + 1) % fld.P, v[1], v[2], v[3])
+        opened[r][m][k][0] = ((v[0] + 1) % fld.P, *v[1:])
         _rejects(honest, opened=opened)  # type: ignore[arg-type]
 
 
@@ -246,8 +246,8 @@ def test_tampered_proof_parts_rejected(honest: Setup) -> None:
     _SHAPE[:] = [honest.shape]
     base = honest.proof
 
-    def bump_ext(v: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        return ((v[0] + 1) % fld.P, v[1], v[2], v[3])
+    def bump_ext(v: tuple[int, ...]) -> tuple[int, ...]:
+        return ((v[0] + 1) % fld.P, *v[1:])
 
     cases = []
     p = _copy(base)
@@ -392,7 +392,7 @@ def test_fold_schedule_and_security() -> None:
     assert fri.fold_schedule(p, [4]) == []  # shorter than the final domain: no folding
     assert conjectured_security_bits(PcsParams()) >= 100
     # zk: rate (1 + 2^-6) / 8 (relaxed degree bound); without zk exactly 1/8
-    expect = min(28 * (3 - np.log2(1 + 2.0**-6)) + 17, 4 * np.log2(fld.P) - 22)
+    expect = min(28 * (3 - np.log2(1 + 2.0**-6)) + 17, fld.EXT_DEGREE * np.log2(fld.P) - 22)
     assert conjectured_security_bits(PcsParams(), log_max_lde=22) == pytest.approx(expect)
     assert round(conjectured_security_bits(PcsParams()), 1) == 100.4
     no_zk = PcsParams(zk=False, salt_len=0)

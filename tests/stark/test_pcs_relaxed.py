@@ -12,7 +12,7 @@ from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import fri, mmcs, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import Reader, Writer
-from zkrv_prover.stark.field import GENERATOR, P
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, GENERATOR, ExtInt, P
 from zkrv_prover.stark.ntt import lde_bitrev
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
@@ -46,13 +46,13 @@ def test_degree_bounds_and_final_lengths() -> None:
         fri.final_poly_len(PcsParams(log_blowup=1, log_final_poly_len=0), [8])
 
 
-def _eval(coeffs: np.ndarray, z: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+def _eval(coeffs: np.ndarray, z: tuple[int, ...]) -> list[ExtInt]:
     out = []
     for col in coeffs.T.tolist():
-        acc = (0, 0, 0, 0)
+        acc = EXT_ZERO
         for c in reversed(col):
             m = fld.ext_mul_int(acc, z)
-            acc = ((m[0] + c) % P, m[1], m[2], m[3])
+            acc = ((m[0] + c) % P, *m[1:])
         out.append(acc)
     return out
 
@@ -158,7 +158,7 @@ def _fri_run(n_coeffs: int, log_h: int, unchecked: bool, seed: int) -> None:
     p = RELAXED
     rng = FieldRng.seeded(seed)
     log_lde = log_h + p.log_blowup
-    coeffs = rng.base((n_coeffs, 4))
+    coeffs = rng.base((n_coeffs, EXT_DEGREE))
     codeword = lde_bitrev(coeffs, p.log_blowup, GENERATOR, log_h)
     tr = Transcript(NativeArith(native_hash=True), "fri-test")
     data = fri.commit_phase(p, {log_lde: codeword}, tr, unchecked)

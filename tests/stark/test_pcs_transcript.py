@@ -8,7 +8,15 @@ from zkrv_prover.bn254.constants import R
 from zkrv_prover.bn254.poseidon_ref import poseidon
 from zkrv_prover.stark import arith
 from zkrv_prover.stark.arith import NativeArith, VerificationError
-from zkrv_prover.stark.field import P, ext_inv_int, ext_mul_int
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    EXT_ONE,
+    EXT_ZERO,
+    P,
+    ext_embed,
+    ext_inv_int,
+    ext_mul_int,
+)
 from zkrv_prover.stark.transcript import DOMAIN, Transcript, label_scalar
 
 
@@ -18,18 +26,23 @@ def test_transcript_matches_its_spec() -> None:
     s = poseidon([DOMAIN, label_scalar("test")])
     t.observe_digest(5)
     t.observe_base([1, 2, 3, 4, 5, 6, 7, 8, 9])
-    t.observe_ext([(1, 2, 3, 4)])
+    e_in = tuple(range(1, EXT_DEGREE + 1))
+    t.observe_ext([e_in])
     packed = [
         sum(v << (31 * i) for i, v in enumerate(range(1, 9))),
         9,
-        1 | 2 << 31 | 3 << 62 | 4 << 93,
+        sum(v << (31 * i) for i, v in enumerate(e_in)),  # 1 | 2 << 31 | 3 << 62 | ...
     ]
     s = poseidon([s, 5, *packed])
     s = poseidon([s])
     assert t.sample_base() == s % P
-    s = poseidon([s])
+    # an extension challenge: the 4 lowest base-p digits of a squeeze, the rest from the next
     e = t.sample_ext()
-    assert e == (s % P, s // P % P, s // P**2 % P, s // P**3 % P)
+    want: list[int] = []
+    while len(want) < EXT_DEGREE:
+        s = poseidon([s])
+        want += [s // P**i % P for i in range(min(4, EXT_DEGREE - len(want)))]
+    assert e == tuple(want)
     s = poseidon([s])
     assert t.sample_bits(10) == [(s >> j) & 1 for j in range(10)]
     # chunking: 20 queued scalars are absorbed as 15 + 5
@@ -80,14 +93,14 @@ def test_native_arith_ops() -> None:
     assert ar.b_mul(a, b) == a * b % P
     assert ar.b_mul(ar.b_inv(a), a) == 1
     assert ar.b_sub(3, 5) == P - 2
-    x, y = (1, 2, 3, 4), (P - 1, 7, 0, 9)
+    x, y = (1, 2, 3, 4, 5)[:EXT_DEGREE], (P - 1, 7, 0, 9, P - 2)[:EXT_DEGREE]
     assert ar.e_mul(x, y) == ext_mul_int(x, y)
     assert ar.e_inv(x) == ext_inv_int(x)
-    assert ar.e_mul_base(x, 3) == (3, 6, 9, 12)
+    assert ar.e_mul_base(x, 3) == (3, 6, 9, 12, 15)[:EXT_DEGREE]
     with pytest.raises(VerificationError):
         ar.b_inv(0)
     with pytest.raises(VerificationError):
-        ar.e_inv((0, 0, 0, 0))
+        ar.e_inv(EXT_ZERO)
     with pytest.raises(VerificationError, match="my check"):
         ar.b_assert_eq(1, 2, "my check")
     with pytest.raises(VerificationError):
@@ -108,12 +121,12 @@ def test_generic_helpers() -> None:
     for pos in range(8):
         bits = [(pos >> j) & 1 for j in range(3)]
         assert arith.xor_permute(ar, items, bits) == [items[k ^ pos] for k in range(8)]
-        es = [(v, 0, 0, 0) for v in items]
+        es = [ext_embed(v) for v in items]
         assert arith.select_e_by_bits(ar, es, bits) == es[pos]
     assert arith.b_pow_bits(ar, 7, [1, 0, 1, 1]) == pow(7, 13, P)
     assert arith.b_pow_const(ar, 7, 0) == 1 and arith.b_pow_const(ar, 7, 100) == pow(7, 100, P)
-    z = (3, 1, 4, 1)
-    r = (1, 0, 0, 0)
+    z = (3, 1, 4, 1, 5)[:EXT_DEGREE]
+    r = EXT_ONE
     for _ in range(5):
         r = ext_mul_int(r, z)
     assert arith.e_pow_const(ar, z, 5) == r

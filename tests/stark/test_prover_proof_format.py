@@ -6,6 +6,7 @@ import pytest
 
 from zkrv_prover.stark.codec import ProofFormatError
 from zkrv_prover.stark.examples import fibonacci, multi_table
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import MAX_PROOF_BYTES, decode_proof, encode_proof
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
@@ -51,9 +52,9 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
         decode_proof(vk, b"X" + raw[1:])
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
-    # proofs of format 1 (doubled masking heights, salted preprocessed round), 2 (one
-    # quotient per table instead of per height) and 3 (no LogUp blind columns, masking sized
-    # for one revealed value per query) are refused
+    # proofs of format 1 (doubled masking heights, salted preprocessed round), 2 (one quotient
+    # per table instead of per height) and 3 (quartic challenge field x^4 - 11, no LogUp blind
+    # columns, masking sized for one revealed value per query) are refused
     for old in (1, 2, 3):
         with pytest.raises(
             ProofFormatError, match=rf"unsupported proof version {old} \(expected 4\)"
@@ -92,7 +93,7 @@ def test_every_field_modified_is_rejected(fib) -> None:  # type: ignore[no-untyp
     nonce): each modified proof must fail to parse or to verify."""
     vk, _, pub, raw = fib
     head = 12 + 32 * 2  # magic, version, count, height, main and quotient roots
-    n_opened = sum(len(v) for rnd in fib[1].opened for m in rnd for v in m) * 16
+    n_opened = sum(len(v) for rnd in fib[1].opened for m in rnd for v in m) * 4 * EXT_DEGREE
     dense = list(range(0, head + n_opened, 4))
     sparse = list(range(head + n_opened, len(raw), 12))
     sparse.append(len(raw) - 1)

@@ -10,21 +10,29 @@ from zkrv_prover.stark import logup, ntt, quotient, zk
 from zkrv_prover.stark.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
-from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, ext_mul_int, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    EXT_ZERO,
+    GENERATOR,
+    P,
+    ext_embed,
+    ext_mul_int,
+    two_adic_generator,
+)
 from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, uses_next
 from zkrv_prover.stark.randomness import FieldRng
 
-Ext = tuple[int, int, int, int]
+Ext = tuple[int, ...]
 
 
 def _eval_cols(coeffs: np.ndarray, z: Ext) -> list[Ext]:
     """Each column polynomial (coefficients (N, w)) at the extension point z (Horner)."""
     out = []
     for col in coeffs.T.tolist():
-        acc: Ext = (0, 0, 0, 0)
+        acc: Ext = EXT_ZERO
         for c in reversed(col):
             m = ext_mul_int(acc, z)
-            acc = ((m[0] + c) % P, m[1], m[2], m[3])
+            acc = ((m[0] + c) % P, *m[1:])
         out.append(acc)
     return out
 
@@ -42,7 +50,7 @@ def _prove_and_check(
     rng = np.random.default_rng(seed)
     mask_rng = FieldRng.seeded(seed)
     n = trace.shape[0]
-    ch = rng.integers(0, P, size=(3, 4), dtype=np.uint64)
+    ch = rng.integers(0, P, size=(3, EXT_DEGREE), dtype=np.uint64)
     alpha, beta, gamma = ch[0], ch[1], ch[2]
     if lay.has_logup:  # blinds on every row: the constraints hold for any blind column
         trace = logup.with_blind(lay, trace, mask_rng.base((n, EXT_DEGREE)))
@@ -72,7 +80,7 @@ def _prove_and_check(
         quotient.domain_points(M, GENERATOR),
         lde["main"],
         lde.get("pre"),
-        None if aux_lde is None else aux_lde.reshape(M, -1, 4),
+        None if aux_lde is None else aux_lde.reshape(M, -1, EXT_DEGREE),
         pub,
         np.stack([alpha, beta]),
         None if cumsum is None else cumsum.astype(np.uint64),
@@ -81,11 +89,11 @@ def _prove_and_check(
     top = quotient.quotient_len(lay.degree, n, Nd)
     coeffs_q = quotient.quotient_coeffs(q, GENERATOR, min(c * n, top), strict)
     chunks = quotient.split_coeffs(coeffs_q, n, Nd, c, mask_rng if n < Nd else None)
-    assert chunks.shape == (Nd, 4 * c)
+    assert chunks.shape == (Nd, EXT_DEGREE * c)
     _check_recombination(chunks, q, n, c)
-    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
+    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=EXT_DEGREE))
     h = two_adic_generator(n.bit_length() - 1)
-    zh: Ext = ext_mul_int(zeta, (h, 0, 0, 0))
+    zh: Ext = ext_mul_int(zeta, ext_embed(h))
 
     def at(k: str, nxt: bool) -> list[Ext]:
         if k not in coeffs:
@@ -112,11 +120,12 @@ def _check_recombination(chunks: np.ndarray, q_evals: np.ndarray, n: int, c: int
     """sum_j x^(j n) Q_j'(x) equals Q (its first c n coefficients: all of them when the
     constraints hold) as polynomials: the blinding terms telescope away."""
     Nd = chunks.shape[0]
-    total = np.zeros(((c - 1) * n + Nd, 4), dtype=np.int64)
+    d = EXT_DEGREE
+    total = np.zeros(((c - 1) * n + Nd, d), dtype=np.int64)
     for j in range(c):
-        total[j * n : j * n + Nd] += chunks[:, 4 * j : 4 * j + 4].astype(np.int64)
+        total[j * n : j * n + Nd] += chunks[:, d * j : d * (j + 1)].astype(np.int64)
     q = ntt.coset_intt(q_evals.astype(np.uint32), GENERATOR).astype(np.int64)[: c * n]
-    want = np.zeros((max(total.shape[0], q.shape[0]), 4), dtype=np.int64)
+    want = np.zeros((max(total.shape[0], q.shape[0]), d), dtype=np.int64)
     want[: q.shape[0]] = q
     got = np.zeros_like(want)
     got[: total.shape[0]] = total % P

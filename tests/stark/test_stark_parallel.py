@@ -15,7 +15,15 @@ from zkrv_prover.stark import ntt, parallel, pcs, quotient
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Expr, Op, TableLayout, compile_machine
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
-from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    EXT_ZERO,
+    GENERATOR,
+    ExtInt,
+    P,
+    ext_embed,
+    two_adic_generator,
+)
 from zkrv_prover.stark.randomness import FieldRng
 
 U64 = np.uint64
@@ -162,7 +170,7 @@ def _reference_quotient(
         return lag.astype(U64)
 
     vals = se.evaluate_numpy([c.expr for c in lay.constraints], leaf, M)
-    acc = np.zeros((M, 4), dtype=np.uint32)
+    acc = np.zeros((M, EXT_DEGREE), dtype=np.uint32)
     g = gamma.astype(np.uint32)
     for c, v in zip(lay.constraints, vals, strict=True):
         ext = v.astype(np.uint32) if c.expr.is_ext else fld.ext_from_base(v.astype(np.uint32))
@@ -179,11 +187,11 @@ def test_blocked_threaded_quotient_equals_whole_coset(threads: None, table: int)
     x = quotient.domain_points(M, GENERATOR)
     main = _rand((M, lay.main_width), 20 + table)
     pre = _rand((M, lay.pre_width), 30 + table) if lay.pre_width else None
-    aux = _rand((M, lay.aux_width, 4), 40 + table) if lay.aux_width else None
+    aux = _rand((M, lay.aux_width, EXT_DEGREE), 40 + table) if lay.aux_width else None
     public = [int(v) for v in rng.integers(0, P, size=3)]
-    chals = rng.integers(0, P, size=(2, 4), dtype=np.uint64)
-    cumsum = rng.integers(0, P, size=4, dtype=np.uint64)
-    gamma = rng.integers(0, P, size=4, dtype=np.uint64)
+    chals = rng.integers(0, P, size=(2, EXT_DEGREE), dtype=np.uint64)
+    cumsum = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64)
+    gamma = rng.integers(0, P, size=EXT_DEGREE, dtype=np.uint64)
     want = _reference_quotient(lay, n, x, main, pre, aux, public, chals, cumsum, gamma)
     rev = ntt.bit_reverse_indices(M.bit_length() - 1)
     for bitrev in (False, True):
@@ -194,7 +202,7 @@ def test_blocked_threaded_quotient_equals_whole_coset(threads: None, table: int)
         for th, bp in ((1, M), (1, 8), (2, 16), (2, 64), (3, 3 * M // 4)):
             parallel.set_threads(th)
             got = quotient.combined_quotient(lay, leaves, gamma, block_points=bp)
-            assert got.dtype == np.uint64 and got.shape == (M, 4)
+            assert got.dtype == np.uint64 and got.shape == (M, EXT_DEGREE)
             assert (got == want).all(), (bitrev, th, bp)
 
 
@@ -240,7 +248,9 @@ def test_uint64_helpers_against_python_ints() -> None:
     assert fld.neg64(a).tolist() == [(-u) % P for u in ai]
     assert fld.pow64(a, 5).tolist() == [pow(u, 5, P) for u in ai]
     assert fld.inv64(a).tolist() == [pow(u, P - 2, P) for u in ai]  # 0 -> 0
-    ea, eb = a[:512].reshape(128, 4), b[:512].reshape(128, 4)
+    n_ext = 512 // EXT_DEGREE
+    ea = a[: n_ext * EXT_DEGREE].reshape(n_ext, EXT_DEGREE)
+    eb = b[: n_ext * EXT_DEGREE].reshape(n_ext, EXT_DEGREE)
     prods = fld.ext_mul64(ea, eb)
     assert prods.dtype == np.uint64
     for u, v, w in zip(ea.tolist(), eb.tolist(), prods.tolist(), strict=True):
@@ -248,7 +258,7 @@ def test_uint64_helpers_against_python_ints() -> None:
     inv = fld.ext_inv64(ea[1:])  # row 0 holds 0 and 1: nonzero, also fine, but keep it simple
     for u, w in zip(ea[1:].tolist(), inv.tolist(), strict=True):
         assert tuple(w) == fld.ext_inv_int(u)
-    assert (fld.ext_inv64(np.zeros((2, 4), dtype=U64)) == 0).all()
+    assert (fld.ext_inv64(np.zeros((2, EXT_DEGREE), dtype=U64)) == 0).all()
     # the uint32 API shares the arithmetic
     assert (fld.ext_mul(ea.astype(np.uint32), eb.astype(np.uint32)) == prods).all()
     # symbolic_eval's names are the same functions
@@ -260,21 +270,21 @@ def test_uint64_helpers_against_python_ints() -> None:
 
 def test_dot_alpha_threaded_equals_serial_and_python(threads: None) -> None:
     m = _rand((1 << 10, 70), 8)
-    ap = _rand((70, 4), 9)
+    ap = _rand((70, EXT_DEGREE), 9)
     parallel.set_threads(1)
     serial = pcs._dot_alpha(m, ap)
     parallel.set_threads(2)
     assert (pcs._dot_alpha(m, ap) == serial).all()
     for r in (0, 513, 1023):
-        acc = (0, 0, 0, 0)
+        acc = EXT_ZERO
         for c in range(70):
-            t = fld.ext_mul_int([int(m[r, c]), 0, 0, 0], [int(v) for v in ap[c]])
-            acc = tuple((u + v) % P for u, v in zip(acc, t, strict=True))  # type: ignore[assignment]
+            t = fld.ext_mul_int(ext_embed(int(m[r, c])), [int(v) for v in ap[c]])
+            acc = tuple((u + v) % P for u, v in zip(acc, t, strict=True))
         assert tuple(int(v) for v in serial[r]) == acc
 
 
-def _ext_sub_int(u: tuple[int, ...], v: tuple[int, ...]) -> tuple[int, int, int, int]:
-    return tuple((a - b) % P for a, b in zip(u, v, strict=True))  # type: ignore[return-value]
+def _ext_sub_int(u: tuple[int, ...], v: tuple[int, ...]) -> ExtInt:
+    return tuple((a - b) % P for a, b in zip(u, v, strict=True))
 
 
 @pytest.mark.parametrize("th", [1, 2])
@@ -283,36 +293,37 @@ def test_deep_reduction_blocks_equal_python_reference(threads: None, th: int) ->
     log_h = 10
     rng = np.random.default_rng(12)
     mats = []
-    zs = [tuple(int(v) for v in rng.integers(0, P, size=4)) for _ in range(2)]
+    zs = [tuple(int(v) for v in rng.integers(0, P, size=EXT_DEGREE)) for _ in range(2)]
     for w in (3, 40):
         lde = _rand((1 << log_h, w), w)
-        ap = _rand((w, 4), w + 1)
+        ap = _rand((w, EXT_DEGREE), w + 1)
         terms = [
-            (z, _rand((4,), 50 + k + w), _rand((4,), 60 + k + w)) for k, z in enumerate(zs[: w % 3])
+            (z, _rand((EXT_DEGREE,), 50 + k + w), _rand((EXT_DEGREE,), 60 + k + w))
+            for k, z in enumerate(zs[: w % 3])
         ]
-        terms = terms or [(zs[0], _rand((4,), 70), _rand((4,), 71))]
+        terms = terms or [(zs[0], _rand((EXT_DEGREE,), 70), _rand((EXT_DEGREE,), 71))]
         mats.append(pcs._DeepMatrix(lde, ap, terms))
-    r_term = (_rand((1 << log_h, 4), 80), _rand((4,), 81))
+    r_term = (_rand((1 << log_h, EXT_DEGREE), 80), _rand((EXT_DEGREE,), 81))
     got = pcs._reduce_height(log_h, mats, r_term)
     xs = pcs._domain_bitrev(log_h)
     for row in (0, 1, 777, (1 << log_h) - 1):
-        x = (int(xs[row]), 0, 0, 0)
-        acc = (0, 0, 0, 0)
+        x = ext_embed(int(xs[row]))
+        acc = EXT_ZERO
         for mt in mats:
-            s = (0, 0, 0, 0)
+            s = EXT_ZERO
             for c in range(mt.lde.shape[1]):
-                t = fld.ext_mul_int([int(mt.lde[row, c]), 0, 0, 0], [int(v) for v in mt.ap[c]])
-                s = tuple((a + b) % P for a, b in zip(s, t, strict=True))  # type: ignore[assignment]
+                t = fld.ext_mul_int(ext_embed(int(mt.lde[row, c])), [int(v) for v in mt.ap[c]])
+                s = tuple((a + b) % P for a, b in zip(s, t, strict=True))
             for z, v_alpha, a_off in mt.terms:
                 diff = _ext_sub_int(s, tuple(int(v) for v in v_alpha))
                 num = fld.ext_mul_int(diff, [int(v) for v in a_off])
                 term = fld.ext_mul_int(num, fld.ext_inv_int(_ext_sub_int(x, z)))
-                acc = tuple((a + b) % P for a, b in zip(acc, term, strict=True))  # type: ignore[assignment]
+                acc = tuple((a + b) % P for a, b in zip(acc, term, strict=True))
         rt = fld.ext_mul_int([int(v) for v in r_term[0][row]], [int(v) for v in r_term[1]])
-        acc = tuple((a + b) % P for a, b in zip(acc, rt, strict=True))  # type: ignore[assignment]
+        acc = tuple((a + b) % P for a, b in zip(acc, rt, strict=True))
         assert tuple(int(v) for v in got[row]) == acc
     # an opening point on the LDE domain is refused, not silently divided by zero
-    bad = pcs._DeepMatrix(mats[0].lde, mats[0].ap, [((int(xs[5]), 0, 0, 0), *mats[0].terms[0][1:])])
+    bad = pcs._DeepMatrix(mats[0].lde, mats[0].ap, [(ext_embed(int(xs[5])), *mats[0].terms[0][1:])])
     with pytest.raises(ZeroDivisionError):
         pcs._reduce_height(log_h, [bad], None)
 
@@ -323,18 +334,18 @@ def test_eval_at_points_chunks_equal_horner(threads: None, th: int) -> None:
     n = (1 << 14) + (1 << 13)  # two row chunks, the second one partial
     co = _rand((n, 3), 90)
     co[:, 2] = P - 1  # the largest coefficients
-    zs = [(3, 1, 4, 1), tuple(int(v) for v in _rand((4,), 91))]
+    zs = [(3, 1, 4, 1, 5)[:EXT_DEGREE], tuple(int(v) for v in _rand((EXT_DEGREE,), 91))]
     got = pcs.eval_coeffs_at_points(co, zs)
-    assert got.shape == (2, 3, 4) and got.dtype == np.uint32
+    assert got.shape == (2, 3, EXT_DEGREE) and got.dtype == np.uint32
     for k, z in enumerate(zs):
         assert (pcs.eval_coeffs_at(co, z) == got[k]).all()
         for col in range(3):
-            acc = (0, 0, 0, 0)
+            acc = EXT_ZERO
             for c in reversed(co[:, col].tolist()):
                 m = fld.ext_mul_int(acc, z)
-                acc = ((m[0] + c) % P, m[1], m[2], m[3])
+                acc = ((m[0] + c) % P, *m[1:])
             assert tuple(int(v) for v in got[k, col]) == acc
-    assert pcs.eval_coeffs_at_points(co, []).shape == (0, 3, 4)
+    assert pcs.eval_coeffs_at_points(co, []).shape == (0, 3, EXT_DEGREE)
 
 
 def test_merkle_leaves_hashed_in_chunks_same_tree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -357,7 +368,7 @@ def test_logup_aux_trace_blocks_equal_single_block(
 
     lays = compile_machine(bench_air.machine())
     traces, pub = bench_air.trace(6)
-    alpha, beta = _rand((4,), 110), _rand((4,), 111)
+    alpha, beta = _rand((EXT_DEGREE,), 110), _rand((EXT_DEGREE,), 111)
     for lay, tr in zip(lays, traces, strict=True):
         pre = lay.preprocessed
         tr = logup.with_blind(lay, tr, _rand((tr.shape[0], EXT_DEGREE), 112))

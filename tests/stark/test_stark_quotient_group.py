@@ -15,7 +15,7 @@ from zkrv_prover.stark import quotient, verifier
 from zkrv_prover.stark.air import Air, AirBuilder, Machine
 from zkrv_prover.stark.arith import VerificationError
 from zkrv_prover.stark.examples import multi_table
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import decode_proof, encode_proof
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, mask_plan, prove
@@ -114,17 +114,17 @@ def test_completeness_equal_and_different_heights(
     for g, width in zip(groups, _quotient_widths(vk, list(logs)), strict=True):
         mp = mask_plan(FAST, 1 << logs[g[0]])
         deg = max(vk.layouts[t].degree for t in g)
-        assert width == 4 * quotient.num_chunks(deg, mp.n, mp.degree_bound)
+        assert width == EXT_DEGREE * quotient.num_chunks(deg, mp.n, mp.degree_bound)
 
 
 def test_grouping_shrinks_the_quotient_round(vk: VerifyingKey) -> None:
     """Three equal-height tables: one quotient of the cube's chunk count instead of three."""
     mp = mask_plan(FAST, 1 << 4)
     per_table = sum(
-        4 * quotient.num_chunks(lay.degree, mp.n, mp.degree_bound) for lay in vk.layouts
+        EXT_DEGREE * quotient.num_chunks(lay.degree, mp.n, mp.degree_bound) for lay in vk.layouts
     )
     (grouped,) = _quotient_widths(vk, [4, 4, 4])
-    assert grouped == 4 * quotient.num_chunks(3, mp.n, mp.degree_bound) < per_table
+    assert grouped == EXT_DEGREE * quotient.num_chunks(3, mp.n, mp.degree_bound) < per_table
 
 
 @pytest.mark.parametrize(("table", "row", "col"), [(0, 3, 1), (0, 0, 1), (1, 9, 1), (2, 6, 0)])

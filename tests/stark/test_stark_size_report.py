@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from zkrv_prover.stark.examples import multi_table
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.proof import encode_proof
 from zkrv_prover.stark.prover import keygen, opening_points, prove
@@ -40,9 +41,9 @@ def test_categories_sum_to_the_serialized_size(params: PcsParams) -> None:
     q = params.num_queries
     main_w = sum(lay.main_width for lay in vk.layouts)
     pre_w = sum(lay.pre_width for lay in vk.layouts if lay.preprocessed is not None)
-    aux_w = sum(4 * lay.aux_width for lay in vk.layouts if lay.has_logup)
+    aux_w = sum(EXT_DEGREE * lay.aux_width for lay in vk.layouts if lay.has_logup)
     zk_extra = sizes.get("query_rows/zk_random", 0) // (q * BASE)
-    assert zk_extra in ((4,) if params.zk else (0,))
+    assert zk_extra in ((EXT_DEGREE,) if params.zk else (0,))
     assert sizes["query_rows/preprocessed"] == q * BASE * pre_w
     assert sizes["query_rows/aux"] == q * BASE * aux_w
     assert sizes["query_rows/main"] == q * BASE * main_w
@@ -50,7 +51,7 @@ def test_categories_sum_to_the_serialized_size(params: PcsParams) -> None:
     assert ("pow" in sizes) == bool(params.pow_bits)
     # out-of-domain values: every main column at zeta (and zeta h where the table reads the
     # next row); the quotient chunks at zeta only
-    _, main_pts, _, _ = opening_points(vk, proof.log_heights, (0, 0, 0, 0))
+    _, main_pts, _, _ = opening_points(vk, proof.log_heights, EXT_ZERO)
     expect = sum(lay.main_width * len(p) for lay, p in zip(vk.layouts, main_pts, strict=True))
     assert sizes["opened/main"] == EXT * expect
     groups = group_totals(sizes)

@@ -11,7 +11,7 @@ import pytest
 from zkrv_prover.stark import transcript
 from zkrv_prover.stark.arith import LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, two_adic_generator
+from zkrv_prover.stark.field import GENERATOR, P, ext_embed, ext_mul_int, two_adic_generator
 from zkrv_prover.stark.ood import check_zeta
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import keygen, mask_plan, prove
@@ -23,7 +23,7 @@ LOG_N, LOG_LDE = 5, 9
 
 
 def _base(v: int) -> Ext:
-    return (v % P, 0, 0, 0)
+    return ext_embed(v % P)
 
 
 def _bad_points(log_n: int, log_lde: int) -> list[Ext]:

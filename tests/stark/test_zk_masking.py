@@ -10,23 +10,33 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark import ntt, pcs, zk
-from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    GENERATOR,
+    P,
+    ext_embed,
+    ext_mul_int,
+    ext_pow_int,
+    two_adic_generator,
+)
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.zk import OOD_POINTS
 
 DEFAULT = PcsParams()
-Ext = tuple[int, int, int, int]
+Ext = tuple[int, ...]
 
 
 def test_plan_layouts() -> None:
-    assert zk.revealed(DEFAULT) == 2 * 28 + 4 * 2
-    # relaxed: n / 64 >= 64 random coefficients at height n
-    assert zk.plan(DEFAULT, 4096) == zk.MaskPlan(4096, 12, 4096 + 64)
+    assert zk.revealed(DEFAULT) == 2 * 28 + EXT_DEGREE * 2
+    # relaxed: n / 64 >= revealed random coefficients at height n
+    assert zk.revealed(DEFAULT) == 66  # the defaults: 28 queries, BabyBear^5
+    assert zk.plan(DEFAULT, 8192) == zk.MaskPlan(8192, 13, 8192 + 128)
     assert zk.plan(DEFAULT, 1 << 16) == zk.MaskPlan(1 << 16, 16, (1 << 16) + 1024)
-    # padded: n / 64 < 64, the next power of two >= n + 64
+    # padded: n / 64 < revealed, the next power of two >= n + revealed
+    assert zk.plan(DEFAULT, 4096) == zk.MaskPlan(4096, 13, 8192)
     assert zk.plan(DEFAULT, 2048) == zk.MaskPlan(2048, 12, 4096)
-    assert zk.plan(DEFAULT, 64) == zk.MaskPlan(64, 7, 128)
+    assert zk.plan(DEFAULT, 64) == zk.MaskPlan(64, 8, 256)
     assert zk.plan(DEFAULT, 8) == zk.MaskPlan(8, 7, 128)
     assert zk.plan(DEFAULT, 1) == zk.MaskPlan(1, 7, 128)
     # no zk: the table as is
@@ -101,9 +111,9 @@ def _revealed_points(n: int, log_blowup: int, queries: int, seed: int) -> tuple[
             taken |= pair
     assert len(idx) == queries
     xs = [GENERATOR * pow(om, i, P) % P for i in idx]
-    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=4))  # type: ignore[assignment]
+    zeta: Ext = tuple(int(v) for v in rng.integers(0, P, size=EXT_DEGREE))
     h = two_adic_generator(n.bit_length() - 1)
-    return xs, [zeta, ext_mul_int(zeta, (h, 0, 0, 0))]
+    return xs, [zeta, ext_mul_int(zeta, ext_embed(h))]
 
 
 def _with_next_rows(n: int, xs: list[int]) -> list[int]:
@@ -124,7 +134,7 @@ def _forms(n: int, k: int, xs: list[int], zs: list[Ext], shift: int = 0) -> list
         zn = ext_pow_int(z, n)
         zh = ext_mul_int(((zn[0] - 1) % P, *zn[1:]), ext_pow_int(z, shift))
         cols = [ext_mul_int(zh, ext_pow_int(z, j)) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -140,14 +150,16 @@ def test_revealed_values_are_uniform(n: int) -> None:
     forms = _forms(n, mp.k, pts, zs)
     assert len(forms) == zk.revealed(DEFAULT)
     assert _rank_mod_p(forms) == zk.revealed(DEFAULT)
-    # The count that left out the next rows (one value per query: 28 + 8 = 36) planned these
-    # small tables at N = 64, k = 64 - n random coefficients: fewer than the 64 revealed
-    # values, so some combination of them would depend on the trace alone.
-    if n < 64:
-        old_k = 64 - n
-        assert _rank_mod_p(_forms(n, old_k, pts, zs)) == old_k < zk.revealed(DEFAULT)
+    # The count that left out the next rows (one value per query: queries + 2 EXT_DEGREE)
+    # planned small tables at the next power of two N >= n + that count, with k = N - n random
+    # coefficients: fewer than the revealed values, so some combination of them would depend
+    # on the trace alone.
+    old_count = DEFAULT.num_queries + EXT_DEGREE * OOD_POINTS
+    old_k = (1 << (n + old_count - 1).bit_length()) - n
+    if old_k < zk.revealed(DEFAULT):
+        assert _rank_mod_p(_forms(n, old_k, pts, zs)) == old_k
     # counting extension openings as one value each would not be enough either: with
-    # 2 * 28 + 2 random coefficients the 64 revealed base values cannot all be uniform
+    # 2 * queries + 2 random coefficients the revealed base values cannot all be uniform
     short = 2 * DEFAULT.num_queries + OOD_POINTS
     assert _rank_mod_p(_forms(n, short, pts, zs)) < zk.revealed(DEFAULT)
 
@@ -160,7 +172,7 @@ def test_quotient_chunk_openings_are_uniform_beyond_the_recombination() -> None:
     k = zk.plan(DEFAULT, n).k
     xs, zs = _revealed_points(n, DEFAULT.log_blowup, DEFAULT.num_queries, seed=7)
     zs = zs[:1]  # chunks are opened at zeta only
-    per_point = len(_forms(n, 1, xs, zs))  # revealed base values per chunk (28 + 4)
+    per_point = len(_forms(n, 1, xs, zs))  # revealed base values per chunk (28 + EXT_DEGREE)
 
     def chunk_forms(j: int, b: int) -> list[list[int]]:
         # contribution of b_b to chunk j: + x^n b_j (b = j), - b_(j-1) (b = j - 1)
@@ -181,7 +193,7 @@ def _forms_plain(k: int, xs: list[int], zs: list[Ext]) -> list[list[int]]:
     rows = [[pow(x, j, P) for j in range(k)] for x in xs]
     for z in zs:
         cols = [ext_pow_int(z, j) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -189,7 +201,7 @@ def _forms_xn(n: int, k: int, xs: list[int], zs: list[Ext]) -> list[list[int]]:
     rows = [[pow(x, n + j, P) for j in range(k)] for x in xs]
     for z in zs:
         cols = [ext_pow_int(z, n + j) for j in range(k)]
-        rows += [[c[i] for c in cols] for i in range(4)]
+        rows += [[c[i] for c in cols] for i in range(EXT_DEGREE)]
     return rows
 
 
@@ -207,7 +219,7 @@ def test_openings_of_different_witnesses_look_alike() -> None:
         for seed in range(64):
             m = zk.mask_coeffs(t, mp, FieldRng.seeded(seed))
             seen += [int(v) for v in pcs.eval_coeffs_at(m, zs[0]).ravel()]
-            seen += [int(v) for v in pcs.eval_coeffs_at(m, (xs[0], 0, 0, 0))[:, 0]]
+            seen += [int(v) for v in pcs.eval_coeffs_at(m, ext_embed(xs[0]))[:, 0]]
         assert len(set(seen)) == len(seen)
         low = sum(v < P // 2 for v in seen) / len(seen)
         assert 0.4 < low < 0.6

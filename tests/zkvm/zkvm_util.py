@@ -11,6 +11,7 @@ import numpy as np
 
 from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
 from zkrv_prover.stark import debug, logup
+from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import TableLayout, compile_machine
 from zkrv_prover.stark.field import EXT_DEGREE
@@ -74,8 +75,8 @@ def coverage_escapes(
     rows and ``rows``, in every column or only ``columns``. Returns (table, column, row)
     escapes."""
     rng = np.random.default_rng(seed)
-    alpha = rng.integers(0, se.P_INT, size=4).astype(np.uint32)
-    beta = rng.integers(0, se.P_INT, size=4).astype(np.uint32)
+    alpha = rng.integers(0, se.P_INT, size=fld.EXT_DEGREE).astype(np.uint32)
+    beta = rng.integers(0, se.P_INT, size=fld.EXT_DEGREE).astype(np.uint32)
     names = [lay.air.name for lay in w.layouts]
     out: list[tuple[str, int, int]] = []
     for name in tables:

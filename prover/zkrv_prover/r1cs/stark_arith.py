@@ -5,7 +5,8 @@ witness) of that verification into a :class:`~zkrv_prover.r1cs.builder.Constrain
 
 - ``B``: :class:`~zkrv_prover.r1cs.gadgets.babybear.BB`, kept *unreduced* (lazy reduction); it is
   reduced only where an exact representative matters (packing, bit decomposition) or the bound
-  would overflow. ``E``: a tuple of four ``BB`` (``X^4 = 11``). ``D``: an
+  would overflow. ``E``: a tuple of ``EXT_DEGREE`` ``BB`` (``X^EXT_DEGREE = EXT_W``, see
+  ``stark/field.py``). ``D``: an
   :class:`~zkrv_prover.r1cs.builder.LC`. ``Bit``: a boolean ``LC``.
 - Checks (``*_assert_eq``) become constraints. With a strict builder an unsatisfied check raises
   :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the failing check; with a
@@ -26,13 +27,13 @@ from collections.abc import Sequence
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.r1cs.builder import LC, ConstraintSystem
 from zkrv_prover.r1cs.gadgets import babybear as bb
-from zkrv_prover.r1cs.gadgets import ext4
+from zkrv_prover.r1cs.gadgets import ext
 from zkrv_prover.r1cs.gadgets.babybear import BB, P
 from zkrv_prover.r1cs.gadgets.bits import assert_leq_const, pack, select, to_bits, to_bits_field
-from zkrv_prover.r1cs.gadgets.ext4 import Ext
+from zkrv_prover.r1cs.gadgets.ext import Ext
 from zkrv_prover.r1cs.gadgets.poseidon import hash_elements
 from zkrv_prover.stark.arith import MAX_BASE_DIGITS, MAX_DIGEST_BITS, PACK_SHIFT, PACK_WIDTH, Arith
-from zkrv_prover.stark.field import EXT_W
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_W
 
 
 def is_zero(cs: ConstraintSystem, x: LC) -> LC:
@@ -64,7 +65,9 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return bb.alloc(self.cs, v)
 
     def e_input(self, v: Sequence[int]) -> Ext:
-        return ext4.alloc(self.cs, v)
+        if len(v) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        return ext.alloc(self.cs, v)
 
     def d_input(self, v: int) -> LC:
         """A BN254 scalar read from the proof (any field element is valid: no constraint)."""
@@ -108,24 +111,26 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
 
     # ---- extension ----------------------------------------------------------------------------
     def e_const(self, c: Sequence[int]) -> Ext:
-        if len(c) != 4:
-            raise ValueError("an extension constant has 4 coefficients")
-        return ext4.const(c)
+        if len(c) != EXT_DEGREE:
+            raise ValueError(f"an extension constant has {EXT_DEGREE} coefficients")
+        return ext.const(c)
 
     def e_from_coeffs(self, cs: Sequence[BB]) -> Ext:
-        return (cs[0], cs[1], cs[2], cs[3])
+        if len(cs) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        return tuple(cs)
 
     def e_coeffs(self, a: Ext) -> list[BB]:
         return list(a)
 
     def e_add(self, a: Ext, b: Ext) -> Ext:
-        return ext4.add(self.cs, a, b)
+        return ext.add(self.cs, a, b)
 
     def e_sub(self, a: Ext, b: Ext) -> Ext:
         """Free, except that a very large coefficient (over 2^128: a domain point's product
         chain) subtracted from a second time is reduced first (once, memoized): every
         ``x - z`` of a query's DEEP reduction would otherwise carry and reduce it again."""
-        return ext4.sub(self.cs, self._big_reused(a), self._big_reused(b))
+        return ext.sub(self.cs, self._big_reused(a), self._big_reused(b))
 
     def _big_reused(self, a: Ext) -> Ext:
         if all(x.bound <= 1 << 128 for x in a):
@@ -139,11 +144,11 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
                 out.append(x if n < 2 else bb.reduce(self.cs, x))
             else:
                 out.append(x)
-        return (out[0], out[1], out[2], out[3])
+        return tuple(out)
 
     def e_mul(self, a: Ext, b: Ext) -> Ext:
-        """7 constraints plus operand reductions; a repeated product of the same operand
-        objects is emitted once (sound: same variables, same product)."""
+        """2 EXT_DEGREE - 1 constraints plus operand reductions; a repeated product of the same
+        operand objects is emitted once (sound: same variables, same product)."""
         key = (id(a), id(b))
         hit = self._e_mul_memo.get(key)
         if hit is not None:
@@ -151,10 +156,10 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         a, b = self._reused(a), self._reused(b)
         ba, bb_ = max(x.bound for x in a), max(x.bound for x in b)
         if ba <= bb_ and ba > 1 << 31:
-            a = ext4.reduce(self.cs, a)
+            a = ext.reduce(self.cs, a)
         elif bb_ < ba and bb_ > 1 << 31:
-            b = ext4.reduce(self.cs, b)
-        out = ext4.mul(self.cs, a, b, EXT_W)
+            b = ext.reduce(self.cs, b)
+        out = ext.mul(self.cs, a, b, EXT_W)
         self._e_mul_memo[key] = (a, b, out)
         return out
 
@@ -168,28 +173,28 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         seen = self._e_uses.get(id(a))
         n = 1 if seen is None else seen[1] + 1
         self._e_uses[id(a)] = (a, n)
-        return a if n < 2 else ext4.reduce(self.cs, a)
+        return a if n < 2 else ext.reduce(self.cs, a)
 
     def e_mul_base(self, a: Ext, b: BB) -> Ext:
-        return ext4.mul_base(self.cs, self._reused(a), b)
+        return ext.mul_base(self.cs, self._reused(a), b)
 
     def e_inv(self, a: Ext) -> Ext:
-        return ext4.inverse(self.cs, a, EXT_W)
+        return ext.inverse(self.cs, a, EXT_W)
 
     def e_assert_nonzero(self, a: Ext, what: str) -> None:
-        """``e_inv``'s witness and product check, the inverse unused (~160 constraints)."""
-        if self.cs.strict and not any(v % P for v in ext4.value(a)):
+        """``e_inv``'s witness and product check, the inverse unused (~175 constraints plus the product check)."""
+        if self.cs.strict and not any(v % P for v in ext.value(a)):
             from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
 
             raise UnsatisfiedConstraintError(f"check failed: {what}")
-        ext4.inverse(self.cs, a, EXT_W)
+        ext.inverse(self.cs, a, EXT_W)
 
     def e_assert_eq(self, a: Ext, b: Ext, what: str) -> None:
-        if self.cs.strict and ext4.value(a) != ext4.value(b):
+        if self.cs.strict and ext.value(a) != ext.value(b):
             from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
 
             raise UnsatisfiedConstraintError(f"check failed: {what}")
-        ext4.assert_eq(self.cs, a, b)
+        ext.assert_eq(self.cs, a, b)
 
     # ---- bits and selection -------------------------------------------------------------------
     def b_to_bits(self, a: BB, n: int) -> list[LC]:
@@ -209,7 +214,7 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return bb.select(self.cs, bit, if1, if0)
 
     def select_e(self, bit: LC, if1: Ext, if0: Ext) -> Ext:
-        return ext4.select(self.cs, bit, if1, if0)
+        return ext.select(self.cs, bit, if1, if0)
 
     def select_d(self, bit: LC, if1: LC, if0: LC) -> LC:
         return select(self.cs, bit, if1, if0)

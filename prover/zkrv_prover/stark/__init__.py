@@ -2,7 +2,7 @@
 
 Layers (see docs/stark-pcs.md and docs/stark.md):
 
-- ``field``, ``ntt``: BabyBear and its quartic extension, batched NTT / coset LDE (numpy).
+- ``field``, ``ntt``: BabyBear and its quintic extension, batched NTT / coset LDE (numpy).
 - ``arith``: the generic verifier arithmetic (``NativeArith`` here, a circuit version in r1cs).
 - ``transcript``: the Poseidon-BN254 Fiat-Shamir transcript, written once over ``arith``.
 - ``mmcs``, ``fri``, ``pcs``, ``params``: hiding Merkle commitments of matrices, FRI, the

@@ -61,7 +61,7 @@ ExprLike = "Expr | int"
 
 
 class Expr:
-    """A node of a constraint expression over BabyBear (or its quartic extension).
+    """A node of a constraint expression over BabyBear (or its extension field).
 
     Immutable. ``degree`` is in trace units (see module doc); ``is_ext`` says whether the value
     lives in the extension field. Build with operators; ints are coerced (reduced mod p).

@@ -27,7 +27,8 @@ Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
 Value kinds (opaque type parameters):
 
 - ``B``: a BabyBear element (canonical, < p). In a circuit: a variable range-checked to [0, p).
-- ``E``: an element of F_p[x]/(x^4 - 11), coefficients of 1, x, x^2, x^3.
+- ``E``: an element of the challenge field F_p[x]/(x^EXT_DEGREE - EXT_W) (``field.py``), its
+  EXT_DEGREE coefficients of 1, x, x^2, ...
 - ``D``: a BN254 scalar (Poseidon digests, packed rows, transcript state, grinding nonces).
 - ``Bit``: a boolean (0/1).
 
@@ -46,7 +47,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.field import EXT_W, P, ext_inv_int, ext_mul_int, inv_int
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    EXT_ONE,
+    EXT_W,
+    P,
+    ext_inv_int,
+    ext_mul_int,
+    inv_int,
+)
 
 B = TypeVar("B")
 E = TypeVar("E")
@@ -78,7 +87,7 @@ class Arith(ABC, Generic[B, E, D, Bit]):
 
     @abstractmethod
     def e_input(self, v: Sequence[int]) -> E:
-        """An extension element read from the proof (4 canonical coefficients)."""
+        """An extension element read from the proof (EXT_DEGREE canonical coefficients)."""
 
     @abstractmethod
     def d_input(self, v: int) -> D:
@@ -112,15 +121,15 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     # ---- extension field --------------------------------------------------------------------
     @abstractmethod
     def e_const(self, c: Sequence[int]) -> E:
-        """The constant with coefficients c (4 ints, reduced mod p)."""
+        """The constant with coefficients c (EXT_DEGREE ints, reduced mod p)."""
 
     @abstractmethod
     def e_from_coeffs(self, cs: Sequence[B]) -> E:
-        """The extension element c0 + c1 x + c2 x^2 + c3 x^3 (4 base elements)."""
+        """The extension element sum_i cs[i] x^i (EXT_DEGREE base elements)."""
 
     @abstractmethod
     def e_coeffs(self, a: E) -> list[B]:
-        """The 4 base coefficients of a."""
+        """The EXT_DEGREE base coefficients of a."""
 
     @abstractmethod
     def e_add(self, a: E, b: E) -> E:
@@ -136,7 +145,7 @@ class Arith(ABC, Generic[B, E, D, Bit]):
 
     @abstractmethod
     def e_mul_base(self, a: E, b: B) -> E:
-        """a * b for a base element b (4 base multiplications)."""
+        """a * b for a base element b (EXT_DEGREE base multiplications)."""
 
     @abstractmethod
     def e_inv(self, a: E) -> E:
@@ -294,7 +303,7 @@ def e_pow_const(ar: Arith[B, E, D, Bit], a: E, e: int) -> E:
         e >>= 1
         if e:
             base = ar.e_mul(base, base)
-    return ar.e_const((1, 0, 0, 0)) if result is None else result
+    return ar.e_const(EXT_ONE) if result is None else result
 
 
 def b_pow_bits(ar: Arith[B, E, D, Bit], base_const: int, bits: Sequence[Bit]) -> B:
@@ -312,17 +321,18 @@ def b_pow_bits(ar: Arith[B, E, D, Bit], base_const: int, bits: Sequence[Bit]) ->
 def e_from_base(ar: Arith[B, E, D, Bit], a: B) -> E:
     """Embed a base element in the extension."""
     z = ar.b_const(0)
-    return ar.e_from_coeffs([a, z, z, z])
+    return ar.e_from_coeffs([a] + [z] * (EXT_DEGREE - 1))
 
 
 def e_add_base(ar: Arith[B, E, D, Bit], a: E, b: B) -> E:
     """a + b for a base element b."""
     c = ar.e_coeffs(a)
-    return ar.e_from_coeffs([ar.b_add(c[0], b), c[1], c[2], c[3]])
+    return ar.e_from_coeffs([ar.b_add(c[0], b), *c[1:]])
 
 
 def e_assert_eq_if(ar: Arith[B, E, D, Bit], bit: Bit, a: E, b: E, what: str) -> None:
-    """Check a = b only when bit = 1 (``select(bit, a, b) == b``: 4 selects + the check)."""
+    """Check a = b only when bit = 1 (``select(bit, a, b) == b``: EXT_DEGREE selects + the
+    check)."""
     ar.e_assert_eq(ar.select_e(bit, a, b), b, what)
 
 
@@ -428,7 +438,8 @@ class LogHeight(Generic[B, Bit]):
 # Native implementation
 # ------------------------------------------------------------------------------------------------
 
-NExt = tuple[int, int, int, int]
+#: A native extension element: EXT_DEGREE canonical ints.
+NExt = tuple[int, ...]
 
 
 class NativeArith(Arith[int, NExt, int, int]):
@@ -460,9 +471,9 @@ class NativeArith(Arith[int, NExt, int, int]):
         return int(v)
 
     def e_input(self, v: Sequence[int]) -> NExt:
-        if len(v) != 4:
-            raise ValueError("an extension element has 4 coefficients")
-        return (self.b_input(v[0]), self.b_input(v[1]), self.b_input(v[2]), self.b_input(v[3]))
+        if len(v) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        return tuple(self.b_input(x) for x in v)
 
     def d_input(self, v: int) -> int:
         if not 0 <= v < R:
@@ -493,9 +504,9 @@ class NativeArith(Arith[int, NExt, int, int]):
             raise VerificationError(f"check failed: {what}")
 
     def e_const(self, c: Sequence[int]) -> NExt:
-        if len(c) != 4:
-            raise ValueError("an extension constant has 4 coefficients")
-        return (int(c[0]) % P, int(c[1]) % P, int(c[2]) % P, int(c[3]) % P)
+        if len(c) != EXT_DEGREE:
+            raise ValueError(f"an extension constant has {EXT_DEGREE} coefficients")
+        return tuple(int(x) % P for x in c)
 
     def e_from_coeffs(self, cs: Sequence[int]) -> NExt:
         return self.e_const(cs)
@@ -504,17 +515,17 @@ class NativeArith(Arith[int, NExt, int, int]):
         return list(a)
 
     def e_add(self, a: NExt, b: NExt) -> NExt:
-        return ((a[0] + b[0]) % P, (a[1] + b[1]) % P, (a[2] + b[2]) % P, (a[3] + b[3]) % P)
+        return tuple((x + y) % P for x, y in zip(a, b, strict=True))
 
     def e_sub(self, a: NExt, b: NExt) -> NExt:
-        return ((a[0] - b[0]) % P, (a[1] - b[1]) % P, (a[2] - b[2]) % P, (a[3] - b[3]) % P)
+        return tuple((x - y) % P for x, y in zip(a, b, strict=True))
 
     def e_mul(self, a: NExt, b: NExt) -> NExt:
         self.counts["e_mul"] += 1
         return ext_mul_int(a, b)
 
     def e_mul_base(self, a: NExt, b: int) -> NExt:
-        return (a[0] * b % P, a[1] * b % P, a[2] * b % P, a[3] * b % P)
+        return tuple(x * b % P for x in a)
 
     def e_inv(self, a: NExt) -> NExt:
         self.counts["inv"] += 1
@@ -605,6 +616,7 @@ class NativeArith(Arith[int, NExt, int, int]):
 
 
 __all__ = [
+    "EXT_DEGREE",
     "EXT_W",
     "MAX_BASE_DIGITS",
     "MAX_DIGEST_BITS",

@@ -3,8 +3,8 @@
 Proofs are parsed against an expected *shape* (derived from parameters and the AIR), so no
 lengths are encoded: every count is known before reading, truncation and trailing bytes are
 errors, and every value is checked canonical (BabyBear < p, BN254 scalar < R) as it is read.
-Encodings: base element = 4 bytes; extension element = 4 base elements (16 bytes); digest /
-BN254 scalar = 32 bytes; u8/u16/u32 plain unsigned integers.
+Encodings: base element = 4 bytes; extension element = EXT_DEGREE base elements
+(4 EXT_DEGREE bytes); digest / BN254 scalar = 32 bytes; u8/u16/u32 plain unsigned integers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.field import EXT_DEGREE, ExtInt, P
 
 
 class ProofFormatError(ValueError):
@@ -50,8 +50,8 @@ class Writer:
             self.base(v)
 
     def ext(self, v: Sequence[int]) -> None:
-        if len(v) != 4:
-            raise ValueError("an extension element has 4 coefficients")
+        if len(v) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
         self.bases(v)
 
     def digest(self, v: int) -> None:
@@ -110,13 +110,12 @@ class Reader:
                 raise ProofFormatError(f"non-canonical field element in {what} (entry {i})")
         return out
 
-    def ext(self, what: str) -> tuple[int, int, int, int]:
-        a, b, c, d = self.bases(4, what)
-        return (a, b, c, d)
+    def ext(self, what: str) -> ExtInt:
+        return tuple(self.bases(EXT_DEGREE, what))
 
-    def exts(self, n: int, what: str) -> list[tuple[int, int, int, int]]:
-        flat = self.bases(4 * n, what)
-        return [(flat[4 * i], flat[4 * i + 1], flat[4 * i + 2], flat[4 * i + 3]) for i in range(n)]
+    def exts(self, n: int, what: str) -> list[ExtInt]:
+        flat = self.bases(EXT_DEGREE * n, what)
+        return [tuple(flat[EXT_DEGREE * i : EXT_DEGREE * (i + 1)]) for i in range(n)]
 
     def digest(self, what: str) -> int:
         v = int.from_bytes(self._take(32, what), "little")

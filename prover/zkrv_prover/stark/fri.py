@@ -1,10 +1,11 @@
-"""FRI over BabyBear^4 with folding arity up to 16, roll-in of shorter inputs, and a final
-polynomial sent in the clear.
+"""FRI over the extension field (``field.EXT_DEGREE`` coefficients per value) with folding arity
+up to 16, roll-in of shorter inputs, and a final polynomial sent in the clear.
 
 Codewords are evaluations on cosets in **bit-reversed order** (see ``ntt.lde_bitrev``): layer k
 holds f_k on ``s_k * H_{N_k}`` with s_0 = GENERATOR and s_{k+1} = s_k^{a_k}. In bit-reversed
 order the a_k points of a folding coset ``{x ω_a^t}`` are consecutive, so layer k is committed as
-an (N_k / a_k, 4 a_k) matrix (one Merkle leaf per coset) and the folded index is ``i >> log a_k``.
+an (N_k / a_k, EXT_DEGREE a_k) matrix (one Merkle leaf per coset) and the folded index is
+``i >> log a_k``.
 
 Folding: with f(X) = sum_{r<a} X^r f_r(X^a), ``fold(f, β)(y) = sum_r β^r f_r(y)``. From the coset
 values e (bit-reversed, so an inverse DIT transform reads them in place),
@@ -38,14 +39,13 @@ import numpy.typing as npt
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import mmcs
 from zkrv_prover.stark.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
-from zkrv_prover.stark.field import GENERATOR, P, inv_int, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, ExtInt, P, inv_int, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.ntt import bit_reverse_indices, coset_intt, intt
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.transcript import Transcript
 
 U32 = npt.NDArray[np.uint32]
-ExtInt = tuple[int, int, int, int]
 
 
 def final_log_height(params: PcsParams, input_log_heights: Sequence[int]) -> int:
@@ -108,11 +108,12 @@ def layer_config(params: PcsParams) -> MmcsConfig:
 
 
 def layer_shapes(params: PcsParams, input_log_heights: Sequence[int]) -> list[MatrixShape]:
-    """The committed matrix shape of each FRI layer: (N_k / a_k rows, 4 a_k columns)."""
+    """The committed matrix shape of each FRI layer: (N_k / a_k rows, EXT_DEGREE a_k
+    columns)."""
     cur = max(input_log_heights)
     out = []
     for la in fold_schedule(params, input_log_heights):
-        out.append(MatrixShape(cur - la, 4 << la))
+        out.append(MatrixShape(cur - la, EXT_DEGREE << la))
         cur -= la
     return out
 
@@ -123,17 +124,19 @@ def layer_shapes(params: PcsParams, input_log_heights: Sequence[int]) -> list[Ma
 
 
 def fold_codeword(cur: U32, beta: Sequence[int], log_arity: int, shift: int) -> U32:
-    """Fold an (N, 4) bit-reversed codeword on shift * H_N by 2^log_arity with challenge beta."""
+    """Fold an (N, EXT_DEGREE) bit-reversed codeword on shift * H_N by 2^log_arity with
+    challenge beta."""
     n = cur.shape[0]
     a = 1 << log_arity
     m = n // a
     log_n = n.bit_length() - 1
-    v = cur.reshape(m, a, 4)[:, bit_reverse_indices(log_arity), :]  # natural order per coset
-    c = intt(np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(a, m * 4)).reshape(a, m, 4)
+    d = EXT_DEGREE
+    v = cur.reshape(m, a, d)[:, bit_reverse_indices(log_arity), :]  # natural order per coset
+    c = intt(np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(a, m * d)).reshape(a, m, d)
     # 1 / x_b = shift^-1 * omega_N^(-rev_m(b))
     inv_om = inv_int(two_adic_generator(log_n))
     inv_x = fld.powers(inv_om, m, start=inv_int(shift))[bit_reverse_indices(m.bit_length() - 1)]
-    gamma = fld.ext_mul_base(np.broadcast_to(fld.ext_const(beta), (m, 4)), inv_x)
+    gamma = fld.ext_mul_base(np.broadcast_to(fld.ext_const(beta), (m, d)), inv_x)
     acc = c[a - 1]
     for r in range(a - 2, -1, -1):  # loop over the arity (<= 16), not rows
         acc = fld.ext_add(fld.ext_mul(acc, gamma), c[r])
@@ -155,8 +158,8 @@ def commit_phase(
     tr: Transcript[int, ExtInt, int, int],
     unchecked: bool = False,
 ) -> FriProverData:
-    """Commit to the FRI layers of the reduced openings ``inputs`` (log height -> (2^h, 4)
-    bit-reversed ext codeword), sampling each folding challenge from ``tr``.
+    """Commit to the FRI layers of the reduced openings ``inputs`` (log height ->
+    (2^h, EXT_DEGREE) bit-reversed ext codeword), sampling each folding challenge from ``tr``.
 
     ``unchecked`` (tests only) plays a cheating prover: instead of refusing a final codeword of
     too high degree it sends the truncated polynomial."""
@@ -169,7 +172,7 @@ def commit_phase(
     trees = []
     for k, la in enumerate(schedule):
         a = 1 << la
-        tree = mmcs.commit([cur.reshape(-1, 4 * a)], cfg, None)
+        tree = mmcs.commit([cur.reshape(-1, EXT_DEGREE * a)], cfg, None)
         trees.append(tree)
         tr.observe_digest(tree.root)
         beta = tr.sample_ext()
@@ -183,9 +186,7 @@ def commit_phase(
     coeffs = coset_intt(cur[bit_reverse_indices(log_cur)], shifts[-1])
     if np.any(coeffs[final_len:]) and not unchecked:
         raise ValueError("FRI final codeword is not low-degree: the committed inputs are wrong")
-    final_poly: list[ExtInt] = [
-        (int(row[0]), int(row[1]), int(row[2]), int(row[3])) for row in coeffs[:final_len]
-    ]
+    final_poly: list[ExtInt] = [tuple(int(v) for v in row) for row in coeffs[:final_len]]
     tr.observe_ext(final_poly)
     return FriProverData(schedule, trees, final_poly)
 
@@ -206,8 +207,9 @@ def open_query(data: FriProverData, index: int, log_max: int) -> list[FriLayerOp
         row_idx = idx >> la
         op = mmcs.open_indices(tree, [row_idx])[0]
         vals = op.rows[0]
-        row = [tuple(vals[4 * t : 4 * t + 4]) for t in range(1 << la)]
-        out.append(FriLayerOpening(row, op.siblings))  # type: ignore[arg-type]
+        d = EXT_DEGREE
+        row = [tuple(int(v) for v in vals[d * t : d * (t + 1)]) for t in range(1 << la)]
+        out.append(FriLayerOpening(row, op.siblings))
         idx = row_idx
     return out
 
@@ -332,7 +334,7 @@ def verify_layers(
         row = [ar.e_input(v) for v in op.row]
         flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
         sibs = [[ar.d_input(s) for s in lvl] for lvl in op.siblings]
-        shape = MatrixShape(log_cur - la, 4 << la)
+        shape = MatrixShape(log_cur - la, EXT_DEGREE << la)
         mmcs.verify_opening(ar, cfg, caps[k], [shape], row_bits, [flat], [[]], sibs, what)
         ar.e_assert_eq(select_e_by_bits(ar, row, pos_bits), expected, f"{what} value")
         x = ar.b_mul(shift_of(log_cur), _rev_pow(ar, log_cur, row_bits))

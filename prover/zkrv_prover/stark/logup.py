@@ -163,17 +163,18 @@ def aux_trace(
     alpha: np.ndarray,
     beta: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The aux trace ``(n, aux_width, 4)`` uint32 and the table's cumsum ``(4,)`` uint32, from
-    the table's full main trace (``layout.main_width`` columns, blind columns included: see
-    :func:`with_blind`).
+    """The aux trace ``(n, aux_width, EXT_DEGREE)`` uint32 and the table's cumsum
+    ``(EXT_DEGREE,)`` uint32, from the table's full main trace (``layout.main_width`` columns,
+    blind columns included: see :func:`with_blind`).
 
     Vectorized over rows, in blocks of :data:`AUX_BLOCK_ROWS` rows on the parallel workers (the
     memory beyond the result is a few blocks' worth): per block, interaction values and
     multiplicities are evaluated on the block's columns and all its denominators are inverted
     at once; the running sum is one cumulative sum at the end. Raises ``ValueError`` if some
-    denominator is zero (probability ~ rows / 2^124 for honest traces)."""
+    denominator is zero (probability ~ rows / |F_ext| for honest traces)."""
     from zkrv_prover.stark import parallel
     from zkrv_prover.stark import symbolic_eval as se
+    from zkrv_prover.stark.field import EXT_DEGREE
 
     n = main.shape[0]
     if main.ndim != 2 or main.shape[1] != layout.main_width or layout.blind_col is None:
@@ -187,8 +188,9 @@ def aux_trace(
     nv = sum(len(i.values) for i in inters)
     groups = layout.logup_groups
     a64, b64 = alpha.astype(np.uint64), beta.astype(np.uint64)
-    aux = np.empty((n, len(groups) + 1, 4), dtype=np.uint32)
-    row_sum = np.empty((n, 4), dtype=np.uint64)
+    d = EXT_DEGREE
+    aux = np.empty((n, len(groups) + 1, d), dtype=np.uint32)
+    row_sum = np.empty((n, d), dtype=np.uint64)
 
     def block(rows: tuple[int, int]) -> None:
         # Rows are independent up to the running sum: blocks of rows on the parallel workers.
@@ -201,8 +203,8 @@ def aux_trace(
 
         plan.run(se.RowLeaves(main, pre, None, public, None, None, rows), keep)
         mults = vals[nv:]
-        # fingerprints (B, 4) per interaction
-        dens = np.empty((len(inters), B, 4), dtype=np.uint64)
+        # fingerprints (B, EXT_DEGREE) per interaction
+        dens = np.empty((len(inters), B, d), dtype=np.uint64)
         pos = 0
         for k, inter in enumerate(inters):
             fp = se.ext_from_base(np.full(B, inter.bus, dtype=np.uint64))
@@ -215,9 +217,9 @@ def aux_trace(
         if bool(np.any(np.all(dens == 0, axis=-1))):
             raise ValueError(f"table {layout.air.name!r}: LogUp denominator is zero; resample")
         inv = se.ext_inv(dens)
-        total = np.zeros((B, 4), dtype=np.uint64)
+        total = np.zeros((B, d), dtype=np.uint64)
         for g, members in enumerate(groups):
-            acc = np.zeros((B, 4), dtype=np.uint64)
+            acc = np.zeros((B, d), dtype=np.uint64)
             for k in members:
                 acc = se.ext_add(acc, se.ext_mul_base(inv[k], mults[k][:, None]))
             aux[r0:r1, g] = acc

@@ -33,14 +33,23 @@ from zkrv_prover.stark.arith import (
     e_from_base,
     e_pow_const,
 )
-from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P, inv_int, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    EXT_ONE,
+    EXT_ZERO,
+    GENERATOR,
+    P,
+    ext_embed,
+    inv_int,
+    two_adic_generator,
+)
 
 
 @dataclass
 class TableOpenings(Generic[E]):
     """Opened values of one table (extension elements). ``*_next`` are empty when the table's
     constraints never read that kind's next row. ``aux``/``aux_next`` and ``quotient`` hold the
-    base-column openings (4 per extension column / chunk), recombined here."""
+    base-column openings (EXT_DEGREE per extension column / chunk), recombined here."""
 
     main: list[E]
     main_next: list[E]
@@ -53,7 +62,7 @@ class TableOpenings(Generic[E]):
 
 def zeta_pow_height(ar: Arith[B, E, D, Bit], zeta: E, log_n: LogHeight[B, Bit]) -> E:
     """zeta^(2^log_n) for a variable log height: hi squarings, then a selection among the
-    candidates (4 selects per candidate beyond the first)."""
+    candidates (EXT_DEGREE selects per candidate beyond the first)."""
     pows = [zeta]
     for _ in range(log_n.hi):
         pows.append(ar.e_mul(pows[-1], pows[-1]))
@@ -93,10 +102,10 @@ def check_zeta(
         return pow(GENERATOR, 1 << h, P)
 
     if isinstance(log_lde, int):
-        g_n = ar.e_const((g_pow(log_lde), 0, 0, 0))
+        g_n = ar.e_const(ext_embed(g_pow(log_lde)))
     else:
         g_n = e_from_base(ar, log_lde.select_b_const(ar, g_pow))
-    in_h = ar.e_sub(pick(log_n), ar.e_const((1, 0, 0, 0)))
+    in_h = ar.e_sub(pick(log_n), ar.e_const(EXT_ONE))
     in_coset = ar.e_sub(pick(log_lde), g_n)
     ar.e_assert_nonzero(
         ar.e_mul(in_h, in_coset), "out-of-domain point outside the trace domain and LDE coset"
@@ -111,16 +120,17 @@ def uses_next(layout: TableLayout, op: Op) -> bool:
 
 
 def recombine(ar: Arith[B, E, D, Bit], cols: Sequence[E]) -> list[E]:
-    """Extension values of committed extension columns from their 4 base columns' openings:
-    a column holding coordinates (c0, c1, c2, c3) is the polynomial sum_k x^k c_k(X), so its
-    value at zeta is sum_k x^k c_k(zeta) with x the extension generator."""
-    if len(cols) % 4:
-        raise ValueError("extension columns come in groups of 4 base columns")
-    basis = [ar.e_const([1 if i == k else 0 for i in range(4)]) for k in range(4)]
+    """Extension values of committed extension columns from their EXT_DEGREE base columns'
+    openings: a column holding coordinates (c0, c1, ...) is the polynomial sum_k x^k c_k(X), so
+    its value at zeta is sum_k x^k c_k(zeta) with x the extension generator."""
+    d = EXT_DEGREE
+    if len(cols) % d:
+        raise ValueError(f"extension columns come in groups of {d} base columns")
+    basis = [ar.e_const([1 if i == k else 0 for i in range(d)]) for k in range(d)]
     out = []
-    for j in range(0, len(cols), 4):
+    for j in range(0, len(cols), d):
         acc = cols[j]
-        for k in range(1, 4):
+        for k in range(1, d):
             acc = ar.e_add(acc, ar.e_mul(basis[k], cols[j + k]))
         out.append(acc)
     return out
@@ -134,11 +144,11 @@ class ZetaDomain(Generic[B, E, D, Bit]):
 
     def __init__(self, ar: Arith[B, E, D, Bit], zeta: E, n: int | LogHeight[B, Bit]) -> None:
         self.ar, self.zeta = ar, zeta
-        self.one = one = ar.e_const((1, 0, 0, 0))
+        self.one = one = ar.e_const(EXT_ONE)
         if isinstance(n, int):
             h_inv = inv_int(two_adic_generator(n.bit_length() - 1))
             self.zeta_n = e_pow_const(ar, zeta, n)
-            self.h_inv_e = ar.e_const((h_inv, 0, 0, 0))
+            self.h_inv_e = ar.e_const(ext_embed(h_inv))
             self.n_b, self.nh_b = ar.b_const(n), ar.b_const(n * inv_int(h_inv))
         else:
             self.zeta_n = zeta_pow_height(ar, zeta, n)
@@ -220,7 +230,7 @@ def constraint_values(
             if xa[0]:
                 vals[id(node)] = (True, ar.b_sub(ar.b_const(0), xa[1]))
             else:
-                vals[id(node)] = (False, ar.e_sub(ar.e_const((0, 0, 0, 0)), xa[1]))
+                vals[id(node)] = (False, ar.e_sub(ar.e_const(EXT_ZERO), xa[1]))
             continue
         assert node.b is not None
         xb = vals[id(node.b)]

@@ -14,7 +14,8 @@ Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs
   grinding adds POW_BITS of work per attempt.
 - The field term bounds the algebraic errors that depend on the extension field: the
   out-of-domain (DEEP) check, the random batching (alpha) and folding (beta) challenges each fail
-  with probability about deg / |F_ext| <= N_max / p^4, where N_max is the largest LDE domain.
+  with probability about deg / |F_ext| <= N_max / p^EXT_DEGREE, where N_max is the largest LDE
+  domain.
 - Caveat: this is a conjecture, not a proof, and proximity gaps up to capacity were disproved
   in general in 2025. The proven figures, term by term (Johnson bound, unique decoding), come
   from ``stark/soundness.py``. Hashing is assumed to be a random oracle (Poseidon over BN254,
@@ -151,7 +152,7 @@ class PcsParams:
 
 
 def ext_field_bits() -> float:
-    """log2 |F_p^4|."""
+    """log2 |F_ext| = EXT_DEGREE log2 p."""
     return EXTENSION_DEGREE * math.log2(P)
 
 

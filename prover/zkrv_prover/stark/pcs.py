@@ -38,7 +38,7 @@ from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import fri, mmcs, parallel
 from zkrv_prover.stark.arith import D, E
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, ExtInt, P, two_adic_generator
 from zkrv_prover.stark.fri import FriLayerOpening
 from zkrv_prover.stark.mmcs import MatrixShape, MerkleOpening, MmcsConfig
 from zkrv_prover.stark.ntt import bit_reverse_indices, intt, lde_bitrev
@@ -48,7 +48,6 @@ from zkrv_prover.stark.transcript import Transcript
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
-ExtInt = tuple[int, int, int, int]
 NativeTranscript = Transcript[int, ExtInt, int, int]
 
 _P64 = np.uint64(P)
@@ -145,7 +144,7 @@ def commit_coeffs(
         if not params.zk:
             raise ValueError("a masking codeword is only used with zk")
         top = max(lhs)
-        r_coeffs = require(rng, "a masking codeword").base((params.degree_bound(top), 4))
+        r_coeffs = require(rng, "a masking codeword").base((params.degree_bound(top), EXT_DEGREE))
         ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR, top))
     tree = mmcs.commit(ldes, _input_config_for(params, salted), rng)
     return PcsData(tree, cs, params.log_blowup, lhs, r_coeffs, salted)
@@ -170,12 +169,13 @@ def commit_evals(
 
 
 def eval_coeffs_at(coeffs: U32, z: Sequence[int]) -> U32:
-    """Evaluate each column polynomial at the extension point z: (n, w) -> (w, 4)."""
+    """Evaluate each column polynomial at the extension point z: (n, w) -> (w, EXT_DEGREE)."""
     return eval_coeffs_at_points(coeffs, [z])[0]
 
 
 def eval_coeffs_at_points(coeffs: U32, zs: Sequence[Sequence[int]]) -> U32:
-    """Evaluate each column polynomial at every extension point: (n, w) -> (len(zs), w, 4).
+    """Evaluate each column polynomial at every extension point: (n, w) ->
+    (len(zs), w, EXT_DEGREE).
 
     Exact integer matmul in row chunks of 2^14 (on the parallel workers): coefficients (< 2^31)
     times 16-bit limbs of z^j (< 2^16), summed over 2^14 rows, stay below 2^61. All points share
@@ -183,10 +183,10 @@ def eval_coeffs_at_points(coeffs: U32, zs: Sequence[Sequence[int]]) -> U32:
     n, w = coeffs.shape
     k = len(zs)
     if k == 0:
-        return np.zeros((0, w, 4), dtype=np.uint32)
+        return np.zeros((0, w, EXT_DEGREE), dtype=np.uint32)
     zp = np.concatenate(
         [fld.ext_powers(np.asarray(z, dtype=np.uint32), n).astype(np.uint64) for z in zs], axis=1
-    )  # (n, 4 k)
+    )  # (n, EXT_DEGREE k)
     lo = zp & np.uint64(0xFFFF)
     hi = zp >> np.uint64(16)
 
@@ -199,27 +199,29 @@ def eval_coeffs_at_points(coeffs: U32, zs: Sequence[Sequence[int]]) -> U32:
         s_lo += fld.mod_p(s_hi)
         return fld.mod_p(s_lo)
 
-    acc = np.zeros((w, 4 * k), dtype=np.uint64)
+    acc = np.zeros((w, EXT_DEGREE * k), dtype=np.uint64)
     for part in parallel.map_blocks(rows, parallel.split(n, 1 << 14)):
         acc += part
         fld.mod_p(acc, out=acc)
-    return np.ascontiguousarray(acc.reshape(w, k, 4).transpose(1, 0, 2)).astype(np.uint32)
+    out = acc.reshape(w, k, EXT_DEGREE).transpose(1, 0, 2)
+    return np.ascontiguousarray(out).astype(np.uint32)
 
 
 def _dot_alpha(m: U32, alpha_pows: U32) -> U32:
-    """sum_c alpha^c * m[:, c] for an (N, w) base matrix and (w, 4) ext powers -> (N, 4).
+    """sum_c alpha^c * m[:, c] for an (N, w) base matrix and (w, EXT_DEGREE) ext powers ->
+    (N, EXT_DEGREE).
 
     float64 BLAS matmul on 16-bit limbs of alpha^c over chunks of 32 columns: each dot product
     is < 32 * 2^31 * 2^16 = 2^52, exact in a double. Row blocks run on the parallel workers."""
     n, w = m.shape
     lo = (alpha_pows & 0xFFFF).astype(np.float64)
     hi = (alpha_pows >> 16).astype(np.float64)
-    out = np.empty((n, 4), dtype=np.uint32)
+    out = np.empty((n, EXT_DEGREE), dtype=np.uint32)
     cstep = 32
 
     def rows(rng: tuple[int, int]) -> None:
         r0, r1 = rng
-        acc = np.zeros((r1 - r0, 4), dtype=np.uint64)
+        acc = np.zeros((r1 - r0, EXT_DEGREE), dtype=np.uint64)
         for c0 in range(0, w, cstep):
             blk = m[r0:r1, c0 : c0 + cstep].astype(np.float64)
             s_lo = fld.mod_p((blk @ lo[c0 : c0 + cstep]).astype(np.uint64))
@@ -325,7 +327,7 @@ def open_rounds(
     elif params.zk:
         # R has the full (relaxed) degree bound, so every coefficient of the reduced polynomial,
         # and of its folds down to the final polynomial, is masked.
-        r = require(rng, "zero-knowledge opening").base((params.degree_bound(log_top), 4))
+        r = require(rng, "zero-knowledge opening").base((params.degree_bound(log_top), EXT_DEGREE))
         zk_data = commit_coeffs(params, [r], rng, log_heights=[log_top])
         tr.observe_digest(zk_data.root)
         r_lde = zk_data.lde(0)
@@ -338,7 +340,7 @@ def open_rounds(
         for c, pts in zip(data.coeffs, points, strict=True):
             per_p = []
             for at_z in eval_coeffs_at_points(c, pts):
-                vals = [_ext4(row) for row in at_z]
+                vals = [_ext_tuple(row) for row in at_z]
                 tr.observe_ext(vals)
                 per_p.append(vals)
             per_m.append(per_p)
@@ -359,7 +361,9 @@ def open_rounds(
             for z, vals in zip(pts, per_m[i], strict=True):
                 v_alpha = _ext_dot(np.asarray(vals, dtype=np.uint32), ap)
                 off = offsets.get(h, 0)
-                terms.append((_ext4(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(alpha), off)))
+                terms.append(
+                    (_ext_tuple(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(alpha), off))
+                )
                 offsets[h] = off + w
             by_height.setdefault(h, []).append(_DeepMatrix(data.lde(i), ap, terms))
     if top not in by_height and r_lde is None:
@@ -405,12 +409,14 @@ def open_rounds(
     return opened, proof
 
 
-def _ext4(row: Sequence[int] | U32) -> ExtInt:
-    return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+def _ext_tuple(row: Sequence[int] | U32) -> ExtInt:
+    if len(row) != EXT_DEGREE:
+        raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+    return tuple(int(v) for v in row)
 
 
 def _ext_dot(vals: U32, ap: U32) -> U32:
-    """sum_c ap[c] * vals[c] for (w, 4) ext arrays -> (4,)."""
+    """sum_c ap[c] * vals[c] for (w, EXT_DEGREE) ext arrays -> (EXT_DEGREE,)."""
     prods = fld.ext_mul(vals, ap).astype(np.uint64)
     return (prods.sum(axis=0) % _P64).astype(np.uint32)
 
@@ -428,11 +434,11 @@ class _DeepMatrix:
 def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U32] | None) -> U32:
     """ro_h(x) = sum over (matrix, point z) of alpha^off (sum_c alpha^c (M_c(x) - v_c)) / (x - z)
     (+ alpha^off R(x) at the top height) on the LDE points of height 2^log_h, bit-reversed
-    order, as (2^log_h, 4) uint32.
+    order, as (2^log_h, EXT_DEGREE) uint32.
 
     Computed in row blocks on the parallel workers: per block, numerators are summed per
-    distinct point, then multiplied by 1 / (x - z) once per point. Only the (2^log_h, 4) result
-    is allocated at full height."""
+    distinct point, then multiplied by 1 / (x - z) once per point. Only the
+    (2^log_h, EXT_DEGREE) result is allocated at full height."""
     N = 1 << log_h
     xs_all = _domain_bitrev(log_h)
     points: dict[ExtInt, int] = {}
@@ -440,11 +446,11 @@ def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U
         for z, _, _ in mt.terms:
             points.setdefault(z, len(points))
     zs = [np.asarray(z, dtype=np.uint64) for z in points]
-    out = np.empty((N, 4), dtype=np.uint32)
+    out = np.empty((N, EXT_DEGREE), dtype=np.uint32)
 
     def rows(rng: tuple[int, int]) -> None:
         r0, r1 = rng
-        num = np.zeros((len(zs), r1 - r0, 4), dtype=np.uint64)
+        num = np.zeros((len(zs), r1 - r0, EXT_DEGREE), dtype=np.uint64)
         for mt in mats:
             s_m = _dot_alpha(mt.lde[r0:r1], mt.ap).astype(np.uint64)
             for z, v_alpha, a_off in mt.terms:
@@ -452,7 +458,7 @@ def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U
                 num[points[z]] = fld.add64(
                     num[points[z]], fld.ext_mul64(d, a_off.astype(np.uint64))
                 )
-        acc = np.zeros((r1 - r0, 4), dtype=np.uint64)
+        acc = np.zeros((r1 - r0, EXT_DEGREE), dtype=np.uint64)
         x = fld.ext_from_base64(xs_all[r0:r1].astype(np.uint64))
         for k, z64 in enumerate(zs):
             den = fld.sub64(x, z64)
@@ -460,7 +466,7 @@ def _reduce_height(log_h: int, mats: Sequence[_DeepMatrix], r_term: tuple[U32, U
                 raise ZeroDivisionError("opening point lies on the LDE domain")
             acc = fld.add64(acc, fld.ext_mul64(num[k], fld.ext_inv64(den)))
         if r_term is not None:
-            r_lde, a_off = r_term  # R's 4 columns as one ext value per row
+            r_lde, a_off = r_term  # R's EXT_DEGREE columns as one ext value per row
             rx = r_lde[r0:r1].astype(np.uint64)
             acc = fld.add64(acc, fld.ext_mul64(rx, a_off.astype(np.uint64)))
         out[r0:r1] = acc
@@ -544,9 +550,9 @@ class PcsShape:
         lb = self.params.log_blowup
         trees = [[MatrixShape(s.log_height + lb, s.width) for s in r] for r in self.rounds]
         if self.masked_round is not None:
-            trees[self.masked_round].append(MatrixShape(self.top, 4))
+            trees[self.masked_round].append(MatrixShape(self.top, EXT_DEGREE))
         elif self.params.zk:
-            trees.append([MatrixShape(self.top, 4)])
+            trees.append([MatrixShape(self.top, EXT_DEGREE)])
         return trees
 
 

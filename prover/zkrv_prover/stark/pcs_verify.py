@@ -53,11 +53,12 @@ from zkrv_prover.stark.arith import (
     LogHeight,
     d_assert_eq_if,
     e_assert_eq_if,
+    e_from_base,
     leaf_hash,
     select_e_by_bits,
     xor_permute,
 )
-from zkrv_prover.stark.field import GENERATOR, P, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ONE, EXT_ZERO, GENERATOR, P, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.pcs import (
@@ -70,7 +71,7 @@ from zkrv_prover.stark.pcs import (
 )
 from zkrv_prover.stark.transcript import Transcript
 
-_ZERO_E = (0, 0, 0, 0)
+_ZERO_E = EXT_ZERO
 
 
 @dataclass(frozen=True)
@@ -446,7 +447,7 @@ def verify_var(
 
     # alpha powers and per-(matrix, point) value sums (key None = the variable height)
     max_w = max(s.width for c in claims for s in c.shapes)
-    apows = [ar.e_const((1, 0, 0, 0))]
+    apows = [ar.e_const(EXT_ONE)]
     for _ in range(max_w):
         apows.append(ar.e_mul(apows[-1], alpha))
 
@@ -490,11 +491,12 @@ def verify_var(
         ]
         flags = [(r, m) in var_mats for m in range(len(c.shapes))]
         if c.has_mask:
-            shapes.append(MatrixShape(top.hi, 4))
+            shapes.append(MatrixShape(top.hi, EXT_DEGREE))
             flags.append(True)
         trees.append(_Tree(shapes, flags, _input_config_for(params, c.salted), c.root, []))
     if zk_root is not None:
-        trees.append(_Tree([MatrixShape(top.hi, 4)], [True], _input_config(params), zk_root, []))
+        r_shape = MatrixShape(top.hi, EXT_DEGREE)
+        trees.append(_Tree([r_shape], [True], _input_config(params), zk_root, []))
     if len(proof.input_caps) != len(trees):
         raise ValueError("PCS proof: wrong number of Merkle caps")
     var_plans = {H: tree_plan(_input_config(params), H) for H in cands}
@@ -575,7 +577,7 @@ def verify_var(
                 x = masked_domain_point(ar, top, ar.b_const(GENERATOR), bits, 0, lambda H: H)
             else:
                 x = fri.domain_point(ar, GENERATOR, key, tb[ftop - key :])
-            xe = ar.e_from_coeffs([x, ar.b_const(0), ar.b_const(0), ar.b_const(0)])
+            xe = e_from_base(ar, x)
             s_cache: dict[tuple[int, int], E] = {}
             by_point: dict[int, tuple[E, E]] = {}
             for r, m, k, o in h_plan:

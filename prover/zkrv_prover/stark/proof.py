@@ -1,6 +1,7 @@
 """Versioned binary format of a :class:`~.prover.StarkProof`, with a strict parser.
 
-Layout (little-endian; base element 4 bytes, extension element 16, digest 32; see ``codec.py``):
+Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
+``codec.py``):
 
     magic "ZKRVSTRK" (8 bytes) | version u16 (= 4) | table count u8 | log height u8 per table
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table

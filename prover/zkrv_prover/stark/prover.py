@@ -17,7 +17,16 @@ import numpy.typing as npt
 from zkrv_prover.stark import debug, logup, ntt, pcs, quotient, zk
 from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import GENERATOR, P, ext_mul_int, ext_pow_int, two_adic_generator
+from zkrv_prover.stark.field import (
+    EXT_DEGREE,
+    GENERATOR,
+    ExtInt,
+    P,
+    ext_embed,
+    ext_mul_int,
+    ext_pow_int,
+    two_adic_generator,
+)
 from zkrv_prover.stark.ood import uses_next
 from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.randomness import FieldRng, require
@@ -25,14 +34,12 @@ from zkrv_prover.stark.testing import PROVER_CHECKS
 from zkrv_prover.stark.transcript import Transcript
 
 U32 = npt.NDArray[np.uint32]
-ExtInt = tuple[int, int, int, int]
 
 #: Transcript label of this protocol and the proof format version it is bound to (2: relaxed
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
-#: 3: one quotient per group of equal-height tables instead of one per table; 4: LogUp blind
-#: columns in the main trace of every LogUp table, so the published sums hide the witness, and
-#: masking covers two revealed values per query (``zk.QUERY_POINTS``: tables of <= 16 rows
-#: commit at 2^7)).
+#: 3: one quotient per group of equal-height tables instead of one per table; 4: the challenge
+#: field is the quintic extension F_p[x]/(x^5 - 2), LogUp blind columns in the main trace of
+#: every LogUp table, masking covers two revealed values per query; CHANGELOG.md).
 LABEL = "zkrv-stark"
 PROOF_VERSION = 4
 
@@ -138,7 +145,7 @@ def opening_points(
         out = [zeta]
         if force_next or uses_next(lay, op):
             h = two_adic_generator(log_heights[t])
-            out.append(ext_mul_int(zeta, (h, 0, 0, 0)))
+            out.append(ext_mul_int(zeta, ext_embed(h)))
         return out
 
     pre = [pts(t, Op.PRE) for t in vk.pre_tables]
@@ -162,8 +169,8 @@ def _on_coset(data: pcs.PcsData, i: int, M: int) -> U32:
     return ntt.bit_reverse_rows(ntt.coset_ntt(pad, GENERATOR))  # type: ignore[return-value]
 
 
-def _tuple4(v: npt.NDArray[np.integer]) -> ExtInt:
-    return (int(v[0]), int(v[1]), int(v[2]), int(v[3]))
+def _ext_tuple(v: npt.NDArray[np.integer]) -> ExtInt:
+    return tuple(int(x) for x in v)
 
 
 def prove(
@@ -240,7 +247,7 @@ def prove(
     tr.observe_digest(main_data.root)
 
     # LogUp
-    challenges = np.zeros((2, 4), dtype=np.uint64)
+    challenges = np.zeros((2, EXT_DEGREE), dtype=np.uint64)
     aux_data = None
     aux_by_table: dict[int, U32] = {}
     cumsums: list[ExtInt] = []
@@ -248,7 +255,7 @@ def prove(
         alpha, beta = tr.sample_ext(), tr.sample_ext()
         challenges = np.array([alpha, beta], dtype=np.uint64)
         aux_mats = []
-        total = np.zeros(4, dtype=np.uint64)
+        total = np.zeros(EXT_DEGREE, dtype=np.uint64)
         for t in vk.logup_tables:
             aux, cs = logup.aux_trace(
                 lays[t],
@@ -261,7 +268,7 @@ def prove(
             aux_by_table[t] = aux
             flat = aux.reshape(ns[t], -1)
             aux_mats.append(zk.mask_coeffs(ntt.intt(flat), plans[t], rng))
-            cumsums.append(_tuple4(cs))
+            cumsums.append(_ext_tuple(cs))
             total = (total + cs) % np.uint64(P)
         if PROVER_CHECKS.enabled and bool(total.any()):
             bad = debug.bus_imbalance(lays, traces, public)
@@ -298,7 +305,7 @@ def prove(
             cum = None
             if t in aux_pos:
                 assert aux_data is not None
-                aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, 4)
+                aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, EXT_DEGREE)
                 cum = np.asarray(cumsums[aux_pos[t]], dtype=np.uint64)
             leaves = quotient.QuotientLeaves(
                 n,

@@ -35,6 +35,7 @@ import numpy as np
 
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Expr, Op, TableLayout
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ONE
 from zkrv_prover.stark.randomness import FieldRng, require
 
 U64 = np.uint64
@@ -76,15 +77,15 @@ def group_degree(degrees: Sequence[int], group: Sequence[int]) -> int:
 
 
 def horner_step(acc: np.ndarray | None, gamma_k: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``acc * gamma^K + q`` on (m, 4) uint64 quotient coefficients (``gamma_k`` = gamma^K, K the
-    next table's constraint count; the shorter array is zero-extended). Folding a group's
-    per-table quotients Q_t (each Horner-combined over its own constraints) in member order
-    gives the quotient of the Horner combination of all the group's constraints, the identity
+    """``acc * gamma^K + q`` on (m, EXT_DEGREE) uint64 quotient coefficients (``gamma_k`` =
+    gamma^K, K the next table's constraint count; the shorter array is zero-extended). Folding a
+    group's per-table quotients Q_t (each Horner-combined over its own constraints) in member
+    order gives the quotient of the Horner combination of all the group's constraints, the identity
     the verifier checks (``ood.check_group``): division by Z_H is linear."""
     if acc is None:
         return q.astype(U64)
     m = max(acc.shape[0], q.shape[0])
-    out = np.zeros((m, 4), dtype=U64)
+    out = np.zeros((m, EXT_DEGREE), dtype=U64)
     out[: acc.shape[0]] = se.ext_mul(acc, np.asarray(gamma_k, dtype=U64))
     out[: q.shape[0]] = se.b_add(out[: q.shape[0]], q.astype(U64))
     return out
@@ -109,9 +110,9 @@ class QuotientLeaves:
     """Leaf values of a table's constraints on the coset s * <w> of size M, served per block of
     points (never for the whole coset at once, see :meth:`block`).
 
-    ``main``/``pre`` are (M, w) base arrays, ``aux`` (M, a, 4) extension, any unsigned dtype
-    holding canonical values. Point i is ``x[i]`` (natural order); its values are in row i, or,
-    with ``bitrev=True``, in row rev_M(i): the first M rows of a bit-reversed LDE can then be
+    ``main``/``pre`` are (M, w) base arrays, ``aux`` (M, a, EXT_DEGREE) extension, any unsigned
+    dtype holding canonical values. Point i is ``x[i]`` (natural order); its values are in row i,
+    or, with ``bitrev=True``, in row rev_M(i): the first M rows of a bit-reversed LDE can then be
     passed as they are (no reordered copy). The next row of point i is the point M/n positions
     later (cyclic): x h, h the generator of the order-n constraint domain."""
 
@@ -237,13 +238,14 @@ def combined_quotient(
     gamma: np.ndarray,
     block_points: int | None = None,
 ) -> np.ndarray:
-    """``Q(x) = (sum_i gamma^(K-1-i) C_i(x)) / Z_H(x)`` on the coset, shape (M, 4) uint64.
+    """``Q(x) = (sum_i gamma^(K-1-i) C_i(x)) / Z_H(x)`` on the coset, shape (M, EXT_DEGREE)
+    uint64.
 
     The powers make this equal to Horner's ``acc = acc * gamma + C_i`` the verifier runs. The
     coset is evaluated in blocks of ``block_points`` (default :data:`BLOCK_POINTS`) points on the
-    :mod:`~zkrv_prover.stark.parallel` workers, so memory beyond the (M, 4) result is a few
+    :mod:`~zkrv_prover.stark.parallel` workers, so memory beyond the (M, EXT_DEGREE) result is a few
     blocks' worth; the values do not depend on the block size or thread count. Base constraints
-    are multiplied coordinatewise by the extension scalar gamma^k (4 products per point),
+    are multiplied coordinatewise by the extension scalar gamma^k (EXT_DEGREE products per point),
     extension ones with a full extension product."""
     from zkrv_prover.stark import field as fld
     from zkrv_prover.stark import parallel
@@ -251,15 +253,15 @@ def combined_quotient(
     cons = layout.constraints
     K = len(cons)
     g = np.asarray(gamma, dtype=U64)
-    gpow = np.zeros((K, 4), dtype=U64)
-    cur = np.array([1, 0, 0, 0], dtype=U64)
+    gpow = np.zeros((K, EXT_DEGREE), dtype=U64)
+    cur = np.array(EXT_ONE, dtype=U64)
     for i in range(K - 1, -1, -1):
         gpow[i] = cur
         cur = se.ext_mul(cur, g)
     is_ext = [c.expr.is_ext for c in cons]
     plan = se.DagPlan([c.expr for c in cons])
     M = leaves.M
-    out = np.empty((M, 4), dtype=U64)
+    out = np.empty((M, EXT_DEGREE), dtype=U64)
     bp = block_points or BLOCK_POINTS
     # Base constraints are combined by a float64 matrix product on 16-bit limbs of gamma^k:
     # value (< 2^31) * limb (< 2^16) summed over _GROUP constraints stays below 2^52, exact.
@@ -270,7 +272,7 @@ def combined_quotient(
         i0, i1 = rng
         blk = leaves.block(i0, i1)
         B = i1 - i0
-        acc = np.zeros((B, 4), dtype=U64)
+        acc = np.zeros((B, EXT_DEGREE), dtype=U64)
         vals = np.empty((B, _GROUP), dtype=np.float64)  # pending base constraint values
         which: list[int] = []
 
@@ -286,7 +288,7 @@ def combined_quotient(
 
         def consume(i: int, v: np.ndarray) -> None:
             if is_ext[i]:
-                term = se.ext_mul(np.broadcast_to(v, (B, 4)), gpow[i])
+                term = se.ext_mul(np.broadcast_to(v, (B, EXT_DEGREE)), gpow[i])
                 acc[...] = fld.add64(acc, term)
             else:
                 vals[:, len(which)] = np.broadcast_to(v, (B,))
@@ -303,7 +305,8 @@ def combined_quotient(
 
 
 def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = True) -> np.ndarray:
-    """Coefficients (M, 4) uint64 of Q from its evaluations ``q_evals (M, 4)`` on ``shift * H_M``.
+    """Coefficients (M, EXT_DEGREE) uint64 of Q from its evaluations ``q_evals`` (same shape)
+    on ``shift * H_M``.
 
     ``strict``: raise ``ValueError`` if Q has nonzero coefficients from ``top`` on
     (``quotient_len``): then the constraints do not hold on H, and an honest prover stops here."""
@@ -316,17 +319,18 @@ def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = Tr
 
 
 def split_coeffs(coeffs: np.ndarray, n: int, Nd: int, c: int, rng: FieldRng | None) -> np.ndarray:
-    """The c (blinded) chunks of the quotient with coefficients ``coeffs`` ((m, 4), m >= c n;
-    coefficients from c n on are dropped: zero for an honest prover) as an (Nd, 4 c) uint32
-    matrix (column 4 j + k = coordinate k of chunk j). With ``rng`` and Nd > n the chunks are
-    blinded (module doc); without ``rng`` Nd must equal n."""
+    """The c (blinded) chunks of the quotient with coefficients ``coeffs`` ((m, EXT_DEGREE),
+    m >= c n; coefficients from c n on are dropped: zero for an honest prover) as an
+    (Nd, EXT_DEGREE c) uint32 matrix (column EXT_DEGREE j + k = coordinate k of chunk j). With
+    ``rng`` and Nd > n the chunks are blinded (module doc); without ``rng`` Nd must equal n."""
     if coeffs.shape[0] < c * n:
         raise ValueError(f"{coeffs.shape[0]} quotient coefficients, {c} chunks need {c * n}")
-    chunks = np.zeros((c, Nd, 4), dtype=U64)
-    chunks[:, :n] = coeffs[: c * n].reshape(c, n, 4)
+    d = EXT_DEGREE
+    chunks = np.zeros((c, Nd, d), dtype=U64)
+    chunks[:, :n] = coeffs[: c * n].reshape(c, n, d)
     if n < Nd:
         gen = require(rng, "masked degree bound Nd > n (blinding)")
-        a = gen.base((c - 1, Nd - n, 4)).astype(U64)
+        a = gen.base((c - 1, Nd - n, d)).astype(U64)
         chunks[:-1, n:] = (chunks[:-1, n:] + a) % se.P  # + x^n b_j
         chunks[1:, : Nd - n] = (chunks[1:, : Nd - n] + (se.P - a)) % se.P  # - b_(j-1)
-    return chunks.transpose(1, 0, 2).reshape(Nd, 4 * c).astype(np.uint32)
+    return chunks.transpose(1, 0, 2).reshape(Nd, d * c).astype(np.uint32)

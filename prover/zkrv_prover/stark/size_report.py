@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.stark.prover import StarkProof, VerifyingKey
 
 #: Encoded sizes (``codec.py``): base element, extension element, digest, PoW nonce.
-BASE, EXT, DIGEST, NONCE = 4, 16, 32, 8
+BASE, EXT, DIGEST, NONCE = 4, 4 * EXT_DEGREE, 32, 8
 #: Fixed header bytes before the heights: magic (8), version (u16), table count (u8).
 HEADER_FIXED = 8 + 2 + 1
 

@@ -1,8 +1,9 @@
 """Vectorized numpy evaluation of constraint DAGs (prover and debug side).
 
 Values are uint64 numpy arrays holding canonical BabyBear elements: base values have shape
-``(m,)`` (or ``()`` for constants / public values), extension values ``(m, 4)`` (or ``(4,)`` for
-challenges), coefficients of 1, X, X^2, X^3 with X^4 = 11. Each DAG node is computed once for
+``(m,)`` (or ``()`` for constants / public values), extension values ``(m, EXT_DEGREE)`` (or
+``(EXT_DEGREE,)`` for challenges), coefficients of 1, X, X^2, ... with X^EXT_DEGREE = EXT_W
+(``field.py``). Each DAG node is computed once for
 all m points; intermediates are freed as soon as their last consumer ran, so a DAG of hundreds
 of nodes over 2^19 points stays within a few arrays of memory. No loops over rows.
 
@@ -21,7 +22,6 @@ from zkrv_prover.stark.air import Expr, Op
 
 P = np.uint64(fld.P)
 P_INT = fld.P
-W = np.uint64(fld.EXT_W)  # X^4 = 11 in the quartic extension
 
 U64 = np.uint64
 
@@ -139,11 +139,12 @@ def evaluate_stream(
 
 
 def evaluate_numpy(roots: Sequence[Expr], leaf: LeafFn, m: int) -> list[np.ndarray]:
-    """Values of all roots, broadcast to ``m`` points (base ``(m,)``, extension ``(m, 4)``)."""
+    """Values of all roots, broadcast to ``m`` points (base ``(m,)``, extension
+    ``(m, EXT_DEGREE)``)."""
     out: list[np.ndarray | None] = [None] * len(roots)
 
     def keep(i: int, v: np.ndarray) -> None:
-        shape = (m, 4) if roots[i].is_ext else (m,)
+        shape = (m, fld.EXT_DEGREE) if roots[i].is_ext else (m,)
         out[i] = np.broadcast_to(v, shape)
 
     evaluate_stream(roots, leaf, keep)

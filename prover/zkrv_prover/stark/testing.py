@@ -23,6 +23,7 @@ import numpy as np
 from zkrv_prover.stark import debug, logup, zk
 from zkrv_prover.stark import symbolic_eval as se
 from zkrv_prover.stark.air import Machine, TableLayout, compile_machine
+from zkrv_prover.stark.field import EXT_DEGREE
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
 
@@ -110,8 +111,8 @@ def _aux_coverage(
     rng: np.random.Generator,
     samples: int,
 ) -> list[Escape]:
-    alpha = rng.integers(0, se.P_INT, size=4, dtype=np.uint64).astype(np.uint32)
-    beta = rng.integers(0, se.P_INT, size=4, dtype=np.uint64).astype(np.uint32)
+    alpha = rng.integers(0, se.P_INT, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
+    beta = rng.integers(0, se.P_INT, size=EXT_DEGREE, dtype=np.uint64).astype(np.uint32)
     aux, cumsum = logup.aux_trace(lay, main, lay.preprocessed, public, alpha, beta)
     ch = np.stack([alpha, beta]).astype(np.uint64)
     out: list[Escape] = []
@@ -119,7 +120,7 @@ def _aux_coverage(
     for col in range(lay.aux_width):
         for row in _rows_to_try(n, rng, samples):
             orig = aux[row, col].copy()
-            coord = int(rng.integers(0, 4))
+            coord = int(rng.integers(0, EXT_DEGREE))
             aux[row, col, coord] = (int(orig[coord]) + 1) % se.P_INT
             caught = bool(debug.table_failures(lay, main, public, aux, ch, cumsum))
             aux[row, col] = orig

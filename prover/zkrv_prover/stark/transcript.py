@@ -9,15 +9,19 @@ Construction (a Poseidon hash chain; ``H`` is circomlib Poseidon, its width t = 
 - start: ``state = H([DOMAIN, label])`` where ``DOMAIN`` is a fixed tag and ``label`` the
   protocol label's bytes as an integer (<= 31 bytes).
 - observe: values are queued as BN254 scalars: a digest as itself, base elements packed 8 per
-  scalar (the commitment packing), an extension element as its 4 coefficients (base elements).
+  scalar (the commitment packing), an extension element as its EXT_DEGREE coefficients (base
+  elements).
 - before anything is sampled, the queue is absorbed in chunks of up to 15:
   ``state = H([state, *chunk])``.
 - sample: ``state = H([state])`` (width 2, never used for absorbing, so squeezes are domain
   separated from absorbs) and the sample is derived from the new state:
 
-  * base element: the lowest base-p digit of state; extension element: its 4 lowest digits.
-    Since state is uniform below R (~2^254) and p^4 < 2^124, the digits are within statistical
-    distance p^4 / R < 2^-129 of uniform (no rejection sampling needed).
+  * base element: the lowest base-p digit of state. Extension element: its EXT_DEGREE
+    coefficients, taken as the lowest digits of as many squeezes as needed, at most
+    ``MAX_BASE_DIGITS`` (4) per squeeze (a fifth coefficient needs a second squeeze). Since state
+    is uniform below R (~2^254) and p^4 < 2^124, the k <= 4 digits of one squeeze are within
+    statistical distance p^k / R < 2^-129 of uniform (no rejection sampling needed); five digits
+    of one state would be only 2^-99 close.
   * query index bits: the n <= 64 lowest bits of state; distance 2^n / R < 2^-189.
 
 - grinding (proof of work): with the queue absorbed, ``state = H([state, nonce])`` and the lowest
@@ -32,7 +36,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic
 
-from zkrv_prover.stark.arith import PACK_WIDTH, Arith, B, Bit, D, E
+from zkrv_prover.stark.arith import MAX_BASE_DIGITS, PACK_WIDTH, Arith, B, Bit, D, E
+from zkrv_prover.stark.field import EXT_DEGREE
 
 #: Domain tag of the transcript construction (ASCII "zkrv-transcript-v1" as an integer).
 DOMAIN = int.from_bytes(b"zkrv-transcript-v1", "big")
@@ -70,7 +75,7 @@ class Transcript(Generic[B, E, D, Bit]):
             self._queue.append(self.ar.pack_base(vals[i : i + PACK_WIDTH]))
 
     def observe_ext(self, vals: Sequence[E]) -> None:
-        """Queue extension elements as their coefficients (4 base elements each)."""
+        """Queue extension elements as their coefficients (EXT_DEGREE base elements each)."""
         flat: list[B] = []
         for v in vals:
             flat.extend(self.ar.e_coeffs(v))
@@ -93,8 +98,13 @@ class Transcript(Generic[B, E, D, Bit]):
         return self.ar.d_to_base(self._squeeze(), 1)[0]
 
     def sample_ext(self) -> E:
-        """A challenge in the quartic extension."""
-        return self.ar.e_from_coeffs(self.ar.d_to_base(self._squeeze(), 4))
+        """A challenge in the extension field: EXT_DEGREE digits, at most MAX_BASE_DIGITS from
+        each squeeze (module docstring)."""
+        coeffs: list[B] = []
+        while len(coeffs) < EXT_DEGREE:
+            k = min(MAX_BASE_DIGITS, EXT_DEGREE - len(coeffs))
+            coeffs.extend(self.ar.d_to_base(self._squeeze(), k))
+        return self.ar.e_from_coeffs(coeffs)
 
     def sample_bits(self, n: int) -> list[Bit]:
         """n <= 64 uniform bits, little-endian (a query index)."""

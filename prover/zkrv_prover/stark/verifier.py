@@ -21,7 +21,7 @@ from typing import Any
 from zkrv_prover.stark import pcs, pcs_verify
 from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError
-from zkrv_prover.stark.field import TWO_ADICITY, two_adic_generator
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.mmcs import MatrixShape
 from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.params import MAX_LOG_HEIGHT
@@ -80,8 +80,7 @@ def _round_shapes(
     is opened at. Main, aux and quotient matrices sit at the table's masked height
     (``mask_plan``; the quotient round has one matrix per group of equal-height tables,
     ``quotient_groups``); the preprocessed round (public, unmasked) at the table's height."""
-    zero = (0, 0, 0, 0)
-    pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, zero)
+    pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, EXT_ZERO)
     params, lays = vk.params, vk.layouts
     plans = [mask_plan(params, 1 << lh) for lh in log_heights]
     log_N = [mp.log_height for mp in plans]
@@ -102,7 +101,7 @@ def _round_shapes(
     if vk.logup_tables:
         out.append(
             (
-                [MatrixShape(log_N[t], 4 * lays[t].aux_width) for t in vk.logup_tables],
+                [MatrixShape(log_N[t], EXT_DEGREE * lays[t].aux_width) for t in vk.logup_tables],
                 [len(p) for p in aux_p],
             )
         )
@@ -111,7 +110,7 @@ def _round_shapes(
     for g in quotient_groups(log_heights):
         mp = plans[g[0]]
         c = num_chunks(group_degree(degrees, g), mp.n, mp.degree_bound)
-        quo_shapes.append(MatrixShape(log_N[g[0]], 4 * c))
+        quo_shapes.append(MatrixShape(log_N[g[0]], EXT_DEGREE * c))
     out.append((quo_shapes, [len(p) for p in quo_p]))
     return out
 
@@ -228,7 +227,7 @@ def verify_with(
         total = cumsums[0]
         for c in cumsums[1:]:
             total = ar.e_add(total, c)
-        ar.e_assert_eq(total, ar.e_const((0, 0, 0, 0)), "LogUp buses balance")
+        ar.e_assert_eq(total, ar.e_const(EXT_ZERO), "LogUp buses balance")
     gamma = tr.sample_ext()
     quo_root = ar.d_input(proof.quotient_root)
     tr.observe_digest(quo_root)
