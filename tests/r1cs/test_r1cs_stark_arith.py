@@ -13,7 +13,7 @@ from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.stark_arith import CircuitArith, is_zero
 from zkrv_prover.stark import arith as ga
 from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import EXT_DEGREE, P
+from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, P
 from zkrv_prover.stark.transcript import Transcript
 
 
@@ -116,8 +116,10 @@ def test_failed_checks_leave_no_witness() -> None:
                 elif check == "bits":
                     ca.b_to_bits(ca.b_input(40), 5)  # 40 >= 2^5
                 elif check == "nonzero":
-                    x = ca.e_input([1, 2, 3, 4])
-                    ca.e_assert_nonzero(ca.e_sub(x, ca.e_const([1, 2, 3, 4 + P])), "nonzero")
+                    x = ca.e_input([1, 2, 3, 4, 5][:EXT_DEGREE])
+                    ca.e_assert_nonzero(
+                        ca.e_sub(x, ca.e_const([1, 2, 3, 4, 5 + P][:EXT_DEGREE])), "nonzero"
+                    )
                 else:
                     ca.b_inv(ca.b_sub(ca.b_input(9), ca.b_const(9)))
 
@@ -182,10 +184,14 @@ def test_proof_of_work_in_circuit() -> None:
 
 
 def test_e_assert_nonzero_satisfied_for_nonzero_values() -> None:
-    for v in ([0, 0, 0, 1], [P - 1, 0, 0, 0], [5, 6, 7, 8]):
+    for v in (
+        [*EXT_ZERO[1:], 1],
+        [P - 1, *EXT_ZERO[1:]],
+        [5, 6, 7, 8, 9][:EXT_DEGREE],
+    ):
         cs = ConstraintSystem()
         ca = CircuitArith(cs)
-        ca.e_assert_nonzero(ca.e_mul(ca.e_input(v), ca.e_const([1, 1, 0, 0])), "nonzero")
+        ca.e_assert_nonzero(ca.e_mul(ca.e_input(v), ca.e_const([1, 1, *EXT_ZERO[2:]])), "nonzero")
         assert first_unsatisfied(cs.to_r1cs(), cs.witness()) is None
 
 
@@ -199,7 +205,7 @@ def test_check_zeta_in_circuit(variable: bool) -> None:
 
     log_n, log_lde = 5, 9
     cases = [
-        ((3, 1, 4, 1), True),
+        ((3, 1, 4, 1, 5), True),
         (ext_embed(two_adic_generator(log_lde)), True),
         (ext_embed(pow(two_adic_generator(log_n), 3, P)), False),
         (ext_embed(GENERATOR * pow(two_adic_generator(log_lde), 11, P) % P), False),

@@ -166,13 +166,13 @@ def test_tampered_published_sums_are_rejected() -> None:
     # one sum changed: the balance check fails
     bad = copy.deepcopy(proof)
     c0 = bad.cumsums[0]
-    bad.cumsums[0] = ((c0[0] + 1) % P, c0[1], c0[2], c0[3])
+    bad.cumsums[0] = ((c0[0] + 1) % P, *c0[1:])
     with pytest.raises(VerificationError):
         verify(vk, pub, bad)
     # two sums changed so that the total stays zero (as if the blinds were re-split after the
     # commitment): each table's sum is bound to its committed columns (logup_last)
     c1 = bad.cumsums[1]
-    bad.cumsums[1] = ((c1[0] - 1) % P, c1[1], c1[2], c1[3])
+    bad.cumsums[1] = ((c1[0] - 1) % P, *c1[1:])
     with pytest.raises(VerificationError):
         verify(vk, pub, bad)
 

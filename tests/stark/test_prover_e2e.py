@@ -70,10 +70,11 @@ def test_prover_refuses_bad_witness() -> None:
 
 
 def test_relaxed_layout_end_to_end() -> None:
-    """2^10 rows with 4 queries: n / 64 = 16 >= 2 * 4 + 8 revealed values, so the trace is
-    masked at its own height (degree < n + 16) instead of a doubled one; quotient chunks
-    likewise. (With 6 queries, 20 values, the table would be padded to 2^11.)"""
-    params = replace(FAST, num_queries=4)
+    """2^10 rows with 3 queries: n / 64 = 16 >= 2 * 3 + 2 * EXT_DEGREE revealed values, so the
+    trace is masked at its own height (degree < n + 16) instead of a doubled one; quotient
+    chunks likewise. (With FAST's queries the table would be padded to 2^11.)"""
+    params = replace(FAST, num_queries=3)
+    assert zk.revealed(params) <= 16
     vk = keygen(fibonacci.machine(), params)
     assert zk.plan(params, 1 << 10) == zk.MaskPlan(1 << 10, 10, (1 << 10) + 16)
     assert zk.plan(FAST, 1 << 10) == zk.MaskPlan(1 << 10, 11, 1 << 11)

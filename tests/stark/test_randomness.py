@@ -10,7 +10,7 @@ import pytest
 
 from zkrv_prover.stark import mmcs, pcs, quotient, zk
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.field import EXT_DEGREE, P
 from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.prover import keygen, prove
 from zkrv_prover.stark.randomness import FieldRng, require
@@ -21,7 +21,8 @@ def test_values_are_canonical_with_the_requested_shape() -> None:
         v = rng.base((1000, 7))
         assert v.shape == (1000, 7) and v.dtype == np.uint32
         assert int(v.max()) < P
-        assert rng.ext(5).shape == (5, 4) and rng.ext((2, 3)).shape == (2, 3, 4)
+        assert rng.ext(5).shape == (5, EXT_DEGREE)
+        assert rng.ext((2, 3)).shape == (2, 3, EXT_DEGREE)
         assert rng.base(0).shape == (0,)
 
 
@@ -88,7 +89,7 @@ def test_numpy_generators_are_refused() -> None:
     with pytest.raises(TypeError):
         zk.mask_coeffs(m, zk.plan(params, 4), gen)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        quotient.split_coeffs(np.zeros((8, 4), np.uint64), 4, 8, 2, gen)  # type: ignore[arg-type]
+        quotient.split_coeffs(np.zeros((8, EXT_DEGREE), np.uint64), 4, 8, 2, gen)  # type: ignore[arg-type]
 
 
 def test_default_prover_randomness_is_fresh() -> None:

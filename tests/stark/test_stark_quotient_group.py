@@ -225,9 +225,9 @@ def test_logup_tables_in_one_group() -> None:
 
 def test_variable_height_verifier_with_groups() -> None:
     """Variable tables (ops, adder) share one height and form one group; the fixed 2^8 byte
-    table is its own group (heights in the range are above it). 4 queries: 2^10 rows are then
-    masked at their own height (zk.plan), like 2^11."""
-    mvk = keygen(multi_table.machine(), replace(FAST, num_queries=4))
+    table is its own group (heights in the range are above it). 3 queries: 2^10 rows are then
+    masked at their own height (zk.plan: 2 * 3 + 2 EXT_DEGREE <= 2^10 / 64), like 2^11."""
+    mvk = keygen(multi_table.machine(), replace(FAST, num_queries=3))
     assert height_offset(mvk, 10, 11) >= 0
     with pytest.raises(ValueError, match="fixed table 'bytes'"):
         height_offset(mvk, 8, 8)

@@ -42,7 +42,7 @@ def _bad_points(log_n: int, log_lde: int) -> list[Ext]:
 def _good_points(log_n: int, log_lde: int) -> list[Ext]:
     om = two_adic_generator(log_lde)
     return [
-        (3, 1, 4, 1),
+        (3, 1, 4, 1, 5),
         _base(om),  # in H_N but not in H_n (N > n): harmless
         _base(GENERATOR * GENERATOR),  # another coset
         _base(pow(two_adic_generator(log_lde + 1), 1, P) * GENERATOR),  # outside g H_N

@@ -182,7 +182,7 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return ext.inverse(self.cs, a, EXT_W)
 
     def e_assert_nonzero(self, a: Ext, what: str) -> None:
-        """``e_inv``'s witness and product check, the inverse unused (~175 constraints plus the product check)."""
+        """``e_inv``'s witness and product check, the inverse unused."""
         if self.cs.strict and not any(v % P for v in ext.value(a)):
             from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
 

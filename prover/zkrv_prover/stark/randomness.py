@@ -28,7 +28,7 @@ import os
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.field import EXT_DEGREE, P
 
 U32 = npt.NDArray[np.uint32]
 
@@ -95,9 +95,9 @@ class FieldRng:
         return out.reshape(dims)
 
     def ext(self, shape: int | tuple[int, ...]) -> U32:
-        """Uniform extension elements of the given leading shape (trailing axis of 4)."""
+        """Uniform extension elements of the given leading shape (trailing axis EXT_DEGREE)."""
         lead = (shape,) if isinstance(shape, int) else tuple(shape)
-        return self.base((*lead, 4))
+        return self.base((*lead, EXT_DEGREE))
 
 
 def require(rng: object, what: str) -> FieldRng:
