@@ -1,4 +1,4 @@
-"""STARK proof system: batched NTT speed, PCS commit/open/verify costs, conjectured security.
+"""STARK proof system: batched NTT speed, PCS commit/open/verify costs, security figures.
 
 Entries (PCS layer, engineer 5A):
 - ntt_ns_per_butterfly: forward NTT of 8 columns x 2^20 points; time / (8 * 2^19 * 20).
@@ -7,8 +7,6 @@ Entries (PCS layer, engineer 5A):
 - pcs_open_2e16x64_seconds / pcs_verify_2e16x64_seconds / pcs_proof_2e16x64_kib: opening it at
   two extension points with the default parameters (FRI, grinding, queries); verify = native
   verifier (NativeArith with the native single-hash entry point).
-- conjectured_security_bits: the default parameters' conjectured security for LDE domains up to
-  2^22 (the two-term formula of zkrv_prover.stark.params).
 - security_bits_jbr / security_bits_conjectured: the term-by-term calculator
   (zkrv_prover.stark.soundness.security_summary) at the zkVM's largest proof shape (LDE 2^25):
   the proven Johnson-bound figure and, for comparison, the conjectured one; each entry names its
@@ -35,7 +33,7 @@ from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import ntt, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith
 from zkrv_prover.stark.codec import Writer
-from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.soundness import security_summary
 from zkrv_prover.stark.transcript import Transcript
@@ -132,7 +130,6 @@ def _security() -> list[dict[str, Any]]:
 def run() -> list[dict[str, Any]]:
     out = [measure("ntt_ns_per_butterfly", _ntt(), "ns")]
     out += _pcs()
-    out.append(measure("conjectured_security_bits", conjectured_security_bits(), "bits"))
     out += _security()
     out += _bench_air()
     return out

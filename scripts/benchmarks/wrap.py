@@ -181,7 +181,8 @@ def _verifier_circuit(
 
 
 def _stark_verifier() -> list[dict[str, Any]]:
-    from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.soundness import security_summary
 
     out = []
     p = PcsParams()
@@ -213,8 +214,8 @@ def _stark_verifier() -> list[dict[str, Any]]:
             )
         )
     for name, alt in (
-        ("blowup16_q21", PcsParams(log_blowup=4, num_queries=21)),
-        ("q24_pow28", PcsParams(num_queries=24, pow_bits=28)),
+        ("blowup16_q45", PcsParams(log_blowup=4, num_queries=45)),
+        ("q58_pow19", PcsParams(num_queries=58, pow_bits=19)),
     ):
         n_alt, _, _ = _verifier_circuit(alt, 16, profile=False)
         out.append(
@@ -223,7 +224,7 @@ def _stark_verifier() -> list[dict[str, Any]]:
                 n_alt,
                 "constraints",
                 params=alt.as_ints(),
-                conjectured_security_bits=conjectured_security_bits(alt),
+                security_bits_jbr=round(security_summary(alt).security_bits_jbr, 2),
             )
         )
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from zkrv_prover.stark import field as fld
@@ -13,7 +12,7 @@ from zkrv_prover.stark import fri, pcs, pcs_verify
 from zkrv_prover.stark.arith import NativeArith, VerificationError
 from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.params import PcsParams, conjectured_security_bits
+from zkrv_prover.stark.params import PcsParams
 from zkrv_prover.stark.randomness import FieldRng
 from zkrv_prover.stark.transcript import Transcript
 
@@ -385,18 +384,11 @@ def _first_query_end(s: Setup) -> int:
     return len(w.getvalue())
 
 
-def test_fold_schedule_and_security() -> None:
+def test_fold_schedule() -> None:
     p = PcsParams(log_blowup=3, log_folding_arity=3, log_final_poly_len=2)
     assert fri.fold_schedule(p, [19]) == [3, 3, 3, 3, 2]
     assert fri.fold_schedule(p, [19, 18, 12]) == [1, 3, 3, 3, 3, 1]
     assert fri.fold_schedule(p, [4]) == []  # shorter than the final domain: no folding
-    assert conjectured_security_bits(PcsParams()) >= 100
-    # zk: rate (1 + 2^-6) / 8 (relaxed degree bound); without zk exactly 1/8
-    expect = min(28 * (3 - np.log2(1 + 2.0**-6)) + 17, fld.EXT_DEGREE * np.log2(fld.P) - 22)
-    assert conjectured_security_bits(PcsParams(), log_max_lde=22) == pytest.approx(expect)
-    assert round(conjectured_security_bits(PcsParams()), 1) == 100.4
-    no_zk = PcsParams(zk=False, salt_len=0)
-    assert conjectured_security_bits(no_zk, log_max_lde=22) == 28 * 3 + 17
     with pytest.raises(ValueError):
         PcsParams(zk=True, salt_len=0)
     assert MatrixShape(3, 2).width == 2

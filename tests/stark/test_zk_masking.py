@@ -28,17 +28,17 @@ Ext = tuple[int, ...]
 
 
 def test_plan_layouts() -> None:
-    assert zk.revealed(DEFAULT) == 2 * 28 + EXT_DEGREE * 2
+    assert zk.revealed(DEFAULT) == 2 * DEFAULT.num_queries + EXT_DEGREE * 2
+    assert zk.revealed(DEFAULT) == 130  # the defaults: 60 queries, BabyBear^5
     # relaxed: n / 64 >= revealed random coefficients at height n
-    assert zk.revealed(DEFAULT) == 66  # the defaults: 28 queries, BabyBear^5
-    assert zk.plan(DEFAULT, 8192) == zk.MaskPlan(8192, 13, 8192 + 128)
+    assert zk.plan(DEFAULT, 1 << 14) == zk.MaskPlan(1 << 14, 14, (1 << 14) + 256)
     assert zk.plan(DEFAULT, 1 << 16) == zk.MaskPlan(1 << 16, 16, (1 << 16) + 1024)
     # padded: n / 64 < revealed, the next power of two >= n + revealed
-    assert zk.plan(DEFAULT, 4096) == zk.MaskPlan(4096, 13, 8192)
+    assert zk.plan(DEFAULT, 8192) == zk.MaskPlan(8192, 14, 1 << 14)
     assert zk.plan(DEFAULT, 2048) == zk.MaskPlan(2048, 12, 4096)
     assert zk.plan(DEFAULT, 64) == zk.MaskPlan(64, 8, 256)
-    assert zk.plan(DEFAULT, 8) == zk.MaskPlan(8, 7, 128)
-    assert zk.plan(DEFAULT, 1) == zk.MaskPlan(1, 7, 128)
+    assert zk.plan(DEFAULT, 8) == zk.MaskPlan(8, 8, 256)
+    assert zk.plan(DEFAULT, 1) == zk.MaskPlan(1, 8, 256)
     # no zk: the table as is
     nozk = PcsParams(zk=False)
     assert zk.plan(nozk, 2048) == zk.MaskPlan(2048, 11, 2048) and zk.plan(nozk, 8).k == 0

@@ -1,32 +1,26 @@
-"""Security parameters of the FRI PCS as named constants, and the conjectured-security formula.
+"""Security parameters of the FRI PCS as named constants.
 
-Conjectured security (ethSTARK-style, as in ethSTARK/Plonky3/RISC Zero; see docs/stark-pcs.md):
+The security they give is computed term by term in ``stark/soundness.py`` (``zkrv info --json``,
+``docs/stark.md``, "Soundness: the proven figure"): in the Johnson-bound regime (proven), in the
+unique-decoding regime, and under the ethSTARK capacity conjecture for comparison only
+(proximity gaps up to capacity were disproved in general in 2025).
 
-    bits = min(NUM_QUERIES * log2(1 / rho) + POW_BITS,  ext_field_bits - log2(max LDE size))
+rho, the rate of the committed codewords, is degree bound / LDE domain size. Without zk the bound
+is the matrix height n and rho = 2^-LOG_BLOWUP. With zk a matrix of height n may hold polynomials
+of degree < n (1 + 2^-ZK_LOG_HEADROOM) (the *relaxed degree bound*, room for the masking
+polynomial without doubling the height, see ``stark/zk.py``), so
+rho = (1 + 2^-ZK_LOG_HEADROOM) / 2^LOG_BLOWUP.
 
-- rho is the rate of the committed codewords: degree bound / LDE domain size. Without zk the
-  bound is the matrix height n and rho = 2^-LOG_BLOWUP. With zk a matrix of height n may hold
-  polynomials of degree < n (1 + 2^-ZK_LOG_HEADROOM) (the *relaxed degree bound*, room for the
-  masking polynomial without doubling the height, see ``stark/zk.py``), so
-  rho = (1 + 2^-ZK_LOG_HEADROOM) / 2^LOG_BLOWUP and each query is worth slightly fewer bits.
-- The query term is the conjectured FRI soundness: each query catches a cheating prover except
-  with probability about rho (the "toy problem" conjecture, up to the list-decoding radius);
-  grinding adds POW_BITS of work per attempt.
-- The field term bounds the algebraic errors that depend on the extension field: the
-  out-of-domain (DEEP) check, the random batching (alpha) and folding (beta) challenges each fail
-  with probability about deg / |F_ext| <= N_max / p^EXT_DEGREE, where N_max is the largest LDE
-  domain.
-- Caveat: this is a conjecture, not a proof, and proximity gaps up to capacity were disproved
-  in general in 2025. The proven figures, term by term (Johnson bound, unique decoding), come
-  from ``stark/soundness.py``. Hashing is assumed to be a random oracle (Poseidon over BN254,
-  collision resistance ~127 bits).
-
-Choice of defaults (measured, see docs/stark-pcs.md): the wrap circuit pays per query for one
-Merkle path per commitment plus the FRI layers, so fewer queries matter; the prover pays for
-hashing N = n * 2^LOG_BLOWUP rows per commitment. Blowup 8 with 17 grinding bits needs 28 queries
-for 100 bits under zk (28 * 2.978 + 17 = 100.4); FRI folds by 8 per layer (fewer layers, fewer
+Choice of defaults (``soundness.parameter_study``, docs/stark.md): at least TARGET_SECURITY_BITS
+proven bits on every term at the largest shapes the zkVM accepts (tables of 2^MAX_LOG_HEIGHT
+rows, LDE 2^25). That needs the quintic challenge field (``field.EXT_DEGREE``: over BabyBear^4
+the batching, commit-round and DEEP terms stay below 100 bits whatever the query count) and,
+at blowup 8 with 17 grinding bits, 60 queries (Johnson bound with multiplicity m = 7: query
+phase 100.4 bits, FRI batching by powers 101.2). Blowup 8 rather than 16 (45 queries) keeps the
+prover's hashing, its largest cost, at half; FRI folds by 8 per layer (fewer layers, fewer
 paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients; Merkle trees have arity 4
 (the cheapest Poseidon cost per index bit natively and close to the cheapest in-circuit).
+Hashing is modelled as a random oracle (Poseidon over BN254, collision resistance ~127 bits).
 """
 
 from __future__ import annotations
@@ -35,15 +29,12 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from zkrv_prover.stark.field import EXT_DEGREE, P
-
 #: log2 of the LDE blowup factor (rate 2^-LOG_BLOWUP).
 LOG_BLOWUP = 3
-#: Number of FRI queries.
-NUM_QUERIES = 28
-#: Proof-of-work bits ground by the prover before the queries are drawn (17: 100.4 conjectured
-#: bits with 28 queries at the zk rate; one more bit of grinding costs ~1 s natively, a 29th
-#: query ~3% more proof and wrap circuit).
+#: Number of FRI queries (60: 100.4 proven bits for the query phase with POW_BITS, module doc).
+NUM_QUERIES = 60
+#: Proof-of-work bits ground by the prover before the queries are drawn (one more bit costs
+#: ~1 s natively and saves about 0.7 query).
 POW_BITS = 17
 #: log2 of the largest FRI folding arity (layers fold by up to 8).
 LOG_FOLDING_ARITY = 3
@@ -63,12 +54,8 @@ MERKLE_ARITY = 4
 LOG_MERKLE_CAP = 6
 #: BabyBear salt values per committed row (hiding commitments; 8 * 31 = 248 bits).
 SALT_LEN = 8
-#: The extension degree of the challenge field.
-EXTENSION_DEGREE = EXT_DEGREE
 #: Security target the defaults are chosen to reach.
 TARGET_SECURITY_BITS = 100
-#: Largest LDE domain the security figure is quoted for (2^22 rows: a 2^19-row table at blowup 8).
-REFERENCE_LOG_LDE = 22
 #: Largest log2 table height the STARK verifier accepts (2^22 rows: the zkVM's tallest tables).
 #: A proof claiming a taller table is refused by the native verifier (``verifier.check_shape``),
 #: the proof decoder and the prover; the wrap circuit has constant heights (checked natively
@@ -149,19 +136,3 @@ class PcsParams:
             self.commit_salt_len,
             self.log_cap,
         ]
-
-
-def ext_field_bits() -> float:
-    """log2 |F_ext| = EXT_DEGREE log2 p."""
-    return EXTENSION_DEGREE * math.log2(P)
-
-
-def conjectured_security_bits(
-    params: PcsParams | None = None, log_max_lde: int = REFERENCE_LOG_LDE
-) -> float:
-    """min(queries * log2(1 / rho) + pow_bits, log2|F_ext| - log_max_lde) (module docstring):
-    the conjectured figure only; ``soundness.security_summary`` gives the proven ones."""
-    p = params or PcsParams()
-    query_bits = p.num_queries * p.log_inv_rate + p.pow_bits
-    field_bits = ext_field_bits() - log_max_lde
-    return float(min(query_bits, field_bits))
