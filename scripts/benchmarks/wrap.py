@@ -12,7 +12,7 @@ openings plus extension arithmetic, through ``CircuitArith``);
 verifier phase and primitive. It is built from a random proof of the right shape with a
 non-strict builder (``zkrv_prover.r1cs.profile``): the circuit depends only on the shape, and the
 tests check the R1CS equals that of a real proof. ``stark_verifier_constraints_*`` variants show
-parameter sets of the same conjectured security (100 bits);
+other parameter sets of about 100 proven (Johnson-bound) bits, with their ``security_bits_jbr``;
 ``stark_verifier_constraints_range_LO_HI``: the bench-AIR verifier circuit for every height
 2^LO..2^HI of the bench table at once (one circuit and Groth16 key; ``docs/wrap.md``, "Variable
 heights"), with its overhead over the fixed 2^HI circuit;

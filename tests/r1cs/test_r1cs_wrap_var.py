@@ -55,8 +55,9 @@ def test_range_is_supported(vk: VerifyingKey) -> None:
         height_offset(vk, 0, HI)  # empty / degenerate
     with pytest.raises(ValueError, match="masking"):
         height_offset(vk, 3, HI)  # tiny tables are padded to another power of two
-    # a bare Merkle root (no cap): the paths' top level arity depends on the height
-    bare = keygen(fibonacci.machine(), replace(PARAMS, log_cap=0))
+    # a bare Merkle root (no cap) of an arity-4 tree: the paths' top level arity depends on the
+    # height (binary trees, the default, have one arity on every level)
+    bare = keygen(fibonacci.machine(), replace(PARAMS, log_cap=0, merkle_arity=4))
     traces, pub = fibonacci.trace(LO)
     proof = prove(bare, traces, pub, FieldRng.seeded(0))
     with pytest.raises(ValueError, match="path arities"):

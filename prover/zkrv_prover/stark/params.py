@@ -16,10 +16,12 @@ proven bits on every term at the largest shapes the zkVM accepts (tables of 2^MA
 rows, LDE 2^25). That needs the quintic challenge field (``field.EXT_DEGREE``: over BabyBear^4
 the batching, commit-round and DEEP terms stay below 100 bits whatever the query count) and,
 at blowup 8 with 17 grinding bits, 60 queries (Johnson bound with multiplicity m = 7: query
-phase 100.4 bits, FRI batching by powers 101.2). Blowup 8 rather than 16 (45 queries) keeps the
+phase 100.4 bits, FRI batching by powers 101.1). Blowup 8 rather than 16 (45 queries) keeps the
 prover's hashing, its largest cost, at half; FRI folds by 8 per layer (fewer layers, fewer
-paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients; Merkle trees have arity 4
-(the cheapest Poseidon cost per index bit natively and close to the cheapest in-circuit).
+paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients. Merkle trees are binary:
+60 queries make proofs Merkle-path heavy, and a binary path costs 32 bytes per index bit against
+48 for arity 4 (zkVM sort receipt at 2^16 cycles: 562 KiB against 669 KiB, within the 600 KiB
+budget), for about 9% more prover time (more, smaller node hashes: 25.3 s against 23.3 s).
 Hashing is modelled as a random oracle (Poseidon over BN254, collision resistance ~127 bits).
 """
 
@@ -47,8 +49,8 @@ LOG_FINAL_POLY_LEN = 6
 #: With zk, a committed matrix of height 2^h may hold polynomials of degree
 #: < 2^h + 2^(h - ZK_LOG_HEADROOM): the relaxed degree bound (see ``PcsParams.degree_bound``).
 ZK_LOG_HEADROOM = 6
-#: Arity bound of the Merkle trees (commitments and FRI layers).
-MERKLE_ARITY = 4
+#: Arity bound of the Merkle trees (commitments and FRI layers; binary: module doc).
+MERKLE_ARITY = 2
 #: log2 of the Merkle cap size: the top levels of every tree are sent once per proof (at most
 #: 64 digests per tree) instead of once per query.
 LOG_MERKLE_CAP = 6
