@@ -55,10 +55,34 @@ def test_refuses_a_file_and_fills_an_empty_directory(tmp_path: Path) -> None:
     with pytest.raises(ZkrvError, match="not an empty directory"):
         new_project("app", tmp_path / "f")
     (tmp_path / "empty").mkdir()
+    inode = (tmp_path / "empty").stat().st_ino
     path, files = new_project("app", tmp_path / "empty")
     assert path == tmp_path / "empty" and {f.as_posix() for f in files} == EXPECTED_FILES
-    # Nothing but the project is left behind (the temporary directory was renamed).
+    # The directory itself stays (it may be the user's working directory); no temporary is left.
+    assert path.stat().st_ino == inode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "f"]
+    assert os.access(path / "host.py", os.X_OK)
+
+
+def test_a_failed_move_leaves_the_empty_directory_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "empty"
+    target.mkdir()
+    real_rename = Path.rename
+    calls: list[Path] = []
+
+    def flaky_rename(self: Path, dst: Path) -> Path:
+        calls.append(self)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_rename(self, dst)
+
+    monkeypatch.setattr(Path, "rename", flaky_rename)
+    with pytest.raises(ZkrvError, match=r"cannot create .*No space left"):
+        new_project("app", target)
+    assert list(target.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
 
 
 def test_missing_parent_is_an_error(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ pytest tests that run the flow on Anvil. Every template file ends in ``.tmpl``; 
 
 from __future__ import annotations
 
-import os
+import errno
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 from zkrv.errors import ZkrvError
@@ -56,24 +56,35 @@ def new_project(name: str, directory: str | Path | None = None) -> tuple[Path, l
     created, relative to it).
 
     All or nothing: the files are written to a temporary directory beside the target, which is
-    then renamed into place. Refuses a target that exists and is not an empty directory."""
+    then renamed into place (into an existing empty directory, its entries are moved in and moved
+    back out on failure, so the directory itself, perhaps someone's working directory, stays).
+    Refuses a target that exists and is not an empty directory."""
     files = render_templates(name)
-    target = Path(directory if directory is not None else name).absolute()
+    target = Path(directory if directory is not None else name).resolve()
     if target.exists() and not (target.is_dir() and not any(target.iterdir())):
         raise ZkrvError(f"{target} already exists and is not an empty directory")
     parent = target.parent
     if not parent.is_dir():
         raise ZkrvError(f"{parent}: no such directory")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    # Path.mkdir, not mkdtemp (0700): the project gets the umask's usual permissions.
+    tmp = parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        tmp.mkdir()
+    except OSError as e:
+        raise ZkrvError(f"cannot create {target}: {e.strerror or e}") from None
     try:
         for rel, text in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-        (tmp / "host.py").chmod(0o755)
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; give the usual permissions
-        # rename(2) replaces an empty directory atomically and fails on a non-empty one.
-        os.replace(tmp, target)
+        host = tmp / "host.py"
+        mode = host.stat().st_mode
+        host.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable
+        if target.is_dir():
+            _move_entries(tmp, target)
+            tmp.rmdir()
+        else:
+            tmp.rename(target)  # fails if the target appeared meanwhile
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ZkrvError(f"cannot create {target}: {e.strerror or e}") from None
@@ -83,7 +94,16 @@ def new_project(name: str, directory: str | Path | None = None) -> tuple[Path, l
     return target, sorted(files)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _move_entries(src: Path, dst: Path) -> None:
+    """Move every entry of ``src`` into the empty directory ``dst``; all or none."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(src.iterdir()):
+            if (dst / entry.name).exists():  # the directory was filled meanwhile
+                raise FileExistsError(errno.EEXIST, "directory is no longer empty", str(dst))
+            entry.rename(dst / entry.name)
+            moved.append(entry)
+    except BaseException:
+        for entry in reversed(moved):
+            (dst / entry.name).rename(entry)
+        raise
