@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "zkrv.cli.verify",
     "zkrv.cli.node",
     "zkrv.cli.deploy",
+    "zkrv.cli.new",
 )
 
 

@@ -22,6 +22,8 @@ from zkrv.toolchain import REPO_ROOT, find_tool
 #: Source unit prefix of the files in contracts/src (imports between them are relative).
 SRC_PREFIX = "src/"
 GENERATED_PREFIX = "src/generated/"
+#: Lets application contracts import zkrv's sources as ``"zkrv/<file>.sol"``.
+APP_REMAPPING = "zkrv/=" + SRC_PREFIX
 
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 1000000},
@@ -64,18 +66,25 @@ def load_sources() -> dict[str, str]:
     return {SRC_PREFIX + p.relative_to(root).as_posix(): p.read_text() for p in files}
 
 
-def compile_contracts(extra_sources: dict[str, str] | None = None) -> dict[str, Artifact]:
+def compile_contracts(
+    extra_sources: dict[str, str] | None = None, remappings: list[str] | None = None
+) -> dict[str, Artifact]:
     """Compile ``contracts/src`` plus ``extra_sources`` (unit name -> text); name -> Artifact.
 
     A generated verifier should use a unit name under :data:`GENERATED_PREFIX` and import the
-    library with the prefix ``"../"``. Contract names must be unique across all sources.
+    library with the prefix ``"../"``. Application contracts can instead import through a
+    remapping such as :data:`APP_REMAPPING` (``import ... from "zkrv/IZkrvVerifier.sol"``).
+    Contract names must be unique across all sources. Without ``remappings`` the compiler input
+    (hence the bytecode's metadata hash) is exactly forge's.
     """
     sources = load_sources()
     sources.update(extra_sources or {})
+    # Remappings are part of the metadata hash: add the key only when asked.
+    settings = dict(SETTINGS, remappings=list(remappings)) if remappings else SETTINGS
     std_input = {
         "language": "Solidity",
         "sources": {k: {"content": v} for k, v in sorted(sources.items())},
-        "settings": SETTINGS,
+        "settings": settings,
     }
     solc = find_tool("solc")
     assert solc is not None
