@@ -15,7 +15,12 @@ from typing import Any
 
 from zkrv.errors import ZkrvError
 from zkrv.onchain.chain import Chain
-from zkrv.onchain.contracts import GENERATED_PREFIX, Artifact, compile_contracts
+from zkrv.onchain.contracts import (
+    GENERATED_PREFIX,
+    Artifact,
+    compile_contracts,
+    packaged_artifacts,
+)
 from zkrv.onchain.groth16 import VerifyingKey
 from zkrv.onchain.groth16_sol import generate_verifier
 from zkrv.onchain.signer import is_dev_chain
@@ -27,12 +32,21 @@ def groth16_contract_name(vk: VerifyingKey) -> str:
 
 
 def compile_stack(vks: Sequence[VerifyingKey] = ()) -> dict[str, Artifact]:
-    """Compile contracts/src plus one generated verifier per verifying key."""
+    """The packaged contracts plus one generated verifier per verifying key.
+
+    The fixed contracts (router, emergency stop, mock) are always the packaged artifacts; only
+    the generated Groth16 verifiers are compiled, so solc is needed only when ``vks`` is given.
+    """
+    arts = packaged_artifacts()
+    if not vks:
+        return arts
     extra = {}
     for vk in vks:
         name = groth16_contract_name(vk)
         extra[f"{GENERATED_PREFIX}{name}.sol"] = generate_verifier(vk, name, import_prefix="../")
-    return compile_contracts(extra)
+    compiled = compile_contracts(extra)
+    arts.update({groth16_contract_name(vk): compiled[groth16_contract_name(vk)] for vk in vks})
+    return arts
 
 
 @dataclass
