@@ -110,12 +110,14 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     subprocess.run([str(venv / "bin" / "zkrv"), "node", "stop"], cwd=work, env=env, check=False)
 
 
+def run_zkrv(inst: dict[str, Any], *args: str) -> subprocess.CompletedProcess[bytes]:
+    exe = inst["venv"] / "bin" / "zkrv"
+    return subprocess.run([str(exe), *args], cwd=inst["work"], env=inst["env"], capture_output=True)
+
+
 def zkrv(inst: dict[str, Any], *args: str) -> Any:
     """Run the installed CLI with ``--json`` in the work dir; its JSON output."""
-    exe = inst["venv"] / "bin" / "zkrv"
-    r = subprocess.run(
-        [str(exe), *args, "--json"], cwd=inst["work"], env=inst["env"], capture_output=True
-    )
+    r = run_zkrv(inst, *args, "--json")
     assert r.returncode == 0, r.stderr.decode()
     return json.loads(r.stdout)
 
@@ -139,6 +141,12 @@ def test_installed_wheel_proves_deploys_and_verifies_on_chain(installed: dict[st
     zkrv(installed, "prove", "fib.elf", "--input-hex", "0a000000", "--dev", "-o", "dev.receipt")
     node = zkrv(installed, "node", "start")
     dep = zkrv(installed, "deploy", "--rpc", node["rpc_url"], "--mock")
+    # A verifier for a Groth16 key is compiled from generated Solidity: without solc, one line.
+    fixture = json.loads((REPO / "contracts/test/fixtures/groth16_fixture.json").read_text())
+    (work / "vk.json").write_text(json.dumps(fixture["vk"]))
+    r_vk = run_zkrv(installed, "deploy", "--rpc", node["rpc_url"], "--vk", "vk.json")
+    assert r_vk.returncode == 1 and r_vk.stderr.decode().count("\n") == 1
+    assert r_vk.stderr.decode().startswith("zkrv: error: ") and b"solc 0.8.28" in r_vk.stderr
     script = [str(installed["venv"] / "bin" / "python"), "-c", ONCHAIN_SCRIPT]
     r = subprocess.run(
         [*script, node["rpc_url"], dep["router"], "dev.receipt"],

@@ -15,13 +15,14 @@ from pathlib import Path
 from zkrv.errors import ToolchainError
 
 
-def _repo_root() -> Path | None:
-    """The checkout root when this file is ``<root>/sdk/zkrv/toolchain.py``, else None.
+def repo_root_of(module_file: Path) -> Path | None:
+    """The checkout root when ``module_file`` is ``<root>/sdk/zkrv/<name>.py`` and ``<root>``
+    holds ``pyproject.toml``, else None.
 
     Only that exact layout counts: an installed zkrv lives in ``site-packages``, which may sit
     under some other project's ``pyproject.toml`` (a dApp's ``.venv``).
     """
-    here = Path(__file__).resolve()
+    here = module_file.resolve()
     if here.parent.parent.name != "sdk":
         return None
     root = here.parent.parent.parent
@@ -29,7 +30,7 @@ def _repo_root() -> Path | None:
 
 
 #: Repository root when zkrv runs from a source checkout (editable install), else None.
-REPO_ROOT: Path | None = _repo_root()
+REPO_ROOT: Path | None = repo_root_of(Path(__file__))
 
 _HINTS = {
     "clang": "install clang and lld (Debian: apt-get install clang lld)",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zkrv.errors import ZkrvError
+from zkrv.errors import ToolchainError, ZkrvError
 from zkrv.onchain.chain import Chain
 from zkrv.onchain.contracts import (
     GENERATED_PREFIX,
@@ -25,6 +25,7 @@ from zkrv.onchain.groth16 import VerifyingKey
 from zkrv.onchain.groth16_sol import generate_verifier
 from zkrv.onchain.signer import is_dev_chain
 from zkrv.seal import MOCK_SELECTOR, groth16_selector
+from zkrv.toolchain import find_tool
 
 
 def groth16_contract_name(vk: VerifyingKey) -> str:
@@ -40,6 +41,11 @@ def compile_stack(vks: Sequence[VerifyingKey] = ()) -> dict[str, Artifact]:
     arts = packaged_artifacts()
     if not vks:
         return arts
+    if find_tool("solc", required=False) is None:
+        raise ToolchainError(
+            "a Groth16 verifier for a verifying key is Solidity generated from the key and needs"
+            " solc 0.8.28 (on PATH or ZKRV_SOLC); deploying without --vk needs no compiler"
+        )
     extra = {}
     for vk in vks:
         name = groth16_contract_name(vk)
