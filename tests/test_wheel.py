@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.anvil]
 
 #: Runs inside the installed venv: verify a receipt on chain, then the same seal with a journal
 #: it does not prove. Prints the module files and the outcomes as JSON.
