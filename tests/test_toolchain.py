@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import solcx
 
 from zkrv.toolchain import find_tool
@@ -30,3 +32,19 @@ def test_native_extension_loads() -> None:
     from zkrv_prover import _native  # type: ignore[attr-defined]
 
     assert _native.version() == "0.1.0"
+
+
+def test_repo_root_only_for_the_checkout_layout(tmp_path: Path) -> None:
+    from zkrv.toolchain import REPO_ROOT, repo_root_of
+
+    assert REPO_ROOT is not None and (REPO_ROOT / "sdk" / "zkrv" / "toolchain.py").is_file()
+    checkout = tmp_path / "checkout"
+    (checkout / "sdk" / "zkrv").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("")
+    assert repo_root_of(checkout / "sdk" / "zkrv" / "toolchain.py") == checkout.resolve()
+    # An installed zkrv inside a dApp's project (which has its own pyproject.toml): no checkout.
+    app = tmp_path / "app"
+    site = app / ".venv" / "lib" / "python3.11" / "site-packages" / "zkrv"
+    site.mkdir(parents=True)
+    (app / "pyproject.toml").write_text("")
+    assert repo_root_of(site / "toolchain.py") is None

@@ -14,17 +14,30 @@ from pathlib import Path
 
 from zkrv.errors import ToolchainError
 
+
+def repo_root_of(module_file: Path) -> Path | None:
+    """The checkout root when ``module_file`` is ``<root>/sdk/zkrv/<name>.py`` and ``<root>``
+    holds ``pyproject.toml``, else None.
+
+    Only that exact layout counts: an installed zkrv lives in ``site-packages``, which may sit
+    under some other project's ``pyproject.toml`` (a dApp's ``.venv``).
+    """
+    here = module_file.resolve()
+    if here.parent.parent.name != "sdk":
+        return None
+    root = here.parent.parent.parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
 #: Repository root when zkrv runs from a source checkout (editable install), else None.
-REPO_ROOT: Path | None = next(
-    (p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file()), None
-)
+REPO_ROOT: Path | None = repo_root_of(Path(__file__))
 
 _HINTS = {
-    "clang": "install Debian clang and lld (run scripts/setup.py)",
-    "ld.lld": "install Debian lld (run scripts/setup.py)",
-    "solc": "run scripts/setup.py, which installs solc-js from npm and a solc wrapper",
-    "anvil": "run scripts/setup.py, which installs Foundry's anvil from npm",
-    "forge": "run scripts/setup.py, which installs Foundry's forge from npm",
+    "clang": "install clang and lld (Debian: apt-get install clang lld)",
+    "ld.lld": "install lld (Debian: apt-get install lld)",
+    "solc": "put solc 0.8.28 on PATH or set ZKRV_SOLC (in a checkout: run scripts/setup.py)",
+    "anvil": "install Foundry's anvil on PATH (in a checkout: run scripts/setup.py)",
+    "forge": "install Foundry's forge on PATH (in a checkout: run scripts/setup.py)",
     "node": "install Node.js",
     "qemu-riscv32": "install Debian qemu-user",
 }

@@ -22,7 +22,7 @@ from eth_account.signers.local import LocalAccount
 from zkrv.claim import ReceiptClaim, sha256
 from zkrv.errors import ZkrvError
 from zkrv.onchain.chain import Chain, connect
-from zkrv.onchain.contracts import Artifact, compile_contracts
+from zkrv.onchain.contracts import Artifact, packaged_artifacts
 from zkrv.onchain.signer import resolve_signer
 
 
@@ -56,7 +56,7 @@ class ZkrvClient:
     def __init__(self, chain: Chain, router: str, artifacts: dict[str, Artifact] | None = None):
         self.chain = chain
         self.router = router
-        self.artifacts = artifacts if artifacts is not None else compile_contracts()
+        self.artifacts = artifacts if artifacts is not None else packaged_artifacts()
         for a in self.artifacts.values():
             chain.decoder.add_abi(a.abi)
         self._router_art = self.artifacts["ZkrvVerifierRouter"]

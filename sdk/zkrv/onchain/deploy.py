@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zkrv.errors import ZkrvError
+from zkrv.errors import ToolchainError, ZkrvError
 from zkrv.onchain.chain import Chain
-from zkrv.onchain.contracts import GENERATED_PREFIX, Artifact, compile_contracts
+from zkrv.onchain.contracts import (
+    GENERATED_PREFIX,
+    Artifact,
+    compile_contracts,
+    packaged_artifacts,
+)
 from zkrv.onchain.groth16 import VerifyingKey
 from zkrv.onchain.groth16_sol import generate_verifier
 from zkrv.onchain.signer import is_dev_chain
 from zkrv.seal import MOCK_SELECTOR, groth16_selector
+from zkrv.toolchain import find_tool
 
 
 def groth16_contract_name(vk: VerifyingKey) -> str:
@@ -27,12 +33,26 @@ def groth16_contract_name(vk: VerifyingKey) -> str:
 
 
 def compile_stack(vks: Sequence[VerifyingKey] = ()) -> dict[str, Artifact]:
-    """Compile contracts/src plus one generated verifier per verifying key."""
+    """The packaged contracts plus one generated verifier per verifying key.
+
+    The fixed contracts (router, emergency stop, mock) are always the packaged artifacts; only
+    the generated Groth16 verifiers are compiled, so solc is needed only when ``vks`` is given.
+    """
+    arts = packaged_artifacts()
+    if not vks:
+        return arts
+    if find_tool("solc", required=False) is None:
+        raise ToolchainError(
+            "a Groth16 verifier for a verifying key is Solidity generated from the key and needs"
+            " solc 0.8.28 (on PATH or ZKRV_SOLC); deploying without --vk needs no compiler"
+        )
     extra = {}
     for vk in vks:
         name = groth16_contract_name(vk)
         extra[f"{GENERATED_PREFIX}{name}.sol"] = generate_verifier(vk, name, import_prefix="../")
-    return compile_contracts(extra)
+    compiled = compile_contracts(extra)
+    arts.update({groth16_contract_name(vk): compiled[groth16_contract_name(vk)] for vk in vks})
+    return arts
 
 
 @dataclass
