@@ -34,9 +34,9 @@ class TerminalProgress:
                 postfix=self._elapsed(),
             )
             return
-        self._bar.reset(total=total)
         self._bar.set_description_str(name, refresh=False)
-        self._bar.set_postfix_str(self._elapsed(), refresh=True)  # show a new stage at once
+        self._bar.set_postfix_str(self._elapsed(), refresh=False)
+        self._bar.reset(total=total)  # redraws: a new stage shows at once
 
     def advance(self, n: int = 1) -> None:
         if self._bar is not None:
