@@ -10,7 +10,6 @@ Heavy modules are imported lazily (the executor's errors derive from :mod:`zkrv.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +18,10 @@ from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, stark_seal
 
 if TYPE_CHECKING:
     from zkrv_prover.executor import MemoryImage
+    from zkrv_prover.progress import Progress
     from zkrv_prover.zkvm.image_id import ProgramKey
 
 __all__ = ["image_id", "prove"]
-
-#: ``progress(stage, fraction)``: stage names "execute", "setup", "trace", "prove", "done".
-Progress = Callable[[str, float], None]
 
 
 def _image(program: str | Path | bytes | MemoryImage) -> MemoryImage:
@@ -53,19 +50,28 @@ def prove(
 ) -> Receipt:
     """Execute ``program`` on private ``input`` and prove it (see the module docstring).
 
+    ``progress``: a :class:`zkrv_prover.progress.Progress` (``stage(name, total)``,
+    ``advance(n)``) receiving the stages "execute", "setup", then the prover's ("trace", each
+    commitment, "quotient", "FRI folding", "grinding", "queries", ...), each advanced to its
+    total; the ``zkrv`` CLI renders them as a terminal bar. It does not change the proof.
+
     Raises :class:`ZkrvError` for a bad ELF, a trap, or an execution longer than
     ``zkrv_prover.zkvm.machine.MAX_CYCLES`` cycles (before proving starts)."""
+    from zkrv_prover.progress import reporting
+
+    with reporting(progress):
+        return _prove(program, input, dev)
+
+
+def _prove(program: str | Path | bytes | MemoryImage, input: bytes, dev: bool) -> Receipt:
+    from zkrv_prover import progress as prog
     from zkrv_prover.executor import CycleLimitError, execute
     from zkrv_prover.stark.proof import encode_proof
     from zkrv_prover.stark.prover import prove as stark_prove
     from zkrv_prover.zkvm.machine import LOG_MAX_CYCLES, MAX_CYCLES, generate
 
-    def tick(stage: str, f: float) -> None:
-        if progress is not None:
-            progress(stage, f)
-
     image = _image(program)
-    tick("execute", 0.0)
+    prog.stage("execute", 1)
     try:
         res = execute(image, bytes(input), max_cycles=MAX_CYCLES, trace=not dev)
     except CycleLimitError as e:
@@ -73,8 +79,10 @@ def prove(
             f"execution needs more than {MAX_CYCLES} (2^{LOG_MAX_CYCLES}) cycles, the most one "
             "proof can hold; segmented proving is not supported yet"
         ) from e
-    tick("setup", 0.1)
+    prog.advance()
+    prog.stage("setup", 1)  # the program key (cached per image)
     key = _key(image)
+    prog.advance()
     if dev:
         from zkrv.claim import ExitCode, ExitSystem, Output, ReceiptClaim
         from zkrv.seal import encode_mock_seal
@@ -82,19 +90,15 @@ def prove(
         claim = ReceiptClaim(
             key.image_id, Output(res.journal_digest), ExitCode(ExitSystem.HALTED, res.exit_code)
         )
-        tick("done", 1.0)
         return DevReceipt(
             key.image_id, res.exit_code, res.journal, encode_mock_seal(claim.digest())
         )
     assert res.trace is not None
-    tick("trace", 0.3)
     try:
         w = generate(key.tables, res.trace, key.vk.layouts)
     except ValueError as e:  # e.g. a table over its height cap (a huge image or memory use)
         raise ZkrvError(f"cannot prove this execution in one proof: {e}") from e
-    tick("prove", 0.4)
     proof = stark_prove(key.vk, w.traces, w.public)
     assert key.vk.pre_root is not None
     seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
-    tick("done", 1.0)
     return StarkReceipt(key.image_id, res.exit_code, res.journal, seal)

@@ -50,11 +50,16 @@ def wrap_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wrapped_fib(wrap_cache: Path) -> tuple[object, object]:
     """(case, WrappedProof) of the small fibonacci STARK; the first worker runs the (slow) dev
     setup under a file lock, the others then hit the key cache."""
-    from r1cs_wrap_cases import fib_case
+    from r1cs_wrap_cases import WRAP_PROGRESS, fib_case
 
+    from zkrv_prover.progress import Recorder, reporting
     from zkrv_prover.r1cs.wrap import wrap
 
     with open(wrap_cache / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         case = fib_case()
-        return case, wrap(*case, cache=wrap_cache, seed=3)
+        rec = Recorder()  # the wrap's progress stages, checked in test_r1cs_wrap_groth16.py
+        with reporting(rec):
+            wp = wrap(*case, cache=wrap_cache, seed=3)
+        WRAP_PROGRESS[:] = rec.totals()
+        return case, wp

@@ -17,6 +17,10 @@ from zkrv_prover.stark.verifier import verify
 #: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
 #: 4 so the Merkle paths have real levels; a final polynomial of 4 coefficients so the tiny
 #: trace still has FRI layers.
+#: (stage, total, advanced) of the session's ``wrapped_fib`` wrap, run under a recording
+#: progress reporter (tests/r1cs/conftest.py)
+WRAP_PROGRESS: list[tuple[str, int, int]] = []
+
 WRAP_TEST_PARAMS = PcsParams(num_queries=2, pow_bits=1, log_cap=2, log_final_poly_len=2)
 
 Case = tuple[VerifyingKey, list[int], StarkProof]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from r1cs_wrap_cases import WRAP_PROGRESS
 
 from zkrv.claim import ReceiptClaim, claim_public_input, ok_claim_digest, sha256
 from zkrv_prover.bn254 import groth16
@@ -44,6 +45,13 @@ def test_wrapped_stark_verifies_natively(wrapped_fib: tuple[Any, WrappedProof]) 
         pass
     else:
         assert not groth16.verify(wp.vk, [wp.public_input], bad)
+
+
+def test_wrap_reports_progress(wrapped_fib: tuple[Any, WrappedProof]) -> None:
+    # the setup stage appears only when this worker's wrap missed the proving-key cache
+    stages = [s for s in WRAP_PROGRESS if s[0] != "groth16 setup"]
+    assert stages == [("wrap circuit", 2, 2), ("groth16 prove", 100, 100)]
+    assert all(done == total for _, total, done in WRAP_PROGRESS)
 
 
 @pytest.mark.anvil

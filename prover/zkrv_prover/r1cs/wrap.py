@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zkrv_prover import progress as progress_mod
 from zkrv_prover.bn254 import groth16
 from zkrv_prover.r1cs import claim_circuit
 from zkrv_prover.r1cs.builder import LC, ConstraintSystem
@@ -176,6 +177,19 @@ class WrappedProof:
         }
 
 
+def _both(a: groth16.ProgressFn | None, b: groth16.ProgressFn | None) -> groth16.ProgressFn | None:
+    """A ``(phase, fraction)`` callback calling ``a`` then ``b`` (either may be None)."""
+    if a is None or b is None:
+        return a if b is None else b
+    first, second = a, b
+
+    def cb(phase: str, frac: float) -> None:
+        first(phase, frac)
+        second(phase, frac)
+
+    return cb
+
+
 def wrap(
     vk: VerifyingKey,
     public: Sequence[int],
@@ -192,12 +206,22 @@ def wrap(
     ``cache`` or the default cache directory, keyed by the circuit's R1CS digest). Raises
     ``VerificationError``/``UnsatisfiedConstraintError`` if the STARK proof does not verify.
     ``seed`` makes the Groth16 proof's randomness deterministic (tests only).
+    ``progress(phase, fraction)`` receives the engine's setup and prove phases; the current
+    :mod:`zkrv_prover.progress` reporter, if any, gets stages "wrap circuit", "groth16 setup"
+    (on a key-cache miss) and "groth16 prove".
     ``height_range=(lo, hi)``: use the circuit (and proving key) of every height 2^lo..2^hi.
     """
+    progress_mod.stage("wrap circuit", 2)  # circuit and witness; R1CS conversion
     circuit = build_circuit(vk, public, proof, height_range=height_range)
+    progress_mod.advance()
     nr = groth16.NativeR1CS(circuit.cs.to_r1cs())
-    pk, _ = groth16.cached_dev_setup(nr, cache=cache, progress=progress)
-    gp = groth16.prove(pk, nr, circuit.cs.witness_limbs(), progress=progress, seed=seed)
+    progress_mod.advance()
+    # The engine reports (phase, fraction) between its phases; the setup stage shows only on a
+    # proving-key cache miss.
+    setup_cb = _both(progress, progress_mod.fraction_adapter("groth16 setup"))
+    pk, _ = groth16.cached_dev_setup(nr, cache=cache, progress=setup_cb)
+    prove_cb = _both(progress, progress_mod.fraction_adapter("groth16 prove"))
+    gp = groth16.prove(pk, nr, circuit.cs.witness_limbs(), progress=prove_cb, seed=seed)
     out = WrappedProof(
         proof=gp,
         vk=pk.vk,

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover import progress
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import mmcs
 from zkrv_prover.stark.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
@@ -170,6 +171,7 @@ def commit_phase(
     log_cur = hs[0]
     cfg = layer_config(params)
     trees = []
+    progress.stage("FRI folding", len(schedule) + 1)  # one unit per layer, one for the final poly
     for k, la in enumerate(schedule):
         a = 1 << la
         tree = mmcs.commit([cur.reshape(-1, EXT_DEGREE * a)], cfg, None)
@@ -181,6 +183,7 @@ def commit_phase(
         if log_cur in inputs:
             ba = fld.ext_pow_scalar(fld.ext_const(beta), a)
             cur = fld.ext_add(cur, fld.ext_mul(inputs[log_cur], ba))
+        progress.advance()
     # Final codeword: interpolate on shifts[-1] * H and check the degree bound.
     final_len = final_poly_len(params, hs)
     coeffs = coset_intt(cur[bit_reverse_indices(log_cur)], shifts[-1])
@@ -188,6 +191,7 @@ def commit_phase(
         raise ValueError("FRI final codeword is not low-degree: the committed inputs are wrong")
     final_poly: list[ExtInt] = [tuple(int(v) for v in row) for row in coeffs[:final_len]]
     tr.observe_ext(final_poly)
+    progress.advance()
     return FriProverData(schedule, trees, final_poly)
 
 

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover import progress
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
 from zkrv_prover.stark.randomness import FieldRng, require
@@ -229,10 +230,28 @@ def _group_rows(
     return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
 
-def commit(matrices: Sequence[U32], config: MmcsConfig, rng: FieldRng | None) -> MerkleTree:
+def _leaf_step(width: int, config: MmcsConfig) -> int:
+    """Rows per leaf-hashing chunk of a height group whose matrices are ``width`` wide."""
+    return max(1, LEAF_CHUNK_CELLS // max(1, width + config.salt_len))
+
+
+def commit_units(shapes: Sequence[MatrixShape], config: MmcsConfig) -> int:
+    """The progress units :func:`commit` reports with ``report=True`` for matrices of these
+    shapes: one per leaf-hashing chunk, plus one for the inner levels."""
+    units = 1
+    for lh, idx in group_heights(shapes):
+        step = _leaf_step(sum(shapes[i].width for i in idx), config)
+        units += -(-(1 << lh) // step)
+    return units
+
+
+def commit(
+    matrices: Sequence[U32], config: MmcsConfig, rng: FieldRng | None, report: bool = False
+) -> MerkleTree:
     """Commit to canonical uint32 matrices (heights powers of two). ``rng`` (a CSPRNG,
     :class:`~.randomness.FieldRng`) draws the salts; it may be None only when
-    ``config.salt_len == 0``."""
+    ``config.salt_len == 0``. ``report``: advance the current progress stage by
+    :func:`commit_units` units (:mod:`zkrv_prover.progress`)."""
     mats = [np.ascontiguousarray(m, dtype=np.uint32) for m in matrices]
     shapes = []
     for m in mats:
@@ -253,14 +272,15 @@ def commit(matrices: Sequence[U32], config: MmcsConfig, rng: FieldRng | None) ->
     for lh, idx in groups:
         # Leaf rows are assembled and hashed in chunks (never a concatenated copy of the whole
         # group).
-        width = sum(shapes[i].width for i in idx) + config.salt_len
-        step = max(1, LEAF_CHUNK_CELLS // max(1, width))
+        step = _leaf_step(sum(shapes[i].width for i in idx), config)
         out = np.empty((1 << lh, 4), dtype=np.uint64)
         for r0 in range(0, 1 << lh, step):
             rows = np.arange(r0, min(1 << lh, r0 + step), dtype=np.int64)
             out[r0 : r0 + step] = hash_rows(
                 _group_rows(mats, idx, salts.get(lh), rows), config.backend
             )
+            if report:
+                progress.advance()
         leaves[lh] = out
     log_ar = level_log_arities([s.log_height for s in shapes], config.max_log_arity)
     top = groups[0][0]
@@ -274,6 +294,8 @@ def commit(matrices: Sequence[U32], config: MmcsConfig, rng: FieldRng | None) ->
         if cur_log in leaves:
             nodes = hash_batch(np.stack([nodes, leaves[cur_log]], axis=1), config.backend)
         levels.append(nodes)
+    if report:
+        progress.advance()
     tree = MerkleTree(config, mats, shapes, salts, levels, log_ar)
     tree.root = limbs_to_ints(levels[-1])[0]
     return tree

@@ -34,6 +34,7 @@ from typing import Generic
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover import progress
 from zkrv_prover.stark import field as fld
 from zkrv_prover.stark import fri, mmcs, parallel
 from zkrv_prover.stark.arith import D, E
@@ -113,6 +114,7 @@ def commit_coeffs(
     mask: bool = False,
     log_heights: Sequence[int] | None = None,
     salted: bool = True,
+    label: str | None = None,
 ) -> PcsData:
     """Commit matrices given by column coefficients ((m_i, w_i), natural order). Matrix i is
     committed at height 2^log_heights[i] (default: m_i, which must then be a power of two) and
@@ -124,7 +126,10 @@ def commit_coeffs(
     ``mask`` (zk only) also commits, in this same tree, the random codeword R that masks FRI
     (height = this round's tallest matrix, which must be the tallest of the whole proof). That
     saves the separate R tree and its Merkle path per query; the round must be committed before
-    the opening's alpha is drawn (any round committed before ``open_rounds`` is)."""
+    the opening's alpha is drawn (any round committed before ``open_rounds`` is).
+
+    ``label``: report this commitment as progress stage ``"commit <label>"`` (one unit per
+    matrix's LDE, plus the Merkle tree's units, :func:`.mmcs.commit_units`)."""
     cs = [np.ascontiguousarray(c, dtype=np.uint32) for c in coeffs]
     if log_heights is None:
         lhs = [_log2_exact(c.shape[0]) for c in cs]
@@ -138,15 +143,30 @@ def commit_coeffs(
                 f"{c.shape[0]} coefficients exceed the degree bound {params.degree_bound(h)} "
                 f"of height 2^{h}"
             )
-    ldes = [lde_bitrev(c, params.log_blowup, GENERATOR, h) for c, h in zip(cs, lhs, strict=True)]
+    if mask and not params.zk:
+        raise ValueError("a masking codeword is only used with zk")
+    cfg = _input_config_for(params, salted)
+    report = label is not None and progress.active()
+    if report:
+        shapes = [
+            MatrixShape(h + params.log_blowup, c.shape[1]) for c, h in zip(cs, lhs, strict=True)
+        ]
+        if mask:
+            shapes.append(MatrixShape(max(lhs) + params.log_blowup, EXT_DEGREE))
+        progress.stage(f"commit {label}", len(shapes) + mmcs.commit_units(shapes, cfg))
+    ldes = []
+    for c, h in zip(cs, lhs, strict=True):
+        ldes.append(lde_bitrev(c, params.log_blowup, GENERATOR, h))
+        if report:
+            progress.advance()
     r_coeffs = None
     if mask:
-        if not params.zk:
-            raise ValueError("a masking codeword is only used with zk")
         top = max(lhs)
         r_coeffs = require(rng, "a masking codeword").base((params.degree_bound(top), EXT_DEGREE))
         ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR, top))
-    tree = mmcs.commit(ldes, _input_config_for(params, salted), rng)
+        if report:
+            progress.advance()
+    tree = mmcs.commit(ldes, cfg, rng, report=report)
     return PcsData(tree, cs, params.log_blowup, lhs, r_coeffs, salted)
 
 
@@ -288,6 +308,11 @@ def grind(tr: NativeTranscript, bits: int, backend: str) -> int:
     batch = 1 << min(max(bits - 3, 6), 16)
     mask = np.uint64((1 << bits) - 1)
     start = 0
+    # The search length is random: report against the expected number of batches, holding the
+    # last unit back until a nonce is found.
+    expected = max(1, (1 << bits) // batch)
+    progress.stage("grinding", expected)
+    reported = 0
     while True:
         x = np.zeros((batch, 2, 4), dtype=np.uint64)
         x[:, 0] = st
@@ -297,8 +322,12 @@ def grind(tr: NativeTranscript, bits: int, backend: str) -> int:
         if hits.size:
             nonce = start + int(hits[0])
             tr.check_pow(nonce, bits)
+            progress.advance(expected - reported)
             return nonce
         start += batch
+        if reported < expected - 1:
+            progress.advance()
+            reported += 1
 
 
 def open_rounds(
@@ -333,6 +362,7 @@ def open_rounds(
         r_lde = zk_data.lde(0)
     # 2. claimed values
     opened: Opened = []
+    progress.stage("open values", sum(len(data.coeffs) for data, _ in rounds))
     for data, points in rounds:
         if len(points) != len(data.coeffs):
             raise ValueError("one list of points per committed matrix")
@@ -344,6 +374,7 @@ def open_rounds(
                 tr.observe_ext(vals)
                 per_p.append(vals)
             per_m.append(per_p)
+            progress.advance()
         opened.append(per_m)
     alpha = tr.sample_ext()
     # 3. reduced openings per LDE height (see _reduce_height)
@@ -371,10 +402,12 @@ def open_rounds(
     r_term = None
     if r_lde is not None:
         r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0)))
-    reduced = {
-        h: _reduce_height(h, by_height.get(h, []), r_term if h == top else None)
-        for h in sorted(set(by_height) | ({top} if r_term is not None else set()), reverse=True)
-    }
+    heights = sorted(set(by_height) | ({top} if r_term is not None else set()), reverse=True)
+    progress.stage("DEEP reduce", len(heights))
+    reduced = {}
+    for h in heights:
+        reduced[h] = _reduce_height(h, by_height.get(h, []), r_term if h == top else None)
+        progress.advance()
     # 4. FRI, grinding, queries
     fri_data = fri.commit_phase(params, reduced, tr, unchecked)
     nonce = grind(tr, params.pow_bits, params.backend)
@@ -386,10 +419,12 @@ def open_rounds(
     all_trees = [data.tree for data, _ in rounds]
     if zk_data is not None:
         all_trees.append(zk_data.tree)
+    progress.stage("queries", len(all_trees) + 1)
     per_tree = []
     for tree in all_trees:
         lt = tree.log_max_height
         per_tree.append(mmcs.open_indices(tree, [i >> (top - lt) for i in indices]))
+        progress.advance()
     queries = [
         QueryProof(
             [ops[q] for ops in per_tree],
@@ -397,6 +432,7 @@ def open_rounds(
         )
         for q in range(len(indices))
     ]
+    progress.advance()
     proof = PcsProof(
         zk_data.root if zk_data is not None else None,
         [t.root for t in fri_data.trees],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover import progress
 from zkrv_prover.stark import debug, logup, ntt, pcs, quotient, zk
 from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.arith import NativeArith
@@ -212,10 +213,12 @@ def prove(
     if any(not 0 <= v < P for v in public):
         raise ProverError("public values must be canonical BabyBear elements")
     if PROVER_CHECKS.enabled:
+        progress.stage("check witness", len(lays))
         for lay, tr_ in zip(lays, traces, strict=True):
             fails = debug.table_failures(lay, tr_, public)
             if fails:
                 raise ProverError(str(fails[0]))
+            progress.advance()
     ns = [t.shape[0] for t in traces]
     log_heights = [n.bit_length() - 1 for n in ns]
     plans = [mask_plan(params, n) for n in ns]
@@ -239,9 +242,13 @@ def prove(
     observe_header(tr, ar, vk, log_heights, public)
 
     # main traces: masked in coefficient form, committed at the plan's height
-    main_mats = [zk.mask_coeffs(ntt.intt(t), mp, rng) for t, mp in zip(traces, plans, strict=True)]
+    progress.stage("interpolate main", len(traces))
+    main_mats = []
+    for t_, mp in zip(traces, plans, strict=True):
+        main_mats.append(zk.mask_coeffs(ntt.intt(t_), mp, rng))
+        progress.advance()
     main_data = pcs.commit_coeffs(
-        params, main_mats, rng, log_heights=[mp.log_height for mp in plans]
+        params, main_mats, rng, log_heights=[mp.log_height for mp in plans], label="main"
     )
     del main_mats
     tr.observe_digest(main_data.root)
@@ -256,6 +263,7 @@ def prove(
         challenges = np.array([alpha, beta], dtype=np.uint64)
         aux_mats = []
         total = np.zeros(EXT_DEGREE, dtype=np.uint64)
+        progress.stage("LogUp", len(vk.logup_tables))
         for t in vk.logup_tables:
             aux, cs = logup.aux_trace(
                 lays[t],
@@ -270,13 +278,18 @@ def prove(
             aux_mats.append(zk.mask_coeffs(ntt.intt(flat), plans[t], rng))
             cumsums.append(_ext_tuple(cs))
             total = (total + cs) % np.uint64(P)
+            progress.advance()
         if PROVER_CHECKS.enabled and bool(total.any()):
             bad = debug.bus_imbalance(lays, traces, public)
             if not bad and bool(logup.blind_total(lays, traces).any()):
                 raise ProverError("LogUp blinds do not sum to zero")
             raise ProverError(f"LogUp buses do not balance: {bad or 'sum of fractions != 0'}")
         aux_data = pcs.commit_coeffs(
-            params, aux_mats, rng, log_heights=[plans[t].log_height for t in vk.logup_tables]
+            params,
+            aux_mats,
+            rng,
+            log_heights=[plans[t].log_height for t in vk.logup_tables],
+            label="aux",
         )
         del aux_mats
         tr.observe_digest(aux_data.root)
@@ -290,6 +303,7 @@ def prove(
     chunk_mats = []
     aux_pos = {t: i for i, t in enumerate(vk.logup_tables)}
     pre_pos = {t: i for i, t in enumerate(vk.pre_tables)}
+    progress.stage("quotient", len(ns))  # one unit per table
     for group in groups:
         n, Nd = ns[group[0]], plans[group[0]].degree_bound
         acc = None
@@ -333,6 +347,7 @@ def prove(
             g_k = ext_pow_int(tuple(int(v) for v in gamma), len(lay.constraints))
             acc = quotient.horner_step(acc, np.asarray(g_k, dtype=np.uint64), coeffs)
             del coeffs
+            progress.advance()
         assert acc is not None
         c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)
         # acc has the largest member coset's length, >= c n (quotient_domain_size)
@@ -346,6 +361,7 @@ def prove(
         rng,
         mask=params.zk,
         log_heights=[plans[g[0]].log_height for g in groups],
+        label="quotient",
     )
     tr.observe_digest(quo_data.root)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover import progress
 from zkrv_prover.executor.abi import RAM_END
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.trace import Trace
@@ -493,7 +494,9 @@ def generate(
     core tables' ``BUS_ALU`` requests, then the byte table counting everyone's lookups."""
     machine = build_machine(tables)
     lays = compile_machine(machine) if layouts is None else layouts
+    progress.stage("trace", len(CORE_TABLES) + len(ALU_TABLES) + 1)  # one unit per table
     core = core_traces(tables, t)
+    progress.advance(len(CORE_TABLES))  # the core tables come out of one pass
     traces = [core.traces[name] for name in CORE_TABLES]
     return MachineWitness(machine, lays, complete_traces(lays, traces, core.public), core.public)
 
@@ -516,6 +519,7 @@ def complete_traces(
     alu = alu_traces(events, MIN_TABLE_HEIGHT)
     traces += [alu[a.name] for a in ALU_TABLES]
     traces.append(collect_lookups(layouts, [*traces, None], public, strict).trace())
+    progress.advance()  # the byte table
     check_heights(layouts, [t.shape[0].bit_length() - 1 for t in traces])
     return traces
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
 from zkrv.cli._common import Result, add_json_flag
+from zkrv.cli._progress import terminal_progress
 from zkrv.cli.execute import read_input
 from zkrv.errors import ZkrvError
 from zkrv.fsutil import atomic_write_bytes
@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
         "prove",
         help="execute a guest ELF and write a receipt proving the execution",
         description="Execute a guest ELF and prove it with a STARK. --dev skips the proof and "
-        "writes a dev-mode receipt (accepted only by the mock verifier).",
+        "writes a dev-mode receipt (accepted only by the mock verifier). On a terminal a "
+        "progress bar on stderr follows each stage; none with --json or off a tty.",
     )
     p.add_argument("elf", metavar="ELF", help="guest program built with 'zkrv build'")
     src = p.add_mutually_exclusive_group()
@@ -31,28 +32,15 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-class _Bar:
-    """A one-line progress display on stderr (only when stderr is a terminal)."""
-
-    def __init__(self) -> None:
-        self.on = sys.stderr.isatty()
-        self.t0 = time.monotonic()
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        if not self.on:
-            return
-        filled = int(30 * fraction)
-        line = (
-            f"\r[{'#' * filled}{'.' * (30 - filled)}] {stage:<8} {time.monotonic() - self.t0:6.1f}s"
-        )
-        sys.stderr.write(line + ("\n" if stage == "done" else ""))
-        sys.stderr.flush()
-
-
 def run(args: argparse.Namespace) -> Result:
     data = read_input(args)
     t0 = time.monotonic()
-    receipt = prove(args.elf, data, dev=args.dev, progress=_Bar())
+    bar = terminal_progress(bool(args.json))
+    try:
+        receipt = prove(args.elf, data, dev=args.dev, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     raw = receipt.to_bytes()
     try:
         atomic_write_bytes(args.output, raw)

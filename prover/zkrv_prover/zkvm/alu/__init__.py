@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zkrv_prover import progress
 from zkrv_prover.stark.air import Air
 from zkrv_prover.zkvm.alu import add_sub, bitwise, divrem, lt, mul, shift
 from zkrv_prover.zkvm.alu.common import U32, AluEvents
@@ -69,18 +70,25 @@ def alu_traces(events: AluEvents, min_height: int = 2) -> dict[str, U32]:
         ev = events.select(np.isin(op, ops))
         return ev if extra is None else AluEvents.concat([ev, extra])
 
+    def done(trace: U32) -> U32:
+        progress.advance()  # one unit per table of the caller's "trace" stage
+        return trace
+
     div_trace, div_sends = divrem.trace(pick(divrem.OPS), min_height)
     out = {
-        "alu_add_sub": add_sub.trace(
-            pick(add_sub.OPS, div_sends.select(np.isin(div_sends.op, add_sub.OPS))), min_height
+        "alu_add_sub": done(
+            add_sub.trace(
+                pick(add_sub.OPS, div_sends.select(np.isin(div_sends.op, add_sub.OPS))),
+                min_height,
+            )
         ),
-        "alu_bitwise": bitwise.trace(pick(bitwise.OPS), min_height),
-        "alu_lt": lt.trace(
-            pick(lt.OPS, div_sends.select(np.isin(div_sends.op, lt.OPS))), min_height
+        "alu_bitwise": done(bitwise.trace(pick(bitwise.OPS), min_height)),
+        "alu_lt": done(
+            lt.trace(pick(lt.OPS, div_sends.select(np.isin(div_sends.op, lt.OPS))), min_height)
         ),
-        "alu_shift": shift.trace(pick(shift.OPS), min_height),
-        "alu_mul": mul.trace(pick(mul.OPS), min_height),
-        "alu_divrem": div_trace,
+        "alu_shift": done(shift.trace(pick(shift.OPS), min_height)),
+        "alu_mul": done(mul.trace(pick(mul.OPS), min_height)),
+        "alu_divrem": done(div_trace),
     }
     assert set(out) == {t.name for t in ALU_TABLES}
     return out
