@@ -86,7 +86,7 @@ def check_zeta(
     coset, a DEEP quotient divides by x - zeta = 0. So the check is
     ``(zeta^n - 1) (zeta^N - GENERATOR^N) != 0``: the squarings of zeta (shared with the
     out-of-domain check's zeta^n in a circuit, whose e_mul is memoized), one product and one
-    nonzero check. An honest zeta fails it with probability about (n + N) / p^4."""
+    nonzero check. An honest zeta fails it with probability about (n + N) / p^EXT_DEGREE."""
     hi = max(lg if isinstance(lg, int) else lg.hi for lg in (log_n, log_lde))
     pows = [zeta]
     for _ in range(hi):
