@@ -112,11 +112,7 @@ contract ZkrvGroth16Verifier is IZkrvSelectorVerifier {
         IC1_Y = key[17];
         bytes32 parameters = sha256(abi.encodePacked(uint32(1), key));
         SELECTOR = bytes4(
-            sha256(
-                abi.encodePacked(
-                    sha256("zkrv.VerifierParameters"), sha256(bytes(VERSION)), parameters, uint16(2)
-                )
-            )
+            sha256(abi.encodePacked(sha256("zkrv.VerifierParameters"), sha256(bytes(VERSION)), parameters, uint16(2)))
         );
     }
 
