@@ -3,8 +3,8 @@
 Layout: one ``ZkrvVerifierRouter`` (owned by the deployer or ``owner``); for each Groth16
 verifying key a ``ZkrvGroth16Verifier`` (the packaged, precompiled contract; the key is its
 constructor argument, so no compiler is needed) wrapped in a ``ZkrvEmergencyStop`` and
-registered in the router under its selector; optionally (development only) the ``ZkrvMockVerifier`` registered
-under the mock selector. Applications call the router.
+registered in the router under its selector; optionally (development only) the
+``ZkrvMockVerifier`` registered under the mock selector. Applications call the router.
 """
 
 from __future__ import annotations
@@ -94,12 +94,10 @@ def deploy_stack(
     dep = Deployment(chain_id=chain.chain_id, router=router, owner=me)
     for vk, args in zip(vks, key_args, strict=True):
         sel = groth16_selector(vk)
-        verifier = chain.deploy(arts[GROTH16_VERIFIER], args, f"deploying {GROTH16_VERIFIER}")
-        onchain = chain.decode_output(
-            arts[GROTH16_VERIFIER],
-            "SELECTOR",
-            chain.call(verifier, chain.encode(arts[GROTH16_VERIFIER], "SELECTOR", []), "SELECTOR()"),
-        )
+        art = arts[GROTH16_VERIFIER]
+        verifier = chain.deploy(art, args, f"deploying {GROTH16_VERIFIER}")
+        raw = chain.call(verifier, chain.encode(art, "SELECTOR", []), "verifier.SELECTOR()")
+        onchain = chain.decode_output(art, "SELECTOR", raw)
         if bytes(onchain) != sel:
             raise ZkrvError(
                 f"deployed verifier's SELECTOR 0x{bytes(onchain).hex()} differs from"
