@@ -140,7 +140,7 @@ contract ZkrvGroth16Verifier is IZkrvSelectorVerifier {
 
     function _verifySeal(bytes calldata seal, bytes32 claimDigest) internal view {
         if (seal.length != 260) revert MalformedSeal(seal.length);
-        if (bytes4(seal[:4]) != SELECTOR) revert SelectorMismatch(SELECTOR, bytes4(seal[:4]));
+        if (bytes4(seal) != SELECTOR) revert SelectorMismatch(SELECTOR, bytes4(seal));
         _verifyProof(seal[4:], uint256(claimDigest) >> 3);
     }
 
