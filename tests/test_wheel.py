@@ -4,8 +4,9 @@ The installed flow runs from a directory outside the repository with a PATH hold
 scratch venv and links to clang, ld.lld and node (for the npm anvil shim), no PYTHONPATH and a
 scratch HOME: it builds, executes, proves and verifies the fibonacci guest, starts Anvil (the
 repository's, through ``ZKRV_ANVIL``, as a user would point at any node), deploys the stack with
-the mock verifier and verifies a dev receipt on chain. No solc is reachable, so deploying used
-the packaged contract artifacts.
+the mock verifier and the Groth16 verifier for the snarkjs fixture key (``--vk``), and verifies a
+dev receipt and the fixture's Groth16 seal on chain. No solc is reachable, so deploying used the
+packaged contract artifacts (the Groth16 verifier takes its key as constructor arguments).
 """
 
 from __future__ import annotations
@@ -26,15 +27,19 @@ REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.anvil]
 
 #: Runs inside the installed venv: verify a receipt on chain, then the same seal with a journal
-#: it does not prove. Prints the module files and the outcomes as JSON.
+#: it does not prove; then the Groth16 fixture's seal, intact and with its last byte flipped.
+#: Prints the module files and the outcomes as JSON.
 ONCHAIN_SCRIPT = """
 import json, sys
 import zkrv, zkrv_prover, zkrv_prover._native
 from zkrv import decode_receipt
 from zkrv.onchain.client import ZkrvClient
+from zkrv.claim import sha256
 from zkrv.onchain.errors import ContractRevert
+from zkrv.onchain.groth16 import Proof, VerifyingKey
+from zkrv.seal import encode_groth16_seal
 
-rpc, router, path = sys.argv[1:4]
+rpc, router, path, fixture = sys.argv[1:5]
 r = decode_receipt(open(path, "rb").read())
 client = ZkrvClient.connect(rpc, router)
 client.verify(r.seal, r.image_id, r.journal)
@@ -43,8 +48,18 @@ try:
     wrong = "accepted"
 except ContractRevert as e:
     wrong = e.error_name
+fx = json.load(open(fixture))
+seal = encode_groth16_seal(VerifyingKey.from_snarkjs(fx["vk"]), Proof.from_snarkjs(fx["proof_ok"]))
+image, journal = sha256(b"zkrv fixture image"), (42).to_bytes(32, "big")
+client.verify(seal, image, journal)
+try:
+    client.verify(seal[:-1] + bytes([seal[-1] ^ 1]), image, journal)
+    tampered = "accepted"
+except ContractRevert as e:
+    tampered = e.error_name
 files = [zkrv.__file__, zkrv_prover.__file__, zkrv_prover._native.__file__]
-print(json.dumps({"files": files, "sys_path": sys.path, "wrong_journal": wrong}))
+print(json.dumps({"files": files, "sys_path": sys.path, "wrong_journal": wrong,
+                  "groth16_tampered": tampered}))
 """
 
 
@@ -140,16 +155,16 @@ def test_installed_wheel_proves_deploys_and_verifies_on_chain(installed: dict[st
 
     zkrv(installed, "prove", "fib.elf", "--input-hex", "0a000000", "--dev", "-o", "dev.receipt")
     node = zkrv(installed, "node", "start")
-    dep = zkrv(installed, "deploy", "--rpc", node["rpc_url"], "--mock")
-    # A verifier for a Groth16 key is compiled from generated Solidity: without solc, one line.
-    fixture = json.loads((REPO / "contracts/test/fixtures/groth16_fixture.json").read_text())
-    (work / "vk.json").write_text(json.dumps(fixture["vk"]))
-    r_vk = run_zkrv(installed, "deploy", "--rpc", node["rpc_url"], "--vk", "vk.json")
-    assert r_vk.returncode == 1 and r_vk.stderr.decode().count("\n") == 1
-    assert r_vk.stderr.decode().startswith("zkrv: error: ") and b"solc 0.8.28" in r_vk.stderr
+    # The Groth16 verifier for a key is the packaged contract with the key as constructor
+    # arguments: --vk deploys without solc.
+    fixture_path = REPO / "contracts/test/fixtures/groth16_fixture.json"
+    shutil.copy(fixture_path, work / "groth16_fixture.json")
+    (work / "vk.json").write_text(json.dumps(json.loads(fixture_path.read_text())["vk"]))
+    dep = zkrv(installed, "deploy", "--rpc", node["rpc_url"], "--mock", "--vk", "vk.json")
+    assert list(dep["groth16"]) == ["0xe621fe78"]
     script = [str(installed["venv"] / "bin" / "python"), "-c", ONCHAIN_SCRIPT]
     r = subprocess.run(
-        [*script, node["rpc_url"], dep["router"], "dev.receipt"],
+        [*script, node["rpc_url"], dep["router"], "dev.receipt", "groth16_fixture.json"],
         cwd=work,
         env=installed["env"],
         capture_output=True,
@@ -158,6 +173,7 @@ def test_installed_wheel_proves_deploys_and_verifies_on_chain(installed: dict[st
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["wrong_journal"] == "ClaimDigestMismatch"
+    assert out["groth16_tampered"] in ("VerificationFailed", "InvalidProofPoint")
     venv = installed["venv"].resolve()
     for f in out["files"]:
         assert Path(f).resolve().is_relative_to(venv), f

@@ -19,3 +19,7 @@ error VerificationFailed();
 
 /// @notice A mock seal commits to a different claim digest.
 error ClaimDigestMismatch(bytes32 expected, bytes32 received);
+
+/// @notice A Groth16 verifying key given to a verifier's constructor is malformed (a word not
+///         below P, a point off its curve or outside G2's subgroup, or a point at infinity).
+error InvalidVerifyingKey();

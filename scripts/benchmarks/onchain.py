@@ -30,7 +30,8 @@ def _intrinsic(data: bytes) -> int:
 def run() -> list[dict[str, Any]]:
     from zkrv.claim import ReceiptClaim, sha256
     from zkrv.onchain.chain import Chain, connect
-    from zkrv.onchain.deploy import compile_stack, deploy_stack
+    from zkrv.onchain.contracts import packaged_artifacts
+    from zkrv.onchain.deploy import deploy_stack
     from zkrv.onchain.groth16 import Proof, VerifyingKey
     from zkrv.onchain.node import AnvilNode
     from zkrv.onchain.signer import resolve_signer
@@ -41,7 +42,7 @@ def run() -> list[dict[str, Any]]:
     seal = encode_groth16_seal(vk, Proof.from_snarkjs(fx["proof_ok"]))
     image_id, journal = sha256(b"zkrv fixture image"), (42).to_bytes(32, "big")
     claim = ReceiptClaim.ok(image_id, journal)
-    arts = compile_stack([vk])
+    arts = packaged_artifacts()
     router_art = arts["ZkrvVerifierRouter"]
     with AnvilNode() as node:
         chain = Chain(connect(node.rpc_url), resolve_signer(node.chain_id))

@@ -9,8 +9,8 @@ import pytest
 from onchain_snark import SnarkjsCircuit, available
 
 from zkrv.onchain.chain import Chain, connect
-from zkrv.onchain.contracts import Artifact
-from zkrv.onchain.deploy import Deployment, compile_stack, deploy_stack
+from zkrv.onchain.contracts import Artifact, packaged_artifacts
+from zkrv.onchain.deploy import Deployment, deploy_stack
 from zkrv.onchain.groth16 import VerifyingKey
 from zkrv.onchain.node import AnvilNode
 from zkrv.onchain.signer import resolve_signer
@@ -55,4 +55,4 @@ def stack(anvil: AnvilNode, snark_vk: VerifyingKey) -> Stack:
     """Router + Groth16 verifier (snarkjs key) behind an emergency stop + mock, on Anvil."""
     chain = Chain(connect(anvil.rpc_url), resolve_signer(anvil.chain_id))
     dep = deploy_stack(chain, [snark_vk], mock=True)
-    return Stack(chain, dep, compile_stack([snark_vk]), snark_vk)
+    return Stack(chain, dep, packaged_artifacts(), snark_vk)

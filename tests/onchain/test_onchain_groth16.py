@@ -1,4 +1,4 @@
-"""Groth16: snarkjs proofs (independent reference) through the generated Solidity verifier.
+"""Groth16: snarkjs proofs (independent reference) through ``ZkrvGroth16Verifier``.
 
 Also the Python side of seals and keys: parsing, point validation, selector derivation.
 """
@@ -17,9 +17,10 @@ from onchain_snark import SnarkjsCircuit
 from zkrv.claim import ReceiptClaim, sha256
 from zkrv.errors import ZkrvError
 from zkrv.onchain.client import ZkrvClient
+from zkrv.onchain.contracts import packaged_artifacts
+from zkrv.onchain.deploy import deploy_stack, groth16_constructor_args
 from zkrv.onchain.errors import ContractRevert
 from zkrv.onchain.groth16 import G1Point, G2Point, Proof, VerifyingKey
-from zkrv.onchain.groth16_sol import generate_verifier
 from zkrv.seal import (
     GROTH16_SEAL_LEN,
     decode_groth16_seal,
@@ -157,15 +158,42 @@ def _fp2_sqrt(a: tuple[int, int]) -> tuple[int, int] | None:
     return None
 
 
-def test_generator_rejects_bad_names_and_supports_more_inputs() -> None:
+def test_onchain_key_check_rejects_what_the_contract_would() -> None:
+    """Keys ``ZkrvGroth16Verifier`` refuses are refused in Python first, with a reason."""
     vk = VerifyingKey.from_snarkjs(FIXTURE["vk"])
-    with pytest.raises(ZkrvError, match="contract name"):
-        generate_verifier(vk, "Bad-Name")
+    assert groth16_constructor_args(vk) == [vk.to_evm_words()] and len(vk.to_evm_words()) == 18
+    assert vk.to_bytes() == b"\x00\x00\x00\x01" + b"".join(
+        w.to_bytes(32, "big") for w in vk.to_evm_words()
+    )
     two = copy.deepcopy(FIXTURE["vk"])
     two["IC"].append(two["IC"][1])
     two["nPublic"] = 2
-    src = generate_verifier(VerifyingKey.from_snarkjs(two), "Two")
-    assert "uint256[2] calldata input" in src and "IZkrvSelectorVerifier" not in src
+    with pytest.raises(ZkrvError, match="2 public inputs"):
+        groth16_constructor_args(VerifyingKey.from_snarkjs(two))
+    for field in ("vk_alpha_1", "vk_delta_2"):
+        bad = copy.deepcopy(FIXTURE["vk"])
+        bad[field][-1] = "0" if field.endswith("_1") else ["0", "0"]
+        with pytest.raises(ZkrvError, match=f"{field} is the point at infinity"):
+            groth16_constructor_args(VerifyingKey.from_snarkjs(bad))
+    bad = copy.deepcopy(FIXTURE["vk"])
+    bad["IC"][1][2] = "0"
+    with pytest.raises(ZkrvError, match=r"IC\[1\] is the point at infinity"):
+        groth16_constructor_args(VerifyingKey.from_snarkjs(bad))
+
+
+def _variants(vk: VerifyingKey) -> list[VerifyingKey]:
+    """Valid keys derived from ``vk``: G2 points permuted, G1 points negated."""
+
+    def neg(p: G1Point) -> G1Point:
+        return G1Point(p.x, (P - p.y) % P)
+
+    return [
+        vk,
+        VerifyingKey(vk.alpha, vk.beta, vk.delta, vk.gamma, vk.ic),
+        VerifyingKey(vk.alpha, vk.gamma, vk.beta, vk.delta, vk.ic),
+        VerifyingKey(neg(vk.alpha), vk.beta, vk.gamma, vk.delta, vk.ic),
+        VerifyingKey(vk.alpha, vk.beta, vk.gamma, vk.delta, (vk.ic[0], neg(vk.ic[1]))),
+    ]
 
 
 # --- on-chain, fresh snarkjs setup ----------------------------------------------------------
@@ -238,3 +266,41 @@ def test_second_key_gets_its_own_selector(stack: Stack, tmp_path: Path) -> None:
     with pytest.raises(ContractRevert) as e:
         client.verify(seal, sha256(b"zkrv fixture image"), (42).to_bytes(32, "big"))
     assert e.value.error_name == "VerificationFailed"
+
+
+@pytest.mark.anvil
+@pytest.mark.node
+def test_onchain_selector_is_groth16_selector(stack: Stack) -> None:
+    """The selector the contract computes from its constructor key is ``groth16_selector``, for
+    the session key, the fixture key and keys derived from them."""
+    art = packaged_artifacts()["ZkrvGroth16Verifier"]
+    keys = [stack.vk, *_variants(VerifyingKey.from_snarkjs(FIXTURE["vk"]))]
+    selectors = set()
+    for vk in keys:
+        addr = stack.chain.deploy(art, groth16_constructor_args(vk))
+        raw = stack.chain.call(addr, stack.chain.encode(art, "SELECTOR", []), "SELECTOR()")
+        onchain = bytes(stack.chain.decode_output(art, "SELECTOR", raw))
+        assert onchain == groth16_selector(vk)
+        selectors.add(onchain)
+    assert len(selectors) == len(keys)
+
+
+@pytest.mark.anvil
+@pytest.mark.node
+def test_deploy_refuses_a_key_the_verifier_would_reject(stack: Stack) -> None:
+    """A key with two inputs is refused before any transaction; the contract itself reverts
+    ``InvalidVerifyingKey`` for a key Python would have refused (infinity delta)."""
+    two = copy.deepcopy(FIXTURE["vk"])
+    two["IC"].append(two["IC"][1])
+    two["nPublic"] = 2
+    assert stack.chain.signer is not None
+    me = stack.chain.signer.address
+    nonce = stack.chain.w3.eth.get_transaction_count(me)
+    with pytest.raises(ZkrvError, match="exactly one"):
+        deploy_stack(stack.chain, [VerifyingKey.from_snarkjs(two)])
+    assert stack.chain.w3.eth.get_transaction_count(me) == nonce
+    words = VerifyingKey.from_snarkjs(FIXTURE["vk"]).to_evm_words()
+    words[10:14] = [0, 0, 0, 0]
+    with pytest.raises(ContractRevert) as e:
+        stack.chain.deploy(packaged_artifacts()["ZkrvGroth16Verifier"], [words])
+    assert e.value.error_name == "InvalidVerifyingKey"

@@ -14,7 +14,7 @@ from conftest import Stack
 
 from zkrv.claim import ReceiptClaim, sha256
 from zkrv.onchain.client import ZkrvClient
-from zkrv.onchain.deploy import compile_stack, deploy_stack
+from zkrv.onchain.deploy import deploy_stack
 from zkrv.onchain.errors import ContractRevert
 from zkrv.onchain.groth16 import Proof, VerifyingKey
 from zkrv.seal import encode_groth16_seal
@@ -59,7 +59,7 @@ def test_native_engine_proofs_verify_on_chain(stack: Stack) -> None:
     assert g.verify(pk.vk, [x], native_proof)
 
     dep = deploy_stack(stack.chain, [vk])
-    client = ZkrvClient(stack.chain, dep.router, compile_stack([vk]))
+    client = ZkrvClient(stack.chain, dep.router)
     seal = encode_groth16_seal(vk, proof)
     client.verify(seal, image_id, journal)
     client.verify_claim(seal, claim)

@@ -58,7 +58,7 @@ def test_wrap_reports_progress(wrapped_fib: tuple[Any, WrappedProof]) -> None:
 def test_wrapped_stark_verifies_on_anvil(wrapped_fib: tuple[Any, WrappedProof]) -> None:
     from zkrv.onchain.chain import Chain, connect
     from zkrv.onchain.client import ZkrvClient
-    from zkrv.onchain.deploy import compile_stack, deploy_stack
+    from zkrv.onchain.deploy import deploy_stack
     from zkrv.onchain.errors import ContractRevert
     from zkrv.onchain.groth16 import Proof, VerifyingKey
     from zkrv.onchain.node import AnvilNode
@@ -74,7 +74,7 @@ def test_wrapped_stark_verifies_on_anvil(wrapped_fib: tuple[Any, WrappedProof]) 
     with AnvilNode() as node:
         chain = Chain(connect(node.rpc_url), resolve_signer(node.chain_id))
         dep = deploy_stack(chain, [vk])
-        client = ZkrvClient(chain, dep.router, compile_stack([vk]))
+        client = ZkrvClient(chain, dep.router)
         client.verify(seal, wp.image_id, wp.journal)
         client.verify_claim(seal, claim)
         receipt = client.verify_tx(seal, wp.image_id, sha256(wp.journal))

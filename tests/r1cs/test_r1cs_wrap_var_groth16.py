@@ -55,7 +55,7 @@ def test_one_key_verifies_both_heights(wrapped: dict[int, WrappedProof]) -> None
 def test_shorter_height_verifies_on_anvil(wrapped: dict[int, WrappedProof]) -> None:
     from zkrv.onchain.chain import Chain, connect
     from zkrv.onchain.client import ZkrvClient
-    from zkrv.onchain.deploy import compile_stack, deploy_stack
+    from zkrv.onchain.deploy import deploy_stack
     from zkrv.onchain.errors import ContractRevert
     from zkrv.onchain.groth16 import Proof, VerifyingKey
     from zkrv.onchain.node import AnvilNode
@@ -66,7 +66,7 @@ def test_shorter_height_verifies_on_anvil(wrapped: dict[int, WrappedProof]) -> N
     with AnvilNode() as node:
         chain = Chain(connect(node.rpc_url), resolve_signer(node.chain_id))
         dep = deploy_stack(chain, [vk])
-        client = ZkrvClient(chain, dep.router, compile_stack([vk]))
+        client = ZkrvClient(chain, dep.router)
         for wp in (wrapped[5], wrapped[7]):
             js = wp.snarkjs()
             seal = encode_groth16_seal(vk, Proof.from_snarkjs(js["proof"]))

@@ -4,11 +4,10 @@ Submodules (imported on demand; only :mod:`.client`, :mod:`.deploy` and :mod:`.n
 web3.py):
 
 - :mod:`.groth16`      Groth16 verifying keys and proofs (snarkjs JSON), BN254 point checks
-- :mod:`.groth16_sol`  the Solidity Groth16 verifier generated from a verifying key
-- :mod:`.contracts`    the packaged compiled contracts; compiling a generated verifier with solc
+- :mod:`.contracts`    the packaged compiled contracts; compiling application contracts with solc
 - :mod:`.node`         starting and stopping a local Anvil
 - :mod:`.signer`       choosing the transaction signer (dev account on Anvil, else a key)
 - :mod:`.errors`       reverts decoded into Python exceptions carrying the custom error
-- :mod:`.deploy`       deploying the verifier stack (router, emergency stop, verifiers)
+- :mod:`.deploy`       deploying the verifier stack (router, emergency stops, Groth16 verifiers)
 - :mod:`.client`       verify, submit receipts to application contracts, decode journals
 """

@@ -1,9 +1,10 @@
 """Deploying zkrv's verifier stack.
 
 Layout: one ``ZkrvVerifierRouter`` (owned by the deployer or ``owner``); for each Groth16
-verifying key a generated verifier wrapped in a ``ZkrvEmergencyStop`` and registered in the
-router under its selector; optionally (development only) the ``ZkrvMockVerifier`` registered
-under the mock selector. Applications call the router.
+verifying key a ``ZkrvGroth16Verifier`` (the packaged, precompiled contract; the key is its
+constructor argument, so no compiler is needed) wrapped in a ``ZkrvEmergencyStop`` and
+registered in the router under its selector; optionally (development only) the
+``ZkrvMockVerifier`` registered under the mock selector. Applications call the router.
 """
 
 from __future__ import annotations
@@ -13,46 +14,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zkrv.errors import ToolchainError, ZkrvError
+from zkrv.errors import ZkrvError
 from zkrv.onchain.chain import Chain
-from zkrv.onchain.contracts import (
-    GENERATED_PREFIX,
-    Artifact,
-    compile_contracts,
-    packaged_artifacts,
-)
+from zkrv.onchain.contracts import packaged_artifacts
 from zkrv.onchain.groth16 import VerifyingKey
-from zkrv.onchain.groth16_sol import generate_verifier
 from zkrv.onchain.signer import is_dev_chain
 from zkrv.seal import MOCK_SELECTOR, groth16_selector
-from zkrv.toolchain import find_tool
+
+#: The precompiled Groth16 verifier; its constructor takes the verifying key.
+GROTH16_VERIFIER = "ZkrvGroth16Verifier"
 
 
-def groth16_contract_name(vk: VerifyingKey) -> str:
-    return f"ZkrvGroth16Verifier_{groth16_selector(vk).hex()}"
+def groth16_constructor_args(vk: VerifyingKey) -> list[Any]:
+    """Constructor arguments of ``ZkrvGroth16Verifier`` for ``vk``: its 18 EVM words.
 
-
-def compile_stack(vks: Sequence[VerifyingKey] = ()) -> dict[str, Artifact]:
-    """The packaged contracts plus one generated verifier per verifying key.
-
-    The fixed contracts (router, emergency stop, mock) are always the packaged artifacts; only
-    the generated Groth16 verifiers are compiled, so solc is needed only when ``vks`` is given.
+    Raises :class:`ZkrvError` for a key the contract would reject (see
+    :meth:`VerifyingKey.check_onchain`), before anything is sent.
     """
-    arts = packaged_artifacts()
-    if not vks:
-        return arts
-    if find_tool("solc", required=False) is None:
-        raise ToolchainError(
-            "a Groth16 verifier for a verifying key is Solidity generated from the key and needs"
-            " solc 0.8.28 (on PATH or ZKRV_SOLC); deploying without --vk needs no compiler"
-        )
-    extra = {}
-    for vk in vks:
-        name = groth16_contract_name(vk)
-        extra[f"{GENERATED_PREFIX}{name}.sol"] = generate_verifier(vk, name, import_prefix="../")
-    compiled = compile_contracts(extra)
-    arts.update({groth16_contract_name(vk): compiled[groth16_contract_name(vk)] for vk in vks})
-    return arts
+    vk.validate()
+    vk.check_onchain()
+    return [vk.to_evm_words()]
 
 
 @dataclass
@@ -104,15 +85,24 @@ def deploy_stack(
     if chain.signer is None:
         raise ZkrvError("deploying needs a signer")
     me = chain.signer.address
-    arts = compile_stack(vks)
+    key_args = [groth16_constructor_args(vk) for vk in vks]  # reject bad keys before deploying
+    arts = packaged_artifacts()
     for a in arts.values():
         chain.decoder.add_abi(a.abi)
     router_art = arts["ZkrvVerifierRouter"]
     router = chain.deploy(router_art, [me])
     dep = Deployment(chain_id=chain.chain_id, router=router, owner=me)
-    for vk in vks:
+    for vk, args in zip(vks, key_args, strict=True):
         sel = groth16_selector(vk)
-        verifier = chain.deploy(arts[groth16_contract_name(vk)], [])
+        art = arts[GROTH16_VERIFIER]
+        verifier = chain.deploy(art, args, f"deploying {GROTH16_VERIFIER}")
+        raw = chain.call(verifier, chain.encode(art, "SELECTOR", []), "verifier.SELECTOR()")
+        onchain = chain.decode_output(art, "SELECTOR", raw)
+        if bytes(onchain) != sel:
+            raise ZkrvError(
+                f"deployed verifier's SELECTOR 0x{bytes(onchain).hex()} differs from"
+                f" groth16_selector(vk) 0x{sel.hex()}"
+            )
         estop = chain.deploy(arts["ZkrvEmergencyStop"], [verifier, me])
         chain.transact(
             router,

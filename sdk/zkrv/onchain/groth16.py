@@ -143,13 +143,38 @@ class VerifyingKey:
         for i, p in enumerate(self.ic):
             p.validate(f"IC[{i}]")
 
-    def to_bytes(self) -> bytes:
-        """Canonical encoding (hashed into the seal selector): u32 nPublic, then EVM words."""
+    def to_evm_words(self) -> list[int]:
+        """alpha, beta, gamma, delta, IC0, IC1, ... as EVM words (G2 in EIP-197 order): the
+        constructor argument of ``ZkrvGroth16Verifier`` for a one-input key."""
         words = self.alpha.to_evm_words() + self.beta.to_evm_words()
         words += self.gamma.to_evm_words() + self.delta.to_evm_words()
         for p in self.ic:
             words += p.to_evm_words()
-        return self.n_public.to_bytes(4, "big") + _words_to_bytes(words)
+        return words
+
+    def to_bytes(self) -> bytes:
+        """Canonical encoding (hashed into the seal selector): u32 nPublic, then EVM words."""
+        return self.n_public.to_bytes(4, "big") + _words_to_bytes(self.to_evm_words())
+
+    def check_onchain(self) -> None:
+        """Raise :class:`ZkrvError` unless ``ZkrvGroth16Verifier`` accepts this key: exactly one
+        public input, and alpha, beta, gamma, delta and IC1 not the point at infinity (any of
+        them at infinity makes the proof or the input irrelevant). Assumes :meth:`validate`."""
+        if self.n_public != 1:
+            raise ZkrvError(
+                f"verifying key has {self.n_public} public inputs; zkrv's Groth16 verifier takes"
+                " exactly one (the claim digest)"
+            )
+        points: list[tuple[str, G1Point | G2Point]] = [
+            ("vk_alpha_1", self.alpha),
+            ("vk_beta_2", self.beta),
+            ("vk_gamma_2", self.gamma),
+            ("vk_delta_2", self.delta),
+            ("IC[1]", self.ic[1]),
+        ]
+        for what, pt in points:
+            if not any(pt.to_evm_words()):
+                raise ZkrvError(f"verifying key: {what} is the point at infinity")
 
     @classmethod
     def from_snarkjs(cls, obj: dict[str, Any], where: str = "verifying key") -> VerifyingKey:

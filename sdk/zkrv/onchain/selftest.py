@@ -13,7 +13,7 @@ from pathlib import Path
 from zkrv.claim import ReceiptClaim, sha256
 from zkrv.onchain.chain import Chain, connect
 from zkrv.onchain.client import ZkrvClient
-from zkrv.onchain.deploy import compile_stack, deploy_stack
+from zkrv.onchain.deploy import deploy_stack
 from zkrv.onchain.errors import ContractRevert
 from zkrv.onchain.groth16 import Proof, VerifyingKey
 from zkrv.onchain.node import AnvilNode
@@ -32,7 +32,7 @@ def run_fixture_selftest(fixture_json: Path, image_id: bytes, journal: bytes) ->
     with AnvilNode() as node:
         chain = Chain(connect(node.rpc_url), resolve_signer(node.chain_id))
         dep = deploy_stack(chain, [vk])
-        client = ZkrvClient(chain, dep.router, compile_stack([vk]))
+        client = ZkrvClient(chain, dep.router)
         print(f"anvil {node.rpc_url}: router {dep.router}, verifiers {json.dumps(dep.groth16)}")
         client.verify(seal, image_id, journal)
         receipt = client.verify_tx(seal, image_id, sha256(journal))
