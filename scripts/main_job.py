@@ -67,9 +67,9 @@ def stage_wrap_stark(workdir: Path) -> int:
 
     from zkrv.onchain.selftest import run_fixture_selftest
     from zkrv_prover.r1cs.wrap import wrap
+    from zkrv_prover.stark.commit.params import PcsParams
     from zkrv_prover.stark.examples import fibonacci
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.prover import keygen, prove
+    from zkrv_prover.stark.protocol.prover import keygen, prove
 
     t0 = time.perf_counter()
     params = PcsParams(num_queries=2, pow_bits=1, log_cap=2, log_final_poly_len=2)

@@ -107,8 +107,10 @@ class StageMeter:
 
 def instrument(meter: StageMeter) -> None:
     """Wrap the prover's stage functions (module attributes the prover calls through)."""
-    from zkrv_prover.stark import fri, logup, mmcs, ntt, pcs, quotient
-    from zkrv_prover.stark import prover as pv
+    from zkrv_prover.stark.air import logup, quotient
+    from zkrv_prover.stark.commit import fri, mmcs, pcs
+    from zkrv_prover.stark.field import ntt
+    from zkrv_prover.stark.protocol import prover as pv
 
     meter.wrap(pv, "prove", "prove")
     for name in ("commit_evals", "commit_coeffs"):
@@ -138,7 +140,7 @@ def run_zkvm(log_cycles: int, meter: StageMeter) -> None:
 
     from zkrv.build import build
     from zkrv_prover.executor import execute
-    from zkrv_prover.stark import prover as pv
+    from zkrv_prover.stark.protocol import prover as pv
     from zkrv_prover.zkvm.image_id import program_key
     from zkrv_prover.zkvm.machine import generate
 
@@ -160,9 +162,9 @@ def run_zkvm(log_cycles: int, meter: StageMeter) -> None:
 
 
 def run_bench(log_n: int, zk: bool, meter: StageMeter) -> None:
-    from zkrv_prover.stark import prover as pv
+    from zkrv_prover.stark.commit.params import PcsParams
     from zkrv_prover.stark.examples.bench_air import machine, trace
-    from zkrv_prover.stark.params import PcsParams
+    from zkrv_prover.stark.protocol import prover as pv
 
     vk = pv.keygen(machine(), PcsParams(zk=zk))
     traces, pub = trace(log_n)

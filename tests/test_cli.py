@@ -49,7 +49,7 @@ def test_info_json(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_info_json_security(cli) -> None:  # type: ignore[no-untyped-def]
-    from zkrv_prover.stark.soundness import security_summary
+    from zkrv_prover.stark.protocol.soundness import security_summary
 
     r = cli("info", "--json")
     sec = json.loads(r.stdout)["security"]

@@ -10,8 +10,8 @@ so library users and tests pay nothing. Rendering (a terminal bar) belongs to th
 the ``zkrv`` CLI; this module prints nothing.
 
 The reporter is held in a :class:`contextvars.ContextVar`, which worker threads of
-:mod:`zkrv_prover.stark.parallel` do not inherit: the prover reports from the calling thread only,
-so a reporter need not be thread-safe. Reporting never changes what is proven: proofs are
+:mod:`zkrv_prover.stark.field.parallel` do not inherit: the prover reports from the calling thread
+only, so a reporter need not be thread-safe. Reporting never changes what is proven: proofs are
 identical with and without a reporter.
 """
 

@@ -25,8 +25,8 @@ MIX = [40, 4, 2, 2, 3, 3, 2, 1, 2, 2, 1, 0.3, 0.1, 0.3, 0.2, 0.2, 0.2, 0.2]
 
 
 def run() -> list[dict[str, Any]]:
-    from zkrv_prover.stark.air import Machine, compile_machine
-    from zkrv_prover.stark.field import EXT_DEGREE
+    from zkrv_prover.stark.air.air import Machine, compile_machine
+    from zkrv_prover.stark.field.field import EXT_DEGREE
     from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
     from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
 

@@ -1,9 +1,9 @@
 """Proof size breakdown (KiB per category) of the zkVM sort receipt and the benchmark AIR proof.
 
-Categories from ``zkrv_prover.stark.size_report`` (opened values, query rows, salts and Merkle
-siblings per round, caps, FRI rows/paths, final polynomial, PoW, header/roots). Proves the sort
-guest at 2^k cycles (``ZKRV_BENCH_SIZE_ZKVM_LOG``, default 16; the n that just fits, as the zkvm
-benchmark picks it) and the benchmark AIR (64 columns x 2^16 rows, zk on), each once with the
+Categories from ``zkrv_prover.stark.protocol.size_report`` (opened values, query rows, salts and
+Merkle siblings per round, caps, FRI rows/paths, final polynomial, PoW, header/roots). Proves the
+sort guest at 2^k cycles (``ZKRV_BENCH_SIZE_ZKVM_LOG``, default 16; the n that just fits, as the
+zkvm benchmark picks it) and the benchmark AIR (64 columns x 2^16 rows, zk on), each once with the
 default parameters. Entries: ``<proof>/<category>_kib`` and ``<proof>/total_kib`` (the STARK
 proof; the zkVM receipt adds a 46-byte header and the journal). ``python
 scripts/benchmarks/proof_size.py`` prints the same as Markdown tables.
@@ -29,9 +29,9 @@ def zkvm_breakdown(log_cycles: int) -> tuple[dict[str, int], int]:
     from zkrv.build import build
     from zkrv.receipt import StarkReceipt, stark_seal
     from zkrv_prover.executor import execute
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import prove
-    from zkrv_prover.stark.size_report import proof_size_breakdown
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import prove
+    from zkrv_prover.stark.protocol.size_report import proof_size_breakdown
     from zkrv_prover.zkvm.image_id import program_key
     from zkrv_prover.zkvm.machine import generate
 
@@ -51,10 +51,10 @@ def zkvm_breakdown(log_cycles: int) -> tuple[dict[str, int], int]:
 
 
 def bench_air_breakdown(log_n: int = 16) -> dict[str, int]:
+    from zkrv_prover.stark.commit.params import PcsParams
     from zkrv_prover.stark.examples import bench_air
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.prover import keygen, prove
-    from zkrv_prover.stark.size_report import proof_size_breakdown
+    from zkrv_prover.stark.protocol.prover import keygen, prove
+    from zkrv_prover.stark.protocol.size_report import proof_size_breakdown
 
     vk = keygen(bench_air.machine(), PcsParams())
     traces, pub = bench_air.trace(log_n)
@@ -77,7 +77,7 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from zkrv_prover.stark.size_report import format_table, group_totals
+    from zkrv_prover.stark.protocol.size_report import format_table, group_totals
 
     log = int(os.environ.get("ZKRV_BENCH_SIZE_ZKVM_LOG", "16"))
     zk, receipt = zkvm_breakdown(log)

@@ -17,10 +17,12 @@ from benchmarks._util import best_time, measure
 
 
 def run() -> list[dict[str, Any]]:
-    from zkrv_prover.stark import ntt, parallel, pcs, quotient
-    from zkrv_prover.stark.air import compile_machine
+    from zkrv_prover.stark.air import quotient
+    from zkrv_prover.stark.air.air import compile_machine
+    from zkrv_prover.stark.commit import pcs
     from zkrv_prover.stark.examples import bench_air
-    from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, P
+    from zkrv_prover.stark.field import ntt, parallel
+    from zkrv_prover.stark.field.field import EXT_DEGREE, GENERATOR, P
 
     rng = np.random.default_rng(1)
     coeffs = rng.integers(0, P, size=(1 << 16, 103), dtype=np.uint32)

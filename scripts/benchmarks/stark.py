@@ -8,9 +8,9 @@ Entries (PCS layer, engineer 5A):
   two extension points with the default parameters (FRI, grinding, queries); verify = native
   verifier (NativeArith with the native single-hash entry point).
 - security_bits_jbr / security_bits_conjectured: the term-by-term calculator
-  (zkrv_prover.stark.soundness.security_summary) at the zkVM's largest proof shape (LDE 2^25):
-  the proven Johnson-bound figure and, for comparison, the conjectured one; each entry names its
-  limiting term.
+  (zkrv_prover.stark.protocol.soundness.security_summary) at the zkVM's largest proof shape (LDE
+  2^25): the proven Johnson-bound figure and, for comparison, the conjectured one; each entry names
+  its limiting term.
 
 Entries (AIR layer, engineer 5B), measured in a child process so the peak RSS is the prover's:
 - bench_air_2e16_{prove,verify}_seconds, bench_air_2e16_proof_kib, bench_air_2e16_peak_gib: the
@@ -29,14 +29,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import best_time, measure
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import ntt, pcs, pcs_verify
-from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.codec import Writer
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.soundness import security_summary
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit import pcs, pcs_verify
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field import ntt
+from zkrv_prover.stark.field.arith import NativeArith
+from zkrv_prover.stark.field.codec import Writer
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.soundness import security_summary
 
 
 def _ntt() -> float:

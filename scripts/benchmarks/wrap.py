@@ -42,9 +42,9 @@ from _util import measure
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.gadgets import ext, merkle, poseidon, sha256
 from zkrv_prover.r1cs.stark_arith import CircuitArith
-from zkrv_prover.stark import mmcs
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_W, P
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.commit import mmcs
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_W, P
+from zkrv_prover.stark.field.randomness import FieldRng
 
 
 def _count(fn: Any) -> int:
@@ -169,7 +169,7 @@ def _verifier_circuit(
     from zkrv_prover.r1cs.profile import ProfilingCircuitArith, random_shaped_proof
     from zkrv_prover.r1cs.wrap import emit_verifier
     from zkrv_prover.stark.examples import bench_air
-    from zkrv_prover.stark.prover import keygen
+    from zkrv_prover.stark.protocol.prover import keygen
 
     vk = keygen(bench_air.machine(), params)
     proof = random_shaped_proof(vk, [log_n, 8])
@@ -181,8 +181,8 @@ def _verifier_circuit(
 
 
 def _stark_verifier() -> list[dict[str, Any]]:
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.soundness import security_summary
+    from zkrv_prover.stark.commit.params import PcsParams
+    from zkrv_prover.stark.protocol.soundness import security_summary
 
     out = []
     p = PcsParams()
@@ -236,9 +236,9 @@ def _e2e() -> list[dict[str, Any]]:
     from zkrv.claim import claim_public_input, ok_claim_digest, sha256
     from zkrv_prover.bn254 import groth16
     from zkrv_prover.r1cs.wrap import build_circuit
+    from zkrv_prover.stark.commit.params import PcsParams
     from zkrv_prover.stark.examples import fibonacci
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.prover import keygen, prove
+    from zkrv_prover.stark.protocol.prover import keygen, prove
 
     vk = keygen(fibonacci.machine(), PcsParams(num_queries=2, pow_bits=1, log_cap=2))
     traces, pub = fibonacci.trace(3)
@@ -292,9 +292,9 @@ def _groth16_full_child() -> list[dict[str, Any]]:
 
     from zkrv_prover.bn254 import groth16
     from zkrv_prover.r1cs.wrap import build_circuit
+    from zkrv_prover.stark.commit.params import PcsParams
     from zkrv_prover.stark.examples import bench_air
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.prover import keygen, prove
+    from zkrv_prover.stark.protocol.prover import keygen, prove
 
     vk = keygen(bench_air.machine(), PcsParams())
     traces, pub = bench_air.trace(16)

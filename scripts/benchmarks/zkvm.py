@@ -6,7 +6,7 @@ a one-off per program), then times execute (traced) + trace generation + STARK p
 ``prove`` figure), verifies the receipt and reports its own peak RSS. ``ZKRV_BENCH_ZKVM_LOGS``
 (comma-separated, default ``16,18``) selects the sizes. ``security_bits_jbr`` and
 ``security_bits_conjectured`` are the soundness of the default parameters at the zkVM's largest
-accepted shape (``zkrv_prover.stark.soundness.security_summary``; no proving), with the
+accepted shape (``zkrv_prover.stark.protocol.soundness.security_summary``; no proving), with the
 limiting term.
 """
 
@@ -51,8 +51,8 @@ def child(log_cycles: int) -> dict[str, Any]:
     from zkrv.build import build
     from zkrv.receipt import StarkReceipt, stark_seal
     from zkrv_prover.executor import execute
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import prove
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import prove
     from zkrv_prover.zkvm.image_id import program_key
     from zkrv_prover.zkvm.machine import generate
 
@@ -115,7 +115,7 @@ def run() -> list[dict[str, Any]]:
         out.append(measure(f"verify_seconds_{tag}", r["verify_s"], "s"))
         out.append(measure(f"receipt_kib_{tag}", r["receipt_bytes"] / 1024, "KiB"))
         out.append(measure(f"prove_peak_gib_{tag}", r["peak_gib"], "GiB"))
-    from zkrv_prover.stark.soundness import security_summary
+    from zkrv_prover.stark.protocol.soundness import security_summary
 
     sec = security_summary()
     for name, rep in (("jbr", sec.jbr), ("conjectured", sec.conjectured)):

@@ -66,8 +66,8 @@ def prove(
 def _prove(program: str | Path | bytes | MemoryImage, input: bytes, dev: bool) -> Receipt:
     from zkrv_prover import progress as prog
     from zkrv_prover.executor import CycleLimitError, execute
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import prove as stark_prove
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import prove as stark_prove
     from zkrv_prover.zkvm.machine import LOG_MAX_CYCLES, MAX_CYCLES, generate
 
     image = _image(program)

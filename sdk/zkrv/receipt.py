@@ -6,7 +6,7 @@ Binary format (version 1, integers big-endian)::
     | journal_len u32 | journal | seal_len u32 | seal
 
 - kind 1, :class:`StarkReceipt`: ``seal = pre_root (32) | log2 program height u8 |
-  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.proof`` format). Verification
+  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format). Verification
   recomputes the image ID from the root and heights, rebuilds the verifying key and checks the
   proof against the public values ``sha256(journal) || exit_code`` the receipt claims. So every
   byte is either checked (magic, version, kind, lengths, image ID) or bound by the proof.
@@ -111,10 +111,10 @@ class StarkReceipt(Receipt):
     kind = ReceiptKind.STARK
 
     def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
-        from zkrv_prover.stark.arith import VerificationError
-        from zkrv_prover.stark.codec import ProofFormatError
-        from zkrv_prover.stark.proof import decode_proof
-        from zkrv_prover.stark.verifier import verify
+        from zkrv_prover.stark.field.arith import VerificationError
+        from zkrv_prover.stark.field.codec import ProofFormatError
+        from zkrv_prover.stark.protocol.proof import decode_proof
+        from zkrv_prover.stark.protocol.verifier import verify
         from zkrv_prover.zkvm.image_id import image_id_from, verifier_key, zkvm_params
         from zkrv_prover.zkvm.machine import check_heights
         from zkrv_prover.zkvm.memory import NUM_PUBLIC

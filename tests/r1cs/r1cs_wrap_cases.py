@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.verifier import verify
 
 #: Small parameters: ~47K verifier constraints (security is not the point here); a Merkle cap of
 #: 4 so the Merkle paths have real levels; a final polynomial of 4 coefficients so the tiny

@@ -21,10 +21,10 @@ from zkrv_prover.r1cs.builder import LC, ConstraintSystem
 from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.gadgets.sha256 import bytes_to_bits, digest_bytes
 from zkrv_prover.r1cs.vk_digest import encode_vk, stark_vk_digest
-from zkrv_prover.stark.air import AirBuilder, Machine
+from zkrv_prover.stark.air.air import AirBuilder, Machine
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci, range_check
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import keygen
+from zkrv_prover.stark.protocol.prover import keygen
 
 
 def _var_bits(cs: ConstraintSystem, data: bytes) -> list[LC]:

@@ -1,4 +1,4 @@
-"""The STARK's MMCS opening verifier (stark/mmcs.py, generic over Arith) run as a circuit."""
+"""The STARK's MMCS opening verifier (stark/commit/mmcs.py, generic over Arith) run as a circuit."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.stark_arith import CircuitArith
-from zkrv_prover.stark import mmcs
-from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.commit import mmcs
+from zkrv_prover.stark.field.arith import NativeArith
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
 
 
 def _tree(max_arity: int) -> tuple[mmcs.MmcsConfig, mmcs.MerkleTree]:

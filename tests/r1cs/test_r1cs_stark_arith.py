@@ -11,10 +11,10 @@ from zkrv_prover.bn254.constants import R
 from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintError
 from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.stark_arith import CircuitArith, is_zero
-from zkrv_prover.stark import arith as ga
-from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, P
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import arith as ga
+from zkrv_prover.stark.field.arith import NativeArith
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, P
 
 
 def _run(ar: Any, inp: Any, seed: int) -> list[Any]:
@@ -199,9 +199,9 @@ def test_e_assert_nonzero_satisfied_for_nonzero_values() -> None:
 def test_check_zeta_in_circuit(variable: bool) -> None:
     """ood.check_zeta as R1CS: satisfied for a zeta off H_n and the LDE coset, no witness for
     one in H_n or in GENERATOR * H_N (fixed heights, and a height that is data)."""
-    from zkrv_prover.stark.arith import LogHeight
-    from zkrv_prover.stark.field import GENERATOR, ext_embed, two_adic_generator
-    from zkrv_prover.stark.ood import check_zeta
+    from zkrv_prover.stark.air.ood import check_zeta
+    from zkrv_prover.stark.field.arith import LogHeight
+    from zkrv_prover.stark.field.field import GENERATOR, ext_embed, two_adic_generator
 
     log_n, log_lde = 5, 9
     cases = [

@@ -14,16 +14,16 @@ from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.gadgets import babybear as bb
 from zkrv_prover.r1cs.gadgets import ext
 from zkrv_prover.r1cs.stark_arith import CircuitArith
-from zkrv_prover.stark.arith import (
+from zkrv_prover.stark.air.ood import zeta_pow_height
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field.arith import (
     LogHeight,
     NativeArith,
     VerificationError,
     d_assert_eq_if,
     e_assert_eq_if,
 )
-from zkrv_prover.stark.field import EXT_DEGREE, P, two_adic_generator
-from zkrv_prover.stark.ood import zeta_pow_height
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.field.field import EXT_DEGREE, P, two_adic_generator
 
 LO, HI = 3, 7
 ZETA = (5, 17, 123456, 99, 31337)[:EXT_DEGREE]

@@ -20,10 +20,10 @@ from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.profile import ProfilingCircuitArith, random_shaped_proof
 from zkrv_prover.r1cs.vk_digest import stark_vk_digest
 from zkrv_prover.r1cs.wrap import WrapCircuit, build_circuit, emit_verifier, journal_bytes
-from zkrv_prover.stark.arith import VerificationError
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.prover import StarkProof
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.protocol.prover import StarkProof
+from zkrv_prover.stark.protocol.verifier import verify
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,13 @@ from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintErro
 from zkrv_prover.r1cs.check import first_unsatisfied
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.r1cs.wrap import build_circuit, emit_verifier
-from zkrv_prover.stark.arith import VerificationError
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import height_offset, verify, verify_with
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.verifier import height_offset, verify, verify_with
 
 #: Toy security; a cap of 4 and a final polynomial of 4 coefficients so that heights 2^5..2^7
 #: have real Merkle levels, different cap sizes and FRI schedules [3, 1], [3, 2], [3, 3].

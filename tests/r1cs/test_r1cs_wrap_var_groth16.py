@@ -13,10 +13,10 @@ import pytest
 from zkrv.claim import ReceiptClaim, claim_public_input, ok_claim_digest, sha256
 from zkrv_prover.bn254 import groth16
 from zkrv_prover.r1cs.wrap import WrappedProof, wrap
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import keygen, prove
 
 pytestmark = [pytest.mark.native, pytest.mark.slow]
 

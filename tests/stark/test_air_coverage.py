@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
 from zkrv_prover.stark.examples import fibonacci, multi_table, range_check
-from zkrv_prover.stark.testing import constraint_coverage
+from zkrv_prover.stark.protocol.testing import constraint_coverage
 
 
 def test_tight_airs_are_covered() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import debug, logup, zk
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import compile_machine
+from zkrv_prover.stark.air import debug, logup, zk
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import compile_machine
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
-from zkrv_prover.stark.field import EXT_DEGREE
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.randomness import FieldRng
 
 P = se.P_INT
 EXAMPLES = [

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine, compile_machine
-from zkrv_prover.stark.arith import VerificationError
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine, compile_machine
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import keygen, prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.stark.protocol.verifier import verify
 
 FAST = PcsParams(num_queries=6, pow_bits=1)
 BUS, BITS, K = 1, 6, 4

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_W
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_W
 
 P = se.P_INT
 

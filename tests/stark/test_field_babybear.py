@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_W, BinomialExtension, P
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_W, BinomialExtension, P
+from zkrv_prover.stark.field.randomness import FieldRng
 
 RNG = FieldRng.seeded(2024)
 

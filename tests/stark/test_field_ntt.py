@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import ntt
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field import ntt
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
 
 RNG = FieldRng.seeded(99)
 

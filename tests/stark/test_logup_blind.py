@@ -9,16 +9,16 @@ import copy
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import debug, logup
-from zkrv_prover.stark.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
-from zkrv_prover.stark.arith import VerificationError
+from zkrv_prover.stark.air import debug, logup
+from zkrv_prover.stark.air.air import Air, AirBuilder, Expr, Machine, Op, compile_machine
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table, range_check
-from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import genuine_logup_sums, unchecked_prover
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.testing import genuine_logup_sums, unchecked_prover
+from zkrv_prover.stark.protocol.verifier import verify
 
 FAST = PcsParams(num_queries=6, pow_bits=1)
 NIBBLE_BUS = 5
@@ -124,7 +124,7 @@ def test_multi_table_completeness(zk: bool) -> None:
 
 
 def _honest_blinds(vk: VerifyingKey, traces: list[np.ndarray], seed: int) -> list[np.ndarray]:
-    from zkrv_prover.stark import zk
+    from zkrv_prover.stark.air import zk
 
     drawn = zk.logup_blinds(vk.params, len(vk.logup_tables), FieldRng.seeded(seed))
     return [

@@ -7,14 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, pcs, pcs_verify
-from zkrv_prover.stark.arith import NativeArith, VerificationError
-from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit import fri, pcs, pcs_verify
+from zkrv_prover.stark.commit.mmcs import MatrixShape
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field.randomness import FieldRng
 
 SMALL = PcsParams(
     log_blowup=1,
@@ -51,7 +51,7 @@ class Setup:
             m = self.d2.tree.matrices[0]
             self.d2 = pcs.commit_coeffs(params, self.d2.coeffs, rng)
             bad = FieldRng.seeded(99).base(m.shape)
-            from zkrv_prover.stark import mmcs
+            from zkrv_prover.stark.commit import mmcs
 
             self.d2.tree = mmcs.commit([bad], self.d2.tree.config, rng)
         tr = self._transcript()

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from zkrv_prover.bn254.merkle import hash_leaf, merkle_root
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import mmcs
-from zkrv_prover.stark.arith import NativeArith, VerificationError
-from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.commit import mmcs
+from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.randomness import FieldRng
 
 RNG = FieldRng.seeded(5)
 

@@ -8,15 +8,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, mmcs, pcs, pcs_verify
-from zkrv_prover.stark.arith import NativeArith, VerificationError
-from zkrv_prover.stark.codec import Reader, Writer
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, GENERATOR, ExtInt, P
-from zkrv_prover.stark.ntt import lde_bitrev
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit import fri, mmcs, pcs, pcs_verify
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.codec import Reader, Writer
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, GENERATOR, ExtInt, P
+from zkrv_prover.stark.field.ntt import lde_bitrev
+from zkrv_prover.stark.field.randomness import FieldRng
 
 #: Small zk parameters whose heights >= 64 get the relaxed bound (blowup 4, fold by 4, final
 #: polynomial of 64 + 1 coefficients).

@@ -6,9 +6,10 @@ import pytest
 
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.bn254.poseidon_ref import poseidon
-from zkrv_prover.stark import arith
-from zkrv_prover.stark.arith import NativeArith, VerificationError
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.commit.transcript import DOMAIN, Transcript, label_scalar
+from zkrv_prover.stark.field import arith
+from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     EXT_ONE,
     EXT_ZERO,
@@ -17,7 +18,6 @@ from zkrv_prover.stark.field import (
     ext_inv_int,
     ext_mul_int,
 )
-from zkrv_prover.stark.transcript import DOMAIN, Transcript, label_scalar
 
 
 def test_transcript_matches_its_spec() -> None:

@@ -8,12 +8,12 @@ import pytest
 
 from zkrv_prover import progress
 from zkrv_prover.progress import Recorder, reporting
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.proof import encode_proof
-from zkrv_prover.stark.prover import keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import encode_proof
+from zkrv_prover.stark.protocol.prover import keygen, prove
+from zkrv_prover.stark.protocol.verifier import verify
 
 #: small parameters; enough grinding bits for several batches (grind's batch is 2^6 at least)
 PARAMS = PcsParams(num_queries=6, pow_bits=8)

@@ -6,16 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from zkrv_prover.stark import zk
-from zkrv_prover.stark.arith import VerificationError
+from zkrv_prover.stark.air import zk
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci, multi_table, range_check
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.proof import decode_proof, encode_proof
-from zkrv_prover.stark.prover import ProverError, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.verifier import _round_shapes, verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
+from zkrv_prover.stark.protocol.prover import ProverError, keygen, prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.stark.protocol.verifier import _round_shapes, verify
 
 #: Small, fast parameters for tests (security is not the point here).
 FAST = PcsParams(num_queries=6, pow_bits=1)

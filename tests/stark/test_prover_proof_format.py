@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from zkrv_prover.stark.codec import ProofFormatError
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci, multi_table
-from zkrv_prover.stark.field import EXT_DEGREE
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.proof import MAX_PROOF_BYTES, decode_proof, encode_proof
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import MAX_PROOF_BYTES, decode_proof, encode_proof
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.verifier import verify
 
 FAST = PcsParams(num_queries=4, pow_bits=1)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import logup, ntt, quotient, zk
-from zkrv_prover.stark.air import Op, TableLayout, compile_machine
-from zkrv_prover.stark.arith import NativeArith, VerificationError
+from zkrv_prover.stark.air import logup, quotient, zk
+from zkrv_prover.stark.air.air import Op, TableLayout, compile_machine
+from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, uses_next
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.field import ntt
+from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     EXT_ZERO,
     GENERATOR,
@@ -19,8 +21,7 @@ from zkrv_prover.stark.field import (
     ext_mul_int,
     two_adic_generator,
 )
-from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, uses_next
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field.randomness import FieldRng
 
 Ext = tuple[int, ...]
 

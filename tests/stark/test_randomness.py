@@ -1,4 +1,4 @@
-"""The prover's hiding randomness (``stark/randomness.py``): canonical uniform BabyBear values
+"""The prover's hiding randomness (``stark/field/randomness.py``): canonical uniform BabyBear values
 from a CSPRNG, a reproducible seeded mode, and no way to hand the prover a numpy generator."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import mmcs, pcs, quotient, zk
+from zkrv_prover.stark.air import quotient, zk
+from zkrv_prover.stark.commit import mmcs, pcs
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import keygen, prove
-from zkrv_prover.stark.randomness import FieldRng, require
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.randomness import FieldRng, require
+from zkrv_prover.stark.protocol.prover import keygen, prove
 
 
 def test_values_are_canonical_with_the_requested_shape() -> None:

@@ -1,5 +1,5 @@
-"""The soundness calculator (stark/soundness.py): formulas against independent arithmetic, a
-published soundcalc report replayed, monotonicity, shapes against the verifier, and the target."""
+"""The soundness calculator (stark/protocol/soundness.py): formulas against independent arithmetic,
+a published soundcalc report replayed, monotonicity, shapes against the verifier, and the target."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 
 import pytest
 
-from zkrv_prover.stark import soundness as sc
-from zkrv_prover.stark.air import compile_machine
+from zkrv_prover.stark.air.air import compile_machine
+from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, PcsParams
 from zkrv_prover.stark.examples import bench_air
-from zkrv_prover.stark.params import TARGET_SECURITY_BITS, PcsParams
-from zkrv_prover.stark.prover import VerifyingKey
-from zkrv_prover.stark.verifier import _round_shapes
+from zkrv_prover.stark.protocol import soundness as sc
+from zkrv_prover.stark.protocol.prover import VerifyingKey
+from zkrv_prover.stark.protocol.verifier import _round_shapes
 
 BB = 2**31 - 2**27 + 1
 #: The hand computations below use |F| = p^4 whatever the field module's degree.

@@ -9,14 +9,14 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from zkrv_prover.stark.arith import VerificationError
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci, multi_table, range_check
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.stark.protocol.verifier import verify
 
 FAST = PcsParams(num_queries=6, pow_bits=1)
 

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import ntt, parallel, pcs, quotient
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Expr, Op, TableLayout, compile_machine
+from zkrv_prover.stark.air import quotient
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Expr, Op, TableLayout, compile_machine
+from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.examples import bench_air, fibonacci, range_check
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field import ntt, parallel
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     EXT_ZERO,
     GENERATOR,
@@ -24,7 +26,7 @@ from zkrv_prover.stark.field import (
     ext_embed,
     two_adic_generator,
 )
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.field.randomness import FieldRng
 
 U64 = np.uint64
 
@@ -349,7 +351,7 @@ def test_eval_at_points_chunks_equal_horner(threads: None, th: int) -> None:
 
 
 def test_merkle_leaves_hashed_in_chunks_same_tree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from zkrv_prover.stark import mmcs
+    from zkrv_prover.stark.commit import mmcs
 
     cfg = mmcs.MmcsConfig(max_arity=4, salt_len=2, backend="native", max_log_cap=2)
     mats = [_rand((64, 5), 100), _rand((64, 2), 101), _rand((16, 3), 102)]
@@ -364,7 +366,7 @@ def test_merkle_leaves_hashed_in_chunks_same_tree(monkeypatch: pytest.MonkeyPatc
 def test_logup_aux_trace_blocks_equal_single_block(
     threads: None, th: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zkrv_prover.stark import logup
+    from zkrv_prover.stark.air import logup
 
     lays = compile_machine(bench_air.machine())
     traces, pub = bench_air.trace(6)
@@ -394,11 +396,11 @@ def test_whole_proof_identical_for_1_and_2_threads(
     threads: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same seed, same proof bytes, whatever the thread count and block sizes."""
-    from zkrv_prover.stark import logup
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import keygen, prove
-    from zkrv_prover.stark.verifier import verify
+    from zkrv_prover.stark.air import logup
+    from zkrv_prover.stark.commit.params import PcsParams
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import keygen, prove
+    from zkrv_prover.stark.protocol.verifier import verify
 
     vk = keygen(bench_air.machine(), PcsParams(zk=True))
     traces, pub = bench_air.trace(7)

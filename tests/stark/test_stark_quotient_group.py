@@ -11,17 +11,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import quotient, verifier
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
-from zkrv_prover.stark.arith import VerificationError
+from zkrv_prover.stark.air import quotient
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
-from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.proof import decode_proof, encode_proof
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey, keygen, mask_plan, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.verifier import _round_shapes, height_offset, verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol import verifier
+from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, mask_plan, prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.stark.protocol.verifier import _round_shapes, height_offset, verify
 
 FAST = PcsParams(num_queries=6, pow_bits=1)
 
@@ -142,7 +143,7 @@ def test_violated_constraint_in_any_member_is_caught(
 
 
 def test_checked_prover_names_the_failing_table(vk: VerifyingKey) -> None:
-    from zkrv_prover.stark.prover import ProverError
+    from zkrv_prover.stark.protocol.prover import ProverError
 
     traces, pub = _traces((4, 4, 4))
     traces[1][2, 1] ^= 1

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.proof import encode_proof
-from zkrv_prover.stark.prover import keygen, opening_points, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.size_report import (
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import encode_proof
+from zkrv_prover.stark.protocol.prover import keygen, opening_points, prove
+from zkrv_prover.stark.protocol.size_report import (
     BASE,
     EXT,
     format_table,

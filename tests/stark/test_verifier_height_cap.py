@@ -10,15 +10,15 @@ import pytest
 
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.wrap import emit_verifier
-from zkrv_prover.stark import prover as prover_mod
-from zkrv_prover.stark.arith import VerificationError
-from zkrv_prover.stark.codec import ProofFormatError
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.examples import fibonacci, multi_table
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
-from zkrv_prover.stark.proof import decode_proof, encode_proof
-from zkrv_prover.stark.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import height_offset, verify
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol import prover as prover_mod
+from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
+from zkrv_prover.stark.protocol.prover import ProverError, StarkProof, VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.verifier import height_offset, verify
 
 PARAMS = PcsParams(num_queries=2, pow_bits=1)
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from zkrv_prover.stark import transcript
-from zkrv_prover.stark.arith import LogHeight, NativeArith, VerificationError
+from zkrv_prover.stark.air.ood import check_zeta
+from zkrv_prover.stark.commit import transcript
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
-from zkrv_prover.stark.field import GENERATOR, P, ext_embed, ext_mul_int, two_adic_generator
-from zkrv_prover.stark.ood import check_zeta
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import keygen, mask_plan, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.arith import LogHeight, NativeArith, VerificationError
+from zkrv_prover.stark.field.field import GENERATOR, P, ext_embed, ext_mul_int, two_adic_generator
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import keygen, mask_plan, prove
+from zkrv_prover.stark.protocol.verifier import verify
 
 Ext = tuple[int, int, int, int]
 LOG_N, LOG_LDE = 5, 9

@@ -1,4 +1,4 @@
-"""Zero-knowledge masking (``stark/zk.py``): the commitment layouts, the masked trace on H, and
+"""Zero-knowledge masking (``stark/air/zk.py``): the commitment layouts, the masked trace on H, and
 the hiding argument checked exactly: the map from the masking randomness to everything a proof
 reveals about a column (two base values per query: the opened row at x and, through the
 quotient at x, the next row at x h; EXT_DEGREE base values per out-of-domain point) has full
@@ -9,8 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkrv_prover.stark import ntt, pcs, zk
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.air import zk
+from zkrv_prover.stark.air.zk import OOD_POINTS
+from zkrv_prover.stark.commit import pcs
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.field import ntt
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     GENERATOR,
     P,
@@ -19,9 +23,7 @@ from zkrv_prover.stark.field import (
     ext_pow_int,
     two_adic_generator,
 )
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.zk import OOD_POINTS
+from zkrv_prover.stark.field.randomness import FieldRng
 
 DEFAULT = PcsParams()
 Ext = tuple[int, ...]

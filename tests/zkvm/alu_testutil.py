@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from alu_reference import alu_ref
 
-from zkrv_prover.stark import debug
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Air, AirBuilder, Machine, TableLayout, compile_machine
+from zkrv_prover.stark.air import debug
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine, TableLayout, compile_machine
 from zkrv_prover.zkvm.alu import ALU_TABLES, alu_traces
 from zkrv_prover.zkvm.alu.common import AluEvents, padded_height, word_bytes
 from zkrv_prover.zkvm.buses import BUS_ALU, BUS_BYTE, BUS_RANGE16, ByteOp
@@ -130,8 +130,8 @@ def fast_coverage(
 ) -> tuple[list[tuple[str, int, int, bool]], int]:
     """Single-cell mutations of honest traces that neither the table's constraints nor the bus
     balance catch, as ``(table, column, row, row_is_received)``, and the number of mutations
-    tried. Same rule as :func:`zkrv_prover.stark.testing.constraint_coverage` (each tried cell
-    gets +1 and a random value; rows: first, last and random *received* rows), but the balance
+    tried. Same rule as :func:`zkrv_prover.stark.protocol.testing.constraint_coverage` (each tried
+    cell gets +1 and a random value; rows: first, last and random *received* rows), but the balance
     check is incremental: the honest traces balance, so a mutation unbalances a bus exactly when
     it changes the mutated row's own interaction multiset."""
     assert not problems(lays, traces), problems(lays, traces)
@@ -146,7 +146,7 @@ def fast_coverage(
         recv = received_rows(lay, tr)
         live = np.flatnonzero(recv)
         # the AIR's own columns: the LogUp blind columns are the STARK layer's, and a mutated
-        # blind changes no interaction (stark.testing.constraint_coverage covers them)
+        # blind changes no interaction (stark.protocol.testing.constraint_coverage covers them)
         for col in range(lay.witness_width):
             rows = {0, n - 1} | {int(r) for r in rng.choice(live, size=rows_per_column)}
             for row in sorted(rows):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from alu_testutil import honest, problems
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine, compile_machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine, compile_machine
 from zkrv_prover.zkvm.buses import BUS_BYTE, BUS_RANGE16, ByteOp
 from zkrv_prover.zkvm.bytes import HEIGHT, ByteLookups, ByteTable, collect_lookups
 

@@ -8,7 +8,7 @@ import pytest
 from alu_reference import EDGE_WORDS
 from alu_testutil import fast_coverage, honest, oracle_traces, received_rows
 
-from zkrv_prover.stark.testing import constraint_coverage
+from zkrv_prover.stark.protocol.testing import constraint_coverage
 from zkrv_prover.zkvm.alu import ALU_TABLES
 from zkrv_prover.zkvm.buses import AluOp
 

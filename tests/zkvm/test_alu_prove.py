@@ -7,12 +7,12 @@ import pytest
 from alu_reference import alu_ref
 from alu_testutil import honest, oracle_machine, oracle_traces
 
-from zkrv_prover.stark import debug
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.prover import VerifyingKey, keygen, prove
-from zkrv_prover.stark.randomness import FieldRng
-from zkrv_prover.stark.testing import unchecked_prover
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.air import debug
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen, prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.stark.protocol.verifier import verify
 from zkrv_prover.zkvm.buses import BUS_ALU, AluOp
 from zkrv_prover.zkvm.bytes import HEIGHT
 

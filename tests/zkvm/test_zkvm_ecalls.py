@@ -23,7 +23,7 @@ from zkrv_prover.executor import machine as ex_machine
 from zkrv_prover.executor import run as ex_run
 from zkrv_prover.executor.abi import RAM_END, RAM_START
 from zkrv_prover.executor.errors import EcallError
-from zkrv_prover.stark.air import P_BB, compile_machine
+from zkrv_prover.stark.air.air import P_BB, compile_machine
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm.buses import BUS_BYTE
 from zkrv_prover.zkvm.cpu import C
@@ -236,9 +236,9 @@ def test_malicious_receipt_rejected_by_the_verifier(gap: str) -> None:
     returning bytes after a short READ, claiming exit code 1; or a LOG past RAM_END); the
     receipt does not verify (a failing constraint, or the unbalanced byte bus)."""
     from zkrv.receipt import ReceiptVerificationError, StarkReceipt, stark_seal
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import prove as stark_prove
-    from zkrv_prover.stark.testing import unchecked_prover
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import prove as stark_prove
+    from zkrv_prover.stark.protocol.testing import unchecked_prover
     from zkrv_prover.zkvm.image_id import program_key
 
     if gap == "eof":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.zkvm import image_id, machine
 
 

@@ -8,10 +8,10 @@ import pytest
 from zkvm_util import asm
 
 from zkrv_prover.executor import execute
-from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.prover import prove as stark_prove
-from zkrv_prover.stark.testing import genuine_logup_sums
-from zkrv_prover.stark.verifier import verify
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.protocol.prover import prove as stark_prove
+from zkrv_prover.stark.protocol.testing import genuine_logup_sums
+from zkrv_prover.stark.protocol.verifier import verify
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm.image_id import program_key
 

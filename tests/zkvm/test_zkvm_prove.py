@@ -21,9 +21,9 @@ from zkrv.receipt import (
     stark_seal,
 )
 from zkrv_prover.executor import execute
-from zkrv_prover.stark.proof import encode_proof
-from zkrv_prover.stark.prover import prove as stark_prove
-from zkrv_prover.stark.testing import unchecked_prover
+from zkrv_prover.stark.protocol.proof import encode_proof
+from zkrv_prover.stark.protocol.prover import prove as stark_prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm.cpu import C
 from zkrv_prover.zkvm.image_id import program_key

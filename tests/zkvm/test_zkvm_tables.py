@@ -71,7 +71,7 @@ def test_program_table_excludes_illegal_words() -> None:
 def test_height_caps_keep_lookups_below_p(wit: zm.MachineWitness) -> None:
     """LogUp soundness: with every table at its maximum height and every interaction firing on
     every row, the total multiplicity of any tuple stays below p; timestamps stay below 2^24."""
-    from zkrv_prover.stark.air import P_BB
+    from zkrv_prover.stark.air.air import P_BB
 
     caps = zm.height_caps(wit.layouts)
     total = sum(len(lay.interactions) << cap for lay, cap in zip(wit.layouts, caps, strict=True))

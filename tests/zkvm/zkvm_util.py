@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
-from zkrv_prover.stark import debug, logup
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import TableLayout, compile_machine
-from zkrv_prover.stark.field import EXT_DEGREE
+from zkrv_prover.stark.air import debug, logup
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import TableLayout, compile_machine
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.field import EXT_DEGREE
 from zkrv_prover.zkvm import machine as zm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "executor"))
@@ -68,10 +68,10 @@ def coverage_escapes(
     rows: Sequence[int] = (),
     columns: Sequence[int] | None = None,
 ) -> list[tuple[str, int, int]]:
-    """Like :func:`zkrv_prover.stark.testing.constraint_coverage`, restricted to ``tables`` and
-    fast: a mutation of table t counts as caught if t's own constraints fail or t's LogUp sum
-    changes (all other tables are unchanged, so the machine's total then is nonzero; random
-    challenges make a missed change improbable). Tries the boundary rows, ``samples`` random
+    """Like :func:`zkrv_prover.stark.protocol.testing.constraint_coverage`, restricted to
+    ``tables`` and fast: a mutation of table t counts as caught if t's own constraints fail or t's
+    LogUp sum changes (all other tables are unchanged, so the machine's total then is nonzero;
+    random challenges make a missed change improbable). Tries the boundary rows, ``samples`` random
     rows and ``rows``, in every column or only ``columns``. Returns (table, column, row)
     escapes."""
     rng = np.random.default_rng(seed)

@@ -25,9 +25,9 @@ import numpy as np
 
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.stark_arith import CircuitArith
-from zkrv_prover.stark import pcs
-from zkrv_prover.stark.codec import Reader
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey
+from zkrv_prover.stark.commit import pcs
+from zkrv_prover.stark.field.codec import Reader
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 #: Arith primitives whose constraints are attributed.
 PRIMITIVES = (
@@ -46,7 +46,7 @@ _PHASES = {
     ("ood", "check_group"): "ood_constraints",
     # zeta off the trace domain and LDE coset: its squarings are check_group's zeta^n
     ("ood", "check_zeta"): "ood_constraints",
-    # the PCS verifier (stark/pcs_verify.py; fixed heights are its lo = hi case)
+    # the PCS verifier (stark/commit/pcs_verify.py; fixed heights are its lo = hi case)
     ("pcs_verify", "_opening_leaf"): "merkle_paths_inputs",
     ("pcs_verify", "verify_opening_var"): "merkle_paths_inputs",
     ("pcs_verify", "_open_mixed"): "merkle_paths_inputs",
@@ -129,9 +129,9 @@ class _RandomReader(Reader):
 
 def random_shaped_proof(vk: VerifyingKey, log_heights: list[int], seed: int = 0) -> StarkProof:
     """A proof with the shape of a real proof for ``vk`` at ``log_heights`` and random values
-    (mirrors ``stark.proof.decode_proof``, whose shape helpers it reuses)."""
-    from zkrv_prover.stark.proof import _check_heights, _pcs_shape
-    from zkrv_prover.stark.verifier import _round_shapes
+    (mirrors ``stark.protocol.proof.decode_proof``, whose shape helpers it reuses)."""
+    from zkrv_prover.stark.protocol.proof import _check_heights, _pcs_shape
+    from zkrv_prover.stark.protocol.verifier import _round_shapes
 
     _check_heights(vk, log_heights)
     r = _RandomReader(np.random.default_rng(seed))

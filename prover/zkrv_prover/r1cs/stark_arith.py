@@ -1,4 +1,4 @@
-"""``CircuitArith``: the STARK verifier's :class:`~zkrv_prover.stark.arith.Arith` as R1CS.
+"""``CircuitArith``: the STARK verifier's :class:`~zkrv_prover.stark.field.arith.Arith` as R1CS.
 
 Running a verifier written against ``Arith`` with this implementation emits the constraints (and
 witness) of that verification into a :class:`~zkrv_prover.r1cs.builder.ConstraintSystem`:
@@ -6,7 +6,7 @@ witness) of that verification into a :class:`~zkrv_prover.r1cs.builder.Constrain
 - ``B``: :class:`~zkrv_prover.r1cs.gadgets.babybear.BB`, kept *unreduced* (lazy reduction); it is
   reduced only where an exact representative matters (packing, bit decomposition) or the bound
   would overflow. ``E``: a tuple of ``EXT_DEGREE`` ``BB`` (``X^EXT_DEGREE = EXT_W``, see
-  ``stark/field.py``). ``D``: an
+  ``stark/field/field.py``). ``D``: an
   :class:`~zkrv_prover.r1cs.builder.LC`. ``Bit``: a boolean ``LC``.
 - Checks (``*_assert_eq``) become constraints. With a strict builder an unsatisfied check raises
   :class:`~zkrv_prover.r1cs.builder.UnsatisfiedConstraintError` at the failing check; with a
@@ -32,8 +32,14 @@ from zkrv_prover.r1cs.gadgets.babybear import BB, P
 from zkrv_prover.r1cs.gadgets.bits import assert_leq_const, pack, select, to_bits, to_bits_field
 from zkrv_prover.r1cs.gadgets.ext import Ext
 from zkrv_prover.r1cs.gadgets.poseidon import hash_elements
-from zkrv_prover.stark.arith import MAX_BASE_DIGITS, MAX_DIGEST_BITS, PACK_SHIFT, PACK_WIDTH, Arith
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_W
+from zkrv_prover.stark.field.arith import (
+    MAX_BASE_DIGITS,
+    MAX_DIGEST_BITS,
+    PACK_SHIFT,
+    PACK_WIDTH,
+    Arith,
+)
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_W
 
 
 def is_zero(cs: ConstraintSystem, x: LC) -> LC:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from zkrv_prover.stark.air import Expr, TableLayout, topo_order
-from zkrv_prover.stark.prover import LABEL, PROOF_VERSION, VerifyingKey
+from zkrv_prover.stark.air.air import Expr, TableLayout, topo_order
+from zkrv_prover.stark.protocol.prover import LABEL, PROOF_VERSION, VerifyingKey
 
 _MAGIC = b"zkrv-stark-vk-v1"
 _NONE = 0xFFFFFFFF

@@ -1,8 +1,9 @@
 """Wrap a STARK proof into a Groth16 proof over BN254 (one public input: the claim digest).
 
-The wrap circuit is the STARK verifier itself (:func:`zkrv_prover.stark.verifier.verify_with`)
-run with :class:`~zkrv_prover.r1cs.stark_arith.CircuitArith`, followed by the receipt-claim
-digest of the statement the STARK proves:
+The wrap circuit is the STARK verifier itself
+(:func:`zkrv_prover.stark.protocol.verifier.verify_with`) run with
+:class:`~zkrv_prover.r1cs.stark_arith.CircuitArith`, followed by the receipt-claim digest of the
+statement the STARK proves:
 
 - image ID = :func:`~zkrv_prover.r1cs.vk_digest.stark_vk_digest` of the STARK verifying key
   (a constant of the circuit: the circuit *is* that key's verifier);
@@ -19,7 +20,7 @@ the verifier's control flow depends only on those (``Arith``'s data-obliviousnes
 circuit's R1CS is identical for all such proofs (tested). With ``height_range=(lo, hi)`` the
 circuit is built for a *range* of heights instead: the height is a witness value (bound into the
 transcript, one-hot selected) and one circuit serves every height 2^lo..2^hi
-(``stark.verifier.verify_with``'s variable-height mode; ``docs/wrap.md``).
+(``stark.protocol.verifier.verify_with``'s variable-height mode; ``docs/wrap.md``).
 
 The Groth16 setup used here is the engine's UNSAFE single-party dev setup (cached per circuit);
 production must import a ceremony key (:mod:`zkrv_prover.bn254.zkey`).
@@ -40,10 +41,10 @@ from zkrv_prover.r1cs.gadgets import babybear as bb
 from zkrv_prover.r1cs.gadgets.sha256 import digest_bytes, sha256_bits
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.r1cs.vk_digest import stark_vk_digest
-from zkrv_prover.stark.arith import VerificationError
-from zkrv_prover.stark.field import P
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey
-from zkrv_prover.stark.verifier import check_height_range, check_shape, verify_with
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
+from zkrv_prover.stark.protocol.verifier import check_height_range, check_shape, verify_with
 
 
 def journal_bytes(public: Sequence[int]) -> bytes:

@@ -28,8 +28,8 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Air, AirBuilder, TableLayout
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Air, AirBuilder, TableLayout
 from zkrv_prover.zkvm.buses import BUS_BYTE, BUS_RANGE16, ByteOp
 
 #: Height of the table (all pairs of bytes).

@@ -15,7 +15,7 @@ Every constraint and soundness argument is written up in ``docs/zkvm.md``.
 from __future__ import annotations
 
 from zkrv_prover.executor.abi import RAM_END
-from zkrv_prover.stark.air import Air, AirBuilder, Expr
+from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
     BUS_ALU,
     BUS_BYTE,

@@ -26,9 +26,9 @@ from functools import lru_cache
 import numpy as np
 
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.stark.air import Machine, compile_machine
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
-from zkrv_prover.stark.prover import VerifyingKey, keygen
+from zkrv_prover.stark.air.air import Machine, compile_machine
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
+from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
 

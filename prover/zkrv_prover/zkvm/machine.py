@@ -21,9 +21,9 @@ from zkrv_prover import progress
 from zkrv_prover.executor.abi import RAM_END
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.trace import Trace
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Air, Machine, TableLayout, compile_machine
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Air, Machine, TableLayout, compile_machine
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.zkvm import cpu as cpu_mod
 from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
 from zkrv_prover.zkvm.buses import BUS_ALU, bytes_to_word, word_to_bytes

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from zkrv_prover.executor.abi import RAM_END, RAM_START
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.stark.air import Air, AirBuilder, Expr
+from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
     BUS_BYTE,
     BUS_HALT,

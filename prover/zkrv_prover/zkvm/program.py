@@ -19,7 +19,7 @@ import numpy.typing as npt
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD, decode
 from zkrv_prover.executor.errors import IllegalInstructionError
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.stark.air import P_BB, Air, AirBuilder
+from zkrv_prover.stark.air.air import P_BB, Air, AirBuilder
 from zkrv_prover.zkvm.buses import BUS_ENTRY, BUS_PROGRAM, AluOp
 
 U32 = npt.NDArray[np.uint32]

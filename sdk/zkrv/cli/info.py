@@ -1,5 +1,6 @@
 """``zkrv info``: versions, the toolchain paths zkrv would use (a setup check) and the soundness
-of the default STARK parameters at the zkVM's largest proof shape (``stark/soundness.py``)."""
+of the default STARK parameters at the zkVM's largest proof shape
+(``stark/protocol/soundness.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from zkrv import __version__
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.toolchain import find_tool
-from zkrv_prover.stark.soundness import security_summary
+from zkrv_prover.stark.protocol.soundness import security_summary
 
 TOOLS = ("clang", "ld.lld", "solc", "anvil", "forge", "node", "qemu-riscv32")
 

@@ -25,7 +25,7 @@ from zkrv_prover.bn254.constants import R
 from zkrv_prover.r1cs.builder import LC, ConstraintSystem
 from zkrv_prover.r1cs.gadgets import babybear as bb
 from zkrv_prover.r1cs.gadgets.babybear import BB, P
-from zkrv_prover.stark.field import EXT_DEGREE, binomial_extension
+from zkrv_prover.stark.field.field import EXT_DEGREE, binomial_extension
 
 #: An extension element: its d coefficients.
 Ext = tuple[BB, ...]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
 from zkrv_prover.stark.examples.multi_table import BytesAir
 
 P = 15 * 2**27 + 1
@@ -60,10 +60,10 @@ def measure(log_n: int, zk: bool = True) -> dict[str, float]:
     import resource
     import time
 
-    from zkrv_prover.stark.params import PcsParams
-    from zkrv_prover.stark.proof import encode_proof
-    from zkrv_prover.stark.prover import keygen, prove
-    from zkrv_prover.stark.verifier import verify
+    from zkrv_prover.stark.commit.params import PcsParams
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import keygen, prove
+    from zkrv_prover.stark.protocol.verifier import verify
 
     vk = keygen(machine(), PcsParams(zk=zk))
     traces, pub = trace(log_n)

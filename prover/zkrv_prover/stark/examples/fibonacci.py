@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
-from zkrv_prover.stark.field import P
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.field.field import P
 
 
 class FibonacciAir(Air):

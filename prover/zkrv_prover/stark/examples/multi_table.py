@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
 
 ADD_BUS, RANGE_BUS = 2, 3
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkrv_prover.stark.air import Air, AirBuilder, Machine
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
 
 RANGE_BUS = 1
 

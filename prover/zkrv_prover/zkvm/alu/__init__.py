@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkrv_prover import progress
-from zkrv_prover.stark.air import Air
+from zkrv_prover.stark.air.air import Air
 from zkrv_prover.zkvm.alu import add_sub, bitwise, divrem, lt, mul, shift
 from zkrv_prover.zkvm.alu.common import U32, AluEvents
 from zkrv_prover.zkvm.buses import AluOp

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.air import Expr
+from zkrv_prover.stark.air.air import Expr
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -69,7 +69,7 @@ def padded_height(n: int) -> int:
 def to_field(trace: npt.NDArray[np.int64]) -> U32:
     """A trace of non-negative integers below p (small values or field elements) as uint32;
     raises ``ValueError`` for anything else."""
-    from zkrv_prover.stark.air import P_BB
+    from zkrv_prover.stark.air.air import P_BB
 
     if trace.size and (int(trace.min()) < 0 or int(trace.max()) >= P_BB):
         raise ValueError("trace value outside [0, p)")

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.air import Air, AirBuilder, Expr
+from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.alu.common import (
     U32,
     AluEvents,

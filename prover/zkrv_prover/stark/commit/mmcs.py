@@ -41,8 +41,8 @@ import numpy.typing as npt
 
 from zkrv_prover import progress
 from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
-from zkrv_prover.stark.randomness import FieldRng, require
+from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
+from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]

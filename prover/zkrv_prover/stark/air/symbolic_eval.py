@@ -7,7 +7,7 @@ Values are uint64 numpy arrays holding canonical BabyBear elements: base values 
 all m points; intermediates are freed as soon as their last consumer ran, so a DAG of hundreds
 of nodes over 2^19 points stays within a few arrays of memory. No loops over rows.
 
-The field arithmetic is :mod:`zkrv_prover.stark.field`'s uint64 lane functions; the names
+The field arithmetic is :mod:`zkrv_prover.stark.field.field`'s uint64 lane functions; the names
 below (``b_add``, ``ext_mul``...) are aliases kept for this module's callers.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark.air import Expr, Op
+from zkrv_prover.stark.air.air import Expr, Op
+from zkrv_prover.stark.field import field as fld
 
 P = np.uint64(fld.P)
 P_INT = fld.P
@@ -83,7 +83,7 @@ class DagPlan:
     intermediate is dropped right after its last use."""
 
     def __init__(self, roots: Sequence[Expr]) -> None:
-        from zkrv_prover.stark.air import topo_order
+        from zkrv_prover.stark.air.air import topo_order
 
         self.roots = list(roots)
         self.order = topo_order(self.roots)

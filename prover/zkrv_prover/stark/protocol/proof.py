@@ -17,10 +17,10 @@ rejects trailing bytes. Inputs larger than :data:`MAX_PROOF_BYTES` are rejected 
 
 from __future__ import annotations
 
-from zkrv_prover.stark import pcs
-from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.prover import PROOF_VERSION, StarkProof, VerifyingKey, mask_plan
-from zkrv_prover.stark.verifier import _round_shapes
+from zkrv_prover.stark.commit import pcs
+from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.protocol.prover import PROOF_VERSION, StarkProof, VerifyingKey, mask_plan
+from zkrv_prover.stark.protocol.verifier import _round_shapes
 
 MAGIC = b"ZKRVSTRK"
 #: Hard cap on an encoded proof (a 2^22-row machine's proof is a few MiB at most).
@@ -40,8 +40,8 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
 
 
 def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
-    from zkrv_prover.stark.field import TWO_ADICITY
-    from zkrv_prover.stark.params import MAX_LOG_HEIGHT
+    from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
+    from zkrv_prover.stark.field.field import TWO_ADICITY
 
     for lay, lh in zip(vk.layouts, log_heights, strict=True):
         name = lay.air.name

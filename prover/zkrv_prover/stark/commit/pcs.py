@@ -35,17 +35,18 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import fri, mmcs, parallel
-from zkrv_prover.stark.arith import D, E
-from zkrv_prover.stark.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, ExtInt, P, two_adic_generator
-from zkrv_prover.stark.fri import FriLayerOpening
-from zkrv_prover.stark.mmcs import MatrixShape, MerkleOpening, MmcsConfig
-from zkrv_prover.stark.ntt import bit_reverse_indices, intt, lde_bitrev
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng, require
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit.fri import FriLayerOpening
+from zkrv_prover.stark.commit.mmcs import MatrixShape, MerkleOpening, MmcsConfig
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field import parallel
+from zkrv_prover.stark.field.arith import D, E
+from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field.field import EXT_DEGREE, GENERATOR, ExtInt, P, two_adic_generator
+from zkrv_prover.stark.field.ntt import bit_reverse_indices, intt, lde_bitrev
+from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]

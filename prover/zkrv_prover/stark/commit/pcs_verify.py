@@ -43,8 +43,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic
 
-from zkrv_prover.stark import fri, mmcs
-from zkrv_prover.stark.arith import (
+from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.pcs import (
+    PcsProof,
+    PcsShape,
+    RoundClaim,
+    _input_config,
+    _input_config_for,
+    check_structure,
+)
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field.arith import (
     Arith,
     B,
     Bit,
@@ -58,18 +69,14 @@ from zkrv_prover.stark.arith import (
     select_e_by_bits,
     xor_permute,
 )
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ONE, EXT_ZERO, GENERATOR, P, two_adic_generator
-from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.pcs import (
-    PcsProof,
-    PcsShape,
-    RoundClaim,
-    _input_config,
-    _input_config_for,
-    check_structure,
+from zkrv_prover.stark.field.field import (
+    EXT_DEGREE,
+    EXT_ONE,
+    EXT_ZERO,
+    GENERATOR,
+    P,
+    two_adic_generator,
 )
-from zkrv_prover.stark.transcript import Transcript
 
 _ZERO_E = EXT_ZERO
 

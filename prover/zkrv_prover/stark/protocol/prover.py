@@ -15,10 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark import debug, logup, ntt, pcs, quotient, zk
-from zkrv_prover.stark.air import Machine, Op, TableLayout, compile_machine
-from zkrv_prover.stark.arith import NativeArith
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.air import debug, logup, quotient, zk
+from zkrv_prover.stark.air.air import Machine, Op, TableLayout, compile_machine
+from zkrv_prover.stark.air.ood import uses_next
+from zkrv_prover.stark.commit import pcs
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import ntt
+from zkrv_prover.stark.field.arith import NativeArith
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     GENERATOR,
     ExtInt,
@@ -28,11 +33,8 @@ from zkrv_prover.stark.field import (
     ext_pow_int,
     two_adic_generator,
 )
-from zkrv_prover.stark.ood import uses_next
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT, PcsParams
-from zkrv_prover.stark.randomness import FieldRng, require
-from zkrv_prover.stark.testing import PROVER_CHECKS
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.field.randomness import FieldRng, require
+from zkrv_prover.stark.protocol.testing import PROVER_CHECKS
 
 U32 = npt.NDArray[np.uint32]
 
@@ -119,7 +121,7 @@ def observe_header(
 ) -> None:
     """Bind the transcript to the protocol version, parameters, machine shape, public values
     and the preprocessed commitment (shared by prover and verifier)."""
-    from zkrv_prover.stark.arith import AnyArith
+    from zkrv_prover.stark.field.arith import AnyArith
 
     a: AnyArith = ar  # type: ignore[assignment]
     shape: list[object] = [PROOF_VERSION, *vk.params.as_ints(), len(vk.layouts), len(public)]
@@ -192,7 +194,7 @@ def prove(
     fail the prover's balance check unless its checks are off).
 
     Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
-    :func:`zkrv_prover.stark.testing.unchecked_prover`)."""
+    :func:`zkrv_prover.stark.protocol.testing.unchecked_prover`)."""
     params, lays = vk.params, vk.layouts
     rng = FieldRng() if rng is None else require(rng, "prove")
     traces = [np.ascontiguousarray(t, dtype=np.uint32) for t in traces]

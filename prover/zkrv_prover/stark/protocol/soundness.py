@@ -59,12 +59,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
-from zkrv_prover.stark import fri, zk
-from zkrv_prover.stark.air import Op, TableLayout, compile_machine
-from zkrv_prover.stark.field import EXT_DEGREE, TWO_ADICITY, P
-from zkrv_prover.stark.ood import uses_next
-from zkrv_prover.stark.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
-from zkrv_prover.stark.quotient import group_degree, num_chunks, quotient_groups
+from zkrv_prover.stark.air import zk
+from zkrv_prover.stark.air.air import Op, TableLayout, compile_machine
+from zkrv_prover.stark.air.ood import uses_next
+from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
+from zkrv_prover.stark.commit import fri
+from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
+from zkrv_prover.stark.field.field import EXT_DEGREE, TWO_ADICITY, P
 
 Batching = Literal["powers", "independent"]
 

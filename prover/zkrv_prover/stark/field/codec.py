@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.field import EXT_DEGREE, ExtInt, P
+from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
 
 
 class ProofFormatError(ValueError):

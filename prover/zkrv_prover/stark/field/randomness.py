@@ -28,7 +28,7 @@ import os
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
 
 U32 = npt.NDArray[np.uint32]
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zkrv_prover.stark import pcs, pcs_verify
-from zkrv_prover.stark.arith import AnyArith, LogHeight, NativeArith, VerificationError
-from zkrv_prover.stark.codec import ProofFormatError
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
-from zkrv_prover.stark.mmcs import MatrixShape
-from zkrv_prover.stark.ood import GroupMember, TableOpenings, check_group, check_zeta
-from zkrv_prover.stark.params import MAX_LOG_HEIGHT
-from zkrv_prover.stark.prover import (
+from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
+from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
+from zkrv_prover.stark.commit import pcs, pcs_verify
+from zkrv_prover.stark.commit.mmcs import MatrixShape
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
+from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
+from zkrv_prover.stark.protocol.prover import (
     LABEL,
     StarkProof,
     VerifyingKey,
@@ -33,8 +35,6 @@ from zkrv_prover.stark.prover import (
     observe_header,
     opening_points,
 )
-from zkrv_prover.stark.quotient import group_degree, num_chunks, quotient_groups
-from zkrv_prover.stark.transcript import Transcript
 
 
 def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
@@ -173,7 +173,7 @@ def check_height_range(vk: VerifyingKey, proof: StarkProof, lo: int, hi: int) ->
     (lg,) = hs
     if not lo <= lg <= hi:
         raise VerificationError(f"height 2^{lg} is outside the circuit's range [2^{lo}, 2^{hi}]")
-    from zkrv_prover.stark.proof import _pcs_shape
+    from zkrv_prover.stark.protocol.proof import _pcs_shape
 
     try:
         pcs.check_structure(_pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
@@ -325,7 +325,7 @@ def verify_with(
 
 
 def _generator(ar: AnyArith, log_n: int) -> Any:
-    from zkrv_prover.stark.field import two_adic_generator
+    from zkrv_prover.stark.field.field import two_adic_generator
 
     return ar.b_const(two_adic_generator(log_n))
 

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from zkrv_prover.stark.air import Expr, Op, TableLayout, topo_order
-from zkrv_prover.stark.arith import (
+from zkrv_prover.stark.air.air import Expr, Op, TableLayout, topo_order
+from zkrv_prover.stark.field.arith import (
     AnyArith,
     Arith,
     B,
@@ -33,7 +33,7 @@ from zkrv_prover.stark.arith import (
     e_from_base,
     e_pow_const,
 )
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     EXT_ONE,
     EXT_ZERO,

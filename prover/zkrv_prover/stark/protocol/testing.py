@@ -6,7 +6,7 @@
   Returns the mutations that escaped; an AIR is "covered" when the list is empty (or contains
   only cells the AIR deliberately leaves free).
 - :func:`genuine_logup_sums`: the per-table LogUp sums of guessed witness traces at a proof's
-  challenges, i.e. the guessed-input attack that blinded sums defeat (``stark/logup.py``).
+  challenges, i.e. the guessed-input attack that blinded sums defeat (``stark/air/logup.py``).
 - :func:`unchecked_prover`: a context manager that switches the prover's own pre-commit trace
   checks off, so tests can play a malicious prover and make sure the *verifier* rejects.
 """
@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zkrv_prover.stark import debug, logup, zk
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Machine, TableLayout, compile_machine
-from zkrv_prover.stark.field import EXT_DEGREE
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.randomness import FieldRng
+from zkrv_prover.stark.air import debug, logup, zk
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Machine, TableLayout, compile_machine
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.randomness import FieldRng
 
 if TYPE_CHECKING:
-    from zkrv_prover.stark.prover import StarkProof, VerifyingKey
+    from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,9 @@ def genuine_logup_sums(
     challenges of ``proof``, which anyone can replay from public data. Unblinded, a proof
     publishes exactly these for its own witness, so comparing them with ``proof.cumsums`` tests
     a guessed private input; with the blinds they match for no guess (``docs/stark.md``)."""
-    from zkrv_prover.stark.arith import NativeArith
-    from zkrv_prover.stark.prover import LABEL, observe_header
-    from zkrv_prover.stark.transcript import Transcript
+    from zkrv_prover.stark.commit.transcript import Transcript
+    from zkrv_prover.stark.field.arith import NativeArith
+    from zkrv_prover.stark.protocol.prover import LABEL, observe_header
 
     ar = NativeArith()
     tr: Transcript = Transcript(ar, LABEL)

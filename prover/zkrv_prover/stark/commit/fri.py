@@ -37,14 +37,21 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark import field as fld
-from zkrv_prover.stark import mmcs
-from zkrv_prover.stark.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
-from zkrv_prover.stark.field import EXT_DEGREE, GENERATOR, ExtInt, P, inv_int, two_adic_generator
-from zkrv_prover.stark.mmcs import MatrixShape, MmcsConfig
-from zkrv_prover.stark.ntt import bit_reverse_indices, coset_intt, intt
-from zkrv_prover.stark.params import PcsParams
-from zkrv_prover.stark.transcript import Transcript
+from zkrv_prover.stark.commit import mmcs
+from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.field import field as fld
+from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
+from zkrv_prover.stark.field.field import (
+    EXT_DEGREE,
+    GENERATOR,
+    ExtInt,
+    P,
+    inv_int,
+    two_adic_generator,
+)
+from zkrv_prover.stark.field.ntt import bit_reverse_indices, coset_intt, intt
 
 U32 = npt.NDArray[np.uint32]
 

@@ -2,7 +2,7 @@
 LogUp bus balance, reporting *which* constraint fails on *which* row.
 
 This is what the prover runs before committing (unless its checks are switched off for
-malicious-prover tests, see :mod:`zkrv_prover.stark.testing`); it is also the oracle of the
+malicious-prover tests, see :mod:`zkrv_prover.stark.protocol.testing`); it is also the oracle of the
 constraint-coverage checker. Everything is vectorized over rows.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import TableLayout
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import TableLayout
 
 
 @dataclass(frozen=True)

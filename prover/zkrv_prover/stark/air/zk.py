@@ -42,9 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.field import EXT_DEGREE, P
-from zkrv_prover.stark.params import ZK_LOG_HEADROOM, PcsParams
-from zkrv_prover.stark.randomness import FieldRng, require
+from zkrv_prover.stark.commit.params import ZK_LOG_HEADROOM, PcsParams
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 
@@ -114,7 +114,7 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: FieldRng | None) -> U32:
 def evals_on_subgroup(coeffs: U32, n: int) -> U32:
     """Values on H_n of column polynomials with any number of coefficients (x^n = 1 there:
     coefficient i lands on i mod n). For tests and debugging."""
-    from zkrv_prover.stark.ntt import ntt
+    from zkrv_prover.stark.field.ntt import ntt
 
     m, w = coeffs.shape
     acc = np.zeros((n, w), dtype=np.uint64)
@@ -126,7 +126,7 @@ def evals_on_subgroup(coeffs: U32, n: int) -> U32:
 
 def logup_blinds(params: PcsParams, count: int, rng: FieldRng | None) -> U32:
     """The LogUp blinds ``b_t`` (count, EXT_DEGREE) of a proof's ``count`` LogUp tables (see
-    :mod:`zkrv_prover.stark.logup`): uniformly random for all but the last, which is minus
+    :mod:`zkrv_prover.stark.air.logup`): uniformly random for all but the last, which is minus
     their sum, so they sum to zero. Without zk they are all zero (the layout stays the same)."""
     out = np.zeros((count, EXT_DEGREE), dtype=np.uint32)
     if not params.zk or count == 0:

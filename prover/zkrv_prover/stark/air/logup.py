@@ -1,6 +1,6 @@
 """LogUp buses: lookups and permutations with multiplicities, as aux columns and constraints.
 
-Every table interaction (see :class:`zkrv_prover.stark.air.Interaction`) contributes, on every
+Every table interaction (see :class:`zkrv_prover.stark.air.air.Interaction`) contributes, on every
 row r of its table, the fraction ``m_k(r) / (alpha - fp_k(r))`` with
 ``fp_k = bus_k + sum_j beta^(j+1) * v_{k,j}``, alpha and beta extension-field challenges drawn
 after the main traces are committed. A machine is balanced when the sum of all fractions over all
@@ -23,7 +23,7 @@ columns):
   *from* row r, so the constraints read the blind on the local row only: a table whose own
   constraints never read the next main row is still opened at zeta alone in the main round.)
 
-The honest prover (:func:`zkrv_prover.stark.zk.logup_blinds`) puts a blind only on row 0:
+The honest prover (:func:`zkrv_prover.stark.air.zk.logup_blinds`) puts a blind only on row 0:
 uniformly random ``b_t`` for every LogUp table but the last, which gets minus their sum, so
 ``sum_t B_t = 0`` and the verifier's check is unchanged. Without zk the blinds are zero (same
 layout, so the verifier and the wrap circuit do not depend on the mode).
@@ -47,7 +47,7 @@ recomputing them. With the blinds, the published ``cumsum_t = L_t + b_t`` (t < T
 uniform and independent of the witness, and the last is fixed by ``sum_t cumsum_t = 0``:
 the sums reveal only that the buses balance. The blind columns themselves are committed main
 columns, so their openings (at zeta and at the FRI query points) are covered by the main
-trace's zero-knowledge masking (:mod:`zkrv_prover.stark.zk`), like every other column.
+trace's zero-knowledge masking (:mod:`zkrv_prover.stark.air.zk`), like every other column.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark.air import (
+from zkrv_prover.stark.air.air import (
     CH_ALPHA,
     CH_BETA,
     Constraint,
@@ -66,7 +66,7 @@ from zkrv_prover.stark.air import (
     Op,
     TableLayout,
 )
-from zkrv_prover.stark.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
 
 U32 = npt.NDArray[np.uint32]
 
@@ -172,9 +172,9 @@ def aux_trace(
     multiplicities are evaluated on the block's columns and all its denominators are inverted
     at once; the running sum is one cumulative sum at the end. Raises ``ValueError`` if some
     denominator is zero (probability ~ rows / |F_ext| for honest traces)."""
-    from zkrv_prover.stark import parallel
-    from zkrv_prover.stark import symbolic_eval as se
-    from zkrv_prover.stark.field import EXT_DEGREE
+    from zkrv_prover.stark.air import symbolic_eval as se
+    from zkrv_prover.stark.field import parallel
+    from zkrv_prover.stark.field.field import EXT_DEGREE
 
     n = main.shape[0]
     if main.ndim != 2 or main.shape[1] != layout.main_width or layout.blind_col is None:

@@ -1,6 +1,6 @@
 """Where the bytes of a serialized STARK proof go: a read-only size breakdown by category.
 
-:func:`proof_size_breakdown` walks a :class:`~zkrv_prover.stark.prover.StarkProof` the way
+:func:`proof_size_breakdown` walks a :class:`~zkrv_prover.stark.protocol.prover.StarkProof` the way
 ``proof.encode_proof`` / ``pcs.write_proof`` lay it out and charges every encoded value to one
 category; the categories sum to ``len(encode_proof(vk, proof))`` (a test checks that, so a format
 change that this module does not know about shows up as a mismatch, never as a silent "other").
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from zkrv_prover.stark.field import EXT_DEGREE
-from zkrv_prover.stark.prover import StarkProof, VerifyingKey
+from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 #: Encoded sizes (``codec.py``): base element, extension element, digest, PoW nonce.
 BASE, EXT, DIGEST, NONCE = 4, 4 * EXT_DEGREE, 32, 8

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.field import (
+from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
     EXT_ONE,
     EXT_W,

@@ -26,8 +26,8 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.stark import parallel
-from zkrv_prover.stark.field import P, inv_int, mod_p, powers, two_adic_generator
+from zkrv_prover.stark.field import parallel
+from zkrv_prover.stark.field.field import P, inv_int, mod_p, powers, two_adic_generator
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -132,7 +132,8 @@ def _ntt_cols(xt: U64, inverse: bool) -> U64:
     into it, block by block) and returns it; otherwise works on a contiguous copy.
 
     Rows are processed in cache-sized blocks; blocks are independent and run on the
-    :mod:`~zkrv_prover.stark.parallel` workers (each block reads and writes only its own rows)."""
+    :mod:`~zkrv_prover.stark.field.parallel` workers (each block reads and writes only its own
+    rows)."""
     if not xt.flags.c_contiguous:
         xt = np.ascontiguousarray(xt)
     w, n = xt.shape

@@ -33,10 +33,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zkrv_prover.stark import symbolic_eval as se
-from zkrv_prover.stark.air import Expr, Op, TableLayout
-from zkrv_prover.stark.field import EXT_DEGREE, EXT_ONE
-from zkrv_prover.stark.randomness import FieldRng, require
+from zkrv_prover.stark.air import symbolic_eval as se
+from zkrv_prover.stark.air.air import Expr, Op, TableLayout
+from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ONE
+from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U64 = np.uint64
 
@@ -93,7 +93,7 @@ def horner_step(acc: np.ndarray | None, gamma_k: np.ndarray, q: np.ndarray) -> n
 
 def domain_points(M: int, shift: int) -> np.ndarray:
     """[shift * w^i for i < M] (uint64, natural order), w the order-M root of unity."""
-    from zkrv_prover.stark.field import powers, two_adic_generator
+    from zkrv_prover.stark.field.field import powers, two_adic_generator
 
     return powers(two_adic_generator(M.bit_length() - 1), M, start=shift).astype(U64)
 
@@ -128,7 +128,7 @@ class QuotientLeaves:
         cumsum: np.ndarray | None,
         bitrev: bool = False,
     ) -> None:
-        from zkrv_prover.stark.field import two_adic_generator
+        from zkrv_prover.stark.field.field import two_adic_generator
 
         self.M = x.shape[0]
         if self.M % n or n > self.M:
@@ -157,7 +157,7 @@ class QuotientLeaves:
         """Rows of ``src`` for points i0..i1-1 (indices taken mod M); a view when contiguous."""
         M = self.M
         if self.bitrev:
-            from zkrv_prover.stark.ntt import bit_reverse_indices
+            from zkrv_prover.stark.field.ntt import bit_reverse_indices
 
             rev = bit_reverse_indices(M.bit_length() - 1)
             return src[rev[np.arange(i0, i1) % M]]
@@ -243,12 +243,12 @@ def combined_quotient(
 
     The powers make this equal to Horner's ``acc = acc * gamma + C_i`` the verifier runs. The
     coset is evaluated in blocks of ``block_points`` (default :data:`BLOCK_POINTS`) points on the
-    :mod:`~zkrv_prover.stark.parallel` workers, so memory beyond the (M, EXT_DEGREE) result is a few
-    blocks' worth; the values do not depend on the block size or thread count. Base constraints
-    are multiplied coordinatewise by the extension scalar gamma^k (EXT_DEGREE products per point),
-    extension ones with a full extension product."""
-    from zkrv_prover.stark import field as fld
-    from zkrv_prover.stark import parallel
+    :mod:`~zkrv_prover.stark.field.parallel` workers, so memory beyond the (M, EXT_DEGREE) result
+    is a few blocks' worth; the values do not depend on the block size or thread count. Base
+    constraints are multiplied coordinatewise by the extension scalar gamma^k (EXT_DEGREE products
+    per point), extension ones with a full extension product."""
+    from zkrv_prover.stark.field import field as fld
+    from zkrv_prover.stark.field import parallel
 
     cons = layout.constraints
     K = len(cons)
@@ -310,7 +310,7 @@ def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = Tr
 
     ``strict``: raise ``ValueError`` if Q has nonzero coefficients from ``top`` on
     (``quotient_len``): then the constraints do not hold on H, and an honest prover stops here."""
-    from zkrv_prover.stark import ntt
+    from zkrv_prover.stark.field import ntt
 
     coeffs = ntt.coset_intt(q_evals.astype(np.uint32), shift).astype(U64)
     if strict and bool(np.any(coeffs[top:] != 0)):

@@ -1,14 +1,14 @@
 """Security parameters of the FRI PCS as named constants.
 
-The security they give is computed term by term in ``stark/soundness.py`` (``zkrv info --json``,
-``docs/stark.md``, "Soundness: the proven figure"): in the Johnson-bound regime (proven), in the
-unique-decoding regime, and under the ethSTARK capacity conjecture for comparison only
+The security they give is computed term by term in ``stark/protocol/soundness.py`` (``zkrv info
+--json``, ``docs/stark.md``, "Soundness: the proven figure"): in the Johnson-bound regime (proven),
+in the unique-decoding regime, and under the ethSTARK capacity conjecture for comparison only
 (proximity gaps up to capacity were disproved in general in 2025).
 
 rho, the rate of the committed codewords, is degree bound / LDE domain size. Without zk the bound
 is the matrix height n and rho = 2^-LOG_BLOWUP. With zk a matrix of height n may hold polynomials
 of degree < n (1 + 2^-ZK_LOG_HEADROOM) (the *relaxed degree bound*, room for the masking
-polynomial without doubling the height, see ``stark/zk.py``), so
+polynomial without doubling the height, see ``stark/air/zk.py``), so
 rho = (1 + 2^-ZK_LOG_HEADROOM) / 2^LOG_BLOWUP.
 
 Choice of defaults (``soundness.parameter_study``, docs/stark.md): at least TARGET_SECURITY_BITS

@@ -36,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic
 
-from zkrv_prover.stark.arith import MAX_BASE_DIGITS, PACK_WIDTH, Arith, B, Bit, D, E
-from zkrv_prover.stark.field import EXT_DEGREE
+from zkrv_prover.stark.field.arith import MAX_BASE_DIGITS, PACK_WIDTH, Arith, B, Bit, D, E
+from zkrv_prover.stark.field.field import EXT_DEGREE
 
 #: Domain tag of the transcript construction (ASCII "zkrv-transcript-v1" as an integer).
 DOMAIN = int.from_bytes(b"zkrv-transcript-v1", "big")
