@@ -19,7 +19,7 @@ out-of-domain point:
   EXT_DEGREE base-field linear forms in R's coefficients, so each costs EXT_DEGREE degrees of
   freedom, not one.
 
-Hence ``revealed = QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS`` (64 at the defaults)
+Hence ``revealed = QUERY_POINTS * num_queries + EXT_DEGREE * OOD_POINTS`` (130 at the defaults)
 and masking needs k >= revealed. The count is per column of every masked table, whether or not
 its constraints read the next row (LogUp aux columns always do); T' at fewer distinct points
 (two queries at neighbouring points) only reveals less.
