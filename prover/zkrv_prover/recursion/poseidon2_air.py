@@ -72,8 +72,8 @@ _L = TypeVar("_L", Expr, npt.NDArray[np.uint64])
 
 
 def _m4(x0: _L, x1: _L, x2: _L, x3: _L) -> list[_L]:
-    """The 4x4 block [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] with 10 additions (Plonky3's
-    ``apply_mat4``); outputs < 7p for canonical inputs."""
+    """The 4x4 block ``poseidon2.M4`` (rows 2311, 1231, 1123, 3112) by additions only
+    (Plonky3's ``apply_mat4``); outputs < 7p for canonical inputs."""
     t01 = x0 + x1
     t23 = x2 + x3
     t0123 = t01 + t23
