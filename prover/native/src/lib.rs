@@ -11,6 +11,7 @@ pub mod merkle;
 pub mod poseidon;
 pub mod poseidon2;
 mod poseidon2_constants;
+mod poseidon2_packed;
 #[cfg(target_arch = "x86_64")]
 pub mod poseidon_ifma;
 mod py_groth16;

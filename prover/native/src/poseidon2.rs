@@ -3,77 +3,32 @@
 //! compression, proof-of-work grinding). The Python reference is
 //! `zkrv_prover.stark.field.poseidon2`; both must agree bit for bit.
 //!
-//! Layout: the kernels permute `LANES` states at once, stored transposed (`Block[i][l]` is
-//! element `i` of state `l`), so every step is the same operation on `LANES` independent
-//! values and the compiler vectorises it without intrinsics. Inside a block values are in
+//! Layout: the kernels permute `LANES` states at once, stored transposed (element `i` of all
+//! states is one vector, `poseidon2_packed`), so every step is one vector operation on `LANES`
+//! independent states and the permutation needs no shuffles. Inside a block values are in
 //! Montgomery form (`x * 2^32 mod p`): a product then costs three 32x32 multiplications and no
-//! division. Each public kernel is compiled for AVX-512, AVX2 and the baseline target and
-//! picks the best the CPU runs at run time (`isa`), because the crate is built for generic
-//! x86-64.
+//! division. Each public kernel is compiled for AVX-512, AVX2 and plain code and picks the
+//! best the CPU runs at run time (`isa`), because the crate is built for generic x86-64.
 
 use std::sync::OnceLock;
 
 use crate::poseidon2_constants::{DIAG, EXTERNAL_FINAL, EXTERNAL_INITIAL, INTERNAL};
+use crate::poseidon2_packed::{mont_mul, Packed, Scalar};
+#[cfg(target_arch = "x86_64")]
+use crate::poseidon2_packed::{Avx2, Avx512};
+pub use crate::poseidon2_packed::{LANES, P};
 
-/// The BabyBear prime 2^31 - 2^27 + 1.
-pub const P: u32 = 0x7800_0001;
 /// State width, sponge rate and digest length, in field elements.
 pub const WIDTH: usize = 16;
 pub const RATE: usize = 8;
 pub const DIGEST: usize = 8;
-/// States permuted together by one kernel call (one AVX-512 register of u32 per element).
-pub const LANES: usize = 16;
 
 type Lanes = [u32; LANES];
-/// `LANES` states, transposed: `block[i][l]` is element `i` of state `l` (Montgomery form).
-type Block = [Lanes; WIDTH];
-
-// ------------------------------------------------------------------------------------------
-// Montgomery arithmetic (R = 2^32)
-// ------------------------------------------------------------------------------------------
-
-/// p^-1 mod 2^32, by Newton iteration (each step doubles the number of correct low bits).
-const MU: u32 = {
-    let mut inv: u32 = 1;
-    let mut i = 0;
-    while i < 5 {
-        inv = inv.wrapping_mul(2u32.wrapping_sub(P.wrapping_mul(inv)));
-        i += 1;
-    }
-    inv
-};
+/// `LANES` states, transposed: element `i` of every state is `block[i]` (Montgomery form).
+type Block<V> = [V; WIDTH];
 
 /// R^2 mod p: Montgomery-multiplying a canonical value by it gives its Montgomery form.
 const R2: u32 = ((1u128 << 64) % P as u128) as u32;
-
-/// a * b / R mod p for a, b < p; result in [0, p).
-#[inline(always)]
-const fn mont_mul(a: u32, b: u32) -> u32 {
-    let t = a as u64 * b as u64;
-    let m = (t as u32).wrapping_mul(MU);
-    let u = m as u64 * P as u64;
-    // t and u agree in their low 32 bits, so t - u = (th - uh) * 2^32 exactly; th, uh < p.
-    let r = ((t >> 32) as u32).wrapping_sub((u >> 32) as u32);
-    // On a borrow r wrapped above 2^32 - p and r + p (wrapping) is the answer; otherwise
-    // r + p > r. Either way the minimum is right, and min vectorises (vpminud).
-    min(r, r.wrapping_add(P))
-}
-
-#[inline(always)]
-const fn min(a: u32, b: u32) -> u32 {
-    if a < b {
-        a
-    } else {
-        b
-    }
-}
-
-/// a + b mod p for a, b < p (the sum fits u32 since 2p < 2^32).
-#[inline(always)]
-const fn add(a: u32, b: u32) -> u32 {
-    let s = a + b;
-    min(s, s.wrapping_sub(P))
-}
 
 /// Canonical value to Montgomery form.
 #[inline(always)]
@@ -114,91 +69,77 @@ const DIAG_MONT: [u32; WIDTH] = mont_row(DIAG);
 
 // ------------------------------------------------------------------------------------------
 // The permutation on a block (everything `inline(always)`, so that it is compiled inside each
-// target-feature kernel below and vectorised for that instruction set)
+// target-feature kernel below)
 // ------------------------------------------------------------------------------------------
 
 #[inline(always)]
-fn vadd(a: &Lanes, b: &Lanes) -> Lanes {
-    std::array::from_fn(|l| add(a[l], b[l]))
+fn sbox<V: Packed>(x: V) -> V {
+    let x2 = x.mul(x);
+    let x3 = x2.mul(x);
+    let x6 = x3.mul(x3);
+    x6.mul(x)
 }
 
-#[inline(always)]
-fn sbox(x: &mut Lanes) {
-    for v in x.iter_mut() {
-        let x2 = mont_mul(*v, *v);
-        let x3 = mont_mul(x2, *v);
-        let x6 = mont_mul(x3, x3);
-        *v = mont_mul(x6, *v);
-    }
-}
-
-/// M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] on one quarter, with 8 additions
+/// M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] on one quarter, with 10 additions
 /// (Plonky3's addition chain) instead of 12 additions and 8 doublings.
 #[inline(always)]
-fn mat4(s: &mut Block, q: usize) {
+fn mat4<V: Packed>(s: &mut Block<V>, q: usize) {
     let [x0, x1, x2, x3] = [s[q], s[q + 1], s[q + 2], s[q + 3]];
-    let t01 = vadd(&x0, &x1);
-    let t23 = vadd(&x2, &x3);
-    let t0123 = vadd(&t01, &t23);
-    let t01123 = vadd(&t0123, &x1);
-    let t01233 = vadd(&t0123, &x3);
-    s[q] = vadd(&t01123, &t01); // 2 x0 + 3 x1 + x2 + x3
-    s[q + 1] = vadd(&t01123, &vadd(&x2, &x2)); // x0 + 2 x1 + 3 x2 + x3
-    s[q + 2] = vadd(&t01233, &t23); // x0 + x1 + 2 x2 + 3 x3
-    s[q + 3] = vadd(&t01233, &vadd(&x0, &x0)); // 3 x0 + x1 + x2 + 2 x3
+    let t01 = x0.add(x1);
+    let t23 = x2.add(x3);
+    let t0123 = t01.add(t23);
+    let t01123 = t0123.add(x1);
+    let t01233 = t0123.add(x3);
+    s[q] = t01123.add(t01); // 2 x0 + 3 x1 + x2 + x3
+    s[q + 1] = t01123.add(x2.add(x2)); // x0 + 2 x1 + 3 x2 + x3
+    s[q + 2] = t01233.add(t23); // x0 + x1 + 2 x2 + 3 x3
+    s[q + 3] = t01233.add(x0.add(x0)); // 3 x0 + x1 + x2 + 2 x3
 }
 
 /// circ(2 M4, M4, M4, M4): M4 on each quarter, then each element adds the sum of its
 /// position over the four quarters.
 #[inline(always)]
-fn external(s: &mut Block) {
+fn external<V: Packed>(s: &mut Block<V>) {
     for q in (0..WIDTH).step_by(4) {
         mat4(s, q);
     }
     for i in 0..4 {
-        let sum = vadd(&vadd(&s[i], &s[i + 4]), &vadd(&s[i + 8], &s[i + 12]));
+        let sum = s[i].add(s[i + 4]).add(s[i + 8].add(s[i + 12]));
         for q in (0..WIDTH).step_by(4) {
-            s[q + i] = vadd(&s[q + i], &sum);
+            s[q + i] = s[q + i].add(sum);
         }
     }
 }
 
 /// x_i <- sum(x) + DIAG[i] * x_i.
 #[inline(always)]
-fn internal(s: &mut Block) {
+fn internal<V: Packed>(s: &mut Block<V>) {
     let mut sum = s[0];
-    for row in &s[1..] {
-        sum = vadd(&sum, row);
+    for &x in &s[1..] {
+        sum = sum.add(x);
     }
-    for (row, &d) in s.iter_mut().zip(&DIAG_MONT) {
-        let scaled: Lanes = std::array::from_fn(|l| mont_mul(row[l], d));
-        *row = vadd(&scaled, &sum);
+    for (x, &d) in s.iter_mut().zip(&DIAG_MONT) {
+        *x = x.mul(V::splat(d)).add(sum);
     }
 }
 
 #[inline(always)]
-fn full_round(s: &mut Block, rc: &[u32; WIDTH]) {
-    for (row, &c) in s.iter_mut().zip(rc) {
-        for v in row.iter_mut() {
-            *v = add(*v, c);
-        }
-        sbox(row);
+fn full_round<V: Packed>(s: &mut Block<V>, rc: &[u32; WIDTH]) {
+    for (x, &c) in s.iter_mut().zip(rc) {
+        *x = sbox(x.add(V::splat(c)));
     }
     external(s);
 }
 
 /// The permutation of every state of a block (Montgomery form in and out).
 #[inline(always)]
-fn permute_block(s: &mut Block) {
+fn permute_block<V: Packed>(s: &mut Block<V>) {
     external(s);
     for rc in &RC_INITIAL {
         full_round(s, rc);
     }
     for &c in &RC_PARTIAL {
-        for v in s[0].iter_mut() {
-            *v = add(*v, c);
-        }
-        sbox(&mut s[0]);
+        s[0] = sbox(s[0].add(V::splat(c)));
         internal(s);
     }
     for rc in &RC_FINAL {
@@ -206,70 +147,88 @@ fn permute_block(s: &mut Block) {
     }
 }
 
+/// Canonical lanes into Montgomery form, vectorised.
+#[inline(always)]
+fn load_mont<V: Packed>(x: &Lanes) -> V {
+    V::load(x).mul(V::splat(R2))
+}
+
+/// Montgomery form out to canonical lanes, vectorised.
+#[inline(always)]
+fn store_canonical<V: Packed>(x: V) -> Lanes {
+    x.mul(V::splat(1)).store()
+}
+
 // ------------------------------------------------------------------------------------------
 // Kernels on up to LANES row-major states (generic bodies; dispatched below)
 // ------------------------------------------------------------------------------------------
 
+/// Element `i` of each row of `rows` (rows of width `w`, at most LANES; missing lanes zero),
+/// canonical in, Montgomery form out.
+#[inline(always)]
+fn column<V: Packed>(rows: &[u32], w: usize, i: usize) -> V {
+    let mut col = [0u32; LANES];
+    for (c, row) in col.iter_mut().zip(rows.chunks_exact(w)) {
+        *c = row[i];
+    }
+    load_mont(&col)
+}
+
+/// Writes the first `keep` elements of each state of `s` (canonical) to the rows of `dst`.
+#[inline(always)]
+fn write_rows<V: Packed>(s: &Block<V>, dst: &mut [u32], keep: usize) {
+    for (i, &x) in s[..keep].iter().enumerate() {
+        let col = store_canonical(x);
+        for (row, &v) in dst.chunks_exact_mut(keep).zip(&col) {
+            row[i] = v;
+        }
+    }
+}
+
 /// Permutes the `src.len() / 16` (<= LANES) states of `src` and writes the first `keep`
 /// elements of each result to `dst` (row-major, `keep` per state).
 #[inline(always)]
-fn permute_rows_generic(src: &[u32], dst: &mut [u32], keep: usize) {
-    let mut s: Block = [[0; LANES]; WIDTH];
-    for (l, row) in src.chunks_exact(WIDTH).enumerate() {
-        for (i, &v) in row.iter().enumerate() {
-            s[i][l] = to_mont(v);
-        }
-    }
+fn permute_rows_generic<V: Packed>(src: &[u32], dst: &mut [u32], keep: usize) {
+    let mut s: Block<V> = std::array::from_fn(|i| column(src, WIDTH, i));
     permute_block(&mut s);
-    for (l, out) in dst.chunks_exact_mut(keep).enumerate() {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = from_mont(s[i][l]);
-        }
-    }
+    write_rows(&s, dst, keep);
 }
 
 /// The sponge digests (`DIGEST` each, into `dst`) of the `src.len() / w` (<= LANES) rows of
 /// width `w` in `src`: capacity element 8 starts at `w`, each chunk of up to `RATE` values
 /// overwrites the front of the rate, then the state is permuted.
 #[inline(always)]
-fn hash_rows_generic(src: &[u32], w: usize, dst: &mut [u32]) {
-    let mut s: Block = [[0; LANES]; WIDTH];
-    s[RATE] = [to_mont((w % P as usize) as u32); LANES];
+fn hash_rows_generic<V: Packed>(src: &[u32], w: usize, dst: &mut [u32]) {
+    let mut s: Block<V> = [V::splat(0); WIDTH];
+    s[RATE] = V::splat(to_mont((w % P as usize) as u32));
     for c in (0..w).step_by(RATE) {
-        let len = RATE.min(w - c);
-        for (l, row) in src.chunks_exact(w).enumerate() {
-            for (i, &v) in row[c..c + len].iter().enumerate() {
-                s[i][l] = to_mont(v);
-            }
+        for (i, x) in s[..RATE.min(w - c)].iter_mut().enumerate() {
+            *x = column(src, w, c + i);
         }
         permute_block(&mut s);
     }
-    for (l, out) in dst.chunks_exact_mut(DIGEST).enumerate() {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = from_mont(s[i][l]);
-        }
-    }
+    write_rows(&s, dst, DIGEST);
 }
 
-/// The smallest lane `l` with nonce `first + l < p` for which `grind_ok` holds, if any. `base`
-/// is the Montgomery-form state with the pending values written; the nonce goes to `slot`.
+/// The smallest nonce `first + l` (l < LANES, nonce < p) whose permuted state has
+/// `s[7] & mask == 0`, if any. `base` is the Montgomery-form state with the pending values
+/// written; the nonce goes to `slot`.
 #[inline(always)]
-fn grind_generic(base: &[u32; WIDTH], slot: usize, first: u32, mask: u32) -> Option<u32> {
-    let mut s: Block = std::array::from_fn(|i| [base[i]; LANES]);
-    // Lanes past p - 1 get nonce 0 (a valid state) and are ignored below.
-    s[slot] = std::array::from_fn(|l| {
-        let n = first.wrapping_add(l as u32);
-        if n < P {
-            to_mont(n)
-        } else {
-            0
-        }
-    });
+fn grind_generic<V: Packed>(
+    base: &[u32; WIDTH],
+    slot: usize,
+    first: u32,
+    mask: u32,
+) -> Option<u32> {
+    let mut s: Block<V> = std::array::from_fn(|i| V::splat(base[i]));
+    // Lanes past p - 1 get nonce 0 (a valid state); their hits are ignored below.
+    let nonces: Lanes = std::array::from_fn(|l| first.wrapping_add(l as u32));
+    s[slot] = load_mont(&nonces.map(|n| if n < P { n } else { 0 }));
     permute_block(&mut s);
-    let hits: [bool; LANES] = std::array::from_fn(|l| from_mont(s[7][l]) & mask == 0);
-    (0..LANES as u32)
-        .find(|&l| hits[l as usize] && first.checked_add(l).is_some_and(|n| n < P))
-        .map(|l| first + l)
+    let out = store_canonical(s[7]);
+    (0..LANES)
+        .find(|&l| out[l] & mask == 0 && nonces[l] < P && nonces[l] >= first)
+        .map(|l| nonces[l])
 }
 
 // ------------------------------------------------------------------------------------------
@@ -319,13 +278,13 @@ macro_rules! dispatch {
         pub fn $name($($a: $t),*) $(-> $r)? {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2")]
                 fn avx512($($a: $t),*) $(-> $r)? {
-                    $generic($($a),*)
+                    $generic::<Avx512>($($a),*)
                 }
                 #[target_feature(enable = "avx2")]
                 fn avx2($($a: $t),*) $(-> $r)? {
-                    $generic($($a),*)
+                    $generic::<Avx2>($($a),*)
                 }
                 match isa() {
                     // SAFETY: isa() returns these only when the CPU supports the features.
@@ -334,7 +293,7 @@ macro_rules! dispatch {
                     Isa::Baseline => {}
                 }
             }
-            $generic($($a),*)
+            $generic::<Scalar>($($a),*)
         }
     };
 }
@@ -385,7 +344,7 @@ mod tests {
 
     #[test]
     fn montgomery_round_trip() {
-        assert_eq!(P.wrapping_mul(MU), 1);
+        assert_eq!(P.wrapping_mul(crate::poseidon2_packed::MU), 1);
         for x in [0, 1, 2, P - 1, P / 2, 123_456_789] {
             assert_eq!(from_mont(to_mont(x)), x);
             assert_eq!(
@@ -399,7 +358,7 @@ mod tests {
     fn plonky3_vector() {
         assert_eq!(permute(&IN), OUT);
         let mut out = [0; WIDTH];
-        permute_rows_generic(&IN, &mut out, WIDTH);
+        permute_rows_generic::<Scalar>(&IN, &mut out, WIDTH);
         assert_eq!(out, OUT);
     }
 }
