@@ -245,7 +245,9 @@ def test_mmcs_open_verify_and_tamper() -> None:
         bits = [(idx >> j) & 1 for j in range(5)]
         sibs = [[P2S.digest_input(ar, d) for d in lvl] for lvl in op.siblings]
 
-        def check(rows: Any = op.rows, salts: Any = op.salts, sibs: Any = sibs) -> None:
+        def check(
+            rows: Any = op.rows, salts: Any = op.salts, sibs: Any = sibs, bits: Any = bits
+        ) -> None:
             mmcs.verify_opening(ar, cfg, cap, tree.shapes, bits, rows, salts, sibs, "t")
 
         check()
@@ -267,7 +269,9 @@ def test_mmcs_open_verify_and_tamper() -> None:
 
 @pytest.mark.parametrize("params", [P2, P2_NOZK], ids=["zk", "nozk"])
 @pytest.mark.parametrize(("name", "mk", "tr"), CASES, ids=[c[0] for c in CASES])
-def test_complete(name: str, mk: Callable[..., Any], tr: Callable[..., Any], params: PcsParams) -> None:
+def test_complete(
+    name: str, mk: Callable[..., Any], tr: Callable[..., Any], params: PcsParams
+) -> None:
     vk = keygen(mk(), params)
     traces, pub = tr()
     proof = prove(vk, traces, pub, FieldRng.seeded(1))
@@ -367,7 +371,10 @@ def test_tampering_is_refused(
 
 def test_a_proof_does_not_verify_under_the_other_hash() -> None:
     traces, pub = fibonacci.trace(4)
-    for params, other in ((P2, replace(P2, hash="poseidon-bn254")), (replace(P2, hash="poseidon-bn254"), P2)):
+    for params, other in (
+        (P2, replace(P2, hash="poseidon-bn254")),
+        (replace(P2, hash="poseidon-bn254"), P2),
+    ):
         vk = keygen(fibonacci.machine(), params)
         vk_other = keygen(fibonacci.machine(), other)
         proof = prove(vk, traces, pub, FieldRng.seeded(5))

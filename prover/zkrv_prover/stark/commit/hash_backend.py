@@ -173,9 +173,9 @@ def p2_grind_native(
 
 
 __all__ = [
+    "P2_DIGEST",
     "Backend",
     "NativeEngineMissingError",
-    "P2_DIGEST",
     "hash_batch",
     "hash_rows",
     "ints_to_limbs",

@@ -94,7 +94,7 @@ class HashScheme(ABC):
     def transcript(self, ar: AnyArith, label: str) -> FiatShamir[Any, Any, Any, Any]:
         """A fresh Fiat-Shamir transcript of this family."""
 
-    def check_arity(self, arity: int) -> None:
+    def check_arity(self, arity: int) -> None:  # noqa: B027 (a no-op unless overridden)
         """Raise ``ValueError`` if Merkle trees of this arity cannot use the family."""
 
     def selector(self, ar: AnyArith) -> Callable[[Any, Digest, Digest], Digest]:

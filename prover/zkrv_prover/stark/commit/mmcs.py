@@ -37,20 +37,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
+from zkrv_prover.stark.commit.hash_backend import Backend
 from zkrv_prover.stark.commit.hash_backend import (
-    Backend,
-    NativeEngineMissingError,
-    hash_batch,
-    hash_rows,
-    ints_to_limbs,
-    limbs_to_ints,
+    NativeEngineMissingError as NativeEngineMissingError,
 )
+from zkrv_prover.stark.commit.hash_backend import hash_batch as hash_batch
+from zkrv_prover.stark.commit.hash_backend import hash_rows as hash_rows
+from zkrv_prover.stark.commit.hash_backend import ints_to_limbs as ints_to_limbs
+from zkrv_prover.stark.commit.hash_backend import limbs_to_ints as limbs_to_ints
 from zkrv_prover.stark.commit.hash_scheme import HashName, HashScheme, scheme_of
 from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E
 from zkrv_prover.stark.field.randomness import FieldRng, require
@@ -59,10 +59,6 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
 ARITIES = (2, 4, 8, 16)
-
-
-class NativeEngineMissingError(RuntimeError):
-    """The native engine (zkrv_prover._native) is not built; run scripts/setup.py."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -239,7 +235,7 @@ def commit(
         # Leaf rows are assembled and hashed in chunks (never a concatenated copy of the whole
         # group).
         step = _leaf_step(sum(shapes[i].width for i in idx), config)
-        out = np.empty((1 << lh, scheme.digest_cols), dtype=scheme.digest_dtype)
+        out: npt.NDArray[Any] = np.empty((1 << lh, scheme.digest_cols), scheme.digest_dtype)
         for r0 in range(0, 1 << lh, step):
             rows = np.arange(r0, min(1 << lh, r0 + step), dtype=np.int64)
             out[r0 : r0 + step] = scheme.hash_rows(

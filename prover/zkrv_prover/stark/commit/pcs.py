@@ -35,11 +35,10 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit import fri, hash_scheme, mmcs
 from zkrv_prover.stark.commit.fri import FriLayerOpening
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MerkleOpening, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
-from zkrv_prover.stark.commit import hash_scheme
 from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field import parallel

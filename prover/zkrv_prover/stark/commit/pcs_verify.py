@@ -44,6 +44,7 @@ from functools import partial
 from typing import Any, Generic
 
 from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit.hash_scheme import HashScheme, scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.pcs import (
@@ -54,7 +55,6 @@ from zkrv_prover.stark.commit.pcs import (
     _input_config_for,
     check_structure,
 )
-from zkrv_prover.stark.commit.hash_scheme import HashScheme, scheme_of
 from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field.arith import (
     Arith,

@@ -19,7 +19,6 @@ from typing import Literal
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
 
-
 DigestKind = Literal["bn254", "babybear8"]
 
 

@@ -8,10 +8,9 @@ constraints only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +20,8 @@ from zkrv_prover.stark.air import debug, logup, quotient, zk
 from zkrv_prover.stark.air.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.commit import pcs
-from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
+from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field import ntt
 from zkrv_prover.stark.field.arith import NativeArith

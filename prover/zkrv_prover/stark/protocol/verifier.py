@@ -21,9 +21,9 @@ from typing import Any
 from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import pcs, pcs_verify
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
-from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
