@@ -1,0 +1,218 @@
+//! Python bindings for Poseidon2-BabyBear width 16: batch permutation, row sponge, 2-to-1
+//! compression and proof-of-work grinding. Arrays cross as numpy uint32 of canonical values;
+//! every input is validated (ValueError with a one-line message) before the GIL is released
+//! and the rows are spread over rayon's threads.
+
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rayon::prelude::*;
+
+use crate::poseidon2::{self, DIGEST, LANES, P, RATE, WIDTH};
+
+fn value_error(msg: String) -> PyErr {
+    PyValueError::new_err(msg)
+}
+
+/// `obj` as a 2-D uint32 array; anything else (dtype, ndim, not an array) is a ValueError.
+fn u32_matrix<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<PyReadonlyArray2<'py, u32>> {
+    obj.extract::<PyReadonlyArray2<'py, u32>>().map_err(|_| {
+        let dtype = obj
+            .getattr("dtype")
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let ndim = obj
+            .getattr("ndim")
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        value_error(format!(
+            "{what} must be a 2-D numpy uint32 array, got {} (dtype {dtype:?}, ndim {ndim:?})",
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })
+}
+
+/// Errors on the first value >= p of a row-major (n, w) matrix, naming its position.
+fn check_canonical(flat: &[u32], w: usize, what: &str) -> PyResult<()> {
+    match flat.par_iter().position_first(|&v| v >= P) {
+        Some(pos) => Err(value_error(format!(
+            "{what}[{}, {}] = {} is not a canonical BabyBear value (>= p = {P})",
+            pos / w,
+            pos % w,
+            flat[pos]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Permutes each 16-value row of `flat` (rows in parallel, LANES per kernel call) and keeps
+/// the first `keep` values of each result.
+fn permute_keep(flat: &[u32], keep: usize) -> Vec<u32> {
+    let mut out = vec![0u32; flat.len() / WIDTH * keep];
+    out.par_chunks_mut(LANES * keep)
+        .zip(flat.par_chunks(LANES * WIDTH))
+        .for_each(|(dst, src)| poseidon2::permute_rows(src, dst, keep));
+    out
+}
+
+/// The (n, 16) input of p2_permute / p2_compress, validated, permuted, `keep` columns kept.
+fn permute_array<'py>(
+    py: Python<'py>,
+    states: &Bound<'py, PyAny>,
+    what: &str,
+    keep: usize,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    let arr = u32_matrix(states, what)?;
+    let a = arr.as_array();
+    let (n, w) = a.dim();
+    if w != WIDTH {
+        return Err(value_error(format!(
+            "{what} must have shape (n, {WIDTH}), got ({n}, {w})"
+        )));
+    }
+    let std = a.as_standard_layout();
+    let flat = std.as_slice().expect("standard layout");
+    let out = py.detach(|| -> PyResult<Vec<u32>> {
+        check_canonical(flat, WIDTH, what)?;
+        Ok(permute_keep(flat, keep))
+    })?;
+    Ok(Array2::from_shape_vec((n, keep), out)
+        .expect("shape")
+        .into_pyarray(py))
+}
+
+/// The Poseidon2 permutation of each row: (n, 16) uint32 -> (n, 16) uint32.
+#[pyfunction]
+fn p2_permute<'py>(
+    py: Python<'py>,
+    states: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    permute_array(py, states, "states", WIDTH)
+}
+
+/// Truncated permutation, the 2-to-1 Merkle compression of left || right digests:
+/// (n, 16) uint32 -> (n, 8) uint32, row i = permute(pairs[i])[0..8].
+#[pyfunction]
+fn p2_compress<'py>(
+    py: Python<'py>,
+    pairs: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    permute_array(py, pairs, "pairs", DIGEST)
+}
+
+/// Sponge digest of each row: (n, w) uint32, w >= 1 -> (n, 8) uint32. State starts zero with
+/// state[8] = w; each chunk of up to 8 values overwrites state[0..len], then the state is
+/// permuted; the digest is state[0..8].
+#[pyfunction]
+fn p2_hash_rows<'py>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    let arr = u32_matrix(rows, "rows")?;
+    let a = arr.as_array();
+    let (n, w) = a.dim();
+    if w == 0 {
+        return Err(value_error(format!(
+            "rows must have at least one column, got shape ({n}, 0)"
+        )));
+    }
+    let std = a.as_standard_layout();
+    let flat = std.as_slice().expect("standard layout");
+    let out = py.detach(|| -> PyResult<Vec<u32>> {
+        check_canonical(flat, w, "rows")?;
+        let mut out = vec![0u32; n * DIGEST];
+        out.par_chunks_mut(LANES * DIGEST)
+            .zip(flat.par_chunks(LANES * w))
+            .for_each(|(dst, src)| poseidon2::hash_rows(src, w, dst));
+        Ok(out)
+    })?;
+    Ok(Array2::from_shape_vec((n, DIGEST), out)
+        .expect("shape")
+        .into_pyarray(py))
+}
+
+/// A sequence of at most `max_len` canonical BabyBear ints (any iterable of Python ints).
+fn canonical_ints(obj: &Bound<'_, PyAny>, what: &str, max_len: usize) -> PyResult<Vec<u32>> {
+    let items = obj
+        .try_iter()
+        .map_err(|_| value_error(format!("{what} must be a sequence of ints")))?;
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        let v = item
+            .and_then(|x| x.extract::<i64>())
+            .map_err(|_| value_error(format!("{what}[{i}] is not a 64-bit int")))?;
+        if !(0..P as i64).contains(&v) {
+            return Err(value_error(format!(
+                "{what}[{i}] = {v} is not a canonical BabyBear value (0 <= v < {P})"
+            )));
+        }
+        if out.len() == max_len {
+            return Err(value_error(format!(
+                "{what} holds more than {max_len} values"
+            )));
+        }
+        out.push(v as u32);
+    }
+    Ok(out)
+}
+
+/// Nonces tried per parallel round of grinding, at first and at most: rounds keep the search
+/// in increasing nonce order (a rayon search over [0, p) at once would split it into halves and
+/// make one thread start near p / 2), and grow so that long searches amortise the round trips.
+const GRIND_FIRST_ROUND: u32 = 16 * LANES as u32;
+const GRIND_MAX_ROUND: u32 = 1 << 16;
+
+/// Proof-of-work: the smallest nonce in [0, p) such that, with s = state, s[0..k] = pending
+/// (k = len(pending) <= 7), s[k] = nonce, s = permute(s), the low `bits` bits (0..=30) of s[7]
+/// are zero. Raises ValueError when no nonce in [0, p) qualifies.
+#[pyfunction]
+fn p2_grind(
+    py: Python<'_>,
+    state: &Bound<'_, PyAny>,
+    pending: &Bound<'_, PyAny>,
+    bits: &Bound<'_, PyAny>,
+) -> PyResult<u32> {
+    let state = canonical_ints(state, "state", WIDTH)?;
+    let state: [u32; WIDTH] = state.try_into().map_err(|s: Vec<u32>| {
+        value_error(format!("state must hold {WIDTH} values, got {}", s.len()))
+    })?;
+    let pending = canonical_ints(pending, "pending", RATE - 1)?;
+    let bits = bits
+        .extract::<i64>()
+        .ok()
+        .filter(|b| (0..=30).contains(b))
+        .ok_or_else(|| value_error(format!("bits must be an int in 0..=30, got {bits}")))?;
+    let mask = (1u32 << bits) - 1;
+    let mut base = state;
+    base[..pending.len()].copy_from_slice(&pending);
+    let base = poseidon2::to_mont_state(&base);
+    let slot = pending.len();
+    let found = py.detach(|| {
+        let (mut start, mut round) = (0u32, GRIND_FIRST_ROUND);
+        while start < P {
+            let end = start.saturating_add(round).min(P);
+            let hit = (start / LANES as u32..end.div_ceil(LANES as u32))
+                .into_par_iter()
+                .find_map_first(|b| poseidon2::grind_lanes(&base, slot, b * LANES as u32, mask));
+            if hit.is_some() {
+                return hit;
+            }
+            start = end;
+            round = (round * 2).min(GRIND_MAX_ROUND);
+        }
+        None
+    });
+    found.ok_or_else(|| value_error(format!("no nonce in [0, p) gives {bits} zero bits")))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(p2_permute, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_compress, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_hash_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_grind, m)?)?;
+    Ok(())
+}

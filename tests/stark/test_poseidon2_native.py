@@ -1,0 +1,218 @@
+"""Native Poseidon2-BabyBear (``zkrv_prover._native.p2_*``) against the Python reference."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.poseidon2 import permute, permute_batch
+
+native: Any = pytest.importorskip("zkrv_prover._native")
+if not hasattr(native, "p2_permute"):
+    pytest.skip(
+        "native engine predates Poseidon2 (rerun scripts/setup.py)", allow_module_level=True
+    )
+
+ROOT = Path(__file__).resolve().parents[2]
+U32 = npt.NDArray[np.uint32]
+
+# Plonky3 baby-bear/src/poseidon2.rs, test_default_babybear_poseidon2_width_16.
+VECTOR_IN = [
+    894848333, 1437655012, 1200606629, 1690012884, 71131202, 1749206695, 1717947831, 120589055,
+    19776022, 42382981, 1831865506, 724844064, 171220207, 1299207443, 227047920, 1783754913,
+]  # fmt: skip
+VECTOR_OUT = [
+    516096821, 90309867, 1101817252, 1660784290, 360715097, 1789519026, 1788910906, 563338433,
+    319524748, 1741414159, 1650859320, 894311162, 1121347488, 1692793758, 1052633829, 1344246938,
+]  # fmt: skip
+
+
+def random_matrix(n: int, w: int, seed: int) -> U32:
+    return np.random.default_rng(seed).integers(0, P, size=(n, w), dtype=np.uint32)
+
+
+def sponge_ref(row: Sequence[int]) -> list[int]:
+    """The row sponge of the contract of ``p2_hash_rows``, on the scalar reference."""
+    state = [0] * 16
+    state[8] = len(row)
+    for c in range(0, len(row), 8):
+        chunk = [int(v) for v in row[c : c + 8]]
+        state[: len(chunk)] = chunk
+        state = permute(state)
+    return state[:8]
+
+
+def grind_ok(state: Sequence[int], pending: Sequence[int], bits: int, nonce: int) -> bool:
+    s = [int(v) for v in state]
+    s[: len(pending)] = pending
+    s[len(pending)] = nonce
+    return permute(s)[7] % (1 << bits) == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# Permutation and compression
+# ------------------------------------------------------------------------------------------------
+
+
+def test_plonky3_vector() -> None:
+    out = native.p2_permute(np.array([VECTOR_IN], dtype=np.uint32))
+    assert out.dtype == np.uint32 and out.shape == (1, 16)
+    assert out[0].tolist() == VECTOR_OUT
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 100])
+def test_permute_matches_reference(n: int) -> None:
+    states = random_matrix(n, 16, seed=n)
+    if n >= 2:
+        states[0] = 0
+        states[1] = P - 1
+    got = native.p2_permute(states)
+    assert got.shape == (n, 16)
+    assert np.array_equal(got, permute_batch(states).reshape(n, 16))
+    for row, out in zip(states[:3], got[:3], strict=True):
+        assert out.tolist() == permute([int(v) for v in row])
+
+
+def test_permute_accepts_non_contiguous() -> None:
+    wide = random_matrix(20, 32, seed=3)
+    view = wide[::2, ::2]
+    assert np.array_equal(native.p2_permute(view), permute_batch(np.ascontiguousarray(view)))
+
+
+def test_compress_is_truncated_permutation() -> None:
+    pairs = random_matrix(33, 16, seed=4)
+    got = native.p2_compress(pairs)
+    assert got.shape == (33, 8) and got.dtype == np.uint32
+    assert np.array_equal(got, permute_batch(pairs)[:, :8])
+
+
+# ------------------------------------------------------------------------------------------------
+# Row sponge
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("w", [1, 7, 8, 9, 16, 40])
+def test_hash_rows_matches_sponge(w: int) -> None:
+    rows = random_matrix(19, w, seed=100 + w)
+    rows[0] = 0
+    rows[1] = P - 1
+    got = native.p2_hash_rows(rows)
+    assert got.shape == (19, 8) and got.dtype == np.uint32
+    for row, digest in zip(rows, got, strict=True):
+        assert digest.tolist() == sponge_ref(row.tolist())
+
+
+def test_hash_rows_separates_lengths() -> None:
+    # A zero row of width 1 and of width 2 differ only by the length in the capacity.
+    a = native.p2_hash_rows(np.zeros((1, 1), dtype=np.uint32))
+    b = native.p2_hash_rows(np.zeros((1, 2), dtype=np.uint32))
+    assert not np.array_equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------------
+# Grinding
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [0, 3, 7])
+def test_grind_is_smallest(k: int) -> None:
+    rng = np.random.default_rng(7 + k)
+    state = [int(v) for v in rng.integers(0, P, size=16)]
+    pending = [int(v) for v in rng.integers(0, P, size=k)]
+    bits = 6
+    nonce = native.p2_grind(state, pending, bits)
+    assert 0 <= nonce < P
+    assert grind_ok(state, pending, bits, nonce)
+    assert not any(grind_ok(state, pending, bits, n) for n in range(nonce))
+
+
+def test_grind_more_bits_and_zero_bits() -> None:
+    state = [int(v) for v in range(16)]
+    assert native.p2_grind(state, [], 0) == 0
+    nonce = native.p2_grind(state, [5, 6], 14)
+    assert grind_ok(state, [5, 6], 14, nonce)
+
+
+# ------------------------------------------------------------------------------------------------
+# Every compiled kernel (AVX-512, AVX2, plain) computes the same thing
+# ------------------------------------------------------------------------------------------------
+
+_ISA_SCRIPT = """
+import numpy as np, sys
+from zkrv_prover import _native as n
+rows = np.random.default_rng(9).integers(0, 2013265921, size=(21, 19), dtype=np.uint32)
+states = np.ascontiguousarray(rows[:, :16])
+print(n.p2_hash_rows(rows).sum(dtype=np.uint64), n.p2_permute(states).sum(dtype=np.uint64),
+      n.p2_compress(states).sum(dtype=np.uint64), n.p2_grind(list(range(16)), [1, 2, 3], 9))
+"""
+
+
+def test_instruction_sets_agree() -> None:
+    outs = []
+    for isa in ("baseline", "avx2", "avx512"):
+        env = {
+            **os.environ,
+            "ZKRV_NATIVE_P2_ISA": isa,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "prover"), os.environ.get("PYTHONPATH", "")]),
+        }
+        r = subprocess.run(
+            [sys.executable, "-c", _ISA_SCRIPT], env=env, capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] == outs[2]
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad inputs
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn, arg",
+    [
+        ("p2_permute", np.zeros((2, 15), dtype=np.uint32)),
+        ("p2_permute", np.full((2, 16), P, dtype=np.uint32)),
+        ("p2_permute", np.zeros((2, 16), dtype=np.uint64)),
+        ("p2_permute", np.zeros(16, dtype=np.uint32)),
+        ("p2_permute", [[0] * 16]),
+        ("p2_compress", np.zeros((2, 8), dtype=np.uint32)),
+        ("p2_compress", np.full((1, 16), 0xFFFFFFFF, dtype=np.uint32)),
+        ("p2_hash_rows", np.zeros((2, 0), dtype=np.uint32)),
+        ("p2_hash_rows", np.full((3, 9), P, dtype=np.uint32)),
+        ("p2_hash_rows", np.zeros((2, 3), dtype=np.int32)),
+        ("p2_hash_rows", np.zeros((2, 3, 1), dtype=np.uint32)),
+    ],
+)
+def test_array_inputs_rejected(fn: str, arg: object) -> None:
+    with pytest.raises(ValueError):
+        getattr(native, fn)(arg)
+
+
+@pytest.mark.parametrize(
+    "state, pending, bits",
+    [
+        ([0] * 15, [], 4),
+        ([0] * 17, [], 4),
+        ([0] * 15 + [P], [], 4),
+        ([0] * 15 + [-1], [], 4),
+        ([0] * 16, [0] * 8, 4),
+        ([0] * 16, [P], 4),
+        ([0] * 16, [], 31),
+        ([0] * 16, [], -1),
+        ([0] * 16, [], 1 << 70),
+        ([0] * 15 + [1 << 70], [], 4),
+    ],
+)
+def test_grind_inputs_rejected(state: list[int], pending: list[int], bits: int) -> None:
+    with pytest.raises(ValueError):
+        native.p2_grind(state, pending, bits)
