@@ -16,11 +16,14 @@ Entries (AIR layer, engineer 5B), measured in a child process so the peak RSS is
 - bench_air_2e16_{prove,verify}_seconds, bench_air_2e16_proof_kib, bench_air_2e16_peak_gib: the
   benchmark machine of zkrv_prover.stark.examples.bench_air (64 columns x 2^16 rows, degree-3
   transitions, one LogUp lookup into a 256-row byte table), default parameters with zero
-  knowledge; the same with zk off as bench_air_2e16_nozk_*.
+  knowledge; the same with zk off as bench_air_2e16_nozk_*. With the environment variable
+  ``ZKRV_BENCH_HASH=poseidon2-babybear`` these entries use that hash family (``PcsParams.hash``)
+  and are named bench_air_2e16_p2_* instead.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,8 +98,10 @@ def _bench_air(log_n: int = 16) -> list[dict[str, Any]]:
     import json
     import subprocess
 
+    hash_name = os.environ.get("ZKRV_BENCH_HASH", "poseidon-bn254")
+    family = "" if hash_name == "poseidon-bn254" else "_p2"
     out = []
-    for zk, tag in ((True, ""), (False, "_nozk")):
+    for zk, tag in ((True, family), (False, family + "_nozk")):
         res = subprocess.run(
             [
                 sys.executable,
@@ -104,6 +109,7 @@ def _bench_air(log_n: int = 16) -> list[dict[str, Any]]:
                 "zkrv_prover.stark.examples.bench_air",
                 str(log_n),
                 str(int(zk)),
+                hash_name,
             ],
             capture_output=True,
             text=True,

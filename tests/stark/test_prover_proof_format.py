@@ -54,10 +54,11 @@ def test_truncated_extended_and_foreign_inputs_rejected(fib) -> None:  # type: i
         decode_proof(vk, raw[:8] + b"\x09\x00" + raw[10:])
     # proofs of format 1 (doubled masking heights, salted preprocessed round), 2 (one quotient
     # per table instead of per height) and 3 (quartic challenge field x^4 - 11, no LogUp blind
-    # columns, masking sized for one revealed value per query) are refused
-    for old in (1, 2, 3):
+    # columns, masking sized for one revealed value per query) and 4 (parameters without the
+    # hash family) are refused
+    for old in (1, 2, 3, 4):
         with pytest.raises(
-            ProofFormatError, match=rf"unsupported proof version {old} \(expected 4\)"
+            ProofFormatError, match=rf"unsupported proof version {old} \(expected 5\)"
         ):
             decode_proof(vk, raw[:8] + bytes([old, 0]) + raw[10:])
     with pytest.raises(ProofFormatError, match="exceeds"):

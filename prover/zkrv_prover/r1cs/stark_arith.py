@@ -272,6 +272,13 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
     def hash(self, inputs: Sequence[LC]) -> LC:
         return hash_elements(self.cs, inputs)
 
+    def b_permute(self, state: Sequence[BB]) -> list[BB]:
+        """Not in this circuit: the BN254 wrap verifies poseidon-bn254 proofs only."""
+        raise NotImplementedError(
+            "the BN254 wrap circuit verifies poseidon-bn254 proofs only (Poseidon2-BabyBear "
+            "proofs are verified by the recursion VM)"
+        )
+
     def pack_base(self, vals: Sequence[BB]) -> LC:
         """Canonicalize and pack (free for canonical inputs, else one reduction each)."""
         if not 1 <= len(vals) <= PACK_WIDTH:

@@ -76,6 +76,16 @@ class WrapCircuit:
         return self.cs.n_constraints
 
 
+def require_wrappable(vk: VerifyingKey) -> None:
+    """Refuse (``ValueError``) a key whose proofs the wrap circuit cannot verify: it hashes
+    with Poseidon over BN254 only (``PcsParams.hash == "poseidon-bn254"``)."""
+    if vk.params.hash != "poseidon-bn254":
+        raise ValueError(
+            f"cannot wrap a {vk.params.hash!r} proof: the Groth16 wrap circuit verifies "
+            "poseidon-bn254 proofs only"
+        )
+
+
 def emit_verifier(
     cs: ConstraintSystem,
     vk: VerifyingKey,
@@ -96,6 +106,7 @@ def emit_verifier(
     ``height_range``: build the circuit for every height in [2^lo, 2^hi] (the proof's own height
     must lie in it: ``VerificationError`` otherwise).
     """
+    require_wrappable(vk)
     check_shape(vk, proof, len(public))
     if height_range is not None:
         check_height_range(vk, proof, *height_range)
@@ -130,6 +141,7 @@ def build_circuit(
     with ``strict=False`` the circuit is built anyway and its witness violates some constraint.
     ``height_range``: one circuit for all heights in [2^lo, 2^hi] (see the module doc).
     """
+    require_wrappable(vk)
     cs = ConstraintSystem(strict=strict)
     journal_msg = emit_verifier(cs, vk, public, proof, height_range=height_range)
     n_verifier = cs.n_constraints
@@ -212,6 +224,7 @@ def wrap(
     (on a key-cache miss) and "groth16 prove".
     ``height_range=(lo, hi)``: use the circuit (and proving key) of every height 2^lo..2^hi.
     """
+    require_wrappable(vk)
     progress_mod.stage("wrap circuit", 2)  # circuit and witness; R1CS conversion
     circuit = build_circuit(vk, public, proof, height_range=height_range)
     progress_mod.advance()

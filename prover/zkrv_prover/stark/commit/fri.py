@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,7 @@ from zkrv_prover import progress
 from zkrv_prover.stark.commit import mmcs
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
-from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E, b_pow_bits, select_e_by_bits
 from zkrv_prover.stark.field.field import (
@@ -112,6 +113,7 @@ def layer_config(params: PcsParams) -> MmcsConfig:
         salt_len=0,
         backend=params.backend,
         max_log_cap=params.log_cap,
+        hash=params.hash,
     )
 
 
@@ -163,7 +165,7 @@ class FriProverData:
 def commit_phase(
     params: PcsParams,
     inputs: Mapping[int, U32],
-    tr: Transcript[int, ExtInt, int, int],
+    tr: FiatShamir[int, ExtInt, int, int],
     unchecked: bool = False,
 ) -> FriProverData:
     """Commit to the FRI layers of the reduced openings ``inputs`` (log height ->
@@ -183,7 +185,7 @@ def commit_phase(
         a = 1 << la
         tree = mmcs.commit([cur.reshape(-1, EXT_DEGREE * a)], cfg, None)
         trees.append(tree)
-        tr.observe_digest(tree.root)
+        tr.observe_digest(cfg.scheme.digest_const(tr.ar, tree.root))
         beta = tr.sample_ext()
         cur = fold_codeword(cur, beta, la, shifts[k])
         log_cur -= la
@@ -277,7 +279,7 @@ def verify_query(
     ar: Arith[B, E, D, Bit],
     params: PcsParams,
     input_log_heights: Sequence[int],
-    caps: Sequence[Sequence[D]],
+    caps: Sequence[Sequence[Any]],
     betas: Sequence[E],
     final_poly: Sequence[E],
     index_bits: Sequence[Bit],
@@ -310,7 +312,7 @@ def verify_query(
 def verify_layers(
     ar: Arith[B, E, D, Bit],
     params: PcsParams,
-    caps: Sequence[Sequence[D]],
+    caps: Sequence[Sequence[Any]],
     betas: Sequence[E],
     final_poly: Sequence[E],
     schedule: Sequence[int],
@@ -344,7 +346,7 @@ def verify_layers(
             raise ValueError(f"{what}: opening has the wrong arity")
         row = [ar.e_input(v) for v in op.row]
         flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
-        sibs = [[ar.d_input(s) for s in lvl] for lvl in op.siblings]
+        sibs = [[cfg.scheme.digest_input(ar, s) for s in lvl] for lvl in op.siblings]
         shape = MatrixShape(log_cur - la, EXT_DEGREE << la)
         mmcs.verify_opening(ar, cfg, caps[k], [shape], row_bits, [flat], [[]], sibs, what)
         ar.e_assert_eq(select_e_by_bits(ar, row, pos_bits), expected, f"{what} value")

@@ -24,88 +24,41 @@ where pos is the path node's position among its siblings. The verifier rebuilds 
 with log2(a) layers of conditional swaps (:func:`~.arith.xor_permute`), so it never branches on
 the index.
 
-Hashing backends: ``"native"`` (the Rust engine, ``zkrv_prover._native``; required in
-production, raising if missing) and ``"reference"`` (pure Python Poseidon, for tests on small
-trees and for checking that both give identical roots). All batch hashing goes through
-:func:`hash_rows` and :func:`hash_batch` below, the one place that picks the backend.
+Hashing: the config's hash family (``MmcsConfig.hash``, ``hash_scheme.py``) gives the leaf,
+node and injection functions above ("Poseidon" is the poseidon-bn254 family; poseidon2-babybear
+trees are binary, nodes ``compress(left, right)``, injection ``compress(node, leaf)``).
+Backends: ``"native"`` (the Rust engine, ``zkrv_prover._native``; required in production,
+raising if missing) and ``"reference"`` (pure Python / numpy, for tests on small trees and for
+checking that both give identical roots); ``hash_backend.py`` is the one place that picks it
+(``hash_rows``/``hash_batch``, re-exported here, are the BN254 batch functions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.bn254.constants import R
-from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E, leaf_hash, xor_permute
+from zkrv_prover.stark.commit.hash_backend import Backend
+from zkrv_prover.stark.commit.hash_backend import (
+    NativeEngineMissingError as NativeEngineMissingError,
+)
+from zkrv_prover.stark.commit.hash_backend import hash_batch as hash_batch
+from zkrv_prover.stark.commit.hash_backend import hash_rows as hash_rows
+from zkrv_prover.stark.commit.hash_backend import ints_to_limbs as ints_to_limbs
+from zkrv_prover.stark.commit.hash_backend import limbs_to_ints as limbs_to_ints
+from zkrv_prover.stark.commit.hash_scheme import HashName, HashScheme, scheme_of
+from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E
 from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
-Backend = Literal["native", "reference"]
 
 ARITIES = (2, 4, 8, 16)
-
-
-class NativeEngineMissingError(RuntimeError):
-    """The native engine (zkrv_prover._native) is not built; run scripts/setup.py."""
-
-
-# ------------------------------------------------------------------------------------------------
-# Hashing backends (the single switch point)
-# ------------------------------------------------------------------------------------------------
-
-
-def _native() -> Any:
-    try:
-        import zkrv_prover._native as _native
-    except ImportError as e:  # no silent fallback: production hashing needs the engine
-        raise NativeEngineMissingError(
-            "zkrv_prover._native is not built (run scripts/setup.py); it is required for "
-            "Merkle commitments (use backend='reference' only for small test trees)"
-        ) from e
-    return _native
-
-
-def limbs_to_ints(limbs: U64) -> list[int]:
-    """(n, 4) little-endian uint64 limbs to Python ints."""
-    raw = np.ascontiguousarray(limbs, dtype="<u8").tobytes()
-    return [int.from_bytes(raw[32 * i : 32 * i + 32], "little") for i in range(limbs.shape[0])]
-
-
-def ints_to_limbs(vals: Sequence[int]) -> U64:
-    """Canonical BN254 scalars to (n, 4) uint64 limbs."""
-    for v in vals:
-        if not 0 <= v < R:
-            raise ValueError(f"not a canonical BN254 scalar: {v}")
-    raw = b"".join(int(v).to_bytes(32, "little") for v in vals)
-    return np.frombuffer(raw, dtype="<u8").reshape(len(vals), 4).astype(np.uint64)
-
-
-def hash_rows(rows: U32, backend: Backend = "native") -> U64:
-    """Leaf digests of the rows of an (n, m) canonical BabyBear matrix, as (n, 4) limbs."""
-    rows = np.ascontiguousarray(rows, dtype=np.uint32)
-    if backend == "native":
-        return np.asarray(_native().hash_rows(rows), dtype=np.uint64)
-    from zkrv_prover.bn254.merkle import hash_leaf
-
-    return ints_to_limbs([hash_leaf([int(v) for v in row]) for row in rows])
-
-
-def hash_batch(inputs: U64, backend: Backend = "native") -> U64:
-    """Poseidon of each of n inputs of k scalars: (n, k, 4) limbs -> (n, 4) limbs."""
-    inputs = np.ascontiguousarray(inputs, dtype=np.uint64)
-    if backend == "native":
-        return np.asarray(_native().poseidon_batch(inputs), dtype=np.uint64)
-    from zkrv_prover.bn254.poseidon_ref import poseidon
-
-    n, k, _ = inputs.shape
-    flat = limbs_to_ints(inputs.reshape(n * k, 4))
-    return ints_to_limbs([poseidon(flat[i * k : (i + 1) * k]) for i in range(n)])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -122,10 +75,13 @@ class MmcsConfig:
     backend: Backend = "native"
     #: log2 of the largest Merkle cap (0: the cap is the root alone).
     max_log_cap: int = 0
+    #: Hash family of leaves and nodes (``hash_scheme.HASH_NAMES``).
+    hash: HashName = "poseidon-bn254"
 
     def __post_init__(self) -> None:
         if self.max_arity not in ARITIES:
             raise ValueError(f"Merkle arity must be one of {ARITIES}")
+        self.scheme.check_arity(self.max_arity)
         if not 0 <= self.salt_len <= 64:
             raise ValueError("salt_len must be in 0..64")
         if not 0 <= self.max_log_cap <= 12:
@@ -134,6 +90,11 @@ class MmcsConfig:
     @property
     def max_log_arity(self) -> int:
         return self.max_arity.bit_length() - 1
+
+    @property
+    def scheme(self) -> HashScheme:
+        """The hash scheme of the tree's digests."""
+        return scheme_of(self.hash)
 
 
 @dataclass(frozen=True)
@@ -203,7 +164,7 @@ class MerkleTree:
     matrices: list[U32]
     shapes: list[MatrixShape]
     salts: dict[int, U32]  # log_height -> (2^h, salt_len) salt rows
-    levels: list[U64]  # level 0 = tallest group's leaves; last = [root]
+    levels: list[npt.NDArray[Any]]  # digest arrays: level 0 = tallest group's leaves; last = [root]
     log_arities: list[int]
     root: int = field(default=0)
 
@@ -214,7 +175,7 @@ class MerkleTree:
     @property
     def cap(self) -> list[int]:
         """The Merkle cap (see ``cap_plan``), sent once per proof."""
-        return limbs_to_ints(self.levels[cap_plan(self.shapes, self.config)[1]])
+        return self.config.scheme.to_ints(self.levels[cap_plan(self.shapes, self.config)[1]])
 
 
 #: Cells (uint32) of leaf rows assembled and hashed per call while committing: 16 MiB.
@@ -268,15 +229,16 @@ def commit(
         gen = require(rng, "a hiding commitment (salts)")
         for lh, _ in groups:
             salts[lh] = gen.base((1 << lh, config.salt_len))
-    leaves: dict[int, U64] = {}
+    scheme = config.scheme
+    leaves: dict[int, npt.NDArray[Any]] = {}
     for lh, idx in groups:
         # Leaf rows are assembled and hashed in chunks (never a concatenated copy of the whole
         # group).
         step = _leaf_step(sum(shapes[i].width for i in idx), config)
-        out = np.empty((1 << lh, 4), dtype=np.uint64)
+        out: npt.NDArray[Any] = np.empty((1 << lh, scheme.digest_cols), scheme.digest_dtype)
         for r0 in range(0, 1 << lh, step):
             rows = np.arange(r0, min(1 << lh, r0 + step), dtype=np.int64)
-            out[r0 : r0 + step] = hash_rows(
+            out[r0 : r0 + step] = scheme.hash_rows(
                 _group_rows(mats, idx, salts.get(lh), rows), config.backend
             )
             if report:
@@ -289,15 +251,15 @@ def commit(
     for la in log_ar:
         prev = levels[-1]
         a = 1 << la
-        nodes = hash_batch(prev.reshape(-1, a, 4), config.backend)
+        nodes = scheme.compress_batch(prev.reshape(-1, a, scheme.digest_cols), config.backend)
         cur_log -= la
         if cur_log in leaves:
-            nodes = hash_batch(np.stack([nodes, leaves[cur_log]], axis=1), config.backend)
+            nodes = scheme.inject_batch(nodes, leaves[cur_log], config.backend)
         levels.append(nodes)
     if report:
         progress.advance()
     tree = MerkleTree(config, mats, shapes, salts, levels, log_ar)
-    tree.root = limbs_to_ints(levels[-1])[0]
+    tree.root = scheme.to_ints(levels[-1])[0]
     return tree
 
 
@@ -334,7 +296,7 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
         pos = node & (a - 1)
         base = node - pos
         sib_idx = base[:, None] + (pos[:, None] ^ np.arange(1, a, dtype=np.int64)[None, :])
-        sibs = limbs_to_ints(tree.levels[lvl][sib_idx.ravel()])
+        sibs = tree.config.scheme.to_ints(tree.levels[lvl][sib_idx.ravel()])
         sib_levels.append([sibs[q * (a - 1) : (q + 1) * (a - 1)] for q in range(len(idx))])
         node = node >> la
     return [
@@ -355,32 +317,33 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
 def verify_cap(
     ar: Arith[B, E, D, Bit],
     config: MmcsConfig,
-    root: D,
+    root: Any,
     shapes: Sequence[MatrixShape],
-    cap: Sequence[D],
+    cap: Sequence[Any],
     what: str,
 ) -> None:
     """Check that a Merkle cap hashes up to ``root`` (no injections happen above the cap)."""
     _check_shapes(shapes)
+    hs = config.scheme
     log_cap, below = cap_plan(shapes, config)
     if len(cap) != 1 << log_cap:
         raise ValueError(f"{what}: Merkle cap has the wrong size")
     cur = list(cap)
     for la in level_log_arities([s.log_height for s in shapes], config.max_log_arity)[below:]:
         a = 1 << la
-        cur = [ar.hash(cur[j : j + a]) for j in range(0, len(cur), a)]
-    ar.d_assert_eq(cur[0], root, f"{what}: Merkle cap root")
+        cur = [hs.compress(ar, cur[j : j + a]) for j in range(0, len(cur), a)]
+    hs.assert_eq(ar, cur[0], root, f"{what}: Merkle cap root")
 
 
 def verify_opening(
     ar: Arith[B, E, D, Bit],
     config: MmcsConfig,
-    cap: Sequence[D],
+    cap: Sequence[Any],
     shapes: Sequence[MatrixShape],
     index_bits: Sequence[Bit],
     rows: Sequence[Sequence[B]],
     salts: Sequence[Sequence[B]],
-    siblings: Sequence[Sequence[D]],
+    siblings: Sequence[Sequence[Any]],
     what: str,
 ) -> None:
     """Check that ``rows`` (one per matrix, shorter matrices at index >> (L - h)) and ``salts``
@@ -408,12 +371,14 @@ def verify_opening(
     ):
         raise ValueError(f"{what}: Merkle path has the wrong shape")
 
-    def group_leaf(g: int) -> D:
+    hs = config.scheme
+
+    def group_leaf(g: int) -> Any:
         vals: list[B] = []
         for i in groups[g][1]:
             vals.extend(rows[i])
         vals.extend(salts[g])
-        return leaf_hash(ar, vals)
+        return hs.leaf(ar, vals)
 
     group_of = {lh: g for g, (lh, _) in enumerate(groups)}
     cur = group_leaf(0)
@@ -421,14 +386,11 @@ def verify_opening(
     for lvl, la in enumerate(log_ar[:below]):
         bit_lo = log_max - cur_log
         pos_bits = list(index_bits[bit_lo : bit_lo + la])
-        children = xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
-        cur = ar.hash(children)
+        children = hs.xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
+        cur = hs.compress(ar, children)
         cur_log -= la
         if cur_log in group_of:
-            cur = ar.hash([cur, group_leaf(group_of[cur_log])])
+            cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     # The path node's index at the cap level is given by the top log_cap index bits.
     cap_bits = list(index_bits[log_max - log_cap :])
-    node = list(cap)
-    for bit in cap_bits:
-        node = [ar.select_d(bit, node[j + 1], node[j]) for j in range(0, len(node), 2)]
-    ar.d_assert_eq(cur, node[0], f"{what}: Merkle path")
+    hs.assert_eq(ar, cur, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")

@@ -22,7 +22,9 @@ paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients. Merkle tre
 60 queries make proofs Merkle-path heavy, and a binary path costs 32 bytes per index bit against
 48 for arity 4 (zkVM sort receipt at 2^16 cycles: 562 KiB against 669 KiB, within the 600 KiB
 budget), for about 9% more prover time (more, smaller node hashes: 25.3 s against 23.3 s).
-Hashing is modelled as a random oracle (Poseidon over BN254, collision resistance ~127 bits).
+Hashing is modelled as a random oracle: Poseidon over BN254 (collision resistance ~127 bits)
+or, with ``hash = "poseidon2-babybear"`` (proofs meant to be verified inside a BabyBear
+recursion STARK), Poseidon2 over BabyBear with 8-element digests (~124 bits).
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ LOG_MERKLE_CAP = 6
 SALT_LEN = 8
 #: Security target the defaults are chosen to reach.
 TARGET_SECURITY_BITS = 100
+#: Hash family of commitments and the transcript (``hash_scheme.HASH_NAMES``; the BN254 one is
+#: what the Groth16 wrap verifies).
+HASH = "poseidon-bn254"
 #: Largest log2 table height the STARK verifier accepts (2^22 rows: the zkVM's tallest tables).
 #: A proof claiming a taller table is refused by the native verifier (``verifier.check_shape``),
 #: the proof decoder and the prover; the wrap circuit has constant heights (checked natively
@@ -66,10 +71,15 @@ TARGET_SECURITY_BITS = 100
 MAX_LOG_HEIGHT = 22
 
 
+#: ``as_ints`` code of each hash family (the order of ``hash_scheme.HASH_NAMES``).
+_HASH_CODES = {"poseidon-bn254": 0, "poseidon2-babybear": 1}
+
+
 @dataclass(frozen=True)
 class PcsParams:
     """All knobs of the PCS. ``zk`` adds the hiding machinery (salted leaves, a random FRI
-    codeword); ``backend`` picks the hashing backend (``"reference"`` only for small tests)."""
+    codeword); ``backend`` picks the hashing backend (``"reference"`` only for small tests);
+    ``hash`` the hash family of commitments and transcript (``hash_scheme.py``)."""
 
     log_blowup: int = LOG_BLOWUP
     num_queries: int = NUM_QUERIES
@@ -81,6 +91,7 @@ class PcsParams:
     zk: bool = True
     salt_len: int = SALT_LEN
     backend: Literal["native", "reference"] = "native"
+    hash: Literal["poseidon-bn254", "poseidon2-babybear"] = "poseidon-bn254"
 
     def __post_init__(self) -> None:
         if not 1 <= self.log_blowup <= 8:
@@ -99,6 +110,13 @@ class PcsParams:
             raise ValueError("log_cap must be in 0..12")
         if self.zk and self.salt_len < 1:
             raise ValueError("zero knowledge needs salted (hiding) commitments")
+        if self.hash not in _HASH_CODES:
+            raise ValueError(f"hash must be one of {tuple(_HASH_CODES)}")
+        if self.hash == "poseidon2-babybear":
+            if self.merkle_arity != 2:
+                raise ValueError("hash 'poseidon2-babybear' requires merkle_arity == 2")
+            if self.pow_bits > 27:
+                raise ValueError("hash 'poseidon2-babybear' grinds at most 27 bits")
 
     @property
     def log_final_lde(self) -> int:
@@ -137,4 +155,5 @@ class PcsParams:
             int(self.zk),
             self.commit_salt_len,
             self.log_cap,
+            _HASH_CODES[self.hash],
         ]

@@ -35,22 +35,22 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit import fri, hash_scheme, mmcs
 from zkrv_prover.stark.commit.fri import FriLayerOpening
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MerkleOpening, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
-from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field import parallel
 from zkrv_prover.stark.field.arith import D, E
-from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field.codec import DigestKind, ProofFormatError, Reader, Writer
 from zkrv_prover.stark.field.field import EXT_DEGREE, GENERATOR, ExtInt, P, two_adic_generator
 from zkrv_prover.stark.field.ntt import bit_reverse_indices, intt, lde_bitrev
 from zkrv_prover.stark.field.randomness import FieldRng, require
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
-NativeTranscript = Transcript[int, ExtInt, int, int]
+NativeTranscript = FiatShamir[int, ExtInt, int, int]
 
 _P64 = np.uint64(P)
 #: Rows per block of the DEEP reduction (a block's temporaries: a few MiB per worker).
@@ -63,6 +63,7 @@ def _input_config(params: PcsParams) -> MmcsConfig:
         salt_len=params.commit_salt_len,
         backend=params.backend,
         max_log_cap=params.log_cap,
+        hash=params.hash,
     )
 
 
@@ -297,38 +298,10 @@ def _alpha_powers(alpha: Sequence[int], w: int) -> U32:
     return fld.ext_powers(np.asarray(alpha, dtype=np.uint32), w)
 
 
-def grind(tr: NativeTranscript, bits: int, backend: str) -> int:
-    """Find a nonce with ``bits`` trailing zero bits of H([state, nonce]) (prover side), using
-    batch hashing; returns 0 when bits = 0."""
-    if bits == 0:
-        return 0
-    state = tr.pow_state()
-    st = mmcs.ints_to_limbs([state])[0]
-    # Batches of 2^(bits-3): large enough for the native engine's threads, small enough that
-    # the expected overshoot past the first hit is ~6% instead of ~58% for a 2^bits batch.
-    batch = 1 << min(max(bits - 3, 6), 16)
-    mask = np.uint64((1 << bits) - 1)
-    start = 0
-    # The search length is random: report against the expected number of batches, holding the
-    # last unit back until a nonce is found.
-    expected = max(1, (1 << bits) // batch)
-    progress.stage("grinding", expected)
-    reported = 0
-    while True:
-        x = np.zeros((batch, 2, 4), dtype=np.uint64)
-        x[:, 0] = st
-        x[:, 1, 0] = np.arange(start, start + batch, dtype=np.uint64)
-        h = mmcs.hash_batch(x, backend)  # type: ignore[arg-type]
-        hits = np.nonzero((h[:, 0] & mask) == 0)[0]
-        if hits.size:
-            nonce = start + int(hits[0])
-            tr.check_pow(nonce, bits)
-            progress.advance(expected - reported)
-            return nonce
-        start += batch
-        if reported < expected - 1:
-            progress.advance()
-            reported += 1
+def grind(tr: NativeTranscript, bits: int, backend: str, hash_name: str = "poseidon-bn254") -> int:
+    """Find the smallest nonce passing ``tr.check_pow(nonce, bits)`` and absorb it (prover
+    side; ``hash_scheme.grind``); returns 0 when bits = 0."""
+    return hash_scheme.grind(tr, bits, hash_name, backend)
 
 
 def open_rounds(
@@ -359,7 +332,7 @@ def open_rounds(
         # and of its folds down to the final polynomial, is masked.
         r = require(rng, "zero-knowledge opening").base((params.degree_bound(log_top), EXT_DEGREE))
         zk_data = commit_coeffs(params, [r], rng, log_heights=[log_top])
-        tr.observe_digest(zk_data.root)
+        tr.observe_digest(hash_scheme.scheme_of(params.hash).digest_const(tr.ar, zk_data.root))
         r_lde = zk_data.lde(0)
     # 2. claimed values
     opened: Opened = []
@@ -411,7 +384,7 @@ def open_rounds(
         progress.advance()
     # 4. FRI, grinding, queries
     fri_data = fri.commit_phase(params, reduced, tr, unchecked)
-    nonce = grind(tr, params.pow_bits, params.backend)
+    nonce = grind(tr, params.pow_bits, params.backend, params.hash)
     indices = []
     for _ in range(params.num_queries):
         bits = tr.sample_bits(top)
@@ -593,9 +566,15 @@ class PcsShape:
         return trees
 
 
+def digest_kind(params: PcsParams) -> DigestKind:
+    """The codec's digest kind of a proof with these parameters."""
+    return "bn254" if params.hash == "poseidon-bn254" else "babybear8"
+
+
 def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
     """Encode a PCS proof (layout fixed by ``shape``; see ``read_proof``)."""
     p = shape.params
+    w.digest_kind = digest_kind(p)
     if (proof.zk_root is not None) != shape.own_r_tree:
         raise ValueError("proof and shape disagree on the random-codeword tree")
     if proof.zk_root is not None:
@@ -630,6 +609,7 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     """Decode a PCS proof whose layout is fixed by ``shape``: every count comes from the shape,
     every value is checked canonical; raises ``ProofFormatError``."""
     p = shape.params
+    r.digest_kind = digest_kind(p)
     try:
         hs = shape.opened_heights()
         if not hs or hs[0] != shape.top:
@@ -646,6 +626,8 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     fri_roots = r.digests(len(schedule), "FRI layer roots")
     final_poly = r.exts(final_len, "FRI final polynomial")
     nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
+    if p.hash == "poseidon2-babybear" and nonce >= P:
+        raise ProofFormatError("proof-of-work nonce is not a BabyBear element")
     trees = shape.input_trees()
     in_cfg = _input_config(p)
     fri_cfg = fri.layer_config(p)

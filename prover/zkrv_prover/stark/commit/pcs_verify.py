@@ -44,6 +44,7 @@ from functools import partial
 from typing import Any, Generic
 
 from zkrv_prover.stark.commit import fri, mmcs
+from zkrv_prover.stark.commit.hash_scheme import HashScheme, scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.pcs import (
@@ -54,7 +55,7 @@ from zkrv_prover.stark.commit.pcs import (
     _input_config_for,
     check_structure,
 )
-from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field.arith import (
     Arith,
     B,
@@ -62,12 +63,9 @@ from zkrv_prover.stark.field.arith import (
     D,
     E,
     LogHeight,
-    d_assert_eq_if,
     e_assert_eq_if,
     e_from_base,
-    leaf_hash,
     select_e_by_bits,
-    xor_permute,
 )
 from zkrv_prover.stark.field.field import (
     EXT_DEGREE,
@@ -120,6 +118,7 @@ def verify_cap_var(
     """The cap-to-root check of a tree whose row count depends on the height
     (``log_rows(H)``, None where the tree does not exist for H): once per distinct cap plan,
     enforced only for the candidates with that plan. ``cap`` holds the largest cap."""
+    hs_ = cfg.scheme
     plans: dict[tuple[int, tuple[int, ...]], list[int]] = {}
     for H in h.candidates:
         lr = log_rows(H)
@@ -130,9 +129,9 @@ def verify_cap_var(
         cur = list(cap[: 1 << log_cap])
         for la in above:
             a = 1 << la
-            cur = [ar.hash(cur[j : j + a]) for j in range(0, len(cur), a)]
+            cur = [hs_.compress(ar, cur[j : j + a]) for j in range(0, len(cur), a)]
         bit = h.when(ar, hs.__contains__)
-        d_assert_eq_if(ar, bit, cur[0], root, f"{what}: Merkle cap root")
+        hs_.assert_eq_if(ar, bit, cur[0], root, f"{what}: Merkle cap root")
 
 
 def verify_opening_var(
@@ -150,6 +149,7 @@ def verify_opening_var(
     candidates for which the tree exists; checked only when ``active``). ``siblings`` has one
     slot list per level of the longest path; path levels must have the same arity for every
     candidate that reaches them (bottom-aligned trees), else ``ValueError``."""
+    hs = cfg.scheme
     plans = {H: tree_plan(cfg, c.log_rows) for H, c in cands.items()}
     level_ar: list[int] = []
     for p in plans.values():
@@ -171,7 +171,8 @@ def verify_opening_var(
         while len(nodes) <= len(plans[H].below):
             la = level_ar[len(nodes) - 1]
             lvl_sibs = list(siblings[len(nodes) - 1])
-            nodes.append(ar.hash(xor_permute(ar, [nodes[-1], *lvl_sibs], bits[pos : pos + la])))
+            kids = hs.xor_permute(ar, [nodes[-1], *lvl_sibs], bits[pos : pos + la])
+            nodes.append(hs.compress(ar, kids))
             pos += la
     any_c = next(iter(cands))
 
@@ -179,7 +180,7 @@ def verify_opening_var(
         c = cands.get(H) or cands[any_c]
         return paths[(id(c.leaf), c.bit_off)][len(plans[H if H in cands else any_c].below)]
 
-    node: D = h.select(ar, ar.select_d, node_of)
+    node: D = h.select(ar, hs.selector(ar), node_of)
     max_cap = max(p.log_cap for p in plans.values())
     if len(cap) != 1 << max_cap:
         raise ValueError(f"{what}: cap slots do not match the largest cap")
@@ -191,10 +192,7 @@ def verify_opening_var(
         return bits[c.bit_off + sum(plans[H].below) + m]
 
     cap_bits = [h.select_bit(ar, partial(cap_bit, m=m)) for m in range(max_cap)]
-    sel = list(cap)
-    for b in cap_bits:
-        sel = [ar.select_d(b, sel[j + 1], sel[j]) for j in range(0, len(sel), 2)]
-    d_assert_eq_if(ar, active, node, sel[0], f"{what}: Merkle path")
+    hs.assert_eq_if(ar, active, node, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")
 
 
 def masked_domain_point(
@@ -266,14 +264,14 @@ def _coset_point_suffixes(
     return out
 
 
-def _opening_leaf(ar: Arith[B, E, D, Bit], vals: Sequence[B]) -> D:
+def _opening_leaf(ar: Arith[B, E, D, Bit], hs: HashScheme, vals: Sequence[B]) -> Any:
     """The leaf digest of an opened row (its own function so the circuit profiler counts it
     with the Merkle path it starts)."""
-    return leaf_hash(ar, vals)
+    return hs.leaf(ar, vals)
 
 
-def _pad_d(ar: Arith[B, E, D, Bit], vals: Sequence[int], n: int) -> list[D]:
-    return [ar.d_input(int(vals[i]) if i < len(vals) else 0) for i in range(n)]
+def _pad_d(ar: Arith[B, E, D, Bit], hs: HashScheme, vals: Sequence[int], n: int) -> list[Any]:
+    return [hs.digest_input(ar, int(vals[i]) if i < len(vals) else 0) for i in range(n)]
 
 
 @dataclass
@@ -299,7 +297,7 @@ def verify(
     params: PcsParams,
     claims: Sequence[RoundClaim[E, D]],
     proof: PcsProof,
-    tr: Transcript[B, E, D, Bit],
+    tr: FiatShamir[B, E, D, Bit],
 ) -> None:
     """Verify a PCS opening proof against the claims, every matrix at the fixed height of its
     shape (raises through ``ar`` on failure, ``ValueError`` for malformed shapes, including a
@@ -333,7 +331,7 @@ def verify_var(
     params: PcsParams,
     claims: Sequence[RoundClaim[E, D]],
     proof: PcsProof,
-    tr: Transcript[B, E, D, Bit],
+    tr: FiatShamir[B, E, D, Bit],
     top: LogHeight[B, Bit],
     actual_top: int,
     var_mats: set[tuple[int, int]] | None = None,
@@ -346,6 +344,7 @@ def verify_var(
     Slots the proof of that height does not have are read as zeros and never checked. The
     proof's structure must already match its height (the STARK verifier checks it natively)."""
     _check_claims(claims)
+    hs = scheme_of(params.hash)
     lb = params.log_blowup
     cands = list(top.candidates)
     if var_mats is None:
@@ -422,7 +421,7 @@ def verify_var(
     if own_r_tree:
         if proof.zk_root is None:
             raise ValueError("PCS proof: random-codeword commitment missing")
-        zk_root = ar.d_input(proof.zk_root)
+        zk_root = hs.digest_input(ar, proof.zk_root)
         tr.observe_digest(zk_root)
     for c in claims:
         for per_matrix in c.values:
@@ -430,8 +429,8 @@ def verify_var(
                 tr.observe_ext(at_point)
     alpha = tr.sample_ext()
     # FRI commitments: variable slot j's steps happen only for heights with more than j layers
-    var_roots = _pad_d(ar, proof.fri_roots[:n_var_actual], n_slots)
-    fixed_roots = _pad_d(ar, proof.fri_roots[n_var_actual:], len(fixed_sched))
+    var_roots = _pad_d(ar, hs, proof.fri_roots[:n_var_actual], n_slots)
+    fixed_roots = _pad_d(ar, hs, proof.fri_roots[n_var_actual:], len(fixed_sched))
     active = [
         top.when(ar, partial(_more_than, lambda H: len(var_sched[H]), j)) for j in range(n_slots)
     ]
@@ -449,7 +448,7 @@ def verify_var(
         raise ValueError("PCS proof: FRI final polynomial has the wrong length")
     final_poly = [ar.e_input(c) for c in proof.final_poly]
     tr.observe_ext(final_poly)
-    tr.check_pow(ar.d_input(proof.pow_nonce), params.pow_bits)
+    tr.check_pow(hs.nonce_input(ar, proof.pow_nonce), params.pow_bits)
     query_bits = [tr.sample_bits(top.hi) for _ in range(params.num_queries)]
 
     # alpha powers and per-(matrix, point) value sums (key None = the variable height)
@@ -510,10 +509,10 @@ def verify_var(
     for r, (t, raw) in enumerate(zip(trees, proof.input_caps, strict=True)):
         if t.kind == "var":
             n_cap = 1 << max(tree_plan(t.cfg, H).log_cap for H in cands)
-            t.cap = _pad_d(ar, raw, n_cap)
+            t.cap = _pad_d(ar, hs, raw, n_cap)
             verify_cap_var(ar, t.cfg, top, lambda H: H, t.root, t.cap, f"round {r}")
         else:  # the cap lies in the fixed part of the tree
-            t.cap = [ar.d_input(d) for d in raw]
+            t.cap = [hs.digest_input(ar, d) for d in raw]
             mmcs.verify_cap(ar, t.cfg, t.root, t.shapes, t.cap, f"round {r}")
     fri_cfg = fri.layer_config(params)
 
@@ -526,7 +525,7 @@ def verify_var(
         lrs = [layer_rows(H, j=j) for H in cands]
         lcs = [tree_plan(fri_cfg, lr).log_cap for lr in lrs if lr is not None]
         raw = proof.fri_caps[j] if j < n_var_actual else []
-        cap = _pad_d(ar, raw, 1 << max(lcs))
+        cap = _pad_d(ar, hs, raw, 1 << max(lcs))
         verify_cap_var(
             ar, fri_cfg, top, partial(layer_rows, j=j), var_roots[j], cap, f"FRI layer {j}"
         )
@@ -535,7 +534,7 @@ def verify_var(
     fixed_caps = []
     for k, (shape, root) in enumerate(zip(fixed_shapes, fixed_roots, strict=True)):
         raw = _at(proof.fri_caps, n_var_actual + k, [])
-        cap = _pad_d(ar, raw, 1 << mmcs.cap_plan([shape], fri_cfg)[0])
+        cap = _pad_d(ar, hs, raw, 1 << mmcs.cap_plan([shape], fri_cfg)[0])
         mmcs.verify_cap(ar, fri_cfg, root, [shape], cap, f"FRI layer {n_var_actual + k}")
         fixed_caps.append(cap)
     one = ar.bit_const(1)
@@ -560,19 +559,19 @@ def verify_var(
             salts = [[ar.b_input(v) for v in s] for s in op.salts]
             rows_by_round.append(rows)
             if t.kind == "fixed":
-                sibs = [[ar.d_input(d) for d in lvl] for lvl in op.siblings]
+                sibs = [[hs.digest_input(ar, d) for d in lvl] for lvl in op.siblings]
                 hmax = groups[0][0]
                 mmcs.verify_opening(
                     ar, t.cfg, t.cap, t.shapes, tb[ftop - hmax :], rows, salts, sibs, what
                 )
                 continue
-            leaf = _opening_leaf(ar, [v for i in groups[0][1] for v in rows[i]] + salts[0])
+            leaf = _opening_leaf(ar, hs, [v for i in groups[0][1] for v in rows[i]] + salts[0])
             if t.kind == "var":
                 sib_slots = []
                 for lvl in range(in_levels):
                     la = next(p.below[lvl] for p in var_plans.values() if len(p.below) > lvl)
                     have = op.siblings[lvl] if lvl < len(op.siblings) else []
-                    sib_slots.append(_pad_d(ar, have, (1 << la) - 1))
+                    sib_slots.append(_pad_d(ar, hs, have, (1 << la) - 1))
                 cand = {H: PathCandidate(leaf, 0, H) for H in cands}
                 verify_opening_var(ar, t.cfg, top, cand, one, bits, t.cap, sib_slots, what)
             else:
@@ -698,6 +697,7 @@ def _open_mixed(
     partial level into the tallest fixed height (one hash per partial arity, on the selected
     node and bits), then the fixed part of the tree with the top-aligned bits ``tb``."""
     cfg = t.cfg
+    hs = cfg.scheme
     mla = cfg.max_log_arity
     groups = mmcs.group_heights(t.shapes)
     fixed_groups = groups[1:]
@@ -712,43 +712,41 @@ def _open_mixed(
     qa, ra = split.get(actual_top, split[top.hi])
     sibs = list(op.siblings)
     n_var = qa + (1 if ra else 0)
-    full = [_pad_d(ar, sibs[c] if c < qa else [], (1 << mla) - 1) for c in range(q_max)]
-    part = {r: _pad_d(ar, _at(sibs, qa, []) if ra == r else [], (1 << r) - 1) for r in partials}
+    full = [_pad_d(ar, hs, sibs[c] if c < qa else [], (1 << mla) - 1) for c in range(q_max)]
+    part = {r: _pad_d(ar, hs, _at(sibs, qa, []) if ra == r else [], (1 << r) - 1) for r in partials}
     fixed_sibs = [
-        _pad_d(ar, _at(sibs, n_var + lvl, []), (1 << la) - 1) for lvl, la in enumerate(fixed_ar)
+        _pad_d(ar, hs, _at(sibs, n_var + lvl, []), (1 << la) - 1) for lvl, la in enumerate(fixed_ar)
     ]
     nodes = [leaf]
     for c in range(q_max):
-        kids = xor_permute(ar, [nodes[-1], *full[c]], bits[mla * c : mla * (c + 1)])
-        nodes.append(ar.hash(kids))
-    node: D = top.select(ar, ar.select_d, lambda H: nodes[split[H][0]])
+        kids = hs.xor_permute(ar, [nodes[-1], *full[c]], bits[mla * c : mla * (c + 1)])
+        nodes.append(hs.compress(ar, kids))
+    node: D = top.select(ar, hs.selector(ar), lambda H: nodes[split[H][0]])
     at_fm = node
     for r in partials:
         pbits = [
             top.select_bit(ar, partial(_partial_bit, split, bits, mla, r, u)) for u in range(r)
         ]
-        hp = ar.hash(xor_permute(ar, [node, *part[r]], pbits))
-        at_fm = ar.select_d(top.when(ar, partial(_has_partial, split, r)), hp, at_fm)
+        hp = hs.compress(ar, hs.xor_permute(ar, [node, *part[r]], pbits))
+        at_fm = hs.select(ar, top.when(ar, partial(_has_partial, split, r)), hp, at_fm)
     group_of = {lh: g for g, (lh, _) in enumerate(groups)}
 
     def group_leaf(g: int) -> D:
         vals = [v for i in groups[g][1] for v in rows[i]] + list(salts[g])
-        return leaf_hash(ar, vals)
+        return hs.leaf(ar, vals)
 
-    cur = ar.hash([at_fm, group_leaf(group_of[fm])])
+    cur = hs.inject(ar, at_fm, group_leaf(group_of[fm]))
     cur_log = fm
     for lvl, la in enumerate(fixed_ar):
         lo_bit = len(tb) - cur_log
-        cur = ar.hash(xor_permute(ar, [cur, *fixed_sibs[lvl]], tb[lo_bit : lo_bit + la]))
+        cur = hs.compress(ar, hs.xor_permute(ar, [cur, *fixed_sibs[lvl]], tb[lo_bit : lo_bit + la]))
         cur_log -= la
         if cur_log in group_of:
-            cur = ar.hash([cur, group_leaf(group_of[cur_log])])
+            cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     if len(t.cap) != 1 << log_cap:
         raise ValueError(f"{what}: Merkle cap has the wrong size")
-    sel = list(t.cap)
-    for b in tb[len(tb) - log_cap :]:
-        sel = [ar.select_d(b, sel[j + 1], sel[j]) for j in range(0, len(sel), 2)]
-    ar.d_assert_eq(cur, sel[0], f"{what}: Merkle path")
+    cap_node = hs.select_by_bits(ar, t.cap, tb[len(tb) - log_cap :])
+    hs.assert_eq(ar, cur, cap_node, f"{what}: Merkle path")
 
 
 def _partial_bit(
@@ -780,6 +778,7 @@ def _fri_var_slots(
     of each (slot + 1, arity) pair (the value after a height's last variable layer is at
     ``(len(schedule), schedule[-1])``), and ``(0, None)`` for the input."""
     cfg = fri.layer_config(params)
+    hs = cfg.scheme
     expected = reduced
     out: dict[tuple[int, int | None], E] = {(0, None): reduced}
     for j, off in enumerate(offs):
@@ -799,7 +798,7 @@ def _fri_var_slots(
             flat: list[B] = []
             for v in vrow:
                 flat.extend(ar.e_coeffs(v))
-            leaves[la] = _opening_leaf(ar, flat)
+            leaves[la] = _opening_leaf(ar, hs, flat)
             opened_at[la] = select_e_by_bits(ar, vrow, bits[off : off + la])
             xb = ar.b_mul(shift, suffix[la])
             folds[la] = fri.fold_row(ar, vrow, xb, betas[j], la)
@@ -816,7 +815,7 @@ def _fri_var_slots(
         for lvl in range(n_lv):
             la_l = next(p.below[lvl] for p in plans.values() if len(p.below) > lvl)
             have = raw_sibs[lvl] if lvl < len(raw_sibs) else []
-            sib_slots.append(_pad_d(ar, have, (1 << la_l) - 1))
+            sib_slots.append(_pad_d(ar, hs, have, (1 << la_l) - 1))
         verify_opening_var(
             ar,
             cfg,

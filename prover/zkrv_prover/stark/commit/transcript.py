@@ -1,4 +1,6 @@
-"""The Fiat-Shamir transcript over Poseidon-BN254, written once over :class:`~.arith.Arith`.
+"""The Fiat-Shamir transcript interface (:class:`FiatShamir`) and its Poseidon-BN254
+implementation (:class:`Transcript`), written once over :class:`~.arith.Arith`. The
+Poseidon2-BabyBear transcript is ``transcript_p2.py``.
 
 Prover and verifier run this same class: the prover with :class:`~.arith.NativeArith` (values are
 ints), the native verifier likewise, and the Groth16 wrap circuit with ``CircuitArith`` (so the
@@ -33,8 +35,9 @@ therefore implicit and need no separate encoding.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Generic
+from typing import Any, Generic, Self
 
 from zkrv_prover.stark.field.arith import MAX_BASE_DIGITS, PACK_WIDTH, Arith, B, Bit, D, E
 from zkrv_prover.stark.field.field import EXT_DEGREE
@@ -52,8 +55,62 @@ def label_scalar(label: str) -> int:
     return int.from_bytes(raw, "big")
 
 
-class Transcript(Generic[B, E, D, Bit]):
-    """A duplex-style Fiat-Shamir transcript (see the module docstring for the construction)."""
+class FiatShamir(ABC, Generic[B, E, D, Bit]):
+    """The transcript interface the protocols run against, one implementation per hash family
+    (``hash_scheme.py`` picks it). Digests are the scheme's opaque digests (a BN254 scalar, or
+    8 base elements for Poseidon2); what is observed and sampled is the same for every family.
+    """
+
+    ar: Arith[B, E, D, Bit]
+
+    @abstractmethod
+    def observe_digest(self, d: Any) -> None:
+        """Observe one digest (a Merkle root)."""
+
+    def observe_digests(self, ds: Sequence[Any]) -> None:
+        """Observe several digests, in order."""
+        for d in ds:
+            self.observe_digest(d)
+
+    @abstractmethod
+    def observe_base(self, vals: Sequence[B]) -> None:
+        """Observe base elements."""
+
+    def observe_ext(self, vals: Sequence[E]) -> None:
+        """Observe extension elements as their coefficients (EXT_DEGREE base elements each)."""
+        flat: list[B] = []
+        for v in vals:
+            flat.extend(self.ar.e_coeffs(v))
+        self.observe_base(flat)
+
+    @abstractmethod
+    def sample_base(self) -> B:
+        """A challenge in BabyBear."""
+
+    @abstractmethod
+    def sample_ext(self) -> E:
+        """A challenge in the extension field."""
+
+    @abstractmethod
+    def sample_bits(self, n: int) -> list[Bit]:
+        """n uniform bits, little-endian (a query index)."""
+
+    @abstractmethod
+    def copy(self) -> Self:
+        """An independent transcript in the same state (to run steps that may not happen)."""
+
+    @abstractmethod
+    def adopt_if(self, bit: Bit, other: Self) -> None:
+        """Take ``other``'s state when bit = 1 (``other`` a :meth:`copy` of this transcript,
+        advanced by steps that happened exactly when bit = 1; buffer lengths must agree)."""
+
+    @abstractmethod
+    def check_pow(self, nonce: Any, bits: int) -> None:
+        """Verify (and absorb) a proof-of-work nonce; bits = 0 checks and absorbs nothing."""
+
+
+class Transcript(FiatShamir[B, E, D, Bit]):
+    """The poseidon-bn254 transcript: a Poseidon hash chain (module docstring)."""
 
     def __init__(self, ar: Arith[B, E, D, Bit], label: str) -> None:
         self.ar = ar
@@ -73,13 +130,6 @@ class Transcript(Generic[B, E, D, Bit]):
         """Queue base elements, packed 8 per scalar (the last pack may be shorter)."""
         for i in range(0, len(vals), PACK_WIDTH):
             self._queue.append(self.ar.pack_base(vals[i : i + PACK_WIDTH]))
-
-    def observe_ext(self, vals: Sequence[E]) -> None:
-        """Queue extension elements as their coefficients (EXT_DEGREE base elements each)."""
-        flat: list[B] = []
-        for v in vals:
-            flat.extend(self.ar.e_coeffs(v))
-        self.observe_base(flat)
 
     # ---- sampling -----------------------------------------------------------------------------
     def _absorb(self) -> None:
@@ -111,13 +161,13 @@ class Transcript(Generic[B, E, D, Bit]):
         return self.ar.d_to_bits(self._squeeze(), n)
 
     # ---- conditional steps (variable proof shapes) --------------------------------------------
-    def copy(self) -> Transcript[B, E, D, Bit]:
+    def copy(self) -> Self:
         """An independent transcript in the same state (to run steps that may not happen)."""
-        out: Transcript[B, E, D, Bit] = Transcript.__new__(Transcript)
+        out = self.__class__.__new__(self.__class__)
         out.ar, out._state, out._queue = self.ar, self._state, list(self._queue)
         return out
 
-    def adopt_if(self, bit: Bit, other: Transcript[B, E, D, Bit]) -> None:
+    def adopt_if(self, bit: Bit, other: Self) -> None:
         """Take ``other``'s state when bit = 1 (both queues must have the same length): the
         steps run on ``other`` since :meth:`copy` happened exactly when bit = 1."""
         if len(other._queue) != len(self._queue):

@@ -53,8 +53,9 @@ def trace(log_n: int, seed: int = 3) -> tuple[list[np.ndarray], list[int]]:
     return [main, m], []
 
 
-def measure(log_n: int, zk: bool = True) -> dict[str, float]:
-    """Prove and verify the benchmark machine at 2^log_n rows with the default parameters;
+def measure(log_n: int, zk: bool = True, hash: str = "poseidon-bn254") -> dict[str, float]:
+    """Prove and verify the benchmark machine at 2^log_n rows with the default parameters
+    (hash family ``hash``, ``PcsParams.hash``);
     returns seconds, proof KiB (encoded) and this process's peak RSS in GiB. Run it in a fresh
     process for a meaningful peak (see scripts/benchmarks/stark.py)."""
     import resource
@@ -65,7 +66,7 @@ def measure(log_n: int, zk: bool = True) -> dict[str, float]:
     from zkrv_prover.stark.protocol.prover import keygen, prove
     from zkrv_prover.stark.protocol.verifier import verify
 
-    vk = keygen(machine(), PcsParams(zk=zk))
+    vk = keygen(machine(), PcsParams(zk=zk, hash=hash))  # type: ignore[arg-type]
     traces, pub = trace(log_n)
     t0 = time.perf_counter()
     proof = prove(vk, traces, pub)
@@ -81,4 +82,6 @@ if __name__ == "__main__":
     import json
     import sys
 
-    print(json.dumps(measure(int(sys.argv[1]), sys.argv[2] == "1" if len(sys.argv) > 2 else True)))
+    zk_arg = sys.argv[2] == "1" if len(sys.argv) > 2 else True
+    hash_arg = sys.argv[3] if len(sys.argv) > 3 else "poseidon-bn254"
+    print(json.dumps(measure(int(sys.argv[1]), zk_arg, hash_arg)))

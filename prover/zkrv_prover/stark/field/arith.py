@@ -29,8 +29,14 @@ Value kinds (opaque type parameters):
 - ``B``: a BabyBear element (canonical, < p). In a circuit: a variable range-checked to [0, p).
 - ``E``: an element of the challenge field F_p[x]/(x^EXT_DEGREE - EXT_W) (``field.py``), its
   EXT_DEGREE coefficients of 1, x, x^2, ...
-- ``D``: a BN254 scalar (Poseidon digests, packed rows, transcript state, grinding nonces).
+- ``D``: a BN254 scalar (Poseidon digests, packed rows, transcript state, grinding nonces of
+  the poseidon-bn254 hash family).
 - ``Bit``: a boolean (0/1).
+
+Hashing comes in two families (``PcsParams.hash``, ``stark/commit/hash_scheme.py``): Poseidon
+over BN254 (``hash``, digests ``D``) and Poseidon2 over BabyBear (``b_permute``, digests are
+lists of 8 ``B``). Generic code never calls either directly for commitments or the transcript;
+it goes through the proof's hash scheme.
 
 Costs a circuit implementation should expect: ``b_inv``/``e_inv`` as witness plus product check
 (the check also proves the input is nonzero; ``e_assert_nonzero`` is that check alone);
@@ -209,6 +215,11 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def hash(self, inputs: Sequence[D]) -> D:
         """circomlib Poseidon of 1..16 BN254 scalars (state width len(inputs) + 1)."""
+
+    @abstractmethod
+    def b_permute(self, state: Sequence[B]) -> list[B]:
+        """The Poseidon2-BabyBear width-16 permutation (``field/poseidon2.py``) of 16 base
+        elements."""
 
     @abstractmethod
     def pack_base(self, vals: Sequence[B]) -> D:
@@ -463,7 +474,14 @@ class NativeArith(Arith[int, NExt, int, int]):
             from zkrv_prover.bn254.poseidon_ref import poseidon as ref
 
             self._poseidon = ref
-        self.counts: dict[str, int] = {"hash": 0, "b_mul": 0, "e_mul": 0, "inv": 0}
+        self._p2: Callable[[Sequence[int]], list[int]] = _p2_permute_fn(native_hash)
+        self.counts: dict[str, int] = {
+            "hash": 0,
+            "permute": 0,
+            "b_mul": 0,
+            "e_mul": 0,
+            "inv": 0,
+        }
 
     def b_input(self, v: int) -> int:
         if not 0 <= v < P:
@@ -588,6 +606,12 @@ class NativeArith(Arith[int, NExt, int, int]):
             raise ValueError(f"Poseidon takes 1..16 inputs, got {len(inputs)}")
         return self._poseidon(list(inputs))
 
+    def b_permute(self, state: Sequence[int]) -> list[int]:
+        self.counts["permute"] += 1
+        if len(state) != 16:
+            raise ValueError(f"Poseidon2 permutes 16 elements, got {len(state)}")
+        return self._p2(state)
+
     def pack_base(self, vals: Sequence[int]) -> int:
         if not 1 <= len(vals) <= PACK_WIDTH:
             raise ValueError(f"pack_base takes 1..{PACK_WIDTH} values")
@@ -613,6 +637,26 @@ class NativeArith(Arith[int, NExt, int, int]):
             d, r = divmod(d, P)
             out.append(r)
         return out
+
+
+def _p2_permute_fn(native_hash: bool) -> Callable[[Sequence[int]], list[int]]:
+    """The scalar Poseidon2 permutation: the native engine's ``p2_permute`` when asked for and
+    built (it is the same function), else the Python reference."""
+    from zkrv_prover.stark.field import poseidon2
+
+    if native_hash:
+        import numpy as np
+
+        import zkrv_prover._native as native
+
+        if hasattr(native, "p2_permute"):
+
+            def permute(state: Sequence[int]) -> list[int]:
+                arr = np.asarray([state], dtype=np.uint32)
+                return [int(v) for v in native.p2_permute(arr)[0]]
+
+            return permute
+    return poseidon2.permute
 
 
 __all__ = [

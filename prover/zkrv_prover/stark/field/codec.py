@@ -5,25 +5,40 @@ lengths are encoded: every count is known before reading, truncation and trailin
 errors, and every value is checked canonical (BabyBear < p, BN254 scalar < R) as it is read.
 Encodings: base element = 4 bytes; extension element = EXT_DEGREE base elements
 (4 EXT_DEGREE bytes); digest / BN254 scalar = 32 bytes; u8/u16/u32 plain unsigned integers.
+
+Digests are 32-byte little-endian ints of one of two kinds (``digest_kind``, from the proof's
+hash family): ``"bn254"``, a canonical BN254 scalar (< R), or ``"babybear8"``, 8 canonical
+BabyBear elements as 8 u32 words (the Poseidon2 digest int sum_i felt_i 2^(32 i)).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
+
+DigestKind = Literal["bn254", "babybear8"]
 
 
 class ProofFormatError(ValueError):
     """Malformed proof bytes: truncated, oversized, non-canonical or inconsistent."""
 
 
+def digest_canonical(v: int, kind: DigestKind) -> bool:
+    """Whether ``v`` is a canonical digest of the kind (module docstring)."""
+    if kind == "bn254":
+        return 0 <= v < R
+    return 0 <= v < 1 << 256 and all((v >> (32 * i)) & 0xFFFFFFFF < P for i in range(8))
+
+
 class Writer:
     """Append-only encoder."""
 
-    def __init__(self) -> None:
+    def __init__(self, digest_kind: DigestKind = "bn254") -> None:
         self._buf = bytearray()
+        self.digest_kind: DigestKind = digest_kind
 
     def u8(self, v: int) -> None:
         self._buf += int(v).to_bytes(1, "little")
@@ -55,8 +70,8 @@ class Writer:
         self.bases(v)
 
     def digest(self, v: int) -> None:
-        if not 0 <= v < R:
-            raise ValueError(f"not a canonical BN254 scalar: {v}")
+        if not digest_canonical(v, self.digest_kind):
+            raise ValueError(f"not a canonical {self.digest_kind} digest: {v}")
         self._buf += int(v).to_bytes(32, "little")
 
     def getvalue(self) -> bytes:
@@ -66,9 +81,10 @@ class Writer:
 class Reader:
     """Bounds-checked decoder; ``what`` in errors says where parsing stopped."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, digest_kind: DigestKind = "bn254") -> None:
         self._data = memoryview(data)
         self._pos = 0
+        self.digest_kind: DigestKind = digest_kind
 
     @property
     def remaining(self) -> int:
@@ -119,8 +135,9 @@ class Reader:
 
     def digest(self, what: str) -> int:
         v = int.from_bytes(self._take(32, what), "little")
-        if v >= R:
-            raise ProofFormatError(f"non-canonical BN254 scalar in {what} at byte {self._pos - 32}")
+        if not digest_canonical(v, self.digest_kind):
+            kind = "BN254 scalar" if self.digest_kind == "bn254" else "Poseidon2 digest"
+            raise ProofFormatError(f"non-canonical {kind} in {what} at byte {self._pos - 32}")
         return v
 
     def digests(self, n: int, what: str) -> list[int]:

@@ -3,7 +3,7 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (= 4) | table count u8 | log height u8 per table
+    magic "ZKRVSTRK" (8 bytes) | version u16 (= 5) | table count u8 | log height u8 per table
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
@@ -61,7 +61,7 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
     """Serialize a proof for ``vk`` (raises ``ValueError`` if it does not fit the key)."""
     if len(proof.log_heights) != len(vk.layouts):
         raise ValueError("proof and key disagree on the number of tables")
-    w = Writer()
+    w = Writer(pcs.digest_kind(vk.params))
     w.raw(MAGIC)
     w.u16(PROOF_VERSION)
     w.u8(len(proof.log_heights))
@@ -92,7 +92,7 @@ def decode_proof(vk: VerifyingKey, data: bytes) -> StarkProof:
     truncation, excess, non-canonical value or shape that does not fit the key."""
     if len(data) > MAX_PROOF_BYTES:
         raise ProofFormatError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
-    r = Reader(data)
+    r = Reader(data, pcs.digest_kind(vk.params))
     if r.raw(len(MAGIC), "magic") != MAGIC:
         raise ProofFormatError("not a zkrv STARK proof (bad magic)")
     version = r.u16("version")

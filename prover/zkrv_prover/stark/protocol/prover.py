@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,8 +20,9 @@ from zkrv_prover.stark.air import debug, logup, quotient, zk
 from zkrv_prover.stark.air.air import Machine, Op, TableLayout, compile_machine
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.commit import pcs
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
-from zkrv_prover.stark.commit.transcript import Transcript
+from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field import ntt
 from zkrv_prover.stark.field.arith import NativeArith
 from zkrv_prover.stark.field.field import (
@@ -42,9 +44,10 @@ U32 = npt.NDArray[np.uint32]
 #: degree-bound masking, unsalted preprocessed round, final polynomial of 2^6 (+1) coefficients;
 #: 3: one quotient per group of equal-height tables instead of one per table; 4: the challenge
 #: field is the quintic extension F_p[x]/(x^5 - 2), LogUp blind columns in the main trace of
-#: every LogUp table, masking covers two revealed values per query; CHANGELOG.md).
+#: every LogUp table, masking covers two revealed values per query; 5: the parameters bind the
+#: hash family, ``PcsParams.hash``, and poseidon2-babybear proofs exist; CHANGELOG.md).
 LABEL = "zkrv-stark"
-PROOF_VERSION = 4
+PROOF_VERSION = 5
 
 
 class ProverError(ValueError):
@@ -113,7 +116,7 @@ class StarkProof:
 
 
 def observe_header(
-    tr: Transcript,
+    tr: FiatShamir[Any, Any, Any, Any],
     ar: object,
     vk: VerifyingKey,
     log_heights: Sequence[object],
@@ -133,7 +136,7 @@ def observe_header(
     if public:
         tr.observe_base(list(public))
     if vk.pre_root is not None:
-        tr.observe_digest(a.d_const(vk.pre_root))
+        tr.observe_digest(scheme_of(vk.params.hash).digest_const(a, vk.pre_root))
 
 
 def opening_points(
@@ -240,7 +243,8 @@ def prove(
 
     # The transcript hashes natively (same function as the reference, tested equal).
     ar = NativeArith(native_hash=True)
-    tr: Transcript = Transcript(ar, LABEL)
+    hs = scheme_of(params.hash)
+    tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, log_heights, public)
 
     # main traces: masked in coefficient form, committed at the plan's height
@@ -253,7 +257,7 @@ def prove(
         params, main_mats, rng, log_heights=[mp.log_height for mp in plans], label="main"
     )
     del main_mats
-    tr.observe_digest(main_data.root)
+    tr.observe_digest(hs.digest_const(ar, main_data.root))
 
     # LogUp
     challenges = np.zeros((2, EXT_DEGREE), dtype=np.uint64)
@@ -294,7 +298,7 @@ def prove(
             label="aux",
         )
         del aux_mats
-        tr.observe_digest(aux_data.root)
+        tr.observe_digest(hs.digest_const(ar, aux_data.root))
         tr.observe_ext([ar.e_const(c) for c in cumsums])
 
     # quotient: one per group of equal-height tables (quotient.quotient_groups). Each table's
@@ -365,7 +369,7 @@ def prove(
         log_heights=[plans[g[0]].log_height for g in groups],
         label="quotient",
     )
-    tr.observe_digest(quo_data.root)
+    tr.observe_digest(hs.digest_const(ar, quo_data.root))
 
     # openings
     zeta = tr.sample_ext()

@@ -139,14 +139,15 @@ def genuine_logup_sums(
     challenges of ``proof``, which anyone can replay from public data. Unblinded, a proof
     publishes exactly these for its own witness, so comparing them with ``proof.cumsums`` tests
     a guessed private input; with the blinds they match for no guess (``docs/stark.md``)."""
-    from zkrv_prover.stark.commit.transcript import Transcript
+    from zkrv_prover.stark.commit.hash_scheme import scheme_of
     from zkrv_prover.stark.field.arith import NativeArith
     from zkrv_prover.stark.protocol.prover import LABEL, observe_header
 
     ar = NativeArith()
-    tr: Transcript = Transcript(ar, LABEL)
+    hs = scheme_of(vk.params.hash)
+    tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, proof.log_heights, [ar.b_input(int(v)) for v in public])
-    tr.observe_digest(ar.d_input(proof.main_root))
+    tr.observe_digest(hs.digest_input(ar, proof.main_root))
     alpha, beta = (np.asarray(tr.sample_ext(), dtype=np.uint32) for _ in range(2))
     out = []
     for t in vk.logup_tables:

@@ -21,9 +21,9 @@ from typing import Any
 from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import pcs, pcs_verify
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
-from zkrv_prover.stark.commit.transcript import Transcript
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
@@ -210,9 +210,10 @@ def verify_with(
         var = LogHeight(lo, hi, tuple(ar.one_hot(lv, lo, hi)))
         for t in vts:  # shapes (widths, point counts) are those of the tallest height
             header_heights[t], lh[t] = lv, hi
-    tr: Transcript[Any, Any, Any, Any] = Transcript(ar, LABEL)
+    hs = scheme_of(params.hash)
+    tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, header_heights, public)
-    main_root = ar.d_input(proof.main_root)
+    main_root = hs.digest_input(ar, proof.main_root)
     tr.observe_digest(main_root)
     challenges: list[Any] = []
     cumsums: list[Any] = []
@@ -220,7 +221,7 @@ def verify_with(
     if vk.logup_tables:
         challenges = [tr.sample_ext(), tr.sample_ext()]
         assert proof.aux_root is not None  # check_shape
-        aux_root = ar.d_input(proof.aux_root)
+        aux_root = hs.digest_input(ar, proof.aux_root)
         tr.observe_digest(aux_root)
         cumsums = [ar.e_input(c) for c in proof.cumsums]
         tr.observe_ext(cumsums)
@@ -229,7 +230,7 @@ def verify_with(
             total = ar.e_add(total, c)
         ar.e_assert_eq(total, ar.e_const(EXT_ZERO), "LogUp buses balance")
     gamma = tr.sample_ext()
-    quo_root = ar.d_input(proof.quotient_root)
+    quo_root = hs.digest_input(ar, proof.quotient_root)
     tr.observe_digest(quo_root)
     zeta = tr.sample_ext()
     shapes = _round_shapes(vk, lh)
@@ -265,7 +266,7 @@ def verify_with(
     roots: list[Any] = []
     if pre_tables:
         assert vk.pre_root is not None
-        roots.append(ar.d_const(vk.pre_root))
+        roots.append(hs.digest_const(ar, vk.pre_root))
     roots.append(main_root)
     if aux_root is not None:
         roots.append(aux_root)
