@@ -6,6 +6,7 @@ import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
+
 from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.machine import generate_traces
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness

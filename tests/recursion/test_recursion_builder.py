@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from recursion_testutil import HAS_P2_GADGET, record
 
-from zkrv_prover.recursion.builder import BCell, ECell, RecursionBuilder, UnsupportedInRecursion
+from zkrv_prover.recursion.builder import (
+    BCell,
+    ECell,
+    RecursionBuilder,
+    UnsupportedInRecursionError,
+)
 from zkrv_prover.stark.field.arith import (
     AnyArith,
     LogHeight,
@@ -168,7 +173,7 @@ def test_one_hot_single_candidate_is_constant() -> None:
     ],
 )
 def test_digest_ops_unsupported(op: Callable[[RecursionBuilder], Any]) -> None:
-    with pytest.raises(UnsupportedInRecursion, match="poseidon2-babybear"):
+    with pytest.raises(UnsupportedInRecursionError, match="poseidon2-babybear"):
         op(RecursionBuilder())
 
 

@@ -218,7 +218,7 @@ def test_verifier_rejects_unbalanced_memory() -> None:
 
 @pytest.mark.skipif(not HAS_P2_GADGET, reason="needs recursion/poseidon2_air.py (wt-p2air)")
 def test_wrong_poseidon2_output() -> None:
-    from zkrv_prover.recursion import poseidon2_air
+    from zkrv_prover.recursion import poseidon2_air  # type: ignore[attr-defined,unused-ignore]
 
     rc = _rec(_permute)
     t = rc.trace("poseidon2")

@@ -23,7 +23,7 @@ The program depends only on the control flow, never on the values: recording the
 shape twice gives identical programs (:attr:`RecursionProgram.digest`).
 
 The BN254 digest operations (``d_*``, ``hash``, ``pack_base``, ``select_d``) raise
-:class:`UnsupportedInRecursion`: a proof verified in recursion hashes with Poseidon2-BabyBear.
+:class:`UnsupportedInRecursionError`: a proof verified in recursion hashes with Poseidon2-BabyBear.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ Ext = tuple[int, ...]
 _ZERO_HI = (0,) * (EXT_DEGREE - 1)
 
 
-class UnsupportedInRecursion(TypeError):
+class UnsupportedInRecursionError(TypeError):
     """A BN254 digest operation was recorded: recursion verifies Poseidon2-BabyBear proofs."""
 
 
@@ -87,7 +87,7 @@ class ECell:
 
 
 def _unsupported(op: str) -> NoReturn:
-    raise UnsupportedInRecursion(
+    raise UnsupportedInRecursionError(
         f"{op}: BN254 digests are not available in the recursion VM; proofs verified in "
         'recursion must use PcsParams(hash="poseidon2-babybear")'
     )
@@ -227,10 +227,12 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         return out
 
     def e_add(self, a: ECell, b: ECell) -> ECell:
-        return self._ealu(AluOp.ADD, a, b, tuple((x + y) % P for x, y in zip(a.v, b.v)))
+        v = tuple((x + y) % P for x, y in zip(a.v, b.v, strict=True))
+        return self._ealu(AluOp.ADD, a, b, v)
 
     def e_sub(self, a: ECell, b: ECell) -> ECell:
-        return self._ealu(AluOp.SUB, a, b, tuple((x - y) % P for x, y in zip(a.v, b.v)))
+        v = tuple((x - y) % P for x, y in zip(a.v, b.v, strict=True))
+        return self._ealu(AluOp.SUB, a, b, v)
 
     def e_mul(self, a: ECell, b: ECell) -> ECell:
         return self._ealu(AluOp.MUL, a, b, ext_mul_int(a.v, b.v))

@@ -96,7 +96,7 @@ def assemble(
     reads_at = np.concatenate([air.read_addrs(arrays[air.name]) for air in TABLES])
     if writes.size != num_cells or not np.array_equal(np.sort(writes), np.arange(num_cells)):
         raise AssertionError("recursion program: every cell must be written exactly once")
-    if reads_at.size and not (0 <= int(reads_at.min()) and int(reads_at.max()) < num_cells):
+    if reads_at.size and not (int(reads_at.min()) >= 0 and int(reads_at.max()) < num_cells):
         raise AssertionError("recursion program reads an unallocated cell")
     reads = np.bincount(reads_at, minlength=num_cells).astype(np.int64)
     if reads.size and int(reads.max()) >= P:
