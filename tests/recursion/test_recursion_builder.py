@@ -187,3 +187,14 @@ def test_cells_written_once_and_consts_deduplicated() -> None:
     assert r.e_from_coeffs(r.e_coeffs(x)) is x  # packing the coefficients back: the same cell
     rc = record(r)
     assert rc.program.rows()["const"] == 1
+
+
+def test_swap_pair_is_one_select_row() -> None:
+    r = RecursionBuilder()
+    bit = r.b_to_bits(r.b_input(1), 1)[0]
+    a, b = r.b_input(3), r.b_input(4)
+    x, y = r.select_b(bit, b, a), r.select_b(bit, a, b)  # xor_permute's conditional swap
+    assert (x.v, y.v) == (4, 3)
+    rc = record(r)
+    assert rc.program.rows()["select"] == 1
+    assert rc.problems() == []

@@ -12,7 +12,8 @@ What each primitive costs (table rows): ``*_const`` a deduplicated Const row (fr
 arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
 ``e_assert_nonzero`` are DIV(1, a)); ``e_from_coeffs``/``e_coeffs`` one Pack row (cached: packing
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
-:meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it);
+:meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
+a select of the same pair in the other order reuses the row's second output);
 ``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
 and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
@@ -104,6 +105,8 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         self._consts: dict[Ext, int] = {}  # block -> address
         self._packed: dict[tuple[int, ...], ECell] = {}  # coefficient addresses -> block
         self._unpacked: dict[int, list[BCell]] = {}  # block address -> coefficients
+        # (bit, if1, if0) addresses -> the selected cell: a Select row serves both orders
+        self._selected: dict[tuple[int, int, int], BCell | ECell] = {}
         self._public: list[int] = []
         self._finished = False
 
@@ -270,6 +273,13 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
     def bit_to_base(self, bit: BCell) -> BCell:
         return bit
 
+    def _select_row(
+        self, bit: BCell, out1: BCell | ECell, out2: BCell | ECell, a: int, b: int
+    ) -> None:
+        self._op(SelectAir.name, (bit.addr, a, b, out1.addr, out2.addr))
+        self._selected[(bit.addr, a, b)] = out1
+        self._selected[(bit.addr, b, a)] = out2
+
     def swap_b(self, bit: BCell, a: BCell, b: BCell) -> tuple[BCell, BCell]:
         """``(bit ? a : b, bit ? b : a)``: one Select row."""
         k = self._const_value(bit)
@@ -277,7 +287,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             return (a, b) if k else (b, a)
         o1, o2 = (a, b) if bit.v else (b, a)
         out1, out2 = self._alloc_b(o1.v), self._alloc_b(o2.v)
-        self._op(SelectAir.name, (bit.addr, a.addr, b.addr, out1.addr, out2.addr))
+        self._select_row(bit, out1, out2, a.addr, b.addr)
         return out1, out2
 
     def swap_e(self, bit: BCell, a: ECell, b: ECell) -> tuple[ECell, ECell]:
@@ -287,13 +297,20 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             return (a, b) if k else (b, a)
         o1, o2 = (a, b) if bit.v else (b, a)
         out1, out2 = self._alloc_e(o1.v), self._alloc_e(o2.v)
-        self._op(SelectAir.name, (bit.addr, a.addr, b.addr, out1.addr, out2.addr))
+        self._select_row(bit, out1, out2, a.addr, b.addr)
         return out1, out2
 
     def select_b(self, bit: BCell, if1: BCell, if0: BCell) -> BCell:
+        # the other half of an earlier select on the same pair (a swap, e.g. xor_permute)
+        hit = self._selected.get((bit.addr, if1.addr, if0.addr))
+        if isinstance(hit, BCell):
+            return hit
         return self.swap_b(bit, if1, if0)[0]
 
     def select_e(self, bit: BCell, if1: ECell, if0: ECell) -> ECell:
+        hit = self._selected.get((bit.addr, if1.addr, if0.addr))
+        if isinstance(hit, ECell):
+            return hit
         return self.swap_e(bit, if1, if0)[0]
 
     def select_d(self, bit: BCell, if1: NoReturn, if0: NoReturn) -> NoReturn:
