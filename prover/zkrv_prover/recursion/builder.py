@@ -1,0 +1,421 @@
+"""The recorder: an :class:`~zkrv_prover.stark.field.arith.Arith` whose operations append rows
+to the recursion tables.
+
+Handles are memory cells (:class:`BCell` for base values and bits, :class:`ECell` for extension
+values): an address plus the native value, computed while recording. So recording the generic
+verifier on a real proof is also the witness generation, and it raises
+:class:`~zkrv_prover.stark.field.arith.VerificationError` exactly where
+:class:`~zkrv_prover.stark.field.arith.NativeArith` would (same checks, same messages).
+
+What each primitive costs (table rows): ``*_const`` a deduplicated Const row (free when reused);
+``*_input`` a Witness row; ``b_add``..``b_inv``/``b_assert_eq`` one BaseAlu row; the ``e_*``
+arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
+``e_assert_nonzero`` are DIV(1, a)); ``e_from_coeffs``/``e_coeffs`` one Pack row (cached: packing
+the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
+:meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
+a select of the same pair in the other order reuses the row's second output);
+``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row; ``bit_and`` a MUL, ``bit_sum`` an
+ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
+and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
+constant bits fold (a select on a constant bit is its chosen input): the folding depends only on
+which cells are constants, i.e. on the control flow.
+
+The program depends only on the control flow, never on the values: recording the same verifier
+shape twice gives identical programs (:attr:`RecursionProgram.digest`).
+
+The BN254 digest operations (``d_*``, ``hash``, ``pack_base``, ``select_d``) raise
+:class:`UnsupportedInRecursionError`: a proof verified in recursion hashes with Poseidon2-BabyBear.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NoReturn
+
+import numpy as np
+
+from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness, assemble
+from zkrv_prover.recursion.tables import (
+    BaseAluAir,
+    BitsAir,
+    ConstAir,
+    ExtAluAir,
+    PackAir,
+    Poseidon2Air,
+    PublicAir,
+    SelectAir,
+    WitnessAir,
+)
+from zkrv_prover.recursion.tables.bits import NBITS
+from zkrv_prover.recursion.tables.common import AluOp
+from zkrv_prover.recursion.tables.pack import PACK, UNPACK
+from zkrv_prover.stark.field import poseidon2
+from zkrv_prover.stark.field.arith import Arith, VerificationError
+from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_int, inv_int
+
+#: An extension value: EXT_DEGREE canonical ints.
+Ext = tuple[int, ...]
+_ZERO_HI = (0,) * (EXT_DEGREE - 1)
+
+
+class UnsupportedInRecursionError(TypeError):
+    """A BN254 digest operation was recorded: recursion verifies Poseidon2-BabyBear proofs."""
+
+
+class BCell:
+    """A base cell (also a bit): its address and native value."""
+
+    __slots__ = ("addr", "v")
+
+    def __init__(self, addr: int, v: int) -> None:
+        self.addr, self.v = addr, v
+
+    def __repr__(self) -> str:
+        return f"BCell(@{self.addr}={self.v})"
+
+
+class ECell:
+    """An extension cell: its address and native value (EXT_DEGREE ints)."""
+
+    __slots__ = ("addr", "v")
+
+    def __init__(self, addr: int, v: Ext) -> None:
+        self.addr, self.v = addr, v
+
+    def __repr__(self) -> str:
+        return f"ECell(@{self.addr}={self.v})"
+
+
+def _unsupported(op: str) -> NoReturn:
+    raise UnsupportedInRecursionError(
+        f"{op}: BN254 digests are not available in the recursion VM; proofs verified in "
+        'recursion must use PcsParams(hash="poseidon2-babybear")'
+    )
+
+
+class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
+    """Records a straight-line program (see the module doc); :meth:`finish` returns it with its
+    witness."""
+
+    def __init__(self) -> None:
+        self._mem0: list[int] = []  # first coefficient of every cell, by address
+        self._memx: dict[int, tuple[int, ...]] = {}  # the other coefficients of ext cells
+        self._ops: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+        self._consts: dict[Ext, int] = {}  # block -> address
+        self._packed: dict[tuple[int, ...], ECell] = {}  # coefficient addresses -> block
+        self._unpacked: dict[int, list[BCell]] = {}  # block address -> coefficients
+        # (bit, if1, if0) addresses -> the selected cell: a Select row serves both orders
+        self._selected: dict[tuple[int, int, int], BCell | ECell] = {}
+        self._public: list[int] = []
+        self._finished = False
+
+    # ---- memory ------------------------------------------------------------------------------
+    def _alloc_b(self, v: int) -> BCell:
+        addr = len(self._mem0)
+        self._mem0.append(v)
+        return BCell(addr, v)
+
+    def _alloc_e(self, v: Ext) -> ECell:
+        addr = len(self._mem0)
+        self._mem0.append(v[0])
+        if any(v[1:]):
+            self._memx[addr] = v[1:]
+        return ECell(addr, v)
+
+    def _op(self, table: str, row: tuple[int, ...]) -> None:
+        if self._finished:
+            raise RuntimeError("the program is finished")
+        self._ops[table].append(row)
+
+    def _const_addr(self, block: Ext) -> int:
+        addr = self._consts.get(block)
+        if addr is None:
+            addr = len(self._mem0)
+            self._mem0.append(block[0])
+            if any(block[1:]):
+                self._memx[addr] = block[1:]
+            self._consts[block] = addr
+            self._op(ConstAir.name, (addr, *block))
+        return addr
+
+    def _const_value(self, c: BCell) -> int | None:
+        """The value of a constant base cell (None for computed cells)."""
+        v = c.v
+        return v if self._consts.get((v, *_ZERO_HI)) == c.addr else None
+
+    # ---- proof inputs ------------------------------------------------------------------------
+    def b_input(self, v: int) -> BCell:
+        if not 0 <= v < P:
+            raise ValueError(f"proof value {v} is not a canonical BabyBear element")
+        c = self._alloc_b(int(v))
+        self._op(WitnessAir.name, (c.addr, 1))
+        return c
+
+    def e_input(self, v: Sequence[int]) -> ECell:
+        if len(v) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        for x in v:
+            if not 0 <= x < P:
+                raise ValueError(f"proof value {x} is not a canonical BabyBear element")
+        c = self._alloc_e(tuple(int(x) for x in v))
+        self._op(WitnessAir.name, (c.addr, 0))
+        return c
+
+    def d_input(self, v: int) -> NoReturn:
+        _unsupported("d_input")
+
+    # ---- base field --------------------------------------------------------------------------
+    def b_const(self, v: int) -> BCell:
+        v = int(v) % P
+        return BCell(self._const_addr((v, *_ZERO_HI)), v)
+
+    def _balu(self, op: AluOp, a: BCell, b: BCell, v: int) -> BCell:
+        out = self._alloc_b(v)
+        self._op(BaseAluAir.name, (int(op), a.addr, b.addr, out.addr))
+        return out
+
+    def b_add(self, a: BCell, b: BCell) -> BCell:
+        return self._balu(AluOp.ADD, a, b, (a.v + b.v) % P)
+
+    def b_sub(self, a: BCell, b: BCell) -> BCell:
+        return self._balu(AluOp.SUB, a, b, (a.v - b.v) % P)
+
+    def b_mul(self, a: BCell, b: BCell) -> BCell:
+        return self._balu(AluOp.MUL, a, b, a.v * b.v % P)
+
+    def b_inv(self, a: BCell) -> BCell:
+        if a.v == 0:
+            raise VerificationError("division by zero in the verifier (base field)")
+        return self._balu(AluOp.DIV, self.b_const(1), a, inv_int(a.v))
+
+    def b_assert_eq(self, a: BCell, b: BCell, what: str) -> None:
+        if a.v != b.v:
+            raise VerificationError(f"check failed: {what}")
+        self._op(BaseAluAir.name, (int(AluOp.ASSERT_EQ), a.addr, b.addr, -1))
+
+    # ---- extension field ---------------------------------------------------------------------
+    def e_const(self, c: Sequence[int]) -> ECell:
+        if len(c) != EXT_DEGREE:
+            raise ValueError(f"an extension constant has {EXT_DEGREE} coefficients")
+        block = tuple(int(x) % P for x in c)
+        return ECell(self._const_addr(block), block)
+
+    def e_from_coeffs(self, cs: Sequence[BCell]) -> ECell:
+        if len(cs) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        key = tuple(c.addr for c in cs)
+        hit = self._packed.get(key)
+        if hit is not None:
+            return hit
+        out = self._alloc_e(tuple(c.v for c in cs))
+        self._op(PackAir.name, (PACK, out.addr, *key))
+        self._packed[key] = out
+        self._unpacked[out.addr] = list(cs)
+        return out
+
+    def e_coeffs(self, a: ECell) -> list[BCell]:
+        hit = self._unpacked.get(a.addr)
+        if hit is not None:
+            return list(hit)
+        cs = [self._alloc_b(x) for x in a.v]
+        self._op(PackAir.name, (UNPACK, a.addr, *(c.addr for c in cs)))
+        self._unpacked[a.addr] = cs
+        self._packed[tuple(c.addr for c in cs)] = a
+        return list(cs)
+
+    def _ealu(self, op: AluOp, a: ECell | BCell, b: ECell | BCell, v: Ext) -> ECell:
+        out = self._alloc_e(v)
+        self._op(ExtAluAir.name, (int(op), a.addr, b.addr, out.addr))
+        return out
+
+    def e_add(self, a: ECell, b: ECell) -> ECell:
+        v = tuple((x + y) % P for x, y in zip(a.v, b.v, strict=True))
+        return self._ealu(AluOp.ADD, a, b, v)
+
+    def e_sub(self, a: ECell, b: ECell) -> ECell:
+        v = tuple((x - y) % P for x, y in zip(a.v, b.v, strict=True))
+        return self._ealu(AluOp.SUB, a, b, v)
+
+    def e_mul(self, a: ECell, b: ECell) -> ECell:
+        return self._ealu(AluOp.MUL, a, b, ext_mul_int(a.v, b.v))
+
+    def e_mul_base(self, a: ECell, b: BCell) -> ECell:
+        return self._ealu(AluOp.MUL, a, b, tuple(x * b.v % P for x in a.v))
+
+    def e_inv(self, a: ECell) -> ECell:
+        if not any(a.v):
+            raise VerificationError("division by zero in the verifier (extension field)")
+        return self._ealu(AluOp.DIV, self.b_const(1), a, ext_inv_int(a.v))
+
+    def e_assert_eq(self, a: ECell, b: ECell, what: str) -> None:
+        if a.v != b.v:
+            raise VerificationError(f"check failed: {what}")
+        self._op(ExtAluAir.name, (int(AluOp.ASSERT_EQ), a.addr, b.addr, -1))
+
+    def e_assert_nonzero(self, a: ECell, what: str) -> None:
+        if not any(a.v):
+            raise VerificationError(f"check failed: {what}")
+        self._ealu(AluOp.DIV, self.b_const(1), a, ext_inv_int(a.v))  # output never read
+
+    # ---- bits and selection ------------------------------------------------------------------
+    def b_to_bits(self, a: BCell, n: int) -> list[BCell]:
+        if n < 0:
+            raise ValueError("b_to_bits needs n >= 0")
+        if not 0 <= a.v < (1 << n):
+            raise VerificationError(f"value does not fit in {n} bits")
+        k = min(n, NBITS)
+        row = (a.addr, len(self._mem0), k)
+        bits = [self._alloc_b((a.v >> j) & 1) for j in range(k)]
+        self._op(BitsAir.name, row)
+        return bits + [self.b_const(0)] * (n - k)
+
+    def bit_to_base(self, bit: BCell) -> BCell:
+        return bit
+
+    def _select_row(
+        self, bit: BCell, out1: BCell | ECell, out2: BCell | ECell, a: int, b: int
+    ) -> None:
+        self._op(SelectAir.name, (bit.addr, a, b, out1.addr, out2.addr))
+        self._selected[(bit.addr, a, b)] = out1
+        self._selected[(bit.addr, b, a)] = out2
+
+    def swap_b(self, bit: BCell, a: BCell, b: BCell) -> tuple[BCell, BCell]:
+        """``(bit ? a : b, bit ? b : a)``: one Select row."""
+        k = self._const_value(bit)
+        if k is not None:
+            return (a, b) if k else (b, a)
+        o1, o2 = (a, b) if bit.v else (b, a)
+        out1, out2 = self._alloc_b(o1.v), self._alloc_b(o2.v)
+        self._select_row(bit, out1, out2, a.addr, b.addr)
+        return out1, out2
+
+    def swap_e(self, bit: BCell, a: ECell, b: ECell) -> tuple[ECell, ECell]:
+        """``(bit ? a : b, bit ? b : a)``: one Select row."""
+        k = self._const_value(bit)
+        if k is not None:
+            return (a, b) if k else (b, a)
+        o1, o2 = (a, b) if bit.v else (b, a)
+        out1, out2 = self._alloc_e(o1.v), self._alloc_e(o2.v)
+        self._select_row(bit, out1, out2, a.addr, b.addr)
+        return out1, out2
+
+    def select_b(self, bit: BCell, if1: BCell, if0: BCell) -> BCell:
+        # the other half of an earlier select on the same pair (a swap, e.g. xor_permute)
+        hit = self._selected.get((bit.addr, if1.addr, if0.addr))
+        if isinstance(hit, BCell):
+            return hit
+        return self.swap_b(bit, if1, if0)[0]
+
+    def select_e(self, bit: BCell, if1: ECell, if0: ECell) -> ECell:
+        hit = self._selected.get((bit.addr, if1.addr, if0.addr))
+        if isinstance(hit, ECell):
+            return hit
+        return self.swap_e(bit, if1, if0)[0]
+
+    def select_d(self, bit: BCell, if1: NoReturn, if0: NoReturn) -> NoReturn:
+        _unsupported("select_d")
+
+    # ---- bits as data ------------------------------------------------------------------------
+    def bit_const(self, v: int) -> BCell:
+        if v not in (0, 1):
+            raise ValueError("a bit is 0 or 1")
+        return self.b_const(v)
+
+    def bit_and(self, a: BCell, b: BCell) -> BCell:
+        for x, y in ((a, b), (b, a)):
+            k = self._const_value(x)
+            if k is not None:
+                return y if k else x
+        return self.b_mul(a, b)
+
+    def bit_sum(self, bits: Sequence[BCell]) -> BCell:
+        if sum(b.v for b in bits) > 1:
+            raise ValueError("bit_sum of bits that are not mutually exclusive")
+        live = [b for b in bits if self._const_value(b) != 0]
+        if not live:
+            return self.bit_const(0)
+        acc = live[0]
+        for b in live[1:]:
+            acc = self.b_add(acc, b)
+        return acc
+
+    def one_hot(self, a: BCell, lo: int, hi: int) -> list[BCell]:
+        if not lo <= a.v <= hi:
+            raise VerificationError(f"value {a.v} is outside the allowed range [{lo}, {hi}]")
+        if lo == hi:  # a single candidate: the bit is 1, provided a = lo
+            self.b_assert_eq(a, self.b_const(lo), f"one_hot value is {lo}")
+            return [self.bit_const(1)]
+        hints = []
+        for h in range(lo, hi + 1):
+            c = self._alloc_b(int(a.v == h))
+            self._op(WitnessAir.name, (c.addr, 1))
+            hints.append(c)
+        for c in hints:
+            self.b_assert_eq(self.b_mul(c, c), c, "one_hot hint is a bit")
+        total, weighted = hints[0], self.b_mul(self.b_const(lo), hints[0])
+        for h, c in zip(range(lo + 1, hi + 1), hints[1:], strict=True):
+            total = self.b_add(total, c)
+            weighted = self.b_add(weighted, self.b_mul(self.b_const(h), c))
+        self.b_assert_eq(total, self.b_const(1), "one_hot hints sum to 1")
+        self.b_assert_eq(weighted, a, "one_hot hints select the value")
+        return hints
+
+    # ---- hashing -----------------------------------------------------------------------------
+    def b_permute(self, state: Sequence[BCell]) -> list[BCell]:
+        """The Poseidon2-BabyBear permutation of 16 base cells: one Poseidon2 row whose 16
+        outputs are consecutive cells."""
+        if len(state) != poseidon2.WIDTH:
+            raise ValueError(f"Poseidon2 permutes {poseidon2.WIDTH} elements, got {len(state)}")
+        out_vals = poseidon2.permute([c.v for c in state])
+        row = (*(c.addr for c in state), len(self._mem0))
+        outs = [self._alloc_b(v) for v in out_vals]
+        self._op(Poseidon2Air.name, row)
+        return outs
+
+    def d_const(self, v: int) -> NoReturn:
+        _unsupported("d_const")
+
+    def hash(self, inputs: Sequence[NoReturn]) -> NoReturn:
+        _unsupported("hash")
+
+    def pack_base(self, vals: Sequence[BCell]) -> NoReturn:
+        _unsupported("pack_base")
+
+    def d_assert_eq(self, a: NoReturn, b: NoReturn, what: str) -> NoReturn:
+        _unsupported("d_assert_eq")
+
+    def d_to_bits(self, d: NoReturn, n: int) -> NoReturn:
+        _unsupported("d_to_bits")
+
+    def d_to_base(self, d: NoReturn, k: int) -> NoReturn:
+        _unsupported("d_to_base")
+
+    # ---- public values and the result --------------------------------------------------------
+    def expose_public(self, cell: BCell) -> int:
+        """Make the base cell ``cell`` the next public value of the recursion proof; returns
+        its index."""
+        self._op(PublicAir.name, (cell.addr,))
+        self._public.append(cell.v)
+        return len(self._public) - 1
+
+    @property
+    def num_cells(self) -> int:
+        return len(self._mem0)
+
+    def op_counts(self) -> dict[str, int]:
+        """Rows recorded so far per table."""
+        return {k: len(v) for k, v in self._ops.items()}
+
+    def finish(self) -> tuple[RecursionProgram, RecursionWitness]:
+        """The program (tables' preprocessed traces, digest) and its witness (memory image,
+        public values). Recording ends here."""
+        self._finished = True
+        n = len(self._mem0)
+        mem = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
+        mem[:, 0] = np.asarray(self._mem0, dtype=np.uint32)
+        if self._memx:
+            addrs = np.fromiter(self._memx.keys(), dtype=np.int64, count=len(self._memx))
+            mem[addrs, 1:] = np.asarray(list(self._memx.values()), dtype=np.uint32)
+        program = assemble(self._ops, n, len(self._public))
+        return program, RecursionWitness(mem, tuple(self._public))

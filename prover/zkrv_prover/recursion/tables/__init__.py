@@ -1,0 +1,43 @@
+"""The recursion AIR's tables: one module per operation kind, all on the MEMORY bus
+(:mod:`.common`). ``TABLES`` lists them in machine order."""
+
+from __future__ import annotations
+
+from zkrv_prover.recursion.tables.base_alu import BaseAluAir
+from zkrv_prover.recursion.tables.bits import BitsAir
+from zkrv_prover.recursion.tables.common import MEMORY_BUS, RecursionAir
+from zkrv_prover.recursion.tables.const import ConstAir
+from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
+from zkrv_prover.recursion.tables.pack import PackAir
+from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
+from zkrv_prover.recursion.tables.public import PublicAir
+from zkrv_prover.recursion.tables.select import SelectAir
+from zkrv_prover.recursion.tables.witness import WitnessAir
+
+#: Table classes in machine order (a program's empty tables are left out of its machine).
+TABLES: tuple[type[RecursionAir], ...] = (
+    ConstAir,
+    WitnessAir,
+    BaseAluAir,
+    ExtAluAir,
+    SelectAir,
+    PackAir,
+    BitsAir,
+    Poseidon2Air,
+    PublicAir,
+)
+
+__all__ = [
+    "MEMORY_BUS",
+    "TABLES",
+    "BaseAluAir",
+    "BitsAir",
+    "ConstAir",
+    "ExtAluAir",
+    "PackAir",
+    "Poseidon2Air",
+    "PublicAir",
+    "RecursionAir",
+    "SelectAir",
+    "WitnessAir",
+]
