@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from recursion_testutil import FAST, HAS_P2_GADGET, record, stand_in_gadget
+from recursion_testutil import FAST, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
@@ -101,10 +101,8 @@ def test_program_is_the_verifier_shape(inner: tuple[VerifyingKey, list[int], Sta
 
 
 def test_recursion_proof(inner: tuple[VerifyingKey, list[int], StarkProof]) -> None:
-    """Record, prove and verify (the Poseidon2 permutations proven by the real gadget once
-    merged; until then by a constraint-free stand-in, so only the rest is proven)."""
-    with stand_in_gadget():
-        _prove_recorded(*inner)
+    """Record the inner verifier, prove the recording and verify the recursion proof."""
+    _prove_recorded(*inner)
 
 
 def _prove_recorded(vk: VerifyingKey, pub: list[int], proof: StarkProof) -> None:
@@ -126,5 +124,4 @@ def _prove_recorded(vk: VerifyingKey, pub: list[int], proof: StarkProof) -> None
     print(
         f"\nrecursion program: rows {program.rows()}, heights {program.heights()}, "
         f"{program.num_cells} cells; record {t_record:.2f} s, prove {t_prove:.2f} s"
-        f" (real Poseidon2 gadget: {HAS_P2_GADGET})"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from recursion_testutil import FAST, HAS_P2_GADGET, Recorded, record, stand_in_gadget
+from recursion_testutil import FAST, Recorded, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
@@ -65,9 +65,14 @@ def _permute(r: RecursionBuilder) -> None:
     r.b_add(out2[0], out2[15])
 
 
-PROGRAMS = {"alu": _alu, "ext": _ext, "select": _select, "pack": _pack, "bits": _bits}
-if HAS_P2_GADGET:
-    PROGRAMS["poseidon2"] = _permute
+PROGRAMS = {
+    "alu": _alu,
+    "ext": _ext,
+    "select": _select,
+    "pack": _pack,
+    "bits": _bits,
+    "poseidon2": _permute,
+}
 
 
 def _rec(build) -> Recorded:  # type: ignore[no-untyped-def]
@@ -216,9 +221,8 @@ def test_verifier_rejects_unbalanced_memory() -> None:
         verify_program(vk, proof, rc.witness.public)
 
 
-@pytest.mark.skipif(not HAS_P2_GADGET, reason="needs recursion/poseidon2_air.py (wt-p2air)")
 def test_wrong_poseidon2_output() -> None:
-    from zkrv_prover.recursion import poseidon2_air  # type: ignore[attr-defined,unused-ignore]
+    from zkrv_prover.recursion import poseidon2_air
 
     rc = _rec(_permute)
     t = rc.trace("poseidon2")
@@ -228,31 +232,29 @@ def test_wrong_poseidon2_output() -> None:
 
 
 def test_poseidon2_table_wiring() -> None:
-    """The Poseidon2 table's reads and writes (with the real gadget once merged, else a
-    constraint-free stand-in): proves and verifies; an output that differs from what its
-    readers see unbalances the bus, and the verifier rejects it."""
-    with stand_in_gadget():
-        from zkrv_prover.stark.field.poseidon2 import permute
+    """The Poseidon2 table's reads and writes: proves and verifies; an output that differs from
+    what its readers see unbalances the bus, and the verifier rejects it."""
+    from zkrv_prover.stark.field.poseidon2 import permute
 
-        r = RecursionBuilder()
-        ins = [r.b_input(i) for i in range(16)]
-        out = r.b_permute(ins)
-        assert [c.v for c in out] == permute(list(range(16)))
-        out2 = r.b_permute(out)
-        r.expose_public(r.b_add(out2[0], out2[15]))
-        rc = record(r)
-        assert rc.program.rows()["poseidon2"] == 2
-        assert rc.problems() == []
-        vk = program_vk(rc.program, FAST)
-        proof = prove_program(vk, rc.witness, rng=FieldRng.seeded(1), recorded=rc.program)
-        verify_program(vk, proof, rc.witness.public)
-        from zkrv_prover.recursion.tables.poseidon2 import gadget
+    r = RecursionBuilder()
+    ins = [r.b_input(i) for i in range(16)]
+    out = r.b_permute(ins)
+    assert [c.v for c in out] == permute(list(range(16)))
+    out2 = r.b_permute(out)
+    r.expose_public(r.b_add(out2[0], out2[15]))
+    rc = record(r)
+    assert rc.program.rows()["poseidon2"] == 2
+    assert rc.problems() == []
+    vk = program_vk(rc.program, FAST)
+    proof = prove_program(vk, rc.witness, rng=FieldRng.seeded(1), recorded=rc.program)
+    verify_program(vk, proof, rc.witness.public)
+    from zkrv_prover.recursion.tables.poseidon2 import gadget
 
-        t = rc.trace("poseidon2")
-        c = gadget().output_cols(0)[15]
-        t[1, c] = (int(t[1, c]) + 1) % P  # read by the ADD: the bus sees the difference
-        assert "bus" in rc.failing()
-        with unchecked_prover():
-            bad = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(2))
-        with pytest.raises(VerificationError):
-            verify_program(vk, bad, rc.witness.public)
+    t = rc.trace("poseidon2")
+    c = gadget().output_cols(0)[15]
+    t[1, c] = (int(t[1, c]) + 1) % P  # read by the ADD: the bus sees the difference
+    assert "bus" in rc.failing()
+    with unchecked_prover():
+        bad = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(2))
+    with pytest.raises(VerificationError):
+        verify_program(vk, bad, rc.witness.public)
