@@ -240,6 +240,9 @@ fn store_canonical<V: Packed>(x: V) -> Lanes {
 /// canonical in, Montgomery form out.
 #[inline(always)]
 fn column<V: Packed>(rows: &[u32], w: usize, i: usize) -> V {
+    if rows.len() == LANES * w {
+        return V::gather(rows, w, i).mul(V::splat(R2));
+    }
     let mut col = [0u32; LANES];
     for (c, row) in col.iter_mut().zip(rows.chunks_exact(w)) {
         *c = row[i];

@@ -76,6 +76,18 @@ pub trait Packed: Copy {
     fn splat(x: u32) -> Self;
     fn load(x: &[u32; LANES]) -> Self;
     fn store(self) -> [u32; LANES];
+    /// Element `i` of each of the LANES rows of width `w` that make up `rows` (raw bits).
+    /// Plain code gathers into an array and loads that; the array's 16 scalar stores then
+    /// stall the vector load behind them (no store forwarding), which AVX-512 avoids with a
+    /// gather instruction.
+    #[inline(always)]
+    fn gather(rows: &[u32], w: usize, i: usize) -> Self {
+        let mut col = [0u32; LANES];
+        for (c, row) in col.iter_mut().zip(rows.chunks_exact(w)) {
+            *c = row[i];
+        }
+        Self::load(&col)
+    }
     fn add(self, o: Self) -> Self;
     /// self - o mod p.
     fn sub(self, o: Self) -> Self;
@@ -191,6 +203,27 @@ mod x86 {
             let mut out = [0u32; LANES];
             unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), self.0) };
             out
+        }
+        #[inline(always)]
+        fn gather(rows: &[u32], w: usize, i: usize) -> Self {
+            // The offsets l * w must fit i32; wider rows (never seen in practice) take the
+            // plain path.
+            if rows.len() != LANES * w || i >= w || w > i32::MAX as usize / LANES {
+                let mut col = [0u32; LANES];
+                for (c, row) in col.iter_mut().zip(rows.chunks_exact(w)) {
+                    *c = row[i];
+                }
+                return Self::load(&col);
+            }
+            // SAFETY: lane l reads rows[l * w + i], inside `rows` by the checks above.
+            unsafe {
+                let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                let offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(w as i32));
+                Avx512(_mm512_i32gather_epi32::<4>(
+                    offsets,
+                    rows.as_ptr().add(i).cast(),
+                ))
+            }
         }
         #[inline(always)]
         fn add(self, o: Self) -> Self {
