@@ -99,6 +99,21 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     def d_input(self, v: int) -> D:
         """A BN254 scalar read from the proof (canonical, < R)."""
 
+    def b_input_committed(self, v: int) -> B:
+        """A base element read from the proof that the verifier checks against a Merkle
+        commitment (an opened row or salt, hashed into the leaf whose path it verifies).
+
+        Same value and failure as :meth:`b_input`, which is the default. A circuit whose leaf
+        hash packs values injectively on [0, 2^31) (``pack_base``) may range-check such a
+        value to 31 bits only: the Merkle check then forces the committed (canonical) integer,
+        up to a hash collision. The value must not be used unchecked (a slot that is checked
+        conditionally must matter only when its check is on)."""
+        return self.b_input(v)
+
+    def e_input_committed(self, v: Sequence[int]) -> E:
+        """:meth:`b_input_committed` for an extension element (an opened FRI row entry)."""
+        return self.e_input(v)
+
     # ---- base field -------------------------------------------------------------------------
     @abstractmethod
     def b_const(self, v: int) -> B:
@@ -152,6 +167,19 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def e_mul_base(self, a: E, b: B) -> E:
         """a * b for a base element b (EXT_DEGREE base multiplications)."""
+
+    def e_lincomb_base(self, coeffs: Sequence[E], vals: Sequence[B]) -> E:
+        """sum_i coeffs[i] * vals[i] (0 for empty sequences; lengths must match).
+
+        The default is the plain chain of ``e_mul_base``/``e_add`` from zero (so implementations
+        that record or count operations see exactly those). A circuit can do better: it may
+        accumulate the unreduced products and reduce each output coefficient at most once."""
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        acc = self.e_const([0] * EXT_DEGREE)
+        for c, v in zip(coeffs, vals, strict=True):
+            acc = self.e_add(acc, self.e_mul_base(c, v))
+        return acc
 
     @abstractmethod
     def e_inv(self, a: E) -> E:
@@ -544,6 +572,13 @@ class NativeArith(Arith[int, NExt, int, int]):
 
     def e_mul_base(self, a: NExt, b: int) -> NExt:
         return tuple(x * b % P for x in a)
+
+    def e_lincomb_base(self, coeffs: Sequence[NExt], vals: Sequence[int]) -> NExt:
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        return tuple(
+            sum(c[j] * v for c, v in zip(coeffs, vals, strict=True)) % P for j in range(EXT_DEGREE)
+        )
 
     def e_inv(self, a: NExt) -> NExt:
         self.counts["inv"] += 1
