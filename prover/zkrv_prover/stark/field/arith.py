@@ -18,9 +18,8 @@ Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
 3. Constants enter through ``*_const``; values read from the proof through ``*_input`` (a
    circuit allocates witness variables for them, range-checking base elements; values that a
    Merkle check binds use ``*_input_committed``, which a circuit may range-check less); bits
-   come only
-   from ``d_to_bits``/``b_to_bits``/``one_hot`` (and ``bit_const``/``bit_and``/``bit_sum`` of
-   those).
+   come only from ``d_to_bits``/``b_to_bits``/``one_hot`` (and ``bit_const``/``bit_and``/
+   ``bit_sum`` of those).
 4. A proof quantity the control flow would branch on but that must stay data (a table height
    in a circuit for a range of heights) is a :class:`LogHeight`: the code runs for every
    candidate in the declared range and selects (``when``, ``select*``); checks that apply to
