@@ -31,7 +31,8 @@ from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 #: Arith primitives whose constraints are attributed.
 PRIMITIVES = (
-    "b_input", "e_input", "d_input", "b_add", "b_sub", "b_mul", "b_inv", "b_assert_eq",
+    "b_input", "e_input", "d_input", "b_input_committed", "e_input_committed",
+    "e_lincomb_base", "b_add", "b_sub", "b_mul", "b_inv", "b_assert_eq",
     "e_add", "e_sub", "e_mul", "e_mul_base", "e_inv", "e_assert_eq", "e_assert_nonzero",
     "b_to_bits", "select_b", "select_e", "select_d", "hash", "pack_base", "d_assert_eq",
     "d_to_bits", "d_to_base",

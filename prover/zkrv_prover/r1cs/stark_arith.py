@@ -70,6 +70,25 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         """A base-field value read from the proof (35 constraints: canonical range check)."""
         return bb.alloc(self.cs, v)
 
+    def b_input_committed(self, v: int) -> BB:
+        """A proof value checked against a Merkle commitment (31 constraints: < 2^31 only).
+
+        Sound without the canonical (< p) check: ``pack_base`` packs such a value as is, 31
+        bits at stride 31, so a leaf's packing is injective on [0, 2^31)^8 and the leaf digest
+        determines the integers. The Merkle check equates it with the digest of the committed
+        row, whose values are canonical; so any accepted witness holds exactly those (short of
+        a Poseidon collision), as the native verifier's canonical check requires."""
+        if not 0 <= v < P:
+            raise ValueError(f"proof value {v} is not a canonical BabyBear element")
+        x = self.cs.alloc(v)
+        to_bits(self.cs, x, PACK_SHIFT)
+        return CommittedBB(x, 1 << PACK_SHIFT)
+
+    def e_input_committed(self, v: Sequence[int]) -> Ext:
+        if len(v) != EXT_DEGREE:
+            raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
+        return tuple(self.b_input_committed(x) for x in v)
+
     def e_input(self, v: Sequence[int]) -> Ext:
         if len(v) != EXT_DEGREE:
             raise ValueError(f"an extension element has {EXT_DEGREE} coefficients")
@@ -133,17 +152,21 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         return ext.add(self.cs, a, b)
 
     def e_sub(self, a: Ext, b: Ext) -> Ext:
-        """Free, except that a very large coefficient (over 2^128: a domain point's product
-        chain) subtracted from a second time is reduced first (once, memoized): every
-        ``x - z`` of a query's DEEP reduction would otherwise carry and reduce it again."""
+        """Free, except for reductions (memoized) of large operand coefficients: one over
+        2^128 (a domain point's product chain) at once, one over 2^40 (an OOD point
+        ``zeta * g``, a claimed value's alpha sum) from its second use on. The DEEP reduction
+        subtracts every point z from each query's x and inverts ``x - z``: reducing x and z
+        once beats carrying their bits into every query's inverse check."""
         return ext.sub(self.cs, self._big_reused(a), self._big_reused(b))
 
     def _big_reused(self, a: Ext) -> Ext:
-        if all(x.bound <= 1 << 128 for x in a):
+        if all(x.bound <= 1 << 40 for x in a):
             return a
         out = []
         for x in a:
             if x.bound > 1 << 128:
+                out.append(bb.reduce(self.cs, x))
+            elif x.bound > 1 << 40:
                 seen = self._b_uses.get(id(x))
                 n = 1 if seen is None else seen[1] + 1
                 self._b_uses[id(x)] = (x, n)
@@ -184,8 +207,28 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
     def e_mul_base(self, a: Ext, b: BB) -> Ext:
         return ext.mul_base(self.cs, self._reused(a), b)
 
+    def e_lincomb_base(self, coeffs: Sequence[Ext], vals: Sequence[BB]) -> Ext:
+        """One constraint per (coefficient, value) product of variables (EXT_DEGREE per term)
+        and no reduction: each output coefficient is one unreduced sum
+        (:func:`~zkrv_prover.r1cs.gadgets.babybear.inner_product`: operands below 2^31, so the
+        sum of n products is below n 2^62, asserted below 2^250), reduced at most once later
+        by whatever consumes it. A coefficient shared by many sums (an alpha power used by
+        every query) is reduced once, on its first use."""
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        return tuple(
+            bb.inner_product(self.cs, [c[j] for c in coeffs], vals) for j in range(EXT_DEGREE)
+        )
+
+    def _small_operand(self, a: Ext) -> Ext:
+        """``a`` with coefficients above 2^40 reduced: an inverse's product check costs
+        ~bits(product) - 30 per coefficient and every coefficient of ``a`` enters every
+        product coefficient, so a b-bit coefficient costs ~5 (b - 31) there and b + 1 to
+        reduce (a DEEP ``x - z`` whose x is a domain point's product chain)."""
+        return tuple(bb.reduce(self.cs, x) if x.bound > 1 << 40 else x for x in a)
+
     def e_inv(self, a: Ext) -> Ext:
-        return ext.inverse(self.cs, a, EXT_W)
+        return ext.inverse(self.cs, self._small_operand(a), EXT_W)
 
     def e_assert_nonzero(self, a: Ext, what: str) -> None:
         """``e_inv``'s witness and product check, the inverse unused."""
@@ -193,7 +236,7 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
             from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
 
             raise UnsatisfiedConstraintError(f"check failed: {what}")
-        ext.inverse(self.cs, a, EXT_W)
+        ext.inverse(self.cs, self._small_operand(a), EXT_W)
 
     def e_assert_eq(self, a: Ext, b: Ext, what: str) -> None:
         if self.cs.strict and ext.value(a) != ext.value(b):
@@ -285,7 +328,10 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
             raise ValueError(f"pack_base takes 1..{PACK_WIDTH} values")
         acc = LC({}, 0)
         for i, v in enumerate(vals):
-            acc = acc + bb.reduce(self.cs, v, canonical=True).lc * (1 << (PACK_SHIFT * i))
+            # a committed input is packed as is (see b_input_committed); anything else is
+            # canonicalized so the packing is that of the native verifier
+            x = v if isinstance(v, CommittedBB) else bb.reduce(self.cs, v, canonical=True)
+            acc = acc + x.lc * (1 << (PACK_SHIFT * i))
         return acc
 
     def d_assert_eq(self, a: LC, b: LC, what: str) -> None:
@@ -333,6 +379,14 @@ class CircuitArith(Arith[BB, Ext, LC, LC]):
         slack = cs.mul(at_max, LC.const(R - 1 - pk * m) - low, "d_to_base top")
         to_bits(cs, slack, (pk - 1).bit_length())  # proves low <= R - 1 - p^k M when at_max
         return digits
+
+
+class CommittedBB(BB):
+    """A proof value range-checked to [0, 2^31) only, because a Merkle check binds its exact
+    integer (``CircuitArith.b_input_committed``): ``pack_base`` packs it as is. Arithmetic on
+    it yields plain :class:`BB` values."""
+
+    __slots__ = ()
 
 
 def pack_bits(bits: Sequence[LC]) -> LC:

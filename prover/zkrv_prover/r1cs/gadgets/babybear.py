@@ -94,6 +94,37 @@ def sum_all(cs: ConstraintSystem, xs: Sequence[BB]) -> BB:
     return acc
 
 
+def inner_product(cs: ConstraintSystem, xs: Sequence[BB], ys: Sequence[BB]) -> BB:
+    """``sum xs[i] * ys[i]``, left unreduced: one constraint per product of two variables (none
+    with a constant factor), no reduction of the sum (a consumer reduces it at most once,
+    memoized). Operands above 2^31 are reduced first (memoized: a shared coefficient once).
+
+    Bound: every operand is then below 2^31 (``reduce``) or is a constant (< p), so each product
+    is an integer in [0, 2^62) and the sum of n products lies in [0, n * 2^62), below
+    ``LIMIT = 2^250`` (hence below R: the LC's value is that integer) whenever n < 2^188.
+    The tracked bound is the exact sum of the products' bounds; it is checked against ``LIMIT``
+    (``ValueError`` if not below: the sum would have to be split).
+    """
+    if len(xs) != len(ys):
+        raise ValueError("inner_product: operands of different lengths")
+    items: list[tuple[LC, int]] = []
+    total = 0
+    for x, y in zip(xs, ys, strict=True):
+        x = x if x.bound <= 1 << 31 else reduce(cs, x)
+        y = y if y.bound <= 1 << 31 else reduce(cs, y)
+        if x.lc.is_constant():
+            prod = y.lc * x.lc.value
+        elif y.lc.is_constant():
+            prod = x.lc * y.lc.value
+        else:
+            prod = cs.mul(x.lc, y.lc, "babybear inner product")
+        items.append((prod, 1))
+        total += (x.bound - 1) * (y.bound - 1)
+    if total + 1 > LIMIT:
+        raise ValueError(f"inner_product: unreduced sum bound 2^{total.bit_length()} >= LIMIT")
+    return BB(LC.combine(items), total + 1)
+
+
 def sub(cs: ConstraintSystem, a: BB, b: BB) -> BB:
     """``a - b`` as ``a + k p - b`` with ``k p >= b.bound - 1`` so it stays non-negative."""
     k = -(-(b.bound - 1) // P)

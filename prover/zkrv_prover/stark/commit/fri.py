@@ -344,7 +344,7 @@ def verify_layers(
         op = openings[k]
         if len(op.row) != 1 << la:
             raise ValueError(f"{what}: opening has the wrong arity")
-        row = [ar.e_input(v) for v in op.row]
+        row = [ar.e_input_committed(v) for v in op.row]  # checked by verify_opening below
         flat: list[B] = [x for v in row for x in ar.e_coeffs(v)]
         sibs = [[cfg.scheme.digest_input(ar, s) for s in lvl] for lvl in op.siblings]
         shape = MatrixShape(log_cur - la, EXT_DEGREE << la)

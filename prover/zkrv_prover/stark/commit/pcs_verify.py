@@ -555,8 +555,9 @@ def verify_var(
                 raise ValueError(f"{what}: opened rows do not match the widths")
             if len(op.salts) != len(groups) or any(len(s) != t.cfg.salt_len for s in op.salts):
                 raise ValueError(f"{what}: salts do not match the commitment")
-            rows = [[ar.b_input(v) for v in row] for row in op.rows]
-            salts = [[ar.b_input(v) for v in s] for s in op.salts]
+            # checked against the tree below (for every candidate height that uses them)
+            rows = [[ar.b_input_committed(v) for v in row] for row in op.rows]
+            salts = [[ar.b_input_committed(v) for v in s] for s in op.salts]
             rows_by_round.append(rows)
             if t.kind == "fixed":
                 sibs = [[hs.digest_input(ar, d) for d in lvl] for lvl in op.siblings]
@@ -588,10 +589,8 @@ def verify_var(
             by_point: dict[int, tuple[E, E]] = {}
             for r, m, k, o in h_plan:
                 if (r, m) not in s_cache:
-                    sm = ar.e_const(_ZERO_E)
-                    for col, cell in enumerate(rows_by_round[r][m]):
-                        sm = ar.e_add(sm, ar.e_mul_base(apows[col], cell))
-                    s_cache[(r, m)] = sm
+                    row = rows_by_round[r][m]
+                    s_cache[(r, m)] = ar.e_lincomb_base(apows[: len(row)], row)
                 z = claims[r].points[m][k]
                 term = ar.e_mul(coef[o], ar.e_sub(s_cache[(r, m)], vsums[(r, m, k)]))
                 prev = by_point.get(id(z))
@@ -787,7 +786,10 @@ def _fri_var_slots(
         width = 1 << max(variants)
         op = openings[j] if j < len(openings) else None
         raw_row = list(op.row) if op is not None else []
-        row = [ar.e_input(raw_row[t] if t < len(raw_row) else _ZERO_E) for t in range(width)]
+        # checked by the slot's Merkle path whenever the slot is active (used only then)
+        row = [
+            ar.e_input_committed(raw_row[t] if t < len(raw_row) else _ZERO_E) for t in range(width)
+        ]
         leaves: dict[int, D] = {}
         folds: dict[int, E] = {}
         opened_at: dict[int, E] = {}

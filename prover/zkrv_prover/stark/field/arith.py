@@ -16,9 +16,10 @@ Rules for code written against ``Arith`` (so the circuit stays a fixed circuit):
    ``int()``, no indexing by a value. Use ``select_*`` with bits instead.
 2. Every check goes through an ``assert_*`` method (never ``assert`` or ``if ...: raise``).
 3. Constants enter through ``*_const``; values read from the proof through ``*_input`` (a
-   circuit allocates witness variables for them, range-checking base elements); bits come only
-   from ``d_to_bits``/``b_to_bits``/``one_hot`` (and ``bit_const``/``bit_and``/``bit_sum`` of
-   those).
+   circuit allocates witness variables for them, range-checking base elements; values that a
+   Merkle check binds use ``*_input_committed``, which a circuit may range-check less); bits
+   come only from ``d_to_bits``/``b_to_bits``/``one_hot`` (and ``bit_const``/``bit_and``/
+   ``bit_sum`` of those).
 4. A proof quantity the control flow would branch on but that must stay data (a table height
    in a circuit for a range of heights) is a :class:`LogHeight`: the code runs for every
    candidate in the declared range and selects (``when``, ``select*``); checks that apply to
@@ -99,6 +100,21 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     def d_input(self, v: int) -> D:
         """A BN254 scalar read from the proof (canonical, < R)."""
 
+    def b_input_committed(self, v: int) -> B:
+        """A base element read from the proof that the verifier checks against a Merkle
+        commitment (an opened row or salt, hashed into the leaf whose path it verifies).
+
+        Same value and failure as :meth:`b_input`, which is the default. A circuit whose leaf
+        hash packs values injectively on [0, 2^31) (``pack_base``) may range-check such a
+        value to 31 bits only: the Merkle check then forces the committed (canonical) integer,
+        up to a hash collision. The value must not be used unchecked (a slot that is checked
+        conditionally must matter only when its check is on)."""
+        return self.b_input(v)
+
+    def e_input_committed(self, v: Sequence[int]) -> E:
+        """:meth:`b_input_committed` for an extension element (an opened FRI row entry)."""
+        return self.e_input(v)
+
     # ---- base field -------------------------------------------------------------------------
     @abstractmethod
     def b_const(self, v: int) -> B:
@@ -152,6 +168,19 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def e_mul_base(self, a: E, b: B) -> E:
         """a * b for a base element b (EXT_DEGREE base multiplications)."""
+
+    def e_lincomb_base(self, coeffs: Sequence[E], vals: Sequence[B]) -> E:
+        """sum_i coeffs[i] * vals[i] (0 for empty sequences; lengths must match).
+
+        The default is the plain chain of ``e_mul_base``/``e_add`` from zero (so implementations
+        that record or count operations see exactly those). A circuit can do better: it may
+        accumulate the unreduced products and reduce each output coefficient at most once."""
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        acc = self.e_const([0] * EXT_DEGREE)
+        for c, v in zip(coeffs, vals, strict=True):
+            acc = self.e_add(acc, self.e_mul_base(c, v))
+        return acc
 
     @abstractmethod
     def e_inv(self, a: E) -> E:
@@ -544,6 +573,13 @@ class NativeArith(Arith[int, NExt, int, int]):
 
     def e_mul_base(self, a: NExt, b: int) -> NExt:
         return tuple(x * b % P for x in a)
+
+    def e_lincomb_base(self, coeffs: Sequence[NExt], vals: Sequence[int]) -> NExt:
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        return tuple(
+            sum(c[j] * v for c, v in zip(coeffs, vals, strict=True)) % P for j in range(EXT_DEGREE)
+        )
 
     def e_inv(self, a: NExt) -> NExt:
         self.counts["inv"] += 1
