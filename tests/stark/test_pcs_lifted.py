@@ -42,13 +42,18 @@ def _points(rng: np.random.Generator) -> list[tuple[int, ...]]:
     return [tuple(int(v) for v in rng.integers(0, P, EXT_DEGREE)) for _ in range(2)]
 
 
-def prove(logs: Sequence[int], zk: bool, seed: int = 1) -> tuple[Any, ...]:
+def prove(
+    logs: Sequence[int], zk: bool, seed: int = 1
+) -> tuple[list[int], list[pcs.PcsData], Any, pcs.Opened, pcs.PcsProof]:
     """Commit matrices of log heights ``logs`` (lifted rounds at the global top), open each at
     one or two points and prove."""
     prm = params(zk)
     frng = FieldRng.seeded(seed)
     g = np.random.default_rng(seed)
-    coeffs = [g.integers(0, P, (1 << h, w), dtype=np.uint32) for h, (w, _) in zip(logs, RANGES)]
+    coeffs = [
+        g.integers(0, P, (1 << h, w), dtype=np.uint32)
+        for h, (w, _) in zip(logs, RANGES, strict=True)
+    ]
     top = max(logs)
     datas = []
     for r, idx in enumerate(ROUNDS):
@@ -62,17 +67,18 @@ def prove(logs: Sequence[int], zk: bool, seed: int = 1) -> tuple[Any, ...]:
                 lifted_height=top,
             )
         )
-    zs = _points(g)
+    zs = _points(np.random.default_rng(99))  # constants of the verifier: the same per spec
     pts = [[zs[: 1 + (i % 2)] for i in idx] for idx in ROUNDS]
     ar = NativeArith(native_hash=True)
     tr = Poseidon2Transcript(ar, LABEL)
-    opened, proof = pcs.open_rounds(prm, list(zip(datas, pts)), tr, frng, lifted=True)
+    opened, proof = pcs.open_rounds(prm, list(zip(datas, pts, strict=True)), tr, frng, lifted=True)
     return list(logs), datas, pts, opened, proof
 
 
 def verify(
     logs: Sequence[int], datas: Any, pts: Any, opened: Any, proof: pcs.PcsProof, zk: bool,
     ranges: Sequence[tuple[int, int]] | None = None, ar: AnyArith | None = None,
+    top_lie: int = 0,
 ) -> None:  # fmt: skip
     """The verifier with every matrix height data in its range (top: the max of the ranges)."""
     prm = params(zk)
@@ -83,10 +89,10 @@ def verify(
     def lh(v: int, lo: int, hi: int) -> LogHeight[Any, Any]:
         return LogHeight(lo, hi, tuple(ar.one_hot(ar.b_input(v), lo, hi)))
 
-    mats = [lh(v + lb, lo + lb, hi + lb) for v, (lo, hi) in zip(logs, ranges)]
+    mats = [lh(v + lb, lo + lb, hi + lb) for v, (lo, hi) in zip(logs, ranges, strict=True)]
     tlo = max(lo for lo, _ in ranges) + lb
     thi = max(hi for _, hi in ranges) + lb
-    top_actual = max(logs) + lb
+    top_actual = max(logs) + lb - top_lie
     top = lh(top_actual, tlo, thi)
     heights = LiftedHeights(
         [[mats[i] for i in idx] for idx in ROUNDS],
@@ -97,7 +103,7 @@ def verify(
     )
     tr = Poseidon2Transcript(ar, LABEL)
     claims = []
-    for r, (idx, data) in enumerate(zip(ROUNDS, datas)):
+    for r, (idx, data) in enumerate(zip(ROUNDS, datas, strict=True)):
         claims.append(
             pcs.RoundClaim(
                 [ar.b_input((data.root >> (32 * i)) & 0xFFFFFFFF) for i in range(8)],
@@ -110,7 +116,7 @@ def verify(
     verify_lifted(ar, prm, claims, proof, tr, heights)
 
 
-COMBOS = [(9, 7, 8), (8, 7, 8), (7, 9, 8), (6, 6, 7), (9, 9, 7)]
+COMBOS = [(9, 7, 8), (9, 8, 8), (8, 7, 8), (7, 9, 8), (6, 6, 7), (9, 9, 7)]
 
 
 @pytest.mark.parametrize("zk", [False, True])
@@ -157,6 +163,26 @@ def test_tampered_proof_refused(tamper: Any) -> None:
 
 def test_lied_height_refused() -> None:
     """A matrix claimed one height shorter than committed: its point and roll-in move."""
-    logs, datas, pts, opened, proof = prove((8, 9, 8), True)
+    _, datas, pts, opened, proof = prove((8, 9, 8), True)
     with pytest.raises(VerificationError):
         verify([8, 9, 7], datas, pts, opened, proof, zk=True)
+
+
+def test_top_below_a_matrix_refused() -> None:
+    """H claimed one below the tallest matrix: that matrix no longer fits under the top."""
+    with pytest.raises(VerificationError):
+        verify(*prove((8, 9, 8), True), zk=True, top_lie=1)
+
+
+@pytest.mark.parametrize("zk", [False, True])
+def test_recorded_rows_ranges_vs_fixed(zk: bool) -> None:
+    """Report: the recorded verifier's size with ranges against fixed heights."""
+    from zkrv_prover.recursion.builder import RecursionBuilder
+
+    logs = (8, 7, 8)
+    sizes = []
+    for ranges in (None, [(h, h) for h in logs]):
+        r = RecursionBuilder()
+        verify(*prove(logs, zk), zk=zk, ranges=ranges, ar=r)
+        sizes.append(r.finish()[0].rows())
+    print(f"\nzk={zk} rows with ranges {sizes[0]}\n          fixed       {sizes[1]}")

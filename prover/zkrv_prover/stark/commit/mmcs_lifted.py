@@ -57,7 +57,7 @@ def commit(
         shapes.append(MatrixShape(n.bit_length() - 1, m.shape[1]))
     top = max(s.log_height for s in shapes)
     H = top if log_height is None else log_height
-    if H < top:
+    if top > H:
         raise ValueError(f"lifted tree height 2^{H} below its tallest matrix 2^{top}")
     hs = config.scheme
     salts: dict[int, U32] = {}
@@ -98,7 +98,10 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
     idx = np.asarray(indices, dtype=np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= 1 << H):
         raise ValueError("opening index out of range")
-    rows = [m[idx >> (H - s.log_height)].tolist() for m, s in zip(tree.matrices, tree.shapes)]
+    rows = [
+        m[idx >> (H - s.log_height)].tolist()
+        for m, s in zip(tree.matrices, tree.shapes, strict=True)
+    ]
     salts = [
         tree.salts[t][idx >> (H - s.log_height)].tolist()
         if tree.config.salt_len

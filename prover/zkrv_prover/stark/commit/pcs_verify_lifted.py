@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from zkrv_prover.stark.commit import fri, mmcs_lifted
@@ -111,7 +112,7 @@ def verify_lifted(
         raise ValueError("lifted PCS proofs use poseidon2-babybear binary trees")
     top = heights.top
     masked = [r for r, c in enumerate(claims) if c.has_mask]
-    if params.zk and len(masked) != 1 or not params.zk and masked:
+    if (params.zk and len(masked) != 1) or (not params.zk and masked):
         raise ValueError("lifted PCS: zk needs exactly one round carrying the codeword")
     for c, hr in zip(claims, heights.mats, strict=True):
         if len(hr) != len(c.shapes) or len(c.points) != len(c.shapes):
@@ -154,7 +155,7 @@ def verify_lifted(
     n_slots = top.hi - final_log
     n_actual = heights.actual_top - final_log
     roots = _pad_d(ar, hs, proof.fri_roots, n_slots)
-    active = [top.when(ar, lambda H, j=j: H - j > final_log) for j in range(n_slots)]
+    active = [top.when(ar, partial(_has_layer, final_log, j)) for j in range(n_slots)]
     betas = []
     for j, root in enumerate(roots):
         t2 = tr.copy()
@@ -209,7 +210,7 @@ def verify_lifted(
             ar,
             fri_cfg,
             top,
-            lambda H, j=j: H - j - 1 if H - j > final_log else None,
+            partial(_layer_rows, final_log, j),
             roots[j],
             cap,
             f"FRI layer {j}",
@@ -238,16 +239,20 @@ def verify_lifted(
             # tree bits [H - T_r, H): bit l of the tree index is bits[k + l] for k = H - T_r
             tbits = [
                 ar.bit_sum(
-                    [ar.bit_and(kb, bits[k + lvl]) for k, kb in enumerate(kt) if k + lvl < len(bits)]
+                    [
+                        ar.bit_and(kb, bits[k + lvl])
+                        for k, kb in enumerate(kt)
+                        if k + lvl < len(bits)
+                    ]
                 )
                 for lvl in range(th.hi)
             ]
             leaf = mmcs_lifted.leaf(ar, cfg, rows, salts)
             n_lv = th.hi - mmcs_lifted.log_cap(cfg, th.hi)
-            actual_lv = heights.actual_trees[r] - mmcs_lifted.log_cap(cfg, heights.actual_trees[r])
+            a_t = heights.actual_trees[r]
+            n_have = min(a_t - mmcs_lifted.log_cap(cfg, a_t), len(op.siblings))
             sibs = [
-                _pad_d(ar, hs, op.siblings[lvl] if lvl < min(actual_lv, len(op.siblings)) else [], 1)
-                for lvl in range(n_lv)
+                _pad_d(ar, hs, op.siblings[lvl] if lvl < n_have else [], 1) for lvl in range(n_lv)
             ]  # fmt: skip
             cands = {T: PathCandidate(leaf, 0, T) for T in th.candidates}
             verify_opening_var(ar, cfg, th, cands, one, tbits, caps[r], sibs, f"round {r} {what_q}")
@@ -264,12 +269,6 @@ def verify_lifted(
         n_roll = top.hi - min(h.lo for h in all_h) + 1
         roll = [ar.e_const(EXT_ZERO) for _ in range(n_roll)]
 
-        def x_of(h: LogHeight[Any, Any]) -> Any:
-            if id(h) not in x_cache:
-                kb = diff(top, h)
-                x_cache[id(h)] = ar.b_mul(g, _select_by_one_hot(ar, kb, ypows, ar.select_b))
-            return x_cache[id(h)]
-
         for r, m, k, cf, vs in terms:
             h = heights.mats[r][m]
             if (r, m) not in s_cache:
@@ -279,8 +278,11 @@ def verify_lifted(
                 s_cache[(r, m)] = sm
             z = claims[r].points[m][k]
             ikey = (id(h), id(z))
+            if id(h) not in x_cache:  # matrix m's point: g * y^(2^k_m)
+                pick = _select_by_one_hot(ar, diff(top, h), ypows, ar.select_b)
+                x_cache[id(h)] = ar.b_mul(g, pick)
             if ikey not in inv_cache:
-                inv_cache[ikey] = ar.e_inv(ar.e_sub(e_from_base(ar, x_of(h)), z))
+                inv_cache[ikey] = ar.e_inv(ar.e_sub(e_from_base(ar, x_cache[id(h)]), z))
             ro = ar.e_mul(ar.e_mul(cf, ar.e_sub(s_cache[(r, m)], vs)), inv_cache[ikey])
             zero = ar.e_const(EXT_ZERO)
             for kk, bit in enumerate(diff(top, h)):
@@ -293,8 +295,8 @@ def verify_lifted(
         expected = roll[0]
         X = ar.b_mul(g, y)
         for j in range(n_slots):
-            op = qp.fri[j] if j < min(n_actual, len(qp.fri)) else None
-            raw = list(op.row) if op is not None else []
+            fop = qp.fri[j] if j < min(n_actual, len(qp.fri)) else None
+            raw: list[Sequence[int]] = list(fop.row) if fop is not None else []
             pair = [ar.e_input(raw[t] if t < len(raw) else EXT_ZERO) for t in range(2)]
             b = bits[j]
             opened = ar.select_e(b, pair[1], pair[0])
@@ -303,9 +305,12 @@ def verify_lifted(
             for v in pair:
                 flat.extend(ar.e_coeffs(v))
             lleaf = hs.leaf(ar, flat)
-            lsibs_raw = list(op.siblings) if op is not None else []
+            lsibs_raw = list(fop.siblings) if fop is not None else []
             n_lv = top.hi - j - 1 - min(fri_cfg.max_log_cap, top.hi - j - 1)
-            lsibs = [_pad_d(ar, hs, lsibs_raw[lv] if lv < len(lsibs_raw) else [], 1) for lv in range(n_lv)]
+            lsibs = [
+                _pad_d(ar, hs, lsibs_raw[lv] if lv < len(lsibs_raw) else [], 1)
+                for lv in range(n_lv)
+            ]
             cands = {
                 H: PathCandidate(lleaf, j + 1, H - j - 1)
                 for H in top.candidates
@@ -325,6 +330,15 @@ def verify_lifted(
         ar.e_assert_eq(
             fri.eval_final_poly(ar, final_poly, X), expected, f"FRI final polynomial {what_q}"
         )
+
+
+def _has_layer(final_log: int, j: int, H: int) -> bool:
+    return H - j > final_log
+
+
+def _layer_rows(final_log: int, j: int, H: int) -> int | None:
+    """Leaf count (log) of FRI layer j's tree when folding starts at H (None: no layer)."""
+    return H - j - 1 if H - j > final_log else None
 
 
 __all__ = ["LiftedHeights", "diff_one_hot", "verify_lifted"]
