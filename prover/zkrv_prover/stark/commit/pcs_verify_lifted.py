@@ -296,8 +296,9 @@ def verify_lifted(
         X = ar.b_mul(g, y)
         for j in range(n_slots):
             fop = qp.fri[j] if j < min(n_actual, len(qp.fri)) else None
-            raw: list[Sequence[int]] = list(fop.row) if fop is not None else []
-            pair = [ar.e_input(raw[t] if t < len(raw) else EXT_ZERO) for t in range(2)]
+            frow: list[Sequence[int]] = list(fop.row) if fop is not None else []
+            zero_e: Sequence[int] = EXT_ZERO
+            pair = [ar.e_input(frow[t] if t < len(frow) else zero_e) for t in range(2)]
             b = bits[j]
             opened = ar.select_e(b, pair[1], pair[0])
             e_assert_eq_if(ar, active[j], opened, expected, f"FRI layer {j} {what_q} value")
