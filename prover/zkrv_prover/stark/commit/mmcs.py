@@ -167,14 +167,23 @@ class MerkleTree:
     levels: list[npt.NDArray[Any]]  # digest arrays: level 0 = tallest group's leaves; last = [root]
     log_arities: list[int]
     root: int = field(default=0)
+    #: The tree height of a lifted-leaf tree (``mmcs_lifted.py``; salts keyed by matrix
+    #: index), None for this module's injection layout.
+    lifted_height: int | None = None
 
     @property
     def log_max_height(self) -> int:
+        if self.lifted_height is not None:
+            return self.lifted_height
         return max(s.log_height for s in self.shapes)
 
     @property
     def cap(self) -> list[int]:
         """The Merkle cap (see ``cap_plan``), sent once per proof."""
+        if self.lifted_height is not None:
+            from zkrv_prover.stark.commit import mmcs_lifted
+
+            return mmcs_lifted.cap_of(self)
         return self.config.scheme.to_ints(self.levels[cap_plan(self.shapes, self.config)[1]])
 
 
@@ -275,6 +284,10 @@ class MerkleOpening:
 
 def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening]:
     """Openings of leaf indices of the tallest group (vectorized over the indices)."""
+    if tree.lifted_height is not None:
+        from zkrv_prover.stark.commit import mmcs_lifted
+
+        return mmcs_lifted.open_indices(tree, indices)
     log_max = max(s.log_height for s in tree.shapes)
     idx = np.asarray(indices, dtype=np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= (1 << log_max)):

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.stark.commit import fri, hash_scheme, mmcs
+from zkrv_prover.stark.commit import fri, hash_scheme, mmcs, mmcs_lifted
 from zkrv_prover.stark.commit.fri import FriLayerOpening
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MerkleOpening, MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
@@ -117,6 +117,7 @@ def commit_coeffs(
     log_heights: Sequence[int] | None = None,
     salted: bool = True,
     label: str | None = None,
+    lifted_height: int | None = None,
 ) -> PcsData:
     """Commit matrices given by column coefficients ((m_i, w_i), natural order). Matrix i is
     committed at height 2^log_heights[i] (default: m_i, which must then be a power of two) and
@@ -129,6 +130,10 @@ def commit_coeffs(
     (height = this round's tallest matrix, which must be the tallest of the whole proof). That
     saves the separate R tree and its Merkle path per query; the round must be committed before
     the opening's alpha is drawn (any round committed before ``open_rounds`` is).
+
+    ``lifted_height``: commit in the lifted-leaf layout (``mmcs_lifted.py``, Poseidon2 proofs
+    with per-table heights) as a tree of 2^(lifted_height + log_blowup) leaves (at least the
+    tallest matrix's LDE).
 
     ``label``: report this commitment as progress stage ``"commit <label>"`` (one unit per
     matrix's LDE, plus the Merkle tree's units, :func:`.mmcs.commit_units`)."""
@@ -154,7 +159,8 @@ def commit_coeffs(
             MatrixShape(h + params.log_blowup, c.shape[1]) for c, h in zip(cs, lhs, strict=True)
         ]
         if mask:
-            shapes.append(MatrixShape(max(lhs) + params.log_blowup, EXT_DEGREE))
+            r_h = max(lhs) if lifted_height is None else lifted_height
+            shapes.append(MatrixShape(r_h + params.log_blowup, EXT_DEGREE))
         progress.stage(f"commit {label}", len(shapes) + mmcs.commit_units(shapes, cfg))
     ldes = []
     for c, h in zip(cs, lhs, strict=True):
@@ -163,12 +169,15 @@ def commit_coeffs(
             progress.advance()
     r_coeffs = None
     if mask:
-        top = max(lhs)
+        top = max(lhs) if lifted_height is None else lifted_height
         r_coeffs = require(rng, "a masking codeword").base((params.degree_bound(top), EXT_DEGREE))
         ldes.append(lde_bitrev(r_coeffs, params.log_blowup, GENERATOR, top))
         if report:
             progress.advance()
-    tree = mmcs.commit(ldes, cfg, rng, report=report)
+    if lifted_height is not None:
+        tree = mmcs_lifted.commit(ldes, cfg, rng, lifted_height + params.log_blowup)
+    else:
+        tree = mmcs.commit(ldes, cfg, rng, report=report)
     return PcsData(tree, cs, params.log_blowup, lhs, r_coeffs, salted)
 
 
@@ -310,10 +319,15 @@ def open_rounds(
     tr: NativeTranscript,
     rng: FieldRng | None,
     unchecked: bool = False,
+    lifted: bool = False,
 ) -> tuple[Opened, PcsProof]:
     """Open each round's matrices at their points (rounds[r] = (data, points[matrix] = list of
     ext points)) and prove it. Returns the claimed values and the proof. ``unchecked`` (tests
-    only) disables the prover's own low-degree check, to exercise the verifier."""
+    only) disables the prover's own low-degree check, to exercise the verifier.
+
+    ``lifted``: the per-table-height protocol (``pcs_verify_lifted.py``): rounds committed with
+    ``lifted_height``, alpha powers in one global (round, matrix, point) order instead of per
+    height, and FRI folds by 2 at every layer (every height can take a roll-in)."""
     # 1. random masking codeword R: in a round (committed with mask=True) or its own tree
     log_top = max(h for data, _ in rounds for h in data.log_heights)
     masked = [r for r, (data, _) in enumerate(rounds) if data.mask is not None]
@@ -324,13 +338,16 @@ def open_rounds(
     if masked:
         mdata = rounds[masked[0]][0]
         assert mdata.mask is not None
-        if max(mdata.log_heights) != log_top:
+        r_log = mdata.tree.shapes[-1].log_height - params.log_blowup
+        if r_log != log_top:
             raise ValueError("the masked round must contain the tallest committed matrix")
         r_lde = mdata.lde(len(mdata.coeffs))
     elif params.zk:
         # R has the full (relaxed) degree bound, so every coefficient of the reduced polynomial,
         # and of its folds down to the final polynomial, is masked.
         r = require(rng, "zero-knowledge opening").base((params.degree_bound(log_top), EXT_DEGREE))
+        if lifted:
+            raise ValueError("lifted PCS: the masking codeword rides in a committed round")
         zk_data = commit_coeffs(params, [r], rng, log_heights=[log_top])
         tr.observe_digest(hash_scheme.scheme_of(params.hash).digest_const(tr.ar, zk_data.root))
         r_lde = zk_data.lde(0)
@@ -365,17 +382,19 @@ def open_rounds(
             terms = []
             for z, vals in zip(pts, per_m[i], strict=True):
                 v_alpha = _ext_dot(np.asarray(vals, dtype=np.uint32), ap)
-                off = offsets.get(h, 0)
+                key = -1 if lifted else h  # lifted: one global offset order
+                off = offsets.get(key, 0)
                 terms.append(
                     (_ext_tuple(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(alpha), off))
                 )
-                offsets[h] = off + w
+                offsets[key] = off + w
             by_height.setdefault(h, []).append(_DeepMatrix(data.lde(i), ap, terms))
     if top not in by_height and r_lde is None:
         raise ValueError("the tallest committed matrix must be opened at some point")
     r_term = None
     if r_lde is not None:
-        r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), offsets.get(top, 0)))
+        r_off = offsets.get(-1 if lifted else top, 0)
+        r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), r_off))
     heights = sorted(set(by_height) | ({top} if r_term is not None else set()), reverse=True)
     progress.stage("DEEP reduce", len(heights))
     reduced = {}
@@ -383,7 +402,8 @@ def open_rounds(
         reduced[h] = _reduce_height(h, by_height.get(h, []), r_term if h == top else None)
         progress.advance()
     # 4. FRI, grinding, queries
-    fri_data = fri.commit_phase(params, reduced, tr, unchecked)
+    fri_params = replace(params, log_folding_arity=1) if lifted else params
+    fri_data = fri.commit_phase(fri_params, reduced, tr, unchecked)
     nonce = grind(tr, params.pow_bits, params.backend, params.hash)
     indices = []
     for _ in range(params.num_queries):
