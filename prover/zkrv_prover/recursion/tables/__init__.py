@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zkrv_prover.recursion.tables.base_alu import BaseAluAir
 from zkrv_prover.recursion.tables.bits import BitsAir
+from zkrv_prover.recursion.tables.cap import CapAir
 from zkrv_prover.recursion.tables.common import MEMORY_BUS, RecursionAir
 from zkrv_prover.recursion.tables.const import ConstAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
@@ -24,6 +25,7 @@ TABLES: tuple[type[RecursionAir], ...] = (
     PackAir,
     BitsAir,
     Poseidon2Air,
+    CapAir,
     PublicAir,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "TABLES",
     "BaseAluAir",
     "BitsAir",
+    "CapAir",
     "ConstAir",
     "ExtAluAir",
     "PackAir",

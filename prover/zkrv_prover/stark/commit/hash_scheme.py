@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,20 @@ HASH_NAMES: tuple[HashName, ...] = ("poseidon-bn254", "poseidon2-babybear")
 
 Digest = Any  # a scheme's digest: opaque to generic code
 DigestArray = npt.NDArray[Any]
+
+
+@runtime_checkable
+class CapLookup(Protocol):
+    """An ``Arith`` with a cheaper Merkle-cap membership check than a mux tree (the recursion
+    recorder's indexed lookup). :meth:`HashScheme.assert_cap_entry` uses it when the arith
+    provides it; it must raise exactly what the mux-tree check would."""
+
+    def cap_check(
+        self, active: Any, node: Any, cap: Sequence[Any], bits: Sequence[Any], what: str
+    ) -> bool:
+        """Record ``node = cap[sum bits[j] 2^j]`` (when ``active`` is 1, or always when None);
+        False if this shape is not supported (the caller falls back to the mux tree)."""
+        ...
 
 
 class HashScheme(ABC):
@@ -109,6 +123,24 @@ class HashScheme(ABC):
         for bit in bits:
             cur = [self.select(ar, bit, cur[j + 1], cur[j]) for j in range(0, len(cur), 2)]
         return cur[0]
+
+    def assert_cap_entry(
+        self,
+        ar: AnyArith,
+        active: Any,
+        node: Digest,
+        cap: Sequence[Digest],
+        bits: Sequence[Any],
+        what: str,
+    ) -> None:
+        """Check node = cap[pos], pos = sum bits[j] 2^j: only when the bit ``active`` is 1, or
+        always when ``active`` is None (:meth:`select_by_bits`, then :meth:`assert_eq` or
+        :meth:`assert_eq_if`)."""
+        sel = self.select_by_bits(ar, cap, bits)
+        if active is None:
+            self.assert_eq(ar, node, sel, what)
+        else:
+            self.assert_eq_if(ar, active, node, sel, what)
 
     def xor_permute(
         self, ar: AnyArith, items: Sequence[Digest], bits: Sequence[Any]
@@ -243,6 +275,20 @@ class Poseidon2BabyBear(HashScheme):
     def select(self, ar: AnyArith, bit: Any, if1: Digest, if0: Digest) -> Digest:
         return [ar.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
 
+    def assert_cap_entry(
+        self,
+        ar: AnyArith,
+        active: Any,
+        node: Digest,
+        cap: Sequence[Digest],
+        bits: Sequence[Any],
+        what: str,
+    ) -> None:
+        # The recursion recorder checks the cap by an indexed lookup (one row, no mux tree).
+        if isinstance(ar, CapLookup) and ar.cap_check(active, node, cap, bits, what):
+            return
+        super().assert_cap_entry(ar, active, node, cap, bits, what)
+
     def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
         if not vals:
             raise ValueError("cannot hash an empty row")
@@ -353,6 +399,7 @@ def grind(tr: FiatShamir[Any, Any, Any, Any], bits: int, hash_name: str, backend
 
 
 __all__ = [
+    "CapLookup",
     "HASH_NAMES",
     "Digest",
     "HashName",

@@ -393,4 +393,4 @@ def verify_opening(
             cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     # The path node's index at the cap level is given by the top log_cap index bits.
     cap_bits = list(index_bits[log_max - log_cap :])
-    hs.assert_eq(ar, cur, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, None, cur, cap, cap_bits, f"{what}: Merkle path")

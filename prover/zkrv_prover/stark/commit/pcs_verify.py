@@ -192,7 +192,7 @@ def verify_opening_var(
         return bits[c.bit_off + sum(plans[H].below) + m]
 
     cap_bits = [h.select_bit(ar, partial(cap_bit, m=m)) for m in range(max_cap)]
-    hs.assert_eq_if(ar, active, node, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, active, node, cap, cap_bits, f"{what}: Merkle path")
 
 
 def masked_domain_point(
@@ -745,8 +745,7 @@ def _open_mixed(
             cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     if len(t.cap) != 1 << log_cap:
         raise ValueError(f"{what}: Merkle cap has the wrong size")
-    cap_node = hs.select_by_bits(ar, t.cap, tb[len(tb) - log_cap :])
-    hs.assert_eq(ar, cur, cap_node, f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, None, cur, t.cap, tb[len(tb) - log_cap :], f"{what}: Merkle path")
 
 
 def _partial_bit(
