@@ -127,7 +127,7 @@ class CapAir(RecursionAir):
         entries, checks = ops[ops[:, 0] == ENTRY], ops[ops[:, 0] == CHECK]
         out = np.zeros((height, PRE_WIDTH), dtype=np.int64)
         ne, nc = entries.shape[0], checks.shape[0]
-        out[:ne, _KEY : _IS_ENTRY] = entries[:, 1 : 2 + DIGEST]
+        out[:ne, _KEY:_IS_ENTRY] = entries[:, 1 : 2 + DIGEST]
         out[:ne, _IS_ENTRY] = 1
         out[:nc, _B:_IS_CHECK] = checks[:, 1:]
         out[:nc, _IS_CHECK] = 1

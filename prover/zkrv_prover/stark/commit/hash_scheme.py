@@ -399,8 +399,8 @@ def grind(tr: FiatShamir[Any, Any, Any, Any], bits: int, hash_name: str, backend
 
 
 __all__ = [
-    "CapLookup",
     "HASH_NAMES",
+    "CapLookup",
     "Digest",
     "HashName",
     "HashScheme",
