@@ -14,7 +14,8 @@ arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_in
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row; ``cap_check`` (the Merkle-cap
+``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row (``compress_swapped``, a Merkle
+level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
 check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
 check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
@@ -373,11 +374,33 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         outputs are consecutive cells."""
         if len(state) != poseidon2.WIDTH:
             raise ValueError(f"Poseidon2 permutes {poseidon2.WIDTH} elements, got {len(state)}")
-        out_vals = poseidon2.permute([c.v for c in state])
-        row = (*(c.addr for c in state), len(self._mem0))
+        return self._permute_row(state, self.b_const(0))
+
+    def _permute_row(self, reads: Sequence[BCell], bit: BCell) -> list[BCell]:
+        """One Poseidon2 row: reads the 16 cells and ``bit``, permutes them with halves swapped
+        when bit = 1."""
+        vals = [c.v for c in reads]
+        if bit.v:
+            vals = vals[8:] + vals[:8]
+        out_vals = poseidon2.permute(vals)
+        row = (*(c.addr for c in reads), len(self._mem0), bit.addr)
         outs = [self._alloc_b(v) for v in out_vals]
         self._op(Poseidon2Air.name, row)
         return outs
+
+    def compress_swapped(
+        self, bit: BCell, left: Sequence[BCell], right: Sequence[BCell]
+    ) -> list[BCell] | None:
+        """Poseidon2-BabyBear ``compress`` of (left, right), or of (right, left) when bit = 1:
+        one Poseidon2 row with its swap bit (a constant bit folds to a plain row). None for
+        digests that are not 8 cells (hash_scheme.SwapCompress)."""
+        if len(left) != 8 or len(right) != 8:
+            return None
+        k = self._const_value(bit)
+        if k is not None:
+            pair = [*right, *left] if k else [*left, *right]
+            return self.b_permute(pair)[:8]
+        return self._permute_row([*left, *right], bit)[:8]
 
     def d_const(self, v: int) -> NoReturn:
         _unsupported("d_const")

@@ -59,6 +59,18 @@ class CapLookup(Protocol):
         ...
 
 
+@runtime_checkable
+class SwapCompress(Protocol):
+    """An ``Arith`` that compresses a conditionally swapped pair in one step (the recursion
+    recorder: the swap is part of its Poseidon2 row). Used by
+    :meth:`Poseidon2BabyBear.compress_path` for binary levels."""
+
+    def compress_swapped(self, bit: Any, left: Any, right: Any) -> Any:
+        """``compress(right, left)`` when bit = 1, else ``compress(left, right)``, or None if
+        not supported (the caller falls back to swaps and a plain compress)."""
+        ...
+
+
 class HashScheme(ABC):
     """The digest operations of one hash family (module docstring)."""
 
@@ -123,6 +135,13 @@ class HashScheme(ABC):
         for bit in bits:
             cur = [self.select(ar, bit, cur[j + 1], cur[j]) for j in range(0, len(cur), 2)]
         return cur[0]
+
+    def compress_path(
+        self, ar: AnyArith, node: Digest, siblings: Sequence[Digest], bits: Sequence[Any]
+    ) -> Digest:
+        """The parent of a Merkle path node at position pos = sum bits[j] 2^j among its
+        children, ``siblings`` in XOR order: compress(xor_permute([node, *siblings], bits))."""
+        return self.compress(ar, self.xor_permute(ar, [node, *siblings], bits))
 
     def assert_cap_entry(
         self,
@@ -289,6 +308,16 @@ class Poseidon2BabyBear(HashScheme):
             return
         super().assert_cap_entry(ar, active, node, cap, bits, what)
 
+    def compress_path(
+        self, ar: AnyArith, node: Digest, siblings: Sequence[Digest], bits: Sequence[Any]
+    ) -> Digest:
+        # The recursion recorder swaps inside its Poseidon2 row (no Select rows).
+        if len(bits) == 1 and len(siblings) == 1 and isinstance(ar, SwapCompress):
+            out = ar.compress_swapped(bits[0], node, siblings[0])
+            if out is not None:
+                return out
+        return super().compress_path(ar, node, siblings, bits)
+
     def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
         if not vals:
             raise ValueError("cannot hash an empty row")
@@ -406,6 +435,7 @@ __all__ = [
     "HashScheme",
     "Poseidon2BabyBear",
     "PoseidonBn254",
+    "SwapCompress",
     "grind",
     "scheme_of",
 ]

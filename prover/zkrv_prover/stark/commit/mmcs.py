@@ -386,8 +386,7 @@ def verify_opening(
     for lvl, la in enumerate(log_ar[:below]):
         bit_lo = log_max - cur_log
         pos_bits = list(index_bits[bit_lo : bit_lo + la])
-        children = hs.xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
-        cur = hs.compress(ar, children)
+        cur = hs.compress_path(ar, cur, siblings[lvl], pos_bits)
         cur_log -= la
         if cur_log in group_of:
             cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
