@@ -1,5 +1,6 @@
 """The recursion AIR's tables: one module per operation kind, all on the MEMORY bus
-(:mod:`.common`). ``TABLES`` lists them in machine order."""
+(:mod:`.common`); the Cap table's entries and checks also meet on its CAP bus (:mod:`.cap`).
+``TABLES`` lists them in machine order."""
 
 from __future__ import annotations
 
