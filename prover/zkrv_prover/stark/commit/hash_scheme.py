@@ -237,11 +237,10 @@ class Poseidon2BabyBear(HashScheme):
         return [ar.b_const(f) for f in felts]
 
     def assert_eq(self, ar: AnyArith, a: Digest, b: Digest, what: str) -> None:
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            ar.b_assert_eq(x, y, f"{what} (digest element {i})")
+        ar.b_assert_eq_vec(a, b, what)
 
     def select(self, ar: AnyArith, bit: Any, if1: Digest, if0: Digest) -> Digest:
-        return [ar.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
+        return ar.select_b_vec(bit, if1, if0)
 
     def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
         if not vals:
