@@ -6,7 +6,9 @@ Binary format (version 1, integers big-endian)::
     | journal_len u32 | journal | seal_len u32 | seal
 
 - kind 1, :class:`StarkReceipt`: ``seal = pre_root (32) | log2 program height u8 |
-  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format). Verification
+  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format; the proof
+  and the root, a digest of 8 canonical BabyBear elements, use the zkVM's hash family,
+  Poseidon2-BabyBear: ``zkvm_params()``). Verification refuses a non-canonical root,
   recomputes the image ID from the root and heights, rebuilds the verifying key and checks the
   proof against the public values ``sha256(journal) || exit_code`` the receipt claims. So every
   byte is either checked (magic, version, kind, lengths, image ID) or bound by the proof.
