@@ -254,3 +254,18 @@ def test_array_inputs_rejected(fn: str, arg: object) -> None:
 def test_grind_inputs_rejected(state: list[int], pending: list[int], bits: int) -> None:
     with pytest.raises(ValueError):
         native.p2_grind(state, pending, bits)
+
+
+def test_first_non_canonical_value_is_named() -> None:
+    # The check scans chunks of 2^14 values in parallel: the error must still name the first
+    # bad value in row-major order, past the first chunk and with a later bad chunk present.
+    states = np.zeros((5000, 16), dtype=np.uint32)
+    states[4000, 1] = P + 7
+    states[3000, 5] = P
+    with pytest.raises(ValueError, match=r"states\[3000, 5\] = 2013265921 "):
+        native.p2_permute(states)
+    rows = np.zeros((3000, 40), dtype=np.uint32)
+    rows[2999, 39] = 0xFFFFFFFF
+    rows[2000, 3] = P
+    with pytest.raises(ValueError, match=r"rows\[2000, 3\] = 2013265921 "):
+        native.p2_hash_rows(rows)

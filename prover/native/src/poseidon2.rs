@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use crate::poseidon2_constants::{DIAG, EXTERNAL_FINAL, EXTERNAL_INITIAL, INTERNAL};
-use crate::poseidon2_packed::{mont_mul, Packed, Scalar};
+use crate::poseidon2_packed::{mont_mul, Packed, Scalar, MU};
 #[cfg(target_arch = "x86_64")]
 use crate::poseidon2_packed::{Avx2, Avx512};
 pub use crate::poseidon2_packed::{LANES, P};
@@ -65,19 +65,24 @@ const fn mont_row<const N: usize>(row: [u32; N]) -> [u32; N] {
 const RC_INITIAL: [[u32; WIDTH]; 4] = mont_rows(EXTERNAL_INITIAL);
 const RC_FINAL: [[u32; WIDTH]; 4] = mont_rows(EXTERNAL_FINAL);
 const RC_PARTIAL: [u32; 13] = mont_row(INTERNAL);
-const DIAG_MONT: [u32; WIDTH] = mont_row(DIAG);
 
 // ------------------------------------------------------------------------------------------
 // The permutation on a block (everything `inline(always)`, so that it is compiled inside each
 // target-feature kernel below)
 // ------------------------------------------------------------------------------------------
 
+/// (x + c)^7 for x, c < p. x + c - p is in (-p, p), the input range of `mul_lazy`, so the
+/// constant costs one addition (c - p is precomputed); the intermediate products stay in
+/// (-p, p) and only the result is corrected to [0, p). x^7 = x^4 * x^3 is three products deep
+/// instead of four (x^2, x^3, x^6, x^7): in the partial rounds the S-box of x0 is one long
+/// dependency chain.
 #[inline(always)]
-fn sbox<V: Packed>(x: V) -> V {
-    let x2 = x.mul(x);
-    let x3 = x2.mul(x);
-    let x6 = x3.mul(x3);
-    x6.mul(x)
+fn sbox_rc<V: Packed>(x: V, c: u32, mu: V) -> V {
+    let x = x.wrapping_add(V::splat(c.wrapping_sub(P)));
+    let x2 = x.mul_lazy(x, mu);
+    let x3 = x2.mul_lazy(x, mu);
+    let x4 = x2.mul_lazy(x2, mu);
+    x4.mul_lazy(x3, mu).canonical()
 }
 
 /// M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] on one quarter, with 10 additions
@@ -111,22 +116,89 @@ fn external<V: Packed>(s: &mut Block<V>) {
     }
 }
 
-/// x_i <- sum(x) + DIAG[i] * x_i.
+/// x * 2^-k mod p (0 < k <= 27), without a product. p = 15 * 2^27 + 1 makes 2^-27 = -15, so
+/// 2^-k = -15 * 2^(27 - k); splitting x = hi * 2^k + lo gives x * 2^-k = hi - lo * 15 * 2^(27 - k),
+/// where both terms are below p. Montgomery form is linear, so this applies to it unchanged.
 #[inline(always)]
-fn internal<V: Packed>(s: &mut Block<V>) {
-    let mut sum = s[0];
-    for &x in &s[1..] {
-        sum = sum.add(x);
+fn div_2exp<V: Packed>(x: V, k: u32) -> V {
+    let hi = x.shr(k);
+    let lo = x.and(V::splat((1 << k) - 1));
+    // lo * 15 * 2^(27 - k) = lo * 2^(31 - k) - lo * 2^(27 - k), no overflow as lo < 2^k.
+    let t = lo.shl(31 - k).wrapping_sub(lo.shl(27 - k));
+    hi.sub(t)
+}
+
+/// `DIAG[i]` as numerator / 2^k, the form `partial_round` hard-codes.
+const DIAG_FAST: [(i64, u32); WIDTH] = [
+    (-2, 0),
+    (1, 0),
+    (2, 0),
+    (1, 1),
+    (3, 0),
+    (4, 0),
+    (-1, 1),
+    (-3, 0),
+    (-4, 0),
+    (1, 8),
+    (1, 2),
+    (1, 3),
+    (1, 27),
+    (-1, 8),
+    (-1, 4),
+    (-1, 27),
+];
+
+// Compile-time check that `partial_round` multiplies by the diagonal of the constants file.
+const _: () = {
+    let mut i = 0;
+    while i < WIDTH {
+        let (num, k) = DIAG_FAST[i];
+        let lhs = ((DIAG[i] as u64) << k) % P as u64;
+        let rhs = num.rem_euclid(P as i64) as u64;
+        assert!(lhs == rhs, "partial_round disagrees with DIAG");
+        i += 1;
     }
-    for (x, &d) in s.iter_mut().zip(&DIAG_MONT) {
-        *x = x.mul(V::splat(d)).add(sum);
-    }
+};
+
+/// A partial round: x0 <- (x0 + c)^7, then x_i <- sum(x) + DIAG[i] * x_i. DIAG = [-2, 1, 2,
+/// 1/2, 3, 4, -1/2, -3, -4, 1/2^8, 1/4, 1/8, 1/2^27, -1/2^8, -1/16, -1/2^27] (`DIAG`), so every
+/// product is a few additions or a `div_2exp` instead of a Montgomery product. The sum of
+/// x1..x15 does not depend on the S-box, so it is a tree computed alongside it.
+#[inline(always)]
+fn partial_round<V: Packed>(s: &mut Block<V>, c: u32, mu: V) {
+    let x0 = sbox_rc(s[0], c, mu);
+    let [_, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15] = *s;
+    let q1 = x1.add(x2).add(x3.add(x4));
+    let q2 = x5.add(x6).add(x7.add(x8));
+    let q3 = x9.add(x10).add(x11.add(x12));
+    let q4 = x13.add(x14).add(x15);
+    let sum = q1.add(q2).add(q3.add(q4)).add(x0);
+    let (x2_2, x4_2, x5_2) = (x2.add(x2), x4.add(x4), x5.add(x5));
+    let (x7_2, x8_2) = (x7.add(x7), x8.add(x8));
+    *s = [
+        sum.sub(x0.add(x0)),
+        sum.add(x1),
+        sum.add(x2_2),
+        sum.add(div_2exp(x3, 1)),
+        sum.add(x4_2.add(x4)),
+        sum.add(x5_2.add(x5_2)),
+        sum.sub(div_2exp(x6, 1)),
+        sum.sub(x7_2.add(x7)),
+        sum.sub(x8_2.add(x8_2)),
+        sum.add(div_2exp(x9, 8)),
+        sum.add(div_2exp(x10, 2)),
+        sum.add(div_2exp(x11, 3)),
+        sum.add(div_2exp(x12, 27)),
+        sum.sub(div_2exp(x13, 8)),
+        sum.sub(div_2exp(x14, 4)),
+        sum.sub(div_2exp(x15, 27)),
+    ];
 }
 
 #[inline(always)]
-fn full_round<V: Packed>(s: &mut Block<V>, rc: &[u32; WIDTH]) {
+fn full_round<V: Packed>(s: &mut Block<V>, rc: &[u32; WIDTH], mu: V) {
     for (x, &c) in s.iter_mut().zip(rc) {
-        *x = sbox(x.add(V::splat(c)));
+        *x = sbox_rc(*x, c, mu);
     }
     external(s);
 }
@@ -134,16 +206,17 @@ fn full_round<V: Packed>(s: &mut Block<V>, rc: &[u32; WIDTH]) {
 /// The permutation of every state of a block (Montgomery form in and out).
 #[inline(always)]
 fn permute_block<V: Packed>(s: &mut Block<V>) {
+    // MU, opaque to the optimiser (see `Packed::mul_lazy`); costs one store and load a block.
+    let mu = std::hint::black_box(V::splat(MU));
     external(s);
     for rc in &RC_INITIAL {
-        full_round(s, rc);
+        full_round(s, rc, mu);
     }
     for &c in &RC_PARTIAL {
-        s[0] = sbox(s[0].add(V::splat(c)));
-        internal(s);
+        partial_round(s, c, mu);
     }
     for rc in &RC_FINAL {
-        full_round(s, rc);
+        full_round(s, rc, mu);
     }
 }
 
@@ -167,6 +240,9 @@ fn store_canonical<V: Packed>(x: V) -> Lanes {
 /// canonical in, Montgomery form out.
 #[inline(always)]
 fn column<V: Packed>(rows: &[u32], w: usize, i: usize) -> V {
+    if rows.len() == LANES * w {
+        return V::gather(rows, w, i).mul(V::splat(R2));
+    }
     let mut col = [0u32; LANES];
     for (c, row) in col.iter_mut().zip(rows.chunks_exact(w)) {
         *c = row[i];
@@ -175,12 +251,16 @@ fn column<V: Packed>(rows: &[u32], w: usize, i: usize) -> V {
 }
 
 /// Writes the first `keep` elements of each state of `s` (canonical) to the rows of `dst`.
+/// The loop runs over all of `s` with constant indices (and skips the rest): a slice
+/// `s[..keep]` would index the state dynamically and keep it in memory instead of registers.
 #[inline(always)]
 fn write_rows<V: Packed>(s: &Block<V>, dst: &mut [u32], keep: usize) {
-    for (i, &x) in s[..keep].iter().enumerate() {
-        let col = store_canonical(x);
-        for (row, &v) in dst.chunks_exact_mut(keep).zip(&col) {
-            row[i] = v;
+    for (i, &x) in s.iter().enumerate() {
+        if i < keep {
+            let col = store_canonical(x);
+            for (row, &v) in dst.chunks_exact_mut(keep).zip(&col) {
+                row[i] = v;
+            }
         }
     }
 }
@@ -201,9 +281,19 @@ fn permute_rows_generic<V: Packed>(src: &[u32], dst: &mut [u32], keep: usize) {
 fn hash_rows_generic<V: Packed>(src: &[u32], w: usize, dst: &mut [u32]) {
     let mut s: Block<V> = [V::splat(0); WIDTH];
     s[RATE] = V::splat(to_mont((w % P as usize) as u32));
-    for c in (0..w).step_by(RATE) {
-        for (i, x) in s[..RATE.min(w - c)].iter_mut().enumerate() {
+    // Constant indices into `s` only (see `write_rows`): full chunks, then the short one.
+    for c in (0..w - w % RATE).step_by(RATE) {
+        for (i, x) in s[..RATE].iter_mut().enumerate() {
             *x = column(src, w, c + i);
+        }
+        permute_block(&mut s);
+    }
+    let (c, rest) = (w - w % RATE, w % RATE);
+    if rest > 0 {
+        for (i, x) in s[..RATE].iter_mut().enumerate() {
+            if i < rest {
+                *x = column(src, w, c + i);
+            }
         }
         permute_block(&mut s);
     }
@@ -351,6 +441,48 @@ mod tests {
                 from_mont(mont_mul(to_mont(x), to_mont(x))) as u64,
                 (x as u64).pow(2) % P as u64
             );
+        }
+    }
+
+    /// The partial round against its definition: S-box, then general Montgomery products by
+    /// `DIAG` (the fast path replaces those products with additions and shifts).
+    #[test]
+    fn partial_round_matches_diag_products() {
+        let mut x = 0x1234_5678u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x % P
+        };
+        for round in 0..64 {
+            // Edge values first: 0, 1, p - 1 and values with all low bits set.
+            let lanes: [[u32; WIDTH]; LANES] = std::array::from_fn(|l| {
+                std::array::from_fn(|i| match (round, l) {
+                    (0, 0) => 0,
+                    (0, 1) => 1,
+                    (0, 2) => P - 1,
+                    (0, 3) => (1 << 27) - 1 + (i as u32),
+                    _ => next(),
+                })
+            });
+            let c = next();
+            let mut s: Block<Scalar> =
+                std::array::from_fn(|i| Scalar::load(&std::array::from_fn(|l| lanes[l][i])));
+            partial_round(&mut s, c, Scalar::splat(MU));
+            for (l, lane) in lanes.iter().enumerate() {
+                let mut v = *lane;
+                v[0] = (0..7).fold(to_mont(1), |acc, _| {
+                    mont_mul(acc, crate::poseidon2_packed::add(v[0], c))
+                });
+                let sum = v.iter().fold(0, |a, &b| crate::poseidon2_packed::add(a, b));
+                for (i, vi) in v.iter_mut().enumerate() {
+                    *vi = crate::poseidon2_packed::add(sum, mont_mul(*vi, to_mont(DIAG[i])));
+                }
+                for i in 0..WIDTH {
+                    assert_eq!(s[i].store()[l], v[i], "round {round} lane {l} element {i}");
+                }
+            }
         }
     }
 

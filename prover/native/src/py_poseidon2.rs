@@ -38,9 +38,26 @@ fn u32_matrix<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<PyReadonlyAr
     })
 }
 
+/// Values per task of `check_canonical`.
+const CHECK_CHUNK: usize = 1 << 14;
+
 /// Errors on the first value >= p of a row-major (n, w) matrix, naming its position.
+/// A per-element rayon search (`par_iter().position_first`) neither vectorises nor keeps its
+/// state in registers, and cost more than the hashing: chunks are scanned with a maximum
+/// (vectorised), and only the first failing chunk is searched element by element.
 fn check_canonical(flat: &[u32], w: usize, what: &str) -> PyResult<()> {
-    match flat.par_iter().position_first(|&v| v >= P) {
+    let bad_chunk = flat
+        .par_chunks(CHECK_CHUNK)
+        .position_first(|c| c.iter().fold(0, |m, &v| m.max(v)) >= P);
+    let first_bad = bad_chunk.map(|c| {
+        let start = c * CHECK_CHUNK;
+        start
+            + flat[start..]
+                .iter()
+                .position(|&v| v >= P)
+                .expect("chunk holds a bad value")
+    });
+    match first_bad {
         Some(pos) => Err(value_error(format!(
             "{what}[{}, {}] = {} is not a canonical BabyBear value (>= p = {P})",
             pos / w,
