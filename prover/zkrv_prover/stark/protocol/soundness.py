@@ -41,6 +41,13 @@ Terms (:func:`security_report`):
 - LogUp fingerprint (beta): a tuple with nonzero net multiplicity must not collide under
   ``bus + sum_j beta^(j+1) v_j`` with one of the other <= F tuples: F S / |F|, S the longest
   tuple (the fingerprint's degree in beta).
+- Hash (:data:`HASH_TERM`): the analysis models the proof's hash family (``PcsParams.hash``) as
+  a random oracle; a collision (a commitment opened two ways, a transcript state reached twice)
+  breaks it, so the family's generic collision resistance caps every figure. It is the family's
+  named property ``hash_scheme.HashSecurity.collision_bits``, min(digest, capacity) / 2 bits:
+  ~126.8 for Poseidon-BN254 (one 254-bit scalar), ~123.6 for Poseidon2-BabyBear (width 16,
+  capacity 8 and 8-element digests: 8 log2(p) = 247.3 bits). It is a bound on the prover's
+  work (hash evaluations), not a per-challenge probability, and never depends on the shape.
 
 Rates: with zk a committed height-n matrix holds polynomials of degree < n (1 + 2^-6) (the
 relaxed bound, ``params.PcsParams.degree_bound``), so rho = (1 + 2^-6) / blowup everywhere
@@ -48,7 +55,8 @@ relaxed bound, ``params.PcsParams.degree_bound``), so rho = (1 + 2^-6) / blowup 
 
 Shapes (:class:`ProofShape`) are derived from compiled AIR layouts by :func:`shape_of`, with
 the same opening rules as the verifier; :func:`zkvm_max_shape` is the zkVM at its largest
-accepted heights and :func:`security_summary` the headline figures of the default parameters.
+accepted heights and :func:`security_summary` the headline figures of the zkVM's parameters
+(``zkvm.image_id.zkvm_params``: the STARK defaults with the Poseidon2-BabyBear hash).
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ from zkrv_prover.stark.air.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import fri
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
 from zkrv_prover.stark.field.field import EXT_DEGREE, TWO_ADICITY, P
 
@@ -74,6 +83,8 @@ Batching = Literal["powers", "independent"]
 JBR_M_RANGE = range(3, 17)
 #: Name of the query-phase term (the only one that depends on the query count).
 QUERY_TERM = "FRI query phase"
+#: Name of the hash family's collision-resistance term (module doc).
+HASH_TERM = "hash collision resistance"
 #: Largest query count :func:`min_queries_for` considers (``PcsParams`` accepts up to 512).
 MAX_QUERIES = 512
 
@@ -438,8 +449,9 @@ def zkvm_max_log_heights() -> list[int]:
 
 
 def zkvm_max_shape(params: PcsParams | None = None, ext_degree: int = EXT_DEGREE) -> ProofShape:
-    """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`)."""
-    params = params or PcsParams()
+    """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`), proven
+    with ``params`` (default: the zkVM's)."""
+    params = params or zkvm_default_params()
     heights = zkvm_max_log_heights()
     return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree)
 
@@ -491,6 +503,7 @@ class Report:
         """JSON-friendly form, without the shape (bits rounded to 0.01)."""
         return {
             "regime": self.regime,
+            "hash": self.params.hash,
             "field_bits": round(self.ext_field.bits, 2),
             "batching": self.batching,
             "rho": self.rho,
@@ -574,6 +587,11 @@ def _logup_terms(shape: ProofShape, fld: ExtensionField) -> list[Term]:
     ]
 
 
+def _hash_terms(params: PcsParams) -> list[Term]:
+    """The hash family's generic collision resistance (module doc)."""
+    return [Term(HASH_TERM, scheme_of(params.hash).security.collision_bits)]
+
+
 def _resolve(
     regime: Regime,
     params: PcsParams,
@@ -601,6 +619,7 @@ def _report(
     terms = _algebraic_terms(regime, rho, params, shape, fld)
     terms += _fri_terms(regime, rho, params, shape, fld, batching)
     terms += _logup_terms(shape, fld)
+    terms += _hash_terms(params)
     return Report(
         regime=regime.label(rho),
         shape=shape,
@@ -664,7 +683,8 @@ def min_queries_for(
 
 @dataclass(frozen=True)
 class SecuritySummary:
-    """The default parameters' figures at the zkVM's largest shape, per regime."""
+    """The figures of one parameter set (by default the zkVM's) at the zkVM's largest shape, per
+    regime; every report includes the hash family's term (:data:`HASH_TERM`)."""
 
     jbr: Report
     udr: Report
@@ -686,6 +706,7 @@ class SecuritySummary:
         """JSON-friendly form: per regime the minimum, limiting term and all terms, plus the
         parameters and the shape (``zkrv info --json``)."""
         p = self.jbr.params
+        hsec = scheme_of(p.hash).security
         return {
             "target_bits": TARGET_SECURITY_BITS,
             "security_bits_jbr": round(self.security_bits_jbr, 2),
@@ -703,6 +724,17 @@ class SecuritySummary:
                 "log_final_poly_len": p.log_final_poly_len,
                 "zk": p.zk,
                 "batching": self.jbr.batching,
+                "hash": p.hash,
+            },
+            "hash": {
+                "family": p.hash,
+                "width": hsec.width,
+                "capacity_elements": hsec.capacity,
+                "digest_elements": hsec.digest_len,
+                "digest_bits": round(hsec.digest_bits, 2),
+                "capacity_bits": round(hsec.capacity_bits, 2),
+                "collision_bits": round(hsec.collision_bits, 2),
+                "term": HASH_TERM,
             },
             "shape": self.jbr.shape.as_dict(p),
             "regimes": {
@@ -713,12 +745,19 @@ class SecuritySummary:
         }
 
 
+def zkvm_default_params() -> PcsParams:
+    """The parameters of zkVM receipts (``zkvm.image_id.zkvm_params``)."""
+    from zkrv_prover.zkvm.image_id import zkvm_params
+
+    return zkvm_params()
+
+
 def security_summary(
     params: PcsParams | None = None, fld: ExtensionField | None = None
 ) -> SecuritySummary:
-    """Reports of ``params`` (default: the defaults) at :func:`zkvm_max_shape`, in JBR (best m),
-    UDR and the conjectured regime."""
-    params = params or PcsParams()
+    """Reports of ``params`` (default: the zkVM's, :func:`zkvm_default_params`) at
+    :func:`zkvm_max_shape`, in JBR (best m), UDR and the conjectured regime."""
+    params = params or zkvm_default_params()
     fld = fld or ExtensionField()
     shape = zkvm_max_shape(params, fld.degree)
     return SecuritySummary(
