@@ -7,9 +7,9 @@ bits, blowup 8, Poseidon2-BabyBear):
 - ``zkvm``: the receipt of ``examples/guests/fibonacci.c`` (input 50; 13 tables at the
   guest's own heights, a fixed shape).
 
-For each, the generic verifier is recorded through ``RecursionBuilder`` (``record`` seconds:
-also the witness generation), the recursion program's key is computed (``keygen``, a one-off
-per verifier shape), and its execution is proven with the same parameters (``prove``) and
+For each, the generic verifier is recorded (``recursion.prove.record_verifier``; ``record``
+seconds, also the witness generation), the recursion program's key is computed (``keygen``, a
+one-off per verifier shape), and its execution is proven with the same parameters (``prove``) and
 verified. Figures per case: those times, ``rows`` (sum of all tables' used rows), ``cells``
 (committed base cells: padded height x (main + preprocessed + 5 x aux columns), summed over
 tables), the Poseidon2 and extension-ALU rows, and the recursion proof's size. The peak RSS is
@@ -71,21 +71,18 @@ def _cells(program: Any) -> int:
 
 
 def _case(case: str) -> tuple[list[dict[str, Any]], Any]:
-    from zkrv_prover.recursion.builder import RecursionBuilder
-    from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
+    from zkrv_prover.recursion.prove import (
+        program_vk,
+        prove_program,
+        record_verifier,
+        verify_program,
+    )
     from zkrv_prover.stark.protocol.proof import encode_proof
-    from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
     from zkrv_prover.zkvm.image_id import zkvm_params
 
     vk, pub, proof = _inner(case)
     t0 = time.perf_counter()
-    r = RecursionBuilder()
-    check_shape(vk, proof, len(pub))
-    cells = [r.b_input(v) for v in pub]
-    verify_with(r, vk, cells, proof)
-    for c in cells:
-        r.expose_public(c)
-    program, witness = r.finish()
+    program, witness = record_verifier(vk, pub, proof)
     t_record = time.perf_counter() - t0
     t0 = time.perf_counter()
     rvk = program_vk(program, zkvm_params())

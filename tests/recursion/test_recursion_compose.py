@@ -15,34 +15,24 @@ from pathlib import Path
 import pytest
 from recursion_testutil import FAST
 
-from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
-from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
+from zkrv_prover.recursion.prove import (
+    program_vk,
+    prove_program,
+    record_verifier,
+    verify_program,
+)
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import fibonacci
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 
 pytestmark = pytest.mark.slow
 
 #: What the verified (inner and level-1) proofs use: 60 queries, Poseidon2-BabyBear.
 P2 = PcsParams(num_queries=60, pow_bits=16, hash="poseidon2-babybear")
-
-
-def record_verifier(
-    vk: VerifyingKey, pub: list[int], proof: StarkProof
-) -> tuple[RecursionProgram, RecursionWitness]:
-    """The recorded verifier of ``proof``, its public values exposed."""
-    r = RecursionBuilder()
-    check_shape(vk, proof, len(pub))
-    cells = [r.b_input(v) for v in pub]
-    verify_with(r, vk, cells, proof)
-    for c in cells:
-        r.expose_public(c)
-    return r.finish()
 
 
 def prove_and_check(

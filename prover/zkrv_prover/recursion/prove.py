@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.machine import build_machine, generate_traces
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
-from zkrv_prover.stark.protocol.verifier import verify
+from zkrv_prover.stark.protocol.verifier import check_shape, verify, verify_with
+
+
+def record_verifier(
+    vk: VerifyingKey, public: Sequence[int], proof: StarkProof
+) -> tuple[RecursionProgram, RecursionWitness]:
+    """Record the generic verifier of ``proof`` (for ``public`` under ``vk``) as a recursion
+    program whose public values are ``public``. Raises ``VerificationError`` (or ``ValueError``
+    for a malformed shape) when the proof does not verify, exactly as the native verifier."""
+    r = RecursionBuilder()
+    check_shape(vk, proof, len(public))
+    cells = [r.b_input(int(v)) for v in public]
+    verify_with(r, vk, cells, proof)
+    for c in cells:
+        r.expose_public(c)
+    return r.finish()
 
 
 def program_vk(program: RecursionProgram, params: PcsParams | None = None) -> VerifyingKey:

@@ -41,6 +41,7 @@ from zkrv_prover.stark.commit import hash_backend as hb
 from zkrv_prover.stark.commit.transcript import FiatShamir, Transcript
 from zkrv_prover.stark.commit.transcript_p2 import Poseidon2Transcript
 from zkrv_prover.stark.field.arith import AnyArith, leaf_hash
+from zkrv_prover.stark.field.arith import xor_permute as arith_xor_permute
 
 HashName = Literal["poseidon-bn254", "poseidon2-babybear"]
 #: The hash families, in the order of their code in ``PcsParams.as_ints``.
@@ -211,19 +212,7 @@ class HashScheme(ABC):
     ) -> list[Digest]:
         """out[k] = items[k XOR pos], pos = sum bits[j] 2^j, by conditional swaps
         (:func:`~.arith.xor_permute` with this scheme's select)."""
-        if len(items) != 1 << len(bits):
-            raise ValueError("xor_permute needs 2^len(bits) items")
-        cur = list(items)
-        for j, bit in enumerate(bits):
-            stride = 1 << j
-            nxt = list(cur)
-            for k in range(len(cur)):
-                if k & stride == 0:
-                    a, b = cur[k], cur[k | stride]
-                    nxt[k] = self.select(ar, bit, b, a)
-                    nxt[k | stride] = self.select(ar, bit, a, b)
-            cur = nxt
-        return cur
+        return arith_xor_permute(ar, items, bits, lambda bit, a, b: self.select(ar, bit, a, b))
 
     # ---- prover side ------------------------------------------------------------------------
     @abstractmethod

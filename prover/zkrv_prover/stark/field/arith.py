@@ -306,9 +306,16 @@ def leaf_hash(ar: Arith[B, E, D, Bit], vals: Sequence[B]) -> D:
     return h
 
 
-def xor_permute(ar: Arith[B, E, D, Bit], items: Sequence[D], bits: Sequence[Bit]) -> list[D]:
+def xor_permute(
+    ar: Arith[B, E, D, Bit],
+    items: Sequence[Any],
+    bits: Sequence[Bit],
+    select: Callable[[Bit, Any, Any], Any] | None = None,
+) -> list[Any]:
     """out[k] = items[k XOR pos] where pos = sum bits[j] 2^j, via len(bits) layers of
-    conditional swaps (data-oblivious). len(items) must be 2^len(bits)."""
+    conditional swaps (data-oblivious). len(items) must be 2^len(bits). ``select(bit, if1,
+    if0)`` picks between two items; the default is ``ar.select_d`` (BN254 digests)."""
+    sel: Callable[[Bit, Any, Any], Any] = select if select is not None else ar.select_d
     if len(items) != 1 << len(bits):
         raise ValueError("xor_permute needs 2^len(bits) items")
     cur = list(items)
@@ -318,8 +325,8 @@ def xor_permute(ar: Arith[B, E, D, Bit], items: Sequence[D], bits: Sequence[Bit]
         for k in range(len(cur)):
             if k & stride == 0:
                 a, b = cur[k], cur[k | stride]
-                nxt[k] = ar.select_d(bit, b, a)
-                nxt[k | stride] = ar.select_d(bit, a, b)
+                nxt[k] = sel(bit, b, a)
+                nxt[k | stride] = sel(bit, a, b)
         cur = nxt
     return cur
 
