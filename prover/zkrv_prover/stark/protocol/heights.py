@@ -63,21 +63,36 @@ class HeightSpec:
                 raise ValueError(f"table {t}: height 2^{h} outside the spec [2^{lo}, 2^{hi}]")
 
 
+def min_log(params: PcsParams) -> int:
+    """Smallest committed log height of the lifted layout: one above the final FRI domain
+    (``pcs_verify_lifted``: a matrix at that height could not be rolled in). Smaller matrices
+    are committed there, under that height's larger degree bound (as the padded zk layout
+    does): the DEEP-ALI identity stays a low-degree one."""
+    return params.log_final_poly_len + 1
+
+
 def committed_log(params: PcsParams, log_n: int) -> int:
     """Committed (masked) log height of a table of 2^log_n rows: main and aux matrices."""
-    return zk.plan(params, 1 << log_n).log_height
+    return max(zk.plan(params, 1 << log_n).log_height, min_log(params))
 
 
 def quotient_log(params: PcsParams, degree: int, log_n: int) -> int:
     """Committed log height of a table's quotient chunks (``lifted_quotient.chunk_plan``)."""
-    return chunk_plan(params, degree, 1 << log_n).commit.log_height
+    return max(chunk_plan(params, degree, 1 << log_n).commit.log_height, min_log(params))
 
 
-def pre_tree_log(layouts: Sequence[TableLayout], log_heights: Sequence[int]) -> int | None:
+def pre_log(params: PcsParams, log_n: int) -> int:
+    """Committed log height of a table's preprocessed matrix (public: not masked)."""
+    return max(log_n, min_log(params))
+
+
+def pre_tree_log(
+    params: PcsParams, layouts: Sequence[TableLayout], log_heights: Sequence[int]
+) -> int | None:
     """Log height (rows, before the blowup) of the lifted preprocessed tree: its tallest
     matrix (None without preprocessed tables)."""
     hs = [h for lay, h in zip(layouts, log_heights, strict=True) if lay.preprocessed is not None]
-    return max(hs) if hs else None
+    return pre_log(params, max(hs)) if hs else None
 
 
 def top_log(params: PcsParams, layouts: Sequence[TableLayout], log_heights: Sequence[int]) -> int:
@@ -89,4 +104,12 @@ def top_log(params: PcsParams, layouts: Sequence[TableLayout], log_heights: Sequ
     )
 
 
-__all__ = ["HeightSpec", "committed_log", "pre_tree_log", "quotient_log", "top_log"]
+__all__ = [
+    "HeightSpec",
+    "committed_log",
+    "min_log",
+    "pre_log",
+    "pre_tree_log",
+    "quotient_log",
+    "top_log",
+]

@@ -115,8 +115,10 @@ def keygen(
     data = None
     if pres and lifted:  # its own lifted tree at its tallest matrix
         cs = [ntt.intt(np.ascontiguousarray(p_, dtype=np.uint32)) for p_ in pres]
-        top = max(c.shape[0] for c in cs).bit_length() - 1
-        data = pcs.commit_coeffs(params, cs, None, salted=False, lifted_height=top)
+        logs = [heights.pre_log(params, c.shape[0].bit_length() - 1) for c in cs]
+        data = pcs.commit_coeffs(
+            params, cs, None, log_heights=logs, salted=False, lifted_height=max(logs)
+        )
     elif pres:
         data = pcs.commit_evals(params, pres, None, salted=False)
     return VerifyingKey(machine, params, layouts, data.root if data else None, data, lifted)
@@ -291,6 +293,10 @@ def prove(
     observe_header(tr, ar, vk, log_heights, public)
     # lifted layout: every round but the preprocessed one is one tree at the global top
     lift = heights.top_log(params, lays, log_heights) if vk.lifted else None
+    com_logs = [
+        heights.committed_log(params, lh) if vk.lifted else mp.log_height
+        for lh, mp in zip(log_heights, plans, strict=True)
+    ]
 
     # main traces: masked in coefficient form, committed at the plan's height
     progress.stage("interpolate main", len(traces))
@@ -302,7 +308,7 @@ def prove(
         params,
         main_mats,
         rng,
-        log_heights=[mp.log_height for mp in plans],
+        log_heights=com_logs,
         label="main",
         lifted_height=lift,
     )
@@ -344,7 +350,7 @@ def prove(
             params,
             aux_mats,
             rng,
-            log_heights=[plans[t].log_height for t in vk.logup_tables],
+            log_heights=[com_logs[t] for t in vk.logup_tables],
             label="aux",
             lifted_height=lift,
         )
@@ -410,7 +416,7 @@ def prove(
         if vk.lifted:  # one table, c chunks of stride s (lifted_quotient.chunk_plan)
             cp = chunk_plan(params, lays[group[0]].degree, n)
             s_, bound, c = cp.stride, cp.commit.degree_bound, cp.chunks
-            chunk_logs.append(cp.commit.log_height)
+            chunk_logs.append(heights.quotient_log(params, lays[group[0]].degree, n.bit_length() - 1))
         else:
             s_, bound = n, Nd
             c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)

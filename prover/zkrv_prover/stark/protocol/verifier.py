@@ -28,7 +28,7 @@ from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, Veri
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
 from zkrv_prover.stark.air.lifted_quotient import chunk_plan
-from zkrv_prover.stark.protocol.heights import HeightSpec
+from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
     LABEL,
     StarkProof,
@@ -119,11 +119,14 @@ def _round_shapes(
         )
     degrees = [lay.degree for lay in lays]
     quo_shapes = []
-    if vk.lifted:  # one quotient per table (lifted_quotient.chunk_plan)
+    if vk.lifted:  # one quotient per table (lifted_quotient.chunk_plan), heights.py's heights
         for t, lh in enumerate(log_heights):
-            cp = chunk_plan(params, degrees[t], 1 << lh)
-            quo_shapes.append(MatrixShape(cp.commit.log_height, EXT_DEGREE * cp.chunks))
+            c = chunk_plan(params, degrees[t], 1 << lh).chunks
+            quo_shapes.append(MatrixShape(quotient_log(params, degrees[t], lh), EXT_DEGREE * c))
         out.append((quo_shapes, [len(p) for p in quo_p]))
+        for t, rnd in enumerate(out[:-1]):  # pre: pre_log; main, aux: committed_log
+            lifted = [MatrixShape(max(s.log_height, min_log(params)), s.width) for s in rnd[0]]
+            out[t] = (lifted, rnd[1])
         return out
     for g in quotient_groups(log_heights):
         mp = plans[g[0]]
@@ -199,6 +202,23 @@ def check_height_range(vk: VerifyingKey, proof: StarkProof, lo: int, hi: int) ->
         raise VerificationError("PCS proof structure does not match its height") from e
 
 
+def lifted_spec(
+    vk: VerifyingKey,
+    proof: StarkProof,
+    height_range: tuple[int, int] | None,
+    heights: HeightSpec | None,
+) -> HeightSpec:
+    """The height spec of a lifted verification: ``heights``, else ``height_range`` for the
+    tables without preprocessed columns (the others fixed), else the proof's own heights."""
+    if heights is not None and height_range is not None:
+        raise ValueError("pass a HeightSpec or a height range, not both")
+    if heights is not None:
+        return heights
+    if height_range is not None:
+        return HeightSpec.of_layouts(vk.layouts, *height_range, {})
+    return HeightSpec.exact(proof.log_heights)
+
+
 def verify_with(
     ar: AnyArith,
     vk: VerifyingKey,
@@ -224,9 +244,7 @@ def verify_with(
     the same for every height in the range (call :func:`check_height_range` too; supported
     machines: :func:`height_offset`)."""
     if vk.lifted:
-        if height_range is not None:
-            raise ValueError("lifted proofs take a HeightSpec (heights=), not height_range")
-        spec = heights or HeightSpec.exact(proof.log_heights)
+        spec = lifted_spec(vk, proof, height_range, heights)
         return verify_with_lifted(ar, vk, public, proof, spec, pre_root_input)
     if heights is not None or pre_root_input:
         raise ValueError("height specs and a preprocessed root as data need a lifted key")
@@ -384,10 +402,10 @@ def verify(
     spec's ranges are)."""
     pre_in = pre_root is not None
     check_shape(vk, proof, len(public), pre_root_input=pre_in)
-    if height_range is not None:
+    if height_range is not None and not vk.lifted:
         check_height_range(vk, proof, *height_range)
     if vk.lifted:
-        spec = heights or HeightSpec.exact(proof.log_heights)
+        spec = lifted_spec(vk, proof, height_range, heights)
         try:
             spec.check(proof.log_heights)
         except ValueError as e:

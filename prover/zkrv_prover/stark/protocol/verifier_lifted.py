@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zkrv_prover.stark.air.lifted_quotient import chunk_count
+from zkrv_prover.stark.air.lifted_quotient import chunk_count, chunk_plan
 from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
@@ -141,8 +141,10 @@ def verify_with_lifted(
             roots.append(hs.digest_const(ar, vk.pre_root))
         else:
             roots.append(pre_root)
-        pmats = [h_rows[t].shifted(lb) for t in pre_tables]
-        p_actual = hts.pre_tree_log(lays, lh)
+        pmats = [
+            h_rows[t].mapped(ar, lambda g: hts.pre_log(params, g)).shifted(lb) for t in pre_tables
+        ]
+        p_actual = hts.pre_tree_log(params, lays, lh)
         assert p_actual is not None
         _, ptree = _height(
             ar, p_actual + lb, max(h.lo for h in pmats), max(h.hi for h in pmats)
@@ -209,7 +211,8 @@ def verify_with_lifted(
         cum = cumsums[aux_index[t]] if t in aux_index else None
         member = GroupMember(lay, op, cum)
         quo = by_kind["quotient"][t][0]
-        check_group(ar, [member], list(quo), public, challenges, gamma, zeta, h_rows[t], h_com[t])
+        stride = h_rows[t].mapped(ar, lambda g, d=lay.degree: chunk_plan(params, d, 1 << g).log_stride)
+        check_group(ar, [member], list(quo), public, challenges, gamma, zeta, h_rows[t], stride)
 
     lifted = LiftedHeights(mats, trees, top, top_actual, actual_trees)
     verify_lifted(ar, params, claims, proof.pcs_proof, tr, lifted)
@@ -226,7 +229,7 @@ def pcs_shape(vk: VerifyingKey, log_heights: Sequence[int]) -> pcs.PcsShape:
     top = hts.top_log(vk.params, vk.layouts, log_heights) + lb
     trees = [top] * len(rounds)
     if vk.pre_tables:
-        pt = hts.pre_tree_log(vk.layouts, log_heights)
+        pt = hts.pre_tree_log(vk.params, vk.layouts, log_heights)
         assert pt is not None
         trees[0] = pt + lb
     return pcs.PcsShape(
