@@ -75,8 +75,9 @@ def test_height_outside_spec_refused() -> None:
         verify(vk, pub, proof, heights=HeightSpec(((5, 8), (3, 7), (8, 8))))
     # in-circuit too: the one-hot of the height fails
     ar = NativeArith()
+    low = HeightSpec(((5, 8), (3, 7), (8, 8)))
     with pytest.raises(VerificationError):
-        verify_with(ar, vk, [ar.b_input(v) for v in pub], proof, heights=HeightSpec(((5, 8), (3, 7), (8, 8))))  # fmt: skip
+        verify_with(ar, vk, [ar.b_input(v) for v in pub], proof, heights=low)
 
 
 def _row(p: StarkProof) -> None:
@@ -151,15 +152,14 @@ def test_pre_root_as_data() -> None:
     with pytest.raises(VerificationError):
         verify(vk8, pub, bad, heights=spec, pre_root=vk8.pre_root)
     ar = NativeArith()
-    got = verify_with(ar, vk8, [ar.b_input(v) for v in pub], proof, heights=spec, pre_root_input=True)  # fmt: skip
+    pub_in = [ar.b_input(v) for v in pub]
+    got = verify_with(ar, vk8, pub_in, proof, heights=spec, pre_root_input=True)
     assert got is not None and got.pre_log_heights == [9]
 
 
 def test_codec_refuses_truncation_and_excess() -> None:
-    vk, pub, proof = _prove(6, 4)
+    vk, _, proof = _prove(6, 4)
     raw = encode_proof(vk, proof)
     for bad in (raw[:-1], raw + b"\0"):
         with pytest.raises(ProofFormatError):
             decode_proof(vk, bad)
-
-

@@ -709,7 +709,7 @@ def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
         raise ProofFormatError("PCS shape: lifted trees do not match the rounds")
     H = max(trees)
     final_log = p.log_final_lde
-    if H <= final_log:
+    if final_log >= H:
         raise ProofFormatError("PCS shape: the top is not above the final FRI domain")
     fri_roots = r.digests(H - final_log, "FRI layer roots")
     final_poly = r.exts(lifted_final_len(p, H), "FRI final polynomial")

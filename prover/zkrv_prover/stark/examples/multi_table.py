@@ -59,9 +59,7 @@ class BytesAir(Air):
 
 
 def machine(log_bytes: int = 8) -> Machine:
-    return Machine(
-        [OpsAir(), AdderAir(), BytesAir(log_bytes)], num_public_values=1, name="multi"
-    )
+    return Machine([OpsAir(), AdderAir(), BytesAir(log_bytes)], num_public_values=1, name="multi")
 
 
 def trace(

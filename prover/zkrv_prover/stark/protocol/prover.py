@@ -416,7 +416,9 @@ def prove(
         if vk.lifted:  # one table, c chunks of stride s (lifted_quotient.chunk_plan)
             cp = chunk_plan(params, lays[group[0]].degree, n)
             s_, bound, c = cp.stride, cp.commit.degree_bound, cp.chunks
-            chunk_logs.append(heights.quotient_log(params, lays[group[0]].degree, n.bit_length() - 1))
+            chunk_logs.append(
+                heights.quotient_log(params, lays[group[0]].degree, n.bit_length() - 1)
+            )
         else:
             s_, bound = n, Nd
             c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zkrv_prover.stark.air.lifted_quotient import chunk_plan
 from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import pcs, pcs_verify
@@ -27,7 +28,6 @@ from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
-from zkrv_prover.stark.air.lifted_quotient import chunk_plan
 from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
     LABEL,
@@ -419,6 +419,4 @@ def verify(
         if pre_in and proof.pre_root != pre_root:
             raise VerificationError("preprocessed root differs from the expected one")
     ar = NativeArith(native_hash=native_hash)
-    verify_with(
-        ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range, heights, pre_in
-    )
+    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range, heights, pre_in)

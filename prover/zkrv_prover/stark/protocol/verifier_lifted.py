@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from zkrv_prover.stark.air.lifted_quotient import chunk_count, chunk_plan
@@ -21,9 +22,10 @@ from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, c
 from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape
+from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.pcs_verify_lifted import LiftedHeights, diff_one_hot, verify_lifted
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight
-from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, two_adic_generator
+from zkrv_prover.stark.field.field import EXT_ZERO, two_adic_generator
 from zkrv_prover.stark.protocol import heights as hts
 from zkrv_prover.stark.protocol.prover import LABEL, StarkProof, VerifyingKey, observe_header
 
@@ -110,7 +112,7 @@ def verify_with_lifted(
     h_rows = [h for _, h in rows]
     h_com = [h.mapped(ar, lambda g: hts.committed_log(params, g)) for h in h_rows]
     h_quo = [
-        h.mapped(ar, lambda g, d=lay.degree: hts.quotient_log(params, d, g))
+        h.mapped(ar, partial(_quotient_log, params, lay.degree))
         for h, lay in zip(h_rows, lays, strict=True)
     ]
     top_lo = max(h.lo for h in h_quo) + lb
@@ -146,13 +148,13 @@ def verify_with_lifted(
         ]
         p_actual = hts.pre_tree_log(params, lays, lh)
         assert p_actual is not None
-        _, ptree = _height(
-            ar, p_actual + lb, max(h.lo for h in pmats), max(h.hi for h in pmats)
-        )
+        _, ptree = _height(ar, p_actual + lb, max(h.lo for h in pmats), max(h.hi for h in pmats))
         if ptree.lo != ptree.hi:  # the tree's height is some preprocessed matrix's
             at = ar.b_const(1)
             for h in pmats:
-                at = ar.b_mul(at, ar.b_sub(ar.b_const(1), ar.bit_to_base(diff_one_hot(ar, ptree, h)[0])))
+                at = ar.b_mul(
+                    at, ar.b_sub(ar.b_const(1), ar.bit_to_base(diff_one_hot(ar, ptree, h)[0]))
+                )
             ar.b_assert_eq(at, ar.b_const(0), "the preprocessed tree's height is a matrix's")
         mats.append(pmats)
         trees.append(ptree)
@@ -211,12 +213,20 @@ def verify_with_lifted(
         cum = cumsums[aux_index[t]] if t in aux_index else None
         member = GroupMember(lay, op, cum)
         quo = by_kind["quotient"][t][0]
-        stride = h_rows[t].mapped(ar, lambda g, d=lay.degree: chunk_plan(params, d, 1 << g).log_stride)
+        stride = h_rows[t].mapped(ar, partial(_log_stride, params, lay.degree))
         check_group(ar, [member], list(quo), public, challenges, gamma, zeta, h_rows[t], stride)
 
     lifted = LiftedHeights(mats, trees, top, top_actual, actual_trees)
     verify_lifted(ar, params, claims, proof.pcs_proof, tr, lifted)
     return LiftedInputs(pre_root, pre_vals)
+
+
+def _quotient_log(params: PcsParams, degree: int, log_n: int) -> int:
+    return hts.quotient_log(params, degree, log_n)
+
+
+def _log_stride(params: PcsParams, degree: int, log_n: int) -> int:
+    return chunk_plan(params, degree, 1 << log_n).log_stride
 
 
 def pcs_shape(vk: VerifyingKey, log_heights: Sequence[int]) -> pcs.PcsShape:
