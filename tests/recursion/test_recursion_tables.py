@@ -14,6 +14,7 @@ from zkrv_prover.recursion.tables.common import AluOp
 from zkrv_prover.stark.air.air import Machine, compile_machine
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
+from zkrv_prover.stark.field.poseidon2 import permute
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.prover import prove
 from zkrv_prover.stark.protocol.testing import unchecked_prover
@@ -65,6 +66,18 @@ def _permute(r: RecursionBuilder) -> None:
     r.b_add(out2[0], out2[15])
 
 
+def _swap_permute(r: RecursionBuilder) -> None:
+    """A Merkle level: compress of (right, left) by a swap bit of 1, and a plain one."""
+    left, right = [r.b_input(i) for i in range(8)], [r.b_input(100 + i) for i in range(8)]
+    bit = r.b_to_bits(r.b_input(1), 1)[0]
+    out = r.compress_swapped(bit, left, right)
+    assert out is not None
+    assert [c.v for c in out] == permute(list(range(100, 108)) + list(range(8)))[:8]
+    out2 = r.compress_swapped(r.b_to_bits(r.b_input(0), 1)[0], out, left)
+    assert out2 is not None
+    r.expose_public(out2[0])
+
+
 PROGRAMS = {
     "alu": _alu,
     "ext": _ext,
@@ -72,6 +85,7 @@ PROGRAMS = {
     "pack": _pack,
     "bits": _bits,
     "poseidon2": _permute,
+    "swap": _swap_permute,
 }
 
 
@@ -258,3 +272,21 @@ def test_poseidon2_table_wiring() -> None:
         bad = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(2))
     with pytest.raises(VerificationError):
         verify_program(vk, bad, rc.witness.public)
+
+
+def test_poseidon2_swap_constraints() -> None:
+    """The swapped row (bit = 1): clearing its bit breaks the swap equations (and the read of
+    the bit cell); a bit of 2 breaks booleanity."""
+    from zkrv_prover.recursion.poseidon2_air import NUM_COLS
+
+    rc = _rec(_swap_permute)
+    t = rc.trace("poseidon2")
+    assert t[0, NUM_COLS + 16] == 1 and t[1, NUM_COLS + 16] == 0
+    t[0, NUM_COLS + 16] = 0
+    assert {"swap0", "swap15", "bus"} <= rc.failing()
+    rc = _rec(_swap_permute)
+    rc.trace("poseidon2")[1, NUM_COLS + 16] = 2
+    assert "swap_bit_bool" in rc.failing()
+    rc = _rec(_swap_permute)
+    rc.trace("poseidon2")[0, NUM_COLS + 3] += 1  # a read value the permutation did not use
+    assert "swap11" in rc.failing()

@@ -8,6 +8,7 @@ verified this way hash with Poseidon2-BabyBear (``PcsParams.hash``), so hashing 
 Modules: ``builder`` (the recorder ``RecursionBuilder``, an ``Arith`` whose cells carry native
 values: recording is also witness generation), ``program`` (the recorded program = the verifying
 key's preprocessed traces, its digest, and the witness memory image), ``tables`` (one AIR per op
-kind on one MEMORY bus), ``machine`` (the STARK machine and vectorized main traces),
-``prove`` (prove/verify a program's execution), ``poseidon2_air`` (the permutation gadget).
+kind on one MEMORY bus; the Cap table also owns the CAP lookup bus of Merkle-cap digests),
+``machine`` (the STARK machine and vectorized main traces), ``prove`` (prove/verify a
+program's execution), ``poseidon2_air`` (the permutation gadget).
 """

@@ -14,7 +14,10 @@ arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_in
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row; ``bit_and`` a MUL, ``bit_sum`` an
+``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row (``compress_swapped``, a Merkle
+level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
+check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
+check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
 and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
 constant bits fold (a select on a constant bit is its chosen input): the folding depends only on
@@ -39,6 +42,7 @@ from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness, as
 from zkrv_prover.recursion.tables import (
     BaseAluAir,
     BitsAir,
+    CapAir,
     ConstAir,
     ExtAluAir,
     PackAir,
@@ -48,6 +52,7 @@ from zkrv_prover.recursion.tables import (
     WitnessAir,
 )
 from zkrv_prover.recursion.tables.bits import NBITS
+from zkrv_prover.recursion.tables.cap import CAP_BITS, CHECK, DIGEST, ENTRY
 from zkrv_prover.recursion.tables.common import AluOp
 from zkrv_prover.recursion.tables.pack import PACK, UNPACK
 from zkrv_prover.stark.field import poseidon2
@@ -108,6 +113,8 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         # (bit, if1, if0) addresses -> the selected cell: a Select row serves both orders
         self._selected: dict[tuple[int, int, int], BCell | ECell] = {}
         self._public: list[int] = []
+        self._cap_keys: dict[tuple[int, ...], int] = {}  # cap cell addresses -> key_base
+        self._next_cap_key = 1  # key 0 is never an entry (padding rows send it)
         self._finished = False
 
     # ---- memory ------------------------------------------------------------------------------
@@ -367,11 +374,33 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         outputs are consecutive cells."""
         if len(state) != poseidon2.WIDTH:
             raise ValueError(f"Poseidon2 permutes {poseidon2.WIDTH} elements, got {len(state)}")
-        out_vals = poseidon2.permute([c.v for c in state])
-        row = (*(c.addr for c in state), len(self._mem0))
+        return self._permute_row(state, self.b_const(0))
+
+    def _permute_row(self, reads: Sequence[BCell], bit: BCell) -> list[BCell]:
+        """One Poseidon2 row: reads the 16 cells and ``bit``, permutes them with halves swapped
+        when bit = 1."""
+        vals = [c.v for c in reads]
+        if bit.v:
+            vals = vals[8:] + vals[:8]
+        out_vals = poseidon2.permute(vals)
+        row = (*(c.addr for c in reads), len(self._mem0), bit.addr)
         outs = [self._alloc_b(v) for v in out_vals]
         self._op(Poseidon2Air.name, row)
         return outs
+
+    def compress_swapped(
+        self, bit: BCell, left: Sequence[BCell], right: Sequence[BCell]
+    ) -> list[BCell] | None:
+        """Poseidon2-BabyBear ``compress`` of (left, right), or of (right, left) when bit = 1:
+        one Poseidon2 row with its swap bit (a constant bit folds to a plain row). None for
+        digests that are not 8 cells (hash_scheme.SwapCompress)."""
+        if len(left) != 8 or len(right) != 8:
+            return None
+        k = self._const_value(bit)
+        if k is not None:
+            pair = [*right, *left] if k else [*left, *right]
+            return self.b_permute(pair)[:8]
+        return self._permute_row([*left, *right], bit)[:8]
 
     def d_const(self, v: int) -> NoReturn:
         _unsupported("d_const")
@@ -390,6 +419,43 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
 
     def d_to_base(self, d: NoReturn, k: int) -> NoReturn:
         _unsupported("d_to_base")
+
+    # ---- Merkle caps (hash_scheme.CapLookup) ------------------------------------------------
+    def cap_check(
+        self,
+        active: BCell | None,
+        node: Sequence[BCell],
+        cap: Sequence[Sequence[BCell]],
+        bits: Sequence[BCell],
+        what: str,
+    ) -> bool:
+        """``node = cap[sum bits[j] 2^j]`` when ``active`` (always when None): one Cap check row,
+        plus one entry row per cap digest the first time this cap is checked. Raises what the
+        mux-tree check raises; False (nothing recorded) for caps of one digest or of more than
+        2^CAP_BITS digests."""
+        m = len(bits)
+        if not 1 <= m <= CAP_BITS or len(cap) != 1 << m:
+            return False
+        if any(len(d) != DIGEST for d in cap) or len(node) != DIGEST:
+            return False
+        if active is None or active.v:
+            want = cap[sum(b.v << j for j, b in enumerate(bits))]
+            for i, (x, y) in enumerate(zip(node, want, strict=True)):
+                if x.v != y.v:
+                    raise VerificationError(f"check failed: {what} (digest element {i})")
+        addrs = tuple(c.addr for d in cap for c in d)
+        key_base = self._cap_keys.get(addrs)
+        if key_base is None:
+            key_base = self._cap_keys[addrs] = self._next_cap_key
+            self._next_cap_key += len(cap)
+            pad = (0,) * (CAP_BITS + 1)
+            for j, d in enumerate(cap):
+                self._op(CapAir.name, (ENTRY, key_base + j, *(c.addr for c in d), *pad))
+        zero = self.b_const(0).addr
+        bit_addrs = [b.addr for b in bits] + [zero] * (CAP_BITS - m)
+        act = (active if active is not None else self.b_const(1)).addr
+        self._op(CapAir.name, (CHECK, *bit_addrs, key_base, act, *(c.addr for c in node)))
+        return True
 
     # ---- public values and the result --------------------------------------------------------
     def expose_public(self, cell: BCell) -> int:

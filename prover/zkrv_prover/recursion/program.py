@@ -106,7 +106,8 @@ def assemble(
         a = arrays[air.name]
         if a.shape[0] == 0:
             continue
-        pre = air.preprocess(a, reads, padded_height(a.shape[0]))
-        tables.append(ProgramTable(air, a.shape[0], pre))
+        n_rows = air.num_rows(a)
+        pre = air.preprocess(a, reads, padded_height(n_rows))
+        tables.append(ProgramTable(air, n_rows, pre))
     digest = program_digest(tables, num_cells, num_public)
     return RecursionProgram(tuple(tables), num_cells, num_public, digest)

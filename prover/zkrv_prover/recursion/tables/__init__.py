@@ -1,10 +1,12 @@
 """The recursion AIR's tables: one module per operation kind, all on the MEMORY bus
-(:mod:`.common`). ``TABLES`` lists them in machine order."""
+(:mod:`.common`); the Cap table's entries and checks also meet on its CAP bus (:mod:`.cap`).
+``TABLES`` lists them in machine order."""
 
 from __future__ import annotations
 
 from zkrv_prover.recursion.tables.base_alu import BaseAluAir
 from zkrv_prover.recursion.tables.bits import BitsAir
+from zkrv_prover.recursion.tables.cap import CapAir
 from zkrv_prover.recursion.tables.common import MEMORY_BUS, RecursionAir
 from zkrv_prover.recursion.tables.const import ConstAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
@@ -24,6 +26,7 @@ TABLES: tuple[type[RecursionAir], ...] = (
     PackAir,
     BitsAir,
     Poseidon2Air,
+    CapAir,
     PublicAir,
 )
 
@@ -32,6 +35,7 @@ __all__ = [
     "TABLES",
     "BaseAluAir",
     "BitsAir",
+    "CapAir",
     "ConstAir",
     "ExtAluAir",
     "PackAir",

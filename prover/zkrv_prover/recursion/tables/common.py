@@ -118,6 +118,11 @@ class RecursionAir(Air):
 
     # -- program side ------------------------------------------------------------------------
     @staticmethod
+    def num_rows(ops: I64) -> int:
+        """Table rows the op rows ``ops`` take (one per op unless a table packs several)."""
+        return int(ops.shape[0])
+
+    @staticmethod
     @abstractmethod
     def read_addrs(ops: I64) -> I64:
         """Every address the rows ``ops`` read (once per read)."""

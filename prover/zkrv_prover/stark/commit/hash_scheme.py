@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,32 @@ HASH_NAMES: tuple[HashName, ...] = ("poseidon-bn254", "poseidon2-babybear")
 
 Digest = Any  # a scheme's digest: opaque to generic code
 DigestArray = npt.NDArray[Any]
+
+
+@runtime_checkable
+class CapLookup(Protocol):
+    """An ``Arith`` with a cheaper Merkle-cap membership check than a mux tree (the recursion
+    recorder's indexed lookup). :meth:`HashScheme.assert_cap_entry` uses it when the arith
+    provides it; it must raise exactly what the mux-tree check would."""
+
+    def cap_check(
+        self, active: Any, node: Any, cap: Sequence[Any], bits: Sequence[Any], what: str
+    ) -> bool:
+        """Record ``node = cap[sum bits[j] 2^j]`` (when ``active`` is 1, or always when None);
+        False if this shape is not supported (the caller falls back to the mux tree)."""
+        ...
+
+
+@runtime_checkable
+class SwapCompress(Protocol):
+    """An ``Arith`` that compresses a conditionally swapped pair in one step (the recursion
+    recorder: the swap is part of its Poseidon2 row). Used by
+    :meth:`Poseidon2BabyBear.compress_path` for binary levels."""
+
+    def compress_swapped(self, bit: Any, left: Any, right: Any) -> Any:
+        """``compress(right, left)`` when bit = 1, else ``compress(left, right)``, or None if
+        not supported (the caller falls back to swaps and a plain compress)."""
+        ...
 
 
 class HashScheme(ABC):
@@ -109,6 +135,31 @@ class HashScheme(ABC):
         for bit in bits:
             cur = [self.select(ar, bit, cur[j + 1], cur[j]) for j in range(0, len(cur), 2)]
         return cur[0]
+
+    def compress_path(
+        self, ar: AnyArith, node: Digest, siblings: Sequence[Digest], bits: Sequence[Any]
+    ) -> Digest:
+        """The parent of a Merkle path node at position pos = sum bits[j] 2^j among its
+        children, ``siblings`` in XOR order: compress(xor_permute([node, *siblings], bits))."""
+        return self.compress(ar, self.xor_permute(ar, [node, *siblings], bits))
+
+    def assert_cap_entry(
+        self,
+        ar: AnyArith,
+        active: Any,
+        node: Digest,
+        cap: Sequence[Digest],
+        bits: Sequence[Any],
+        what: str,
+    ) -> None:
+        """Check node = cap[pos], pos = sum bits[j] 2^j: only when the bit ``active`` is 1, or
+        always when ``active`` is None (:meth:`select_by_bits`, then :meth:`assert_eq` or
+        :meth:`assert_eq_if`)."""
+        sel = self.select_by_bits(ar, cap, bits)
+        if active is None:
+            self.assert_eq(ar, node, sel, what)
+        else:
+            self.assert_eq_if(ar, active, node, sel, what)
 
     def xor_permute(
         self, ar: AnyArith, items: Sequence[Digest], bits: Sequence[Any]
@@ -243,6 +294,30 @@ class Poseidon2BabyBear(HashScheme):
     def select(self, ar: AnyArith, bit: Any, if1: Digest, if0: Digest) -> Digest:
         return [ar.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
 
+    def assert_cap_entry(
+        self,
+        ar: AnyArith,
+        active: Any,
+        node: Digest,
+        cap: Sequence[Digest],
+        bits: Sequence[Any],
+        what: str,
+    ) -> None:
+        # The recursion recorder checks the cap by an indexed lookup (one row, no mux tree).
+        if isinstance(ar, CapLookup) and ar.cap_check(active, node, cap, bits, what):
+            return
+        super().assert_cap_entry(ar, active, node, cap, bits, what)
+
+    def compress_path(
+        self, ar: AnyArith, node: Digest, siblings: Sequence[Digest], bits: Sequence[Any]
+    ) -> Digest:
+        # The recursion recorder swaps inside its Poseidon2 row (no Select rows).
+        if len(bits) == 1 and len(siblings) == 1 and isinstance(ar, SwapCompress):
+            out = ar.compress_swapped(bits[0], node, siblings[0])
+            if out is not None:
+                return out
+        return super().compress_path(ar, node, siblings, bits)
+
     def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
         if not vals:
             raise ValueError("cannot hash an empty row")
@@ -354,11 +429,13 @@ def grind(tr: FiatShamir[Any, Any, Any, Any], bits: int, hash_name: str, backend
 
 __all__ = [
     "HASH_NAMES",
+    "CapLookup",
     "Digest",
     "HashName",
     "HashScheme",
     "Poseidon2BabyBear",
     "PoseidonBn254",
+    "SwapCompress",
     "grind",
     "scheme_of",
 ]

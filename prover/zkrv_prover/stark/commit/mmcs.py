@@ -399,11 +399,10 @@ def verify_opening(
     for lvl, la in enumerate(log_ar[:below]):
         bit_lo = log_max - cur_log
         pos_bits = list(index_bits[bit_lo : bit_lo + la])
-        children = hs.xor_permute(ar, [cur, *siblings[lvl]], pos_bits)
-        cur = hs.compress(ar, children)
+        cur = hs.compress_path(ar, cur, siblings[lvl], pos_bits)
         cur_log -= la
         if cur_log in group_of:
             cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     # The path node's index at the cap level is given by the top log_cap index bits.
     cap_bits = list(index_bits[log_max - log_cap :])
-    hs.assert_eq(ar, cur, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, None, cur, cap, cap_bits, f"{what}: Merkle path")

@@ -171,8 +171,7 @@ def verify_opening_var(
         while len(nodes) <= len(plans[H].below):
             la = level_ar[len(nodes) - 1]
             lvl_sibs = list(siblings[len(nodes) - 1])
-            kids = hs.xor_permute(ar, [nodes[-1], *lvl_sibs], bits[pos : pos + la])
-            nodes.append(hs.compress(ar, kids))
+            nodes.append(hs.compress_path(ar, nodes[-1], lvl_sibs, bits[pos : pos + la]))
             pos += la
     any_c = next(iter(cands))
 
@@ -192,7 +191,7 @@ def verify_opening_var(
         return bits[c.bit_off + sum(plans[H].below) + m]
 
     cap_bits = [h.select_bit(ar, partial(cap_bit, m=m)) for m in range(max_cap)]
-    hs.assert_eq_if(ar, active, node, hs.select_by_bits(ar, cap, cap_bits), f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, active, node, cap, cap_bits, f"{what}: Merkle path")
 
 
 def masked_domain_point(
@@ -718,15 +717,14 @@ def _open_mixed(
     ]
     nodes = [leaf]
     for c in range(q_max):
-        kids = hs.xor_permute(ar, [nodes[-1], *full[c]], bits[mla * c : mla * (c + 1)])
-        nodes.append(hs.compress(ar, kids))
+        nodes.append(hs.compress_path(ar, nodes[-1], full[c], bits[mla * c : mla * (c + 1)]))
     node: D = top.select(ar, hs.selector(ar), lambda H: nodes[split[H][0]])
     at_fm = node
     for r in partials:
         pbits = [
             top.select_bit(ar, partial(_partial_bit, split, bits, mla, r, u)) for u in range(r)
         ]
-        hp = hs.compress(ar, hs.xor_permute(ar, [node, *part[r]], pbits))
+        hp = hs.compress_path(ar, node, part[r], pbits)
         at_fm = hs.select(ar, top.when(ar, partial(_has_partial, split, r)), hp, at_fm)
     group_of = {lh: g for g, (lh, _) in enumerate(groups)}
 
@@ -738,14 +736,13 @@ def _open_mixed(
     cur_log = fm
     for lvl, la in enumerate(fixed_ar):
         lo_bit = len(tb) - cur_log
-        cur = hs.compress(ar, hs.xor_permute(ar, [cur, *fixed_sibs[lvl]], tb[lo_bit : lo_bit + la]))
+        cur = hs.compress_path(ar, cur, fixed_sibs[lvl], tb[lo_bit : lo_bit + la])
         cur_log -= la
         if cur_log in group_of:
             cur = hs.inject(ar, cur, group_leaf(group_of[cur_log]))
     if len(t.cap) != 1 << log_cap:
         raise ValueError(f"{what}: Merkle cap has the wrong size")
-    cap_node = hs.select_by_bits(ar, t.cap, tb[len(tb) - log_cap :])
-    hs.assert_eq(ar, cur, cap_node, f"{what}: Merkle path")
+    hs.assert_cap_entry(ar, None, cur, t.cap, tb[len(tb) - log_cap :], f"{what}: Merkle path")
 
 
 def _partial_bit(
