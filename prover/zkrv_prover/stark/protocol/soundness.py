@@ -542,18 +542,25 @@ def _fri_terms(
     fld: ExtensionField,
     batching: Batching,
 ) -> list[Term]:
-    """FRI batching, each commit round and the query phase (module doc)."""
+    """FRI batching, each commit round and the query phase (module doc).
+
+    Poseidon2 proofs use the lifted layout (``heights.py``): alpha's powers run over one global
+    order, so every height's reduced codeword is a combination of degree up to the total
+    (column, point) count, and FRI folds by two (a roll-in may come at any layer)."""
     lb = params.log_blowup
+    lifted = params.hash == "poseidon2-babybear"
+    total = sum(count for _, count in shape.batch)
     batch_err = 0.0
     for h, count in shape.batch:
         if batching == "powers":
-            batch_err += regime.batch_error(rho, h + lb, fld, count)
+            batch_err += regime.batch_error(rho, h + lb, fld, total if lifted else count)
         else:
             batch_err += regime.mca_error(rho, h + lb, fld)
     out = [Term(f"FRI batching ({batching})", _bits(batch_err))]
     inputs = [h + lb for h, _ in shape.batch]
     cur = inputs[0]
-    for i, la in enumerate(fri.fold_schedule(params, inputs)):
+    schedule = fri.fold_schedule(replace(params, log_folding_arity=1) if lifted else params, inputs)
+    for i, la in enumerate(schedule):
         cur -= la
         count = (1 << la) + (1 if cur in inputs else 0)
         out.append(
