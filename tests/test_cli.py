@@ -49,7 +49,7 @@ def test_info_json(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_info_json_security(cli) -> None:  # type: ignore[no-untyped-def]
-    from zkrv_prover.stark.protocol.soundness import security_summary
+    from zkrv_prover.stark.protocol.soundness import HASH_TERM, security_summary
 
     r = cli("info", "--json")
     sec = json.loads(r.stdout)["security"]
@@ -58,3 +58,7 @@ def test_info_json_security(cli) -> None:  # type: ignore[no-untyped-def]
     assert sec["regimes"]["jbr"]["limiting_term"] == expect.jbr.limiting_term
     assert sec["parameters"]["num_queries"] == expect.jbr.params.num_queries
     assert sec["shape"]["log_max_lde"] == 25
+    # zkVM receipts hash with Poseidon2-BabyBear; its collision bound is a term of every regime
+    assert sec["parameters"]["hash"] == sec["hash"]["family"] == "poseidon2-babybear"
+    assert sec["hash"]["collision_bits"] == round(expect.jbr.bits(HASH_TERM), 2)
+    assert sec["regimes"]["jbr"]["terms"][HASH_TERM] == sec["hash"]["collision_bits"]

@@ -5,7 +5,8 @@ the input n that makes the run just fit 2^k cycles, computes the program key (ti
 a one-off per program), then times execute (traced) + trace generation + STARK proof (the
 ``prove`` figure), verifies the receipt and reports its own peak RSS. ``ZKRV_BENCH_ZKVM_LOGS``
 (comma-separated, default ``16,18``) selects the sizes. ``security_bits_jbr`` and
-``security_bits_conjectured`` are the soundness of the default parameters at the zkVM's largest
+``security_bits_conjectured`` are the soundness of the zkVM's parameters (``zkvm_params()``: the
+defaults with the Poseidon2-BabyBear hash, whose collision bound is one of the terms) at its largest
 accepted shape (``zkrv_prover.stark.protocol.soundness.security_summary``; no proving), with the
 limiting term.
 """

@@ -6,7 +6,9 @@ Binary format (version 1, integers big-endian)::
     | journal_len u32 | journal | seal_len u32 | seal
 
 - kind 1, :class:`StarkReceipt`: ``seal = pre_root (32) | log2 program height u8 |
-  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format). Verification
+  log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format; the proof
+  and the root, a digest of 8 canonical BabyBear elements, use the zkVM's hash family,
+  Poseidon2-BabyBear: ``zkvm_params()``). Verification refuses a non-canonical root,
   recomputes the image ID from the root and heights, rebuilds the verifying key and checks the
   proof against the public values ``sha256(journal) || exit_code`` the receipt claims. So every
   byte is either checked (magic, version, kind, lengths, image ID) or bound by the proof.
@@ -111,6 +113,7 @@ class StarkReceipt(Receipt):
     kind = ReceiptKind.STARK
 
     def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+        from zkrv_prover.stark.commit.hash_scheme import scheme_of
         from zkrv_prover.stark.field.arith import VerificationError
         from zkrv_prover.stark.field.codec import ProofFormatError
         from zkrv_prover.stark.protocol.proof import decode_proof
@@ -122,6 +125,10 @@ class StarkReceipt(Receipt):
         _check_expectations(self, image_id, journal)
         root, lp, li, proof_bytes = _split_stark_seal(self.seal)
         params = zkvm_params()
+        if not scheme_of(params.hash).is_canonical(root):
+            raise ReceiptVerificationError(
+                f"receipt: preprocessed root is not a canonical {params.hash} digest"
+            )
         if image_id_from(root, lp, li, params) != self.image_id:
             raise ReceiptVerificationError(
                 "receipt: its preprocessed commitment does not match its image ID"
@@ -175,13 +182,11 @@ def stark_seal(pre_root: int, log_program: int, log_image: int, proof: bytes) ->
 
 
 def _split_stark_seal(seal: bytes) -> tuple[int, int, int, bytes]:
-    from zkrv_prover.bn254.constants import R
-
+    """(root, log program height, log image height, proof bytes); the root's canonical form is
+    checked by the caller, against the receipt's hash family."""
     if len(seal) < 34:
         raise ReceiptVerificationError("receipt: STARK seal too short")
     root = int.from_bytes(seal[:32], "big")
-    if root >= R:
-        raise ReceiptVerificationError("receipt: preprocessed root is not a BN254 scalar")
     return root, seal[32], seal[33], bytes(seal[34:])
 
 

@@ -27,7 +27,9 @@ SPEC = HeightSpec(((5, 11), (3, 7), (8, 9)))
 
 def _record(lo: int, la: int, log_bytes: int) -> RecursionBuilder:
     _, pub, proof = _prove(lo, la, log_bytes=log_bytes)
-    vk = keygen(multi_table.machine(8), params())  # one key: the root comes from the proof
+    vk = keygen(
+        multi_table.machine(8), params(), lifted=True
+    )  # one key: the root comes from the proof
     r = RecursionBuilder()
     got = verify_with(r, vk, [r.b_input(v) for v in pub], proof, heights=SPEC, pre_root_input=True)
     assert got is not None and got.pre_root is not None

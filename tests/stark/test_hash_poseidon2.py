@@ -17,7 +17,7 @@ from zkrv_prover.stark.commit.mmcs import MmcsConfig
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.transcript_p2 import DOMAIN_TAG, Poseidon2Transcript
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
-from zkrv_prover.stark.field.arith import NativeArith, VerificationError
+from zkrv_prover.stark.field.arith import Arith, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError, Reader
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
 from zkrv_prover.stark.field.poseidon2 import permute
@@ -94,6 +94,26 @@ def as_int(d: list[int]) -> int:
 # ------------------------------------------------------------------------------------------------
 # Parameters
 # ------------------------------------------------------------------------------------------------
+
+
+def test_native_digest_vector_ops_match_the_generic_ones() -> None:
+    """NativeArith's one-step digest select and check agree with Arith's per-element defaults
+    (what a circuit runs), including the failing element named in the error."""
+    ar = NativeArith()
+    a, b = list(range(8)), list(range(8, 16))
+    for bit in (0, 1):
+        got = ar.select_b_vec(bit, a, b)
+        assert got == Arith.select_b_vec(ar, bit, a, b) == (a if bit else b)
+        assert got is not a and got is not b  # a new list: callers may mutate it
+    ar.b_assert_eq_vec(a, list(a), "same")
+    bad = [*a[:3], 99, *a[4:]]
+    for check in (ar.b_assert_eq_vec, lambda x, y, w: Arith.b_assert_eq_vec(ar, x, y, w)):
+        with pytest.raises(VerificationError, match=r"root \(element 3\)"):
+            check(a, bad, "root")
+        with pytest.raises(ValueError, match="vectors of 8 and 7"):
+            check(a, a[:7], "root")
+    with pytest.raises(ValueError):
+        ar.select_b_vec(1, a, a[:7])
 
 
 def test_params_bind_the_hash_family() -> None:

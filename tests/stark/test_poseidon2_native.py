@@ -88,6 +88,44 @@ def test_permute_accepts_non_contiguous() -> None:
     assert np.array_equal(native.p2_permute(view), permute_batch(np.ascontiguousarray(view)))
 
 
+def test_permute_list_matches_reference() -> None:
+    assert native.p2_permute_list(VECTOR_IN) == VECTOR_OUT
+    states = [[0] * 16, [P - 1] * 16, *random_matrix(20, 16, seed=5).tolist()]
+    for state in states:
+        out = native.p2_permute_list(state)
+        assert type(out) is list and all(type(v) is int for v in out)
+        assert out == permute(state)
+    assert native.p2_permute_list(tuple(VECTOR_IN)) == VECTOR_OUT  # any sequence of ints
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        [0] * 15,
+        [0] * 17,
+        [],
+        [0] * 15 + [P],
+        [0] * 15 + [-1],
+        [0] * 15 + [1 << 70],
+        [0] * 15 + [1.0],
+        [0] * 15 + ["1"],
+        7,
+        None,
+    ],
+)
+def test_permute_list_rejects(state: object) -> None:
+    with pytest.raises(ValueError):
+        native.p2_permute_list(state)
+
+
+def test_native_arith_permutes_natively() -> None:
+    from zkrv_prover.stark.field.arith import NativeArith
+
+    assert NativeArith(native_hash=True)._p2 is native.p2_permute_list
+    assert NativeArith(native_hash=True).b_permute(VECTOR_IN) == VECTOR_OUT
+    assert NativeArith(native_hash=False).b_permute(VECTOR_IN) == VECTOR_OUT
+
+
 def test_compress_is_truncated_permutation() -> None:
     pairs = random_matrix(33, 16, seed=4)
     got = native.p2_compress(pairs)

@@ -7,12 +7,15 @@ import math
 
 import pytest
 
+from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.air.air import compile_machine
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, PcsParams
 from zkrv_prover.stark.examples import bench_air
 from zkrv_prover.stark.protocol import soundness as sc
 from zkrv_prover.stark.protocol.prover import VerifyingKey
 from zkrv_prover.stark.protocol.verifier import _round_shapes
+from zkrv_prover.zkvm.image_id import zkvm_params
 
 BB = 2**31 - 2**27 + 1
 #: The hand computations below use |F| = p^4 whatever the field module's degree.
@@ -195,7 +198,7 @@ def test_larger_field_more_field_bits() -> None:
     large = sc.security_report(params, shape, sc.JohnsonBound(8), sc.ExtensionField(BB, 5))
     for a, b in zip(small.terms, large.terms, strict=True):
         assert a.name == b.name
-        if a.name == "FRI query phase":
+        if a.name in ("FRI query phase", sc.HASH_TERM):
             assert a.bits == b.bits
         else:
             assert b.bits > a.bits + 30, a.name  # |F| grows by 2^30.9
@@ -284,19 +287,69 @@ def test_summary_has_the_three_regimes() -> None:
 
 
 def test_defaults_meet_target() -> None:
-    """The default parameters reach the target in the proven (Johnson-bound) regime on every
-    term at the zkVM's largest shape: a parameter change that drops below it fails here."""
+    """The zkVM's parameters (the receipts' hash family included) reach the target in the
+    proven (Johnson-bound) regime on every term at the zkVM's largest shape: a parameter or
+    hash change that drops below it fails here."""
     rep = sc.security_summary().jbr
+    assert rep.params == zkvm_params() and rep.params.hash == "poseidon2-babybear"
+    assert rep.bits(sc.HASH_TERM) >= TARGET_SECURITY_BITS
     assert rep.minimum >= TARGET_SECURITY_BITS, f"{rep.limiting_term}: {rep.minimum:.1f} bits"
 
 
+# -- (e) the hash family --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, bits", [("poseidon-bn254", math.log2(R) / 2), ("poseidon2-babybear", 4 * math.log2(BB))]
+)
+def test_hash_term_is_the_familys_collision_bound(name: str, bits: float) -> None:
+    params = PcsParams(hash=name)  # type: ignore[arg-type]
+    sec = scheme_of(name).security
+    assert sec.collision_bits == pytest.approx(bits)
+    shape = sc.zkvm_max_shape(params)
+    for regime in (sc.JohnsonBound(), sc.UniqueDecoding(), sc.Conjectured()):
+        rep = sc.security_report(params, shape, regime)
+        assert rep.bits(sc.HASH_TERM) == sec.collision_bits
+        assert rep.minimum <= sec.collision_bits  # a cap on every figure
+        assert rep.as_dict()["hash"] == name
+
+
+def test_poseidon2_figures() -> None:
+    """Width 16, capacity 8, 8-element digests: 8 log2(p) ~ 247.3-bit digests, ~123.6 bits."""
+    sec = scheme_of("poseidon2-babybear").security
+    assert (sec.width, sec.capacity, sec.digest_len) == (16, 8, 8)
+    assert 247 < sec.digest_bits < 248 and 123.5 < sec.collision_bits < 124
+
+
+def test_hash_term_caps_the_query_count() -> None:
+    """A target above the hash's bound is out of reach whatever the queries (the term does
+    not depend on them): the conjectured regime, whose other terms are all above 124 bits with
+    enough queries and a wide field, hits the hash term."""
+    fld = sc.ExtensionField(BB, 8)
+    params = PcsParams(hash="poseidon2-babybear", num_queries=120)
+    shape = sc.zkvm_max_shape(params, 8)
+    rep = sc.security_report(params, shape, sc.Conjectured(), fld)
+    assert rep.limiting_term == sc.HASH_TERM
+    assert sc.min_queries_for(124, params, shape, sc.Conjectured(), fld) is None
+    assert sc.min_queries_for(123, params, shape, sc.Conjectured(), fld) is not None
+
+
+def test_summary_json_names_the_hash() -> None:
+    d = sc.security_summary().as_dict()
+    h = d["hash"]
+    assert isinstance(h, dict)
+    assert h["family"] == "poseidon2-babybear" and h["term"] == sc.HASH_TERM
+    assert h["collision_bits"] == round(scheme_of("poseidon2-babybear").security.collision_bits, 2)
+    assert d["parameters"]["hash"] == "poseidon2-babybear"  # type: ignore[index]
+
+
 def test_lifted_poseidon2_figure() -> None:
-    """Poseidon2 proofs use the lifted layout (global alpha powers, binary FRI): the batching
-    term counts every (column, point) pair at each height. At the zkVM's largest shape that
-    term limits the proven figure to just below the target (99.99 bits at m = 7); recorded
-    here so a change to the model or the parameters shows."""
+    """The lifted layout (global alpha powers, binary FRI): a height's batching count is the
+    span of its pairs in the global order. At the zkVM's largest shape that term limits the
+    proven figure to just below the target (99.99 bits at m = 7): why the layout is opt-in;
+    recorded here so a change to the model or the parameters shows."""
     p2 = PcsParams(hash="poseidon2-babybear")
-    rep = sc.security_report(p2, sc.zkvm_max_shape(p2), sc.JohnsonBound())
+    rep = sc.security_report(p2, sc.zkvm_max_shape(p2, lifted=True), sc.JohnsonBound())
     assert rep.limiting_term == "FRI batching (powers)"
     assert TARGET_SECURITY_BITS - 0.1 <= rep.minimum < TARGET_SECURITY_BITS
     assert sum(1 for name in rep.as_dict()["terms"] if name.startswith("FRI commit")) > 7

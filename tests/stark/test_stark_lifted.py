@@ -46,16 +46,16 @@ COMBOS = [(7, 4), (7, 6), (10, 4), (11, 4), (5, 7), (5, 3)]
 def _prove(
     lo: int, la: int, zk: bool = True, log_bytes: int = 8, seed: int = 1
 ) -> tuple[VerifyingKey, list[int], StarkProof]:
-    vk = keygen(multi_table.machine(log_bytes), params(zk))
+    vk = keygen(multi_table.machine(log_bytes), params(zk), lifted=True)
     traces, pub = multi_table.trace(lo, la, log_bytes=log_bytes)
     return vk, pub, prove(vk, traces, pub, FieldRng.seeded(seed))
 
 
-def test_keys_default_to_lifted_for_poseidon2_only() -> None:
-    assert keygen(multi_table.machine(), params()).lifted
-    assert not keygen(multi_table.machine(), PcsParams()).lifted
+def test_lifted_is_opt_in_for_poseidon2_only() -> None:
+    assert not keygen(multi_table.machine(), params()).lifted
+    assert keygen(multi_table.machine(), params(), lifted=True).lifted
     with pytest.raises(ValueError):
-        keygen(multi_table.machine(), PcsParams(), lifted=True)
+        keygen(multi_table.machine(), PcsParams(hash="poseidon-bn254"), lifted=True)
 
 
 @pytest.mark.parametrize("zk", [True, False])
@@ -136,7 +136,7 @@ def test_top_below_a_table_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pre_root_as_data() -> None:
     """A proof of a machine differing only in its preprocessed table (2^9 instead of 2^8
     rows) verifies against the 2^8 machine's key with the root as data; a wrong root fails."""
-    vk8 = keygen(multi_table.machine(8), params())
+    vk8 = keygen(multi_table.machine(8), params(), lifted=True)
     vk9, pub, proof = _prove(7, 4, log_bytes=9)
     spec = HeightSpec(((5, 10), (3, 7), (8, 9)))
     assert vk9.pre_root is not None and vk9.pre_root != vk8.pre_root

@@ -1,12 +1,14 @@
 //! Python bindings for Poseidon2-BabyBear width 16: batch permutation, row sponge, 2-to-1
-//! compression and proof-of-work grinding. Arrays cross as numpy uint32 of canonical values;
-//! every input is validated (ValueError with a one-line message) before the GIL is released
-//! and the rows are spread over rayon's threads.
+//! compression and proof-of-work grinding, plus a scalar permutation on Python lists for the
+//! verifier. Arrays cross as numpy uint32 of canonical values; every input is validated
+//! (ValueError with a one-line message) before the GIL is released and the rows are spread
+//! over rayon's threads.
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyList;
 use rayon::prelude::*;
 
 use crate::poseidon2::{self, DIGEST, LANES, P, RATE, WIDTH};
@@ -177,6 +179,22 @@ fn canonical_ints(obj: &Bound<'_, PyAny>, what: &str, max_len: usize) -> PyResul
     Ok(out)
 }
 
+/// The permutation of one state of 16 canonical ints, as a list of 16 ints: the native
+/// verifier's entry (one permutation per call, so no numpy round trip and no thread hand-off;
+/// the GIL is kept for the microsecond it takes). Anything but 16 canonical ints (a shorter or
+/// longer sequence, a value outside [0, p), a non-int) is a ValueError.
+#[pyfunction]
+fn p2_permute_list<'py>(
+    py: Python<'py>,
+    state: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
+    let vals = canonical_ints(state, "state", WIDTH)?;
+    let state: [u32; WIDTH] = vals.try_into().map_err(|s: Vec<u32>| {
+        value_error(format!("state must hold {WIDTH} values, got {}", s.len()))
+    })?;
+    PyList::new(py, poseidon2::permute(&state))
+}
+
 /// Nonces tried per parallel round of grinding, at first and at most: rounds keep the search
 /// in increasing nonce order (a rayon search over [0, p) at once would split it into halves and
 /// make one thread start near p / 2), and grow so that long searches amortise the round trips.
@@ -228,6 +246,7 @@ fn p2_grind(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(p2_permute, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_permute_list, m)?)?;
     m.add_function(wrap_pyfunction!(p2_compress, m)?)?;
     m.add_function(wrap_pyfunction!(p2_hash_rows, m)?)?;
     m.add_function(wrap_pyfunction!(p2_grind, m)?)?;

@@ -11,7 +11,8 @@ flag), the image table (every initial memory word and its writability) and the m
 tables, so it is fixed by the ELF's loadable image and entry point; computing it needs no
 execution. A STARK proof is checked against exactly that commitment (it is absorbed into the
 transcript and every preprocessed opening is proven against it), so a proof for image ID X is
-a proof about the program whose image gives X (collision resistance of SHA-256 and Poseidon).
+a proof about the program whose image gives X (collision resistance of SHA-256 and of the
+proof's hash family, Poseidon2-BabyBear: ``soundness.HASH_FAMILIES``).
 
 The verifier never needs the image itself: :func:`verifier_key` rebuilds the key from the root
 and the two heights carried by the receipt, after checking they hash to the expected image ID.
@@ -27,6 +28,7 @@ import numpy as np
 
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.air.air import Machine, compile_machine
+from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
@@ -39,9 +41,15 @@ ZKVM_VERSION = "zkrv-rv32im-v1"
 MAX_LOG_TABLE = MAX_LOG_HEIGHT
 
 
+#: Hash family of zkVM receipts: Poseidon2 over BabyBear, the family the recursion verifier
+#: checks natively (the Groth16 wrap verifies poseidon-bn254 proofs only; CHANGELOG.md).
+ZKVM_HASH: HashName = "poseidon2-babybear"
+
+
 def zkvm_params() -> PcsParams:
-    """The PCS parameters of zkVM proofs (the STARK layer's defaults)."""
-    return PcsParams()
+    """The PCS parameters of zkVM proofs: the STARK layer's defaults with the
+    :data:`ZKVM_HASH` family (bound into every image ID through ``PcsParams.as_ints``)."""
+    return PcsParams(hash=ZKVM_HASH)
 
 
 def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:

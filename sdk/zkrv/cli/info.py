@@ -1,6 +1,6 @@
 """``zkrv info``: versions, the toolchain paths zkrv would use (a setup check) and the soundness
-of the default STARK parameters at the zkVM's largest proof shape
-(``stark/protocol/soundness.py``)."""
+of zkVM receipts' STARK parameters at the zkVM's largest proof shape, the hash family's
+collision resistance included (``stark/protocol/soundness.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from zkrv import __version__
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.toolchain import find_tool
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.protocol.soundness import security_summary
 
 TOOLS = ("clang", "ld.lld", "solc", "anvil", "forge", "node", "qemu-riscv32")
@@ -50,4 +51,9 @@ def run(args: argparse.Namespace) -> Result:
         ("conjectured (disproved in general)", security.conjectured),
     ):
         lines.append(f"  {label}: {rep.minimum:.1f} bits, limited by {rep.limiting_term}")
+    hsec = scheme_of(security.jbr.params.hash).security
+    lines.append(
+        f"  hash {security.jbr.params.hash}: {hsec.collision_bits:.1f}-bit collision resistance"
+        f" ({hsec.digest_bits:.1f}-bit digests, a cap on every figure)"
+    )
     return Result(data=data, text="\n".join(lines))

@@ -16,6 +16,9 @@ through the scheme for every digest operation, so digests are opaque to them:
   trees only); injection of a shorter group's leaf = compress(node, leaf). The transcript is
   the duplex sponge of ``transcript_p2.py``. This family is native to BabyBear, for recursion.
 
+Each scheme states its generic security (:class:`HashSecurity`: collision resistance from its
+digest and capacity sizes), which the soundness calculator reports as a term.
+
 Verifier-side methods take the ``Arith`` first and follow its rules (shape-driven control
 flow only); prover-side methods work on the backend's digest arrays (``hash_backend.py``) and
 give proof digests as ints.
@@ -23,8 +26,10 @@ give proof digests as ints.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -42,6 +47,39 @@ HashName = Literal["poseidon-bn254", "poseidon2-babybear"]
 HASH_NAMES: tuple[HashName, ...] = ("poseidon-bn254", "poseidon2-babybear")
 
 Digest = Any  # a scheme's digest: opaque to generic code
+
+
+@dataclass(frozen=True)
+class HashSecurity:
+    """The generic security of a hash family as commitments and the transcript use it: a
+    sponge on a ``width``-element permutation with ``capacity`` elements of capacity, digests of
+    ``digest_len`` elements, each element of a field of ``element_bits`` bits (log2 of its
+    size). Modelled as a random oracle, collisions cost ~2^collision_bits evaluations:
+    ``collision_bits = min(digest_bits, capacity_bits) / 2`` (the birthday bound on the digest,
+    and the sponge's capacity bound). The soundness calculator caps every proof's figure by it
+    (``soundness.HASH_TERM``)."""
+
+    width: int
+    capacity: int
+    digest_len: int
+    element_bits: float
+
+    @property
+    def digest_bits(self) -> float:
+        """log2 of the number of digests."""
+        return self.digest_len * self.element_bits
+
+    @property
+    def capacity_bits(self) -> float:
+        """log2 of the size of the sponge's capacity."""
+        return self.capacity * self.element_bits
+
+    @property
+    def collision_bits(self) -> float:
+        """Generic collision resistance in bits (class docstring)."""
+        return min(self.digest_bits, self.capacity_bits) / 2
+
+
 DigestArray = npt.NDArray[Any]
 
 
@@ -75,9 +113,16 @@ class HashScheme(ABC):
     """The digest operations of one hash family (module docstring)."""
 
     name: HashName
+    #: Generic security (collision resistance) of the family.
+    security: HashSecurity
     #: Columns and dtype of the prover's digest arrays.
     digest_cols: int
     digest_dtype: type
+
+    @abstractmethod
+    def is_canonical(self, v: int) -> bool:
+        """Whether the int ``v`` is the proof encoding of a digest of this family (what
+        :meth:`digest_input` accepts), e.g. a root carried outside the proof."""
 
     # ---- verifier side (generic over Arith) ---------------------------------------------------
     @abstractmethod
@@ -218,8 +263,14 @@ class PoseidonBn254(HashScheme):
     """Poseidon over BN254 (module docstring): today's format, byte for byte."""
 
     name: HashName = "poseidon-bn254"
+    #: circomlib Poseidon: widths 2..17, capacity one scalar, a digest is one scalar
+    #: (~126.8-bit collision resistance).
+    security = HashSecurity(width=17, capacity=1, digest_len=1, element_bits=math.log2(hb.R))
     digest_cols = 4
     digest_dtype = np.uint64
+
+    def is_canonical(self, v: int) -> bool:
+        return 0 <= v < hb.R
 
     def digest_input(self, ar: AnyArith, v: int) -> Digest:
         return ar.d_input(v)
@@ -273,8 +324,16 @@ class Poseidon2BabyBear(HashScheme):
     """Poseidon2 over BabyBear, width 16 (module docstring)."""
 
     name: HashName = "poseidon2-babybear"
+    #: Width 16, rate 8, capacity 8 and 8-element digests: 8 log2(p) = 247.3 bits of digest
+    #: and capacity, ~123.6-bit collision resistance.
+    security = HashSecurity(width=16, capacity=8, digest_len=8, element_bits=math.log2(hb.P))
     digest_cols = hb.P2_DIGEST
     digest_dtype = np.uint32
+
+    def is_canonical(self, v: int) -> bool:
+        if not 0 <= v < 1 << (32 * hb.P2_DIGEST):
+            return False
+        return all((v >> (32 * i)) & 0xFFFFFFFF < hb.P for i in range(hb.P2_DIGEST))
 
     def digest_input(self, ar: AnyArith, v: int) -> Digest:
         if not 0 <= v < 1 << 256:
@@ -288,11 +347,10 @@ class Poseidon2BabyBear(HashScheme):
         return [ar.b_const(f) for f in felts]
 
     def assert_eq(self, ar: AnyArith, a: Digest, b: Digest, what: str) -> None:
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            ar.b_assert_eq(x, y, f"{what} (digest element {i})")
+        ar.b_assert_eq_vec(a, b, what)
 
     def select(self, ar: AnyArith, bit: Any, if1: Digest, if0: Digest) -> Digest:
-        return [ar.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
+        return ar.select_b_vec(bit, if1, if0)
 
     def assert_cap_entry(
         self,
@@ -433,6 +491,7 @@ __all__ = [
     "Digest",
     "HashName",
     "HashScheme",
+    "HashSecurity",
     "Poseidon2BabyBear",
     "PoseidonBn254",
     "SwapCompress",

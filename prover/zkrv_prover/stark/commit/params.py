@@ -22,9 +22,11 @@ paths) down to a final polynomial of 2^6 (+ 1 under zk) coefficients. Merkle tre
 60 queries make proofs Merkle-path heavy, and a binary path costs 32 bytes per index bit against
 48 for arity 4 (zkVM sort receipt at 2^16 cycles: 562 KiB against 669 KiB, within the 600 KiB
 budget), for about 9% more prover time (more, smaller node hashes: 25.3 s against 23.3 s).
-Hashing is modelled as a random oracle: Poseidon over BN254 (collision resistance ~127 bits)
-or, with ``hash = "poseidon2-babybear"`` (proofs meant to be verified inside a BabyBear
-recursion STARK), Poseidon2 over BabyBear with 8-element digests (~124 bits).
+Hashing is modelled as a random oracle: Poseidon over BN254 (collision resistance ~126.8 bits)
+or, with ``hash = "poseidon2-babybear"`` (zkVM receipts and other proofs meant to be verified
+inside a BabyBear recursion STARK), Poseidon2 over BabyBear with 8-element digests (~123.6
+bits); the soundness report carries the family's bound as a term (``hash_scheme.HashSecurity``,
+``soundness.HASH_TERM``).
 """
 
 from __future__ import annotations

@@ -140,6 +140,14 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     def b_assert_eq(self, a: B, b: B, what: str) -> None:
         """Check a = b (``what`` names the check in the error)."""
 
+    def b_assert_eq_vec(self, a: Sequence[B], b: Sequence[B], what: str) -> None:
+        """Check a = b element-wise for equal-length vectors (``ValueError`` otherwise); a
+        failure names ``what`` and the first differing element."""
+        if len(a) != len(b):
+            raise ValueError(f"{what}: vectors of {len(a)} and {len(b)} elements")
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            self.b_assert_eq(x, y, f"{what} (element {i})")
+
     # ---- extension field --------------------------------------------------------------------
     @abstractmethod
     def e_const(self, c: Sequence[int]) -> E:
@@ -215,6 +223,12 @@ class Arith(ABC, Generic[B, E, D, Bit]):
     @abstractmethod
     def select_d(self, bit: Bit, if1: D, if0: D) -> D:
         """``if1`` when bit = 1, else ``if0``."""
+
+    def select_b_vec(self, bit: Bit, if1: Sequence[B], if0: Sequence[B]) -> list[B]:
+        """``if1`` when bit = 1, else ``if0``, for equal-length vectors of base elements (a
+        Poseidon2 digest): one ``select_b`` per element unless an implementation does better.
+        The result is a new list."""
+        return [self.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
 
     # ---- bits as data (variable heights) ------------------------------------------------------
     @abstractmethod
@@ -571,6 +585,13 @@ class NativeArith(Arith[int, NExt, int, int]):
         if a % P != b % P:
             raise VerificationError(f"check failed: {what}")
 
+    def b_assert_eq_vec(self, a: Sequence[int], b: Sequence[int], what: str) -> None:
+        # One comparison of canonical vectors; the per-element message only on failure.
+        if len(a) != len(b):
+            raise ValueError(f"{what}: vectors of {len(a)} and {len(b)} elements")
+        if list(a) != list(b):
+            super().b_assert_eq_vec(a, b, what)
+
     def e_const(self, c: Sequence[int]) -> NExt:
         if len(c) != EXT_DEGREE:
             raise ValueError(f"an extension constant has {EXT_DEGREE} coefficients")
@@ -632,6 +653,11 @@ class NativeArith(Arith[int, NExt, int, int]):
 
     def select_d(self, bit: int, if1: int, if0: int) -> int:
         return if1 if bit else if0
+
+    def select_b_vec(self, bit: int, if1: Sequence[int], if0: Sequence[int]) -> list[int]:
+        if len(if1) != len(if0):
+            raise ValueError("select_b_vec of vectors of different lengths")
+        return list(if1 if bit else if0)
 
     def bit_const(self, v: int) -> int:
         if v not in (0, 1):
@@ -697,21 +723,17 @@ class NativeArith(Arith[int, NExt, int, int]):
 
 
 def _p2_permute_fn(native_hash: bool) -> Callable[[Sequence[int]], list[int]]:
-    """The scalar Poseidon2 permutation: the native engine's ``p2_permute`` when asked for and
-    built (it is the same function), else the Python reference."""
+    """The scalar Poseidon2 permutation: the native engine's list entry ``p2_permute_list`` when
+    asked for and built (the same function; one call per permutation, no numpy round trip),
+    else the Python reference."""
     from zkrv_prover.stark.field import poseidon2
 
     if native_hash:
-        import numpy as np
-
         import zkrv_prover._native as native
 
-        if hasattr(native, "p2_permute"):
-
-            def permute(state: Sequence[int]) -> list[int]:
-                arr = np.asarray([state], dtype=np.uint32)
-                return [int(v) for v in native.p2_permute(arr)[0]]
-
+        permute: Callable[[Sequence[int]], list[int]] | None
+        permute = getattr(native, "p2_permute_list", None)
+        if permute is not None:
             return permute
     return poseidon2.permute
 

@@ -70,7 +70,7 @@ class VerifyingKey:
     layouts: list[TableLayout]
     pre_root: int | None
     pre_data: pcs.PcsData | None = field(default=None, repr=False)
-    #: The lifted layout (:mod:`.heights`; the default for poseidon2-babybear, see keygen).
+    #: The lifted layout (:mod:`.heights`; opt-in for poseidon2-babybear, see keygen).
     lifted: bool = False
 
     @property
@@ -89,18 +89,14 @@ class VerifyingKey:
         return [t for t, lay in enumerate(self.layouts) if lay.has_logup]
 
 
-def keygen(
-    machine: Machine, params: PcsParams | None = None, lifted: bool | None = None
-) -> VerifyingKey:
+def keygen(machine: Machine, params: PcsParams | None = None, lifted: bool = False) -> VerifyingKey:
     """Compile the machine and commit its preprocessed columns (deterministic: they are public,
     part of the verifying key, so that round is committed without salts).
 
     ``lifted``: prove in the lifted layout (per-table heights as data for the verifier,
-    :mod:`.heights`); default: exactly for ``poseidon2-babybear`` parameters (the BN254 family,
-    which the Groth16 wrap verifies, cannot use it)."""
+    :mod:`.heights`; poseidon2-babybear only). Opt-in: at the zkVM's defaults it costs proof
+    size and 0.4 proven bits (``CHANGELOG.md``, format 6)."""
     params = params or PcsParams()
-    if lifted is None:
-        lifted = params.hash == "poseidon2-babybear"
     if lifted and (params.hash != "poseidon2-babybear" or params.merkle_arity != 2):
         raise ValueError("the lifted layout needs poseidon2-babybear binary trees")
     layouts = compile_machine(machine)

@@ -41,6 +41,13 @@ Terms (:func:`security_report`):
 - LogUp fingerprint (beta): a tuple with nonzero net multiplicity must not collide under
   ``bus + sum_j beta^(j+1) v_j`` with one of the other <= F tuples: F S / |F|, S the longest
   tuple (the fingerprint's degree in beta).
+- Hash (:data:`HASH_TERM`): the analysis models the proof's hash family (``PcsParams.hash``) as
+  a random oracle; a collision (a commitment opened two ways, a transcript state reached twice)
+  breaks it, so the family's generic collision resistance caps every figure. It is the family's
+  named property ``hash_scheme.HashSecurity.collision_bits``, min(digest, capacity) / 2 bits:
+  ~126.8 for Poseidon-BN254 (one 254-bit scalar), ~123.6 for Poseidon2-BabyBear (width 16,
+  capacity 8 and 8-element digests: 8 log2(p) = 247.3 bits). It is a bound on the prover's
+  work (hash evaluations), not a per-challenge probability, and never depends on the shape.
 
 Rates: with zk a committed height-n matrix holds polynomials of degree < n (1 + 2^-6) (the
 relaxed bound, ``params.PcsParams.degree_bound``), so rho = (1 + 2^-6) / blowup everywhere
@@ -48,7 +55,8 @@ relaxed bound, ``params.PcsParams.degree_bound``), so rho = (1 + 2^-6) / blowup 
 
 Shapes (:class:`ProofShape`) are derived from compiled AIR layouts by :func:`shape_of`, with
 the same opening rules as the verifier; :func:`zkvm_max_shape` is the zkVM at its largest
-accepted heights and :func:`security_summary` the headline figures of the default parameters.
+accepted heights and :func:`security_summary` the headline figures of the zkVM's parameters
+(``zkvm.image_id.zkvm_params``: the STARK defaults with the Poseidon2-BabyBear hash).
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ from zkrv_prover.stark.air.air import Op, TableLayout, compile_machine
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import fri
+from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
 from zkrv_prover.stark.field.field import EXT_DEGREE, TWO_ADICITY, P
 
@@ -74,6 +83,8 @@ Batching = Literal["powers", "independent"]
 JBR_M_RANGE = range(3, 17)
 #: Name of the query-phase term (the only one that depends on the query count).
 QUERY_TERM = "FRI query phase"
+#: Name of the hash family's collision-resistance term (module doc).
+HASH_TERM = "hash collision resistance"
 #: Largest query count :func:`min_queries_for` considers (``PcsParams`` accepts up to 512).
 MAX_QUERIES = 512
 
@@ -265,6 +276,8 @@ class ProofShape:
     batch: tuple[tuple[int, int], ...]
     ood_points: int = 2
     logup_fractions: int = 0
+    #: The lifted layout (``heights.py``): ``batch`` holds spans, FRI folds by two.
+    lifted: bool = False
     logup_tuple_len: int = 0
 
     def __post_init__(self) -> None:
@@ -319,6 +332,7 @@ def shape_of(
     log_heights: Sequence[int],
     params: PcsParams,
     ext_degree: int = EXT_DEGREE,
+    lifted: bool = False,
 ) -> ProofShape:
     """The shape of a proof of compiled ``layouts`` with tables of 2^log_heights rows, opened as
     the verifier opens it (``prover.opening_points``, ``verifier._round_shapes``): main and
@@ -328,6 +342,8 @@ def shape_of(
     the layouts; heights need not match their preprocessed traces (only shapes are used)."""
     if len(layouts) != len(log_heights):
         raise ValueError("one log height per table")
+    if lifted:  # keygen(..., lifted=True)
+        return _lifted_shape_of(name, layouts, log_heights, params, ext_degree)
     plans = [zk.plan(params, 1 << lh) for lh in log_heights]
     batch: dict[int, int] = {}
     columns = 0
@@ -366,6 +382,68 @@ def shape_of(
         ood_points=2,
         logup_fractions=sum(1 << lh for _, lh in inters),
         logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
+    )
+
+
+def _lifted_shape_of(
+    name: str,
+    layouts: Sequence[TableLayout],
+    log_heights: Sequence[int],
+    params: PcsParams,
+    ext_degree: int,
+) -> ProofShape:
+    """``shape_of`` for the lifted layout (Poseidon2 proofs, ``heights.py``): committed heights
+    of ``heights.py``, one quotient per table. alpha's powers run over one global (round,
+    matrix, point) order, so a height's reduced codeword is, up to a power of alpha, a
+    polynomial in alpha of degree below the *span* of its pairs in that order: ``batch`` holds
+    the span per height (the batching term's count)."""
+    from zkrv_prover.stark.air.lifted_quotient import chunk_plan
+    from zkrv_prover.stark.protocol import heights as hts
+
+    order: list[tuple[int, int]] = []  # (LDE-free log height, pairs) in the global order
+    columns = 0
+
+    def add(log_h: int, width: int, points: int) -> None:
+        nonlocal columns
+        order.append((log_h, width * points))
+        columns += width
+
+    tabs = list(zip(layouts, log_heights, strict=True))
+    for lay, lh in tabs:
+        if lay.preprocessed is not None:
+            add(hts.pre_log(params, lh), lay.pre_width, 2 if uses_next(lay, Op.PRE) else 1)
+    for lay, lh in tabs:
+        add(hts.committed_log(params, lh), lay.main_width, 2 if uses_next(lay, Op.MAIN) else 1)
+    for lay, lh in tabs:
+        if lay.has_logup:
+            add(hts.committed_log(params, lh), ext_degree * lay.aux_width, 2)
+    groups = []
+    for lay, lh in tabs:
+        cp = chunk_plan(params, lay.degree, 1 << lh)
+        add(hts.quotient_log(params, lay.degree, lh), ext_degree * cp.chunks, 1)
+        groups.append(QuotientGroup(lh, cp.commit.log_height, cp.commit.degree_bound, lay.degree))
+    if params.zk:
+        add(max(h for h, _ in order), 1, 1)  # the masking codeword R, last in the order
+        columns += ext_degree - 1
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    pos = 0
+    for h, n in order:
+        first.setdefault(h, pos)
+        pos += n
+        last[h] = pos
+    inters = [(i, lh) for lay, lh in tabs for i in lay.interactions]
+    return ProofShape(
+        name=name,
+        table_log_heights=tuple(log_heights),
+        num_columns=columns,
+        num_constraints=sum(len(lay.constraints) for lay in layouts),
+        groups=tuple(groups),
+        batch=tuple(sorted(((h, last[h] - first[h]) for h in first), reverse=True)),
+        ood_points=2,
+        logup_fractions=sum(1 << lh for _, lh in inters),
+        logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
+        lifted=True,
     )
 
 
@@ -437,11 +515,14 @@ def zkvm_max_log_heights() -> list[int]:
     ]
 
 
-def zkvm_max_shape(params: PcsParams | None = None, ext_degree: int = EXT_DEGREE) -> ProofShape:
-    """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`)."""
-    params = params or PcsParams()
+def zkvm_max_shape(
+    params: PcsParams | None = None, ext_degree: int = EXT_DEGREE, lifted: bool = False
+) -> ProofShape:
+    """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`), proven
+    with ``params`` (default: the zkVM's)."""
+    params = params or zkvm_default_params()
     heights = zkvm_max_log_heights()
-    return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree)
+    return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree, lifted)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -491,6 +572,7 @@ class Report:
         """JSON-friendly form, without the shape (bits rounded to 0.01)."""
         return {
             "regime": self.regime,
+            "hash": self.params.hash,
             "field_bits": round(self.ext_field.bits, 2),
             "batching": self.batching,
             "rho": self.rho,
@@ -544,16 +626,15 @@ def _fri_terms(
 ) -> list[Term]:
     """FRI batching, each commit round and the query phase (module doc).
 
-    Poseidon2 proofs use the lifted layout (``heights.py``): alpha's powers run over one global
-    order, so every height's reduced codeword is a combination of degree up to the total
-    (column, point) count, and FRI folds by two (a roll-in may come at any layer)."""
+    Lifted proofs (``keygen(..., lifted=True)``) (``heights.py``): alpha's powers run over one global
+    order (``shape.batch`` then holds each height's span in it, ``_lifted_shape_of``), and FRI
+    folds by two (a roll-in may come at any layer)."""
     lb = params.log_blowup
-    lifted = params.hash == "poseidon2-babybear"
-    total = sum(count for _, count in shape.batch)
+    lifted = shape.lifted  # shape.batch holds spans (_lifted_shape_of)
     batch_err = 0.0
     for h, count in shape.batch:
         if batching == "powers":
-            batch_err += regime.batch_error(rho, h + lb, fld, total if lifted else count)
+            batch_err += regime.batch_error(rho, h + lb, fld, count)
         else:
             batch_err += regime.mca_error(rho, h + lb, fld)
     out = [Term(f"FRI batching ({batching})", _bits(batch_err))]
@@ -579,6 +660,11 @@ def _logup_terms(shape: ProofShape, fld: ExtensionField) -> list[Term]:
         Term("LogUp (alpha)", _bits((2 * f - 1) / fld.size)),
         Term("LogUp fingerprint (beta)", _bits(f * shape.logup_tuple_len / fld.size)),
     ]
+
+
+def _hash_terms(params: PcsParams) -> list[Term]:
+    """The hash family's generic collision resistance (module doc)."""
+    return [Term(HASH_TERM, scheme_of(params.hash).security.collision_bits)]
 
 
 def _resolve(
@@ -608,6 +694,7 @@ def _report(
     terms = _algebraic_terms(regime, rho, params, shape, fld)
     terms += _fri_terms(regime, rho, params, shape, fld, batching)
     terms += _logup_terms(shape, fld)
+    terms += _hash_terms(params)
     return Report(
         regime=regime.label(rho),
         shape=shape,
@@ -671,7 +758,8 @@ def min_queries_for(
 
 @dataclass(frozen=True)
 class SecuritySummary:
-    """The default parameters' figures at the zkVM's largest shape, per regime."""
+    """The figures of one parameter set (by default the zkVM's) at the zkVM's largest shape, per
+    regime; every report includes the hash family's term (:data:`HASH_TERM`)."""
 
     jbr: Report
     udr: Report
@@ -693,6 +781,7 @@ class SecuritySummary:
         """JSON-friendly form: per regime the minimum, limiting term and all terms, plus the
         parameters and the shape (``zkrv info --json``)."""
         p = self.jbr.params
+        hsec = scheme_of(p.hash).security
         return {
             "target_bits": TARGET_SECURITY_BITS,
             "security_bits_jbr": round(self.security_bits_jbr, 2),
@@ -710,6 +799,17 @@ class SecuritySummary:
                 "log_final_poly_len": p.log_final_poly_len,
                 "zk": p.zk,
                 "batching": self.jbr.batching,
+                "hash": p.hash,
+            },
+            "hash": {
+                "family": p.hash,
+                "width": hsec.width,
+                "capacity_elements": hsec.capacity,
+                "digest_elements": hsec.digest_len,
+                "digest_bits": round(hsec.digest_bits, 2),
+                "capacity_bits": round(hsec.capacity_bits, 2),
+                "collision_bits": round(hsec.collision_bits, 2),
+                "term": HASH_TERM,
             },
             "shape": self.jbr.shape.as_dict(p),
             "regimes": {
@@ -720,12 +820,19 @@ class SecuritySummary:
         }
 
 
+def zkvm_default_params() -> PcsParams:
+    """The parameters of zkVM receipts (``zkvm.image_id.zkvm_params``)."""
+    from zkrv_prover.zkvm.image_id import zkvm_params
+
+    return zkvm_params()
+
+
 def security_summary(
     params: PcsParams | None = None, fld: ExtensionField | None = None
 ) -> SecuritySummary:
-    """Reports of ``params`` (default: the defaults) at :func:`zkvm_max_shape`, in JBR (best m),
-    UDR and the conjectured regime."""
-    params = params or PcsParams()
+    """Reports of ``params`` (default: the zkVM's, :func:`zkvm_default_params`) at
+    :func:`zkvm_max_shape`, in JBR (best m), UDR and the conjectured regime."""
+    params = params or zkvm_default_params()
     fld = fld or ExtensionField()
     shape = zkvm_max_shape(params, fld.degree)
     return SecuritySummary(
