@@ -626,9 +626,9 @@ def _fri_terms(
 ) -> list[Term]:
     """FRI batching, each commit round and the query phase (module doc).
 
-    Lifted proofs (``keygen(..., lifted=True)``) (``heights.py``): alpha's powers run over one global
-    order (``shape.batch`` then holds each height's span in it, ``_lifted_shape_of``), and FRI
-    folds by two (a roll-in may come at any layer)."""
+    Lifted proofs (``keygen(..., lifted=True)``, ``heights.py``): alpha's powers run over one
+    global order (``shape.batch`` then holds each height's span in it, ``_lifted_shape_of``),
+    and FRI folds by two (a roll-in may come at any layer)."""
     lb = params.log_blowup
     lifted = shape.lifted  # shape.batch holds spans (_lifted_shape_of)
     batch_err = 0.0
