@@ -73,18 +73,28 @@ def tagged_struct(
     return sha256_bits(cs, msg)
 
 
-def ok_claim_digest(cs: ConstraintSystem, image_id: Bits, journal_digest: Bits) -> Bits:
-    """Digest of the ordinary claim "``image_id`` halted with exit code 0 and wrote a journal
-    with SHA-256 ``journal_digest``" (zero input, post-state and assumptions digests), i.e.
-    ``zkrv.claim.ok_claim_digest``."""
+def halted_claim_digest(
+    cs: ConstraintSystem, image_id: Bits, journal_digest: Bits, user_exit: Bits
+) -> Bits:
+    """Digest of the claim "``image_id`` halted with user exit code ``user_exit`` (32
+    big-endian message bits) and wrote a journal with SHA-256 ``journal_digest``" (zero input,
+    post-state and assumptions digests): ``zkrv.claim.ReceiptClaim(image_id,
+    Output(journal_digest), ExitCode(HALTED, user)).digest()``, the claim of a zkVM receipt."""
     zero = const_digest(bytes(32))
     output = tagged_struct(cs, "Output", [journal_digest, zero])
     return tagged_struct(
         cs,
         "ReceiptClaim",
         [zero, image_id, zero, output],
-        [u32_be_bits(HALTED), u32_be_bits(0)],
+        [u32_be_bits(HALTED), user_exit],
     )
+
+
+def ok_claim_digest(cs: ConstraintSystem, image_id: Bits, journal_digest: Bits) -> Bits:
+    """Digest of the ordinary claim "``image_id`` halted with exit code 0 and wrote a journal
+    with SHA-256 ``journal_digest``" (zero input, post-state and assumptions digests), i.e.
+    ``zkrv.claim.ok_claim_digest``."""
+    return halted_claim_digest(cs, image_id, journal_digest, u32_be_bits(0))
 
 
 def public_input(digest: Bits) -> LC:

@@ -442,7 +442,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             want = cap[sum(b.v << j for j, b in enumerate(bits))]
             for i, (x, y) in enumerate(zip(node, want, strict=True)):
                 if x.v != y.v:
-                    raise VerificationError(f"check failed: {what} (digest element {i})")
+                    raise VerificationError(f"check failed: {what} (element {i})")
         addrs = tuple(c.addr for d in cap for c in d)
         key_base = self._cap_keys.get(addrs)
         if key_base is None:

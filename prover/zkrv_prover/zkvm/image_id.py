@@ -20,12 +20,12 @@ and the two heights carried by the receipt, after checking they hash to the expe
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from zkrv_prover.claim import sha256, tag_digest
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.air.air import Machine, compile_machine
 from zkrv_prover.stark.commit.hash_scheme import HashName
@@ -52,16 +52,29 @@ def zkvm_params() -> PcsParams:
     return PcsParams(hash=ZKVM_HASH)
 
 
-def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
-    """The image ID for a preprocessed root and table heights (see the module docstring)."""
+#: Tag of the image-ID preimage: its first 32 bytes are ``tag_digest(IMAGE_ID_TAG)``.
+IMAGE_ID_TAG = "ImageId"
+
+
+def image_id_prefix(params: PcsParams) -> bytes:
+    """The constant head of every image-ID preimage under ``params`` (104 bytes): the tag, the
+    zkVM version's SHA-256 and the PCS parameters as u32 big-endian words."""
+    words = b"".join(int(v).to_bytes(4, "big") for v in params.as_ints())
+    return tag_digest(IMAGE_ID_TAG) + sha256(ZKVM_VERSION.encode()) + words
+
+
+def image_id_preimage(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
+    """The bytes an image ID hashes: :func:`image_id_prefix`, the two log2 heights as u8 and
+    the preprocessed root as 32 bytes big-endian (the Groth16 claim circuit,
+    ``r1cs/zkvm_claim.py``, builds the same layout from circuit variables)."""
     if not 0 <= pre_root < 1 << 256:
         raise ValueError("preprocessed root out of range")
-    h = hashlib.sha256(hashlib.sha256(b"zkrv.ImageId").digest())
-    h.update(hashlib.sha256(ZKVM_VERSION.encode()).digest())
-    h.update(b"".join(int(v).to_bytes(4, "big") for v in params.as_ints()))
-    h.update(bytes([log_program, log_image]))
-    h.update(pre_root.to_bytes(32, "big"))
-    return h.digest()
+    return image_id_prefix(params) + bytes([log_program, log_image]) + pre_root.to_bytes(32, "big")
+
+
+def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
+    """The image ID for a preprocessed root and table heights (see the module docstring)."""
+    return sha256(image_id_preimage(pre_root, log_program, log_image, params))
 
 
 @dataclass(frozen=True)
