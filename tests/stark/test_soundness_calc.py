@@ -341,3 +341,15 @@ def test_summary_json_names_the_hash() -> None:
     assert h["family"] == "poseidon2-babybear" and h["term"] == sc.HASH_TERM
     assert h["collision_bits"] == round(scheme_of("poseidon2-babybear").security.collision_bits, 2)
     assert d["parameters"]["hash"] == "poseidon2-babybear"  # type: ignore[index]
+
+
+def test_lifted_poseidon2_figure() -> None:
+    """The lifted layout (global alpha powers, binary FRI): a height's batching count is the
+    span of its pairs in the global order. At the zkVM's largest shape that term limits the
+    proven figure to just below the target (99.99 bits at m = 7): why the layout is opt-in;
+    recorded here so a change to the model or the parameters shows."""
+    p2 = PcsParams(hash="poseidon2-babybear")
+    rep = sc.security_report(p2, sc.zkvm_max_shape(p2, lifted=True), sc.JohnsonBound())
+    assert rep.limiting_term == "FRI batching (powers)"
+    assert TARGET_SECURITY_BITS - 0.1 <= rep.minimum < TARGET_SECURITY_BITS
+    assert sum(1 for name in rep.as_dict()["terms"] if name.startswith("FRI commit")) > 7

@@ -278,11 +278,14 @@ def check_group(
     gamma: E,
     zeta: E,
     n: int | LogHeight[B, Bit],
+    stride: int | LogHeight[B, Bit] | None = None,
 ) -> None:
     """The out-of-domain identity of one quotient group (module doc): the members' constraints
     in order, Horner-combined with ``gamma``, equal Z_H(zeta) times the group quotient (its
     chunks' base-column openings ``quotient``, recombined here); fails through ``ar``. ``n`` as
-    in :class:`ZetaDomain` (all members have that height)."""
+    in :class:`ZetaDomain` (all members have that height). ``stride``: the chunks' stride s
+    (``Q = sum_j x^(j s) Q_j``), a row count or a log height as data; default n (the lifted
+    layout's strides: ``lifted_quotient.chunk_plan``)."""
     if not members:
         raise ValueError("a quotient group has at least one table")
     dom: ZetaDomain[B, E, D, Bit] = ZetaDomain(ar, zeta, n)
@@ -293,9 +296,15 @@ def check_group(
             acc = v if acc is None else ar.e_add(ar.e_mul(acc, gamma), v)
     assert acc is not None, "tables without constraints"
     chunks = recombine(ar, quotient)
+    if stride is None:
+        zeta_s = dom.zeta_n
+    elif isinstance(stride, int):
+        zeta_s = e_pow_const(ar, zeta, stride)
+    else:
+        zeta_s = zeta_pow_height(ar, zeta, stride)
     q = chunks[-1]
-    for ch in reversed(chunks[:-1]):  # Horner in zeta^n
-        q = ar.e_add(ar.e_mul(q, dom.zeta_n), ch)
+    for ch in reversed(chunks[:-1]):  # Horner in zeta^s
+        q = ar.e_add(ar.e_mul(q, zeta_s), ch)
     names = ", ".join(repr(m.layout.air.name) for m in members)
     ar.e_assert_eq(acc, ar.e_mul(dom.zh, q), f"table(s) {names}: constraints at zeta")
 

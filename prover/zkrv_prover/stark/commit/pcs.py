@@ -542,6 +542,9 @@ class PcsShape:
     masked_round: int | None = None
     #: Indices of rounds committed without salts (public data, ``salted=False``).
     unsalted_rounds: tuple[int, ...] = ()
+    #: Lifted layout (``open_rounds(lifted=True)``): each round's tree LDE log height (the
+    #: largest is the FRI input's); None: the injection layout.
+    lifted_trees: tuple[int, ...] | None = None
 
     @property
     def own_r_tree(self) -> bool:
@@ -630,6 +633,8 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
     every value is checked canonical; raises ``ProofFormatError``."""
     p = shape.params
     r.digest_kind = digest_kind(p)
+    if shape.lifted_trees is not None:
+        return _read_lifted(r, shape, shape.lifted_trees)
     try:
         hs = shape.opened_heights()
         if not hs or hs[0] != shape.top:
@@ -686,6 +691,61 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
             layers.append(FriLayerOpening(row, sibs))
         queries.append(QueryProof(inputs, layers))
     return PcsProof(zk_root, fri_roots, final_poly, nonce, input_caps, fri_caps, queries)
+
+
+def lifted_final_len(params: PcsParams, log_top: int) -> int:
+    """Final polynomial length of a lifted proof whose FRI input has LDE log height
+    ``log_top`` (binary folds down to the final domain)."""
+    fp = replace(params, log_folding_arity=1)
+    return fri.final_poly_len(fp, [log_top, params.log_final_lde + 1])
+
+
+def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
+    """``read_proof`` of the lifted layout: one binary tree per round (height ``trees[r]``,
+    rows and salts per matrix, one sibling per level below the cap), FRI folding by 2 from the
+    top ``H`` (layer j: a pair of ext values and ``H - j - 1`` levels less its cap)."""
+    p = shape.params
+    if len(trees) != len(shape.rounds) or (p.zk and shape.masked_round is None):
+        raise ProofFormatError("PCS shape: lifted trees do not match the rounds")
+    H = max(trees)
+    final_log = p.log_final_lde
+    if final_log >= H:
+        raise ProofFormatError("PCS shape: the top is not above the final FRI domain")
+    fri_roots = r.digests(H - final_log, "FRI layer roots")
+    final_poly = r.exts(lifted_final_len(p, H), "FRI final polynomial")
+    nonce = r.u64("proof-of-work nonce") if p.pow_bits else 0
+    if nonce >= P:
+        raise ProofFormatError("proof-of-work nonce is not a BabyBear element")
+    in_cfg = _input_config(p)
+    fri_cfg = fri.layer_config(p)
+    input_caps = []
+    plans = []
+    for t, (shapes, T) in enumerate(zip(shape.rounds, trees, strict=True)):
+        lc = mmcs_lifted.log_cap(in_cfg, T)
+        input_caps.append(r.digests(1 << lc, f"Merkle cap of round {t}"))
+        widths = [s.width for s in shapes] + ([EXT_DEGREE] if t == shape.masked_round else [])
+        salt = 0 if t in shape.unsalted_rounds else p.commit_salt_len
+        plans.append((widths, salt, T - lc))
+    fri_caps = []
+    for j in range(H - final_log):
+        lc = min(fri_cfg.max_log_cap, H - j - 1)
+        fri_caps.append(r.digests(1 << lc, f"Merkle cap of FRI layer {j}"))
+    queries = []
+    for q in range(p.num_queries):
+        inputs = []
+        for t, (widths, salt, levels) in enumerate(plans):
+            what = f"query {q} round {t}"
+            rows = [r.bases(w, what) for w in widths]
+            salts = [r.bases(salt, what) for _ in widths]
+            inputs.append(MerkleOpening(rows, salts, [r.digests(1, what) for _ in range(levels)]))
+        layers = []
+        for j in range(H - final_log):
+            what = f"query {q} FRI layer {j}"
+            row = r.exts(2, what)
+            below = H - j - 1 - min(fri_cfg.max_log_cap, H - j - 1)
+            layers.append(FriLayerOpening(row, [r.digests(1, what) for _ in range(below)]))
+        queries.append(QueryProof(inputs, layers))
+    return PcsProof(None, fri_roots, final_poly, nonce, input_caps, fri_caps, queries)
 
 
 def check_structure(shape: PcsShape, proof: PcsProof) -> None:

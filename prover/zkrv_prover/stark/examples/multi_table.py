@@ -4,8 +4,10 @@
   tuple (a, b, c) is sent to the ADD bus; the public value is a on the first row.
 - ``adder`` (height 2^log_add): columns (a, b, c, m) with c = a + b; receives (a, b, c) from
   the ADD bus with multiplicity m, and sends c to the RANGE bus once per row.
-- ``bytes`` (height 256): preprocessed r = 0..255, main multiplicity m; receives r from the
-  RANGE bus with multiplicity m. So every adder result is a byte.
+- ``bytes`` (height 256, or 2^log_bytes): preprocessed r = 0..height-1, main multiplicity m;
+  receives r from the RANGE bus with multiplicity m. So every adder result is below the height
+  (a byte by default; ``log_bytes`` gives machines that differ only in their preprocessed
+  table, like the zkVM's programs).
 """
 
 from __future__ import annotations
@@ -44,20 +46,25 @@ class BytesAir(Air):
     main_width = 1
     preprocessed_width = 1
 
+    def __init__(self, log_height: int = 8) -> None:
+        self.log_height = log_height
+
     def eval(self, b: AirBuilder) -> None:
         (m,) = b.main_local
         (r,) = b.pre_local
         b.receive(RANGE_BUS, [r], m)
 
     def preprocessed_trace(self) -> np.ndarray:
-        return np.arange(256, dtype=np.uint32)[:, None]
+        return np.arange(1 << self.log_height, dtype=np.uint32)[:, None]
 
 
-def machine() -> Machine:
-    return Machine([OpsAir(), AdderAir(), BytesAir()], num_public_values=1, name="multi")
+def machine(log_bytes: int = 8) -> Machine:
+    return Machine([OpsAir(), AdderAir(), BytesAir(log_bytes)], num_public_values=1, name="multi")
 
 
-def trace(log_ops: int = 5, log_add: int = 3, seed: int = 7) -> tuple[list[np.ndarray], list[int]]:
+def trace(
+    log_ops: int = 5, log_add: int = 3, seed: int = 7, log_bytes: int = 8
+) -> tuple[list[np.ndarray], list[int]]:
     """Random additions: the adder table lists 2^log_add distinct (a, b) with a + b < 256, the
     ops table uses them at random (s = 0 rows repeat arbitrary junk that is not sent)."""
     rng = np.random.default_rng(seed)
@@ -72,5 +79,5 @@ def trace(log_ops: int = 5, log_add: int = 3, seed: int = 7) -> tuple[list[np.nd
     ops[junk, 2] = rng.integers(0, 1000, size=int(junk.sum()), dtype=np.uint32)
     m = np.bincount(pick[s == 1], minlength=n_add).astype(np.uint32)
     adder = np.stack([a, b, c, m], axis=1)
-    byte_m = np.bincount(c, minlength=256).astype(np.uint32)[:, None]
+    byte_m = np.bincount(c, minlength=1 << log_bytes).astype(np.uint32)[:, None]
     return [ops, adder, byte_m], [int(ops[0, 0])]

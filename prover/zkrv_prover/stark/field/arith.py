@@ -429,6 +429,27 @@ class LogHeight(Generic[B, Bit]):
         """The height + d (same selector)."""
         return LogHeight(self.lo + d, self.hi + d, self.sel)
 
+    def mapped(self, ar: Arith[B, E, D, Bit], f: Callable[[int], int]) -> LogHeight[B, Bit]:
+        """The log height ``f(height)`` for a nondecreasing ``f`` (e.g. a table's committed
+        height from its row count): candidate v's bit is the sum of the bits of the heights
+        mapping to v (free in a circuit; a value no height maps to gets the constant 0)."""
+        if len(self.sel) == 1:
+            return LogHeight(f(self.lo), f(self.lo), self.sel)
+        lo, hi = f(self.lo), f(self.hi)
+        by_v: dict[int, list[Bit]] = {}
+        for h, s in zip(self.candidates, self.sel, strict=True):
+            v = f(h)
+            if not lo <= v <= hi:
+                raise ValueError("LogHeight.mapped: f must be nondecreasing")
+            by_v.setdefault(v, []).append(s)
+        bits = [
+            (by_v[v][0] if len(by_v[v]) == 1 else ar.bit_sum(by_v[v]))
+            if v in by_v
+            else ar.bit_const(0)
+            for v in range(lo, hi + 1)
+        ]
+        return LogHeight(lo, hi, tuple(bits))
+
     def when(self, ar: Arith[B, E, D, Bit], pred: Callable[[int], bool]) -> Bit:
         """``[pred(height)]`` as a bit (a sum of selector bits: free in a circuit)."""
         bits = [s for h, s in zip(self.candidates, self.sel, strict=True) if pred(h)]

@@ -3,11 +3,16 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (= 5) | table count u8 | log height u8 per table
+    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 6: lifted) | table count u8 | log height u8 per
+    table | preprocessed root (lifted proofs of machines with preprocessed columns)
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
+
+Lifted proofs (version 6, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
+matrix per table and the lifted PCS layout (``pcs.PcsShape.lifted_trees``: rows and salts per
+matrix, one sibling per tree level, binary FRI layers).
 
 Only the table heights are variable; everything else has a length fixed by the verifying key
 and the heights, so the parser validates magic, version, table count and every height against
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
-from zkrv_prover.stark.protocol.prover import PROOF_VERSION, StarkProof, VerifyingKey, mask_plan
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, mask_plan
 from zkrv_prover.stark.protocol.verifier import _round_shapes
 
 MAGIC = b"ZKRVSTRK"
@@ -28,6 +33,10 @@ MAX_PROOF_BYTES = 32 << 20
 
 
 def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
+    if vk.lifted:
+        from zkrv_prover.stark.protocol.verifier_lifted import pcs_shape
+
+        return pcs_shape(vk, log_heights)
     rounds = _round_shapes(vk, log_heights)
     return pcs.PcsShape(
         vk.params,
@@ -39,7 +48,7 @@ def _pcs_shape(vk: VerifyingKey, log_heights: list[int]) -> pcs.PcsShape:
     )
 
 
-def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
+def _check_heights(vk: VerifyingKey, log_heights: list[int], pre_fixed: bool = True) -> None:
     from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
     from zkrv_prover.stark.field.field import TWO_ADICITY
 
@@ -53,7 +62,7 @@ def _check_heights(vk: VerifyingKey, log_heights: list[int]) -> None:
             )
         if mask_plan(vk.params, 1 << lh).log_height + vk.params.log_blowup > TWO_ADICITY:
             raise ProofFormatError(f"table {name!r}: log height {lh} too large for the field")
-        if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
+        if pre_fixed and lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
             raise ProofFormatError(f"table {name!r}: height differs from its preprocessed height")
 
 
@@ -63,10 +72,14 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
         raise ValueError("proof and key disagree on the number of tables")
     w = Writer(pcs.digest_kind(vk.params))
     w.raw(MAGIC)
-    w.u16(PROOF_VERSION)
+    w.u16(vk.version)
     w.u8(len(proof.log_heights))
     for lh in proof.log_heights:
         w.u8(lh)
+    if vk.lifted and vk.pre_tables:
+        if proof.pre_root is None:
+            raise ValueError("a lifted proof carries its preprocessed root")
+        w.digest(proof.pre_root)
     w.digest(proof.main_root)
     if vk.logup_tables:
         if proof.aux_root is None or len(proof.cumsums) != len(vk.logup_tables):
@@ -87,22 +100,25 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
     return w.getvalue()
 
 
-def decode_proof(vk: VerifyingKey, data: bytes) -> StarkProof:
+def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> StarkProof:
     """Parse proof bytes for ``vk``; raises :class:`ProofFormatError` (a ``ValueError``) on any
-    truncation, excess, non-canonical value or shape that does not fit the key."""
+    truncation, excess, non-canonical value or shape that does not fit the key.
+    ``pre_fixed=False`` (lifted keys): accept preprocessed tables of other heights (a proof of
+    another program of the machine, verified with its preprocessed root as data)."""
     if len(data) > MAX_PROOF_BYTES:
         raise ProofFormatError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
     r = Reader(data, pcs.digest_kind(vk.params))
     if r.raw(len(MAGIC), "magic") != MAGIC:
         raise ProofFormatError("not a zkrv STARK proof (bad magic)")
     version = r.u16("version")
-    if version != PROOF_VERSION:
-        raise ProofFormatError(f"unsupported proof version {version} (expected {PROOF_VERSION})")
+    if version != vk.version:
+        raise ProofFormatError(f"unsupported proof version {version} (expected {vk.version})")
     n_tables = r.u8("table count")
     if n_tables != len(vk.layouts):
         raise ProofFormatError(f"proof has {n_tables} tables, the key {len(vk.layouts)}")
     log_heights = [r.u8(f"log height of table {t}") for t in range(n_tables)]
-    _check_heights(vk, log_heights)
+    _check_heights(vk, log_heights, pre_fixed or not vk.lifted)
+    pre_root = r.digest("preprocessed root") if vk.lifted and vk.pre_tables else None
     main_root = r.digest("main root")
     aux_root = None
     cumsums = []
@@ -128,4 +144,5 @@ def decode_proof(vk: VerifyingKey, data: bytes) -> StarkProof:
         quotient_root=quotient_root,
         opened=opened,
         pcs_proof=pcs_proof,
+        pre_root=pre_root,
     )

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from zkrv_prover import progress
 from zkrv_prover.stark.air import debug, logup, quotient, zk
 from zkrv_prover.stark.air.air import Machine, Op, TableLayout, compile_machine
+from zkrv_prover.stark.air.lifted_quotient import chunk_plan
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
@@ -36,6 +37,7 @@ from zkrv_prover.stark.field.field import (
     two_adic_generator,
 )
 from zkrv_prover.stark.field.randomness import FieldRng, require
+from zkrv_prover.stark.protocol import heights
 from zkrv_prover.stark.protocol.testing import PROVER_CHECKS
 
 U32 = npt.NDArray[np.uint32]
@@ -48,6 +50,10 @@ U32 = npt.NDArray[np.uint32]
 #: hash family, ``PcsParams.hash``, and poseidon2-babybear proofs exist; CHANGELOG.md).
 LABEL = "zkrv-stark"
 PROOF_VERSION = 5
+#: Version of lifted proofs (Poseidon2 proofs with per-table quotients, lifted trees and binary
+#: FRI, :mod:`.heights`): bound into their transcript header and proof bytes like
+#: ``PROOF_VERSION``.
+PROOF_VERSION_LIFTED = 6
 
 
 class ProverError(ValueError):
@@ -64,6 +70,13 @@ class VerifyingKey:
     layouts: list[TableLayout]
     pre_root: int | None
     pre_data: pcs.PcsData | None = field(default=None, repr=False)
+    #: The lifted layout (:mod:`.heights`; opt-in for poseidon2-babybear, see keygen).
+    lifted: bool = False
+
+    @property
+    def version(self) -> int:
+        """The proof format version of this key's proofs."""
+        return PROOF_VERSION_LIFTED if self.lifted else PROOF_VERSION
 
     @property
     def pre_tables(self) -> list[int]:
@@ -76,10 +89,16 @@ class VerifyingKey:
         return [t for t, lay in enumerate(self.layouts) if lay.has_logup]
 
 
-def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
+def keygen(machine: Machine, params: PcsParams | None = None, lifted: bool = False) -> VerifyingKey:
     """Compile the machine and commit its preprocessed columns (deterministic: they are public,
-    part of the verifying key, so that round is committed without salts)."""
+    part of the verifying key, so that round is committed without salts).
+
+    ``lifted``: prove in the lifted layout (per-table heights as data for the verifier,
+    :mod:`.heights`; poseidon2-babybear only). Opt-in: at the zkVM's defaults it costs proof
+    size and 0.4 proven bits (``CHANGELOG.md``, format 6)."""
     params = params or PcsParams()
+    if lifted and (params.hash != "poseidon2-babybear" or params.merkle_arity != 2):
+        raise ValueError("the lifted layout needs poseidon2-babybear binary trees")
     layouts = compile_machine(machine)
     for lay in layouts:
         if lay.main_width < 1:
@@ -90,9 +109,15 @@ def keygen(machine: Machine, params: PcsParams | None = None) -> VerifyingKey:
             )
     pres = [lay.preprocessed for lay in layouts if lay.preprocessed is not None]
     data = None
-    if pres:
+    if pres and lifted:  # its own lifted tree at its tallest matrix
+        cs = [ntt.intt(np.ascontiguousarray(p_, dtype=np.uint32)) for p_ in pres]
+        logs = [heights.pre_log(params, c.shape[0].bit_length() - 1) for c in cs]
+        data = pcs.commit_coeffs(
+            params, cs, None, log_heights=logs, salted=False, lifted_height=max(logs)
+        )
+    elif pres:
         data = pcs.commit_evals(params, pres, None, salted=False)
-    return VerifyingKey(machine, params, layouts, data.root if data else None, data)
+    return VerifyingKey(machine, params, layouts, data.root if data else None, data, lifted)
 
 
 def mask_plan(params: PcsParams, n: int) -> zk.MaskPlan:
@@ -113,6 +138,9 @@ class StarkProof:
     quotient_root: int
     opened: pcs.Opened
     pcs_proof: pcs.PcsProof
+    #: Lifted proofs of machines with preprocessed columns carry the preprocessed root (a
+    #: verifier may take it as data, ``verify_with(pre_root_input=True)``); else None.
+    pre_root: int | None = None
 
 
 def observe_header(
@@ -121,13 +149,15 @@ def observe_header(
     vk: VerifyingKey,
     log_heights: Sequence[object],
     public: Sequence[object],
+    pre_root: object | None = None,
 ) -> None:
     """Bind the transcript to the protocol version, parameters, machine shape, public values
-    and the preprocessed commitment (shared by prover and verifier)."""
+    and the preprocessed commitment (shared by prover and verifier). ``pre_root``: that
+    commitment as a digest of ``ar`` (data); default the key's, as a constant."""
     from zkrv_prover.stark.field.arith import AnyArith
 
     a: AnyArith = ar  # type: ignore[assignment]
-    shape: list[object] = [PROOF_VERSION, *vk.params.as_ints(), len(vk.layouts), len(public)]
+    shape: list[object] = [vk.version, *vk.params.as_ints(), len(vk.layouts), len(public)]
     for lay, lh in zip(vk.layouts, log_heights, strict=True):
         shape += [lh, lay.main_width, lay.pre_width, lay.aux_width, len(lay.constraints)]
         shape += [lay.degree]
@@ -135,7 +165,9 @@ def observe_header(
     tr.observe_base([a.b_const(v) if isinstance(v, int) else v for v in shape])
     if public:
         tr.observe_base(list(public))
-    if vk.pre_root is not None:
+    if pre_root is not None:
+        tr.observe_digest(pre_root)
+    elif vk.pre_root is not None:
         tr.observe_digest(scheme_of(vk.params.hash).digest_const(a, vk.pre_root))
 
 
@@ -144,7 +176,8 @@ def opening_points(
 ) -> tuple[list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]], list[list[ExtInt]]]:
     """Points per matrix of each round (pre, main, aux, quotient): zeta, plus zeta * h_t where the
     table reads that kind's next row; the quotient round has one matrix per group of
-    equal-height tables (:func:`.quotient.quotient_groups`), opened at zeta."""
+    equal-height tables (:func:`.quotient.quotient_groups`), or one per table in the lifted
+    layout, opened at zeta."""
 
     def pts(t: int, op: Op, force_next: bool = False) -> list[ExtInt]:
         lay = vk.layouts[t]
@@ -157,8 +190,16 @@ def opening_points(
     pre = [pts(t, Op.PRE) for t in vk.pre_tables]
     main = [pts(t, Op.MAIN) for t in range(len(vk.layouts))]
     aux = [pts(t, Op.AUX, True) for t in vk.logup_tables]
-    quo = [[zeta] for _ in quotient.quotient_groups(log_heights)]
+    quo = [[zeta] for _ in quotient_matrices(vk, log_heights)]
     return pre, main, aux, quo
+
+
+def quotient_matrices(vk: VerifyingKey, log_heights: Sequence[int]) -> list[list[int]]:
+    """The tables of each quotient matrix: groups of equal height
+    (:func:`.quotient.quotient_groups`), or one table each in the lifted layout."""
+    if vk.lifted:
+        return [[t] for t in range(len(vk.layouts))]
+    return quotient.quotient_groups(log_heights)
 
 
 def _on_coset(data: pcs.PcsData, i: int, M: int) -> U32:
@@ -246,6 +287,12 @@ def prove(
     hs = scheme_of(params.hash)
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, log_heights, public)
+    # lifted layout: every round but the preprocessed one is one tree at the global top
+    lift = heights.top_log(params, lays, log_heights) if vk.lifted else None
+    com_logs = [
+        heights.committed_log(params, lh) if vk.lifted else mp.log_height
+        for lh, mp in zip(log_heights, plans, strict=True)
+    ]
 
     # main traces: masked in coefficient form, committed at the plan's height
     progress.stage("interpolate main", len(traces))
@@ -254,7 +301,12 @@ def prove(
         main_mats.append(zk.mask_coeffs(ntt.intt(t_), mp, rng))
         progress.advance()
     main_data = pcs.commit_coeffs(
-        params, main_mats, rng, log_heights=[mp.log_height for mp in plans], label="main"
+        params,
+        main_mats,
+        rng,
+        log_heights=com_logs,
+        label="main",
+        lifted_height=lift,
     )
     del main_mats
     tr.observe_digest(hs.digest_const(ar, main_data.root))
@@ -294,8 +346,9 @@ def prove(
             params,
             aux_mats,
             rng,
-            log_heights=[plans[t].log_height for t in vk.logup_tables],
+            log_heights=[com_logs[t] for t in vk.logup_tables],
             label="aux",
+            lifted_height=lift,
         )
         del aux_mats
         tr.observe_digest(hs.digest_const(ar, aux_data.root))
@@ -305,8 +358,9 @@ def prove(
     # constraints are combined and divided by Z_H on its own coset (size by its own degree); the
     # per-table quotients are folded in coefficient form with gamma^K_t (quotient.horner_step).
     gamma = np.asarray(tr.sample_ext(), dtype=np.uint64)
-    groups = quotient.quotient_groups(log_heights)
+    groups = quotient_matrices(vk, log_heights)
     chunk_mats = []
+    chunk_logs = []
     aux_pos = {t: i for i, t in enumerate(vk.logup_tables)}
     pre_pos = {t: i for i, t in enumerate(vk.pre_tables)}
     progress.stage("quotient", len(ns))  # one unit per table
@@ -355,9 +409,20 @@ def prove(
             del coeffs
             progress.advance()
         assert acc is not None
-        c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)
+        if vk.lifted:  # one table, c chunks of stride s (lifted_quotient.chunk_plan)
+            cp = chunk_plan(params, lays[group[0]].degree, n)
+            s_, bound, c = cp.stride, cp.commit.degree_bound, cp.chunks
+            chunk_logs.append(
+                heights.quotient_log(params, lays[group[0]].degree, n.bit_length() - 1)
+            )
+        else:
+            s_, bound = n, Nd
+            c = quotient.num_chunks(quotient.group_degree([la.degree for la in lays], group), n, Nd)
+            chunk_logs.append(plans[group[0]].log_height)
+        if acc.shape[0] < c * s_:
+            acc = np.concatenate([acc, np.zeros((c * s_ - acc.shape[0], EXT_DEGREE), acc.dtype)])
         # acc has the largest member coset's length, >= c n (quotient_domain_size)
-        chunk_mats.append(quotient.split_coeffs(acc, n, Nd, c, rng if n < Nd else None))
+        chunk_mats.append(quotient.split_coeffs(acc, s_, bound, c, rng if s_ < bound else None))
         del acc
     # With zk the FRI masking codeword rides in this round's tree (it holds the tallest
     # matrices and is committed before the opening's alpha): no separate tree, root and path.
@@ -366,8 +431,9 @@ def prove(
         chunk_mats,
         rng,
         mask=params.zk,
-        log_heights=[plans[g[0]].log_height for g in groups],
+        log_heights=chunk_logs,
         label="quotient",
+        lifted_height=lift,
     )
     tr.observe_digest(hs.digest_const(ar, quo_data.root))
 
@@ -382,7 +448,7 @@ def prove(
         rounds.append((aux_data, aux_pts))
     rounds.append((quo_data, quo_pts))
     opened, pcs_proof = pcs.open_rounds(
-        params, rounds, tr, rng, unchecked=not PROVER_CHECKS.enabled
+        params, rounds, tr, rng, unchecked=not PROVER_CHECKS.enabled, lifted=vk.lifted
     )
     return StarkProof(
         log_heights=log_heights,
@@ -392,4 +458,5 @@ def prove(
         quotient_root=quo_data.root,
         opened=opened,
         pcs_proof=pcs_proof,
+        pre_root=vk.pre_root if vk.lifted else None,
     )

@@ -276,6 +276,8 @@ class ProofShape:
     batch: tuple[tuple[int, int], ...]
     ood_points: int = 2
     logup_fractions: int = 0
+    #: The lifted layout (``heights.py``): ``batch`` holds spans, FRI folds by two.
+    lifted: bool = False
     logup_tuple_len: int = 0
 
     def __post_init__(self) -> None:
@@ -330,6 +332,7 @@ def shape_of(
     log_heights: Sequence[int],
     params: PcsParams,
     ext_degree: int = EXT_DEGREE,
+    lifted: bool = False,
 ) -> ProofShape:
     """The shape of a proof of compiled ``layouts`` with tables of 2^log_heights rows, opened as
     the verifier opens it (``prover.opening_points``, ``verifier._round_shapes``): main and
@@ -339,6 +342,8 @@ def shape_of(
     the layouts; heights need not match their preprocessed traces (only shapes are used)."""
     if len(layouts) != len(log_heights):
         raise ValueError("one log height per table")
+    if lifted:  # keygen(..., lifted=True)
+        return _lifted_shape_of(name, layouts, log_heights, params, ext_degree)
     plans = [zk.plan(params, 1 << lh) for lh in log_heights]
     batch: dict[int, int] = {}
     columns = 0
@@ -377,6 +382,68 @@ def shape_of(
         ood_points=2,
         logup_fractions=sum(1 << lh for _, lh in inters),
         logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
+    )
+
+
+def _lifted_shape_of(
+    name: str,
+    layouts: Sequence[TableLayout],
+    log_heights: Sequence[int],
+    params: PcsParams,
+    ext_degree: int,
+) -> ProofShape:
+    """``shape_of`` for the lifted layout (Poseidon2 proofs, ``heights.py``): committed heights
+    of ``heights.py``, one quotient per table. alpha's powers run over one global (round,
+    matrix, point) order, so a height's reduced codeword is, up to a power of alpha, a
+    polynomial in alpha of degree below the *span* of its pairs in that order: ``batch`` holds
+    the span per height (the batching term's count)."""
+    from zkrv_prover.stark.air.lifted_quotient import chunk_plan
+    from zkrv_prover.stark.protocol import heights as hts
+
+    order: list[tuple[int, int]] = []  # (LDE-free log height, pairs) in the global order
+    columns = 0
+
+    def add(log_h: int, width: int, points: int) -> None:
+        nonlocal columns
+        order.append((log_h, width * points))
+        columns += width
+
+    tabs = list(zip(layouts, log_heights, strict=True))
+    for lay, lh in tabs:
+        if lay.preprocessed is not None:
+            add(hts.pre_log(params, lh), lay.pre_width, 2 if uses_next(lay, Op.PRE) else 1)
+    for lay, lh in tabs:
+        add(hts.committed_log(params, lh), lay.main_width, 2 if uses_next(lay, Op.MAIN) else 1)
+    for lay, lh in tabs:
+        if lay.has_logup:
+            add(hts.committed_log(params, lh), ext_degree * lay.aux_width, 2)
+    groups = []
+    for lay, lh in tabs:
+        cp = chunk_plan(params, lay.degree, 1 << lh)
+        add(hts.quotient_log(params, lay.degree, lh), ext_degree * cp.chunks, 1)
+        groups.append(QuotientGroup(lh, cp.commit.log_height, cp.commit.degree_bound, lay.degree))
+    if params.zk:
+        add(max(h for h, _ in order), 1, 1)  # the masking codeword R, last in the order
+        columns += ext_degree - 1
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    pos = 0
+    for h, n in order:
+        first.setdefault(h, pos)
+        pos += n
+        last[h] = pos
+    inters = [(i, lh) for lay, lh in tabs for i in lay.interactions]
+    return ProofShape(
+        name=name,
+        table_log_heights=tuple(log_heights),
+        num_columns=columns,
+        num_constraints=sum(len(lay.constraints) for lay in layouts),
+        groups=tuple(groups),
+        batch=tuple(sorted(((h, last[h] - first[h]) for h in first), reverse=True)),
+        ood_points=2,
+        logup_fractions=sum(1 << lh for _, lh in inters),
+        logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
+        lifted=True,
     )
 
 
@@ -448,12 +515,14 @@ def zkvm_max_log_heights() -> list[int]:
     ]
 
 
-def zkvm_max_shape(params: PcsParams | None = None, ext_degree: int = EXT_DEGREE) -> ProofShape:
+def zkvm_max_shape(
+    params: PcsParams | None = None, ext_degree: int = EXT_DEGREE, lifted: bool = False
+) -> ProofShape:
     """The zkVM machine at its largest accepted heights (:func:`zkvm_max_log_heights`), proven
     with ``params`` (default: the zkVM's)."""
     params = params or zkvm_default_params()
     heights = zkvm_max_log_heights()
-    return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree)
+    return shape_of("zkvm max", zkvm_layouts(), heights, params, ext_degree, lifted)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -555,8 +624,13 @@ def _fri_terms(
     fld: ExtensionField,
     batching: Batching,
 ) -> list[Term]:
-    """FRI batching, each commit round and the query phase (module doc)."""
+    """FRI batching, each commit round and the query phase (module doc).
+
+    Lifted proofs (``keygen(..., lifted=True)``, ``heights.py``): alpha's powers run over one
+    global order (``shape.batch`` then holds each height's span in it, ``_lifted_shape_of``),
+    and FRI folds by two (a roll-in may come at any layer)."""
     lb = params.log_blowup
+    lifted = shape.lifted  # shape.batch holds spans (_lifted_shape_of)
     batch_err = 0.0
     for h, count in shape.batch:
         if batching == "powers":
@@ -566,7 +640,8 @@ def _fri_terms(
     out = [Term(f"FRI batching ({batching})", _bits(batch_err))]
     inputs = [h + lb for h, _ in shape.batch]
     cur = inputs[0]
-    for i, la in enumerate(fri.fold_schedule(params, inputs)):
+    schedule = fri.fold_schedule(replace(params, log_folding_arity=1) if lifted else params, inputs)
+    for i, la in enumerate(schedule):
         cur -= la
         count = (1 << la) + (1 if cur in inputs else 0)
         out.append(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zkrv_prover.stark.air.lifted_quotient import chunk_plan
 from zkrv_prover.stark.air.ood import GroupMember, TableOpenings, check_group, check_zeta
 from zkrv_prover.stark.air.quotient import group_degree, num_chunks, quotient_groups
 from zkrv_prover.stark.commit import pcs, pcs_verify
@@ -27,6 +28,7 @@ from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
+from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
     LABEL,
     StarkProof,
@@ -35,12 +37,17 @@ from zkrv_prover.stark.protocol.prover import (
     observe_header,
     opening_points,
 )
+from zkrv_prover.stark.protocol.verifier_lifted import LiftedInputs, verify_with_lifted
 
 
-def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
+def check_shape(
+    vk: VerifyingKey, proof: StarkProof, n_public: int, pre_root_input: bool = False
+) -> None:
     """Validate the proof's shape against the key (raises :class:`VerificationError`): heights
-    in range (at most 2^MAX_LOG_HEIGHT, and equal to the preprocessed height where fixed),
-    LogUp sums and rounds present exactly when needed, one opened value per column and point."""
+    in range (at most 2^MAX_LOG_HEIGHT, and equal to the preprocessed height where fixed, unless
+    the preprocessed root is data: ``pre_root_input``, lifted proofs), LogUp sums and rounds
+    present exactly when needed, one opened value per column and point; a lifted proof carries
+    the key's preprocessed root (or any, with ``pre_root_input``)."""
     lays, params = vk.layouts, vk.params
     if n_public != vk.machine.num_public_values:
         raise VerificationError(
@@ -57,8 +64,13 @@ def check_shape(vk: VerifyingKey, proof: StarkProof, n_public: int) -> None:
         ch = mask_plan(params, 1 << lh).log_height if 1 <= lh <= TWO_ADICITY else 0
         if not lh >= 1 or ch == 0 or ch + params.log_blowup > TWO_ADICITY:
             raise VerificationError(f"table {lay.air.name!r}: height 2^{lh} out of range")
-        if lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
+        pre_fixed = not (vk.lifted and pre_root_input)
+        if pre_fixed and lay.preprocessed is not None and lay.preprocessed.shape[0] != 1 << lh:
             raise VerificationError(f"table {lay.air.name!r}: height differs from preprocessed")
+    if vk.lifted and (proof.pre_root is None) != (vk.pre_root is None):
+        raise VerificationError("a lifted proof carries its preprocessed root")
+    if vk.lifted and not pre_root_input and proof.pre_root != vk.pre_root:
+        raise VerificationError("preprocessed root differs from the key's")
     has_aux = bool(vk.logup_tables)
     if (proof.aux_root is not None) != has_aux or len(proof.cumsums) != len(vk.logup_tables):
         raise VerificationError("LogUp commitments do not match the machine")
@@ -107,6 +119,15 @@ def _round_shapes(
         )
     degrees = [lay.degree for lay in lays]
     quo_shapes = []
+    if vk.lifted:  # one quotient per table (lifted_quotient.chunk_plan), heights.py's heights
+        for t, lh in enumerate(log_heights):
+            c = chunk_plan(params, degrees[t], 1 << lh).chunks
+            quo_shapes.append(MatrixShape(quotient_log(params, degrees[t], lh), EXT_DEGREE * c))
+        out.append((quo_shapes, [len(p) for p in quo_p]))
+        for t, rnd in enumerate(out[:-1]):  # pre: pre_log; main, aux: committed_log
+            lifted = [MatrixShape(max(s.log_height, min_log(params)), s.width) for s in rnd[0]]
+            out[t] = (lifted, rnd[1])
+        return out
     for g in quotient_groups(log_heights):
         mp = plans[g[0]]
         c = num_chunks(group_degree(degrees, g), mp.n, mp.degree_bound)
@@ -181,22 +202,52 @@ def check_height_range(vk: VerifyingKey, proof: StarkProof, lo: int, hi: int) ->
         raise VerificationError("PCS proof structure does not match its height") from e
 
 
+def lifted_spec(
+    vk: VerifyingKey,
+    proof: StarkProof,
+    height_range: tuple[int, int] | None,
+    heights: HeightSpec | None,
+) -> HeightSpec:
+    """The height spec of a lifted verification: ``heights``, else ``height_range`` for the
+    tables without preprocessed columns (the others fixed), else the proof's own heights."""
+    if heights is not None and height_range is not None:
+        raise ValueError("pass a HeightSpec or a height range, not both")
+    if heights is not None:
+        return heights
+    if height_range is not None:
+        return HeightSpec.of_layouts(vk.layouts, *height_range, {})
+    return HeightSpec.exact(proof.log_heights)
+
+
 def verify_with(
     ar: AnyArith,
     vk: VerifyingKey,
     public: Sequence[Any],
     proof: StarkProof,
     height_range: tuple[int, int] | None = None,
-) -> None:
+    heights: HeightSpec | None = None,
+    pre_root_input: bool = False,
+) -> LiftedInputs | None:
     """The verifier over any ``Arith`` (see module doc). ``public`` are base elements of ``ar``;
     proof values enter through ``ar.*_input``. Raises on failure (``VerificationError`` natively).
     Call :func:`check_shape` first.
+
+    Lifted keys (``vk.lifted``, Poseidon2): ``heights`` is the :class:`.HeightSpec` whose every
+    table height is data (default: exactly the proof's heights); ``pre_root_input`` reads the
+    preprocessed root from the proof as data. Returns what the caller must bind
+    (:class:`~.verifier_lifted.LiftedInputs`); ``verifier_lifted`` has the details. Other keys
+    return None and take ``height_range`` only.
 
     ``height_range = (lo, hi)``: the common log height of the variable tables
     (:func:`var_tables`) is *data* in [lo, hi] (read from the proof, bound into the transcript
     header as usual, one-hot selected), so the control flow, and a circuit built from it, is
     the same for every height in the range (call :func:`check_height_range` too; supported
     machines: :func:`height_offset`)."""
+    if vk.lifted:
+        spec = lifted_spec(vk, proof, height_range, heights)
+        return verify_with_lifted(ar, vk, public, proof, spec, pre_root_input)
+    if heights is not None or pre_root_input:
+        raise ValueError("height specs and a preprocessed root as data need a lifted key")
     lays, params = vk.layouts, vk.params
     lh = list(proof.log_heights)
     var: LogHeight[Any, Any] | None = None
@@ -323,6 +374,7 @@ def verify_with(
         }
         top = var.shifted(d)
         pcs_verify.verify_var(ar, params, claims, proof.pcs_proof, tr, top, actual + d, var_mats)
+    return None
 
 
 def _generator(ar: AnyArith, log_n: int) -> Any:
@@ -337,13 +389,34 @@ def verify(
     proof: StarkProof,
     native_hash: bool = True,
     height_range: tuple[int, int] | None = None,
+    heights: HeightSpec | None = None,
+    pre_root: int | None = None,
 ) -> None:
     """Verify natively; raises :class:`VerificationError` (or ``ValueError`` for malformed
     shapes) if the proof is not valid for ``public``. ``native_hash=False`` hashes with the
     pure-Python reference Poseidon instead of the native engine. ``height_range``: run the
-    variable-height verifier (the wrap circuit's control flow for that range)."""
-    check_shape(vk, proof, len(public))
-    if height_range is not None:
+    variable-height verifier (the wrap circuit's control flow for that range). Lifted keys:
+    ``heights`` (a :class:`.HeightSpec`, default the proof's own heights) and ``pre_root``:
+    verify with the preprocessed root as data and require it to be this value (a root of the
+    same machine for another program; the key's preprocessed heights are then not enforced, the
+    spec's ranges are)."""
+    pre_in = pre_root is not None
+    check_shape(vk, proof, len(public), pre_root_input=pre_in)
+    if height_range is not None and not vk.lifted:
         check_height_range(vk, proof, *height_range)
+    if vk.lifted:
+        spec = lifted_spec(vk, proof, height_range, heights)
+        try:
+            spec.check(proof.log_heights)
+        except ValueError as e:
+            raise VerificationError(str(e)) from e
+        from zkrv_prover.stark.protocol.verifier_lifted import pcs_shape
+
+        try:
+            pcs.check_structure(pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
+        except ProofFormatError as e:
+            raise VerificationError("PCS proof structure does not match its heights") from e
+        if pre_in and proof.pre_root != pre_root:
+            raise VerificationError("preprocessed root differs from the expected one")
     ar = NativeArith(native_hash=native_hash)
-    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range)
+    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range, heights, pre_in)
