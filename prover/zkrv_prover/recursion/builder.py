@@ -485,9 +485,21 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         """Rows recorded so far per table."""
         return {k: len(v) for k, v in self._ops.items()}
 
-    def finish(self) -> tuple[RecursionProgram, RecursionWitness]:
+    def table_rows(self) -> dict[str, int]:
+        """Table rows recorded so far per table (several per op in some tables)."""
+        from zkrv_prover.recursion.tables import TABLES
+
+        out = {}
+        for air in TABLES:
+            rows = self._ops.get(air.name)
+            if rows:
+                out[air.name] = air.num_rows(np.asarray(rows, dtype=np.int64))
+        return out
+
+    def finish(self, min_height: int = 0) -> tuple[RecursionProgram, RecursionWitness]:
         """The program (tables' preprocessed traces, digest) and its witness (memory image,
-        public values). Recording ends here."""
+        public values), every table padded to at least ``min_height`` rows. Recording ends
+        here."""
         self._finished = True
         n = len(self._mem0)
         mem = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
@@ -495,5 +507,5 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         if self._memx:
             addrs = np.fromiter(self._memx.keys(), dtype=np.int64, count=len(self._memx))
             mem[addrs, 1:] = np.asarray(list(self._memx.values()), dtype=np.uint32)
-        program = assemble(self._ops, n, len(self._public))
+        program = assemble(self._ops, n, len(self._public), min_height)
         return program, RecursionWitness(mem, tuple(self._public))
