@@ -77,7 +77,7 @@ def _inner(kind: str) -> tuple[Any, list[int], Any]:
     path = _cache_path(kind)
     if path.exists():
         with path.open("rb") as f:
-            return pickle.load(f)  # type: ignore[no-any-return]
+            return pickle.load(f)
     made = _make_inner(kind)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as f:

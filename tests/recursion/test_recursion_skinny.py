@@ -151,3 +151,33 @@ def test_verifier_rejects_a_wrong_output() -> None:
         proof = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(2))
     with pytest.raises(VerificationError):
         verify_program(vk, proof, rc.witness.public)
+
+
+def test_uniform_heights_and_shrink_params() -> None:
+    """``finish(min_height)`` pads every table to one height (still proves); ``shrink_params``
+    finds a query count reaching its target for the program's machine."""
+    from zkrv_prover.recursion import shrink
+    from zkrv_prover.recursion.machine import build_machine
+
+    r = RecursionBuilder(poseidon2="skinny")
+    out = r.b_permute([r.b_input(i) for i in range(16)])
+    r.expose_public(out[0])
+    rows = r.table_rows()
+    assert rows[T] == sk.ROWS and rows["witness"] == 16
+    rc = record_min(r, 64)
+    assert set(rc.program.heights().values()) == {64}
+    assert rc.problems() == []
+    vk = program_vk(rc.program, FAST)
+    proof = prove_program(vk, rc.witness, rng=FieldRng.seeded(1), recorded=rc.program)
+    verify_program(vk, proof, rc.witness.public)
+    lays = compile_machine(build_machine(rc.program))
+    sp = shrink.shrink_params(lays, shrink.log_heights(rc.program), 3, 16, target=80.0)
+    assert sp is not None and sp.bits >= 80.0 and sp.params.hash == "poseidon-bn254"
+
+
+def record_min(r: RecursionBuilder, min_height: int) -> Recorded:
+    program, witness = r.finish(min_height)
+    from zkrv_prover.recursion.machine import generate_traces
+
+    machine = Machine(program.airs(), program.num_public)
+    return Recorded(program, witness, compile_machine(machine), generate_traces(program, witness))
