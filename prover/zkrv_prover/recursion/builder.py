@@ -14,7 +14,8 @@ arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_in
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row (``compress_swapped``, a Merkle
+``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
+``RecursionBuilder(poseidon2="skinny")`` (``compress_swapped``, a Merkle
 level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
 check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
 check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import numpy as np
 
@@ -49,6 +50,7 @@ from zkrv_prover.recursion.tables import (
     Poseidon2Air,
     PublicAir,
     SelectAir,
+    SkinnyPoseidon2Air,
     WitnessAir,
 )
 from zkrv_prover.recursion.tables.bits import NBITS
@@ -62,6 +64,12 @@ from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_in
 #: An extension value: EXT_DEGREE canonical ints.
 Ext = tuple[int, ...]
 _ZERO_HI = (0,) * (EXT_DEGREE - 1)
+
+#: Which Poseidon2 table a recording uses: one permutation per row (``wide``, the smaller
+#: height) or one round per row (``skinny``, about a third of the opened width; for proofs whose
+#: verifier pays per opened column, e.g. the shrink proof wrapped into Groth16).
+Poseidon2Variant = Literal["wide", "skinny"]
+POSEIDON2_TABLES: dict[str, str] = {"wide": Poseidon2Air.name, "skinny": SkinnyPoseidon2Air.name}
 
 
 class UnsupportedInRecursionError(TypeError):
@@ -103,7 +111,11 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
     """Records a straight-line program (see the module doc); :meth:`finish` returns it with its
     witness."""
 
-    def __init__(self) -> None:
+    def __init__(self, poseidon2: Poseidon2Variant = "wide") -> None:
+        if poseidon2 not in POSEIDON2_TABLES:
+            raise ValueError(f"unknown Poseidon2 table {poseidon2!r} (wide or skinny)")
+        # the table permutations are recorded into (same op rows in both)
+        self._p2_table = POSEIDON2_TABLES[poseidon2]
         self._mem0: list[int] = []  # first coefficient of every cell, by address
         self._memx: dict[int, tuple[int, ...]] = {}  # the other coefficients of ext cells
         self._ops: dict[str, list[tuple[int, ...]]] = defaultdict(list)
@@ -385,7 +397,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         out_vals = poseidon2.permute(vals)
         row = (*(c.addr for c in reads), len(self._mem0), bit.addr)
         outs = [self._alloc_b(v) for v in out_vals]
-        self._op(Poseidon2Air.name, row)
+        self._op(self._p2_table, row)
         return outs
 
     def compress_swapped(
@@ -473,9 +485,21 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         """Rows recorded so far per table."""
         return {k: len(v) for k, v in self._ops.items()}
 
-    def finish(self) -> tuple[RecursionProgram, RecursionWitness]:
+    def table_rows(self) -> dict[str, int]:
+        """Table rows recorded so far per table (several per op in some tables)."""
+        from zkrv_prover.recursion.tables import TABLES
+
+        out = {}
+        for air in TABLES:
+            rows = self._ops.get(air.name)
+            if rows:
+                out[air.name] = air.num_rows(np.asarray(rows, dtype=np.int64))
+        return out
+
+    def finish(self, min_height: int = 0) -> tuple[RecursionProgram, RecursionWitness]:
         """The program (tables' preprocessed traces, digest) and its witness (memory image,
-        public values). Recording ends here."""
+        public values), every table padded to at least ``min_height`` rows. Recording ends
+        here."""
         self._finished = True
         n = len(self._mem0)
         mem = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
@@ -483,5 +507,5 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         if self._memx:
             addrs = np.fromiter(self._memx.keys(), dtype=np.int64, count=len(self._memx))
             mem[addrs, 1:] = np.asarray(list(self._memx.values()), dtype=np.uint32)
-        program = assemble(self._ops, n, len(self._public))
+        program = assemble(self._ops, n, len(self._public), min_height)
         return program, RecursionWitness(mem, tuple(self._public))

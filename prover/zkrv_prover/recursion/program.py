@@ -81,9 +81,14 @@ def program_digest(tables: Sequence[ProgramTable], num_cells: int, num_public: i
 
 
 def assemble(
-    ops: Mapping[str, Sequence[tuple[int, ...]]], num_cells: int, num_public: int
+    ops: Mapping[str, Sequence[tuple[int, ...]]],
+    num_cells: int,
+    num_public: int,
+    min_height: int = 0,
 ) -> RecursionProgram:
-    """The program of the recorded op rows (per table name, in each table's op row format).
+    """The program of the recorded op rows (per table name, in each table's op row format);
+    every table is padded to at least ``min_height`` rows (one height for all tables means one
+    quotient group and one height in every Merkle path and DEEP quotient of its proof).
 
     Checks the memory invariant: every address in [0, num_cells) is written by exactly one row
     (so each read sees the one written value) and every read address exists. Fills in every
@@ -107,7 +112,7 @@ def assemble(
         if a.shape[0] == 0:
             continue
         n_rows = air.num_rows(a)
-        pre = air.preprocess(a, reads, padded_height(n_rows))
+        pre = air.preprocess(a, reads, padded_height(max(n_rows, min_height)))
         tables.append(ProgramTable(air, n_rows, pre))
     digest = program_digest(tables, num_cells, num_public)
     return RecursionProgram(tuple(tables), num_cells, num_public, digest)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkrv_prover.recursion.builder import RecursionBuilder
+from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.machine import build_machine, generate_traces
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
+from zkrv_prover.recursion.tables.common import padded_height
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
@@ -18,18 +19,26 @@ from zkrv_prover.stark.protocol.verifier import check_shape, verify, verify_with
 
 
 def record_verifier(
-    vk: VerifyingKey, public: Sequence[int], proof: StarkProof
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    poseidon2: Poseidon2Variant = "wide",
+    uniform: bool = False,
 ) -> tuple[RecursionProgram, RecursionWitness]:
     """Record the generic verifier of ``proof`` (for ``public`` under ``vk``) as a recursion
-    program whose public values are ``public``. Raises ``VerificationError`` (or ``ValueError``
-    for a malformed shape) when the proof does not verify, exactly as the native verifier."""
-    r = RecursionBuilder()
+    program whose public values are ``public``, with the ``poseidon2`` table variant;
+    ``uniform``: every table padded to the tallest one's height. Raises ``VerificationError``
+    (or ``ValueError`` for a malformed shape) when the proof does not verify, exactly as the
+    native verifier."""
+    r = RecursionBuilder(poseidon2=poseidon2)
     check_shape(vk, proof, len(public))
     cells = [r.b_input(int(v)) for v in public]
     verify_with(r, vk, cells, proof)
     for c in cells:
         r.expose_public(c)
-    return r.finish()
+    if not uniform:
+        return r.finish()
+    return r.finish(max(padded_height(n) for n in r.table_rows().values()))
 
 
 def program_vk(program: RecursionProgram, params: PcsParams | None = None) -> VerifyingKey:

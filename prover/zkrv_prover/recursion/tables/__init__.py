@@ -1,6 +1,7 @@
 """The recursion AIR's tables: one module per operation kind, all on the MEMORY bus
 (:mod:`.common`); the Cap table's entries and checks also meet on its CAP bus (:mod:`.cap`).
-``TABLES`` lists them in machine order."""
+``TABLES`` lists them in machine order (a program uses one of the two Poseidon2 tables:
+:mod:`.poseidon2`, one permutation per row, or :mod:`.poseidon2_skinny`, one round per row)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zkrv_prover.recursion.tables.const import ConstAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
 from zkrv_prover.recursion.tables.pack import PackAir
 from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
+from zkrv_prover.recursion.tables.poseidon2_skinny import SkinnyPoseidon2Air
 from zkrv_prover.recursion.tables.public import PublicAir
 from zkrv_prover.recursion.tables.select import SelectAir
 from zkrv_prover.recursion.tables.witness import WitnessAir
@@ -26,6 +28,7 @@ TABLES: tuple[type[RecursionAir], ...] = (
     PackAir,
     BitsAir,
     Poseidon2Air,
+    SkinnyPoseidon2Air,
     CapAir,
     PublicAir,
 )
@@ -43,5 +46,6 @@ __all__ = [
     "PublicAir",
     "RecursionAir",
     "SelectAir",
+    "SkinnyPoseidon2Air",
     "WitnessAir",
 ]
