@@ -5,6 +5,7 @@ recorded verifier's program does not depend on the actual heights."""
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -159,6 +160,40 @@ def test_tampered_proof_refused(tamper: Any) -> None:
     tamper(bad)
     with pytest.raises(VerificationError):
         verify(logs, datas, pts, opened, bad, zk=True)
+
+
+class _TamperedTranscript(Poseidon2Transcript):
+    """Adds 1 to the ``which``-th extension challenge (0-based): in ``open_rounds`` /
+    ``verify_lifted`` the first challenges are the per-matrix ``alpha_m`` (then zk's
+    ``alpha_R``)."""
+
+    which = 0
+
+    def sample_ext(self) -> Any:
+        out = super().sample_ext()
+        self._n_ext = getattr(self, "_n_ext", 0) + 1  # copies (FRI steps) come later
+        if self._n_ext - 1 == type(self).which:
+            out = self.ar.e_add(out, self.ar.e_const((1,) + (0,) * (EXT_DEGREE - 1)))
+        return out
+
+
+@pytest.mark.parametrize("side", ["prover", "verifier"])
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
+def test_tampered_matrix_challenge_refused(
+    which: int, side: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One matrix's batching challenge alpha_m (or alpha_R, which = 3 with zk) differing
+    between prover and verifier makes verification fail."""
+    _TamperedTranscript.which = which
+    mod = sys.modules[__name__]
+    if side == "prover":
+        monkeypatch.setattr(mod, "Poseidon2Transcript", _TamperedTranscript)
+    proved = prove((9, 7, 8), True)
+    monkeypatch.undo()
+    if side == "verifier":
+        monkeypatch.setattr(mod, "Poseidon2Transcript", _TamperedTranscript)
+    with pytest.raises(VerificationError):
+        verify(*proved, zk=True)
 
 
 def test_lied_height_refused() -> None:

@@ -13,7 +13,8 @@ Open (both sides, same transcript order):
 
 1. with ``zk``: commit a random ext-valued polynomial R with the degree bound of the tallest
    height and observe its root; it masks every FRI codeword;
-2. observe all claimed values (rounds, matrices, points, columns in order), sample alpha;
+2. observe all claimed values (rounds, matrices, points, columns in order), sample alpha (the
+   lifted layout: one alpha_m per matrix instead, ``open_rounds``);
 3. per LDE height h: ``ro_h(x) = sum over (matrix, point z) of
    alpha^off * (sum_c alpha^c (M_c(x) - v_c)) / (x - z)`` with ``off`` advancing by the matrix
    width per (matrix, point) within height h, plus ``alpha^off * R(x)`` at the top height;
@@ -326,8 +327,11 @@ def open_rounds(
     only) disables the prover's own low-degree check, to exercise the verifier.
 
     ``lifted``: the per-table-height protocol (``pcs_verify_lifted.py``): rounds committed with
-    ``lifted_height``, alpha powers in one global (round, matrix, point) order instead of per
-    height, and FRI folds by 2 at every layer (every height can take a roll-in)."""
+    ``lifted_height``; one challenge ``alpha_m`` per committed matrix (sampled in (round,
+    matrix) order after the values, then one for the masking codeword R): matrix m's quotient at
+    its k-th point takes ``alpha_m^(1 + k w_m)``, column c a further ``alpha_m^c``, and R
+    ``alpha_R``, so no exponent depends on the heights; FRI folds by 2 at every layer (every
+    height can take a roll-in)."""
     # 1. random masking codeword R: in a round (committed with mask=True) or its own tree
     log_top = max(h for data, _ in rounds for h in data.log_heights)
     masked = [r for r, (data, _) in enumerate(rounds) if data.mask is not None]
@@ -367,34 +371,44 @@ def open_rounds(
             per_m.append(per_p)
             progress.advance()
         opened.append(per_m)
-    alpha = tr.sample_ext()
+    if lifted:  # one challenge per committed matrix (rounds, matrices), then R's
+        n_mats = sum(len(data.coeffs) for data, _ in rounds)
+        alphas = [tr.sample_ext() for _ in range(n_mats + (r_lde is not None))]
+    else:
+        alpha = tr.sample_ext()
     # 3. reduced openings per LDE height (see _reduce_height)
     top = log_top + params.log_blowup
     offsets: dict[int, int] = {}
     by_height: dict[int, list[_DeepMatrix]] = {}
+    m_idx = 0
     for (data, points), per_m in zip(rounds, opened, strict=True):
         for i, (c, pts) in enumerate(zip(data.coeffs, points, strict=True)):
+            m_idx += 1
             if not pts:
                 continue
             w = c.shape[1]
             h = data.log_heights[i] + params.log_blowup
-            ap = _alpha_powers(alpha, w)
+            a = alphas[m_idx - 1] if lifted else alpha
+            ap = _alpha_powers(a, w)
             terms = []
-            for z, vals in zip(pts, per_m[i], strict=True):
+            for k, (z, vals) in enumerate(zip(pts, per_m[i], strict=True)):
                 v_alpha = _ext_dot(np.asarray(vals, dtype=np.uint32), ap)
-                key = -1 if lifted else h  # lifted: one global offset order
-                off = offsets.get(key, 0)
-                terms.append(
-                    (_ext_tuple(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(alpha), off))
-                )
-                offsets[key] = off + w
+                if lifted:  # alpha_m^(1 + k w): no exponent 0, so matrices never cancel
+                    off = 1 + k * w
+                else:
+                    off = offsets.get(h, 0)
+                    offsets[h] = off + w
+                terms.append((_ext_tuple(z), v_alpha, fld.ext_pow_scalar(fld.ext_const(a), off)))
             by_height.setdefault(h, []).append(_DeepMatrix(data.lde(i), ap, terms))
     if top not in by_height and r_lde is None:
         raise ValueError("the tallest committed matrix must be opened at some point")
     r_term = None
     if r_lde is not None:
-        r_off = offsets.get(-1 if lifted else top, 0)
-        r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), r_off))
+        if lifted:  # R's own challenge, to the first power
+            r_term = (r_lde, fld.ext_const(alphas[-1]))
+        else:
+            r_off = offsets.get(top, 0)
+            r_term = (r_lde, fld.ext_pow_scalar(fld.ext_const(alpha), r_off))
     heights = sorted(set(by_height) | ({top} if r_term is not None else set()), reverse=True)
     progress.stage("DEEP reduce", len(heights))
     reduced = {}

@@ -15,9 +15,11 @@ on the ranges and the widths only; which matrices share a height never matters:
   their heights (``mmcs_lifted.leaf``).
 - DEEP: matrix m's point is ``g * y^(2^k_m)`` with ``y = x_H / g`` the query's point on the
   tallest domain without the shift (bit-reversed order: a 2^k times shorter domain's row
-  ``i >> k`` is at ``g (x / g)^(2^k)``); ``alpha`` powers follow one global (round, matrix,
-  point) order (the prover's ``open_rounds(lifted=True)``), so the reduced opening ``ro_m`` of
-  each matrix does not depend on which others share its height.
+  ``i >> k`` is at ``g (x / g)^(2^k)``); every matrix m has its own challenge ``alpha_m``
+  (sampled in (round, matrix) order, then ``alpha_R`` for the zk codeword; the prover's
+  ``open_rounds(lifted=True)``): column c at the k-th point takes ``alpha_m^(1 + k w_m + c)``,
+  so the reduced opening ``ro_m`` of each matrix does not depend on which others share its
+  height, and no exponent is 0 (two matrices' quotients cannot cancel).
 - FRI folds by 2 at every layer (``log_folding_arity`` is ignored: every height may take a
   roll-in). Layer j exists when ``H - j`` exceeds the final domain (its transcript steps are
   adopted by selection), folds bit j of the index, and rolls in
@@ -146,18 +148,26 @@ def verify_lifted(
             at_top = ar.b_mul(at_top, ar.b_sub(ar.b_const(1), ar.bit_to_base(diff(top, h)[0])))
     ar.b_assert_eq(at_top, ar.b_const(0), "the top height is some matrix's height")
 
-    # transcript: claimed values, alpha, FRI layers (slot j only when the height has it)
+    # transcript: claimed values, alpha_m per matrix (alpha_R with zk), FRI layers (slot j
+    # only when the height has it)
     for c in claims:
         for per_matrix in c.values:
             for at_point in per_matrix:
                 tr.observe_ext(at_point)
-    alpha = tr.sample_ext()
+    alphas = [tr.sample_ext() for c in claims for _ in c.shapes]
+    alpha_r = tr.sample_ext() if params.zk else None
     n_slots = top.hi - final_log
     n_actual = heights.actual_top - final_log
     roots = _pad_d(ar, hs, proof.fri_roots, n_slots)
     active = [top.when(ar, partial(_has_layer, final_log, j)) for j in range(n_slots)]
     betas = []
     for j, root in enumerate(roots):
+        if all(_has_layer(final_log, j, H) for H in top.candidates):
+            # every candidate top has layer j (always j = 0: every matrix is above the final
+            # domain): a plain step, whatever the buffers the alpha_m samples left
+            tr.observe_digest(root)
+            betas.append(tr.sample_ext())
+            continue
         t2 = tr.copy()
         t2.observe_digest(root)
         betas.append(t2.sample_ext())
@@ -169,25 +179,26 @@ def verify_lifted(
     tr.check_pow(hs.nonce_input(ar, proof.pow_nonce), params.pow_bits)
     query_bits = [tr.sample_bits(top.hi) for _ in range(params.num_queries)]
 
-    # alpha powers in the global order, and per (matrix, point) the claimed value sums
-    max_w = max(s.width for c in claims for s in c.shapes)
-    apows = [ar.e_const(EXT_ONE)]
-    for _ in range(max_w):
-        apows.append(ar.e_mul(apows[-1], alpha))
+    # per matrix: alpha_m^c per column, and per (matrix, point) alpha_m^(1 + k w) and the
+    # claimed value sum sum_c alpha_m^c v_c
+    apows: list[list[list[Any]]] = []  # [round][matrix][column]
     terms: list[tuple[int, int, int, Any, Any]] = []  # (round, matrix, point, coef, vsum)
-    coef = ar.e_const(EXT_ONE)
+    it = iter(alphas)
     for r, c in enumerate(claims):
+        apows.append([])
         for m, (s, pts) in enumerate(zip(c.shapes, c.points, strict=True)):
+            a = next(it)
+            ap = [ar.e_const(EXT_ONE)]
+            for _ in range(s.width):
+                ap.append(ar.e_mul(ap[-1], a))
+            apows[r].append(ap)
+            coef = a
             for k in range(len(pts)):
                 vs = ar.e_const(EXT_ZERO)
                 for col, v in enumerate(c.values[m][k]):
-                    vs = ar.e_add(vs, ar.e_mul(apows[col], v))
+                    vs = ar.e_add(vs, ar.e_mul(ap[col], v))
                 terms.append((r, m, k, coef, vs))
-                for _ in range(s.width // max_w):
-                    coef = ar.e_mul(coef, apows[max_w])
-                if s.width % max_w:
-                    coef = ar.e_mul(coef, apows[s.width % max_w])
-    zk_coef = coef
+                coef = ar.e_mul(coef, ap[s.width])
 
     # input trees: configs, caps
     cfgs = [_input_config_for(params, c.salted) for c in claims]
@@ -274,7 +285,7 @@ def verify_lifted(
             if (r, m) not in s_cache:
                 sm = ar.e_const(EXT_ZERO)
                 for col, cell in enumerate(rows_by_round[r][m]):
-                    sm = ar.e_add(sm, ar.e_mul_base(apows[col], cell))
+                    sm = ar.e_add(sm, ar.e_mul_base(apows[r][m][col], cell))
                 s_cache[(r, m)] = sm
             z = claims[r].points[m][k]
             ikey = (id(h), id(z))
@@ -289,7 +300,7 @@ def verify_lifted(
                 roll[kk] = ar.e_add(roll[kk], ar.select_e(bit, ro, zero))
         if params.zk:
             rrow = rows_by_round[masked[0]][-1]
-            roll[0] = ar.e_add(roll[0], ar.e_mul(zk_coef, ar.e_from_coeffs(rrow)))
+            roll[0] = ar.e_add(roll[0], ar.e_mul(alpha_r, ar.e_from_coeffs(rrow)))
 
         # FRI: binary folds from the top; X is the query's point on the current layer
         expected = roll[0]

@@ -3,14 +3,14 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 6: lifted) | table count u8 | log height u8 per
+    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 7: lifted) | table count u8 | log height u8 per
     table | preprocessed root (lifted proofs of machines with preprocessed columns)
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
 
-Lifted proofs (version 6, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
+Lifted proofs (version 7, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
 matrix per table and the lifted PCS layout (``pcs.PcsShape.lifted_trees``: rows and salts per
 matrix, one sibling per tree level, binary FRI layers).
 

@@ -52,8 +52,9 @@ LABEL = "zkrv-stark"
 PROOF_VERSION = 5
 #: Version of lifted proofs (Poseidon2 proofs with per-table quotients, lifted trees and binary
 #: FRI, :mod:`.heights`): bound into their transcript header and proof bytes like
-#: ``PROOF_VERSION``.
-PROOF_VERSION_LIFTED = 6
+#: ``PROOF_VERSION`` (6: one global alpha order; 7: one batching challenge per committed
+#: matrix, same bytes; CHANGELOG.md).
+PROOF_VERSION_LIFTED = 7
 
 
 class ProverError(ValueError):
@@ -95,7 +96,7 @@ def keygen(machine: Machine, params: PcsParams | None = None, lifted: bool = Fal
 
     ``lifted``: prove in the lifted layout (per-table heights as data for the verifier,
     :mod:`.heights`; poseidon2-babybear only). Opt-in: at the zkVM's defaults it costs proof
-    size and 0.4 proven bits (``CHANGELOG.md``, format 6)."""
+    size and prover time (``CHANGELOG.md``, formats 6 and 7)."""
     params = params or PcsParams()
     if lifted and (params.hash != "poseidon2-babybear" or params.merkle_arity != 2):
         raise ValueError("the lifted layout needs poseidon2-babybear binary trees")

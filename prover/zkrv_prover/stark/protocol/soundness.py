@@ -31,7 +31,9 @@ Terms (:func:`security_report`):
   opening points per column): L (D (Nd + m_c - 1) + Nd - 1) / (|F| - n - N), summed over groups.
 - FRI batching: the PCS combines all B_h (column, point) DEEP quotients of each LDE height h
   (the zk masking codeword included) with powers of one challenge: (B_h - 1) eps(n_h), summed
-  over heights; with independent challenges it would be eps(n_h) per height.
+  over heights; with independent challenges it would be eps(n_h) per height. Lifted proofs
+  (one challenge alpha_m per committed matrix): per height, sum over its M_h matrices of
+  (B_m - 1) eps(n_h), plus eps(n_h) when M_h >= 2 (:func:`_fri_terms`).
 - FRI commit round i: folding by a with powers of beta_i is a batch of a functions, or a + 1
   when a shorter input is rolled in: (a - 1) eps(n_i) or a eps(n_i), n_i the folded domain.
 - FRI query phase: (1 - delta)^q 2^-pow (grinding applies here, the only phase we grind).
@@ -276,8 +278,12 @@ class ProofShape:
     batch: tuple[tuple[int, int], ...]
     ood_points: int = 2
     logup_fractions: int = 0
-    #: The lifted layout (``heights.py``): ``batch`` holds spans, FRI folds by two.
+    #: The lifted layout (``heights.py``): one batching challenge per matrix (``matrices``), FRI
+    #: folds by two.
     lifted: bool = False
+    #: Lifted layout only: per committed log height (as ``batch``), the number of committed
+    #: matrices opened there (the zk masking codeword counts as one).
+    matrices: tuple[tuple[int, int], ...] = ()
     logup_tuple_len: int = 0
 
     def __post_init__(self) -> None:
@@ -393,19 +399,20 @@ def _lifted_shape_of(
     ext_degree: int,
 ) -> ProofShape:
     """``shape_of`` for the lifted layout (Poseidon2 proofs, ``heights.py``): committed heights
-    of ``heights.py``, one quotient per table. alpha's powers run over one global (round,
-    matrix, point) order, so a height's reduced codeword is, up to a power of alpha, a
-    polynomial in alpha of degree below the *span* of its pairs in that order: ``batch`` holds
-    the span per height (the batching term's count)."""
+    of ``heights.py``, one quotient per table. Every committed matrix has its own batching
+    challenge (``pcs.open_rounds(lifted=True)``): ``batch`` holds the (column, point) pairs per
+    height, as in the default layout, and ``matrices`` the number of matrices per height."""
     from zkrv_prover.stark.air.lifted_quotient import chunk_plan
     from zkrv_prover.stark.protocol import heights as hts
 
-    order: list[tuple[int, int]] = []  # (LDE-free log height, pairs) in the global order
+    batch: dict[int, int] = {}  # LDE-free log height -> (column, point) pairs
+    mats: dict[int, int] = {}  # LDE-free log height -> committed matrices
     columns = 0
 
     def add(log_h: int, width: int, points: int) -> None:
         nonlocal columns
-        order.append((log_h, width * points))
+        batch[log_h] = batch.get(log_h, 0) + width * points
+        mats[log_h] = mats.get(log_h, 0) + 1
         columns += width
 
     tabs = list(zip(layouts, log_heights, strict=True))
@@ -423,15 +430,8 @@ def _lifted_shape_of(
         add(hts.quotient_log(params, lay.degree, lh), ext_degree * cp.chunks, 1)
         groups.append(QuotientGroup(lh, cp.commit.log_height, cp.commit.degree_bound, lay.degree))
     if params.zk:
-        add(max(h for h, _ in order), 1, 1)  # the masking codeword R, last in the order
+        add(max(batch), 1, 1)  # the masking codeword R: its own challenge alpha_R
         columns += ext_degree - 1
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    pos = 0
-    for h, n in order:
-        first.setdefault(h, pos)
-        pos += n
-        last[h] = pos
     inters = [(i, lh) for lay, lh in tabs for i in lay.interactions]
     return ProofShape(
         name=name,
@@ -439,11 +439,12 @@ def _lifted_shape_of(
         num_columns=columns,
         num_constraints=sum(len(lay.constraints) for lay in layouts),
         groups=tuple(groups),
-        batch=tuple(sorted(((h, last[h] - first[h]) for h in first), reverse=True)),
+        batch=tuple(sorted(batch.items(), reverse=True)),
         ood_points=2,
         logup_fractions=sum(1 << lh for _, lh in inters),
         logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
         lifted=True,
+        matrices=tuple(sorted(mats.items(), reverse=True)),
     )
 
 
@@ -626,17 +627,40 @@ def _fri_terms(
 ) -> list[Term]:
     """FRI batching, each commit round and the query phase (module doc).
 
-    Lifted proofs (``keygen(..., lifted=True)``, ``heights.py``): alpha's powers run over one
-    global order (``shape.batch`` then holds each height's span in it, ``_lifted_shape_of``),
-    and FRI folds by two (a roll-in may come at any layer)."""
+    Lifted proofs (``keygen(..., lifted=True)``, ``heights.py``) fold by two (a roll-in may
+    come at any layer) and batch each committed matrix m with its own challenge alpha_m
+    (``pcs.open_rounds(lifted=True)``): the reduced codeword of height h is
+    ``sum_m alpha_m g_m(alpha_m)`` with ``g_m(a) = sum_{j < B_m} a^j f_{m,j}`` over m's B_m
+    (column, point) quotients. The bound used, per height with M_h matrices and B_h pairs:
+
+        sum_m (B_m - 1) eps + [M_h >= 2] eps = (B_h - M_h + [M_h >= 2]) eps
+
+    - ``(B_m - 1) eps``: correlated agreement for powers of one challenge (curves; BCHKS25
+      Thm 1.5 / Thm 4.2 batched by powers, the same ``batch_error`` as the default layout):
+      ``g_m(alpha_m)`` close implies all f_{m,j} close, except with that probability; the
+      factor alpha_m != 0 does not change the distance to the (linear) code;
+    - ``eps``: the M_h per-matrix words combined with the independent uniform challenges
+      (alpha_m), as a combination with independent coefficients (BCHKS25 correlated agreement
+      for affine spaces / independent coefficients: one ``mca_error``, the ``"independent"``
+      batching of this module). This models alpha_m's two roles (inside g_m and as its weight)
+      as separate draws, as the brief of this layout asks; a bound without that step (fix all
+      challenges but one, the curve bound per matrix, a union over the matrices) would be
+      ``sum_m B_m eps = B_h eps``.
+    With ``batching="independent"`` every height costs eps, as in the default layout."""
     lb = params.log_blowup
-    lifted = shape.lifted  # shape.batch holds spans (_lifted_shape_of)
+    lifted = shape.lifted
+    n_mats = dict(shape.matrices)
     batch_err = 0.0
     for h, count in shape.batch:
-        if batching == "powers":
-            batch_err += regime.batch_error(rho, h + lb, fld, count)
-        else:
+        if batching == "independent":
             batch_err += regime.mca_error(rho, h + lb, fld)
+        elif lifted:
+            mh = n_mats[h]
+            batch_err += regime.batch_error(rho, h + lb, fld, count - mh + 1)
+            if mh >= 2:
+                batch_err += regime.mca_error(rho, h + lb, fld)
+        else:
+            batch_err += regime.batch_error(rho, h + lb, fld, count)
     out = [Term(f"FRI batching ({batching})", _bits(batch_err))]
     inputs = [h + lb for h, _ in shape.batch]
     cur = inputs[0]
@@ -828,13 +852,14 @@ def zkvm_default_params() -> PcsParams:
 
 
 def security_summary(
-    params: PcsParams | None = None, fld: ExtensionField | None = None
+    params: PcsParams | None = None, fld: ExtensionField | None = None, lifted: bool = False
 ) -> SecuritySummary:
     """Reports of ``params`` (default: the zkVM's, :func:`zkvm_default_params`) at
-    :func:`zkvm_max_shape`, in JBR (best m), UDR and the conjectured regime."""
+    :func:`zkvm_max_shape`, in JBR (best m), UDR and the conjectured regime; ``lifted``: the
+    lifted layout's shape (``keygen(..., lifted=True)``)."""
     params = params or zkvm_default_params()
     fld = fld or ExtensionField()
-    shape = zkvm_max_shape(params, fld.degree)
+    shape = zkvm_max_shape(params, fld.degree, lifted)
     return SecuritySummary(
         jbr=security_report(params, shape, JohnsonBound(), fld),
         udr=security_report(params, shape, UniqueDecoding(), fld),
