@@ -177,3 +177,16 @@ def alu_preprocess(ops: I64, reads: I64, height: int) -> U32:
     sels = (ops[:, 0:1] == np.arange(len(AluOp))[None, :]).astype(np.int64)
     rows = np.concatenate([ops[:, 1:3], out[:, None], mult[:, None], sels], axis=1)
     return pad_rows(rows.reshape(-1, ALU_PRE_COLS), height).astype(np.uint32)
+
+
+def alu_main_trace(pre: U32, real: npt.NDArray[np.bool_], mem: U32, block: bool) -> U32:
+    """Main columns ``a, b, out`` of an ALU table (base values or whole blocks): gathered from
+    the memory image; ``out`` is zero on ASSERT_EQ rows (they write nothing)."""
+    p = pre.astype(np.int64)
+    has_out = real & (p[:, 4 + AluOp.ASSERT_EQ] == 0)
+    cols = [
+        gather(mem, p[:, 0], real, block=block),
+        gather(mem, p[:, 1], real, block=block),
+        gather(mem, p[:, 2], has_out, block=block),
+    ]
+    return np.stack(cols, axis=1) if not block else np.concatenate(cols, axis=1)

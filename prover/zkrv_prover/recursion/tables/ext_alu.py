@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from zkrv_prover.recursion.tables.common import (
     ALU_PRE_COLS,
     U32,
-    AluOp,
     RecursionAir,
+    alu_main_trace,
     alu_preprocess,
     alu_read_addrs,
     alu_write_addrs,
-    gather,
     read_block,
     write_block,
 )
@@ -74,14 +71,4 @@ class ExtAluAir(RecursionAir):
     preprocess = staticmethod(alu_preprocess)
 
     def main_trace(self, mem: U32, public: Sequence[int]) -> U32:
-        pre = self.pre.astype(np.int64)
-        real = self.real
-        has_out = real & (pre[:, 4 + AluOp.ASSERT_EQ] == 0)
-        return np.concatenate(
-            [
-                gather(mem, pre[:, 0], real, block=True),
-                gather(mem, pre[:, 1], real, block=True),
-                gather(mem, pre[:, 2], has_out, block=True),
-            ],
-            axis=1,
-        )
+        return alu_main_trace(self.pre, self.real, mem, block=True)

@@ -67,7 +67,7 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from zkrv_prover.stark.air import zk
 from zkrv_prover.stark.air.air import Op, TableLayout, compile_machine
@@ -375,20 +375,7 @@ def shape_of(
     if params.zk:
         add(max(batch), 1, 1)  # the masking codeword R: one extension-valued function
         columns += ext_degree - 1
-    inters = [
-        (i, lh) for lay, lh in zip(layouts, log_heights, strict=True) for i in lay.interactions
-    ]
-    return ProofShape(
-        name=name,
-        table_log_heights=tuple(log_heights),
-        num_columns=columns,
-        num_constraints=sum(len(lay.constraints) for lay in layouts),
-        groups=tuple(groups),
-        batch=tuple(sorted(batch.items(), reverse=True)),
-        ood_points=2,
-        logup_fractions=sum(1 << lh for _, lh in inters),
-        logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
-    )
+    return _assemble_shape(name, layouts, log_heights, columns, groups, batch)
 
 
 def _lifted_shape_of(
@@ -432,7 +419,32 @@ def _lifted_shape_of(
     if params.zk:
         add(max(batch), 1, 1)  # the masking codeword R: its own challenge alpha_R
         columns += ext_degree - 1
-    inters = [(i, lh) for lay, lh in tabs for i in lay.interactions]
+    return _assemble_shape(
+        name,
+        layouts,
+        log_heights,
+        columns,
+        groups,
+        batch,
+        lifted=True,
+        matrices=tuple(sorted(mats.items(), reverse=True)),
+    )
+
+
+def _assemble_shape(
+    name: str,
+    layouts: Sequence[TableLayout],
+    log_heights: Sequence[int],
+    columns: int,
+    groups: Sequence[QuotientGroup],
+    batch: dict[int, int],
+    **layout_fields: Any,
+) -> ProofShape:
+    """The :class:`ProofShape` of both layouts from what their walks collected; the LogUp
+    figures come from the layouts' interactions at their tables' heights."""
+    inters = [
+        (i, lh) for lay, lh in zip(layouts, log_heights, strict=True) for i in lay.interactions
+    ]
     return ProofShape(
         name=name,
         table_log_heights=tuple(log_heights),
@@ -443,8 +455,7 @@ def _lifted_shape_of(
         ood_points=2,
         logup_fractions=sum(1 << lh for _, lh in inters),
         logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
-        lifted=True,
-        matrices=tuple(sorted(mats.items(), reverse=True)),
+        **layout_fields,
     )
 
 

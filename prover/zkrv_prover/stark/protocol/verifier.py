@@ -28,6 +28,7 @@ from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
+from zkrv_prover.stark.protocol.commit_phase import read_commitments
 from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
     LABEL,
@@ -264,26 +265,9 @@ def verify_with(
     hs = scheme_of(params.hash)
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, header_heights, public)
-    main_root = hs.digest_input(ar, proof.main_root)
-    tr.observe_digest(main_root)
-    challenges: list[Any] = []
-    cumsums: list[Any] = []
-    aux_root = None
-    if vk.logup_tables:
-        challenges = [tr.sample_ext(), tr.sample_ext()]
-        assert proof.aux_root is not None  # check_shape
-        aux_root = hs.digest_input(ar, proof.aux_root)
-        tr.observe_digest(aux_root)
-        cumsums = [ar.e_input(c) for c in proof.cumsums]
-        tr.observe_ext(cumsums)
-        total = cumsums[0]
-        for c in cumsums[1:]:
-            total = ar.e_add(total, c)
-        ar.e_assert_eq(total, ar.e_const(EXT_ZERO), "LogUp buses balance")
-    gamma = tr.sample_ext()
-    quo_root = hs.digest_input(ar, proof.quotient_root)
-    tr.observe_digest(quo_root)
-    zeta = tr.sample_ext()
+    cm = read_commitments(ar, hs, tr, vk, proof)
+    main_root, aux_root, quo_root = cm.main_root, cm.aux_root, cm.quo_root
+    challenges, cumsums, gamma, zeta = cm.challenges, cm.cumsums, cm.gamma, cm.zeta
     shapes = _round_shapes(vk, lh)
     if var is None:
         log_lde = max(s.log_height for ms, _ in shapes for s in ms) + params.log_blowup

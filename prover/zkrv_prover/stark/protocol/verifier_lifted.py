@@ -25,8 +25,9 @@ from zkrv_prover.stark.commit.mmcs import MatrixShape
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.pcs_verify_lifted import LiftedHeights, diff_one_hot, verify_lifted
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight
-from zkrv_prover.stark.field.field import EXT_ZERO, two_adic_generator
+from zkrv_prover.stark.field.field import two_adic_generator
 from zkrv_prover.stark.protocol import heights as hts
+from zkrv_prover.stark.protocol.commit_phase import read_commitments
 from zkrv_prover.stark.protocol.prover import LABEL, StarkProof, VerifyingKey, observe_header
 
 
@@ -87,26 +88,9 @@ def verify_with_lifted(
 
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, [v for v, _ in rows], public, pre_root)
-    main_root = hs.digest_input(ar, proof.main_root)
-    tr.observe_digest(main_root)
-    challenges: list[Any] = []
-    cumsums: list[Any] = []
-    aux_root = None
-    if vk.logup_tables:
-        challenges = [tr.sample_ext(), tr.sample_ext()]
-        assert proof.aux_root is not None  # check_shape
-        aux_root = hs.digest_input(ar, proof.aux_root)
-        tr.observe_digest(aux_root)
-        cumsums = [ar.e_input(c) for c in proof.cumsums]
-        tr.observe_ext(cumsums)
-        total = cumsums[0]
-        for c in cumsums[1:]:
-            total = ar.e_add(total, c)
-        ar.e_assert_eq(total, ar.e_const(EXT_ZERO), "LogUp buses balance")
-    gamma = tr.sample_ext()
-    quo_root = hs.digest_input(ar, proof.quotient_root)
-    tr.observe_digest(quo_root)
-    zeta = tr.sample_ext()
+    cm = read_commitments(ar, hs, tr, vk, proof)
+    main_root, aux_root, quo_root = cm.main_root, cm.aux_root, cm.quo_root
+    challenges, cumsums, gamma, zeta = cm.challenges, cm.cumsums, cm.gamma, cm.zeta
 
     # heights: rows -> committed (masked) and quotient heights, the top, the preprocessed tree
     h_rows = [h for _, h in rows]
