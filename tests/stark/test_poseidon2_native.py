@@ -12,28 +12,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from test_poseidon2 import VECTOR_IN, VECTOR_OUT
 
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.field.poseidon2 import permute, permute_batch
 
 native: Any = pytest.importorskip("zkrv_prover._native")
-if not hasattr(native, "p2_permute"):
-    pytest.skip(
-        "native engine predates Poseidon2 (rerun scripts/setup.py)", allow_module_level=True
-    )
 
 ROOT = Path(__file__).resolve().parents[2]
 U32 = npt.NDArray[np.uint32]
-
-# Plonky3 baby-bear/src/poseidon2.rs, test_default_babybear_poseidon2_width_16.
-VECTOR_IN = [
-    894848333, 1437655012, 1200606629, 1690012884, 71131202, 1749206695, 1717947831, 120589055,
-    19776022, 42382981, 1831865506, 724844064, 171220207, 1299207443, 227047920, 1783754913,
-]  # fmt: skip
-VECTOR_OUT = [
-    516096821, 90309867, 1101817252, 1660784290, 360715097, 1789519026, 1788910906, 563338433,
-    319524748, 1741414159, 1650859320, 894311162, 1121347488, 1692793758, 1052633829, 1344246938,
-]  # fmt: skip
 
 
 def random_matrix(n: int, w: int, seed: int) -> U32:
