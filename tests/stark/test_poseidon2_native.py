@@ -143,6 +143,45 @@ def test_hash_rows_separates_lengths() -> None:
     assert not np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("salt_len", [0, 3, 8])
+def test_hash_lifted_matches_gathered_sponge(salt_len: int) -> None:
+    # Leaf i hashes d_t[i >> (H - h_t)] for every matrix, then the leaf's salt; heights 2^0 ..
+    # 2^H, in an order that is not sorted, across several gather blocks (2^9 > 8 LANES rows).
+    H, logs = 9, [9, 0, 4, 9, 2]
+    ds = [random_matrix(1 << h, 8, seed=200 + t) for t, h in enumerate(logs)]
+    salts = random_matrix(1 << H, salt_len, seed=300) if salt_len else None
+    got = native.p2_hash_lifted(ds, H, salts)
+    assert got.shape == (1 << H, 8) and got.dtype == np.uint32
+    for i in (0, 1, 17, 255, 256, 511):
+        row = [v for d, h in zip(ds, logs, strict=True) for v in d[i >> (H - h)].tolist()]
+        if salts is not None:
+            row += salts[i].tolist()
+        assert got[i].tolist() == sponge_ref(row)
+    from zkrv_prover.stark.commit.hash_backend import p2_hash_lifted
+
+    ref = p2_hash_lifted(ds, H, salts, backend="reference")
+    assert np.array_equal(ref, got)
+
+
+@pytest.mark.parametrize(
+    "digests, log_height, salts",
+    [
+        ([], 2, None),
+        ([np.zeros((8, 8), dtype=np.uint32)], 2, None),  # taller than the tree
+        ([np.zeros((3, 8), dtype=np.uint32)], 2, None),  # not a power of two
+        ([np.zeros((4, 7), dtype=np.uint32)], 2, None),  # not a digest
+        ([np.full((4, 8), P, dtype=np.uint32)], 2, None),
+        ([np.zeros((4, 8), dtype=np.uint64)], 2, None),
+        ([np.zeros((4, 8), dtype=np.uint32)], 2, np.zeros((2, 8), dtype=np.uint32)),
+        ([np.zeros((4, 8), dtype=np.uint32)], 2, np.full((4, 8), P, dtype=np.uint32)),
+        ([np.zeros((4, 8), dtype=np.uint32)], 31, None),
+    ],
+)
+def test_hash_lifted_inputs_rejected(digests: list[U32], log_height: int, salts: Any) -> None:
+    with pytest.raises(ValueError):
+        native.p2_hash_lifted(digests, log_height, salts)
+
+
 # ------------------------------------------------------------------------------------------------
 # Grinding
 # ------------------------------------------------------------------------------------------------
@@ -177,7 +216,8 @@ from zkrv_prover import _native as n
 rows = np.random.default_rng(9).integers(0, 2013265921, size=(21, 19), dtype=np.uint32)
 states = np.ascontiguousarray(rows[:, :16])
 print(n.p2_hash_rows(rows).sum(dtype=np.uint64), n.p2_permute(states).sum(dtype=np.uint64),
-      n.p2_compress(states).sum(dtype=np.uint64), n.p2_grind(list(range(16)), [1, 2, 3], 9))
+      n.p2_compress(states).sum(dtype=np.uint64), n.p2_grind(list(range(16)), [1, 2, 3], 9),
+      n.p2_hash_lifted([rows[:16, :8], rows[:4, 8:16]], 4, rows[:16, 2:5]).sum(dtype=np.uint64))
 """
 
 

@@ -244,11 +244,111 @@ fn p2_grind(
     found.ok_or_else(|| value_error(format!("no nonce in [0, p) gives {bits} zero bits")))
 }
 
+/// Rows per task of `p2_hash_lifted` (its gather buffer: `LIFTED_BLOCK * w` values).
+const LIFTED_BLOCK: usize = 8 * LANES;
+
+/// Lifted Merkle leaves (the Poseidon2 lifted-tree layout): for i < 2^log_height, leaf i is
+/// the row sponge (as `p2_hash_rows`) of `d_0[i >> (H - h_0)] || ... || d_{T-1}[...] ||
+/// salts[i]`, where `digests[t]` is a (2^h_t, 8) digest matrix (h_t <= H) and `salts` an
+/// optional (2^H, s) matrix. The lifted rows are gathered block by block, never materialised.
+#[pyfunction]
+#[pyo3(signature = (digests, log_height, salts=None))]
+fn p2_hash_lifted<'py>(
+    py: Python<'py>,
+    digests: &Bound<'py, PyAny>,
+    log_height: u32,
+    salts: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    if log_height > 30 {
+        return Err(value_error(format!("log_height {log_height} is above 30")));
+    }
+    let n = 1usize << log_height;
+    let list = digests
+        .try_iter()
+        .map_err(|_| value_error("digests must be a sequence of arrays".to_string()))?;
+    let mut arrays = Vec::new();
+    for (t, item) in list.enumerate() {
+        let item = item?;
+        arrays.push(u32_matrix(&item, &format!("digests[{t}]"))?);
+    }
+    if arrays.is_empty() {
+        return Err(value_error(
+            "digests must hold at least one matrix".to_string(),
+        ));
+    }
+    let mut shifts = Vec::with_capacity(arrays.len());
+    let mut flats = Vec::with_capacity(arrays.len());
+    let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
+    let stds: Vec<_> = views.iter().map(|v| v.as_standard_layout()).collect();
+    for (t, a) in stds.iter().enumerate() {
+        let (rows, cols) = a.dim();
+        if cols != DIGEST || !rows.is_power_of_two() || rows > n {
+            return Err(value_error(format!(
+                "digests[{t}] must have shape (2^h, {DIGEST}) with h <= {log_height}, got ({rows}, {cols})"
+            )));
+        }
+        shifts.push(log_height - rows.trailing_zeros());
+        flats.push(a.as_slice().expect("standard layout"));
+    }
+    let salt_arr = salts.map(|s| u32_matrix(s, "salts")).transpose()?;
+    let salt_view = salt_arr.as_ref().map(|a| a.as_array());
+    let salt_std = salt_view.as_ref().map(|v| v.as_standard_layout());
+    let (salt_flat, s_len) = match &salt_std {
+        Some(a) => {
+            let (rows, cols) = a.dim();
+            if rows != n {
+                return Err(value_error(format!(
+                    "salts must have {n} rows, got ({rows}, {cols})"
+                )));
+            }
+            (a.as_slice().expect("standard layout"), cols)
+        }
+        None => (&[][..], 0),
+    };
+    let t_count = flats.len();
+    let w = t_count * DIGEST + s_len;
+    let out = py.detach(|| -> PyResult<Vec<u32>> {
+        for (t, f) in flats.iter().enumerate() {
+            check_canonical(f, DIGEST, &format!("digests[{t}]"))?;
+        }
+        if s_len > 0 {
+            check_canonical(salt_flat, s_len, "salts")?;
+        }
+        let mut out = vec![0u32; n * DIGEST];
+        out.par_chunks_mut(LIFTED_BLOCK * DIGEST)
+            .enumerate()
+            .for_each(|(b, dst)| {
+                let first = b * LIFTED_BLOCK;
+                let rows = dst.len() / DIGEST;
+                let mut buf = vec![0u32; rows * w];
+                for (r, row) in buf.chunks_exact_mut(w).enumerate() {
+                    let i = first + r;
+                    for (t, (f, &sh)) in flats.iter().zip(&shifts).enumerate() {
+                        let j = (i >> sh) * DIGEST;
+                        row[t * DIGEST..(t + 1) * DIGEST].copy_from_slice(&f[j..j + DIGEST]);
+                    }
+                    if s_len > 0 {
+                        row[t_count * DIGEST..]
+                            .copy_from_slice(&salt_flat[i * s_len..(i + 1) * s_len]);
+                    }
+                }
+                for (d, src) in dst.chunks_mut(LANES * DIGEST).zip(buf.chunks(LANES * w)) {
+                    poseidon2::hash_rows(src, w, d);
+                }
+            });
+        Ok(out)
+    })?;
+    Ok(Array2::from_shape_vec((n, DIGEST), out)
+        .expect("shape")
+        .into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(p2_permute, m)?)?;
     m.add_function(wrap_pyfunction!(p2_permute_list, m)?)?;
     m.add_function(wrap_pyfunction!(p2_compress, m)?)?;
     m.add_function(wrap_pyfunction!(p2_hash_rows, m)?)?;
     m.add_function(wrap_pyfunction!(p2_grind, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_hash_lifted, m)?)?;
     Ok(())
 }

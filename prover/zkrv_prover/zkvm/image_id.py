@@ -34,8 +34,9 @@ from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
 
-#: Version of the zkVM circuit (tables, buses, public values); hashed into every image ID.
-ZKVM_VERSION = "zkrv-rv32im-v1"
+#: Version of the zkVM circuit and proof layout (tables, buses, public values, the lifted
+#: layout); hashed into every image ID.
+ZKVM_VERSION = "zkrv-rv32im-v2"
 #: Largest log2 heights a receipt may claim for the program and image tables: the STARK
 #: verifier's cap (2^22 words: the code and data of a 16 MiB image).
 MAX_LOG_TABLE = MAX_LOG_HEIGHT
@@ -44,6 +45,12 @@ MAX_LOG_TABLE = MAX_LOG_HEIGHT
 #: Hash family of zkVM receipts: Poseidon2 over BabyBear, the family the recursion verifier
 #: checks natively (the Groth16 wrap verifies poseidon-bn254 proofs only; CHANGELOG.md).
 ZKVM_HASH: HashName = "poseidon2-babybear"
+
+
+#: zkVM proofs use the lifted layout (``stark/protocol/heights.py``): every table height is data
+#: for the verifier, so one recursion program verifies receipts of every guest and length
+#: (``docs/zkvm.md``, "Proof layout"). The preprocessed root is that of the lifted tree.
+ZKVM_LIFTED = True
 
 
 def zkvm_params() -> PcsParams:
@@ -105,7 +112,7 @@ def program_key(image: MemoryImage, params: PcsParams | None = None) -> ProgramK
 
 def _program_key(image: MemoryImage, params: PcsParams) -> ProgramKey:
     tables = ProgramTables.from_image(image)
-    vk = keygen(build_machine(tables), params)
+    vk = keygen(build_machine(tables), params, lifted=ZKVM_LIFTED)
     assert vk.pre_root is not None
     lp = tables.program.shape[0].bit_length() - 1
     li = tables.image_words.shape[0].bit_length() - 1
@@ -132,4 +139,4 @@ def verifier_key(
         if not 1 <= lh <= MAX_LOG_TABLE:
             raise ValueError(f"table log height {lh} out of range")
     machine = _placeholder_machine(log_program, log_image)
-    return VerifyingKey(machine, params, compile_machine(machine), pre_root, None)
+    return VerifyingKey(machine, params, compile_machine(machine), pre_root, None, ZKVM_LIFTED)

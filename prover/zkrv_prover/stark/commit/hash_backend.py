@@ -138,6 +138,24 @@ def p2_hash_rows(rows: U32, backend: Backend = "native") -> U32:
     return np.ascontiguousarray(state[:, :P2_DIGEST])
 
 
+def p2_hash_lifted(
+    digests: Sequence[U32], log_height: int, salts: U32 | None, backend: Backend = "native"
+) -> U32:
+    """Lifted Merkle leaves, (2^log_height, 8): leaf i is the row sponge (:func:`p2_hash_rows`)
+    of ``d_0[i >> (H - h_0)] || ... || d_{T-1}[i >> (H - h_{T-1})] || salts[i]`` for the
+    (2^h_t, 8) digest matrices ``digests`` (h_t <= H = log_height) and the optional
+    (2^H, s) ``salts``."""
+    ds = [np.ascontiguousarray(d, dtype=np.uint32) for d in digests]
+    fn = _native_p2("p2_hash_lifted", backend)
+    if fn is not None:
+        return np.asarray(fn(ds, log_height, salts), dtype=np.uint32)
+    n = 1 << log_height
+    parts = [np.repeat(d, n // d.shape[0], axis=0) for d in ds]
+    if salts is not None:
+        parts.append(np.asarray(salts, dtype=np.uint32))
+    return p2_hash_rows(np.concatenate(parts, axis=1), backend)
+
+
 def p2_compress(pairs: U32, backend: Backend = "native") -> U32:
     """2-to-1 compression of (n, 2, 8) digest pairs: permute(left || right)[0..8] -> (n, 8)."""
     flat = np.ascontiguousarray(pairs, dtype=np.uint32).reshape(-1, 2 * P2_DIGEST)
@@ -184,6 +202,7 @@ __all__ = [
     "p2_compress",
     "p2_from_ints",
     "p2_grind_native",
+    "p2_hash_lifted",
     "p2_hash_rows",
     "p2_pow_samples",
     "p2_to_ints",

@@ -167,8 +167,8 @@ class MerkleTree:
     levels: list[npt.NDArray[Any]]  # digest arrays: level 0 = tallest group's leaves; last = [root]
     log_arities: list[int]
     root: int = field(default=0)
-    #: The tree height of a lifted-leaf tree (``mmcs_lifted.py``; salts keyed by matrix
-    #: index), None for this module's injection layout.
+    #: The tree height of a lifted-leaf tree (``mmcs_lifted.py``; its one salt matrix, a row
+    #: per leaf, keyed 0), None for this module's injection layout.
     lifted_height: int | None = None
 
     @property

@@ -2,18 +2,23 @@
 
 Layout: matrices t of heights 2^h_t are committed in ONE binary tree of height H >= max h_t
 (``log_height``; default the tallest). Each matrix has its own row digests
-``d_t[j] = leaf(row_t[j] || salt_t[j])`` (the scheme's leaf hash; salts per matrix when
-hiding), and leaf i of the tree is ``leaf(d_0[i >> (H - h_0)] || d_1[i >> (H - h_1)] || ...)``
-in fixed matrix order. There are no injections: the tree's shape depends on H only, so a
-verifier whose heights are data walks one path of H levels (levels above the actual H skipped by
-selection, ``pcs_verify.verify_opening_var``) and recomputes each ``d_t`` from the opened row
-whatever h_t is. Row i >> (H - h_t) of a shorter matrix is the bit-reversed-LDE index relation
-(``docs/stark-pcs.md``), so one opening index serves every matrix.
+``d_t[j] = leaf(row_t[j])`` (the scheme's leaf hash), and leaf i of the tree is
+``leaf(d_0[i >> (H - h_0)] || d_1[i >> (H - h_1)] || ... || salt_i)`` in fixed matrix order,
+with one salt row per leaf when hiding. There are no injections: the tree's shape depends on H
+only, so a verifier whose heights are data walks one path of H levels (levels above the actual H
+skipped by selection, ``pcs_verify.verify_opening_var``) and recomputes each ``d_t`` from the
+opened row whatever h_t is. Row i >> (H - h_t) of a shorter matrix is the bit-reversed-LDE index
+relation (``docs/stark-pcs.md``), so one opening index serves every matrix.
+
+Hiding needs one salt per leaf, not per matrix: a row digest ``d_t`` appears only inside leaf
+hashes, each of which absorbs its own fresh salt, so siblings and caps reveal nothing about
+unopened rows, and an opened row's digest is computable from the row anyway.
 
 The cap is the level of ``2^min(max_log_cap, H)`` nodes. Openings reveal every matrix's row,
-its salt and the siblings below the cap (binary trees: one sibling per level, as in
-``mmcs.py``). Cost: T + 1 leaf sponges per leaf (T matrices); ``poseidon-bn254`` trees keep the
-injection layout of ``mmcs.py``.
+the leaf's salt and the siblings below the cap (binary trees: one sibling per level, as in
+``mmcs.py``). Cost: T + 1 leaf sponges per leaf (T matrices), the lifted one gathered by the
+native engine (``hash_backend.p2_hash_lifted``); ``poseidon-bn254`` trees keep the injection
+layout of ``mmcs.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.stark.commit import hash_backend as hb
 from zkrv_prover.stark.commit.mmcs import MatrixShape, MerkleOpening, MerkleTree, MmcsConfig
 from zkrv_prover.stark.field.arith import AnyArith
 from zkrv_prover.stark.field.randomness import FieldRng, require
@@ -60,19 +66,13 @@ def commit(
     if top > H:
         raise ValueError(f"lifted tree height 2^{H} below its tallest matrix 2^{top}")
     hs = config.scheme
+    if hs.name != "poseidon2-babybear":
+        raise ValueError("lifted trees hash with poseidon2-babybear")
+    digests = [hs.hash_rows(m, config.backend) for m in mats]
     salts: dict[int, U32] = {}
-    digests = []
-    for t, m in enumerate(mats):
-        rows = m
-        if config.salt_len:
-            salts[t] = require(rng, "a hiding commitment (salts)").base(
-                (m.shape[0], config.salt_len)
-            )
-            rows = np.concatenate([m, salts[t]], axis=1)
-        d = hs.hash_rows(rows, config.backend)
-        # lift: leaf i reads row i >> (H - h_t)
-        digests.append(np.repeat(d, 1 << (H - shapes[t].log_height), axis=0))
-    leaves = hs.hash_rows(np.concatenate(digests, axis=1).astype(np.uint32), config.backend)
+    if config.salt_len:  # one salt row per leaf (module doc), keyed 0
+        salts[0] = require(rng, "a hiding commitment (salts)").base((1 << H, config.salt_len))
+    leaves = hb.p2_hash_lifted(digests, H, salts.get(0), config.backend)
     levels: list[npt.NDArray[Any]] = [leaves]
     for _ in range(H):
         prev = levels[-1]
@@ -91,8 +91,8 @@ def cap_of(tree: MerkleTree) -> list[int]:
 
 
 def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening]:
-    """Openings of leaf indices (< 2^H): rows i >> (H - h_t), per-matrix salts, siblings
-    below the cap."""
+    """Openings of leaf indices (< 2^H): rows i >> (H - h_t), the leaf's salt (``salts``
+    holds one row, empty when not hiding), siblings below the cap."""
     H = tree.lifted_height
     assert H is not None
     idx = np.asarray(indices, dtype=np.int64)
@@ -102,12 +102,7 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
         m[idx >> (H - s.log_height)].tolist()
         for m, s in zip(tree.matrices, tree.shapes, strict=True)
     ]
-    salts = [
-        tree.salts[t][idx >> (H - s.log_height)].tolist()
-        if tree.config.salt_len
-        else [[]] * len(idx)
-        for t, s in enumerate(tree.shapes)
-    ]
+    salts = tree.salts[0][idx].tolist() if tree.config.salt_len else [[]] * len(idx)
     below = H - log_cap(tree.config, H)
     sibs: list[list[int]] = []
     node = idx.copy()
@@ -117,21 +112,22 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
     return [
         MerkleOpening(
             rows=[r[q] for r in rows],
-            salts=[s[q] for s in salts],
+            salts=[salts[q]],
             siblings=[[sibs[lvl][q]] for lvl in range(below)],
         )
         for q in range(len(idx))
     ]
 
 
-def leaf(ar: AnyArith, config: MmcsConfig, rows: Sequence[Sequence[Any]], salts: Any) -> Any:
-    """The lifted leaf of opened rows (one per matrix, in commit order) and their salts
-    (verifier side, over ``Arith``): leaf of the concatenated row digests. The tree height
-    does not enter: that is what lets every matrix height be data."""
+def leaf(ar: AnyArith, config: MmcsConfig, rows: Sequence[Sequence[Any]], salt: Sequence[Any]) -> Any:
+    """The lifted leaf of opened rows (one per matrix, in commit order) and the leaf's salt
+    (verifier side, over ``Arith``): leaf of the concatenated row digests and the salt. The
+    tree height does not enter: that is what lets every matrix height be data."""
     hs = config.scheme
     flat: list[Any] = []
-    for row, salt in zip(rows, salts, strict=True):
-        flat.extend(hs.leaf(ar, [*row, *salt]))
+    for row in rows:
+        flat.extend(hs.leaf(ar, list(row)))
+    flat.extend(salt)
     return hs.leaf(ar, flat)
 
 

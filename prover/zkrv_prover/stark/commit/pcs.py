@@ -716,7 +716,7 @@ def lifted_final_len(params: PcsParams, log_top: int) -> int:
 
 def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
     """``read_proof`` of the lifted layout: one binary tree per round (height ``trees[r]``,
-    rows and salts per matrix, one sibling per level below the cap), FRI folding by 2 from the
+    rows per matrix, one salt per leaf, one sibling per level below the cap), FRI folding by 2 from the
     top ``H`` (layer j: a pair of ext values and ``H - j - 1`` levels less its cap)."""
     p = shape.params
     if len(trees) != len(shape.rounds) or (p.zk and shape.masked_round is None):
@@ -750,7 +750,7 @@ def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
         for t, (widths, salt, levels) in enumerate(plans):
             what = f"query {q} round {t}"
             rows = [r.bases(w, what) for w in widths]
-            salts = [r.bases(salt, what) for _ in widths]
+            salts = [r.bases(salt, what)]
             inputs.append(MerkleOpening(rows, salts, [r.digests(1, what) for _ in range(levels)]))
         layers = []
         for j in range(H - final_log):

@@ -240,10 +240,10 @@ def verify_lifted(
                 len(row) != w for row, w in zip(op.rows, widths, strict=True)
             ):
                 raise ValueError(f"round {r} {what_q}: opened rows do not match the widths")
-            if len(op.salts) != len(widths) or any(len(s) != cfg.salt_len for s in op.salts):
-                raise ValueError(f"round {r} {what_q}: salts do not match the commitment")
+            if len(op.salts) != 1 or len(op.salts[0]) != cfg.salt_len:
+                raise ValueError(f"round {r} {what_q}: salt does not match the commitment")
             rows = [[ar.b_input(v) for v in row] for row in op.rows]
-            salts = [[ar.b_input(v) for v in s] for s in op.salts]
+            salt = [ar.b_input(v) for v in op.salts[0]]
             rows_by_round.append(rows)
             th = heights.trees[r]
             kt = diff(top, th)
@@ -258,7 +258,7 @@ def verify_lifted(
                 )
                 for lvl in range(th.hi)
             ]
-            leaf = mmcs_lifted.leaf(ar, cfg, rows, salts)
+            leaf = mmcs_lifted.leaf(ar, cfg, rows, salt)
             n_lv = th.hi - mmcs_lifted.log_cap(cfg, th.hi)
             a_t = heights.actual_trees[r]
             n_have = min(a_t - mmcs_lifted.log_cap(cfg, a_t), len(op.siblings))

@@ -3,16 +3,16 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 7: lifted) | table count u8 | log height u8 per
+    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
     table | preprocessed root (lifted proofs of machines with preprocessed columns)
     main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
     quotient root | opened values: per round, matrix, point, column one ext (the quotient
     round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
 
-Lifted proofs (version 7, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
-matrix per table and the lifted PCS layout (``pcs.PcsShape.lifted_trees``: rows and salts per
-matrix, one sibling per tree level, binary FRI layers).
+Lifted proofs (version 8, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
+matrix per table and the lifted PCS layout (``pcs.PcsShape.lifted_trees``: rows per matrix,
+one salt per leaf, one sibling per tree level, binary FRI layers).
 
 Only the table heights are variable; everything else has a length fixed by the verifying key
 and the heights, so the parser validates magic, version, table count and every height against

@@ -53,8 +53,8 @@ PROOF_VERSION = 5
 #: Version of lifted proofs (Poseidon2 proofs with per-table quotients, lifted trees and binary
 #: FRI, :mod:`.heights`): bound into their transcript header and proof bytes like
 #: ``PROOF_VERSION`` (6: one global alpha order; 7: one batching challenge per committed
-#: matrix, same bytes; CHANGELOG.md).
-PROOF_VERSION_LIFTED = 7
+#: matrix, same bytes; 8: one salt per lifted leaf instead of one per matrix; CHANGELOG.md).
+PROOF_VERSION_LIFTED = 8
 
 
 class ProverError(ValueError):

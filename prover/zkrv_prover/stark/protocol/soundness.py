@@ -863,11 +863,16 @@ def zkvm_default_params() -> PcsParams:
 
 
 def security_summary(
-    params: PcsParams | None = None, fld: ExtensionField | None = None, lifted: bool = False
+    params: PcsParams | None = None, fld: ExtensionField | None = None, lifted: bool | None = None
 ) -> SecuritySummary:
     """Reports of ``params`` (default: the zkVM's, :func:`zkvm_default_params`) at
     :func:`zkvm_max_shape`, in JBR (best m), UDR and the conjectured regime; ``lifted``: the
-    lifted layout's shape (``keygen(..., lifted=True)``)."""
+    lifted layout's shape (``keygen(..., lifted=True)``; default: the zkVM's layout when
+    ``params`` is None, else not lifted)."""
+    if lifted is None:
+        from zkrv_prover.zkvm.image_id import ZKVM_LIFTED
+
+        lifted = ZKVM_LIFTED and params is None
     params = params or zkvm_default_params()
     fld = fld or ExtensionField()
     shape = zkvm_max_shape(params, fld.degree, lifted)
