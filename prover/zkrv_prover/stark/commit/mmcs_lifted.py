@@ -119,7 +119,9 @@ def open_indices(tree: MerkleTree, indices: Sequence[int]) -> list[MerkleOpening
     ]
 
 
-def leaf(ar: AnyArith, config: MmcsConfig, rows: Sequence[Sequence[Any]], salt: Sequence[Any]) -> Any:
+def leaf(
+    ar: AnyArith, config: MmcsConfig, rows: Sequence[Sequence[Any]], salt: Sequence[Any]
+) -> Any:
     """The lifted leaf of opened rows (one per matrix, in commit order) and the leaf's salt
     (verifier side, over ``Arith``): leaf of the concatenated row digests and the salt. The
     tree height does not enter: that is what lets every matrix height be data."""

@@ -716,8 +716,8 @@ def lifted_final_len(params: PcsParams, log_top: int) -> int:
 
 def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
     """``read_proof`` of the lifted layout: one binary tree per round (height ``trees[r]``,
-    rows per matrix, one salt per leaf, one sibling per level below the cap), FRI folding by 2 from the
-    top ``H`` (layer j: a pair of ext values and ``H - j - 1`` levels less its cap)."""
+    rows per matrix, one salt per leaf, one sibling per level below the cap), FRI folding by 2
+    from the top ``H`` (layer j: a pair of ext values and ``H - j - 1`` levels less its cap)."""
     p = shape.params
     if len(trees) != len(shape.rounds) or (p.zk and shape.masked_round is None):
         raise ProofFormatError("PCS shape: lifted trees do not match the rounds")
