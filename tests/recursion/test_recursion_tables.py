@@ -37,6 +37,19 @@ def _ext(r: RecursionBuilder) -> None:
     r.e_mul_base(z, r.b_input(3))
 
 
+def _dot(r: RecursionBuilder) -> None:
+    """Three runs (3 terms, 1 term, 2 terms): every run boundary kind, checked natively."""
+    cs = [r.e_input([i + 1, 2 * i, P - 1 - i, 7, i * i]) for i in range(4)]
+    vs = [r.b_input(v) for v in (3, P - 2, 0, 12345)]
+    runs = [(cs[:3], vs[:3]), (cs[3:], vs[3:]), ([cs[1], cs[1]], [vs[3], vs[0]])]
+    for c, v in runs:
+        got = r.e_lincomb_base(c, v)
+        want = [sum(x.v[k] * y.v for x, y in zip(c, v, strict=True)) % P for k in range(D)]
+        assert list(got.v) == want
+        r.expose_public(r.e_coeffs(got)[1])
+    assert r.e_lincomb_base([], []).v == (0,) * D
+
+
 def _select(r: RecursionBuilder) -> None:
     x, y = r.e_input([1, 2, 3, 4, 5]), r.e_input([6, 7, 8, 9, 10])
     bits = r.b_to_bits(r.b_input(2), 2)
@@ -81,6 +94,7 @@ def _swap_permute(r: RecursionBuilder) -> None:
 PROGRAMS = {
     "alu": _alu,
     "ext": _ext,
+    "dot": _dot,
     "select": _select,
     "pack": _pack,
     "bits": _bits,
@@ -131,6 +145,27 @@ def test_wrong_ext_alu_output() -> None:
     row = _row_of(rc, "ext_alu", lambda p: p[4 + AluOp.ADD] == 1)
     rc.trace("ext_alu")[row, 2 * D] += 1
     assert "add0" in rc.failing()
+
+
+def test_dot_chain_constraints() -> None:
+    # a wrong running sum inside a run, at a run's start, and a chain carried across a
+    # run boundary each fail; the written sum is what the readers see (bus)
+    acc0 = D + 1
+    for row, col, name in (
+        (1, acc0 + 2, "accumulate2"),
+        (0, acc0, "start0"),
+        (3, acc0 + 4, "accumulate4"),
+    ):
+        rc = _rec(_dot)
+        rc.trace("dot")[row, col] = (int(rc.trace("dot")[row, col]) + 1) % P
+        assert name in rc.failing()
+    rc = _rec(_dot)
+    t = rc.trace("dot")
+    t[3, acc0:] = (t[3, acc0:] + t[2, acc0:]) % P  # row 3 starts a run: it may not carry row 2
+    assert "accumulate0" in rc.failing()
+    rc = _rec(_dot)
+    rc.trace("dot")[1, 0] = 99  # a coefficient other than the cell it reads
+    assert "bus" in rc.failing()
 
 
 def test_div_by_zero_witness() -> None:

@@ -45,6 +45,7 @@ from zkrv_prover.recursion.tables import (
     BitsAir,
     CapAir,
     ConstAir,
+    DotAir,
     ExtAluAir,
     PackAir,
     Poseidon2Air,
@@ -261,6 +262,21 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
 
     def e_mul_base(self, a: ECell, b: BCell) -> ECell:
         return self._ealu(AluOp.MUL, a, b, tuple(x * b.v % P for x in a.v))
+
+    def e_lincomb_base(self, coeffs: Sequence[ECell], vals: Sequence[BCell]) -> ECell:
+        # one Dot row per term, the running sum kept in the table (``tables/dot.py``)
+        if len(coeffs) != len(vals):
+            raise ValueError("e_lincomb_base: one coefficient per value")
+        if not coeffs:
+            return self.e_const([0] * EXT_DEGREE)
+        acc = [0] * EXT_DEGREE
+        for c, v in zip(coeffs, vals, strict=True):
+            acc = [(a + x * v.v) % P for a, x in zip(acc, c.v, strict=True)]
+        out = self._alloc_e(tuple(acc))
+        last = len(coeffs) - 1
+        for i, (c, v) in enumerate(zip(coeffs, vals, strict=True)):
+            self._op(DotAir.name, (c.addr, v.addr, out.addr if i == last else -1))
+        return out
 
     def e_inv(self, a: ECell) -> ECell:
         if not any(a.v):

@@ -10,6 +10,7 @@ from zkrv_prover.recursion.tables.bits import BitsAir
 from zkrv_prover.recursion.tables.cap import CapAir
 from zkrv_prover.recursion.tables.common import MEMORY_BUS, RecursionAir
 from zkrv_prover.recursion.tables.const import ConstAir
+from zkrv_prover.recursion.tables.dot import DotAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
 from zkrv_prover.recursion.tables.pack import PackAir
 from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
@@ -24,6 +25,7 @@ TABLES: tuple[type[RecursionAir], ...] = (
     WitnessAir,
     BaseAluAir,
     ExtAluAir,
+    DotAir,
     SelectAir,
     PackAir,
     BitsAir,
@@ -40,6 +42,7 @@ __all__ = [
     "BitsAir",
     "CapAir",
     "ConstAir",
+    "DotAir",
     "ExtAluAir",
     "PackAir",
     "Poseidon2Air",

@@ -274,28 +274,30 @@ def verify_lifted(
         for _ in range(top.hi):
             ypows.append(ar.b_mul(ypows[-1], ypows[-1]))
         g = ar.b_const(GENERATOR)
-        x_cache: dict[int, Any] = {}
-        inv_cache: dict[tuple[int, int], Any] = {}
-        s_cache: dict[tuple[int, int], Any] = {}
         n_roll = top.hi - min(h.lo for h in all_h) + 1
         roll = [ar.e_const(EXT_ZERO) for _ in range(n_roll)]
-
+        # Per height h and point z: sum_m cf_m (s_m - v_m), then one division by (x_h - z);
+        # per height one roll-in (the one-hot k_h): the selections and inverses are paid per
+        # distinct height, not per matrix.
+        s_cache: dict[tuple[int, int], Any] = {}
+        by_h: dict[int, tuple[LogHeight[Any, Any], dict[int, tuple[Any, Any]]]] = {}
         for r, m, k, cf, vs in terms:
             h = heights.mats[r][m]
             if (r, m) not in s_cache:
-                sm = ar.e_const(EXT_ZERO)
-                for col, cell in enumerate(rows_by_round[r][m]):
-                    sm = ar.e_add(sm, ar.e_mul_base(apows[r][m][col], cell))
-                s_cache[(r, m)] = sm
+                row = rows_by_round[r][m]
+                s_cache[(r, m)] = ar.e_lincomb_base(apows[r][m][: len(row)], row)
             z = claims[r].points[m][k]
-            ikey = (id(h), id(z))
-            if id(h) not in x_cache:  # matrix m's point: g * y^(2^k_m)
-                pick = _select_by_one_hot(ar, diff(top, h), ypows, ar.select_b)
-                x_cache[id(h)] = ar.b_mul(g, pick)
-            if ikey not in inv_cache:
-                inv_cache[ikey] = ar.e_inv(ar.e_sub(e_from_base(ar, x_cache[id(h)]), z))
-            ro = ar.e_mul(ar.e_mul(cf, ar.e_sub(s_cache[(r, m)], vs)), inv_cache[ikey])
-            zero = ar.e_const(EXT_ZERO)
+            t = ar.e_mul(cf, ar.e_sub(s_cache[(r, m)], vs))
+            pts = by_h.setdefault(id(h), (h, {}))[1]
+            pts[id(z)] = (z, t if id(z) not in pts else ar.e_add(pts[id(z)][1], t))
+        zero = ar.e_const(EXT_ZERO)
+        for h, pts in by_h.values():
+            pick = _select_by_one_hot(ar, diff(top, h), ypows, ar.select_b)
+            x = e_from_base(ar, ar.b_mul(g, pick))  # the height's point: g * y^(2^k_h)
+            ro: Any = None
+            for z, t in pts.values():
+                q = ar.e_mul(t, ar.e_inv(ar.e_sub(x, z)))
+                ro = q if ro is None else ar.e_add(ro, q)
             for kk, bit in enumerate(diff(top, h)):
                 roll[kk] = ar.e_add(roll[kk], ar.select_e(bit, ro, zero))
         if params.zk:
