@@ -288,14 +288,14 @@ def verify_lifted(
                 s_cache[(r, m)] = ar.e_lincomb_base(apows[r][m][: len(row)], row)
             z = claims[r].points[m][k]
             t = ar.e_mul(cf, ar.e_sub(s_cache[(r, m)], vs))
-            pts = by_h.setdefault(id(h), (h, {}))[1]
-            pts[id(z)] = (z, t if id(z) not in pts else ar.e_add(pts[id(z)][1], t))
+            by_z = by_h.setdefault(id(h), (h, {}))[1]
+            by_z[id(z)] = (z, t if id(z) not in by_z else ar.e_add(by_z[id(z)][1], t))
         zero = ar.e_const(EXT_ZERO)
-        for h, pts in by_h.values():
+        for h, by_z in by_h.values():
             pick = _select_by_one_hot(ar, diff(top, h), ypows, ar.select_b)
             x = e_from_base(ar, ar.b_mul(g, pick))  # the height's point: g * y^(2^k_h)
             ro: Any = None
-            for z, t in pts.values():
+            for z, t in by_z.values():
                 q = ar.e_mul(t, ar.e_inv(ar.e_sub(x, z)))
                 ro = q if ro is None else ar.e_add(ro, q)
             for kk, bit in enumerate(diff(top, h)):
