@@ -163,7 +163,7 @@ def test_uniform_heights_and_shrink_params() -> None:
     out = r.b_permute([r.b_input(i) for i in range(16)])
     r.expose_public(out[0])
     rows = r.table_rows()
-    assert rows[T] == sk.ROWS and rows["witness"] == 16
+    assert rows[T] == sk.ROWS and rows["witness_base"] == 4  # 16 inputs, 5 per row
     rc = record_min(r, 64)
     assert set(rc.program.heights().values()) == {64}
     assert rc.problems() == []

@@ -42,6 +42,7 @@ import numpy as np
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness, assemble
 from zkrv_prover.recursion.tables import (
     BaseAluAir,
+    BaseWitnessAir,
     BitsAir,
     CapAir,
     ConstAir,
@@ -169,7 +170,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         if not 0 <= v < P:
             raise ValueError(f"proof value {v} is not a canonical BabyBear element")
         c = self._alloc_b(int(v))
-        self._op(WitnessAir.name, (c.addr, 1))
+        self._op(BaseWitnessAir.name, (c.addr,))
         return c
 
     def e_input(self, v: Sequence[int]) -> ECell:
@@ -179,7 +180,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             if not 0 <= x < P:
                 raise ValueError(f"proof value {x} is not a canonical BabyBear element")
         c = self._alloc_e(tuple(int(x) for x in v))
-        self._op(WitnessAir.name, (c.addr, 0))
+        self._op(WitnessAir.name, (c.addr,))
         return c
 
     def d_input(self, v: int) -> NoReturn:
@@ -384,7 +385,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         hints = []
         for h in range(lo, hi + 1):
             c = self._alloc_b(int(a.v == h))
-            self._op(WitnessAir.name, (c.addr, 1))
+            self._op(BaseWitnessAir.name, (c.addr,))
             hints.append(c)
         for c in hints:
             self.b_assert_eq(self.b_mul(c, c), c, "one_hot hint is a bit")

@@ -17,12 +17,13 @@ from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
 from zkrv_prover.recursion.tables.poseidon2_skinny import SkinnyPoseidon2Air
 from zkrv_prover.recursion.tables.public import PublicAir
 from zkrv_prover.recursion.tables.select import SelectAir
-from zkrv_prover.recursion.tables.witness import WitnessAir
+from zkrv_prover.recursion.tables.witness import BaseWitnessAir, WitnessAir
 
 #: Table classes in machine order (a program's empty tables are left out of its machine).
 TABLES: tuple[type[RecursionAir], ...] = (
     ConstAir,
     WitnessAir,
+    BaseWitnessAir,
     BaseAluAir,
     ExtAluAir,
     DotAir,
@@ -39,6 +40,7 @@ __all__ = [
     "MEMORY_BUS",
     "TABLES",
     "BaseAluAir",
+    "BaseWitnessAir",
     "BitsAir",
     "CapAir",
     "ConstAir",
