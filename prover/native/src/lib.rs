@@ -8,6 +8,7 @@ pub mod encode;
 pub mod field;
 pub mod groth16;
 pub mod merkle;
+pub mod ntt;
 pub mod poseidon;
 pub mod poseidon2;
 mod poseidon2_constants;
@@ -16,6 +17,7 @@ mod poseidon2_packed;
 pub mod poseidon_ifma;
 mod py_groth16;
 mod py_hash;
+mod py_ntt;
 mod py_poseidon2;
 pub mod r1cs;
 pub mod zkey;
@@ -31,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     py_hash::register(m)?;
     py_poseidon2::register(m)?;
+    py_ntt::register(m)?;
     py_groth16::register(m)?;
     py_groth16::register_zkey(m)?;
     Ok(())

@@ -22,6 +22,7 @@ in the L2 cache.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -278,8 +279,21 @@ def _bitrev_transpose(ev: U64, out: U32) -> None:
         o[a0 : a0 + step] = y[:, r2[:, None], r1[None, a0 : a0 + step]].transpose(2, 1, 0)
 
 
+def _native_lde() -> Any | None:
+    """The native engine's ``bb_lde_bitrev`` (``prover/native/src/ntt.rs``), if built."""
+    try:
+        import zkrv_prover._native as nat
+    except ImportError:
+        return None
+    return getattr(nat, "bb_lde_bitrev", None)
+
+
 def lde_bitrev(
-    coeffs: npt.NDArray[np.integer], log_blowup: int, shift: int, log_height: int | None = None
+    coeffs: npt.NDArray[np.integer],
+    log_blowup: int,
+    shift: int,
+    log_height: int | None = None,
+    native: bool = True,
 ) -> U32:
     """Evaluations of column polynomials (coefficients (m, w), natural order) on the coset
     shift * H_{n 2^log_blowup}, rows in bit-reversed order, where n = 2^log_height (default: m,
@@ -290,7 +304,11 @@ def lde_bitrev(
     ``c_t H_n`` (c_t = shift * omega_N^rev_B(t)) in bit-reversed order. So the extension is B
     size-n coset NTTs, batched as one (n, B w) transform, with no zero padding. Overflow
     coefficients a_{n+i} fold into the first ones because x^n = c_t^n on the whole coset:
-    ``f(c_t h) = NTT_n((a_i + c_t^n a_{n+i}) c_t^i)``, so degree >= n costs no extra NTT."""
+    ``f(c_t h) = NTT_n((a_i + c_t^n a_{n+i}) c_t^i)``, so degree >= n costs no extra NTT.
+
+    ``native``: run the native engine's transform (the same contract, radix-2 DIF NTTs on
+    16-lane vectors, ``prover/native/src/ntt.rs``) when it is built; this module's numpy code is
+    the reference the tests compare it with."""
     m = coeffs.shape[0]
     if log_height is None:
         log_n = _check_len(m)
@@ -301,6 +319,14 @@ def lde_bitrev(
     n = 1 << log_n
     _check_len(n << log_blowup)
     b = 1 << log_blowup
+    fn = _native_lde() if native else None
+    if fn is not None and coeffs.ndim in (1, 2):
+        om_n = two_adic_generator(log_n + log_blowup)
+        rev = bit_reverse_indices(log_blowup)
+        shifts = [shift * pow(om_n, int(rev[t]), P) % P for t in range(b)]
+        mat = np.ascontiguousarray(coeffs.reshape(m, -1), dtype=np.uint32)
+        res: U32 = fn(mat, log_n, two_adic_generator(log_n), shifts)
+        return res.reshape(-1) if coeffs.ndim == 1 else res
     xt, one_d = _as_matrix(coeffs)
     w = xt.shape[0]
     low, over = xt[:, : min(m, n)], xt[:, n:]
