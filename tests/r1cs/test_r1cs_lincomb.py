@@ -131,6 +131,8 @@ def test_committed_input_range_and_packing(is_satisfied: Sat) -> None:
 
 
 def test_defaults_are_inherited() -> None:
-    """The recursion recorder records the default chains (its programs are unchanged)."""
-    for name in ("e_lincomb_base", "b_input_committed", "e_input_committed"):
+    """The recursion recorder records the default input chains; its ``e_lincomb_base`` is its
+    own (the Dot table, ``recursion/tables/dot.py``) and computes the same sum."""
+    for name in ("b_input_committed", "e_input_committed"):
         assert getattr(RecursionBuilder, name) is getattr(Arith, name)
+    assert RecursionBuilder.e_lincomb_base is not Arith.e_lincomb_base
