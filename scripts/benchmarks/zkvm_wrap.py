@@ -19,20 +19,21 @@ for the universal program. Per log blowup ``b`` (``ZKRV_ZKVMWRAP_BLOWUPS``, defa
   ``..._final_circuit_strict_s`` (the real final circuit of that proof, strict, satisfied; its
   constraint count must equal the shape-only figure);
 - with ``ZKRV_BENCH_ZKVMWRAP_GROTH16=1`` as well (blowups in ``ZKRV_ZKVMWRAP_GROTH16_BLOWUPS``,
-  default ``5``): ``..._groth16_setup_s``, ``..._groth16_prove_s``, ``..._groth16_peak_gib``
-  (UNSAFE dev setup, proof checked natively). At 2^22 domain expect ~10 GiB (docs/wrap.md).
+  default ``5``): a shrink proof saved to ``ZKRV_SHRINK_CACHE`` (default the temp dir), then in
+  another process ``..._groth16_circuit_s``, ``..._groth16_setup_s``, ``..._groth16_prove_s``,
+  ``..._groth16_peak_gib`` (UNSAFE dev setup, proof checked natively; docs/wrap.md).
 
 Each task runs in its own child process (peak RSS is then its own), one at a time.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -166,30 +167,57 @@ def _prove(log_blowup: int) -> list[dict[str, Any]]:
     return out
 
 
+def _proof_path(log_blowup: int) -> Path:
+    import tempfile
+
+    root = Path(os.environ.get("ZKRV_SHRINK_CACHE", tempfile.gettempdir()))
+    return root / f"zkrv_zkvm_wrap_shrink_b{1 << log_blowup}.pkl"
+
+
+def _save_proof(log_blowup: int) -> list[dict[str, Any]]:
+    """A real shrink proof, kept (key without prover data, values, proof) for :func:`_groth16`:
+    the shrink prover's memory is then not part of the Groth16 task's peak."""
+    import dataclasses
+    import pickle
+
+    key, (public, proof), out = _shrink_proof(log_blowup)
+    vk = dataclasses.replace(key.vk, pre_data=None)
+    path = _proof_path(log_blowup)
+    with path.with_suffix(".tmp").open("wb") as f:
+        pickle.dump((vk, public, proof), f)
+    path.with_suffix(".tmp").replace(path)
+    return out
+
+
 def _groth16(log_blowup: int) -> list[dict[str, Any]]:
-    """Shrink proof -> final circuit -> UNSAFE dev setup -> Groth16 proof, checked natively."""
+    """The saved shrink proof -> final circuit -> UNSAFE dev setup -> Groth16 proof, checked
+    natively (and refused for another public input)."""
+    import pickle
+
     from zkrv_prover.bn254 import groth16
     from zkrv_prover.r1cs.zkvm_wrap import build_zkvm_circuit
 
-    key, (public, proof), out = _shrink_proof(log_blowup)
-    c = build_zkvm_circuit(key.vk, public, proof)
+    with _proof_path(log_blowup).open("rb") as f:
+        vk, public, proof = pickle.load(f)
+    t0 = time.perf_counter()
+    c = build_zkvm_circuit(vk, public, proof)
     nr = groth16.NativeR1CS(c.cs.to_r1cs())
     witness = c.cs.witness_limbs()
     n, x = c.n_constraints, c.public_input
     del c  # the Python constraint system: the engine has its own copy now
     tag = _tag(log_blowup)
-    t0 = time.perf_counter()
-    pk = groth16.dev_setup(nr)
     t1 = time.perf_counter()
-    gp = groth16.prove(pk, nr, witness, seed=1)
+    pk = groth16.dev_setup(nr)
     t2 = time.perf_counter()
+    gp = groth16.prove(pk, nr, witness, seed=1)
+    t3 = time.perf_counter()
     ok = groth16.verify(pk.vk, [x], gp) and not groth16.verify(pk.vk, [x ^ 1], gp)
-    out += [
-        measure(f"{tag}_groth16_setup_s", round(t1 - t0, 2), "s", constraints=n),
-        measure(f"{tag}_groth16_prove_s", round(t2 - t1, 2), "s", verifies=ok),
+    return [
+        measure(f"{tag}_groth16_circuit_s", round(t1 - t0, 2), "s", constraints=n),
+        measure(f"{tag}_groth16_setup_s", round(t2 - t1, 2), "s"),
+        measure(f"{tag}_groth16_prove_s", round(t3 - t2, 2), "s", verifies=ok),
         measure(f"{tag}_groth16_peak_gib", _peak_gib(), "GiB"),
     ]
-    return out
 
 
 def run() -> list[dict[str, Any]]:
@@ -197,20 +225,27 @@ def run() -> list[dict[str, Any]]:
 
     blowups = [int(b) for b in _env_list("ZKRV_ZKVMWRAP_BLOWUPS", "4,5")]
     _inner("fib")  # make (and cache) the inner proof before the workers need it
-    tasks: list[tuple[Any, int]] = [(_circuit, b) for b in blowups]
+    tasks = [("circuit", b) for b in blowups]
     if os.environ.get("ZKRV_BENCH_ZKVMWRAP_PROVE") == "1":
-        tasks += [(_prove, b) for b in blowups]
+        tasks += [("prove", b) for b in blowups]
     if os.environ.get("ZKRV_BENCH_ZKVMWRAP_GROTH16") == "1":
         g16 = [int(b) for b in _env_list("ZKRV_ZKVMWRAP_GROTH16_BLOWUPS", "5")]
-        tasks += [(_groth16, b) for b in g16]
+        tasks += [t for b in g16 for t in (("save_proof", b), ("groth16", b))]
     out: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), max_tasks_per_child=1) as ex:
-        for fn, b in tasks:
-            out += ex.submit(fn, b).result()
+    for task, b in tasks:  # one child process per task: its peak RSS is the task's own
+        done = subprocess.run(
+            [sys.executable, __file__, task, str(b)], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"zkvm_wrap {task} b={b} failed:\n{done.stderr[-4000:]}")
+        out += json.loads(done.stdout.strip().splitlines()[-1])
     return out
 
 
-if __name__ == "__main__":
-    import json
+TASKS = {"circuit": _circuit, "prove": _prove, "save_proof": _save_proof, "groth16": _groth16}
 
-    print(json.dumps(run(), indent=1))
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        print(json.dumps(TASKS[sys.argv[1]](int(sys.argv[2]))))
+    else:
+        print(json.dumps(run(), indent=1))

@@ -45,7 +45,7 @@ from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 TARGET_BITS = 100.0
 #: The production shrink blowup (log2) and grinding bits: see ``docs/wrap.md``, "The shrink
 #: layer", for the measurement behind the choice.
-SHRINK_LOG_BLOWUP = 4
+SHRINK_LOG_BLOWUP = 5
 SHRINK_POW_BITS = 20
 #: Hash family of shrink proofs: the one the R1CS wrap circuit verifies.
 SHRINK_HASH: HashName = "poseidon-bn254"
