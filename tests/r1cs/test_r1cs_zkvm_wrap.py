@@ -73,20 +73,26 @@ RECEIPT_A = Receipt(p2_root(1), 10, 12, b"hello journal", 7)
 RECEIPT_B = Receipt(p2_root(2), 1, MAX_LOG_TABLE, b"", 2**32 - 1)
 
 
-def inner_proof(values: list[int], seed: int = 1) -> tuple[VerifyingKey, list[int], StarkProof]:
+def inner_proof(
+    values: list[int], seed: int = 1, other_program: bool = False
+) -> tuple[VerifyingKey, list[int], StarkProof]:
     """The stand-in universal recursion proof: a program exposing ``values`` (any BabyBear
-    values: the program checks nothing)."""
+    values: the program checks nothing). ``other_program``: one more (unused) addition, i.e.
+    another inner program with proofs of the same shape."""
     r = RecursionBuilder()
-    for v in values:
-        r.expose_public(r.b_input(v))
+    cells = [r.b_input(v) for v in values]
+    for c in cells:
+        r.expose_public(c)
+    if other_program:
+        r.b_add(cells[0], cells[1])
     program, witness = r.finish()
     vk = program_vk(program, INNER_TOY)
     proof = prove_program(vk, witness, rng=FieldRng.seeded(seed), recorded=program)
     return vk, list(witness.public), proof
 
 
-def shrunk(values: list[int], seed: int = 1) -> shrink.ShrinkProof:
-    vk, pub, proof = inner_proof(values, seed)
+def shrunk(values: list[int], seed: int = 1, other_program: bool = False) -> shrink.ShrinkProof:
+    vk, pub, proof = inner_proof(values, seed, other_program)
     return shrink.prove_shrink(vk, pub, proof, SHRINK_TOY, FieldRng.seeded(seed + 10))
 
 
@@ -162,6 +168,25 @@ def test_same_circuit_for_another_receipt(
     circuit_b = build_zkvm_circuit(proof_b.key.vk, proof_b.public, proof_b.proof)
     assert circuit_b.claim_digest == RECEIPT_B.sdk_claim_digest() != circuit_a.claim_digest
     assert r1cs_digest(circuit_b.cs.to_r1cs()) == r1cs_digest(circuit_a.cs.to_r1cs())
+
+
+@pytest.mark.slow
+def test_shrink_proof_of_another_inner_program_is_unsatisfied(
+    proof_a: shrink.ShrinkProof, circuit_a: ZkvmWrapCircuit
+) -> None:
+    """The circuit is bound to the shrink key, hence to the inner (universal) program: a valid
+    shrink proof, of the same shape, of another inner program exposing the same values is
+    refused natively and leaves the circuit unsatisfied."""
+    other = shrunk(RECEIPT_A.values, seed=4, other_program=True)
+    other.verify()
+    assert other.key is not proof_a.key
+    assert other.key.program.digest != proof_a.key.program.digest
+    assert other.proof.log_heights == proof_a.proof.log_heights  # same shape
+    with pytest.raises(VerificationError):
+        shrink.verify_shrink(proof_a.key, other.public, other.proof)
+    c = build_zkvm_circuit(proof_a.key.vk, other.public, other.proof, strict=False)
+    assert unsatisfied(c.cs)
+    assert r1cs_digest(c.cs.to_r1cs()) == r1cs_digest(circuit_a.cs.to_r1cs())
 
 
 def _bump(v: tuple[int, ...]) -> tuple[int, ...]:
