@@ -1,9 +1,9 @@
 """The final Groth16 circuit of zkVM receipts: the shrink proof's verifier and the receipt claim.
 
-Pipeline (``docs/wrap.md``, "zkVM receipts: the final circuit"): a zkVM receipt is verified by
-the universal zkVM recursion program, whose 46 public values (``recursion/zkvm_layout.py``:
-preprocessed root, two log heights, the zkVM's 36 public values) the shrink proof
-(``recursion/shrink.py``) re-exposes. This circuit is
+Pipeline (``docs/wrap.md``, "zkVM receipts: the shrink layer and the final circuit"): a zkVM
+receipt is verified by the universal zkVM recursion program, whose 46 public values
+(``recursion/zkvm_layout.py``: preprocessed root, two log heights, the zkVM's 36 public values)
+the shrink proof (``recursion/shrink.py``) re-exposes. This circuit is
 
 - the STARK verifier of the shrink proof (:func:`stark.protocol.verifier.verify_with` with
   :class:`~.stark_arith.CircuitArith`, as :func:`.wrap.emit_verifier`), its 46 public values
