@@ -1,0 +1,108 @@
+"""The universal zkVM recursion program: one recursion program that verifies the receipt of any
+guest, of any execution length (``docs/recursion.md``, "One program for every guest").
+
+zkVM proofs use the lifted layout (``zkvm.image_id.ZKVM_LIFTED``), so the generic verifier can
+take every table height and the preprocessed root as data: :func:`record_zkvm_verifier` runs it
+through a :class:`~.builder.RecursionBuilder` with
+
+- the height spec :func:`zkvm_height_spec`: each table the prover sizes in
+  ``[log2 MIN_TABLE_HEIGHT, cap]`` (the caps of ``zkvm.machine.height_caps``, which the native
+  receipt verifier enforces: 2^21 rows for the CPU, 2^22 for the rest), the program and image
+  tables in ``[1, MAX_LOG_TABLE]`` (they are sized by the ELF), and the fixed preprocessed tables
+  (registers, halt, bytes) at their constant heights;
+- the preprocessed root read from the proof (``pre_root_input``).
+
+It exposes the 46 values of :mod:`.zkvm_layout`: the root's 8 felts, the program and image
+tables' log heights and the zkVM's 36 public values. These are what the verifier took as data
+and did not bind itself (``verifier_lifted.LiftedInputs``): the fixed tables' heights are
+constants of the spec, and the root and the two heights are bound by whoever checks the claim
+(they hash to the image ID: ``r1cs/zkvm_claim.py``). Since the control flow depends only on the
+spec, every receipt records the same program (same digest, same verifying key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
+from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
+from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, ZKVM_RECURSION_PUBLIC
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.protocol.heights import HeightSpec
+from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
+from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
+from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE, ZKVM_LIFTED, zkvm_params
+from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
+
+#: Tables whose preprocessed columns differ per guest (their heights are data, exposed).
+PROGRAM_TABLE, IMAGE_TABLE = "program", "image"
+
+
+def zkvm_height_spec(vk: VerifyingKey) -> HeightSpec:
+    """The heights the universal program accepts for a zkVM key's tables (module doc)."""
+    lo = MIN_TABLE_HEIGHT.bit_length() - 1
+    ranges = []
+    for lay, cap in zip(vk.layouts, height_caps(vk.layouts), strict=True):
+        if lay.air.name in (PROGRAM_TABLE, IMAGE_TABLE):
+            ranges.append((1, MAX_LOG_TABLE))
+        elif lay.preprocessed is not None:
+            h = lay.preprocessed.shape[0].bit_length() - 1
+            ranges.append((h, h))
+        else:
+            ranges.append((lo, cap))
+    return HeightSpec(tuple(ranges))
+
+
+def record_zkvm_verifier(
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    poseidon2: Poseidon2Variant = "wide",
+) -> tuple[RecursionProgram, RecursionWitness]:
+    """Record the universal program verifying ``proof`` (a zkVM receipt's proof with public
+    values ``public`` under ``vk``, lifted); raises ``VerificationError`` exactly where the
+    native verifier would (and for heights outside :func:`zkvm_height_spec`)."""
+    if not vk.lifted or not ZKVM_LIFTED:
+        raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
+    spec = zkvm_height_spec(vk)
+    try:
+        spec.check(proof.log_heights)
+    except ValueError as e:
+        raise VerificationError(str(e)) from e
+    check_shape(vk, proof, len(public), pre_root_input=True)
+    r = RecursionBuilder(poseidon2=poseidon2)
+    cells = [r.b_input(int(v)) for v in public]
+    got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True)
+    assert got is not None and got.pre_root is not None
+    names = [vk.layouts[t].air.name for t in vk.pre_tables]
+    heights = dict(zip(names, got.pre_log_heights, strict=True))
+    root = list(got.pre_root)
+    if len(root) != PRE_ROOT_LEN:
+        raise ValueError("the zkVM's preprocessed root is a Poseidon2 digest")
+    exposed = [*root, heights[PROGRAM_TABLE], heights[IMAGE_TABLE], *cells]
+    assert len(exposed) == ZKVM_RECURSION_PUBLIC
+    for c in exposed:
+        r.expose_public(c)
+    return r.finish()
+
+
+def zkvm_public(
+    pre_root: int, log_program: int, log_image: int, public: Sequence[int]
+) -> list[int]:
+    """The universal program's public values for a receipt (:mod:`.zkvm_layout` order)."""
+    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(PRE_ROOT_LEN)]
+    return [*felts, log_program, log_image, *(int(v) for v in public)]
+
+
+def default_params() -> PcsParams:
+    """Parameters of universal recursion proofs: the zkVM's (Poseidon2, 60 queries, blowup 8)."""
+    return zkvm_params()
+
+
+__all__ = [
+    "default_params",
+    "record_zkvm_verifier",
+    "zkvm_height_spec",
+    "zkvm_public",
+]
