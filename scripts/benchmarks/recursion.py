@@ -5,7 +5,10 @@ bits, blowup 8, Poseidon2-BabyBear):
 
 - ``fib``: the Fibonacci example AIR at 2^6 rows (the smallest verifier: one table, 2 columns);
 - ``zkvm``: the receipt of ``examples/guests/fibonacci.c`` (input 50; 13 tables at the
-  guest's own heights, a fixed shape).
+  guest's own heights, a fixed shape);
+- ``universal``: the same receipt through the universal zkVM program
+  (``recursion.zkvm_verifier``: every height and the preprocessed root as data, the program
+  every zkVM receipt records).
 
 For each, the generic verifier is recorded (``recursion.prove.record_verifier``; ``record``
 seconds, also the witness generation), the recursion program's key is computed (``keygen``, a
@@ -15,7 +18,8 @@ verified. Figures per case: those times, ``rows`` (sum of all tables' used rows)
 tables), the Poseidon2 and extension-ALU rows, and the recursion proof's size. The peak RSS is
 this process's. ``recursion_security_bits_jbr`` is the recursion proof's proven soundness at the
 ``zkvm`` recursion program's shape (``soundness.security_report``, Johnson-bound regime).
-``ZKRV_BENCH_RECURSION_CASES`` (comma-separated, default ``fib,zkvm``) selects the cases.
+``ZKRV_BENCH_RECURSION_CASES`` (comma-separated, default ``fib,zkvm,universal``) selects the
+cases.
 """
 
 from __future__ import annotations
@@ -80,9 +84,14 @@ def _case(case: str) -> tuple[list[dict[str, Any]], Any]:
     from zkrv_prover.stark.protocol.proof import encode_proof
     from zkrv_prover.zkvm.image_id import zkvm_params
 
-    vk, pub, proof = _inner(case)
+    from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
+
+    vk, pub, proof = _inner("zkvm" if case == "universal" else case)
     t0 = time.perf_counter()
-    program, witness = record_verifier(vk, pub, proof)
+    if case == "universal":
+        program, witness = record_zkvm_verifier(vk, pub, proof)
+    else:
+        program, witness = record_verifier(vk, pub, proof)
     t_record = time.perf_counter() - t0
     t0 = time.perf_counter()
     rvk = program_vk(program, zkvm_params())
@@ -124,12 +133,12 @@ def _security(program: Any) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    cases = os.environ.get("ZKRV_BENCH_RECURSION_CASES", "fib,zkvm").split(",")
+    cases = os.environ.get("ZKRV_BENCH_RECURSION_CASES", "fib,zkvm,universal").split(",")
     out: list[dict[str, Any]] = []
     last = None
     for case in cases:
-        if case not in ("fib", "zkvm"):
-            raise ValueError(f"unknown recursion case {case!r} (known: fib, zkvm)")
+        if case not in ("fib", "zkvm", "universal"):
+            raise ValueError(f"unknown recursion case {case!r} (known: fib, zkvm, universal)")
         figures, last = _case(case)
         out += figures
     if last is not None:

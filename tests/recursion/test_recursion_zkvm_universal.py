@@ -73,7 +73,7 @@ def test_one_program_for_every_guest(
     a, b = receipts
     assert a.key.image_id != b.key.image_id and a.public != b.public
     assert a.proof.log_heights != b.proof.log_heights
-    (pa, wa), (pb, wb) = recorded
+    (pa, _), (pb, _) = recorded
     assert pa.digest == pb.digest
     for r, (_, w) in zip(receipts, recorded, strict=True):
         assert r.vk.pre_root is not None

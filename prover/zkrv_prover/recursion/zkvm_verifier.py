@@ -28,9 +28,9 @@ from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, ZKVM_RECURSION_PUBLIC
 from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
-from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE, ZKVM_LIFTED, zkvm_params
 from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
