@@ -81,10 +81,9 @@ def _case(case: str) -> tuple[list[dict[str, Any]], Any]:
         record_verifier,
         verify_program,
     )
+    from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
     from zkrv_prover.stark.protocol.proof import encode_proof
     from zkrv_prover.zkvm.image_id import zkvm_params
-
-    from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
 
     vk, pub, proof = _inner("zkvm" if case == "universal" else case)
     t0 = time.perf_counter()
