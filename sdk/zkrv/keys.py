@@ -41,7 +41,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -207,21 +207,52 @@ class KeyCache:
 
     def keys(self) -> list[CachedKey]:
         """Every verifying key in the cache, by circuit digest."""
+        return [self._read_record(path) for path in self._record_paths()]
+
+    def _record_paths(self) -> list[Path]:
         if not self.dir.is_dir():
             return []
-        out = []
-        for path in sorted(self.dir.glob("*.vk.json")):
-            if path.name.startswith("."):
-                continue  # a temporary file of an interrupted write
-            out.append(self._read_record(path))
-        return out
+        # names starting with "." are temporary files of interrupted writes
+        return [p for p in sorted(self.dir.glob("*.vk.json")) if not p.name.startswith(".")]
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the cache's write lock (``groth16/.lock``, ``flock``; where ``fcntl`` is
+        missing, nothing): concurrent setups or imports of one circuit then cannot pair one
+        setup's proving key with another's verifying-key record."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            yield
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise ZkrvError(f"key cache: cannot lock {self.dir}: {e.strerror or e}") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def by_selector(self, selector: bytes) -> CachedKey | None:
         """The verifying key whose Groth16 selector is ``selector`` (4 bytes), or None.
         Raises ZkrvError if two cached keys share the selector (ambiguous)."""
         if len(selector) != SELECTOR_LEN:
             raise ZkrvError(f"selector must be {SELECTOR_LEN} bytes, got {len(selector)}")
-        found = [k for k in self.keys() if k.selector == selector]
+        want = "0x" + selector.hex()
+        found = []
+        for path in self._record_paths():
+            try:
+                stored = json.loads(path.read_text()).get("selector")
+            except (OSError, ValueError, AttributeError):
+                stored = want  # unreadable: let the full read below report it
+            if stored != want:
+                continue  # the record's own selector field differs: not this key
+            key = self._read_record(path)
+            if key.selector == selector:  # recomputed from the key, never trusted
+                found.append(key)
         if len(found) > 1:
             names = ", ".join(k.circuit_digest for k in found)
             raise ZkrvError(f"key cache: selector 0x{selector.hex()} is ambiguous ({names})")
@@ -298,10 +329,18 @@ class KeyCache:
         and to the current :mod:`zkrv_prover.progress` reporter as stage "groth16 setup" (only
         on a cache miss). ``seed`` makes the trapdoor deterministic: tests only.
         """
-        from zkrv_prover import progress as progress_mod
         from zkrv_prover.bn254 import groth16
 
         nr = r1cs if isinstance(r1cs, groth16.NativeR1CS) else groth16.NativeR1CS(r1cs)
+        with self._locked():
+            return self._setup(nr, progress, seed)
+
+    def _setup(
+        self, nr: NativeR1CS, progress: ProgressFn | None, seed: int | None
+    ) -> tuple[ProvingKey, CachedKey]:
+        from zkrv_prover import progress as progress_mod
+        from zkrv_prover.bn254 import groth16
+
         digest = nr.digest
         record = self.verifying_key(digest)
         pk = self.proving_key(digest)
@@ -344,8 +383,9 @@ class KeyCache:
         except (OSError, ValueError) as e:
             raise ZkrvError(f"cannot import {path}: {e}") from e
         vk = _vk_from_native(pk.vk.to_bytes())
-        self._save_pk(pk, nr.digest)
-        rec = self._write_record(nr.digest, vk, "snarkjs-zkey", False, str(path))
+        with self._locked():
+            self._save_pk(pk, nr.digest)
+            rec = self._write_record(nr.digest, vk, "snarkjs-zkey", False, str(path))
         return pk, rec
 
     def import_vk(
@@ -362,6 +402,12 @@ class KeyCache:
         if not isinstance(vk, VerifyingKey):
             imported_from = str(vk)
             vk = VerifyingKey.load(Path(vk))
+        with self._locked():
+            return self._import_vk(vk, circuit_digest, imported_from)
+
+    def _import_vk(
+        self, vk: VerifyingKey, circuit_digest: str, imported_from: str | None
+    ) -> CachedKey:
         old = self.verifying_key(circuit_digest)
         if old is not None and old.vk == vk:
             return old

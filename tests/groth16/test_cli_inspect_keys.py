@@ -146,3 +146,34 @@ def test_keys_cli(cli, groth16_fixture: FixtureProver, tmp_path: Path, monkeypat
     d = _one_json(r.stdout)
     assert d["source"] == "snarkjs-vk" and d["unsafe_dev_setup"] is False
     assert d["selector"] == "0x" + groth16_fixture.key.selector.hex()
+
+
+def test_keys_import_zkey_cli(
+    cli, groth16_fixture: FixtureProver, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from claim_fixture_circuit import SETUP_SEED, build
+
+    from zkrv_prover.bn254 import groth16
+    from zkrv_prover.bn254.iden3 import write_r1cs
+    from zkrv_prover.bn254.zkey import export_zkey
+
+    monkeypatch.setenv("ZKRV_CACHE_DIR", str(tmp_path / "cache"))
+    r1cs = build(bytes(32)).to_r1cs()
+    write_r1cs(tmp_path / "circuit.r1cs", r1cs)
+    ceremony = groth16.dev_setup(groth16_fixture.nr, seed=SETUP_SEED + 9)  # stand-in ceremony
+    export_zkey(ceremony, groth16_fixture.nr, tmp_path / "final.zkey")
+    r = cli(
+        "keys", "import-zkey", str(tmp_path / "final.zkey"),
+        "--r1cs", str(tmp_path / "circuit.r1cs"), "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    d = _one_json(r.stdout)
+    assert d["source"] == "snarkjs-zkey" and d["unsafe_dev_setup"] is False
+    assert d["circuit_digest"] == groth16_fixture.nr.digest and "warning" not in d
+    r = cli("keys", "import-zkey", str(tmp_path / "circuit.r1cs"), "--r1cs", str(tmp_path / "x"))
+    assert r.returncode == 1 and "cannot read R1CS" in _one_line_error(r)
+    r = cli(
+        "keys", "import-zkey", str(tmp_path / "circuit.r1cs"),
+        "--r1cs", str(tmp_path / "circuit.r1cs"),
+    )  # fmt: skip
+    assert r.returncode == 1 and "cannot import" in _one_line_error(r)

@@ -80,7 +80,7 @@ def test_setup_progress_and_crashed_writes(tmp_path: Path, monkeypatch: pytest.M
     with progress.reporting(rec), pytest.raises(ZkrvError, match="cannot write"):
         cache.setup(nr, seed=SETUP_SEED, progress=lambda p, f: phases.append(p))
     monkeypatch.undo()
-    assert sorted(p.name for p in cache.dir.iterdir()) == [f"{nr.digest}.pk"]
+    assert sorted(p.name for p in cache.dir.iterdir()) == [".lock", f"{nr.digest}.pk"]
     assert cache.keys() == []
     assert phases and all(UNSAFE_LABEL in p for p in phases)
     ((name, total, done),) = rec.totals()
@@ -186,3 +186,35 @@ def _two_bit_circuit():  # type: ignore[no-untyped-def]
     cs.assert_bool(a)
     cs.declare_public(a + a)
     return cs.to_r1cs()
+
+
+def test_selector_field_is_never_trusted(groth16_fixture: FixtureProver, tmp_path: Path) -> None:
+    """A record claiming another key's selector does not answer for it: the selector is
+    recomputed from the key."""
+    cache = KeyCache(tmp_path)
+    nr = groth16_fixture.nr
+    cache.setup(nr, seed=SETUP_SEED + 3)
+    path = cache.vk_path(nr.digest)
+    rec = json.loads(path.read_text())
+    rec["selector"] = "0x" + groth16_fixture.key.selector.hex()
+    path.write_text(json.dumps(rec))
+    assert cache.by_selector(groth16_fixture.key.selector) is None
+
+
+def test_concurrent_writers_are_serialized(tmp_path: Path) -> None:
+    """The write lock is an flock on groth16/.lock: held during setup, free afterwards."""
+    import fcntl
+
+    cache = KeyCache(tmp_path)
+    with cache._locked():
+        fd = os.open(cache.dir / ".lock", os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    fd = os.open(cache.dir / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
