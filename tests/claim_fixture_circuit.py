@@ -18,23 +18,43 @@ from zkrv.onchain.groth16 import Proof
 from zkrv.receipt import Groth16Receipt
 from zkrv_prover.bn254 import groth16
 from zkrv_prover.r1cs import claim_circuit
-from zkrv_prover.r1cs.builder import ConstraintSystem
+from zkrv_prover.r1cs.builder import LC, ConstraintSystem
 from zkrv_prover.r1cs.gadgets.sha256 import bytes_to_bits
 
 #: Seed of the fixture's dev setup (deterministic keys across runs).
 SETUP_SEED = 20261205
 
 
+def _witness_bits(cs: ConstraintSystem, data: bytes) -> list[LC]:
+    out = []
+    for b in bytes_to_bits(data):
+        v = cs.alloc(b.value)
+        cs.assert_bool(v, "witness bit")
+        out.append(v)
+    return out
+
+
+def build_halted(image_id: bytes, journal_digest: bytes, exit_code: int) -> ConstraintSystem:
+    """TEST FIXTURE variant that computes the claim digest in the circuit
+    (``claim_circuit.halted_claim_digest``, ~94k constraints) from witness image ID, journal
+    digest and exit code, like the final wrap will from verified values; it exposes
+    ``claim_circuit.public_input(digest)``."""
+    cs = ConstraintSystem()
+    digest = claim_circuit.halted_claim_digest(
+        cs,
+        _witness_bits(cs, image_id),
+        _witness_bits(cs, journal_digest),
+        _witness_bits(cs, exit_code.to_bytes(4, "big")),
+    )
+    cs.declare_public(claim_circuit.public_input(digest))
+    return cs
+
+
 def build(claim_digest: bytes) -> ConstraintSystem:
     """The fixture circuit with its witness for ``claim_digest`` (the R1CS is the same for
     every digest)."""
     cs = ConstraintSystem()
-    bits = []
-    for b in bytes_to_bits(claim_digest):
-        v = cs.alloc(b.value)
-        cs.assert_bool(v, "digest bit")
-        bits.append(v)
-    cs.declare_public(claim_circuit.public_input(bits))
+    cs.declare_public(claim_circuit.public_input(_witness_bits(cs, claim_digest)))
     return cs
 
 

@@ -114,9 +114,13 @@ class Receipt(ABC):
         }
 
     @abstractmethod
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         """Raise :class:`ReceiptVerificationError` unless this is a valid proof that the program
-        with ``image_id`` halted with this exit code and journal (and ``journal``, if given)."""
+        with ``image_id`` halted with this exit code and journal (and ``journal``, if given).
+        ``keys``: where a Groth16 receipt finds its verifying key (default: the user's key
+        cache, :class:`zkrv.keys.KeyCache`); other kinds need no key and ignore it."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,9 @@ class StarkReceipt(Receipt):
 
     kind = ReceiptKind.STARK
 
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         from zkrv_prover.stark.commit.hash_scheme import scheme_of
         from zkrv_prover.stark.field.arith import VerificationError
         from zkrv_prover.stark.field.codec import ProofFormatError
@@ -163,7 +169,9 @@ class DevReceipt(Receipt):
 
     kind = ReceiptKind.DEV
 
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         raise ReceiptVerificationError(
             "receipt: dev-mode receipt (made by 'zkrv prove --dev') proves nothing; only the "
             "mock verifier accepts it"

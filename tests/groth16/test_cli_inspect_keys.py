@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claim_fixture_circuit import FixtureProver
@@ -20,7 +21,7 @@ IMAGE = sha256(b"cli image")
 JOURNAL = b"\x01\x02\x03"
 
 
-def _one_json(out: bytes) -> dict:  # type: ignore[type-arg]
+def _one_json(out: bytes) -> dict[str, Any]:
     lines = out.decode().strip().splitlines()
     assert len(lines) == 1, lines
     obj = json.loads(lines[0])
@@ -148,9 +149,9 @@ def test_keys_cli(cli, groth16_fixture: FixtureProver, tmp_path: Path, monkeypat
     assert d["selector"] == "0x" + groth16_fixture.key.selector.hex()
 
 
-def test_keys_import_zkey_cli(
+def test_keys_import_zkey_cli(  # type: ignore[no-untyped-def]
     cli, groth16_fixture: FixtureProver, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from claim_fixture_circuit import SETUP_SEED, build
 
     from zkrv_prover.bn254 import groth16

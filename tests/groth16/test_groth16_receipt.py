@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+from pathlib import Path
 
 import pytest
 from claim_fixture_circuit import FixtureProver
@@ -161,8 +162,8 @@ def test_tampered_seal_refused(receipt: Groth16Receipt, groth16_fixture: Fixture
 
 
 def test_unknown_selector_named(
-    receipt: Groth16Receipt, groth16_fixture: FixtureProver, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    receipt: Groth16Receipt, groth16_fixture: FixtureProver, tmp_path: Path
+) -> None:
     bad = dataclasses.replace(receipt, seal=b"\xde\xad\xbe\xef" + receipt.seal[4:])
     with pytest.raises(ReceiptVerificationError, match="unknown Groth16 selector 0xdeadbeef"):
         bad.verify(IMAGE, keys=groth16_fixture.cache)
@@ -191,3 +192,27 @@ def test_dev_and_groth16_are_distinct_kinds(receipt: Groth16Receipt) -> None:
     raw = dev.to_bytes()
     with pytest.raises(ZkrvError, match="malformed Groth16 seal"):
         decode_receipt(raw[:10] + b"\x03" + raw[11:])
+
+
+@pytest.mark.slow
+def test_claim_digest_computed_in_circuit(tmp_path: Path) -> None:
+    """TEST FIXTURE circuit computing ``halted_claim_digest`` from witness image ID, journal
+    digest and exit code: its public input is the receipt's, so its proofs verify as Groth16
+    receipts of exactly that claim (about 10 s: a 94k-constraint dev setup)."""
+    from claim_fixture_circuit import build_halted
+
+    from zkrv.onchain.groth16 import Proof
+    from zkrv_prover.bn254 import groth16
+
+    nr = groth16.NativeR1CS(build_halted(bytes(32), bytes(32), 0).to_r1cs())
+    keys = KeyCache(tmp_path)
+    pk, key = keys.setup(nr, seed=5)
+    assert key.unsafe_dev_setup
+    for code in (0, 3):
+        cs = build_halted(IMAGE, sha256(JOURNAL), code)
+        proof = Proof.from_bytes(groth16.prove(pk, nr, cs.witness_limbs(), seed=1).to_bytes())
+        r = Groth16Receipt.from_proof(IMAGE, code, JOURNAL, key.vk, proof)
+        assert cs.public_values() == [r.public_input]
+        decode_receipt(r.to_bytes()).verify(IMAGE, JOURNAL, keys=keys)
+        with pytest.raises(ReceiptVerificationError, match="does not verify"):
+            dataclasses.replace(r, exit_code=code + 1).verify(IMAGE, keys=keys)

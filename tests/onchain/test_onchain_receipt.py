@@ -8,6 +8,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claim_fixture_circuit import FixtureProver
@@ -98,7 +99,7 @@ def test_unknown_selector_stark_and_dev(router: Router, groth16_fixture: Fixture
     assert router.client.verify_receipt(dev7) == "verifyClaim"
 
 
-def _one_json(out: bytes) -> dict:  # type: ignore[type-arg]
+def _one_json(out: bytes) -> dict[str, Any]:
     lines = out.decode().strip().splitlines()
     assert len(lines) == 1, lines
     obj = json.loads(lines[0])
