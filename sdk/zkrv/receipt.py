@@ -260,6 +260,11 @@ class Groth16Receipt(Receipt):
 
         check_expectations(self, image_id, journal)
         key = self.verifying_key(keys)
+        if key.selector != self.selector:  # a custom KeyLookup answered with another key
+            raise ReceiptVerificationError(
+                f"receipt: key store returned key 0x{key.selector.hex()} for selector "
+                f"0x{self.selector.hex()}"
+            )
         if key.vk.n_public != 1:
             raise ReceiptVerificationError(
                 f"receipt: verifying key 0x{self.selector.hex()} takes {key.vk.n_public} public "

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> Result:
         f"journal ({len(receipt.journal)} bytes): {data['journal']}",
         f"journal digest: {data['journal_digest']}",
         f"claim digest: {data['claim_digest']}",
-        f"seal: {len(seal)} bytes, selector {data['seal_selector']}",
+        f"seal: {len(seal)} bytes, selector {data['seal_selector'] or '(none: under 4 bytes)'}",
         f"seal bytes: {data['seal']}",
     ]
     if receipt.kind == ReceiptKind.DEV:

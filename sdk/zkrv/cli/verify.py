@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> Result:
     if args.rpc is not None and router is not None:
         return _run_onchain(receipt, image_id, journal, args.rpc, router)
     if isinstance(receipt, Groth16Receipt):
+        receipt.verify(image_id, journal)  # claim first, then key (by selector) and pairing
         key = receipt.verifying_key()
-        receipt.verify(image_id, journal)
         info = receipt.to_json()
         data = {"valid": True, **info, "verifying_key": key.to_json()}
         text = f"valid: exit code {receipt.exit_code}, journal {info['journal']}"
