@@ -27,3 +27,12 @@ def run_cli(*args: str, input_bytes: bytes | None = None) -> subprocess.Complete
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def groth16_fixture(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The TEST FIXTURE Groth16 circuit (``claim_fixture_circuit``; UNSAFE dev keys) set up
+    once per session in its own key cache; makes Groth16 receipts of any claim."""
+    from claim_fixture_circuit import FixtureProver
+
+    return FixtureProver.setup(tmp_path_factory.mktemp("zkrv-cache"))

@@ -15,6 +15,14 @@ Binary format (version 1, integers big-endian)::
 - kind 2, :class:`DevReceipt` (``zkrv prove --dev``): no proof; ``seal`` is the mock seal
   ``MOCK_SELECTOR || claim digest``. :meth:`Receipt.verify` always refuses it;
   :meth:`DevReceipt.verify_mock` (what the mock verifier contract does) accepts it.
+- kind 3, :class:`Groth16Receipt`: ``seal`` is exactly the 260-byte Groth16 router seal
+  ``selector (4) | A (64) | B (128, EIP-197 order) | C (64)`` (:mod:`zkrv.seal`), what the
+  router's ``verify``/``verifyClaim`` take unchanged. Its single public input is
+  ``claim_public_input(claim.digest())`` (``zkrv_prover.r1cs.claim_circuit.public_input`` in the
+  circuit). Decoding checks the seal's length and that A, B, C are canonical points on their
+  curves (B in the order-R subgroup). Verification finds the verifying key by the selector in
+  the key cache (:mod:`zkrv.keys`) and runs the native pairing check; an unknown selector is
+  refused, naming it.
 
 Parsing is strict: unknown versions or kinds, short or trailing bytes, oversized fields and
 malformed seals raise :class:`~zkrv.errors.ZkrvError`.
@@ -26,10 +34,14 @@ import struct
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zkrv.claim import ExitCode, ExitSystem, Output, ReceiptClaim, sha256
+from zkrv.claim import ExitCode, ExitSystem, Output, ReceiptClaim, claim_public_input, sha256
 from zkrv.errors import ZkrvError
+
+if TYPE_CHECKING:
+    from zkrv.keys import CachedKey, KeyLookup
+    from zkrv.onchain.groth16 import Proof, VerifyingKey
 
 MAGIC = b"ZKRVRCPT"
 VERSION = 1
@@ -42,6 +54,7 @@ _HEAD = struct.Struct(">8sHB32sII")
 class ReceiptKind(IntEnum):
     STARK = 1
     DEV = 2
+    GROTH16 = 3
 
 
 class ReceiptVerificationError(ZkrvError):
@@ -101,9 +114,13 @@ class Receipt(ABC):
         }
 
     @abstractmethod
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         """Raise :class:`ReceiptVerificationError` unless this is a valid proof that the program
-        with ``image_id`` halted with this exit code and journal (and ``journal``, if given)."""
+        with ``image_id`` halted with this exit code and journal (and ``journal``, if given).
+        ``keys``: where a Groth16 receipt finds its verifying key (default: the user's key
+        cache, :class:`zkrv.keys.KeyCache`); other kinds need no key and ignore it."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,9 @@ class StarkReceipt(Receipt):
 
     kind = ReceiptKind.STARK
 
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         from zkrv_prover.stark.commit.hash_scheme import scheme_of
         from zkrv_prover.stark.field.arith import VerificationError
         from zkrv_prover.stark.field.codec import ProofFormatError
@@ -122,7 +141,7 @@ class StarkReceipt(Receipt):
         from zkrv_prover.zkvm.machine import check_heights
         from zkrv_prover.zkvm.memory import NUM_PUBLIC
 
-        _check_expectations(self, image_id, journal)
+        check_expectations(self, image_id, journal)
         root, lp, li, proof_bytes = _split_stark_seal(self.seal)
         params = zkvm_params()
         if not scheme_of(params.hash).is_canonical(root):
@@ -150,7 +169,9 @@ class DevReceipt(Receipt):
 
     kind = ReceiptKind.DEV
 
-    def verify(self, image_id: bytes, journal: bytes | None = None) -> None:
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
         raise ReceiptVerificationError(
             "receipt: dev-mode receipt (made by 'zkrv prove --dev') proves nothing; only the "
             "mock verifier accepts it"
@@ -160,12 +181,110 @@ class DevReceipt(Receipt):
         """What the mock verifier checks: the claim matches and the seal is its mock seal."""
         from zkrv.seal import encode_mock_seal
 
-        _check_expectations(self, image_id, journal)
+        check_expectations(self, image_id, journal)
         if self.seal != encode_mock_seal(self.claim.digest()):
             raise ReceiptVerificationError("receipt: mock seal does not match the claim")
 
 
-def _check_expectations(r: Receipt, image_id: bytes, journal: bytes | None) -> None:
+@dataclass(frozen=True)
+class Groth16Receipt(Receipt):
+    """A receipt whose seal is a Groth16 (BN254) proof of the claim: the 260-byte router seal.
+
+    Construction refuses (ZkrvError) a seal that is not a well-formed Groth16 seal.
+    """
+
+    kind = ReceiptKind.GROTH16
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from zkrv.seal import decode_groth16_seal
+
+        try:
+            decode_groth16_seal(self.seal)
+        except ZkrvError as e:
+            raise ZkrvError(f"receipt: malformed Groth16 seal ({e})") from e
+
+    @classmethod
+    def from_proof(
+        cls,
+        image_id: bytes,
+        exit_code: int,
+        journal: bytes,
+        vk: VerifyingKey,
+        proof: Proof,
+    ) -> Groth16Receipt:
+        """The receipt of ``proof`` (made for public input ``claim.public_input()``) under
+        ``vk``: the seal is ``groth16_selector(vk) || proof``. Nothing is verified here."""
+        from zkrv.seal import encode_groth16_seal
+
+        return cls(
+            image_id=image_id,
+            exit_code=exit_code,
+            journal=journal,
+            seal=encode_groth16_seal(vk, proof),
+        )
+
+    @property
+    def selector(self) -> bytes:
+        """The seal's selector: names the verifying key (``groth16_selector(vk)``)."""
+        return bytes(self.seal[:4])
+
+    @property
+    def public_input(self) -> int:
+        """The single Groth16 public input this receipt's proof must be valid for."""
+        return claim_public_input(self.claim.digest())
+
+    def verifying_key(self, keys: KeyLookup | None = None) -> CachedKey:
+        """The verifying key the seal's selector names in ``keys`` (default: the user's key
+        cache, :class:`zkrv.keys.KeyCache`); ReceiptVerificationError naming the selector if
+        there is none."""
+        from zkrv.keys import KeyCache
+
+        store: KeyLookup = KeyCache() if keys is None else keys
+        key = store.by_selector(self.selector)
+        if key is None:
+            where = f" {store.dir}" if isinstance(store, KeyCache) else ""
+            raise ReceiptVerificationError(
+                f"receipt: unknown Groth16 selector 0x{self.selector.hex()}: no verifying key "
+                f"for it in the key cache{where}; import the circuit's key first"
+            )
+        return key
+
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
+        """Check the claim matches, find the key by selector (:meth:`verifying_key`), and run
+        the native pairing check for ``public_input``. A key from the UNSAFE dev setup
+        verifies like any other; callers that care check ``verifying_key().unsafe_dev_setup``."""
+        from zkrv_prover.bn254 import groth16 as native_groth16
+
+        check_expectations(self, image_id, journal)
+        key = self.verifying_key(keys)
+        if key.selector != self.selector:  # a custom KeyLookup answered with another key
+            raise ReceiptVerificationError(
+                f"receipt: key store returned key 0x{key.selector.hex()} for selector "
+                f"0x{self.selector.hex()}"
+            )
+        if key.vk.n_public != 1:
+            raise ReceiptVerificationError(
+                f"receipt: verifying key 0x{self.selector.hex()} takes {key.vk.n_public} public "
+                "inputs; a receipt's key takes exactly one (the claim digest)"
+            )
+        try:
+            proof = native_groth16.Proof(bytes(self.seal[4:]))
+            ok = native_groth16.verify(key.native_vk(), [self.public_input], proof)
+        except ValueError as e:
+            raise ReceiptVerificationError(f"receipt: invalid Groth16 seal ({e})") from e
+        if not ok:
+            raise ReceiptVerificationError(
+                "receipt: the Groth16 proof does not verify for this claim (image ID, journal, "
+                "exit code) under its verifying key"
+            )
+
+
+def check_expectations(r: Receipt, image_id: bytes, journal: bytes | None) -> None:
+    """ReceiptVerificationError unless ``r`` is for ``image_id`` (and has ``journal``, if given);
+    checks the claim only, not the seal."""
     if len(image_id) != 32:
         raise ZkrvError("image ID must be 32 bytes")
     if r.image_id != image_id:
@@ -190,6 +309,13 @@ def _split_stark_seal(seal: bytes) -> tuple[int, int, int, bytes]:
     return root, seal[32], seal[33], bytes(seal[34:])
 
 
+_CLASSES: dict[int, type[Receipt]] = {
+    ReceiptKind.STARK: StarkReceipt,
+    ReceiptKind.DEV: DevReceipt,
+    ReceiptKind.GROTH16: Groth16Receipt,
+}
+
+
 def decode_receipt(data: bytes) -> Receipt:
     """Parse a receipt (strict; raises :class:`ZkrvError` naming the problem)."""
     if len(data) < _HEAD.size + 4:
@@ -199,7 +325,7 @@ def decode_receipt(data: bytes) -> Receipt:
         raise ZkrvError("receipt: bad magic (not a zkrv receipt)")
     if version != VERSION:
         raise ZkrvError(f"receipt: unsupported version {version} (this zkrv reads {VERSION})")
-    if kind not in (ReceiptKind.STARK, ReceiptKind.DEV):
+    if kind not in _CLASSES:
         raise ZkrvError(f"receipt: unknown kind {kind}")
     if jlen > MAX_JOURNAL:
         raise ZkrvError("receipt: journal too large")
@@ -213,5 +339,4 @@ def decode_receipt(data: bytes) -> Receipt:
     if slen > MAX_SEAL or len(data) != pos + slen:
         raise ZkrvError("receipt: seal length does not match the data (truncated or trailing)")
     seal = bytes(data[pos:])
-    cls = StarkReceipt if kind == ReceiptKind.STARK else DevReceipt
-    return cls(image_id=image_id, exit_code=exit_code, journal=journal, seal=seal)
+    return _CLASSES[kind](image_id=image_id, exit_code=exit_code, journal=journal, seal=seal)

@@ -26,6 +26,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "zkrv.cli.image_id",
     "zkrv.cli.prove",
     "zkrv.cli.verify",
+    "zkrv.cli.inspect_receipt",
+    "zkrv.cli.keys",
     "zkrv.cli.node",
     "zkrv.cli.deploy",
     "zkrv.cli.new",

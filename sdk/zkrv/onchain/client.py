@@ -2,6 +2,7 @@
 
     client = ZkrvClient.connect(rpc_url, router=deployment.router)
     client.verify(seal, image_id, journal)            # eth_call; raises ContractRevert
+    client.verify_receipt(receipt)                    # a Groth16 (or dev) receipt as a whole
     receipt = client.submit(app_address, app_abi, "set", [x, seal])
     (x,) = decode_journal(journal, ["uint256"])
 
@@ -12,7 +13,7 @@ Reverts come back as :class:`~zkrv.onchain.errors.ContractRevert` with the decod
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -24,6 +25,9 @@ from zkrv.errors import ZkrvError
 from zkrv.onchain.chain import Chain, connect
 from zkrv.onchain.contracts import Artifact, packaged_artifacts
 from zkrv.onchain.signer import resolve_signer
+
+if TYPE_CHECKING:
+    from zkrv.receipt import Receipt
 
 
 def claim_tuple(claim: ReceiptClaim) -> tuple[Any, ...]:
@@ -103,6 +107,42 @@ class ZkrvClient:
         """Send a transaction calling ``router.verify`` (to measure its gas); the receipt."""
         data = self.chain.encode(self._router_art, "verify", [seal, image_id, journal_digest])
         return self.chain.transact(self.router, data, "router.verify")
+
+    def _receipt_call(self, receipt: Receipt) -> tuple[str, list[Any]]:
+        """(router function, arguments) that check ``receipt`` on chain: ``verify(seal, imageId,
+        sha256(journal))`` for exit code 0 (the ordinary claim, which ``verify`` rebuilds),
+        else ``verifyClaim(seal, claim)`` with the receipt's full claim (``verify`` would
+        refuse it: it assumes exit code 0)."""
+        from zkrv.receipt import ReceiptKind
+
+        if receipt.kind == ReceiptKind.STARK:
+            raise ZkrvError(
+                "a STARK receipt cannot be verified on chain: wrap it into a Groth16 receipt "
+                "first (only Groth16 and, against the mock verifier, dev receipts have a seal "
+                "the router accepts)"
+            )
+        if receipt.kind not in (ReceiptKind.GROTH16, ReceiptKind.DEV):
+            raise ZkrvError(f"cannot verify a {receipt.kind.name} receipt on chain")
+        if receipt.exit_code == 0:
+            return "verify", [receipt.seal, receipt.image_id, receipt.journal_digest]
+        return "verifyClaim", [receipt.seal, claim_tuple(receipt.claim)]
+
+    def verify_receipt(self, receipt: Receipt) -> str:
+        """Ask the router (``eth_call``) whether it accepts ``receipt`` (see
+        :meth:`_receipt_call` for which function); returns that function's name. Raises
+        :class:`~zkrv.onchain.errors.ContractRevert` when the router refuses, ZkrvError for a
+        STARK receipt (it must be wrapped first). A dev receipt passes only where the mock
+        verifier is registered: it PROVES NOTHING."""
+        fn, args = self._receipt_call(receipt)
+        self._router_call(fn, args)
+        return fn
+
+    def verify_receipt_tx(self, receipt: Receipt) -> dict[str, Any]:
+        """Like :meth:`verify_receipt` but as a transaction (to measure its gas); the
+        transaction receipt. Needs a signer."""
+        fn, args = self._receipt_call(receipt)
+        data = self.chain.encode(self._router_art, fn, args)
+        return self.chain.transact(self.router, data, f"router.{fn}")
 
     def submit(
         self, contract: str, abi: list[dict[str, Any]], fn: str, args: list[Any]
