@@ -77,14 +77,14 @@ def inner_proof(
     values: list[int], seed: int = 1, other_program: bool = False
 ) -> tuple[VerifyingKey, list[int], StarkProof]:
     """The stand-in universal recursion proof: a program exposing ``values`` (any BabyBear
-    values: the program checks nothing). ``other_program``: one more (unused) addition, i.e.
-    another inner program with proofs of the same shape."""
+    values: the program checks nothing but one unused addition). ``other_program``: the
+    addition's operands swapped, i.e. another inner program with proofs of the same shape."""
     r = RecursionBuilder()
     cells = [r.b_input(v) for v in values]
     for c in cells:
         r.expose_public(c)
-    if other_program:
-        r.b_add(cells[0], cells[1])
+    a, b = (cells[1], cells[0]) if other_program else (cells[0], cells[1])
+    r.b_add(a, b)
     program, witness = r.finish()
     vk = program_vk(program, INNER_TOY)
     proof = prove_program(vk, witness, rng=FieldRng.seeded(seed), recorded=program)
