@@ -21,8 +21,14 @@ check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entr
 check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
 and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
-constant bits fold (a select on a constant bit is its chosen input): the folding depends only on
-which cells are constants, i.e. on the control flow.
+constant bits fold (a select on a constant bit is its chosen input), and so do additions of a
+constant zero and multiplications by a constant one or zero (accumulators that start at 0, powers
+that start at 1; ``1 * b`` as an extension value is b's own cell, read as the block
+(b, 0, 0, 0, 0) every base cell holds). The hints of one ``one_hot`` are proven boolean,
+exclusive and summing to one, so ``bit_and`` of two of them folds (h AND h = h, else 0) and so
+does ``bit_sum`` of all of them (1): e.g. a tree whose height is the top height is opened at
+shift 0 with no selection. The folding depends only on which cells are constants or hints of
+which ``one_hot``, i.e. on the control flow.
 
 The program depends only on the control flow, never on the values: recording the same verifier
 shape twice gives identical programs (:attr:`RecursionProgram.digest`).
@@ -66,6 +72,8 @@ from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_in
 #: An extension value: EXT_DEGREE canonical ints.
 Ext = tuple[int, ...]
 _ZERO_HI = (0,) * (EXT_DEGREE - 1)
+_E_ZERO: Ext = (0, *_ZERO_HI)
+_E_ONE: Ext = (1, *_ZERO_HI)
 
 #: Which Poseidon2 table a recording uses: one permutation per row (``wide``, the smaller
 #: height) or one round per row (``skinny``, about a third of the opened width; for proofs whose
@@ -126,6 +134,8 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         self._unpacked: dict[int, list[BCell]] = {}  # block address -> coefficients
         # (bit, if1, if0) addresses -> the selected cell: a Select row serves both orders
         self._selected: dict[tuple[int, int, int], BCell | ECell] = {}
+        # one_hot hint address -> its group (all hint addresses of that one_hot call)
+        self._one_hot: dict[int, frozenset[int]] = {}
         self._public: list[int] = []
         self._cap_keys: dict[tuple[int, ...], int] = {}  # cap cell addresses -> key_base
         self._next_cap_key = 1  # key 0 is never an entry (padding rows send it)
@@ -197,12 +207,24 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         return out
 
     def b_add(self, a: BCell, b: BCell) -> BCell:
+        if self._const_value(a) == 0:  # 0 + b (accumulators that start at zero)
+            return b
+        if self._const_value(b) == 0:
+            return a
         return self._balu(AluOp.ADD, a, b, (a.v + b.v) % P)
 
     def b_sub(self, a: BCell, b: BCell) -> BCell:
+        if self._const_value(b) == 0:
+            return a
         return self._balu(AluOp.SUB, a, b, (a.v - b.v) % P)
 
     def b_mul(self, a: BCell, b: BCell) -> BCell:
+        for x, y in ((a, b), (b, a)):
+            k = self._const_value(x)
+            if k == 1:  # 1 * y (products that start at one)
+                return y
+            if k == 0:
+                return x
         return self._balu(AluOp.MUL, a, b, a.v * b.v % P)
 
     def b_inv(self, a: BCell) -> BCell:
@@ -250,18 +272,36 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         self._op(ExtAluAir.name, (int(op), a.addr, b.addr, out.addr))
         return out
 
+    def _e_const_block(self, a: ECell) -> Ext | None:
+        """The block of a constant extension cell (None for computed cells)."""
+        return a.v if self._consts.get(a.v) == a.addr else None
+
     def e_add(self, a: ECell, b: ECell) -> ECell:
+        if self._e_const_block(a) == _E_ZERO:  # 0 + b (accumulators that start at zero)
+            return b
+        if self._e_const_block(b) == _E_ZERO:
+            return a
         v = tuple((x + y) % P for x, y in zip(a.v, b.v, strict=True))
         return self._ealu(AluOp.ADD, a, b, v)
 
     def e_sub(self, a: ECell, b: ECell) -> ECell:
+        if self._e_const_block(b) == _E_ZERO:
+            return a
         v = tuple((x - y) % P for x, y in zip(a.v, b.v, strict=True))
         return self._ealu(AluOp.SUB, a, b, v)
 
     def e_mul(self, a: ECell, b: ECell) -> ECell:
+        for x, y in ((a, b), (b, a)):
+            if self._e_const_block(x) == _E_ONE:  # 1 * y (powers that start at one)
+                return y
         return self._ealu(AluOp.MUL, a, b, ext_mul_int(a.v, b.v))
 
     def e_mul_base(self, a: ECell, b: BCell) -> ECell:
+        if self._const_value(b) == 1:
+            return a
+        if self._e_const_block(a) == _E_ONE:
+            # 1 * b is b's own cell read as a block (v, 0, 0, 0, 0): every base cell's block
+            return ECell(b.addr, (b.v, *_ZERO_HI))
         return self._ealu(AluOp.MUL, a, b, tuple(x * b.v % P for x in a.v))
 
     def e_lincomb_base(self, coeffs: Sequence[ECell], vals: Sequence[BCell]) -> ECell:
@@ -363,6 +403,10 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             k = self._const_value(x)
             if k is not None:
                 return y if k else x
+        group = self._one_hot.get(a.addr)
+        if group is not None and b.addr in group:
+            # hints of one one_hot are proven boolean and exclusive: h AND h = h, else 0
+            return a if a.addr == b.addr else self.bit_const(0)
         return self.b_mul(a, b)
 
     def bit_sum(self, bits: Sequence[BCell]) -> BCell:
@@ -371,6 +415,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         live = [b for b in bits if self._const_value(b) != 0]
         if not live:
             return self.bit_const(0)
+        group = self._one_hot.get(live[0].addr)
+        if group is not None and len(live) == len(group) == len({b.addr for b in live} & group):
+            return self.bit_const(1)  # every hint of one one_hot: proven to sum to 1
         acc = live[0]
         for b in live[1:]:
             acc = self.b_add(acc, b)
@@ -395,6 +442,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             weighted = self.b_add(weighted, self.b_mul(self.b_const(h), c))
         self.b_assert_eq(total, self.b_const(1), "one_hot hints sum to 1")
         self.b_assert_eq(weighted, a, "one_hot hints select the value")
+        group = frozenset(c.addr for c in hints)
+        for c in hints:  # bit_and / bit_sum fold what these constraints prove
+            self._one_hot[c.addr] = group
         return hints
 
     # ---- hashing -----------------------------------------------------------------------------
