@@ -27,11 +27,14 @@ from collections.abc import Sequence
 from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, ZKVM_RECURSION_PUBLIC
+from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
+from zkrv_prover.stark.protocol.verifier_lifted import pcs_shape
 from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE, ZKVM_LIFTED, zkvm_params
 from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
 
@@ -71,6 +74,10 @@ def record_zkvm_verifier(
     except ValueError as e:
         raise VerificationError(str(e)) from e
     check_shape(vk, proof, len(public), pre_root_input=True)
+    try:  # what the native verifier checks before running the generic one
+        pcs.check_structure(pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
+    except ProofFormatError as e:
+        raise VerificationError("PCS proof structure does not match its heights") from e
     r = RecursionBuilder(poseidon2=poseidon2)
     cells = [r.b_input(int(v)) for v in public]
     got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True)
