@@ -387,7 +387,29 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         hit = self._selected.get((bit.addr, if1.addr, if0.addr))
         if isinstance(hit, ECell):
             return hit
+        if self._const_value(bit) is None and self._e_const_block(if0) == _E_ZERO:
+            # bit ? a : 0 is a * bit: an ExtAlu row instead of a Select row (the roll-in of
+            # reduced openings by their height's one-hot bit keeps the Select table small)
+            return self.e_mul_base(if1, bit)
         return self.swap_e(bit, if1, if0)[0]
+
+    def select_b_vec(self, bit: BCell, if1: Sequence[BCell], if0: Sequence[BCell]) -> list[BCell]:
+        """Per element, except each full group of :data:`EXT_DEGREE` elements: packed into one
+        block (cached: a vector unpacked from an earlier block packs back to it for free),
+        selected by one Select row and unpacked (two Pack rows at most instead of five Select
+        rows; Merkle path nodes chosen among candidate heights)."""
+        if len(if1) != len(if0):
+            raise ValueError("select_b_vec of vectors of different lengths")
+        if self._const_value(bit) is not None:
+            return [self.select_b(bit, x, y) for x, y in zip(if1, if0, strict=True)]
+        out: list[BCell] = []
+        full = len(if1) - len(if1) % EXT_DEGREE
+        for i in range(0, full, EXT_DEGREE):
+            a = self.e_from_coeffs(if1[i : i + EXT_DEGREE])
+            b = self.e_from_coeffs(if0[i : i + EXT_DEGREE])
+            out += self.e_coeffs(self.select_e(bit, a, b))
+        out += [self.select_b(bit, x, y) for x, y in zip(if1[full:], if0[full:], strict=True)]
+        return out
 
     def select_d(self, bit: BCell, if1: NoReturn, if0: NoReturn) -> NoReturn:
         _unsupported("select_d")
