@@ -17,12 +17,8 @@ from zkrv.build import build
 from zkrv_prover.executor import execute
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
-from zkrv_prover.recursion.zkvm_layout import LOG_IMAGE, LOG_PROGRAM, PRE_ROOT, PUBLIC
-from zkrv_prover.recursion.zkvm_verifier import (
-    record_zkvm_verifier,
-    zkvm_height_spec,
-    zkvm_public,
-)
+from zkrv_prover.recursion.zkvm_layout import LOG_IMAGE, LOG_PROGRAM, PRE_ROOT, PUBLIC, values
+from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier, zkvm_height_spec
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, prove
@@ -77,7 +73,7 @@ def test_one_program_for_every_guest(
     assert pa.digest == pb.digest
     for r, (_, w) in zip(receipts, recorded, strict=True):
         assert r.vk.pre_root is not None
-        want = zkvm_public(r.vk.pre_root, r.key.log_program, r.key.log_image, r.public)
+        want = values(r.vk.pre_root, r.key.log_program, r.key.log_image, r.public)
         assert list(w.public) == want
 
 

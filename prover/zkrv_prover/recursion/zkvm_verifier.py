@@ -28,14 +28,13 @@ from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, ZKVM_RECURSION_PUBLIC
 from zkrv_prover.stark.commit import pcs
-from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 from zkrv_prover.stark.protocol.verifier_lifted import pcs_shape
-from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE, ZKVM_LIFTED, zkvm_params
+from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE
 from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
 
 #: Tables whose preprocessed columns differ per guest (their heights are data, exposed).
@@ -66,7 +65,7 @@ def record_zkvm_verifier(
     """Record the universal program verifying ``proof`` (a zkVM receipt's proof with public
     values ``public`` under ``vk``, lifted); raises ``VerificationError`` exactly where the
     native verifier would (and for heights outside :func:`zkvm_height_spec`)."""
-    if not vk.lifted or not ZKVM_LIFTED:
+    if not vk.lifted:
         raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
     spec = zkvm_height_spec(vk)
     try:
@@ -94,22 +93,4 @@ def record_zkvm_verifier(
     return r.finish()
 
 
-def zkvm_public(
-    pre_root: int, log_program: int, log_image: int, public: Sequence[int]
-) -> list[int]:
-    """The universal program's public values for a receipt (:mod:`.zkvm_layout` order)."""
-    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(PRE_ROOT_LEN)]
-    return [*felts, log_program, log_image, *(int(v) for v in public)]
-
-
-def default_params() -> PcsParams:
-    """Parameters of universal recursion proofs: the zkVM's (Poseidon2, 60 queries, blowup 8)."""
-    return zkvm_params()
-
-
-__all__ = [
-    "default_params",
-    "record_zkvm_verifier",
-    "zkvm_height_spec",
-    "zkvm_public",
-]
+__all__ = ["record_zkvm_verifier", "zkvm_height_spec"]

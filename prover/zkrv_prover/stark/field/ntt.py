@@ -319,11 +319,12 @@ def lde_bitrev(
     n = 1 << log_n
     _check_len(n << log_blowup)
     b = 1 << log_blowup
+    # block t's coset shift c_t = shift * omega_N^rev_B(t)
+    om = two_adic_generator(log_n + log_blowup)
+    rev_b = bit_reverse_indices(log_blowup)
+    shifts = [shift * pow(om, int(rev_b[t]), P) % P for t in range(b)]
     fn = _native_lde() if native else None
     if fn is not None and coeffs.ndim in (1, 2):
-        om_n = two_adic_generator(log_n + log_blowup)
-        rev = bit_reverse_indices(log_blowup)
-        shifts = [shift * pow(om_n, int(rev[t]), P) % P for t in range(b)]
         mat = np.ascontiguousarray(coeffs.reshape(m, -1), dtype=np.uint32)
         res: U32 = fn(mat, log_n, two_adic_generator(log_n), shifts)
         return res.reshape(-1) if coeffs.ndim == 1 else res
@@ -331,15 +332,13 @@ def lde_bitrev(
     w = xt.shape[0]
     low, over = xt[:, : min(m, n)], xt[:, n:]
     k_low, k_over = low.shape[1], over.shape[1]
-    om = two_adic_generator(log_n + log_blowup)
-    rev_b = bit_reverse_indices(log_blowup)
     out = np.empty((b, n, w), dtype=np.uint32)
 
     def coset(t: int) -> None:
         # One coset at a time (on the parallel workers): a (w, n) uint64 buffer per worker
         # instead of a (B, w, n) batch, and the bit-reversed transpose written straight into
         # the uint32 output in row chunks.
-        shift_t = shift * pow(om, int(rev_b[t]), P) % P
+        shift_t = shifts[t]
         buf = (np.empty if k_low == n else np.zeros)((w, n), dtype=np.uint64)
         dst = buf[:, :k_low]
         np.multiply(low, powers(shift_t, k_low).astype(np.uint64), out=dst)
