@@ -27,10 +27,10 @@ setup; production must import a ceremony key (:mod:`zkrv_prover.bn254.zkey`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zkrv_prover import progress as progress_mod
 from zkrv_prover.bn254 import groth16
@@ -49,6 +49,9 @@ from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 from zkrv_prover.zkvm.image_id import image_id_from, zkvm_params
+
+if TYPE_CHECKING:
+    from zkrv_prover.recursion.pipeline import WrapProfile
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,10 @@ class ZkvmWrappedProof:
     public_input: int
     statement: ZkvmStatement
     unsafe_dev_setup: bool
+    #: Proven (Johnson-bound) bits of the weakest recursion layer, when known; ``toy``: the
+    #: layers used TOY SECURITY parameters (tests only).
+    layer_bits: float | None = None
+    toy: bool = False
 
     def verify(self) -> bool:
         """Native pairing check of the Groth16 proof for its public input."""
@@ -185,13 +192,15 @@ def wrap_zkvm(
     zkvm: PcsParams | None = None,
     cache: Path | None = None,
     seed: int | None = None,
+    setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None = None,
 ) -> ZkvmWrappedProof:
-    """Shrink proof -> final circuit -> Groth16 proof (UNSAFE dev setup, cached per R1CS
-    digest in ``cache`` or the default directory), checked natively before returning: the
+    """Shrink proof -> final circuit -> Groth16 proof, checked natively before returning: the
     pairing check, and the circuit's public input against the claim computed natively from the
-    values (:func:`statement`). Raises ``VerificationError``/``UnsatisfiedConstraintError``
-    when the shrink proof does not verify or the values are out of range. ``seed``: a
-    deterministic Groth16 proof (tests only)."""
+    values (:func:`statement`). The proving key comes from ``setup`` (e.g. the SDK's key
+    cache), else from the UNSAFE dev setup cached per R1CS digest in ``cache`` or the default
+    directory. Raises ``VerificationError``/``UnsatisfiedConstraintError`` when the shrink
+    proof does not verify or the values are out of range. ``seed``: a deterministic Groth16
+    proof (tests only)."""
     stmt = statement(public, zkvm)
     progress_mod.stage("wrap circuit", 2)
     circuit = build_zkvm_circuit(vk, public, proof, zkvm=zkvm)
@@ -200,9 +209,37 @@ def wrap_zkvm(
         raise RuntimeError("the circuit's claim differs from the native one (circuit bug)")
     nr = groth16.NativeR1CS(circuit.cs.to_r1cs())
     progress_mod.advance()
-    pk, _ = groth16.cached_dev_setup(nr, cache=cache)
+    pk = setup(nr) if setup is not None else groth16.cached_dev_setup(nr, cache=cache)[0]
+    progress_mod.stage("groth16 prove", 1)
     gp = groth16.prove(pk, nr, circuit.cs.witness_limbs(), seed=seed)
+    progress_mod.advance()
     out = ZkvmWrappedProof(gp, pk.vk, circuit.public_input, stmt, pk.unsafe_dev_setup)
     if not out.verify():
         raise RuntimeError("the Groth16 proof does not verify natively (engine bug)")
     return out
+
+
+def wrap_zkvm_proof(
+    vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    *,
+    profile: WrapProfile | None = None,
+    setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None = None,
+    cache: Path | None = None,
+    seed: int | None = None,
+) -> ZkvmWrappedProof:
+    """A zkVM receipt's proof (``public`` under the lifted zkVM key ``vk``) to a Groth16 proof
+    of its claim: the universal, compress and shrink recursion layers
+    (:func:`zkrv_prover.recursion.pipeline.prove_layers`, ``profile`` default PRODUCTION), then
+    :func:`wrap_zkvm` (``setup``, ``cache``, ``seed`` as there). Every layer verifies the one
+    below natively while recording it, so an invalid receipt raises ``VerificationError``
+    before any Groth16 work."""
+    from zkrv_prover.recursion import pipeline
+
+    profile = profile or pipeline.PRODUCTION
+    layers = pipeline.prove_layers(vk, public, proof, profile)
+    top = layers[-1]
+    out = wrap_zkvm(top.key.vk, top.public, top.proof, cache=cache, seed=seed, setup=setup)
+    bits = min(layer.key.config.bits for layer in layers)
+    return replace(out, layer_bits=bits, toy=profile.toy)
