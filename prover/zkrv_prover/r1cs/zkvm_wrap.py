@@ -228,18 +228,23 @@ def wrap_zkvm_proof(
     setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None = None,
     cache: Path | None = None,
     seed: int | None = None,
+    keep_keys: bool = False,
 ) -> ZkvmWrappedProof:
     """A zkVM receipt's proof (``public`` under the lifted zkVM key ``vk``) to a Groth16 proof
     of its claim: the universal, compress and shrink recursion layers
     (:func:`zkrv_prover.recursion.pipeline.prove_layers`, ``profile`` default PRODUCTION), then
     :func:`wrap_zkvm` (``setup``, ``cache``, ``seed`` as there). Every layer verifies the one
     below natively while recording it, so an invalid receipt raises ``VerificationError``
-    before any Groth16 work."""
+    before any Groth16 work. ``keep_keys``: keep the layer keys cached in memory for the next
+    wrap in this process (saves their keygen; the shrink key holds gigabytes), else they are
+    dropped before the Groth16 step."""
     from zkrv_prover.recursion import pipeline
 
     profile = profile or pipeline.PRODUCTION
     layers = pipeline.prove_layers(vk, public, proof, profile)
     top = layers[-1]
+    if not keep_keys:
+        pipeline.clear_keys()
     out = wrap_zkvm(top.key.vk, top.public, top.proof, cache=cache, seed=seed, setup=setup)
     bits = min(layer.key.config.bits for layer in layers)
     return replace(out, layer_bits=bits, toy=profile.toy)

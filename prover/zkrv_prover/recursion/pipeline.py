@@ -26,12 +26,14 @@ queries and is labelled TOY SECURITY wherever it appears.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkrv_prover import progress as progress_mod
 from zkrv_prover.recursion import shrink
+from zkrv_prover.recursion.builder import Poseidon2Variant
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier
 from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
@@ -54,6 +56,10 @@ class LayerSpec:
     pow_bits: int = 20
     target: float = shrink.TARGET_BITS
     params: PcsParams | None = None
+    #: How the layer's program is recorded: its Poseidon2 table, and whether every table is
+    #: padded to the tallest height (the BN254 layer: one height keeps the R1CS verifier small).
+    poseidon2: Poseidon2Variant = "wide"
+    uniform: bool = False
 
     def resolve(self, program: RecursionProgram) -> shrink.ShrinkParams:
         """The parameters for ``program`` and their proven security (``ValueError`` when no
@@ -95,7 +101,13 @@ PRODUCTION = WrapProfile(
     "production",
     universal=LayerSpec(P2_HASH, log_blowup=3, pow_bits=20),
     compress=LayerSpec(P2_HASH, log_blowup=4, pow_bits=20),
-    shrink=LayerSpec(shrink.SHRINK_HASH, shrink.SHRINK_LOG_BLOWUP, shrink.SHRINK_POW_BITS),
+    shrink=LayerSpec(
+        shrink.SHRINK_HASH,
+        shrink.SHRINK_LOG_BLOWUP,
+        shrink.SHRINK_POW_BITS,
+        poseidon2=shrink.SHRINK_POSEIDON2,
+        uniform=True,
+    ),
 )
 
 #: TOY SECURITY (a few bits): two queries per layer. For tests of the plumbing only.
@@ -105,7 +117,10 @@ TOY = WrapProfile(
     universal=LayerSpec(P2_HASH, params=_TOY_P2),
     compress=LayerSpec(P2_HASH, params=_TOY_P2),
     shrink=LayerSpec(
-        shrink.SHRINK_HASH, params=PcsParams(num_queries=2, pow_bits=1, log_blowup=1, zk=False)
+        shrink.SHRINK_HASH,
+        params=PcsParams(num_queries=2, pow_bits=1, log_blowup=1, zk=False),
+        poseidon2=shrink.SHRINK_POSEIDON2,
+        uniform=True,
     ),
     toy=True,
 )
@@ -123,11 +138,16 @@ class LayerKey:
 
 @dataclass(frozen=True)
 class LayerProof:
-    """A layer's proof of its 46 public values under ``key``."""
+    """A layer's proof of its 46 public values under ``key``, with the seconds spent recording
+    the verifier below (which also checks it natively), making the key (0 when cached) and
+    proving."""
 
     key: LayerKey
     public: tuple[int, ...]
     proof: StarkProof
+    record_s: float = 0.0
+    key_s: float = 0.0
+    prove_s: float = 0.0
 
 
 #: Layer keys in memory by (layer, program digest, profile); least recently used go first.
@@ -151,17 +171,27 @@ def layer_key(name: str, program: RecursionProgram, spec: LayerSpec, profile: st
     return key
 
 
+def clear_keys() -> None:
+    """Drop the cached layer keys (a shrink key holds its preprocessed LDE: gigabytes)."""
+    _KEYS.clear()
+
+
 def _prove_layer(
     name: str,
-    program: RecursionProgram,
-    witness: RecursionWitness,
+    recorded: tuple[RecursionProgram, RecursionWitness],
+    record_s: float,
     spec: LayerSpec,
     profile: WrapProfile,
     rng: FieldRng | None,
 ) -> LayerProof:
+    program, witness = recorded
+    t0 = time.perf_counter()
     key = layer_key(name, program, spec, profile.name)
+    t1 = time.perf_counter()
     proof = prove_program(key.vk, witness, rng=rng, recorded=program)
-    return LayerProof(key, tuple(int(v) for v in witness.public), proof)
+    t2 = time.perf_counter()
+    public = tuple(int(v) for v in witness.public)
+    return LayerProof(key, public, proof, record_s, t1 - t0, t2 - t1)
 
 
 def prove_layers(
@@ -176,19 +206,19 @@ def prove_layers(
     the zkVM proof or a layer's proof does not verify). Progress: stage "recursion" of three
     layers."""
     progress_mod.stage("recursion", 3)
-    program, witness = record_zkvm_verifier(vk, public, proof)
-    universal = _prove_layer("universal", program, witness, profile.universal, profile, rng)
+    t0 = time.perf_counter()
+    recorded = record_zkvm_verifier(vk, public, proof, profile.universal.poseidon2)
+    t = time.perf_counter() - t0
+    out = [_prove_layer("universal", recorded, t, profile.universal, profile, rng)]
     progress_mod.advance()
-    out = [universal]
-    for name, spec, variant, uniform in (
-        ("compress", profile.compress, "wide", False),
-        ("shrink", profile.shrink, "skinny", True),
-    ):
+    for name, spec in (("compress", profile.compress), ("shrink", profile.shrink)):
         below = out[-1]
-        program, witness = record_verifier(
-            below.key.vk, below.public, below.proof, variant, uniform=uniform
+        t0 = time.perf_counter()
+        recorded = record_verifier(
+            below.key.vk, below.public, below.proof, spec.poseidon2, uniform=spec.uniform
         )
-        out.append(_prove_layer(name, program, witness, spec, profile, rng))
+        t = time.perf_counter() - t0
+        out.append(_prove_layer(name, recorded, t, spec, profile, rng))
         progress_mod.advance()
     return out
 
@@ -200,6 +230,7 @@ __all__ = [
     "LayerProof",
     "LayerSpec",
     "WrapProfile",
+    "clear_keys",
     "layer_key",
     "prove_layers",
 ]

@@ -31,6 +31,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from zkrv_prover.recursion.builder import Poseidon2Variant
 from zkrv_prover.recursion.machine import build_machine
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier, verify_program
@@ -47,6 +48,8 @@ TARGET_BITS = 100.0
 #: layer", for the measurement behind the choice.
 SHRINK_LOG_BLOWUP = 5
 SHRINK_POW_BITS = 20
+#: Poseidon2 table of shrink programs (narrow rows: the R1CS verifier pays per opened column).
+SHRINK_POSEIDON2: Poseidon2Variant = "skinny"
 #: Hash family of shrink proofs: the one the R1CS wrap circuit verifies.
 SHRINK_HASH: HashName = "poseidon-bn254"
 
@@ -140,7 +143,7 @@ def record_shrink(
     The program depends only on ``inner_vk`` and the proof's shape (for a fixed-height recursion
     key: only on the key). Raises ``VerificationError``/``ValueError`` when the proof does not
     verify, as the native verifier does."""
-    return record_verifier(inner_vk, public, proof, "skinny", uniform=True)
+    return record_verifier(inner_vk, public, proof, SHRINK_POSEIDON2, uniform=True)
 
 
 def shrink_config(
