@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from recursion_testutil import FAST, Recorded, record
 
+from zkrv_prover.recursion import shrink
 from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.machine import generate_traces
-from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier, verify_program
+from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
 from zkrv_prover.recursion.tables import poseidon2_medium as md
 from zkrv_prover.stark.air import debug
 from zkrv_prover.stark.air.air import Machine, compile_machine
@@ -267,16 +268,17 @@ def test_verifier_rejects_a_wrong_output() -> None:
 
 
 def test_recorded_verifier_same_as_skinny() -> None:
-    """The generic verifier of a Fibonacci proof recorded with the skinny and the medium table
-    (uniform heights): same public values and memory, a satisfied AIR, 7 / 23 the rows."""
+    """The shrink program of a Fibonacci proof (its generic verifier, uniform heights) recorded
+    with the skinny and the medium table: same public values and memory, a satisfied AIR,
+    7 / 23 the Poseidon2 rows."""
     inner = PcsParams(
         num_queries=3, pow_bits=4, hash="poseidon2-babybear", log_final_poly_len=2, log_cap=1
     )
     vk = keygen(fibonacci.machine(), inner)
     traces, pub = fibonacci.trace(5)
     proof = prove(vk, traces, pub, FieldRng.seeded(2))
-    sk_prog, sk_wit = record_verifier(vk, pub, proof, "skinny", uniform=True)
-    md_prog, md_wit = record_verifier(vk, pub, proof, "medium", uniform=True)
+    sk_prog, sk_wit = shrink.record_shrink(vk, pub, proof, "skinny")
+    md_prog, md_wit = shrink.record_shrink(vk, pub, proof, "medium")
     assert list(md_wit.public) == list(sk_wit.public) == pub
     np.testing.assert_array_equal(md_wit.memory, sk_wit.memory)
     assert md_prog.rows()[T] * 23 == sk_prog.rows()["poseidon2_skinny"] * md.ROWS
