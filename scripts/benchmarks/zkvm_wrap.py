@@ -3,9 +3,9 @@
 The universal zkVM recursion program does not exist yet, so the shrink layer is measured on the
 shrink benchmark's ``fib`` inner proof (``scripts/benchmarks/shrink.py``: a 60-query
 Poseidon2-BabyBear Fibonacci proof). The shrink program records its verifier with the
-production recorder settings (skinny Poseidon2 table, every table at one height) and exposes 46
-values in the ``recursion/zkvm_layout.py`` order (a Poseidon2 digest, two heights, journal digest
-and exit code bytes) in place of the Fibonacci ones, so that the final circuit
+production recorder settings (the ``SHRINK_POSEIDON2`` table, every table at one height) and
+exposes 46 values in the ``recursion/zkvm_layout.py`` order (a Poseidon2 digest, two heights,
+journal digest and exit code bytes) in place of the Fibonacci ones, so that the final circuit
 (``r1cs/zkvm_wrap.py``: the shrink verifier + the zkVM claim) can be built for it as it will be
 for the universal program. Per log blowup ``b`` (``ZKRV_ZKVMWRAP_BLOWUPS``, default ``4,5``):
 
@@ -67,11 +67,12 @@ def _record() -> tuple[Any, Any]:
     from shrink import _inner
 
     from zkrv_prover.recursion.builder import RecursionBuilder
+    from zkrv_prover.recursion.shrink import SHRINK_POSEIDON2
     from zkrv_prover.recursion.tables.common import padded_height
     from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 
     vk, pub, proof = _inner("fib")
-    r = RecursionBuilder(poseidon2="skinny")
+    r = RecursionBuilder(poseidon2=SHRINK_POSEIDON2)
     check_shape(vk, proof, len(pub))
     verify_with(r, vk, [r.b_input(int(v)) for v in pub], proof)
     for v in _values():
