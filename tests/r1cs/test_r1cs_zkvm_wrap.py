@@ -132,9 +132,9 @@ def test_shrink_proof_verifies(proof_a: shrink.ShrinkProof) -> None:
     proof_a.verify()
     assert list(proof_a.public) == RECEIPT_A.values
     assert proof_a.key.params.hash == "poseidon-bn254"
-    # uniform heights, skinny Poseidon2 table
+    # uniform heights, the shrink Poseidon2 table (medium)
     assert len({t.height for t in proof_a.key.program.tables}) == 1
-    assert "poseidon2_skinny" in proof_a.key.program.rows()
+    assert "poseidon2_medium" in proof_a.key.program.rows()
     bad = list(proof_a.public)
     bad[layout.PUBLIC] ^= 1
     with pytest.raises(VerificationError):

@@ -15,7 +15,8 @@ the coefficients of a cell returns that cell, and back); ``select_*`` one Select
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
 ``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
-``RecursionBuilder(poseidon2="skinny")`` (``compress_swapped``, a Merkle
+``RecursionBuilder(poseidon2="skinny")``, or 7 rows of the medium table with
+``RecursionBuilder(poseidon2="medium")`` (``compress_swapped``, a Merkle
 level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
 check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
 check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
@@ -54,6 +55,7 @@ from zkrv_prover.recursion.tables import (
     ConstAir,
     DotAir,
     ExtAluAir,
+    MediumPoseidon2Air,
     PackAir,
     Poseidon2Air,
     PublicAir,
@@ -76,10 +78,16 @@ _E_ZERO: Ext = (0, *_ZERO_HI)
 _E_ONE: Ext = (1, *_ZERO_HI)
 
 #: Which Poseidon2 table a recording uses: one permutation per row (``wide``, the smaller
-#: height) or one round per row (``skinny``, about a third of the opened width; for proofs whose
-#: verifier pays per opened column, e.g. the shrink proof wrapped into Groth16).
-Poseidon2Variant = Literal["wide", "skinny"]
-POSEIDON2_TABLES: dict[str, str] = {"wide": Poseidon2Air.name, "skinny": SkinnyPoseidon2Air.name}
+#: height), one round per row (``skinny``, about a third of the opened width; for proofs whose
+#: verifier pays per opened column, e.g. the shrink proof wrapped into Groth16) or seven rows per
+#: permutation (``medium``: two full rounds or all partial rounds per row, a little wider than
+#: skinny at about a third of its height).
+Poseidon2Variant = Literal["wide", "skinny", "medium"]
+POSEIDON2_TABLES: dict[str, str] = {
+    "wide": Poseidon2Air.name,
+    "skinny": SkinnyPoseidon2Air.name,
+    "medium": MediumPoseidon2Air.name,
+}
 
 
 class UnsupportedInRecursionError(TypeError):
@@ -123,7 +131,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
 
     def __init__(self, poseidon2: Poseidon2Variant = "wide") -> None:
         if poseidon2 not in POSEIDON2_TABLES:
-            raise ValueError(f"unknown Poseidon2 table {poseidon2!r} (wide or skinny)")
+            raise ValueError(f"unknown Poseidon2 table {poseidon2!r} (wide, skinny or medium)")
         # the table permutations are recorded into (same op rows in both)
         self._p2_table = POSEIDON2_TABLES[poseidon2]
         self._mem0: list[int] = []  # first coefficient of every cell, by address

@@ -2,7 +2,7 @@
 
 Production API (``docs/wrap.md``, "The shrink layer"): :func:`prove_shrink` takes a recursion
 proof (its verifying key, public values and proof, Poseidon2-BabyBear), records the program that
-verifies it with the skinny Poseidon2 table and every table at one height
+verifies it with the :data:`SHRINK_POSEIDON2` table and every table at one height
 (:func:`record_shrink`), picks BN254-hash parameters reaching :data:`TARGET_BITS` proven bits at
 :data:`SHRINK_LOG_BLOWUP` (:func:`shrink_config`), makes the key (:func:`shrink_key`, cached in
 memory per shrink program) and proves; :func:`verify_shrink` checks the result. The shrink
@@ -13,11 +13,11 @@ Study helpers:
 A shrink proof is a recursion program (the recorded verifier of some proof) proven with the
 BN254 hash (``PcsParams`` default), so that the R1CS wrap circuit can check it. Its circuit grows
 with the queries times the opened width (every opened base value is range-checked, hashed into
-its Merkle leaf and DEEP-reduced), so the shrink machine picks the skinny Poseidon2 table and the
+its Merkle leaf and DEEP-reduced), so the shrink machine picks a narrow Poseidon2 table and the
 blowup whose query count for the target security is smallest for what the prover can afford.
 
 - the recursion program verifying a proof is :func:`zkrv_prover.recursion.prove.record_verifier`
-  (either Poseidon2 table, optionally every table at one height);
+  (any Poseidon2 table, optionally every table at one height);
 - :func:`shrink_params`: the fewest queries reaching ``target`` proven bits (Johnson-bound
   regime, best multiplicity m) for a program's machine at a blowup and grinding;
 - :func:`wrap_constraints`: the size of the wrap circuit of a shrink proof of that machine
@@ -48,10 +48,12 @@ TARGET_BITS = 100.0
 #: layer", for the measurement behind the choice.
 SHRINK_LOG_BLOWUP = 5
 SHRINK_POW_BITS = 20
-#: Poseidon2 table of shrink programs (narrow rows: the R1CS verifier pays per opened column).
-SHRINK_POSEIDON2: Poseidon2Variant = "skinny"
 #: Hash family of shrink proofs: the one the R1CS wrap circuit verifies.
 SHRINK_HASH: HashName = "poseidon-bn254"
+#: The Poseidon2 table the shrink program is recorded with: ``medium`` (7 rows per permutation,
+#: 175 opened columns) rather than ``skinny`` (23 rows, 156): the shrink of a compress proof is
+#: 2^17 rows instead of 2^19 and its final circuit 8% smaller (``docs/wrap.md``).
+SHRINK_POSEIDON2: Poseidon2Variant = "medium"
 
 
 def log_heights(program: RecursionProgram) -> list[int]:
@@ -135,15 +137,19 @@ def security_bits(program: RecursionProgram, params: PcsParams) -> ShrinkParams:
 
 
 def record_shrink(
-    inner_vk: VerifyingKey, public: Sequence[int], proof: StarkProof
+    inner_vk: VerifyingKey,
+    public: Sequence[int],
+    proof: StarkProof,
+    poseidon2: Poseidon2Variant = SHRINK_POSEIDON2,
 ) -> tuple[RecursionProgram, RecursionWitness]:
     """The shrink program verifying ``proof`` (of ``public`` under ``inner_vk``, a
-    Poseidon2-BabyBear key) and its witness: the generic verifier recorded with the skinny
-    Poseidon2 table, every table padded to the tallest height, exposing ``public`` in order.
+    Poseidon2-BabyBear key) and its witness: the generic verifier recorded with the
+    ``poseidon2`` table (default :data:`SHRINK_POSEIDON2`), every table padded to the tallest
+    height, exposing ``public`` in order.
     The program depends only on ``inner_vk`` and the proof's shape (for a fixed-height recursion
     key: only on the key). Raises ``VerificationError``/``ValueError`` when the proof does not
     verify, as the native verifier does."""
-    return record_verifier(inner_vk, public, proof, SHRINK_POSEIDON2, uniform=True)
+    return record_verifier(inner_vk, public, proof, poseidon2, uniform=True)
 
 
 def shrink_config(
@@ -222,12 +228,13 @@ def prove_shrink(
     proof: StarkProof,
     params: PcsParams | None = None,
     rng: FieldRng | None = None,
+    poseidon2: Poseidon2Variant = SHRINK_POSEIDON2,
 ) -> ShrinkProof:
-    """Shrink a recursion proof: :func:`record_shrink` (which verifies ``proof`` natively and
-    raises when it is invalid), :func:`shrink_key` (``params``: default the production
-    configuration) and a STARK proof of the recorded execution, whose public values are
-    ``public``."""
-    program, witness = record_shrink(inner_vk, public, proof)
+    """Shrink a recursion proof: :func:`record_shrink` with the ``poseidon2`` table (which
+    verifies ``proof`` natively and raises when it is invalid), :func:`shrink_key` (``params``:
+    default the production configuration) and a STARK proof of the recorded execution, whose
+    public values are ``public``."""
+    program, witness = record_shrink(inner_vk, public, proof, poseidon2)
     key = shrink_key(program, params)
     sproof = prove_program(key.vk, witness, rng=rng, recorded=program)
     return ShrinkProof(key, tuple(int(v) for v in witness.public), sproof)

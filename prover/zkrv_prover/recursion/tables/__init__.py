@@ -1,7 +1,8 @@
 """The recursion AIR's tables: one module per operation kind, all on the MEMORY bus
 (:mod:`.common`); the Cap table's entries and checks also meet on its CAP bus (:mod:`.cap`).
-``TABLES`` lists them in machine order (a program uses one of the two Poseidon2 tables:
-:mod:`.poseidon2`, one permutation per row, or :mod:`.poseidon2_skinny`, one round per row)."""
+``TABLES`` lists them in machine order (a program uses one of the three Poseidon2 tables:
+:mod:`.poseidon2`, one permutation per row, :mod:`.poseidon2_skinny`, one round per row, or
+:mod:`.poseidon2_medium`, seven rows per permutation)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from zkrv_prover.recursion.tables.dot import DotAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
 from zkrv_prover.recursion.tables.pack import PackAir
 from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
+from zkrv_prover.recursion.tables.poseidon2_medium import MediumPoseidon2Air
 from zkrv_prover.recursion.tables.poseidon2_skinny import SkinnyPoseidon2Air
 from zkrv_prover.recursion.tables.public import PublicAir
 from zkrv_prover.recursion.tables.select import SelectAir
@@ -32,6 +34,7 @@ TABLES: tuple[type[RecursionAir], ...] = (
     BitsAir,
     Poseidon2Air,
     SkinnyPoseidon2Air,
+    MediumPoseidon2Air,
     CapAir,
     PublicAir,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "ConstAir",
     "DotAir",
     "ExtAluAir",
+    "MediumPoseidon2Air",
     "PackAir",
     "Poseidon2Air",
     "PublicAir",
