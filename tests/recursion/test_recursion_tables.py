@@ -198,29 +198,82 @@ def test_wrong_swap() -> None:
     assert "select0" in rc.failing()
 
 
-def _bits_row(rc: Recorded, value: int) -> int:
+def _bits_block(rc: Recorded, value: int) -> tuple[int, int]:
+    """The rows [start, end) of the Bits block decomposing ``value`` (its last row reads it)."""
     t = rc.trace("bits")
-    vals = (t[:, :NBITS].astype(np.int64) << np.arange(NBITS)).sum(axis=1)
-    return int(np.flatnonzero(vals == value)[0])
+    pre = rc.layouts[rc.index("bits")].preprocessed
+    assert pre is not None
+    last = np.flatnonzero(pre[:, 3] == 1)
+    end = int(last[np.flatnonzero(t[last, 1] == value)[0]]) + 1
+    before = last[last < end - 1]
+    return (int(before[-1]) + 1 if before.size else 0), end
+
+
+def _bits_top(bits: np.ndarray, in_top: np.ndarray) -> np.ndarray:
+    """The honest ``top`` column of one block (bits most significant first)."""
+    top = np.zeros_like(bits)
+    top[0] = bits[0]
+    for j in range(1, bits.shape[0]):
+        top[j] = top[j - 1] * bits[j] if in_top[j] else top[j - 1]
+    return top
+
+
+def test_bits_layout() -> None:
+    rc = _rec(_bits)
+    # blocks of 4, 31, 31, 31 rows (n = 40 takes 31 bits; n = 0 is an ASSERT_EQ, no rows)
+    assert rc.program.tables[rc.index("bits")].rows == 4 + 3 * NBITS
+    s, e = _bits_block(rc, 13)
+    assert (e - s, rc.trace("bits")[s:e, 0].tolist()) == (4, [1, 1, 0, 1])
+    assert rc.trace("bits")[s:e, 1].tolist() == [1, 3, 6, 13]
 
 
 def test_non_canonical_bits() -> None:
     rc = _rec(_bits)
     v = 2**27 - 2  # v + p < 2^31: a second 31-bit representation
-    row = _bits_row(rc, v)
+    s, e = _bits_block(rc, v)
+    assert e - s == NBITS
     t = rc.trace("bits")
     w = v + P
-    t[row, :NBITS] = (w >> np.arange(NBITS)) & 1
-    t[row, NBITS] = 1  # b27 b28 b29
+    bits = (w >> np.arange(NBITS - 1, -1, -1)) & 1
+    t[s:e, 0] = bits
+    t[s:e, 1] = [(w >> (NBITS - 1 - j)) % P for j in range(NBITS)]  # the last one is v
+    pre = rc.layouts[rc.index("bits")].preprocessed
+    assert pre is not None
+    t[s:e, 2] = _bits_top(bits, pre[s:e, 4])
     assert rc.failing() == {"canonical", "bus"}  # bit cells differ, the value read is the same
-    assert not any("bool" in f or "width" in f for f in rc.failing())
+    # a top that hides the all-ones prefix breaks its own chain instead
+    t[s + 3 :, 2] = 0
+    assert rc.failing() == {"top_step", "bus"}
 
 
-def test_bit_above_width() -> None:
+def test_bits_mutations() -> None:
+    # a non-boolean bit with a consistent prefix value
     rc = _rec(_bits)
-    row = _bits_row(rc, 13)
-    rc.trace("bits")[row, 5] = 1
-    assert "width5" in rc.failing()
+    s, e = _bits_block(rc, 13)
+    t = rc.trace("bits")
+    t[s + 2, 0] = 2
+    t[s + 2, 1] = 2 * 3 + 2
+    t[s + 3, 1] = 2 * 8 + 1
+    assert rc.failing() >= {"bool", "bus"}
+    assert "acc_step" not in rc.failing()
+    # a wrong prefix value
+    rc = _rec(_bits)
+    s, e = _bits_block(rc, 13)
+    rc.trace("bits")[s + 1, 1] = 2
+    assert rc.failing() == {"acc_step"}
+    # a block's first row that continues the previous block's value
+    rc = _rec(_bits)
+    s, e = _bits_block(rc, 2**27 - 2)
+    assert s > 0
+    rc.trace("bits")[s, 1] = (2 * int(rc.trace("bits")[s - 1, 1]) + int(rc.trace("bits")[s, 0])) % P
+    assert "acc_step" in rc.failing()
+    # the table's first row must start its prefix and top at its bit
+    rc = _rec(_bits)
+    rc.trace("bits")[0, 1] = (int(rc.trace("bits")[0, 1]) + 2) % P
+    assert "acc_first" in rc.failing()
+    rc = _rec(_bits)
+    rc.trace("bits")[0, 2] = 1 - int(rc.trace("bits")[0, 2])
+    assert "top_first" in rc.failing()
 
 
 def test_bus_read_differs_from_write() -> None:

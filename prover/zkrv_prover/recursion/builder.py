@@ -14,7 +14,7 @@ arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_in
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
+``b_to_bits(a, n)`` min(n, 31) Bits rows (n = 0: an ASSERT_EQ of a and 0); ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
 ``RecursionBuilder(poseidon2="skinny")`` (``compress_swapped``, a Merkle
 level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
 check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
@@ -341,6 +341,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         if not 0 <= a.v < (1 << n):
             raise VerificationError(f"value does not fit in {n} bits")
         k = min(n, NBITS)
+        if k == 0:  # a fits in no bits: a = 0
+            self.b_assert_eq(a, self.b_const(0), "b_to_bits of 0 bits")
+            return []
         row = (a.addr, len(self._mem0), k)
         bits = [self._alloc_b((a.v >> j) & 1) for j in range(k)]
         self._op(BitsAir.name, row)
