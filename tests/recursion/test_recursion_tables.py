@@ -320,6 +320,40 @@ def test_public_value_binding() -> None:
     assert "public_value" in rc.failing()
 
 
+def _many_public(r: RecursionBuilder) -> None:
+    for i in range(46):
+        r.expose_public(r.b_input(1000 + 7 * i))
+
+
+def test_public_radix_selectors() -> None:
+    from zkrv_prover.recursion.tables.public import radices
+
+    assert radices(46) == (4, 4, 3) and radices(1) == (1,) and radices(5) == (5,)
+    rc = _rec(_many_public)
+    assert rc.problems() == []
+    lay = rc.layouts[rc.index("public")]
+    assert lay.pre_width == 1 + 11 and lay.degree == 3
+    # every real row is bound to its own public value (another row's value, or the value of
+    # the same row offset by one, fails), padding rows to zero
+    for row in (0, 1, 4, 17, 45):
+        for other in (row + 1, row - 1):
+            rc = _rec(_many_public)
+            t = rc.trace("public")
+            t[row, 0] = t[other % 46, 0]
+            assert "public_value" in rc.failing()
+    rc = _rec(_many_public)
+    rc.trace("public")[46, 0] = 1
+    assert rc.failing() == {"public_value"}
+    # a padding row's selectors are zero: it reads nothing
+    rc = _rec(_many_public)
+    airs = rc.program.airs()
+    i = rc.index("public")
+    airs[i].pre = airs[i].pre.copy()
+    airs[i].pre[46, 1] = 1  # a padding row that reads (0, 0) once
+    rc.layouts = compile_machine(Machine(airs, rc.program.num_public))
+    assert "bus" in rc.failing()
+
+
 def test_verifier_rejects_unbalanced_memory() -> None:
     """A malicious prover (checks off) proving a trace whose reads differ from the writes."""
     rc = _rec(_alu)
