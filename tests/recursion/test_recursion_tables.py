@@ -368,6 +368,31 @@ def test_verifier_rejects_unbalanced_memory() -> None:
         verify_program(vk, proof, rc.witness.public)
 
 
+@pytest.mark.parametrize(("name", "col"), [("select", 1), ("pack", 2)])
+def test_paired_logup_helpers_reject_a_forged_read(name: str, col: int) -> None:
+    """Select and Pack pair their interactions on LogUp helpers (degree 3): 3 helpers for 5
+    and 6 interactions. A forged value (a select input, an unpacked coefficient) that no
+    constraint of the table sees unbalances the bus, and the verifier rejects its proof."""
+    rc = _rec(PROGRAMS[name])
+    lay = rc.layouts[rc.index(name)]
+    assert (len(lay.interactions), len(lay.logup_groups), lay.degree) == (
+        {"select": 5, "pack": 6}[name],
+        3,
+        3,
+    )
+    t = rc.trace(name)
+    t[0, col] = (int(t[0, col]) + 1) % P
+    if name == "select":  # keep out1 = b + bit (a - b) on the row
+        a, b_, bit = (t[0, 1 : 1 + D].astype(np.int64), t[0, 1 + D : 1 + 2 * D], int(t[0, 0]))
+        t[0, 1 + 2 * D :] = (b_.astype(np.int64) + bit * (a - b_.astype(np.int64))) % P
+    assert rc.failing() == {"bus"}
+    vk = program_vk(rc.program, FAST)
+    with unchecked_prover():
+        proof = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(3))
+    with pytest.raises(VerificationError):
+        verify_program(vk, proof, rc.witness.public)
+
+
 def test_wrong_poseidon2_output() -> None:
     from zkrv_prover.recursion import poseidon2_air
 
