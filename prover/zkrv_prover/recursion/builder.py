@@ -14,11 +14,12 @@ arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_in
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits(a, n)`` min(n, 31) Bits rows (n = 0: an ASSERT_EQ of a and 0); ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
-``RecursionBuilder(poseidon2="skinny")`` (``compress_swapped``, a Merkle
-level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
-check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
-check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
+``b_to_bits(a, n)`` min(n, 31) Bits rows (n = 0: an ASSERT_EQ of a and 0); ``b_permute``
+one Poseidon2 row, or 23 rows of the skinny table with ``RecursionBuilder(poseidon2="skinny")``
+(``compress_swapped``, a Merkle level, too: the row swaps its input halves by a bit);
+``cap_check`` (the Merkle-cap check of
+:meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap check row
+plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
 and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
 constant bits fold (a select on a constant bit is its chosen input), and so do additions of a
