@@ -249,7 +249,7 @@ def test_non_canonical_bits() -> None:
 def test_bits_mutations() -> None:
     # a non-boolean bit with a consistent prefix value
     rc = _rec(_bits)
-    s, e = _bits_block(rc, 13)
+    s, _ = _bits_block(rc, 13)
     t = rc.trace("bits")
     t[s + 2, 0] = 2
     t[s + 2, 1] = 2 * 3 + 2
@@ -258,12 +258,12 @@ def test_bits_mutations() -> None:
     assert "acc_step" not in rc.failing()
     # a wrong prefix value
     rc = _rec(_bits)
-    s, e = _bits_block(rc, 13)
+    s, _ = _bits_block(rc, 13)
     rc.trace("bits")[s + 1, 1] = 2
     assert rc.failing() == {"acc_step"}
     # a block's first row that continues the previous block's value
     rc = _rec(_bits)
-    s, e = _bits_block(rc, 2**27 - 2)
+    s, _ = _bits_block(rc, 2**27 - 2)
     assert s > 0
     rc.trace("bits")[s, 1] = (2 * int(rc.trace("bits")[s - 1, 1]) + int(rc.trace("bits")[s, 0])) % P
     assert "acc_step" in rc.failing()
@@ -391,6 +391,36 @@ def test_paired_logup_helpers_reject_a_forged_read(name: str, col: int) -> None:
         proof = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(3))
     with pytest.raises(VerificationError):
         verify_program(vk, proof, rc.witness.public)
+
+
+def test_uniform_machine_raises_the_logup_budget() -> None:
+    """All tables at one height: build_machine raises every LogUp budget to 4 (three
+    interactions per helper, machine degree 4); the program proves and verifies under it and a
+    forged read (a select input no constraint sees) is rejected."""
+    from zkrv_prover.recursion.machine import UNIFORM_LOGUP_DEGREE, build_machine, generate_traces
+
+    r = RecursionBuilder()
+    _select(r)
+    program, witness = r.finish(16)
+    assert set(program.heights().values()) == {16}
+    lays = compile_machine(build_machine(program))
+    assert UNIFORM_LOGUP_DEGREE == 4 and max(lay.degree for lay in lays) == 4
+    sel = lays[[t.name for t in program.tables].index("select")]
+    assert [len(g) for g in sel.logup_groups] == [3, 2]
+    # a machine of several heights keeps the tables' own budgets
+    assert max(lay.degree for lay in compile_machine(build_machine(_rec(_select).program))) == 3
+    vk = program_vk(program, FAST)
+    proof = prove_program(vk, witness, rng=FieldRng.seeded(1), recorded=program)
+    verify_program(vk, proof, witness.public)
+    traces = generate_traces(program, witness)
+    t = traces[[t.name for t in program.tables].index("select")]
+    t[0, 1] = (int(t[0, 1]) + 1) % P  # a forged input, out1 kept = b + bit (a - b)
+    a, b_ = t[0, 1 : 1 + D].astype(np.int64), t[0, 1 + D : 1 + 2 * D].astype(np.int64)
+    t[0, 1 + 2 * D :] = (b_ + int(t[0, 0]) * (a - b_)) % P
+    with unchecked_prover():
+        bad = prove(vk, traces, list(witness.public), FieldRng.seeded(3))
+    with pytest.raises(VerificationError):
+        verify_program(vk, bad, witness.public)
 
 
 def test_wrong_poseidon2_output() -> None:
