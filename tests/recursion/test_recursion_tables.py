@@ -305,12 +305,38 @@ def test_base_witness_slots() -> None:
 def test_padding_row_multiplicity() -> None:
     rc = _rec(_alu)
     airs = rc.program.airs()
-    i = rc.index("const")
+    i = rc.index("witness")
     pad = rc.program.tables[i].rows
     assert pad < airs[i].height
     airs[i].pre = airs[i].pre.copy()
     airs[i].pre[pad, 1] = 1  # a padding row writing (0, 0...) once
     rc.layouts = compile_machine(Machine(airs, rc.program.num_public))
+    assert rc.failing() == {"bus"}
+
+
+def test_constants_are_pinned() -> None:
+    """Constants are Witness rows whose value the key fixes (is_const (v - c) = 0): a changed
+    constant fails its pin (and the bus, its readers see the recorded value); an input row's
+    value is free but for the bus."""
+    rc = _rec(_alu)
+    pre = rc.layouts[rc.index("witness")].preprocessed
+    assert pre is not None
+    rows = rc.program.tables[rc.index("witness")].rows
+    consts = [i for i in range(rows) if pre[i, 2] == 1]
+    assert consts and rc.program.tables[rc.index("witness")].air.preprocessed_width == 3 + D
+    t = rc.trace("witness")
+    row = consts[0]
+    assert t[row].tolist() == pre[row, 3:].tolist()
+    t[row, 0] = (int(t[row, 0]) + 1) % P
+    assert rc.failing() == {"const0", "bus"}
+    rc = _rec(_alu)
+    rc.trace("witness")[row, 3] = 5
+    assert rc.failing() == {"const3", "bus"}
+    rc = _rec(_ext)
+    pre = rc.layouts[rc.index("witness")].preprocessed
+    assert pre is not None
+    row = next(i for i in range(rc.program.tables[rc.index("witness")].rows) if pre[i, 2] == 0)
+    rc.trace("witness")[row, 1] += 1  # an e_input row: only its readers notice
     assert rc.failing() == {"bus"}
 
 

@@ -7,9 +7,9 @@ verifier on a real proof is also the witness generation, and it raises
 :class:`~zkrv_prover.stark.field.arith.VerificationError` exactly where
 :class:`~zkrv_prover.stark.field.arith.NativeArith` would (same checks, same messages).
 
-What each primitive costs (table rows): ``*_const`` a deduplicated Const row (free when reused);
-``*_input`` a Witness row; ``b_add``..``b_inv``/``b_assert_eq`` one BaseAlu row; the ``e_*``
-arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
+What each primitive costs (table rows): ``*_const`` a deduplicated constant Witness row (free
+when reused); ``*_input`` a Witness row; ``b_add``..``b_inv``/``b_assert_eq`` one BaseAlu row;
+the ``e_*`` arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
 ``e_assert_nonzero`` are DIV(1, a)); ``e_from_coeffs``/``e_coeffs`` one Pack row (cached: packing
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
@@ -52,7 +52,6 @@ from zkrv_prover.recursion.tables import (
     BaseWitnessAir,
     BitsAir,
     CapAir,
-    ConstAir,
     DotAir,
     ExtAluAir,
     PackAir,
@@ -73,6 +72,7 @@ from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_in
 #: An extension value: EXT_DEGREE canonical ints.
 Ext = tuple[int, ...]
 _ZERO_HI = (0,) * (EXT_DEGREE - 1)
+_ZERO_BLOCK = (0,) * EXT_DEGREE
 _E_ZERO: Ext = (0, *_ZERO_HI)
 _E_ONE: Ext = (1, *_ZERO_HI)
 
@@ -168,7 +168,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             if any(block[1:]):
                 self._memx[addr] = block[1:]
             self._consts[block] = addr
-            self._op(ConstAir.name, (addr, *block))
+            self._op(WitnessAir.name, (1, addr, *block))
         return addr
 
     def _const_value(self, c: BCell) -> int | None:
@@ -191,7 +191,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             if not 0 <= x < P:
                 raise ValueError(f"proof value {x} is not a canonical BabyBear element")
         c = self._alloc_e(tuple(int(x) for x in v))
-        self._op(WitnessAir.name, (c.addr,))
+        self._op(WitnessAir.name, (0, c.addr, *_ZERO_BLOCK))
         return c
 
     def d_input(self, v: int) -> NoReturn:
@@ -577,6 +577,11 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
     def op_counts(self) -> dict[str, int]:
         """Rows recorded so far per table."""
         return {k: len(v) for k, v in self._ops.items()}
+
+    @property
+    def num_consts(self) -> int:
+        """Distinct constants recorded so far (rows of the Witness table)."""
+        return len(self._consts)
 
     def table_rows(self) -> dict[str, int]:
         """Table rows recorded so far per table (several per op in some tables)."""
