@@ -419,32 +419,65 @@ def test_paired_logup_helpers_reject_a_forged_read(name: str, col: int) -> None:
         verify_program(vk, proof, rc.witness.public)
 
 
-def test_uniform_machine_raises_the_logup_budget() -> None:
-    """All tables at one height: build_machine raises every LogUp budget to 4 (three
-    interactions per helper, machine degree 4); the program proves and verifies under it and a
-    forged read (a select input no constraint sees) is rejected."""
-    from zkrv_prover.recursion.machine import UNIFORM_LOGUP_DEGREE, build_machine, generate_traces
+def test_uniform_machine_is_one_fused_table() -> None:
+    """All tables at one height: build_machine fuses them into one AIR (the tables' columns
+    side by side, every constraint and interaction kept, LogUp budget 4: one running sum and
+    one blind for the machine); the program proves and verifies, a mutated row fails the
+    table's own (prefixed) constraint, and a forged read is rejected by the verifier."""
+    from zkrv_prover.recursion import shrink
+    from zkrv_prover.recursion.machine import (
+        UNIFORM_LOGUP_DEGREE,
+        build_machine,
+        generate_traces,
+        machine_log_heights,
+    )
+    from zkrv_prover.stark.air import debug
 
     r = RecursionBuilder()
     _select(r)
     program, witness = r.finish(16)
     assert set(program.heights().values()) == {16}
-    lays = compile_machine(build_machine(program))
-    assert UNIFORM_LOGUP_DEGREE == 4 and max(lay.degree for lay in lays) == 4
-    sel = lays[[t.name for t in program.tables].index("select")]
-    assert [len(g) for g in sel.logup_groups] == [3, 2]
-    # a machine of several heights keeps the tables' own budgets
-    assert max(lay.degree for lay in compile_machine(build_machine(_rec(_select).program))) == 3
+    airs = program.airs()
+    (lay,) = compile_machine(build_machine(program))
+    assert machine_log_heights(program) == shrink.log_heights(program) == [4]
+    assert lay.main_width == sum(a.main_width for a in airs) + D  # one blind
+    assert lay.pre_width == sum(a.preprocessed_width for a in airs)
+    per_table = compile_machine(Machine(airs, program.num_public))
+    own = [c.name for c in lay.constraints if not c.name.startswith("logup")]
+    assert own == [
+        f"{t.air.name}.{c.name}"
+        for t in per_table
+        for c in t.constraints
+        if not c.name.startswith("logup")
+    ]
+    assert len(lay.interactions) == sum(len(t.interactions) for t in per_table)
+    assert UNIFORM_LOGUP_DEGREE == 4 and lay.degree == 4
+    assert all(len(g) <= 3 for g in lay.logup_groups) and lay.aux_width < sum(
+        t.aux_width for t in per_table
+    )
+    # a machine of several heights keeps its tables
+    assert len(build_machine(_rec(_select).program).tables) > 1
     vk = program_vk(program, FAST)
     proof = prove_program(vk, witness, rng=FieldRng.seeded(1), recorded=program)
     verify_program(vk, proof, witness.public)
-    traces = generate_traces(program, witness)
-    t = traces[[t.name for t in program.tables].index("select")]
-    t[0, 1] = (int(t[0, 1]) + 1) % P  # a forged input, out1 kept = b + bit (a - b)
-    a, b_ = t[0, 1 : 1 + D].astype(np.int64), t[0, 1 + D : 1 + 2 * D].astype(np.int64)
-    t[0, 1 + 2 * D :] = (b_ + int(t[0, 0]) * (a - b_)) % P
+    # the select table's columns in the fused trace
+    names = [a.name for a in airs]
+    m0 = sum(a.main_width for a in airs[: names.index("select")])
+    (t,) = generate_traces(program, witness)
+    a, b_ = t[0, m0 + 1 : m0 + 1 + D].astype(np.int64), t[0, m0 + 1 + D : m0 + 1 + 2 * D]
+    t[0, m0] = 2  # bit 2 with out1 = b + 2 (a - b): only the booleanity fails
+    t[0, m0 + 1 + 2 * D : m0 + 1 + 3 * D] = (b_.astype(np.int64) + 2 * (a - b_)) % P
+    failing = {f.constraint for f in debug.table_failures(lay, t, list(witness.public))}
+    assert failing == {"select.bit_bool"}
+    (t,) = generate_traces(program, witness)
+    t[0, m0 + 1] = (int(t[0, m0 + 1]) + 1) % P  # a forged input, out1 kept = b + bit (a - b)
+    a, b_ = t[0, m0 + 1 : m0 + 1 + D].astype(np.int64), t[0, m0 + 1 + D : m0 + 1 + 2 * D]
+    t[0, m0 + 1 + 2 * D : m0 + 1 + 3 * D] = (
+        b_.astype(np.int64) + int(t[0, m0]) * (a - b_.astype(np.int64))
+    ) % P
+    assert not debug.table_failures(lay, t, list(witness.public))
     with unchecked_prover():
-        bad = prove(vk, traces, list(witness.public), FieldRng.seeded(3))
+        bad = prove(vk, [t], list(witness.public), FieldRng.seeded(3))
     with pytest.raises(VerificationError):
         verify_program(vk, bad, witness.public)
 

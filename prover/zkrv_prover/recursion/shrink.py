@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from zkrv_prover.recursion.machine import build_machine
+from zkrv_prover.recursion.machine import build_machine, machine_log_heights
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier, verify_program
 from zkrv_prover.stark.air.air import TableLayout, compile_machine
@@ -52,8 +52,9 @@ SHRINK_HASH: HashName = "poseidon-bn254"
 
 
 def log_heights(program: RecursionProgram) -> list[int]:
-    """The machine's table log heights (table order)."""
-    return [t.height.bit_length() - 1 for t in program.tables]
+    """The machine's table log heights (table order; a uniform program's machine is one fused
+    table: :func:`zkrv_prover.recursion.machine.machine_log_heights`)."""
+    return machine_log_heights(program)
 
 
 @dataclass(frozen=True)
