@@ -3,10 +3,12 @@
 Production API (``docs/wrap.md``, "The shrink layer"): :func:`prove_shrink` takes a recursion
 proof (its verifying key, public values and proof, Poseidon2-BabyBear), records the program that
 verifies it with the skinny Poseidon2 table and every table at one height
-(:func:`record_shrink`), picks BN254-hash parameters reaching :data:`TARGET_BITS` proven bits at
-:data:`SHRINK_LOG_BLOWUP` (:func:`shrink_config`), makes the key (:func:`shrink_key`, cached in
-memory per shrink program) and proves; :func:`verify_shrink` checks the result. The shrink
-proof's public values are the inner proof's, in order.
+(:func:`record_shrink`; its machine is then one fused table,
+:class:`zkrv_prover.recursion.machine.FusedAir`), picks BN254-hash parameters reaching
+:data:`TARGET_BITS` proven bits at :data:`SHRINK_LOG_BLOWUP` (:func:`shrink_config`), makes
+the key (:func:`shrink_key`, cached in memory per shrink program) and proves;
+:func:`verify_shrink` checks the result. The shrink proof's public values are the inner
+proof's, in order.
 
 Study helpers:
 
