@@ -11,7 +11,7 @@ import pytest
 from recursion_testutil import FAST, Recorded, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import table_traces
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
 from zkrv_prover.recursion.tables.cap import _ACT, _BIT, _C, _KEY, _MULT, _V, CAP_BUS
 from zkrv_prover.stark.commit.hash_scheme import Poseidon2BabyBear
@@ -104,7 +104,7 @@ def test_forged_read() -> None:
     assert pre is not None
     node_addr = int(pre[row, _C + 3])  # node cell 3 of the first check
     mem[node_addr, 0] = (int(mem[node_addr, 0]) + 1) % P
-    rc.traces = generate_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
+    rc.traces = table_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
     assert rc.failing() == {"bus"}
     assert set(_imbalance(rc)) == {CAP_BUS}
     vk = program_vk(rc.program, FAST)
@@ -159,7 +159,7 @@ def test_entry_key_cannot_shift() -> None:
     mem = rc.witness.memory.copy()
     for k in range(8):
         mem[int(pre[row, _C + k]), 0] = CAP[4][k]
-    rc.traces = generate_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
+    rc.traces = table_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
     assert rc.failing() == {"bus"}
     t = rc.trace("cap")
     t[4, _BIT] = 1  # entry 4 sends (key_base + 5, cap[4]) ...

@@ -10,7 +10,7 @@ import numpy as np
 from recursion_testutil import Recorded, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import table_traces
 from zkrv_prover.recursion.program import RecursionWitness
 from zkrv_prover.stark.field.field import EXT_DEGREE
 
@@ -100,7 +100,7 @@ def _with_memory(rc: Recorded, addr: int, value: int) -> Recorded:
     mem = np.array(rc.witness.memory, copy=True)
     mem[addr, 0] = value
     w = RecursionWitness(mem, rc.witness.public)
-    return Recorded(rc.program, w, rc.layouts, generate_traces(rc.program, w))
+    return Recorded(rc.program, w, rc.layouts, table_traces(rc.program, w))
 
 
 def test_folded_program_satisfies_its_air() -> None:

@@ -455,8 +455,16 @@ def test_uniform_machine_is_one_fused_table() -> None:
     assert all(len(g) <= 3 for g in lay.logup_groups) and lay.aux_width < sum(
         t.aux_width for t in per_table
     )
-    # a machine of several heights keeps its tables
-    assert len(build_machine(_rec(_select).program).tables) > 1
+    # a program recorded without min_height keeps its tables, even when their heights agree
+    # (the fused flag is part of the program's digest)
+    assert program.fused and len(build_machine(_rec(_select).program).tables) > 1
+    plain = _rec(_pack).program
+    assert len(set(plain.heights().values())) == 1 and not plain.fused
+    assert len(build_machine(plain).tables) == len(plain.tables) > 1
+    r = RecursionBuilder()
+    _pack(r)
+    fused = r.finish(min(plain.heights().values()))[0]
+    assert fused.fused and fused.heights() == plain.heights() and fused.digest != plain.digest
     vk = program_vk(program, FAST)
     proof = prove_program(vk, witness, rng=FieldRng.seeded(1), recorded=program)
     verify_program(vk, proof, witness.public)

@@ -1,7 +1,7 @@
 """The recursion machine of a program: its tables as a STARK :class:`Machine`, and the main
 traces of a witness (gathered from the memory image, vectorized per table).
 
-A *uniform* program (every table at one height, e.g. the shrink's) is proven as one
+A *uniform* program (recorded with every table at one height, e.g. the shrink's) is proven as one
 :class:`FusedAir`: its tables side by side in one AIR (the same columns, constraints and bus
 interactions), so the machine has one LogUp running sum and one LogUp blind instead of one per
 table (2 extension columns per table), and a LogUp degree budget of
@@ -58,8 +58,9 @@ class FusedAir(Air):
 
 
 def is_uniform(program: RecursionProgram) -> bool:
-    """Whether the program's machine is one :class:`FusedAir` (several tables, one height)."""
-    return len(program.tables) > 1 and len({t.height for t in program.tables}) == 1
+    """Whether the program's machine is one :class:`FusedAir`: several tables recorded at one
+    height (``RecursionBuilder.finish(min_height)``, ``RecursionProgram.fused``)."""
+    return program.fused
 
 
 def build_machine(program: RecursionProgram) -> Machine:
@@ -78,13 +79,19 @@ def machine_log_heights(program: RecursionProgram) -> list[int]:
     return heights[:1] if is_uniform(program) else heights
 
 
-def generate_traces(program: RecursionProgram, witness: RecursionWitness) -> list[U32]:
-    """The main traces (one per table of :func:`build_machine`, in order) of ``witness``."""
+def table_traces(program: RecursionProgram, witness: RecursionWitness) -> list[U32]:
+    """The main traces of ``witness``, one per table of the program (``program.airs()``)."""
     if witness.memory.shape[0] != program.num_cells:
         raise ValueError("the witness is not for this program (cell count differs)")
     if len(witness.public) != program.num_public:
         raise ValueError("the witness is not for this program (public value count differs)")
-    traces = [air.main_trace(witness.memory, witness.public) for air in program.airs()]
+    return [air.main_trace(witness.memory, witness.public) for air in program.airs()]
+
+
+def generate_traces(program: RecursionProgram, witness: RecursionWitness) -> list[U32]:
+    """The main traces (one per table of :func:`build_machine`, in order) of ``witness``: the
+    program's tables', side by side for a fused machine."""
+    traces = table_traces(program, witness)
     if is_uniform(program):
         return [np.ascontiguousarray(np.concatenate(traces, axis=1))]
     return traces
