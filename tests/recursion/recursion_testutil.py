@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import table_traces
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.stark.air import debug
 from zkrv_prover.stark.air.air import Machine, TableLayout, compile_machine
@@ -50,4 +50,4 @@ class Recorded:
 def record(r: RecursionBuilder) -> Recorded:
     program, witness = r.finish()
     machine = Machine(program.airs(), program.num_public)
-    return Recorded(program, witness, compile_machine(machine), generate_traces(program, witness))
+    return Recorded(program, witness, compile_machine(machine), table_traces(program, witness))

@@ -184,7 +184,7 @@ def test_cells_written_once_and_consts_deduplicated() -> None:
     x = r.e_input([1, 2, 3, 4, 5])
     assert r.e_from_coeffs(r.e_coeffs(x)) is x  # packing the coefficients back: the same cell
     rc = record(r)
-    assert rc.program.rows()["const"] == 1
+    assert rc.program.rows()["witness"] == 2  # the one deduplicated constant and x
 
 
 def test_swap_pair_is_one_select_row() -> None:

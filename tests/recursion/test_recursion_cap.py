@@ -11,9 +11,9 @@ import pytest
 from recursion_testutil import FAST, Recorded, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import table_traces
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
-from zkrv_prover.recursion.tables.cap import _ACT, _BIT, _MULT, _N, _NODE, CAP_BUS
+from zkrv_prover.recursion.tables.cap import _ACT, _BIT, _C, _KEY, _MULT, _V, CAP_BUS
 from zkrv_prover.stark.commit.hash_scheme import Poseidon2BabyBear
 from zkrv_prover.stark.field.arith import NativeArith, VerificationError
 from zkrv_prover.stark.field.field import P
@@ -55,7 +55,7 @@ def _check_rows(rc: Recorded) -> np.ndarray:
 
 def test_cap_checks_prove_and_verify() -> None:
     rc = _rec()
-    assert rc.program.rows()["cap"] == 10  # 8 + 2 entries, 4 checks
+    assert rc.program.rows()["cap"] == 14  # 8 + 2 entry rows, then 4 check rows
     assert "select" not in rc.program.rows()
     assert rc.problems() == []
     t = rc.trace("cap")
@@ -102,9 +102,9 @@ def test_forged_read() -> None:
     mem = rc.witness.memory.copy()
     pre = rc.layouts[rc.index("cap")].preprocessed
     assert pre is not None
-    node_addr = int(pre[row, _N + 3])  # node cell 3 of the first check
+    node_addr = int(pre[row, _C + 3])  # node cell 3 of the first check
     mem[node_addr, 0] = (int(mem[node_addr, 0]) + 1) % P
-    rc.traces = generate_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
+    rc.traces = table_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
     assert rc.failing() == {"bus"}
     assert set(_imbalance(rc)) == {CAP_BUS}
     vk = program_vk(rc.program, FAST)
@@ -120,7 +120,7 @@ def test_forged_read_of_another_entry() -> None:
     rc = _rec()
     row = int(_check_rows(rc)[0])
     t = rc.trace("cap")
-    t[row, _NODE : _NODE + 8] = CAP[4]
+    t[row, _V : _V + 8] = CAP[4]
     t[row, _BIT] = 0  # index 4 ...
     t[4, _MULT], t[5, _MULT] = 1, 0
     assert rc.failing() == {"bus"}
@@ -136,11 +136,35 @@ def test_non_boolean_bit() -> None:
 
 def test_padding_rows_do_nothing() -> None:
     rc = _rec()
-    rc.trace("cap")[5, _ACT] = 1  # a check slot without a check (row 5 holds an entry only)
-    assert "check_active" in rc.failing()
+    rc.trace("cap")[5, _ACT] = 1  # an active flag on an entry row (it would receive its tuple)
+    assert "active_bool" in rc.failing()
     rc = _rec()
     rc.trace("cap")[-1, _MULT] = 1  # a multiplicity on a padding row
     assert "entry_mult" in rc.failing()
+    rc = _rec()
+    row = int(_check_rows(rc)[0])
+    rc.trace("cap")[row, _MULT] = 1  # a multiplicity on a check row
+    assert "entry_mult" in rc.failing()
+
+
+def test_entry_key_cannot_shift() -> None:
+    """A node that is cap[4] at index 5 (memory consistent) with entry 4 sending its digest at
+    key_base + 5 by a nonzero bit: both buses balance, the bit (zero outside check rows)
+    catches it."""
+    rc = _rec()
+    row = int(_check_rows(rc)[0])  # the check of index 5
+    pre = rc.layouts[rc.index("cap")].preprocessed
+    assert pre is not None
+    assert int(pre[5, _KEY]) == int(pre[4, _KEY]) + 1
+    mem = rc.witness.memory.copy()
+    for k in range(8):
+        mem[int(pre[row, _C + k]), 0] = CAP[4][k]
+    rc.traces = table_traces(rc.program, type(rc.witness)(mem, rc.witness.public))
+    assert rc.failing() == {"bus"}
+    t = rc.trace("cap")
+    t[4, _BIT] = 1  # entry 4 sends (key_base + 5, cap[4]) ...
+    t[4, _MULT], t[5, _MULT] = 1, 0  # ... once, entry 5 nothing
+    assert rc.failing() == {"bit_bool0"}
 
 
 def _imbalance(rc: Recorded) -> dict[int, dict[tuple[int, ...], int]]:

@@ -10,7 +10,7 @@ import numpy as np
 from recursion_testutil import Recorded, record
 
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import table_traces
 from zkrv_prover.recursion.program import RecursionWitness
 from zkrv_prover.stark.field.field import EXT_DEGREE
 
@@ -18,19 +18,17 @@ ONE = (1,) + (0,) * (EXT_DEGREE - 1)
 ZERO = (0,) * EXT_DEGREE
 
 
-def _rows_of(counts: dict[str, int]) -> dict[str, int]:
-    """Op rows per table, without the (deduplicated) constants."""
-    return {k: v for k, v in counts.items() if k != "const"}
-
-
 def _rows(r: RecursionBuilder) -> dict[str, int]:
-    return _rows_of(r.op_counts())
+    """Op rows per table, without the (deduplicated) constants (Witness rows)."""
+    counts = r.op_counts()
+    counts["witness"] = counts.get("witness", 0) - r.num_consts
+    return {k: v for k, v in counts.items() if v}
 
 
 def test_constant_folds_emit_no_rows() -> None:
     r = RecursionBuilder()
     x, b = r.e_input([3, 1, 4, 1, 5]), r.b_input(9)
-    before = r.op_counts()
+    before = _rows(r)
     assert r.e_add(r.e_const(ZERO), x) is x and r.e_add(x, r.e_const(ZERO)) is x
     assert r.e_sub(x, r.e_const(ZERO)) is x
     assert r.e_mul(r.e_const(ONE), x) is x and r.e_mul_base(x, r.b_const(1)) is x
@@ -38,18 +36,18 @@ def test_constant_folds_emit_no_rows() -> None:
     assert r.b_mul(r.b_const(1), b) is b and r.b_mul(b, r.b_const(0)).v == 0
     alias = r.e_mul_base(r.e_const(ONE), b)
     assert alias.addr == b.addr and alias.v == (9, 0, 0, 0, 0)
-    assert _rows(r) == _rows_of(before)
+    assert _rows(r) == before
 
 
 def test_one_hot_folds() -> None:
     r = RecursionBuilder()
     hints = r.one_hot(r.b_input(5), 3, 7)
     other = r.one_hot(r.b_input(4), 3, 7)
-    before = r.op_counts()
+    before = _rows(r)
     assert r.bit_and(hints[2], hints[2]) is hints[2]
     assert r._const_value(r.bit_and(hints[1], hints[2])) == 0
     assert r._const_value(r.bit_sum(hints)) == 1
-    assert _rows(r) == _rows_of(before)
+    assert _rows(r) == before
     # hints of different one_hot calls, or only some hints of one: real rows
     r.bit_and(hints[2], other[1])
     r.bit_sum(hints[1:])
@@ -102,7 +100,7 @@ def _with_memory(rc: Recorded, addr: int, value: int) -> Recorded:
     mem = np.array(rc.witness.memory, copy=True)
     mem[addr, 0] = value
     w = RecursionWitness(mem, rc.witness.public)
-    return Recorded(rc.program, w, rc.layouts, generate_traces(rc.program, w))
+    return Recorded(rc.program, w, rc.layouts, table_traces(rc.program, w))
 
 
 def test_folded_program_satisfies_its_air() -> None:

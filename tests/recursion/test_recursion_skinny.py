@@ -177,7 +177,7 @@ def test_uniform_heights_and_shrink_params() -> None:
 
 def record_min(r: RecursionBuilder, min_height: int) -> Recorded:
     program, witness = r.finish(min_height)
-    from zkrv_prover.recursion.machine import generate_traces
+    from zkrv_prover.recursion.machine import table_traces
 
     machine = Machine(program.airs(), program.num_public)
-    return Recorded(program, witness, compile_machine(machine), generate_traces(program, witness))
+    return Recorded(program, witness, compile_machine(machine), table_traces(program, witness))

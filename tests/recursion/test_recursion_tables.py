@@ -198,29 +198,82 @@ def test_wrong_swap() -> None:
     assert "select0" in rc.failing()
 
 
-def _bits_row(rc: Recorded, value: int) -> int:
+def _bits_block(rc: Recorded, value: int) -> tuple[int, int]:
+    """The rows [start, end) of the Bits block decomposing ``value`` (its last row reads it)."""
     t = rc.trace("bits")
-    vals = (t[:, :NBITS].astype(np.int64) << np.arange(NBITS)).sum(axis=1)
-    return int(np.flatnonzero(vals == value)[0])
+    pre = rc.layouts[rc.index("bits")].preprocessed
+    assert pre is not None
+    last = np.flatnonzero(pre[:, 3] == 1)
+    end = int(last[np.flatnonzero(t[last, 1] == value)[0]]) + 1
+    before = last[last < end - 1]
+    return (int(before[-1]) + 1 if before.size else 0), end
+
+
+def _bits_top(bits: np.ndarray, in_top: np.ndarray) -> np.ndarray:
+    """The honest ``top`` column of one block (bits most significant first)."""
+    top = np.zeros_like(bits)
+    top[0] = bits[0]
+    for j in range(1, bits.shape[0]):
+        top[j] = top[j - 1] * bits[j] if in_top[j] else top[j - 1]
+    return top
+
+
+def test_bits_layout() -> None:
+    rc = _rec(_bits)
+    # blocks of 4, 31, 31, 31 rows (n = 40 takes 31 bits; n = 0 is an ASSERT_EQ, no rows)
+    assert rc.program.tables[rc.index("bits")].rows == 4 + 3 * NBITS
+    s, e = _bits_block(rc, 13)
+    assert (e - s, rc.trace("bits")[s:e, 0].tolist()) == (4, [1, 1, 0, 1])
+    assert rc.trace("bits")[s:e, 1].tolist() == [1, 3, 6, 13]
 
 
 def test_non_canonical_bits() -> None:
     rc = _rec(_bits)
     v = 2**27 - 2  # v + p < 2^31: a second 31-bit representation
-    row = _bits_row(rc, v)
+    s, e = _bits_block(rc, v)
+    assert e - s == NBITS
     t = rc.trace("bits")
     w = v + P
-    t[row, :NBITS] = (w >> np.arange(NBITS)) & 1
-    t[row, NBITS] = 1  # b27 b28 b29
+    bits = (w >> np.arange(NBITS - 1, -1, -1)) & 1
+    t[s:e, 0] = bits
+    t[s:e, 1] = [(w >> (NBITS - 1 - j)) % P for j in range(NBITS)]  # the last one is v
+    pre = rc.layouts[rc.index("bits")].preprocessed
+    assert pre is not None
+    t[s:e, 2] = _bits_top(bits, pre[s:e, 4])
     assert rc.failing() == {"canonical", "bus"}  # bit cells differ, the value read is the same
-    assert not any("bool" in f or "width" in f for f in rc.failing())
+    # a top that hides the all-ones prefix breaks its own chain instead
+    t[s + 3 :, 2] = 0
+    assert rc.failing() == {"top_step", "bus"}
 
 
-def test_bit_above_width() -> None:
+def test_bits_mutations() -> None:
+    # a non-boolean bit with a consistent prefix value
     rc = _rec(_bits)
-    row = _bits_row(rc, 13)
-    rc.trace("bits")[row, 5] = 1
-    assert "width5" in rc.failing()
+    s, _ = _bits_block(rc, 13)
+    t = rc.trace("bits")
+    t[s + 2, 0] = 2
+    t[s + 2, 1] = 2 * 3 + 2
+    t[s + 3, 1] = 2 * 8 + 1
+    assert rc.failing() >= {"bool", "bus"}
+    assert "acc_step" not in rc.failing()
+    # a wrong prefix value
+    rc = _rec(_bits)
+    s, _ = _bits_block(rc, 13)
+    rc.trace("bits")[s + 1, 1] = 2
+    assert rc.failing() == {"acc_step"}
+    # a block's first row that continues the previous block's value
+    rc = _rec(_bits)
+    s, _ = _bits_block(rc, 2**27 - 2)
+    assert s > 0
+    rc.trace("bits")[s, 1] = (2 * int(rc.trace("bits")[s - 1, 1]) + int(rc.trace("bits")[s, 0])) % P
+    assert "acc_step" in rc.failing()
+    # the table's first row must start its prefix and top at its bit
+    rc = _rec(_bits)
+    rc.trace("bits")[0, 1] = (int(rc.trace("bits")[0, 1]) + 2) % P
+    assert "acc_first" in rc.failing()
+    rc = _rec(_bits)
+    rc.trace("bits")[0, 2] = 1 - int(rc.trace("bits")[0, 2])
+    assert "top_first" in rc.failing()
 
 
 def test_bus_read_differs_from_write() -> None:
@@ -252,7 +305,7 @@ def test_base_witness_slots() -> None:
 def test_padding_row_multiplicity() -> None:
     rc = _rec(_alu)
     airs = rc.program.airs()
-    i = rc.index("const")
+    i = rc.index("witness")
     pad = rc.program.tables[i].rows
     assert pad < airs[i].height
     airs[i].pre = airs[i].pre.copy()
@@ -261,10 +314,70 @@ def test_padding_row_multiplicity() -> None:
     assert rc.failing() == {"bus"}
 
 
+def test_constants_are_pinned() -> None:
+    """Constants are Witness rows whose value the key fixes (is_const (v - c) = 0): a changed
+    constant fails its pin (and the bus, its readers see the recorded value); an input row's
+    value is free but for the bus."""
+    rc = _rec(_alu)
+    pre = rc.layouts[rc.index("witness")].preprocessed
+    assert pre is not None
+    rows = rc.program.tables[rc.index("witness")].rows
+    consts = [i for i in range(rows) if pre[i, 2] == 1]
+    assert consts and rc.program.tables[rc.index("witness")].air.preprocessed_width == 3 + D
+    t = rc.trace("witness")
+    row = consts[0]
+    assert t[row].tolist() == pre[row, 3:].tolist()
+    t[row, 0] = (int(t[row, 0]) + 1) % P
+    assert rc.failing() == {"const0", "bus"}
+    rc = _rec(_alu)
+    rc.trace("witness")[row, 3] = 5
+    assert rc.failing() == {"const3", "bus"}
+    rc = _rec(_ext)
+    pre = rc.layouts[rc.index("witness")].preprocessed
+    assert pre is not None
+    row = next(i for i in range(rc.program.tables[rc.index("witness")].rows) if pre[i, 2] == 0)
+    rc.trace("witness")[row, 1] += 1  # an e_input row: only its readers notice
+    assert rc.failing() == {"bus"}
+
+
 def test_public_value_binding() -> None:
     rc = _rec(_alu)
     rc.trace("public")[0, 0] += 1
     assert "public_value" in rc.failing()
+
+
+def _many_public(r: RecursionBuilder) -> None:
+    for i in range(46):
+        r.expose_public(r.b_input(1000 + 7 * i))
+
+
+def test_public_radix_selectors() -> None:
+    from zkrv_prover.recursion.tables.public import radices
+
+    assert radices(46) == (4, 4, 3) and radices(1) == (1,) and radices(5) == (5,)
+    rc = _rec(_many_public)
+    assert rc.problems() == []
+    lay = rc.layouts[rc.index("public")]
+    assert lay.pre_width == 1 + 11 and lay.degree == 3
+    # every real row is bound to its own public value (another row's value, or the value of
+    # the same row offset by one, fails), padding rows to zero
+    for row in (0, 1, 4, 17, 45):
+        for other in (row + 1, row - 1):
+            rc = _rec(_many_public)
+            t = rc.trace("public")
+            t[row, 0] = t[other % 46, 0]
+            assert "public_value" in rc.failing()
+    rc = _rec(_many_public)
+    rc.trace("public")[46, 0] = 1
+    assert rc.failing() == {"public_value"}
+    # a padding row's selectors are zero: it reads nothing
+    rc = _rec(_many_public)
+    airs = rc.program.airs()
+    i = rc.index("public")
+    airs[i].pre = airs[i].pre.copy()
+    airs[i].pre[46, 1] = 1  # a padding row that reads (0, 0) once
+    rc.layouts = compile_machine(Machine(airs, rc.program.num_public))
+    assert "bus" in rc.failing()
 
 
 def test_verifier_rejects_unbalanced_memory() -> None:
@@ -279,6 +392,102 @@ def test_verifier_rejects_unbalanced_memory() -> None:
         proof = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(2))
     with pytest.raises(VerificationError):
         verify_program(vk, proof, rc.witness.public)
+
+
+@pytest.mark.parametrize(("name", "col"), [("select", 1), ("pack", 2)])
+def test_paired_logup_helpers_reject_a_forged_read(name: str, col: int) -> None:
+    """Select and Pack pair their interactions on LogUp helpers (degree 3): 3 helpers for 5
+    and 6 interactions. A forged value (a select input, an unpacked coefficient) that no
+    constraint of the table sees unbalances the bus, and the verifier rejects its proof."""
+    rc = _rec(PROGRAMS[name])
+    lay = rc.layouts[rc.index(name)]
+    assert (len(lay.interactions), len(lay.logup_groups), lay.degree) == (
+        {"select": 5, "pack": 6}[name],
+        3,
+        3,
+    )
+    t = rc.trace(name)
+    t[0, col] = (int(t[0, col]) + 1) % P
+    if name == "select":  # keep out1 = b + bit (a - b) on the row
+        a, b_, bit = (t[0, 1 : 1 + D].astype(np.int64), t[0, 1 + D : 1 + 2 * D], int(t[0, 0]))
+        t[0, 1 + 2 * D :] = (b_.astype(np.int64) + bit * (a - b_.astype(np.int64))) % P
+    assert rc.failing() == {"bus"}
+    vk = program_vk(rc.program, FAST)
+    with unchecked_prover():
+        proof = prove(vk, rc.traces, list(rc.witness.public), FieldRng.seeded(3))
+    with pytest.raises(VerificationError):
+        verify_program(vk, proof, rc.witness.public)
+
+
+def test_uniform_machine_is_one_fused_table() -> None:
+    """All tables at one height: build_machine fuses them into one AIR (the tables' columns
+    side by side, every constraint and interaction kept, LogUp budget 4: one running sum and
+    one blind for the machine); the program proves and verifies, a mutated row fails the
+    table's own (prefixed) constraint, and a forged read is rejected by the verifier."""
+    from zkrv_prover.recursion import shrink
+    from zkrv_prover.recursion.machine import (
+        UNIFORM_LOGUP_DEGREE,
+        build_machine,
+        generate_traces,
+        machine_log_heights,
+    )
+    from zkrv_prover.stark.air import debug
+
+    r = RecursionBuilder()
+    _select(r)
+    program, witness = r.finish(16)
+    assert set(program.heights().values()) == {16}
+    airs = program.airs()
+    (lay,) = compile_machine(build_machine(program))
+    assert machine_log_heights(program) == shrink.log_heights(program) == [4]
+    assert lay.main_width == sum(a.main_width for a in airs) + D  # one blind
+    assert lay.pre_width == sum(a.preprocessed_width for a in airs)
+    per_table = compile_machine(Machine(airs, program.num_public))
+    own = [c.name for c in lay.constraints if not c.name.startswith("logup")]
+    assert own == [
+        f"{t.air.name}.{c.name}"
+        for t in per_table
+        for c in t.constraints
+        if not c.name.startswith("logup")
+    ]
+    assert len(lay.interactions) == sum(len(t.interactions) for t in per_table)
+    assert UNIFORM_LOGUP_DEGREE == 4 and lay.degree == 4
+    assert all(len(g) <= 3 for g in lay.logup_groups) and lay.aux_width < sum(
+        t.aux_width for t in per_table
+    )
+    # a program recorded without min_height keeps its tables, even when their heights agree
+    # (the fused flag is part of the program's digest)
+    assert program.fused and len(build_machine(_rec(_select).program).tables) > 1
+    plain = _rec(_pack).program
+    assert len(set(plain.heights().values())) == 1 and not plain.fused
+    assert len(build_machine(plain).tables) == len(plain.tables) > 1
+    r = RecursionBuilder()
+    _pack(r)
+    fused = r.finish(min(plain.heights().values()))[0]
+    assert fused.fused and fused.heights() == plain.heights() and fused.digest != plain.digest
+    vk = program_vk(program, FAST)
+    proof = prove_program(vk, witness, rng=FieldRng.seeded(1), recorded=program)
+    verify_program(vk, proof, witness.public)
+    # the select table's columns in the fused trace
+    names = [a.name for a in airs]
+    m0 = sum(a.main_width for a in airs[: names.index("select")])
+    (t,) = generate_traces(program, witness)
+    a, b_ = t[0, m0 + 1 : m0 + 1 + D].astype(np.int64), t[0, m0 + 1 + D : m0 + 1 + 2 * D]
+    t[0, m0] = 2  # bit 2 with out1 = b + 2 (a - b): only the booleanity fails
+    t[0, m0 + 1 + 2 * D : m0 + 1 + 3 * D] = (b_.astype(np.int64) + 2 * (a - b_)) % P
+    failing = {f.constraint for f in debug.table_failures(lay, t, list(witness.public))}
+    assert failing == {"select.bit_bool"}
+    (t,) = generate_traces(program, witness)
+    t[0, m0 + 1] = (int(t[0, m0 + 1]) + 1) % P  # a forged input, out1 kept = b + bit (a - b)
+    a, b_ = t[0, m0 + 1 : m0 + 1 + D].astype(np.int64), t[0, m0 + 1 + D : m0 + 1 + 2 * D]
+    t[0, m0 + 1 + 2 * D : m0 + 1 + 3 * D] = (
+        b_.astype(np.int64) + int(t[0, m0]) * (a - b_.astype(np.int64))
+    ) % P
+    assert not debug.table_failures(lay, t, list(witness.public))
+    with unchecked_prover():
+        bad = prove(vk, [t], list(witness.public), FieldRng.seeded(3))
+    with pytest.raises(VerificationError):
+        verify_program(vk, bad, witness.public)
 
 
 def test_wrong_poseidon2_output() -> None:

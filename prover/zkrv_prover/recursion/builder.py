@@ -7,19 +7,20 @@ verifier on a real proof is also the witness generation, and it raises
 :class:`~zkrv_prover.stark.field.arith.VerificationError` exactly where
 :class:`~zkrv_prover.stark.field.arith.NativeArith` would (same checks, same messages).
 
-What each primitive costs (table rows): ``*_const`` a deduplicated Const row (free when reused);
-``*_input`` a Witness row; ``b_add``..``b_inv``/``b_assert_eq`` one BaseAlu row; the ``e_*``
-arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
+What each primitive costs (table rows): ``*_const`` a deduplicated constant Witness row (free
+when reused); ``*_input`` a Witness row; ``b_add``..``b_inv``/``b_assert_eq`` one BaseAlu row;
+the ``e_*`` arithmetic one ExtAlu row (``e_mul_base`` reads the base cell as a block; ``e_inv`` and
 ``e_assert_nonzero`` are DIV(1, a)); ``e_from_coeffs``/``e_coeffs`` one Pack row (cached: packing
 the coefficients of a cell returns that cell, and back); ``select_*`` one Select row (a
 :meth:`RecursionBuilder.swap_b`/:meth:`RecursionBuilder.swap_e` returns both outputs of it, and
 a select of the same pair in the other order reuses the row's second output);
-``b_to_bits`` one Bits row; ``b_permute`` one Poseidon2 row, or 23 rows of the skinny table with
-``RecursionBuilder(poseidon2="skinny")``, or 7 rows of the medium table with
-``RecursionBuilder(poseidon2="medium")`` (``compress_swapped``, a Merkle
-level, too: the row swaps its input halves by a bit); ``cap_check`` (the Merkle-cap
-check of :meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap
-check row plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
+``b_to_bits(a, n)`` min(n, 31) Bits rows (n = 0: an ASSERT_EQ of a and 0); ``b_permute``
+one Poseidon2 row, or 23 rows of the skinny table with ``RecursionBuilder(poseidon2="skinny")``,
+or 7 rows of the medium table with ``RecursionBuilder(poseidon2="medium")``
+(``compress_swapped``, a Merkle level, too: the row swaps its input halves by a bit);
+``cap_check`` (the Merkle-cap check of
+:meth:`~zkrv_prover.stark.commit.hash_scheme.HashScheme.assert_cap_entry`) one Cap check row
+plus, once per cap, one Cap entry row per digest; ``bit_and`` a MUL, ``bit_sum`` an
 ADD chain, ``bit_to_base`` nothing. ``one_hot(a, lo, hi)`` takes hint bits from the Witness table
 and checks them with BaseAlu rows (h * h = h, sum h = 1, sum (lo + i) h_i = a). Operations on
 constant bits fold (a select on a constant bit is its chosen input), and so do additions of a
@@ -52,7 +53,6 @@ from zkrv_prover.recursion.tables import (
     BaseWitnessAir,
     BitsAir,
     CapAir,
-    ConstAir,
     DotAir,
     ExtAluAir,
     MediumPoseidon2Air,
@@ -74,6 +74,7 @@ from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_in
 #: An extension value: EXT_DEGREE canonical ints.
 Ext = tuple[int, ...]
 _ZERO_HI = (0,) * (EXT_DEGREE - 1)
+_ZERO_BLOCK = (0,) * EXT_DEGREE
 _E_ZERO: Ext = (0, *_ZERO_HI)
 _E_ONE: Ext = (1, *_ZERO_HI)
 
@@ -175,7 +176,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             if any(block[1:]):
                 self._memx[addr] = block[1:]
             self._consts[block] = addr
-            self._op(ConstAir.name, (addr, *block))
+            self._op(WitnessAir.name, (1, addr, *block))
         return addr
 
     def _const_value(self, c: BCell) -> int | None:
@@ -198,7 +199,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             if not 0 <= x < P:
                 raise ValueError(f"proof value {x} is not a canonical BabyBear element")
         c = self._alloc_e(tuple(int(x) for x in v))
-        self._op(WitnessAir.name, (c.addr,))
+        self._op(WitnessAir.name, (0, c.addr, *_ZERO_BLOCK))
         return c
 
     def d_input(self, v: int) -> NoReturn:
@@ -349,6 +350,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         if not 0 <= a.v < (1 << n):
             raise VerificationError(f"value does not fit in {n} bits")
         k = min(n, NBITS)
+        if k == 0:  # a fits in no bits: a = 0
+            self.b_assert_eq(a, self.b_const(0), "b_to_bits of 0 bits")
+            return []
         row = (a.addr, len(self._mem0), k)
         bits = [self._alloc_b((a.v >> j) & 1) for j in range(k)]
         self._op(BitsAir.name, row)
@@ -581,6 +585,11 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
     def op_counts(self) -> dict[str, int]:
         """Rows recorded so far per table."""
         return {k: len(v) for k, v in self._ops.items()}
+
+    @property
+    def num_consts(self) -> int:
+        """Distinct constants recorded so far (rows of the Witness table)."""
+        return len(self._consts)
 
     def table_rows(self) -> dict[str, int]:
         """Table rows recorded so far per table (several per op in some tables)."""

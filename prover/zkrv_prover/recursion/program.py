@@ -46,6 +46,9 @@ class RecursionProgram:
     num_cells: int
     num_public: int
     digest: str
+    #: Recorded at one height for all tables (``assemble``'s ``min_height``) and proven as one
+    #: fused table (:class:`zkrv_prover.recursion.machine.FusedAir`).
+    fused: bool = False
 
     def rows(self) -> dict[str, int]:
         """Real (unpadded) rows per table."""
@@ -69,10 +72,15 @@ class RecursionWitness:
     public: tuple[int, ...]
 
 
-def program_digest(tables: Sequence[ProgramTable], num_cells: int, num_public: int) -> str:
-    """SHA-256 over the tables' names, row counts and preprocessed traces (hex)."""
+def program_digest(
+    tables: Sequence[ProgramTable], num_cells: int, num_public: int, fused: bool = False
+) -> str:
+    """SHA-256 over the tables' names, row counts and preprocessed traces, and whether the
+    tables are fused (hex)."""
     h = hashlib.sha256(b"zkrv-recursion-program-v1")
     h.update(np.array([num_cells, num_public, len(tables)], dtype="<i8").tobytes())
+    if fused:
+        h.update(b"fused\0")
     for t in tables:
         h.update(t.name.encode() + b"\0")
         h.update(np.array([t.rows, *t.pre.shape], dtype="<i8").tobytes())
@@ -88,7 +96,8 @@ def assemble(
 ) -> RecursionProgram:
     """The program of the recorded op rows (per table name, in each table's op row format);
     every table is padded to at least ``min_height`` rows (one height for all tables means one
-    quotient group and one height in every Merkle path and DEEP quotient of its proof).
+    quotient group and one height in every Merkle path and DEEP quotient of its proof; a program
+    whose tables all end up at one height this way is ``fused``: proven as one table).
 
     Checks the memory invariant: every address in [0, num_cells) is written by exactly one row
     (so each read sees the one written value) and every read address exists. Fills in every
@@ -114,5 +123,6 @@ def assemble(
         n_rows = air.num_rows(a)
         pre = air.preprocess(a, reads, padded_height(max(n_rows, min_height)))
         tables.append(ProgramTable(air, n_rows, pre))
-    digest = program_digest(tables, num_cells, num_public)
-    return RecursionProgram(tuple(tables), num_cells, num_public, digest)
+    fused = min_height > 0 and len(tables) > 1 and len({t.height for t in tables}) == 1
+    digest = program_digest(tables, num_cells, num_public, fused)
+    return RecursionProgram(tuple(tables), num_cells, num_public, digest, fused)

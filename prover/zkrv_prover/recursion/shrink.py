@@ -3,10 +3,12 @@
 Production API (``docs/wrap.md``, "The shrink layer"): :func:`prove_shrink` takes a recursion
 proof (its verifying key, public values and proof, Poseidon2-BabyBear), records the program that
 verifies it with the :data:`SHRINK_POSEIDON2` table and every table at one height
-(:func:`record_shrink`), picks BN254-hash parameters reaching :data:`TARGET_BITS` proven bits at
-:data:`SHRINK_LOG_BLOWUP` (:func:`shrink_config`), makes the key (:func:`shrink_key`, cached in
-memory per shrink program) and proves; :func:`verify_shrink` checks the result. The shrink
-proof's public values are the inner proof's, in order.
+(:func:`record_shrink`; its machine is then one fused table,
+:class:`zkrv_prover.recursion.machine.FusedAir`), picks BN254-hash parameters reaching
+:data:`TARGET_BITS` proven bits at :data:`SHRINK_LOG_BLOWUP` (:func:`shrink_config`), makes
+the key (:func:`shrink_key`, cached in memory per shrink program) and proves;
+:func:`verify_shrink` checks the result. The shrink proof's public values are the inner
+proof's, in order.
 
 Study helpers:
 
@@ -32,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from zkrv_prover.recursion.builder import Poseidon2Variant
-from zkrv_prover.recursion.machine import build_machine
+from zkrv_prover.recursion.machine import build_machine, machine_log_heights
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier, verify_program
 from zkrv_prover.stark.air.air import TableLayout, compile_machine
@@ -57,8 +59,9 @@ SHRINK_POSEIDON2: Poseidon2Variant = "medium"
 
 
 def log_heights(program: RecursionProgram) -> list[int]:
-    """The machine's table log heights (table order)."""
-    return [t.height.bit_length() - 1 for t in program.tables]
+    """The machine's table log heights (table order; a uniform program's machine is one fused
+    table: :func:`zkrv_prover.recursion.machine.machine_log_heights`)."""
+    return machine_log_heights(program)
 
 
 @dataclass(frozen=True)

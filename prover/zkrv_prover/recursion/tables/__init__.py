@@ -10,7 +10,6 @@ from zkrv_prover.recursion.tables.base_alu import BaseAluAir
 from zkrv_prover.recursion.tables.bits import BitsAir
 from zkrv_prover.recursion.tables.cap import CapAir
 from zkrv_prover.recursion.tables.common import MEMORY_BUS, RecursionAir
-from zkrv_prover.recursion.tables.const import ConstAir
 from zkrv_prover.recursion.tables.dot import DotAir
 from zkrv_prover.recursion.tables.ext_alu import ExtAluAir
 from zkrv_prover.recursion.tables.pack import PackAir
@@ -23,7 +22,6 @@ from zkrv_prover.recursion.tables.witness import BaseWitnessAir, WitnessAir
 
 #: Table classes in machine order (a program's empty tables are left out of its machine).
 TABLES: tuple[type[RecursionAir], ...] = (
-    ConstAir,
     WitnessAir,
     BaseWitnessAir,
     BaseAluAir,
@@ -46,7 +44,6 @@ __all__ = [
     "BaseWitnessAir",
     "BitsAir",
     "CapAir",
-    "ConstAir",
     "DotAir",
     "ExtAluAir",
     "MediumPoseidon2Air",

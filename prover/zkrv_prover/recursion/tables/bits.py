@@ -1,14 +1,30 @@
-"""Bits table: ``b_to_bits(a, n)``, the canonical little-endian decomposition of a base cell.
+"""Bits table: ``b_to_bits(a, n)``, the canonical little-endian decomposition of a base cell,
+one bit per row.
 
-Op row: ``(a, out0, n)`` with 0 <= n <= :data:`NBITS`; the output bit i < n is the base cell
-``out0 + i`` (consecutive addresses). Preprocessed: ``addr_a, is_real, out0, mult_0..mult_30,
-allowed_0..allowed_30`` (allowed_i = [i < n]). Main: ``b_0..b_30, t``. Constraints:
+Op row: ``(a, out0, n)`` with 1 <= n <= :data:`NBITS`; the output bit i < n is the base cell
+``out0 + i`` (consecutive addresses). A decomposition is a *block* of n consecutive rows holding
+the bits most significant first (row j of the block: bit n - 1 - j).
 
-- every b_i is boolean, and b_i = 0 unless allowed_i (so a < 2^n; padding rows: all zero);
-- canonical: the integer sum b_i 2^i < 2^31 is < p = 15 * 2^27 + 1, i.e. if b27..b30 are all 1
-  then b0..b26 are 0: ``t = b27 b28 b29`` (a committed partial product, degree 3) and
-  ``t * b30 * sum_{i<27} b_i = 0`` (a sum of at most 27 bits is zero only if each is);
-- the row reads ``(addr_a, sum b_i 2^i, 0, ...)`` and writes bit i to ``out0 + i``.
+Preprocessed: ``addr_bit, mult, addr_a, is_last, in_top`` (the row's bit cell and its read
+count; on a block's last row, the address of ``a`` and ``is_last`` = 1; ``in_top`` marks the
+rows whose bit is multiplied into ``top``: bits 29..27 of a 31-bit block, every row but the first
+of a shorter one). Main: ``b, acc, top``. Constraints (``'`` = next row, on transitions):
+
+- ``b`` is boolean;
+- ``acc`` is the block's prefix value: ``acc = b`` on the first row,
+  ``acc' = 2 (1 - is_last) acc + b'`` (restarted after a block's last row), so on the last row
+  ``acc = sum_i b_i 2^i`` (as an integer < 2^n, no wrap-around since n <= 31), which the row
+  reads as ``(addr_a, acc, 0, ...)``;
+- canonical (< p = 15 * 2^27 + 1 for n = 31): ``top = b`` on the first row,
+  ``top' = is_last b' + in_top' top b' + (1 - is_last - in_top') top`` (restart, multiply or
+  carry), so from bit 27 on ``top = b30 b29 b28 b27``; on every row that neither starts a block
+  nor is ``in_top`` (bits 26..0 of a 31-bit block) ``top b = 0``: the low 27 bits are zero when
+  the top four are all one. Shorter blocks have no such row (their value is < 2^30 < p);
+- each row writes its bit to ``addr_bit`` with multiplicity ``mult``.
+
+Padding rows (every preprocessed column 0) are all zero and touch no bus. Against one row of 31
+bits (31 bit, 31 multiplicity and 31 width columns, 32 interactions), a row costs 8 columns
+and 2 interactions (one LogUp helper).
 """
 
 from __future__ import annotations
@@ -26,38 +42,46 @@ from zkrv_prover.recursion.tables.common import (
     read_base,
     write_base,
 )
-from zkrv_prover.stark.air.air import AirBuilder, Expr
+from zkrv_prover.stark.air.air import AirBuilder
 
-#: Bits per row: BabyBear elements have 31 bits.
+#: Bits of a full decomposition: BabyBear elements have 31 bits.
 NBITS = 31
 #: The top bits whose all-ones pattern forces the low ones to zero (p - 1 = 15 * 2^27).
 TOP = 27
 
+# preprocessed columns
+_ADDR_BIT, _MULT, _ADDR_A, _IS_LAST, _IN_TOP = range(5)
+PRE_WIDTH = 5
+# main columns
+_B, _ACC, _TOP = range(3)
+
 
 class BitsAir(RecursionAir):
     name = "bits"
-    main_width = NBITS + 1
-    preprocessed_width = 3 + 2 * NBITS
+    main_width = 3
+    preprocessed_width = PRE_WIDTH
     op_width = 3
 
     def eval(self, b: AirBuilder) -> None:
-        bits, t = b.main_local[:NBITS], b.main_local[NBITS]
-        pre = b.pre_local
-        addr_a, is_real, out0 = pre[0], pre[1], pre[2]
-        mults, allowed = pre[3 : 3 + NBITS], pre[3 + NBITS :]
-        value: Expr = Expr.const(0)
-        for i, bit in enumerate(bits):
-            b.assert_bool(bit, f"bool{i}")
-            b.assert_zero((1 - allowed[i]) * bit, f"width{i}")
-            value = value + bit * (1 << i)
-        b.assert_eq(t, bits[TOP] * bits[TOP + 1] * bits[TOP + 2], "top_product")
-        low: Expr = Expr.const(0)
-        for bit in bits[:TOP]:
-            low = low + bit
-        b.assert_zero(t * bits[NBITS - 1] * low, "canonical")
-        read_base(b, addr_a, value, is_real)
-        for i, bit in enumerate(bits):
-            write_base(b, out0 + i, bit, mults[i])
+        bit, acc, top = b.main_local
+        bit2, acc2, top2 = b.main_next
+        addr_bit, mult, addr_a, is_last, _in_top = b.pre_local
+        in_top2 = b.pre_next[_IN_TOP]
+        b.assert_bool(bit, "bool")
+        b.when_first_row().assert_eq(acc, bit, "acc_first")
+        b.when_transition().assert_eq(acc2, 2 * (1 - is_last) * acc + bit2, "acc_step")
+        b.when_first_row().assert_eq(top, bit, "top_first")
+        carry = 1 - is_last - in_top2
+        b.when_transition().assert_eq(
+            top2, is_last * bit2 + in_top2 * top * bit2 + carry * top, "top_step"
+        )
+        b.when_transition().assert_zero(carry * top2 * bit2, "canonical")
+        read_base(b, addr_a, acc, is_last)
+        write_base(b, addr_bit, bit, mult)
+
+    @staticmethod
+    def num_rows(ops: I64) -> int:
+        return int(ops[:, 2].sum())
 
     @staticmethod
     def read_addrs(ops: I64) -> I64:
@@ -70,15 +94,33 @@ class BitsAir(RecursionAir):
 
     @staticmethod
     def preprocess(ops: I64, reads: I64, height: int) -> U32:
-        i = np.arange(NBITS)[None, :]
-        allowed = i < ops[:, 2:3]
-        mults = np.where(allowed, reads[np.where(allowed, ops[:, 1:2] + i, 0)], 0)
-        ones = np.ones((ops.shape[0], 1), dtype=np.int64)
-        rows = np.concatenate([ops[:, :1], ones, ops[:, 1:2], mults, allowed], axis=1)
-        return pad_rows(rows.reshape(-1, 3 + 2 * NBITS), height).astype(np.uint32)
+        n = ops[:, 2]
+        if ops.shape[0] and not (n.min() >= 1 and n.max() <= NBITS):
+            raise ValueError(f"bits rows take 1..{NBITS} bits")
+        block = np.repeat(np.arange(ops.shape[0]), n)  # each row's op
+        start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+        j = np.arange(block.shape[0]) - start[block]  # row within its block
+        nb = n[block]
+        addr_bit = ops[block, 1] + (nb - 1 - j)
+        last = j == nb - 1
+        in_top = np.where(nb == NBITS, (j >= 1) & (j <= NBITS - TOP - 1), j >= 1)
+        rows = np.stack(
+            [addr_bit, reads[addr_bit], np.where(last, ops[block, 0], 0), last, in_top], axis=1
+        )
+        return pad_rows(rows.reshape(-1, PRE_WIDTH), height).astype(np.uint32)
 
     def main_trace(self, mem: U32, public: Sequence[int]) -> U32:
-        v = gather(mem, self.pre[:, 0].astype(np.int64), self.real, block=False)
-        bits = (v[:, None] >> np.arange(NBITS, dtype=np.uint32)[None, :]) & 1
-        t = bits[:, TOP] & bits[:, TOP + 1] & bits[:, TOP + 2]
-        return np.concatenate([bits, t[:, None]], axis=1).astype(np.uint32)
+        pre = self.pre.astype(np.int64)
+        real = self.real
+        out = np.zeros((self.height, 3), dtype=np.uint32)
+        bits = gather(mem, pre[:, _ADDR_BIT], real, block=False)
+        out[:, _B] = bits
+        acc = top = 0
+        last, in_top = pre[:, _IS_LAST], pre[:, _IN_TOP]
+        for r in range(self.rows):
+            bit = int(bits[r])
+            first = r == 0 or last[r - 1] == 1
+            acc = bit if first else 2 * acc + bit
+            top = bit if first else (top * bit if in_top[r] else top)
+            out[r, _ACC], out[r, _TOP] = acc, top
+        return out

@@ -17,18 +17,26 @@ nonzero in the field because the number of checks (< the table's height) is belo
 is a nonzero rational function and the verifier's check fails but with probability
 ~ (#fractions) / |F_p^5| (see :mod:`zkrv_prover.stark.air.logup`). Whatever the prover puts in
 ``mult``, an unbalanced check cannot be cancelled. A checked node therefore equals the cap digest
-at its index, read from memory by the entry row. Bits and ``active`` are boolean (constrained
-here too, though their writers already make them bits), so a key lies in its own cap's range;
-``mult`` is zero and ``active`` is zero outside entry and check rows (constrained), so padding
-rows do nothing.
+at its index, read from memory by the entry row. Bits and ``active`` are boolean on check rows
+(constrained here too, though their writers already make them bits), so a key lies in its own
+cap's range, and zero on the other rows, so an entry is sent at its own key; ``mult`` is zero
+outside entry rows (constrained), so padding rows do nothing.
 
 Op rows (``op_width`` 17, zero padded): entry ``(0, key, a_0..a_7)`` (the digest's 8 base
 cells); check ``(1, b_0..b_5, key_base, active, n_0..n_7)`` (bit cells, unused ones the
-constant 0; active the constant 1 for an unconditional check; the node's 8 base cells). Table
-row i holds entry i and check i (rows: the larger count).
+constant 0; active the constant 1 for an unconditional check; the node's 8 base cells). A table
+row holds one entry or one check (entries first; rows: their sum), sharing the digest columns
+and one CAP bus interaction.
 
-Preprocessed: ``key, a_0..a_7, is_entry | b_0..b_5, key_base, active, n_0..n_7, is_check``
-(addresses). Main: ``d_0..d_7, mult | bit_0..bit_5, active, node_0..node_7``.
+Preprocessed: ``key, c_0..c_7, b_0..b_5, active, is_entry, is_check`` (addresses: on an entry
+row ``key`` and the digest cells, on a check row ``key_base``, the node cells, the bit cells and
+the active cell). Main: ``v_0..v_7, mult, bit_0..bit_5, active``. Constraints (degree 2):
+``mult (1 - is_entry) = 0``, ``active (active - is_check) = 0`` and ``bit_j (bit_j -
+is_check) = 0`` (boolean on check rows, zero elsewhere: an entry's key cannot be shifted). Each
+row reads ``v`` from ``c`` when real (``is_entry + is_check``), a check row its bits and
+``active``, and every row sends ``(key + sum_j 2^j bit_j, v)`` on the CAP bus with multiplicity
+``mult - active`` (an entry's lookups, minus an active check). 16 interactions instead of the
+25 of a row holding an entry and a check side by side.
 """
 
 from __future__ import annotations
@@ -55,19 +63,17 @@ DIGEST = 8
 ENTRY, CHECK = 0, 1
 
 # preprocessed columns
-_KEY, _A, _IS_ENTRY = 0, 1, 1 + DIGEST
-_B = _IS_ENTRY + 1
-_KEY_BASE = _B + CAP_BITS
-_ACTIVE = _KEY_BASE + 1
-_N = _ACTIVE + 1
-_IS_CHECK = _N + DIGEST
+_KEY, _C = 0, 1
+_B = _C + DIGEST
+_ACTIVE = _B + CAP_BITS
+_IS_ENTRY = _ACTIVE + 1
+_IS_CHECK = _IS_ENTRY + 1
 PRE_WIDTH = _IS_CHECK + 1
 # main columns
-_D, _MULT = 0, DIGEST
+_V, _MULT = 0, DIGEST
 _BIT = DIGEST + 1
 _ACT = _BIT + CAP_BITS
-_NODE = _ACT + 1
-MAIN_WIDTH = _NODE + DIGEST
+MAIN_WIDTH = _ACT + 1
 
 
 class CapAir(RecursionAir):
@@ -75,37 +81,31 @@ class CapAir(RecursionAir):
     main_width = MAIN_WIDTH
     preprocessed_width = PRE_WIDTH
     op_width = 2 + CAP_BITS + 1 + DIGEST
-    # pairs of interactions share a helper column (25 interactions; degree 3)
+    # pairs of interactions share a helper column (16 interactions; degree 3)
     logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         m, p = b.main_local, b.pre_local
-        d, mult = m[_D : _D + DIGEST], m[_MULT]
-        bits, active, node = m[_BIT:_ACT], m[_ACT], m[_NODE : _NODE + DIGEST]
+        v, mult = m[_V : _V + DIGEST], m[_MULT]
+        bits, active = m[_BIT:_ACT], m[_ACT]
         is_entry, is_check = p[_IS_ENTRY], p[_IS_CHECK]
-        one = Expr.const(1)
-        b.assert_zero(mult * (one - is_entry), "entry_mult")
-        b.assert_zero(active * (one - is_check), "check_active")
+        b.assert_zero(mult * (1 - is_entry), "entry_mult")
+        b.assert_zero(active * (active - is_check), "active_bool")
         for j, bit in enumerate(bits):
-            b.assert_bool(bit, f"bit_bool{j}")
-        b.assert_bool(active, "active_bool")
+            b.assert_zero(bit * (bit - is_check), f"bit_bool{j}")
         for k in range(DIGEST):
-            read_base(b, p[_A + k], d[k], is_entry)
-        b.send(CAP_BUS, [p[_KEY], *d], mult)
-        key: Expr = p[_KEY_BASE]
-        for j, bit in enumerate(bits):
-            key = key + (1 << j) * bit
+            read_base(b, p[_C + k], v[k], is_entry + is_check)
         for j in range(CAP_BITS):
             read_base(b, p[_B + j], bits[j], is_check)
         read_base(b, p[_ACTIVE], active, is_check)
-        for k in range(DIGEST):
-            read_base(b, p[_N + k], node[k], is_check)
-        b.receive(CAP_BUS, [key, *node], active)
+        key: Expr = p[_KEY]
+        for j, bit in enumerate(bits):
+            key = key + (1 << j) * bit
+        b.send(CAP_BUS, [key, *v], mult - active)
 
     @staticmethod
     def num_rows(ops: I64) -> int:
-        kinds = ops[:, 0]
-        return max(int((kinds == ENTRY).sum()), int((kinds == CHECK).sum()))
+        return int(ops.shape[0])
 
     @staticmethod
     def read_addrs(ops: I64) -> I64:
@@ -127,10 +127,14 @@ class CapAir(RecursionAir):
         entries, checks = ops[ops[:, 0] == ENTRY], ops[ops[:, 0] == CHECK]
         out = np.zeros((height, PRE_WIDTH), dtype=np.int64)
         ne, nc = entries.shape[0], checks.shape[0]
-        out[:ne, _KEY:_IS_ENTRY] = entries[:, 1 : 2 + DIGEST]
+        out[:ne, _KEY : _C + DIGEST] = entries[:, 1 : 2 + DIGEST]
         out[:ne, _IS_ENTRY] = 1
-        out[:nc, _B:_IS_CHECK] = checks[:, 1:]
-        out[:nc, _IS_CHECK] = 1
+        c = slice(ne, ne + nc)
+        out[c, _B : _B + CAP_BITS] = checks[:, 1 : 1 + CAP_BITS]
+        out[c, _KEY] = checks[:, 1 + CAP_BITS]
+        out[c, _ACTIVE] = checks[:, 2 + CAP_BITS]
+        out[c, _C : _C + DIGEST] = checks[:, 3 + CAP_BITS :]
+        out[c, _IS_CHECK] = 1
         return pad_rows(out, height).astype(np.uint32)
 
     def main_trace(self, mem: U32, public: Sequence[int]) -> U32:
@@ -138,15 +142,14 @@ class CapAir(RecursionAir):
         is_entry, is_check = pre[:, _IS_ENTRY] == 1, pre[:, _IS_CHECK] == 1
         out = np.zeros((self.height, MAIN_WIDTH), dtype=np.uint32)
         for k in range(DIGEST):
-            out[:, _D + k] = gather(mem, pre[:, _A + k], is_entry, block=False)
-            out[:, _NODE + k] = gather(mem, pre[:, _N + k], is_check, block=False)
+            out[:, _V + k] = gather(mem, pre[:, _C + k], is_entry | is_check, block=False)
         for j in range(CAP_BITS):
             out[:, _BIT + j] = gather(mem, pre[:, _B + j], is_check, block=False)
         out[:, _ACT] = gather(mem, pre[:, _ACTIVE], is_check, block=False)
         # each entry's multiplicity: how many active checks look it up
         weights = out[:, _BIT : _BIT + CAP_BITS].astype(np.int64) << np.arange(CAP_BITS)
-        keys = pre[:, _KEY_BASE] + weights.sum(axis=1)
+        keys = pre[:, _KEY] + weights.sum(axis=1)
         looked = keys[is_check & (out[:, _ACT] == 1)]
-        counts = np.bincount(looked, minlength=int(pre[:, _KEY].max(initial=0)) + 1)
+        counts = np.bincount(looked, minlength=int(keys.max(initial=0)) + 1)
         out[:, _MULT] = np.where(is_entry, counts[np.where(is_entry, pre[:, _KEY], 0)], 0)
         return out

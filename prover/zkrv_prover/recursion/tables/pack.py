@@ -36,6 +36,9 @@ class PackAir(RecursionAir):
     main_width = D
     preprocessed_width = 2 * (1 + D) + 2
     op_width = 2 + D
+    # pairs of interactions share a LogUp helper (6 interactions: 3 helpers, not 6); degree 3
+    # like the machine's other tables
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         cs = b.main_local

@@ -35,6 +35,9 @@ class SelectAir(RecursionAir):
     main_width = 1 + 3 * D
     preprocessed_width = 8
     op_width = 5
+    # pairs of interactions share a LogUp helper (5 interactions: 3 helpers, not 5); degree 3
+    # like the machine's other tables
+    logup_degree = 3
 
     def eval(self, b: AirBuilder) -> None:
         m = b.main_local

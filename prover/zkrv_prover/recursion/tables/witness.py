@@ -1,9 +1,14 @@
 """Witness tables: values the program does not compute, those read from the proof being verified
-(``b_input``/``e_input``) and prover hints (``one_hot`` bits). Unconstrained except through their
-uses; each cell is written once, with its read count as multiplicity.
+(``b_input``/``e_input``) and prover hints (``one_hot`` bits), unconstrained except through their
+uses, and the program's constants; each cell is written once, with its read count as
+multiplicity.
 
-- :class:`WitnessAir` (``e_input``): one block cell per row. Op row: ``(addr,)``. Preprocessed:
-  ``addr, mult``. Main: the block ``v0..v4``.
+- :class:`WitnessAir` (``e_input`` and the deduplicated constants of ``b_const``/``e_const``):
+  one block cell per row. Op row: ``(is_const, addr, c0..c4)`` (c zero for an input).
+  Preprocessed: ``addr, mult, is_const, c0..c4`` (the constants are part of the program). Main:
+  the block ``v0..v4``, pinned to ``c`` on constant rows (``is_const (v_k - c_k) = 0``, degree 2);
+  the row writes ``(addr, v0..v4)``. One table for both (a constant is a witness whose value the
+  key fixes): a table of its own cost a dummy main column, LogUp blind and aux columns.
 - :class:`BaseWitnessAir` (``b_input`` and hints): five base cells per row, the op rows in
   order. Op row: ``(addr,)``. Preprocessed: ``addr0..addr4, mult0..mult4`` (a slot past the last
   op has address and multiplicity 0, so it sends nothing). Main: ``v0..v4``; slot k sends
@@ -37,11 +42,13 @@ SLOTS = 5
 class WitnessAir(RecursionAir):
     name = "witness"
     main_width = EXT_DEGREE
-    preprocessed_width = 2
-    op_width = 1
+    preprocessed_width = 3 + EXT_DEGREE
+    op_width = 2 + EXT_DEGREE
 
     def eval(self, b: AirBuilder) -> None:
-        addr, mult = b.pre_local
+        addr, mult, is_const, *cs = b.pre_local
+        for k, (v, c) in enumerate(zip(b.main_local, cs, strict=True)):
+            b.assert_zero(is_const * (v - c), f"const{k}")
         write_block(b, addr, b.main_local, mult)
 
     @staticmethod
@@ -50,12 +57,14 @@ class WitnessAir(RecursionAir):
 
     @staticmethod
     def write_addrs(ops: I64) -> I64:
-        return ops[:, 0]
+        return ops[:, 1]
 
     @staticmethod
     def preprocess(ops: I64, reads: I64, height: int) -> U32:
-        rows = np.stack([ops[:, 0], reads[ops[:, 0]]], axis=1)
-        return pad_rows(rows.reshape(-1, 2), height).astype(np.uint32)
+        rows = np.concatenate(
+            [ops[:, 1:2], reads[ops[:, 1]][:, None], ops[:, :1], ops[:, 2:]], axis=1
+        )
+        return pad_rows(rows.reshape(-1, 3 + EXT_DEGREE), height).astype(np.uint32)
 
     def main_trace(self, mem: U32, public: Sequence[int]) -> U32:
         addr = self.pre[:, 0].astype(np.int64)
