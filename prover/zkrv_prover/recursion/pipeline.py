@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from zkrv_prover import progress as progress_mod
 from zkrv_prover.recursion import shrink
@@ -180,10 +181,11 @@ def prove_layers(
     universal = _prove_layer("universal", program, witness, profile.universal, profile, rng)
     progress_mod.advance()
     out = [universal]
-    for name, spec, variant, uniform in (
+    upper: tuple[tuple[str, LayerSpec, Literal["wide", "skinny"], bool], ...] = (
         ("compress", profile.compress, "wide", False),
         ("shrink", profile.shrink, "skinny", True),
-    ):
+    )
+    for name, spec, variant, uniform in upper:
         below = out[-1]
         program, witness = record_verifier(
             below.key.vk, below.public, below.proof, variant, uniform=uniform
