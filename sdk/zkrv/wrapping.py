@@ -30,6 +30,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zkrv.errors import ZkrvError
@@ -103,7 +104,7 @@ def _fingerprint() -> dict[str, str]:
     return {"zkvm_version": ZKVM_VERSION, "zkrv_version": __version__}
 
 
-def _pointer_path(cache: KeyCache, profile: str) -> os.PathLike[str]:
+def _pointer_path(cache: KeyCache, profile: str) -> Path:
     return cache.dir / f"zkvm-{profile}.json"
 
 
