@@ -230,6 +230,7 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
     from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
     from zkrv_prover.r1cs.zkvm_wrap import wrap_zkvm_proof
     from zkrv_prover.stark.field.arith import VerificationError
+    from zkrv_prover.stark.protocol.verifier import verify as stark_verify
 
     if not isinstance(receipt, StarkReceipt) or receipt.kind != ReceiptKind.STARK:
         raise _not_wrappable(receipt)
@@ -237,9 +238,13 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
     prog.stage("verify", 1)
     try:
         vk, public, proof = receipt.zkvm_proof()
-        receipt.verify(receipt.image_id)
+        stark_verify(vk, public, proof)  # what StarkReceipt.verify checks, decoded once
     except ReceiptVerificationError as e:
         raise ReceiptVerificationError(f"wrap: not a valid zkVM STARK receipt: {e.message}") from e
+    except (VerificationError, ValueError) as e:
+        raise ReceiptVerificationError(
+            f"wrap: not a valid zkVM STARK receipt: receipt: invalid proof ({e})"
+        ) from e
     prog.advance()
     prof = _profile(name)
     got: list[CachedKey] = []
