@@ -2,14 +2,16 @@
 verified natively and on Anvil; wrong image ID, journal or exit code fail natively and revert.
 
 TOY SECURITY wrap profile (``ZKRV_WRAP_PROFILE=toy``: 2 queries per recursion layer): the flow,
-not the security. The receipts are made once per run (``tests/zkvm_wrap_fixture.py``).
+not the security. The receipts are made once per run (``tests/zkvm_wrap_fixture.py``, about 4
+minutes). Everything that needs them is ONE test (the ``check_*`` functions, in order): with
+several tests, ``pytest -n 2`` hands some to the other worker, which then idles on the
+fixture's lock for the whole wrap (``--dist loadgroup`` does not group them with this pytest).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +31,6 @@ from zkrv.wrapping import SETUP_JOURNAL, cached_zkvm_key
 pytestmark = [pytest.mark.anvil, pytest.mark.native, pytest.mark.slow]
 
 
-@pytest.fixture
-def wrapped(zkvm_wrapped: ZkvmWrapped) -> Iterator[ZkvmWrapped]:
-    """The shared receipts, with their key cache and the TOY profile in the environment."""
-    with zkvm_wrapped.environ():
-        yield zkvm_wrapped
-
-
 def _json(args: list[str], rc: int = 0) -> dict[str, Any]:
     got, out = run_main([*args, "--json"])
     data = json.loads(out)
@@ -44,7 +39,7 @@ def _json(args: list[str], rc: int = 0) -> dict[str, Any]:
     return data
 
 
-def test_two_guests_one_key(wrapped: ZkvmWrapped) -> None:
+def check_two_guests_one_key(wrapped: ZkvmWrapped) -> None:
     a, b = wrapped.builtin, wrapped.fib
     assert a.image_id != b.image_id and a.journal != b.journal
     assert a.journal == SETUP_JOURNAL
@@ -69,7 +64,7 @@ def test_two_guests_one_key(wrapped: ZkvmWrapped) -> None:
     assert w["claim_digest"] == "0x" + b.claim.digest().hex()
 
 
-def test_wrong_claim_fails_natively(wrapped: ZkvmWrapped) -> None:
+def check_wrong_claim_fails_natively(wrapped: ZkvmWrapped) -> None:
     a, b = wrapped.builtin, wrapped.fib
     bad: list[Groth16Receipt] = [
         dataclasses.replace(b, image_id=a.image_id),  # another guest's image ID
@@ -84,7 +79,7 @@ def test_wrong_claim_fails_natively(wrapped: ZkvmWrapped) -> None:
         b.verify(a.image_id)
 
 
-def test_cli_verify_inspect_keys(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
+def check_cli_verify_inspect_keys(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
     b = wrapped.fib
     path = str(wrapped.fib_path)
     d = _json(["verify", path, "--image-id", "0x" + b.image_id.hex()])
@@ -122,7 +117,7 @@ def test_cli_verify_inspect_keys(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
     assert k["toy_security"] is True and k["wrap_profile"] == "toy"
 
 
-def test_wrap_errors(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
+def check_wrap_errors(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
     """User mistakes are one-line errors, before any proving work."""
     out = str(tmp_path / "out.g16")
     d = _json(["wrap", str(wrapped.fib_path), "-o", out], rc=1)
@@ -160,16 +155,14 @@ class Deployed:
     deploy_json: dict[str, Any]
 
 
-@pytest.fixture(scope="module")
-def deployed(zkvm_wrapped: ZkvmWrapped, anvil: AnvilNode) -> Deployed:
+def deploy(wrapped: ZkvmWrapped, anvil: AnvilNode) -> Deployed:
     """``zkrv deploy --rpc URL`` without --vk: the router and the cached zkVM key's verifier."""
-    with zkvm_wrapped.environ():
-        d = _json(["deploy", "--rpc", anvil.rpc_url])
+    d = _json(["deploy", "--rpc", anvil.rpc_url])
     chain = Chain(connect(anvil.rpc_url), resolve_signer(anvil.chain_id))
     return Deployed(ZkrvClient(chain, d["router"]), d["router"], anvil.rpc_url, d)
 
 
-def test_deploy_default_key(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
+def check_deploy_default_key(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
     d = deployed.deploy_json
     sel = "0x" + zkvm_wrapped.fib.selector.hex()
     assert list(d["groth16"]) == [sel] and d["mock"] is None
@@ -178,7 +171,7 @@ def test_deploy_default_key(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> No
     assert z["verifier"] == d["groth16"][sel]["verifier"]
 
 
-def test_onchain_both_guests(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
+def check_onchain_both_guests(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
     c = deployed.client
     for r in (zkvm_wrapped.builtin, zkvm_wrapped.fib):
         assert c.verify_receipt(r) == "verify"
@@ -188,7 +181,7 @@ def test_onchain_both_guests(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> N
     assert int(tx["status"]) == 1 and 21000 < int(tx["gasUsed"]) < 300_000
 
 
-def test_onchain_wrong_claim_reverts(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
+def check_onchain_wrong_claim_reverts(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
     c = deployed.client
     a, b = zkvm_wrapped.builtin, zkvm_wrapped.fib
     calls = [
@@ -206,7 +199,7 @@ def test_onchain_wrong_claim_reverts(deployed: Deployed, zkvm_wrapped: ZkvmWrapp
         assert e.value.error_name == "VerificationFailed"
 
 
-def test_cli_verify_rpc(deployed: Deployed, zkvm_wrapped: ZkvmWrapped, tmp_path: Path) -> None:
+def check_cli_verify_rpc(deployed: Deployed, zkvm_wrapped: ZkvmWrapped, tmp_path: Path) -> None:
     b = zkvm_wrapped.fib
     rpc = ["--rpc", deployed.rpc_url, "--router", deployed.router]
     d = _json(["verify", str(zkvm_wrapped.fib_path), "--image-id", b.image_id.hex(), *rpc])
@@ -215,3 +208,20 @@ def test_cli_verify_rpc(deployed: Deployed, zkvm_wrapped: ZkvmWrapped, tmp_path:
     forged.write_bytes(dataclasses.replace(b, journal=b"forged").to_bytes())
     d = _json(["verify", str(forged), "--image-id", b.image_id.hex(), *rpc], rc=1)
     assert "VerificationFailed" in d["error"]
+
+
+def test_zkvm_groth16_end_to_end(
+    zkvm_wrapped: ZkvmWrapped, anvil: AnvilNode, tmp_path: Path
+) -> None:
+    """Every check on the shared receipts, natively then on Anvil (see the module docstring)."""
+    w = zkvm_wrapped
+    with w.environ():  # their key cache and the TOY profile
+        check_two_guests_one_key(w)
+        check_wrong_claim_fails_natively(w)
+        check_cli_verify_inspect_keys(w, tmp_path)
+        check_wrap_errors(w, tmp_path)
+        deployed = deploy(w, anvil)
+        check_deploy_default_key(deployed, w)
+        check_onchain_both_guests(deployed, w)
+        check_onchain_wrong_claim_reverts(deployed, w)
+        check_cli_verify_rpc(deployed, w, tmp_path)
