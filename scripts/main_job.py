@@ -1,115 +1,235 @@
 #!/usr/bin/env python3
-"""zkrv's main job: run the furthest pipeline stage that exists, end to end.
+"""zkrv's main job: the whole product path, end to end.
 
-Stages (each added as its issue lands): toolchain check -> build an example guest -> execute it ->
-prove -> wrap into Groth16 -> deploy verifiers on a local Anvil and verify on-chain.
+toolchain check -> build the Fibonacci guest -> execute it -> prove it (STARK) and verify the
+receipt natively -> prove it again straight to a Groth16 receipt (``zkrv prove --groth16``) ->
+the even-number guest: STARK receipt, then ``zkrv wrap`` -> both Groth16 receipts verify natively
+under ONE key (``zkrv keys setup`` shows it) -> a fresh Anvil: ``zkrv deploy`` (router + the
+cached zkVM Groth16 verifier), ``zkrv verify --rpc``, ``router.verify`` in a transaction (gas),
+a tampered seal refused, and the EvenNumber application contract storing the number of the
+real even-number receipt.
+
+The wrap profile is :data:`MAIN_JOB_WRAP_PROFILE` (``$ZKRV_WRAP_PROFILE``, when set, overrides
+it). The Groth16 key lives in the user's key cache (``zkrv keys list``): the first run makes it
+(UNSAFE dev setup), later runs reuse it.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 from zkrv.cli import main as zkrv_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The wrap profile of the main job: THE switch to flip. "toy" (TOY SECURITY: 2 queries per
+#: recursion layer, about 2 minutes per wrap) while the PRODUCTION shrink layer does not fit this
+#: machine; set it to "production" (zkrv's own default) once it does.
+MAIN_JOB_WRAP_PROFILE = "toy"
 
-def stage_build_execute(workdir: Path) -> int:
-    """Build examples/guests/fibonacci.c and execute it on n = 30."""
-    print("== stage: build example guest (examples/guests/fibonacci.c)", flush=True)
-    elf = workdir / "fibonacci.elf"
-    rc = zkrv_main(["build", str(ROOT / "examples" / "guests" / "fibonacci.c"), "-o", str(elf)])
+FIB_N = 30
+EVEN_X = 42
+
+TOY_BANNER = """\
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! TOY SECURITY: this run wraps receipts with the TOY profile (ZKRV_WRAP_PROFILE=toy): 2    !!
+!! queries per recursion layer, a few proven bits. It shows the flow, NOT security.        !!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"""
+
+
+def stage(name: str) -> None:
+    print(f"== stage: {name}", flush=True)
+
+
+def le32(x: int) -> str:
+    return x.to_bytes(4, "little").hex()
+
+
+def cli_json(args: list[str]) -> dict[str, Any]:
+    """Run ``zkrv ARGS --json`` in-process, echo its JSON, raise on failure."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = zkrv_main([*args, "--json"])
+    text = out.getvalue()
+    print(text.strip(), flush=True)
     if rc:
-        return rc
-    print("== stage: execute (input n = 30)", flush=True)
-    return zkrv_main(["execute", str(elf), "--input-hex", (30).to_bytes(4, "little").hex()])
+        raise SystemExit(rc)
+    data = json.loads(text)
+    assert isinstance(data, dict)
+    return data
 
 
-def stage_prove_verify(workdir: Path) -> int:
-    """Prove the example guest's execution (STARK) and verify the receipt against its image ID."""
+def run(args: list[str]) -> None:
+    rc = zkrv_main(args)
+    if rc:
+        raise SystemExit(rc)
+
+
+def select_profile() -> str:
+    from zkrv.wrapping import PROFILE_ENV, profile_name
+
+    if not os.environ.get(PROFILE_ENV):
+        os.environ[PROFILE_ENV] = MAIN_JOB_WRAP_PROFILE
+    profile = profile_name()
+    if profile == "toy":
+        print(TOY_BANNER, flush=True)
+    else:
+        print(f"wrap profile: {profile}", flush=True)
+    return profile
+
+
+def stage_fibonacci(work: Path) -> tuple[Path, bytes]:
+    """Build and execute the Fibonacci guest, prove it (STARK, verified natively), then prove it
+    to a Groth16 receipt. Returns (the Groth16 receipt file, the image ID)."""
     import zkrv
 
-    elf = workdir / "fibonacci.elf"
-    receipt = workdir / "fibonacci.receipt"
-    print("== stage: image id", flush=True)
-    image_id = "0x" + zkrv.image_id(elf).hex()
-    print(image_id, flush=True)
-    print("== stage: prove (input n = 30)", flush=True)
-    n30 = (30).to_bytes(4, "little").hex()
-    rc = zkrv_main(["prove", str(elf), "--input-hex", n30, "-o", str(receipt)])
-    if rc:
-        return rc
-    print("== stage: verify receipt", flush=True)
-    return zkrv_main(["verify", str(receipt), "--image-id", image_id])
+    stage("build example guest (examples/guests/fibonacci.c)")
+    elf = work / "fibonacci.elf"
+    run(["build", str(ROOT / "examples" / "guests" / "fibonacci.c"), "-o", str(elf)])
+    stage(f"execute (input n = {FIB_N})")
+    run(["execute", str(elf), "--input-hex", le32(FIB_N)])
+    stage("image id")
+    image_id = zkrv.image_id(elf)
+    print("0x" + image_id.hex(), flush=True)
+    stage(f"prove: STARK receipt (input n = {FIB_N})")
+    stark = work / "fibonacci.receipt"
+    run(["prove", str(elf), "--input-hex", le32(FIB_N), "-o", str(stark)])
+    stage("verify the STARK receipt")
+    run(["verify", str(stark), "--image-id", "0x" + image_id.hex()])
+    stage("prove --groth16: the same execution to a Groth16 receipt (STARK, recursion, Groth16)")
+    g16 = work / "fibonacci.g16"
+    t0 = time.monotonic()
+    run(["prove", str(elf), "--input-hex", le32(FIB_N), "--groth16", "-o", str(g16)])
+    print(f"({time.monotonic() - t0:.1f} s)", flush=True)
+    stage("verify the Groth16 receipt natively")
+    run(["verify", str(g16), "--image-id", "0x" + image_id.hex()])
+    run(["inspect", str(g16)])
+    return g16, image_id
 
 
-def stage_onchain() -> int:
-    """Start Anvil, deploy the verifier stack, verify a Groth16 receipt on-chain, print the gas."""
-    print("== stage: on-chain verify (Anvil; Groth16 TEST key, snarkjs proof)", flush=True)
-    from zkrv.claim import sha256
-    from zkrv.onchain.selftest import run_fixture_selftest
+def stage_even(work: Path) -> Path:
+    """The even-number guest: STARK receipt, then ``zkrv wrap``; returns the Groth16 receipt."""
+    stage(f"even-number guest (examples/guests/even_number.c, x = {EVEN_X}): prove, then wrap")
+    elf = work / "even_number.elf"
+    run(["build", str(ROOT / "examples" / "guests" / "even_number.c"), "-o", str(elf)])
+    stark = work / "even_number.receipt"
+    run(["prove", str(elf), "--input-hex", le32(EVEN_X), "-o", str(stark)])
+    g16 = work / "even_number.g16"
+    t0 = time.monotonic()
+    run(["wrap", str(stark), "-o", str(g16)])
+    print(f"({time.monotonic() - t0:.1f} s)", flush=True)
+    return g16
 
-    fixture = ROOT / "contracts" / "test" / "fixtures" / "groth16_fixture.json"
-    journal = (42).to_bytes(32, "big")
-    return run_fixture_selftest(fixture, sha256(b"zkrv fixture image"), journal)
+
+def even_number_example() -> Any:
+    """``examples/onchain/even_number.py`` as a module."""
+    path = ROOT / "examples" / "onchain" / "even_number.py"
+    spec = importlib.util.spec_from_file_location("even_number_example", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def stage_wrap_stark(workdir: Path) -> int:
-    """Wrap two small STARKs of different heights (fibonacci AIR, 2^5 and 2^7 rows, TOY
-    parameters: 2 FRI queries) with the ONE wrap circuit of the height range [2^5, 2^7] into
-    Groth16 (one UNSAFE dev key, cached), check both natively and verify the shorter one on a
-    fresh Anvil through the deployed router."""
-    print("== stage: wrap STARKs of two heights into Groth16 (one key; toy parameters)", flush=True)
-    import json
-    import time
+def stage_onchain(fib: Path, fib_image: bytes, even: Path) -> int:
+    from zkrv.onchain.chain import Chain, connect
+    from zkrv.onchain.client import ZkrvClient
+    from zkrv.onchain.errors import ContractRevert
+    from zkrv.onchain.node import AnvilNode
+    from zkrv.onchain.signer import resolve_signer
+    from zkrv.receipt import Groth16Receipt, decode_receipt
 
-    from zkrv.onchain.selftest import run_fixture_selftest
-    from zkrv_prover.r1cs.wrap import wrap
-    from zkrv_prover.stark.commit.params import PcsParams
-    from zkrv_prover.stark.examples import fibonacci
-    from zkrv_prover.stark.protocol.prover import keygen, prove
-
-    t0 = time.perf_counter()
-    params = PcsParams(num_queries=2, pow_bits=1, log_cap=2, log_final_poly_len=2)
-    vk = keygen(fibonacci.machine(), params)
-    by_height = {}
-    for log_n in (5, 7):
-        traces, public = fibonacci.trace(log_n)
-        w = wrap(vk, public, prove(vk, traces, public), height_range=(5, 7))
-        by_height[log_n] = w
-        print(
-            f"2^{log_n} rows: public values {public}; claim digest 0x{w.claim_digest.hex()}; "
-            f"Groth16 proof verified natively ({time.perf_counter() - t0:.1f} s, UNSAFE dev key)",
-            flush=True,
-        )
-    if by_height[5].vk.to_bytes() != by_height[7].vk.to_bytes():
-        print("error: the two heights got different Groth16 keys", flush=True)
+    r_fib = decode_receipt(fib.read_bytes())
+    r_even = decode_receipt(even.read_bytes())
+    assert isinstance(r_fib, Groth16Receipt) and isinstance(r_even, Groth16Receipt)
+    stage("one key for both guests")
+    if r_fib.selector != r_even.selector:
+        print("ERROR: the two guests' Groth16 receipts name different keys", flush=True)
         return 1
-    wrapped = by_height[5]
-    js = wrapped.snarkjs()
-    fixture = workdir / "wrapped_stark.json"
-    fixture.write_text(json.dumps({"vk": js["vk"], "proof_ok": js["proof"]}))
-    return run_fixture_selftest(fixture, wrapped.image_id, wrapped.journal)
+    print(
+        f"fibonacci image 0x{r_fib.image_id.hex()[:16]}..., even-number image "
+        f"0x{r_even.image_id.hex()[:16]}...: both under selector 0x{r_fib.selector.hex()}",
+        flush=True,
+    )
+    run(["keys", "setup"])  # the key is cached: this only shows it
+    with AnvilNode() as node:
+        stage(f"deploy on Anvil ({node.rpc_url}): router + the cached zkVM Groth16 verifier")
+        dep = cli_json(["deploy", "--rpc", node.rpc_url])
+        router = dep["router"]
+        stage("zkrv verify --rpc (eth_call to the router)")
+        run(["verify", str(fib), "--image-id", fib_image.hex(), "--rpc", node.rpc_url,
+             "--router", router])  # fmt: skip
+        stage("router.verify in a transaction")
+        client = ZkrvClient(Chain(connect(node.rpc_url), resolve_signer(node.chain_id)), router)
+        tx = client.verify_receipt_tx(r_fib)
+        print(f"router.verify transaction: status {tx['status']}, gasUsed {tx['gasUsed']}")
+        tampered = r_fib.seal[:-1] + bytes([r_fib.seal[-1] ^ 1])
+        try:
+            client.verify(tampered, r_fib.image_id, r_fib.journal)
+        except ContractRevert as e:
+            print(f"tampered seal refused: {e.error_name}")
+        else:
+            print("ERROR: tampered seal accepted", flush=True)
+            return 1
+        try:
+            client.verify(r_fib.seal, r_even.image_id, r_fib.journal)
+        except ContractRevert as e:
+            print(f"seal under another image ID refused: {e.error_name}")
+        else:
+            print("ERROR: seal accepted for another image ID", flush=True)
+            return 1
+        stage(f"EvenNumber application contract acting on the real receipt (x = {EVEN_X})")
+        example = even_number_example()
+        args = ["--rpc", node.rpc_url, "--router", router, "--receipt", str(even)]
+        print("examples/onchain/even_number.py " + " ".join(args), flush=True)
+        if example.main(args):  # deploys EvenNumber(router, imageId), submits set(x, seal)
+            return 1
+        backend = example.EvenNumberBackend.deploy(client, r_even.image_id)
+        tx = backend.submit(r_even.journal, r_even.seal)
+        print(f"again from Python: set({EVEN_X}) used {tx['gasUsed']} gas, "
+              f"number() = {backend.number()}")  # fmt: skip
+        if backend.number() != EVEN_X:
+            print("ERROR: EvenNumber did not store the number", flush=True)
+            return 1
+        odd = r_even.journal[:-1] + bytes([r_even.journal[-1] | 1])
+        try:
+            backend.submit(odd, r_even.seal)
+        except ContractRevert as e:
+            print(f"set({EVEN_X | 1}) with that seal refused: {e.error_name}")
+        else:
+            print("ERROR: EvenNumber accepted a number the receipt does not prove", flush=True)
+            return 1
+    return 0
 
 
 def main() -> int:
-    print("== stage: toolchain", flush=True)
+    stage("toolchain")
     rc = zkrv_main(["info"])
     if rc:
         return rc
-    with tempfile.TemporaryDirectory(prefix="zkrv-main-") as tmp:
-        rc = stage_build_execute(Path(tmp))
-        if not rc:
-            rc = stage_prove_verify(Path(tmp))
-    if rc:
-        return rc
-    rc = stage_onchain()
-    if rc:
-        return rc
-    with tempfile.TemporaryDirectory(prefix="zkrv-wrap-") as tmp:
-        return stage_wrap_stark(Path(tmp))
+    profile = select_profile()
+    try:
+        with tempfile.TemporaryDirectory(prefix="zkrv-main-") as tmp:
+            work = Path(tmp)
+            fib, fib_image = stage_fibonacci(work)
+            even = stage_even(work)
+            rc = stage_onchain(fib, fib_image, even)
+    except SystemExit as e:
+        rc = int(e.code or 1)
+    if profile == "toy":
+        print(TOY_BANNER, flush=True)
+    print(f"== main job: {'ok' if rc == 0 else 'FAILED'} (wrap profile {profile})", flush=True)
+    return rc
 
 
 if __name__ == "__main__":

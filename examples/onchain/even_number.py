@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
 """Python backend of the EvenNumber example application (contracts/src/examples/EvenNumber.sol).
 
-The guest program reads a number, fails unless it is even, and commits ``abi.encode(number)`` to
-its journal. This backend deploys the application contract bound to the guest's image ID and
-submits receipts (journal + seal) to it; the contract stores the number only if the zkrv router
-accepts the seal for ``(image ID, sha256(journal))``.
+The guest program (``examples/guests/even_number.c``) reads a number, fails unless it is even,
+and commits ``abi.encode(number)`` to its journal. This backend deploys the application contract
+bound to the guest's image ID and submits receipts (journal + seal) to it; the contract stores
+the number only if the zkrv router accepts the seal for ``(image ID, sha256(journal))``.
+
+    # a real Groth16 receipt on a local chain (the main job does exactly this)
+    .venv/bin/zkrv build examples/guests/even_number.c -o even.elf
+    .venv/bin/zkrv prove even.elf --input-hex 2a000000 --groth16 -o even.receipt
+    .venv/bin/zkrv node start --port 8545
+    .venv/bin/zkrv deploy --rpc http://127.0.0.1:8545 --json   # router + the cached zkVM key
+    .venv/bin/python examples/onchain/even_number.py --rpc http://127.0.0.1:8545 \\
+        --router ADDR --receipt even.receipt
 
     # development demo: local Anvil, mock verifier (PROVES NOTHING), one submission
     .venv/bin/python examples/onchain/even_number.py --demo
 
-    # against a deployed stack, with a real receipt
+    # against a deployed stack, with the parts of a receipt
     .venv/bin/python examples/onchain/even_number.py --rpc URL --router ADDR \\
         --image-id HEX [--app ADDR] --journal HEX --seal HEX [--key-env VAR]
+
+(``ZKRV_WRAP_PROFILE=toy`` before ``zkrv prove`` and ``zkrv deploy`` makes the wrap fast and
+TOY SECURITY: for trying the flow only.)
 """
 
 from __future__ import annotations
@@ -80,14 +91,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--image-id", help="guest image ID, 32 bytes hex")
     ap.add_argument("--journal", help="journal, hex")
     ap.add_argument("--seal", help="seal, hex")
+    ap.add_argument(
+        "--receipt", help="Groth16 receipt file ('zkrv prove --groth16'): journal, seal, image ID"
+    )
     ap.add_argument("--key-file")
     ap.add_argument("--key-env")
     args = ap.parse_args(argv)
     try:
         if args.demo:
             return demo()
+        if args.receipt:
+            from pathlib import Path
+
+            from zkrv.receipt import decode_receipt
+
+            r = decode_receipt(Path(args.receipt).read_bytes())
+            args.image_id = args.image_id or r.image_id.hex()
+            args.journal, args.seal = r.journal.hex(), r.seal.hex()
         if not (args.rpc and args.router and args.image_id and args.journal and args.seal):
-            ap.error("give --demo, or --rpc, --router, --image-id, --journal and --seal")
+            ap.error(
+                "give --demo, or --rpc, --router and --receipt (or --image-id, --journal, --seal)"
+            )
         client = ZkrvClient.connect(
             args.rpc, args.router, key_file=args.key_file, key_env=args.key_env
         )
@@ -101,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         backend.submit(journal, bytes.fromhex(args.seal.removeprefix("0x")))
         print(f"EvenNumber at {backend.app}: number() = {backend.number()}")
         return 0
-    except (ZkrvError, ValueError) as e:
+    except (ZkrvError, ValueError, OSError) as e:
         print(f"even_number: error: {e}", file=sys.stderr)
         return 1
 

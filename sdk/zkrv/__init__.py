@@ -7,12 +7,14 @@ from zkrv.build import build
 from zkrv.errors import UsageError, ZkrvError
 from zkrv.execute import execute
 from zkrv.prove import image_id, prove
-from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, decode_receipt
+from zkrv.receipt import DevReceipt, Groth16Receipt, Receipt, StarkReceipt, decode_receipt
+from zkrv.wrapping import wrap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DevReceipt",
+    "Groth16Receipt",
     "Receipt",
     "StarkReceipt",
     "UsageError",
@@ -23,4 +25,5 @@ __all__ = [
     "execute",
     "image_id",
     "prove",
+    "wrap",
 ]

@@ -17,7 +17,13 @@ the same directory as :func:`zkrv_prover.bn254.groth16.cache_dir`, so keys made 
     <digest>.pk        proving key (the native engine's format; metadata JSON inside)
     <digest>.vk.json   verifying-key record: {"format": "zkrv-groth16-vk-v1", "circuit_digest",
                        "selector", "source", "unsafe_dev_setup", ["warning"], "imported_from",
+                       ["wrap_profile", "toy_security", "toy_warning"],
                        "vk": snarkjs verification_key.json}
+    zkvm-<profile>.json  which circuit the zkVM wrap of that profile uses (:mod:`zkrv.wrapping`)
+
+Keys of the zkVM wrap carry the wrap profile that made their circuit (``wrap_profile``); keys of
+the TOY profile (tests only) are also marked ``"toy_security": true`` with ``TOY_LABEL`` in every
+record, JSON view and CLI line.
 
 Atomicity: every file is written to a temporary file in the same directory, flushed and
 fsync'ed, then renamed over the target (:func:`zkrv.fsutil.atomic_write_bytes`; proving keys by
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
     from zkrv_prover.r1cs.system import R1CS
 
 __all__ = [
+    "TOY_LABEL",
     "UNSAFE_LABEL",
     "CachedKey",
     "KeyCache",
@@ -67,6 +74,11 @@ __all__ = [
 #: The label every dev-setup key carries (the engine's own constant, repeated here so that
 #: importing this module does not load the native engine; a test checks they are equal).
 UNSAFE_LABEL = "UNSAFE dev setup (single-party trapdoor): never use these keys in production"
+#: The label every key of a TOY SECURITY wrap circuit carries (``zkrv.wrapping``, tests only).
+TOY_LABEL = (
+    "TOY SECURITY: the zkVM wrap's recursion layers use 2 queries each (a few proven bits); "
+    "for tests only, never deploy"
+)
 VK_FORMAT = "zkrv-groth16-vk-v1"
 _NATIVE_VK_MAGIC = b"ZKRVVK1\0"
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -97,6 +109,8 @@ class CachedKey:
 
     ``source`` is ``"dev-setup"`` (UNSAFE), ``"snarkjs-zkey"`` or ``"snarkjs-vk"`` (imported
     ceremony keys; their trust rests on the ceremony, which zkrv cannot judge).
+    ``wrap_profile``: the zkVM wrap profile whose circuit this key belongs to, when known;
+    ``toy_security``: that profile is TOY SECURITY (tests only).
     """
 
     circuit_digest: str
@@ -105,6 +119,8 @@ class CachedKey:
     unsafe_dev_setup: bool
     path: Path
     imported_from: str | None = None
+    wrap_profile: str | None = None
+    toy_security: bool = False
 
     @property
     def selector(self) -> bytes:
@@ -130,12 +146,19 @@ class CachedKey:
             out["imported_from"] = self.imported_from
         if self.unsafe_dev_setup:
             out["warning"] = UNSAFE_LABEL
+        if self.wrap_profile is not None:
+            out["wrap_profile"] = self.wrap_profile
+        if self.toy_security:
+            out["toy_security"] = True
+            out["toy_warning"] = TOY_LABEL
         return out
 
     def describe(self) -> str:
-        """One human line; dev keys say UNSAFE."""
+        """One human line; dev keys say UNSAFE, TOY keys TOY SECURITY."""
         trust = UNSAFE_LABEL if self.unsafe_dev_setup else f"imported ({self.source})"
-        return f"0x{self.selector.hex()}  circuit {self.circuit_digest}  {trust}"
+        what = f"  zkVM wrap ({self.wrap_profile})" if self.wrap_profile else ""
+        toy = f"  {TOY_LABEL}" if self.toy_security else ""
+        return f"0x{self.selector.hex()}  circuit {self.circuit_digest}{what}  {trust}{toy}"
 
 
 class KeyLookup(Protocol):
@@ -270,14 +293,18 @@ class KeyCache:
             unsafe = rec["unsafe_dev_setup"]
             source = rec["source"]
             imported = rec.get("imported_from")
+            profile = rec.get("wrap_profile")
+            toy = rec.get("toy_security", False)
             if not isinstance(unsafe, bool) or not isinstance(source, str):
                 raise ValueError("bad unsafe_dev_setup or source")
             if imported is not None and not isinstance(imported, str):
                 raise ValueError("bad imported_from")
+            if (profile is not None and not isinstance(profile, str)) or not isinstance(toy, bool):
+                raise ValueError("bad wrap_profile or toy_security")
             vk = VerifyingKey.from_snarkjs(rec["vk"], where=str(path))
         except (KeyError, TypeError, ValueError, ZkrvError) as e:
             raise ZkrvError(f"key cache: {path} is corrupt ({e}); delete it") from e
-        return CachedKey(digest, vk, source, unsafe, path, imported)
+        return CachedKey(digest, vk, source, unsafe, path, imported, profile, toy)
 
     # -- writing ---------------------------------------------------------------------------
     def _write_record(
@@ -287,6 +314,8 @@ class KeyCache:
         source: str,
         unsafe: bool,
         imported_from: str | None = None,
+        wrap_profile: str | None = None,
+        toy: bool = False,
     ) -> CachedKey:
         path = self.vk_path(circuit_digest)
         rec: dict[str, Any] = {
@@ -300,11 +329,16 @@ class KeyCache:
         }
         if unsafe:
             rec["warning"] = UNSAFE_LABEL
+        if wrap_profile is not None:
+            rec["wrap_profile"] = wrap_profile
+        if toy:
+            rec["toy_security"] = True
+            rec["toy_warning"] = TOY_LABEL
         try:
             atomic_write_text(path, json.dumps(rec, indent=1, sort_keys=True) + "\n")
         except OSError as e:
             raise ZkrvError(f"key cache: cannot write {path}: {e.strerror or e}") from e
-        return CachedKey(circuit_digest, vk, source, unsafe, path, imported_from)
+        return CachedKey(circuit_digest, vk, source, unsafe, path, imported_from, wrap_profile, toy)
 
     def _save_pk(self, pk: ProvingKey, circuit_digest: str) -> None:
         path = self.pk_path(circuit_digest)
@@ -319,9 +353,13 @@ class KeyCache:
         *,
         progress: ProgressFn | None = None,
         seed: int | None = None,
+        wrap_profile: str | None = None,
+        toy: bool = False,
     ) -> tuple[ProvingKey, CachedKey]:
         """The proving and verifying keys of ``r1cs``, from the cache, else from the **UNSAFE
-        dev setup** (then saved atomically). An imported ceremony proving key is returned as
+        dev setup** (then saved atomically). ``wrap_profile``/``toy`` label the key's record as
+        the circuit of that zkVM wrap profile (TOY SECURITY when ``toy``); a record without
+        the labels is rewritten with them. An imported ceremony proving key is returned as
         is; a circuit whose verifying key was imported without its proving key cannot prove
         here (ZkrvError: import the ceremony's ``.zkey``).
 
@@ -333,10 +371,15 @@ class KeyCache:
 
         nr = r1cs if isinstance(r1cs, groth16.NativeR1CS) else groth16.NativeR1CS(r1cs)
         with self._locked():
-            return self._setup(nr, progress, seed)
+            return self._setup(nr, progress, seed, wrap_profile, toy)
 
     def _setup(
-        self, nr: NativeR1CS, progress: ProgressFn | None, seed: int | None
+        self,
+        nr: NativeR1CS,
+        progress: ProgressFn | None,
+        seed: int | None,
+        wrap_profile: str | None = None,
+        toy: bool = False,
     ) -> tuple[ProvingKey, CachedKey]:
         from zkrv_prover import progress as progress_mod
         from zkrv_prover.bn254 import groth16
@@ -354,8 +397,16 @@ class KeyCache:
             pk = groth16.dev_setup(nr, progress=report, seed=seed)
             self._save_pk(pk, digest)
         vk = _vk_from_native(pk.vk.to_bytes())
+        if wrap_profile is None and record is not None:  # keep the labels it has
+            wrap_profile, toy = record.wrap_profile, record.toy_security
+        labels = (wrap_profile, toy)
         if record is not None and record.vk == vk:
-            return pk, record
+            if (record.wrap_profile, record.toy_security) == labels:
+                return pk, record
+            rec = self._write_record(
+                digest, vk, record.source, record.unsafe_dev_setup, record.imported_from, *labels
+            )
+            return pk, rec
         if record is not None and not record.unsafe_dev_setup:
             raise ZkrvError(
                 f"key cache: the proving key of circuit {digest} does not match its imported "
@@ -364,7 +415,12 @@ class KeyCache:
         source = "dev-setup" if pk.unsafe_dev_setup else str(pk.meta.get("source", "imported"))
         imported = pk.meta.get("imported_from")
         rec = self._write_record(
-            digest, vk, source, pk.unsafe_dev_setup, imported if isinstance(imported, str) else None
+            digest,
+            vk,
+            source,
+            pk.unsafe_dev_setup,
+            imported if isinstance(imported, str) else None,
+            *labels,
         )
         return pk, rec
 
@@ -384,9 +440,19 @@ class KeyCache:
             raise ZkrvError(f"cannot import {path}: {e}") from e
         vk = _vk_from_native(pk.vk.to_bytes())
         with self._locked():
+            labels = self._labels(nr.digest)
             self._save_pk(pk, nr.digest)
-            rec = self._write_record(nr.digest, vk, "snarkjs-zkey", False, str(path))
+            rec = self._write_record(nr.digest, vk, "snarkjs-zkey", False, str(path), *labels)
         return pk, rec
+
+    def _labels(self, circuit_digest: str) -> tuple[str | None, bool]:
+        """The wrap-profile labels of a circuit's current record (kept when a key is imported
+        for it: they describe the circuit, not the setup)."""
+        try:
+            old = self.verifying_key(circuit_digest)
+        except ZkrvError:
+            return None, False
+        return (None, False) if old is None else (old.wrap_profile, old.toy_security)
 
     def import_vk(
         self, vk: VerifyingKey | str | os.PathLike[str], circuit_digest: str
@@ -411,6 +477,7 @@ class KeyCache:
         old = self.verifying_key(circuit_digest)
         if old is not None and old.vk == vk:
             return old
+        labels = (None, False) if old is None else (old.wrap_profile, old.toy_security)
         if old is not None and not old.unsafe_dev_setup:
             raise ZkrvError(
                 f"key cache: circuit {circuit_digest} already has an imported key "
@@ -426,12 +493,14 @@ class KeyCache:
                 )
             # Record first, then drop the stale dev proving key: a crash in between leaves a
             # proving key that setup() refuses (it does not match the imported record).
-            rec = self._write_record(circuit_digest, vk, "snarkjs-vk", False, imported_from)
+            rec = self._write_record(
+                circuit_digest, vk, "snarkjs-vk", False, imported_from, *labels
+            )
             with contextlib.suppress(FileNotFoundError):
                 pk_path.unlink()
             return rec
         source = "snarkjs-vk"
-        return self._write_record(circuit_digest, vk, source, False, imported_from)
+        return self._write_record(circuit_digest, vk, source, False, imported_from, *labels)
 
 
 def _both(a: ProgressFn | None, b: ProgressFn | None) -> ProgressFn | None:

@@ -2,8 +2,10 @@
 
 ``prove`` executes the guest (traced), refuses executions longer than one proof may be before
 any proving work, generates every table's trace, proves the RV32IM machine with the STARK
-prover and returns a :class:`~zkrv.receipt.StarkReceipt`. With ``dev=True`` it only executes and
-returns a :class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal verification).
+prover and returns a :class:`~zkrv.receipt.StarkReceipt`. With ``groth16=True`` it then wraps
+that receipt (:func:`zkrv.wrapping.wrap`) and returns a :class:`~zkrv.receipt.Groth16Receipt`
+(what the on-chain router verifies). With ``dev=True`` it only executes and returns a
+:class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal verification).
 
 Heavy modules are imported lazily (the executor's errors derive from :mod:`zkrv.errors`).
 """
@@ -17,6 +19,7 @@ from zkrv.errors import ZkrvError
 from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, stark_seal
 
 if TYPE_CHECKING:
+    from zkrv.keys import KeyCache
     from zkrv_prover.executor import MemoryImage
     from zkrv_prover.progress import Progress
     from zkrv_prover.zkvm.image_id import ProgramKey
@@ -46,9 +49,15 @@ def prove(
     input: bytes = b"",
     *,
     dev: bool = False,
+    groth16: bool = False,
     progress: Progress | None = None,
+    keys: KeyCache | None = None,
 ) -> Receipt:
     """Execute ``program`` on private ``input`` and prove it (see the module docstring).
+
+    ``groth16=True``: wrap the STARK receipt into a Groth16 receipt (:func:`zkrv.wrapping.wrap`:
+    the wrap profile of ``$ZKRV_WRAP_PROFILE``, default production; the key from ``keys``,
+    default the user's key cache, made by the UNSAFE dev setup on a miss).
 
     ``progress``: a :class:`zkrv_prover.progress.Progress` (``stage(name, total)``,
     ``advance(n)``) receiving the stages "execute", "setup", then the prover's ("trace", each
@@ -59,8 +68,17 @@ def prove(
     ``zkrv_prover.zkvm.machine.MAX_CYCLES`` cycles (before proving starts)."""
     from zkrv_prover.progress import reporting
 
+    if dev and groth16:
+        raise ZkrvError("prove: dev mode makes no proof to wrap; choose dev or groth16")
+    if not groth16:
+        with reporting(progress):
+            return _prove(program, input, dev)
+    from zkrv.wrapping import profile_name, wrap
+
+    profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any proving
     with reporting(progress):
-        return _prove(program, input, dev)
+        stark = _prove(program, input, False)
+    return wrap(stark, keys=keys, progress=progress, profile=profile)
 
 
 def _prove(program: str | Path | bytes | MemoryImage, input: bytes, dev: bool) -> Receipt:

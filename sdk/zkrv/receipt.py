@@ -42,6 +42,8 @@ from zkrv.errors import ZkrvError
 if TYPE_CHECKING:
     from zkrv.keys import CachedKey, KeyLookup
     from zkrv.onchain.groth16 import Proof, VerifyingKey
+    from zkrv_prover.stark.protocol.prover import StarkProof
+    from zkrv_prover.stark.protocol.prover import VerifyingKey as StarkVerifyingKey
 
 MAGIC = b"ZKRVRCPT"
 VERSION = 1
@@ -132,16 +134,30 @@ class StarkReceipt(Receipt):
     def verify(
         self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
     ) -> None:
+        from zkrv_prover.stark.field.arith import VerificationError
+        from zkrv_prover.stark.protocol.verifier import verify
+
+        check_expectations(self, image_id, journal)
+        vk, public, proof = self.zkvm_proof()
+        try:
+            verify(vk, public, proof)
+        except (VerificationError, ValueError) as e:
+            raise ReceiptVerificationError(f"receipt: invalid proof ({e})") from e
+
+    def zkvm_proof(self) -> tuple[StarkVerifyingKey, list[int], StarkProof]:
+        """The zkVM verifying key (rebuilt from the seal's preprocessed root and heights), the
+        36 public values (``sha256(journal) || exit_code`` little-endian) and the decoded STARK
+        proof, after the checks that need no proof verification: canonical root, image ID
+        recomputed from root and heights, proof format, table heights within the soundness
+        bounds. ReceiptVerificationError otherwise. Nothing is verified cryptographically."""
         from zkrv_prover.stark.commit.hash_scheme import scheme_of
         from zkrv_prover.stark.field.arith import VerificationError
         from zkrv_prover.stark.field.codec import ProofFormatError
         from zkrv_prover.stark.protocol.proof import decode_proof
-        from zkrv_prover.stark.protocol.verifier import verify
         from zkrv_prover.zkvm.image_id import image_id_from, verifier_key, zkvm_params
         from zkrv_prover.zkvm.machine import check_heights
         from zkrv_prover.zkvm.memory import NUM_PUBLIC
 
-        check_expectations(self, image_id, journal)
         root, lp, li, proof_bytes = _split_stark_seal(self.seal)
         params = zkvm_params()
         if not scheme_of(params.hash).is_canonical(root):
@@ -158,9 +174,16 @@ class StarkReceipt(Receipt):
             vk = verifier_key(root, lp, li, params)
             proof = decode_proof(vk, proof_bytes)
             check_heights(vk.layouts, proof.log_heights)  # soundness bounds (docs/zkvm.md)
-            verify(vk, public, proof)
         except (VerificationError, ProofFormatError, ValueError) as e:
             raise ReceiptVerificationError(f"receipt: invalid proof ({e})") from e
+        return vk, public, proof
+
+    def wrap(self, **kwargs: Any) -> Groth16Receipt:
+        """This receipt wrapped into a Groth16 receipt: :func:`zkrv.wrapping.wrap` (keyword
+        arguments as there)."""
+        from zkrv.wrapping import wrap
+
+        return wrap(self, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -218,3 +218,30 @@ def test_concurrent_writers_are_serialized(tmp_path: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     finally:
         os.close(fd)
+
+
+def test_wrap_profile_labels(groth16_fixture: FixtureProver, tmp_path: Path) -> None:
+    """Keys of a zkVM wrap circuit carry its profile; TOY keys say TOY SECURITY in the record,
+    the JSON view and the text line; a later unlabelled setup keeps the labels, a labelled one
+    adds them to an unlabelled record, and an imported ceremony key keeps them."""
+    from zkrv.keys import TOY_LABEL
+
+    nr = groth16_fixture.nr
+    cache = KeyCache(tmp_path)
+    _, plain = cache.setup(nr, seed=SETUP_SEED)
+    assert plain.wrap_profile is None and not plain.toy_security
+    assert "toy_security" not in plain.to_json() and "TOY" not in plain.describe()
+    _, toy = cache.setup(nr, wrap_profile="toy", toy=True)  # same key, labels added
+    assert toy.vk == plain.vk and toy.wrap_profile == "toy" and toy.toy_security
+    rec = json.loads(toy.path.read_text())
+    assert rec["wrap_profile"] == "toy" and rec["toy_security"] is True
+    assert rec["toy_warning"] == TOY_LABEL
+    js = toy.to_json()
+    assert js["toy_security"] is True and js["toy_warning"] == TOY_LABEL
+    assert js["warning"] == UNSAFE_LABEL  # still a dev key
+    assert "TOY SECURITY" in toy.describe() and "zkVM wrap (toy)" in toy.describe()
+    assert cache.setup(nr)[1] == toy  # an unlabelled setup keeps the labels
+    assert cache.keys() == [toy] and cache.by_selector(toy.selector) == toy
+    imported = cache.import_vk(_ceremony_vk(nr), nr.digest)
+    assert not imported.unsafe_dev_setup and imported.toy_security
+    assert imported.wrap_profile == "toy"

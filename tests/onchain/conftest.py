@@ -56,3 +56,11 @@ def stack(anvil: AnvilNode, snark_vk: VerifyingKey) -> Stack:
     chain = Chain(connect(anvil.rpc_url), resolve_signer(anvil.chain_id))
     dep = deploy_stack(chain, [snark_vk], mock=True)
     return Stack(chain, dep, packaged_artifacts(), snark_vk)
+
+
+@pytest.fixture(scope="session")
+def zkvm_wrapped(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Real Groth16 receipts of two zkVM guests under one TOY key (``zkvm_wrap_fixture``)."""
+    from zkvm_wrap_fixture import zkvm_wrapped as make
+
+    return make(tmp_path_factory)

@@ -38,9 +38,14 @@ def test_deploy_json(cli, anvil: AnvilNode, tmp_path: Path) -> None:  # type: ig
     assert r.returncode == 0 and b"router: 0x" in r.stdout and b"mock" not in r.stdout
 
 
-def test_deploy_usage_and_connection_errors(cli, anvil: AnvilNode, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_deploy_usage_and_connection_errors(  # type: ignore[no-untyped-def]
+    cli, anvil: AnvilNode, tmp_path: Path, monkeypatch
+) -> None:
+    # Without --vk the default is the cached zkVM key: none in an empty cache.
+    monkeypatch.setenv("ZKRV_CACHE_DIR", str(tmp_path / "empty-cache"))
     r = cli("deploy", "--rpc", anvil.rpc_url)
-    assert r.returncode == 2 and r.stderr.decode().count("\n") == 1
+    assert r.returncode == 1 and r.stderr.decode().count("\n") == 1
+    assert b"run 'zkrv keys setup' first" in r.stderr
     r = cli("deploy", "--rpc", "http://127.0.0.1:9", "--mock", "--json")
     assert r.returncode == 1
     assert "cannot reach" in _one_json(r.stdout)["error"]

@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "zkrv.cli.execute",
     "zkrv.cli.image_id",
     "zkrv.cli.prove",
+    "zkrv.cli.wrap",
     "zkrv.cli.verify",
     "zkrv.cli.inspect_receipt",
     "zkrv.cli.keys",

@@ -18,7 +18,8 @@ def register(sub: Any) -> None:
         description="Decode RECEIPT (strictly) and print its kind, image ID, exit code, journal, "
         "journal digest, claim digest and seal with its length and selector. Verifies nothing: "
         "use 'zkrv verify' for that. For a Groth16 receipt, the verifying key its selector names "
-        "is looked up in the local key cache (an UNSAFE dev key is labelled so).",
+        "is looked up in the local key cache (an UNSAFE dev key is labelled so, and a key of "
+        "the TOY wrap profile TOY SECURITY).",
     )
     p.add_argument("receipt", metavar="RECEIPT", help="receipt file")
     add_json_flag(p)
@@ -78,7 +79,12 @@ def run(args: argparse.Namespace) -> Result:
         data["verifying_key"] = key
         if key.get("found"):
             trust = key.get("warning") or f"imported ({key['source']})"
-            lines.append(f"verifying key: circuit {key['circuit_digest']} [{trust}]")
+            what = f", zkVM wrap {key['wrap_profile']}" if key.get("wrap_profile") else ""
+            lines.append(f"verifying key: circuit {key['circuit_digest']}{what} [{trust}]")
+            if key.get("toy_security"):
+                data["toy_security"] = True
+                data["toy_warning"] = key["toy_warning"]
+                lines.append(f"WARNING: {key['toy_warning']}")
         else:
             lines.append(
                 "verifying key: "

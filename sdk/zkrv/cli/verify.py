@@ -17,7 +17,7 @@ from typing import Any
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.cli.inspect_receipt import read_receipt
 from zkrv.errors import UsageError
-from zkrv.keys import UNSAFE_LABEL
+from zkrv.keys import TOY_LABEL, UNSAFE_LABEL
 from zkrv.receipt import DevReceipt, Groth16Receipt, Receipt, check_expectations
 
 
@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> Result:
         text = f"valid: exit code {receipt.exit_code}, journal {info['journal']}"
         if key.unsafe_dev_setup:
             text += f"\nwarning: verifying key 0x{key.selector.hex()}: {UNSAFE_LABEL}"
+        if key.toy_security:
+            data["toy_security"] = True
+            data["toy_warning"] = TOY_LABEL
+            text += f"\nWARNING: verifying key 0x{key.selector.hex()}: {TOY_LABEL}"
         return Result(data=data, text=text)
     receipt.verify(image_id, journal)
     info = receipt.to_json()
