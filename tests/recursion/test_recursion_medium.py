@@ -11,7 +11,7 @@ from recursion_testutil import FAST, Recorded, record
 
 from zkrv_prover.recursion import shrink
 from zkrv_prover.recursion.builder import RecursionBuilder
-from zkrv_prover.recursion.machine import generate_traces
+from zkrv_prover.recursion.machine import generate_traces, table_traces
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
 from zkrv_prover.recursion.tables import poseidon2_medium as md
 from zkrv_prover.stark.air import debug
@@ -284,4 +284,4 @@ def test_recorded_verifier_same_as_skinny() -> None:
     assert md_prog.rows()[T] * 23 == sk_prog.rows()["poseidon2_skinny"] * md.ROWS
     machine = Machine(md_prog.airs(), md_prog.num_public)
     lays = compile_machine(machine)
-    assert debug.check_traces(lays, generate_traces(md_prog, md_wit), pub) == []
+    assert debug.check_traces(lays, table_traces(md_prog, md_wit), pub) == []
