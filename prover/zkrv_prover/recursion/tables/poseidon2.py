@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 import numpy as np
+import numpy.typing as npt
 
 from zkrv_prover.recursion.tables.common import (
     I64,
@@ -96,3 +97,29 @@ class Poseidon2Air(RecursionAir):
         ins = np.where(bit[:, None] == 1, swapped, reads)
         perm = np.asarray(gadget().generate(ins), dtype=np.uint32)
         return np.concatenate([perm, reads, bit[:, None]], axis=1).astype(np.uint32)
+
+
+def block_io_pre(
+    block: I64, ops: I64, reads: I64, addr: int, mult: int, addr_bit: int, out_row: int
+) -> None:
+    """Fill the memory interface of a multi-row Poseidon2 table's preprocessed blocks
+    (``block``: (permutations, rows, width), row 0 the input row): input addresses and the bit
+    address on row 0, output addresses ``out0 + i`` and their read counts on ``out_row``."""
+    outs = ops[:, WIDTH : WIDTH + 1] + np.arange(WIDTH)[None, :]
+    block[:, 0, addr : addr + WIDTH] = ops[:, :WIDTH]
+    block[:, out_row, addr : addr + WIDTH] = outs
+    block[:, out_row, mult : mult + WIDTH] = reads[outs]
+    block[:, 0, addr_bit] = ops[:, WIDTH + 1]
+
+
+def block_inputs(
+    mem: U32, pre: I64, addr: int, addr_bit: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The 16 cells and the swap bit each block of a multi-row Poseidon2 table reads
+    (``pre``: its preprocessed blocks, (permutations, rows, width), row 0 the input row)."""
+    real = np.ones(pre.shape[0], dtype=np.bool_)
+    reads = np.stack(
+        [gather(mem, pre[:, 0, addr + i], real, block=False) for i in range(WIDTH)], axis=1
+    ).astype(np.uint64)
+    bit = gather(mem, pre[:, 0, addr_bit], real, block=False).astype(np.uint64)
+    return reads, bit

@@ -72,11 +72,10 @@ from zkrv_prover.recursion.tables.common import (
     I64,
     U32,
     RecursionAir,
-    gather,
     read_base,
     write_base,
 )
-from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air
+from zkrv_prover.recursion.tables.poseidon2 import Poseidon2Air, block_inputs, block_io_pre
 from zkrv_prover.stark.air.air import AirBuilder, Expr
 from zkrv_prover.stark.field.field import P, inv_int
 from zkrv_prover.stark.field.poseidon2 import DIAG, PARTIAL_ROUNDS, WIDTH
@@ -309,11 +308,7 @@ class MediumPoseidon2Air(RecursionAir):
         block = np.zeros((n, ROWS, PRE_WIDTH), dtype=np.int64)
         for c, r in enumerate(_SEL_ROWS):
             block[:, r, c] = 1
-        outs = ops[:, WIDTH : WIDTH + 1] + np.arange(WIDTH)[None, :]
-        block[:, IN, ADDR : ADDR + WIDTH] = ops[:, :WIDTH]
-        block[:, OUT, ADDR : ADDR + WIDTH] = outs
-        block[:, OUT, MULT : MULT + WIDTH] = reads[outs]
-        block[:, IN, ADDR_BIT] = ops[:, WIDTH + 1]
+        block_io_pre(block, ops, reads, ADDR, MULT, ADDR_BIT, OUT)
         out = np.zeros((height, PRE_WIDTH), dtype=np.int64)
         out[: ROWS * n] = block.reshape(-1, PRE_WIDTH)
         return out.astype(np.uint32)
@@ -322,11 +317,7 @@ class MediumPoseidon2Air(RecursionAir):
     def main_trace(self, mem: U32, public: Sequence[int]) -> U32:
         n = self.rows // ROWS
         pre = self.pre[: self.rows].astype(np.int64).reshape(n, ROWS, PRE_WIDTH)
-        real = np.ones(n, dtype=np.bool_)
-        reads = np.stack(
-            [gather(mem, pre[:, IN, ADDR + i], real, block=False) for i in range(WIDTH)], axis=1
-        ).astype(np.uint64)
-        bit = gather(mem, pre[:, IN, ADDR_BIT], real, block=False).astype(np.uint64)
+        reads, bit = block_inputs(mem, pre, ADDR, ADDR_BIT)
         out = np.zeros((self.height, MAIN_WIDTH), dtype=np.uint32)
         out[: self.rows] = block_trace(reads, bit).reshape(-1, MAIN_WIDTH)
         return out
