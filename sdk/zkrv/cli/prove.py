@@ -10,7 +10,7 @@ from typing import Any
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.cli._progress import terminal_progress
 from zkrv.cli.execute import read_input
-from zkrv.cli.wrap import wrapped_result, write_receipt
+from zkrv.cli.wrap import wrap_to_file, write_receipt
 from zkrv.prove import prove
 
 
@@ -66,20 +66,6 @@ def run(args: argparse.Namespace) -> Result:
 
 
 def _run_groth16(args: argparse.Namespace, data: bytes) -> Result:
-    import warnings
-
-    from zkrv.wrapping import ToySecurityWarning, profile_name, wrap_receipt
-
-    profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any work
-    t0 = time.monotonic()
-    bar = terminal_progress(bool(args.json))
-    try:
-        stark = prove(args.elf, data, progress=bar)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ToySecurityWarning)  # the output says it
-            w = wrap_receipt(stark, progress=bar, profile=profile)
-    finally:
-        if bar is not None:
-            bar.close()
-    write_receipt(args.output, w.receipt.to_bytes())
-    return wrapped_result(w, args.output, time.monotonic() - t0)
+    return wrap_to_file(
+        lambda bar: prove(args.elf, data, progress=bar), args.output, bool(args.json)
+    )

@@ -11,15 +11,17 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from zkrv.cli._common import Result, add_json_flag
-from zkrv.cli._progress import terminal_progress
+from zkrv.cli._progress import TerminalProgress, terminal_progress
 from zkrv.cli.inspect_receipt import read_receipt
 from zkrv.errors import ZkrvError
 from zkrv.fsutil import atomic_write_bytes
 
 if TYPE_CHECKING:
+    from zkrv.receipt import Receipt
     from zkrv.wrapping import WrappedReceipt
 
 
@@ -70,19 +72,32 @@ def wrapped_result(w: WrappedReceipt, output: str, seconds: float) -> Result:
     return Result(data=data, text="\n".join(lines))
 
 
-def run(args: argparse.Namespace) -> Result:
+def wrap_to_file(
+    make_stark: Callable[[TerminalProgress | None], Receipt], output: str, as_json: bool
+) -> Result:
+    """Wrap the STARK receipt ``make_stark`` returns (called under the same progress bar, so a
+    prove step shares it) with the selected profile, write the Groth16 receipt to ``output``
+    atomically and describe it. An unknown ``$ZKRV_WRAP_PROFILE`` fails before any work."""
     from zkrv.wrapping import ToySecurityWarning, profile_name, wrap_receipt
 
-    profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any work
-    stark = read_receipt(args.receipt)
+    profile = profile_name()
     t0 = time.monotonic()
-    bar = terminal_progress(bool(args.json))
+    bar = terminal_progress(as_json)
     try:
+        stark = make_stark(bar)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ToySecurityWarning)  # the output says it
             w = wrap_receipt(stark, progress=bar, profile=profile)
     finally:
         if bar is not None:
             bar.close()
-    write_receipt(args.output, w.receipt.to_bytes())
-    return wrapped_result(w, args.output, time.monotonic() - t0)
+    write_receipt(output, w.receipt.to_bytes())
+    return wrapped_result(w, output, time.monotonic() - t0)
+
+
+def run(args: argparse.Namespace) -> Result:
+    from zkrv.wrapping import profile_name
+
+    profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before the receipt is read
+    stark = read_receipt(args.receipt)
+    return wrap_to_file(lambda _bar: stark, args.output, bool(args.json))
