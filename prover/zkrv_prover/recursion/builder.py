@@ -68,7 +68,7 @@ from zkrv_prover.recursion.tables.cap import CAP_BITS, CHECK, DIGEST, ENTRY
 from zkrv_prover.recursion.tables.common import AluOp
 from zkrv_prover.recursion.tables.pack import PACK, UNPACK
 from zkrv_prover.stark.field import poseidon2
-from zkrv_prover.stark.field.arith import Arith, VerificationError
+from zkrv_prover.stark.field.arith import Arith, VerificationError, p2_permute_fn
 from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_int, inv_int
 
 #: An extension value: EXT_DEGREE canonical ints.
@@ -135,6 +135,8 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
             raise ValueError(f"unknown Poseidon2 table {poseidon2!r} (wide, skinny or medium)")
         # the table permutations are recorded into (same op rows in both)
         self._p2_table = POSEIDON2_TABLES[poseidon2]
+        # the values: the native permutation when built (recording runs tens of thousands)
+        self._permute = p2_permute_fn(native_hash=True)
         self._mem0: list[int] = []  # first coefficient of every cell, by address
         self._memx: dict[int, tuple[int, ...]] = {}  # the other coefficients of ext cells
         self._ops: dict[str, list[tuple[int, ...]]] = defaultdict(list)
@@ -495,7 +497,7 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         vals = [c.v for c in reads]
         if bit.v:
             vals = vals[8:] + vals[:8]
-        out_vals = poseidon2.permute(vals)
+        out_vals = self._permute(vals)
         row = (*(c.addr for c in reads), len(self._mem0), bit.addr)
         outs = [self._alloc_b(v) for v in out_vals]
         self._op(self._p2_table, row)

@@ -545,7 +545,7 @@ class NativeArith(Arith[int, NExt, int, int]):
             from zkrv_prover.bn254.poseidon_ref import poseidon as ref
 
             self._poseidon = ref
-        self._p2: Callable[[Sequence[int]], list[int]] = _p2_permute_fn(native_hash)
+        self._p2: Callable[[Sequence[int]], list[int]] = p2_permute_fn(native_hash)
         self.counts: dict[str, int] = {
             "hash": 0,
             "permute": 0,
@@ -729,7 +729,7 @@ class NativeArith(Arith[int, NExt, int, int]):
         return out
 
 
-def _p2_permute_fn(native_hash: bool) -> Callable[[Sequence[int]], list[int]]:
+def p2_permute_fn(native_hash: bool) -> Callable[[Sequence[int]], list[int]]:
     """The scalar Poseidon2 permutation: the native engine's list entry ``p2_permute_list`` when
     asked for and built (the same function; one call per permutation, no numpy round trip),
     else the Python reference."""
