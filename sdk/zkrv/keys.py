@@ -21,6 +21,10 @@ the same directory as :func:`zkrv_prover.bn254.groth16.cache_dir`, so keys made 
                        "vk": snarkjs verification_key.json}
     zkvm-<profile>.json  which circuit the zkVM wrap of that profile uses (:mod:`zkrv.wrapping`)
 
+and, beside ``groth16/``, ``layers/``: the recursion layers' keys of the zkVM wrap
+(``<layer>-<profile>-<digest>.key``, :func:`zkrv_prover.recursion.pipeline.layer_key_from`;
+the production shrink key is about 1.4 GiB), made by the first wrap and read by later ones.
+
 Keys of the zkVM wrap carry the wrap profile that made their circuit (``wrap_profile``); keys of
 the TOY profile (tests only) are also marked ``"toy_security": true`` with ``TOY_LABEL`` in every
 record, JSON view and CLI line.
@@ -190,6 +194,9 @@ class KeyCache:
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else cache_root()
         self.dir = self.root / "groth16"
+        #: The recursion layers' keys (``recursion.pipeline.layer_key_from``): one-time setup
+        #: like the Groth16 key, kept across processes.
+        self.layers_dir = self.root / "layers"
 
     def __repr__(self) -> str:
         return f"KeyCache({str(self.root)!r})"

@@ -255,7 +255,9 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
         return pk
 
     try:
-        w = wrap_zkvm_proof(vk, public, proof, profile=prof, setup=setup, seed=seed)
+        w = wrap_zkvm_proof(
+            vk, public, proof, profile=prof, setup=setup, seed=seed, key_store=cache.layers_dir
+        )
     except (VerificationError, UnsatisfiedConstraintError, ValueError) as e:
         raise ReceiptVerificationError(f"wrap: the receipt's proof does not wrap ({e})") from e
     (key,) = got

@@ -5,12 +5,15 @@ verified by the recursion STARK (its public values: the inner proof's)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from recursion_testutil import FAST, record
 
+from zkrv_prover.recursion import pipeline
 from zkrv_prover.recursion.builder import RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import program_vk, prove_program, verify_program
@@ -125,3 +128,37 @@ def _prove_recorded(vk: VerifyingKey, pub: list[int], proof: StarkProof) -> None
         f"\nrecursion program: rows {program.rows()}, heights {program.heights()}, "
         f"{program.num_cells} cells; record {t_record:.2f} s, prove {t_prove:.2f} s"
     )
+
+
+def test_layer_key_store(
+    inner: tuple[VerifyingKey, list[int], StarkProof], tmp_path: Path
+) -> None:
+    """A layer key made once is written to the store and read back by a fresh process's cache
+    (the in-memory cache cleared): same key, proofs under it verify; a file holding another
+    program's key is refused, and a changed spec names another file."""
+    store = tmp_path / "layers"
+    vk, pub, proof = inner
+    r, _ = record_verifier(vk, pub, proof)
+    rc = record(r)
+    spec = pipeline.LayerSpec(FAST.hash, params=FAST)
+    pipeline.clear_keys()
+    made, src = pipeline.layer_key_from("t", rc.program, spec, "toy", store)
+    assert src == "made" and len(list(store.glob("*.key"))) == 1
+    assert pipeline.layer_key_from("t", rc.program, spec, "toy", store)[1] == "memory"
+    pipeline.clear_keys()
+    loaded, src = pipeline.layer_key_from("t", rc.program, spec, "toy", store)
+    assert src == "store" and loaded.vk.pre_root == made.vk.pre_root
+    rproof = prove_program(loaded.vk, rc.witness, rng=FieldRng.seeded(4), recorded=rc.program)
+    verify_program(made.vk, rproof, pub)
+    # another spec (parameters) or layer name never reads this file
+    other = dataclasses.replace(spec, pow_bits=spec.pow_bits + 1)
+    path = pipeline.key_file(store, "t", rc.program, spec, "toy")
+    assert pipeline.key_file(store, "t", rc.program, other, "toy") != path
+    assert pipeline.key_file(store, "u", rc.program, spec, "toy") != path
+    # a file that holds another layer's key is refused, not used
+    pipeline.save_layer_key(path, dataclasses.replace(made, name="u"))
+    pipeline.clear_keys()
+    with pytest.raises(ValueError, match="holds another key"):
+        pipeline.layer_key_from("t", rc.program, spec, "toy", store)
+    assert not list(store.glob(".*.tmp"))
+    pipeline.clear_keys()

@@ -229,6 +229,7 @@ def wrap_zkvm_proof(
     cache: Path | None = None,
     seed: int | None = None,
     keep_keys: bool = False,
+    key_store: Path | None = None,
 ) -> ZkvmWrappedProof:
     """A zkVM receipt's proof (``public`` under the lifted zkVM key ``vk``) to a Groth16 proof
     of its claim: the universal, compress and shrink recursion layers
@@ -237,11 +238,12 @@ def wrap_zkvm_proof(
     below natively while recording it, so an invalid receipt raises ``VerificationError``
     before any Groth16 work. ``keep_keys``: keep the layer keys cached in memory for the next
     wrap in this process (saves their keygen; the shrink key holds gigabytes), else they are
-    dropped before the Groth16 step."""
+    dropped before the Groth16 step. ``key_store``: a directory keeping the layer keys across
+    processes (read when present, written after keygen; the shrink key is about 1.4 GiB)."""
     from zkrv_prover.recursion import pipeline
 
     profile = profile or pipeline.PRODUCTION
-    layers = pipeline.prove_layers(vk, public, proof, profile)
+    layers = pipeline.prove_layers(vk, public, proof, profile, key_store=key_store)
     top = layers[-1]
     if not keep_keys:
         pipeline.clear_keys()

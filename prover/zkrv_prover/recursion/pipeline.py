@@ -26,10 +26,14 @@ queries and is labelled TOY SECURITY wherever it appears.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from zkrv_prover import progress as progress_mod
 from zkrv_prover.recursion import shrink
@@ -148,27 +152,95 @@ class LayerProof:
     record_s: float = 0.0
     key_s: float = 0.0
     prove_s: float = 0.0
+    #: How the key was had: "memory" (in-process cache), "store" (read from the key store) or
+    #: "made" (keygen; then saved to the store when one was given).
+    key_source: str = "made"
 
 
 #: Layer keys in memory by (layer, program digest, profile); least recently used go first.
 _KEYS: OrderedDict[tuple[str, str, str], LayerKey] = OrderedDict()
 KEY_CACHE_SIZE = 6
+#: Bumped when the pickled form of a stored key changes (older files are then not read).
+KEY_STORE_FORMAT = 1
 
 
-def layer_key(name: str, program: RecursionProgram, spec: LayerSpec, profile: str) -> LayerKey:
-    """The key of a layer program (cached per program digest and profile: the digest covers
-    the inner key and every constant the recorded verifier uses)."""
+def key_file(
+    store: Path, name: str, program: RecursionProgram, spec: LayerSpec, profile: str
+) -> Path:
+    """The file of a layer key in a key store directory: named by a digest of the layer, the
+    profile, the layer spec and the program digest (which covers the inner key and every
+    constant of the recorded verifier), so a changed program or parameter never reads an old
+    key."""
+    tag = f"{KEY_STORE_FORMAT}|{name}|{profile}|{spec!r}|{program.digest}"
+    return store / f"{name}-{profile}-{hashlib.sha256(tag.encode()).hexdigest()[:32]}.key"
+
+
+def load_layer_key(path: Path, name: str, program: RecursionProgram) -> LayerKey | None:
+    """A stored layer key, or None when the file is absent; ``ValueError`` when it holds
+    another layer or program. The store is the user's own cache (like the Groth16 keys): its
+    files are trusted as the user's own output."""
+    try:
+        with path.open("rb") as f:
+            key = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    if not isinstance(key, LayerKey) or key.name != name or key.program.digest != program.digest:
+        raise ValueError(f"layer key store: {path} holds another key; delete it")
+    return key
+
+
+def save_layer_key(path: Path, key: LayerKey) -> None:
+    """Write a layer key atomically (a temporary file in the same directory, then rename), so a
+    failed write never leaves a partial key behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def layer_key_from(
+    name: str,
+    program: RecursionProgram,
+    spec: LayerSpec,
+    profile: str,
+    store: Path | None = None,
+) -> tuple[LayerKey, str]:
+    """The key of a layer program and where it came from ("memory", "store" or "made"):
+    the in-process cache (per program digest and profile), else the key ``store`` directory
+    when given, else keygen (then saved to ``store``). The keys depend only on the program,
+    never on the receipt: keygen is one-time setup, like the Groth16 key's."""
     ck = (name, program.digest, profile)
     hit = _KEYS.get(ck)
+    source = "memory"
     if hit is not None:
         _KEYS.move_to_end(ck)
-        return hit
-    config = spec.resolve(program)
-    key = LayerKey(name, program, program_vk(program, config.params), config)
+        return hit, source
+    path = key_file(store, name, program, spec, profile) if store is not None else None
+    key = load_layer_key(path, name, program) if path is not None else None
+    source = "store"
+    if key is None:
+        config = spec.resolve(program)
+        key = LayerKey(name, program, program_vk(program, config.params), config)
+        source = "made"
+        if path is not None:
+            save_layer_key(path, key)
     _KEYS[ck] = key
     while len(_KEYS) > KEY_CACHE_SIZE:
         _KEYS.popitem(last=False)
-    return key
+    return key, source
+
+
+def layer_key(
+    name: str, program: RecursionProgram, spec: LayerSpec, profile: str, store: Path | None = None
+) -> LayerKey:
+    """The key of a layer program (:func:`layer_key_from` without its source)."""
+    return layer_key_from(name, program, spec, profile, store)[0]
 
 
 def clear_keys() -> None:
@@ -183,15 +255,16 @@ def _prove_layer(
     spec: LayerSpec,
     profile: WrapProfile,
     rng: FieldRng | None,
+    store: Path | None,
 ) -> LayerProof:
     program, witness = recorded
     t0 = time.perf_counter()
-    key = layer_key(name, program, spec, profile.name)
+    key, source = layer_key_from(name, program, spec, profile.name, store)
     t1 = time.perf_counter()
     proof = prove_program(key.vk, witness, rng=rng, recorded=program)
     t2 = time.perf_counter()
     public = tuple(int(v) for v in witness.public)
-    return LayerProof(key, public, proof, record_s, t1 - t0, t2 - t1)
+    return LayerProof(key, public, proof, record_s, t1 - t0, t2 - t1, source)
 
 
 def prove_layers(
@@ -200,16 +273,18 @@ def prove_layers(
     proof: StarkProof,
     profile: WrapProfile = PRODUCTION,
     rng: FieldRng | None = None,
+    key_store: Path | None = None,
 ) -> list[LayerProof]:
     """The universal, compress and shrink proofs of a zkVM proof (``public`` under the lifted
     zkVM key ``vk``), each verified natively while it is recorded (``VerificationError`` when
-    the zkVM proof or a layer's proof does not verify). Progress: stage "recursion" of three
-    layers."""
+    the zkVM proof or a layer's proof does not verify). ``key_store``: a directory that keeps
+    the layer keys across processes (:func:`layer_key_from`). Progress: stage "recursion" of
+    three layers."""
     progress_mod.stage("recursion", 3)
     t0 = time.perf_counter()
     recorded = record_zkvm_verifier(vk, public, proof, profile.universal.poseidon2)
     t = time.perf_counter() - t0
-    out = [_prove_layer("universal", recorded, t, profile.universal, profile, rng)]
+    out = [_prove_layer("universal", recorded, t, profile.universal, profile, rng, key_store)]
     progress_mod.advance()
     for name, spec in (("compress", profile.compress), ("shrink", profile.shrink)):
         below = out[-1]
@@ -218,7 +293,7 @@ def prove_layers(
             below.key.vk, below.public, below.proof, spec.poseidon2, uniform=spec.uniform
         )
         t = time.perf_counter() - t0
-        out.append(_prove_layer(name, recorded, t, spec, profile, rng))
+        out.append(_prove_layer(name, recorded, t, spec, profile, rng, key_store))
         progress_mod.advance()
     return out
 
@@ -231,6 +306,10 @@ __all__ = [
     "LayerSpec",
     "WrapProfile",
     "clear_keys",
+    "key_file",
     "layer_key",
+    "layer_key_from",
+    "load_layer_key",
     "prove_layers",
+    "save_layer_key",
 ]
