@@ -20,7 +20,7 @@ that they land at ``w[1..=n_public]`` in declaration order, as the container req
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -276,6 +276,39 @@ class ConstraintSystem:
     def assert_bool(self, b: LC, what: str = "boolean") -> None:
         """``b * (b - 1) = 0`` (1 constraint)."""
         self.enforce(b, b - 1, LC({}, 0), what)
+
+    def alloc_bits(self, bits: Sequence[int]) -> list[LC]:
+        """Fresh variables holding ``bits`` (each 0 or 1), each with its booleanity constraint.
+
+        Exactly what ``[alloc(b) for b in bits]`` followed by :meth:`assert_bool` on each, in
+        order, records (same variables, same rows, same coefficient codes: A = ``{v: 1}``,
+        B = ``{v: 1, 0: -1}``, C = 0), appended in bulk: range checks and bit decompositions
+        make most of a verifier circuit's rows, and the per-row LC arithmetic dominated its
+        build time. ``ValueError`` for a value other than 0 or 1 (use :meth:`alloc` and
+        :meth:`assert_bool` to record a deliberately unsatisfied witness).
+        """
+        n = len(bits)
+        if any(b != 0 and b != 1 for b in bits):
+            raise ValueError("alloc_bits takes 0/1 values only")
+        base = len(self._values)
+        self._values.extend(bits)
+        ma, mb, mc = self._m
+        variables = array("q", range(base, base + n))
+        # A: one term per row, 1 * w[v]
+        a_off = len(ma.indices)
+        ma.indices.extend(variables)
+        ma.codes.extend(array("q", [1]) * n)
+        ma.indptr.extend(range(a_off + 1, a_off + n + 1))
+        # B: b - 1 keeps b's term first, then the constant R - 1 (code -1), as LC.__add__ does
+        b_idx = array("q", [0]) * (2 * n)
+        b_idx[0::2] = variables
+        b_off = len(mb.indices)
+        mb.indices.extend(b_idx)
+        mb.codes.extend(array("q", [1, -1]) * n)
+        mb.indptr.extend(range(b_off + 2, b_off + 2 * n + 1, 2))
+        # C: the empty LC
+        mc.indptr.extend(array("q", [len(mc.indices)]) * n)
+        return [LC({base + i: 1}, b) for i, b in enumerate(bits)]
 
     def apply(self, tpl: Template, slots: list[int], internal_values: list[int]) -> int:
         """Append one use of ``tpl`` with slot variables ``slots`` (indices of existing variables)
