@@ -56,6 +56,21 @@ def test_coefficient_codes_round_trip() -> None:
     assert first_unsatisfied(r1cs, cs.witness()) is None
 
 
+def test_coefficient_limbs_of_many_codes() -> None:
+    """The vectorized code -> limbs export against Python ints, over every code range."""
+    rng = random.Random(5)
+    cs = ConstraintSystem()
+    x = cs.alloc(3)
+    small = [0, 1, 2**62 - 1, -1, -(2**62), *(rng.randrange(-(2**62), 2**62) for _ in range(300))]
+    coeffs = [c % R for c in small] + [rng.randrange(R) for _ in range(50)]
+    rng.shuffle(coeffs)
+    for c in coeffs:
+        cs.enforce(x * c, cs.ONE, cs.alloc(3 * c))
+    r1cs = cs.to_r1cs()
+    got = [r1cs.a.row(i)[0][1] if c else 0 for i, c in enumerate(coeffs)]
+    assert got == coeffs
+
+
 def test_strict_mode_reports_the_bad_constraint() -> None:
     cs = ConstraintSystem()
     a = cs.alloc(3)

@@ -358,18 +358,25 @@ class ConstraintSystem:
         return perm
 
     def _coeff_limbs(self, codes: npt.NDArray[np.int64]) -> Limbs:
-        out = np.zeros((codes.shape[0], 4), dtype=np.uint64)
-        pos = (codes >= 0) & (codes < _SMALL)
-        out[pos, 0] = codes[pos].astype(np.uint64)
-        neg = codes < 0
-        x = (-codes[neg]).astype(np.uint64)
-        borrow = (_R_LIMBS[0] < x).astype(np.uint64)
-        out[neg, 0] = _R_LIMBS[0] - x  # wraps modulo 2**64 as intended
-        out[neg, 1] = _R_LIMBS[1] - borrow  # R's limb 1 is non-zero: the borrow stops here
-        out[neg, 2] = _R_LIMBS[2]
-        out[neg, 3] = _R_LIMBS[3]
-        big = codes >= _SMALL
-        if big.any():
+        """Limbs of the coefficients behind ``codes`` (see the module docstring).
+
+        Whole-column arithmetic, no boolean-mask scatter (those dominated the export): a code
+        ``c < 0`` stands for ``R + c``; its low limb is ``R_0 + c`` modulo 2^64 (the
+        two's-complement bits of ``c`` plus ``R_0``), which wrapped, i.e. borrowed from limb 1,
+        exactly when it exceeds ``R_0`` (``|c| <= 2**62`` is less than 2^64). R's limb 1 is
+        non-zero, so the borrow stops there.
+        """
+        n = codes.shape[0]
+        neg = (codes < 0).view(np.uint8).astype(np.uint64)  # 1 where negative, else 0
+        out = np.empty((n, 4), dtype=np.uint64)
+        lo = codes.view(np.uint64) + neg * _R_LIMBS[0]  # wraps modulo 2**64 as intended
+        out[:, 0] = lo
+        borrow = (lo > _R_LIMBS[0]).view(np.uint8).astype(np.uint64) * neg
+        out[:, 1] = neg * _R_LIMBS[1] - borrow
+        out[:, 2] = neg * _R_LIMBS[2]
+        out[:, 3] = neg * _R_LIMBS[3]
+        big = np.flatnonzero(codes >= _SMALL)
+        if big.shape[0]:
             table = to_limbs(self._big)
             out[big] = table[codes[big] - _SMALL]
         return out
