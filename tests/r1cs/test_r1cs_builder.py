@@ -56,6 +56,21 @@ def test_coefficient_codes_round_trip() -> None:
     assert first_unsatisfied(r1cs, cs.witness()) is None
 
 
+def test_coefficient_limbs_of_many_codes() -> None:
+    """The vectorized code -> limbs export against Python ints, over every code range."""
+    rng = random.Random(5)
+    cs = ConstraintSystem()
+    x = cs.alloc(3)
+    small = [0, 1, 2**62 - 1, -1, -(2**62), *(rng.randrange(-(2**62), 2**62) for _ in range(300))]
+    coeffs = [c % R for c in small] + [rng.randrange(R) for _ in range(50)]
+    rng.shuffle(coeffs)
+    for c in coeffs:
+        cs.enforce(x * c, cs.ONE, cs.alloc(3 * c))
+    r1cs = cs.to_r1cs()
+    got = [r1cs.a.row(i)[0][1] if c else 0 for i, c in enumerate(coeffs)]
+    assert got == coeffs
+
+
 def test_strict_mode_reports_the_bad_constraint() -> None:
     cs = ConstraintSystem()
     a = cs.alloc(3)
@@ -85,3 +100,43 @@ def test_checker_on_empty_rows_and_chunks() -> None:
     assert first_unsatisfied(r1cs, w) is None
     w[-1] = (w[-1] + 1) % R
     assert first_unsatisfied(r1cs, w) == r1cs.is_satisfied(w)
+
+
+def _arrays(cs: ConstraintSystem) -> list[list[int]]:
+    r1cs = cs.to_r1cs()
+    return [
+        arr.ravel().tolist()
+        for m in (r1cs.a, r1cs.b, r1cs.c)
+        for arr in (m.indptr, m.indices, m.coeffs)
+    ]
+
+
+def test_alloc_bits_records_what_alloc_and_assert_bool_do() -> None:
+    """The bulk path is row-for-row the per-bit loop it replaces (same R1CS digest)."""
+    rng = random.Random(3)
+    loop, bulk = ConstraintSystem(), ConstraintSystem()
+    x0 = rng.randrange(R)
+    for cs in (loop, bulk):
+        x = cs.alloc(x0)
+        cs.mul(x, x)  # rows before and after, with big coefficients interned
+    for n in (1, 5, 31):
+        bits = [rng.randrange(2) for _ in range(n)]
+        looped = [loop.alloc(b) for b in bits]
+        for b in looped:
+            loop.assert_bool(b)
+        got = bulk.alloc_bits(bits)
+        assert [(g.terms, g.value) for g in got] == [(b.terms, b.value) for b in looped]
+    for cs in (loop, bulk):
+        y = cs.alloc(7) * (R - 5)
+        cs.enforce(y, y + 3, cs.mul(y, y + 3))
+        cs.declare_public(y)
+    assert _arrays(bulk) == _arrays(loop)
+    assert bulk.witness() == loop.witness()
+    assert bulk.to_r1cs().is_satisfied(bulk.witness()) is None
+
+
+def test_alloc_bits_refuses_non_bits() -> None:
+    cs = ConstraintSystem(strict=False)
+    with pytest.raises(ValueError):
+        cs.alloc_bits([0, 2])
+    assert cs.n_vars == 1 and cs.n_constraints == 0

@@ -13,7 +13,7 @@ use ark_bn254::{Bn254, Fq12, Fr, G1Affine, G1Projective, G2Affine, G2Projective}
 use ark_ec::pairing::Pairing;
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
-use ark_ff::{Field, One, UniformRand, Zero};
+use ark_ff::{Field, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rand::RngCore;
 use rayon::prelude::*;
@@ -238,6 +238,62 @@ fn msm1(bases: &[G1Affine], s: &[Fr]) -> G1Projective {
     G1Projective::msm(bases, s).expect("lengths checked")
 }
 
+/// The witness split by value, for MSMs against it: a circuit's witness is mostly zeros and
+/// ones (bits, flags), which a generic MSM still runs through every one of its ~254/c windows
+/// (digit extraction, the window scan and per-window bucket sums sized for the full count).
+/// Zeros contribute nothing, ones are plain additions of their bases, and only the rest go
+/// through Pippenger.
+pub struct WitnessSplit {
+    /// Indices (into the witness) of the entries equal to 1.
+    ones: Vec<usize>,
+    /// Indices of the entries other than 0 and 1, ascending, and their values as big integers.
+    rest: Vec<usize>,
+    rest_scalars: Vec<<Fr as PrimeField>::BigInt>,
+}
+
+impl WitnessSplit {
+    pub fn new(w: &[Fr]) -> Self {
+        let ones: Vec<usize> = (0..w.len())
+            .into_par_iter()
+            .filter(|&i| w[i].is_one())
+            .collect();
+        let rest: Vec<usize> = (0..w.len())
+            .into_par_iter()
+            .filter(|&i| !w[i].is_zero() && !w[i].is_one())
+            .collect();
+        let rest_scalars = rest.par_iter().map(|&i| w[i].into_bigint()).collect();
+        WitnessSplit {
+            ones,
+            rest,
+            rest_scalars,
+        }
+    }
+
+    /// `sum_{i >= skip} w[i] * bases[i - skip]`, the same value as
+    /// `G::msm(bases, &w[skip..])` (`bases.len() == w.len() - skip`, checked by the caller).
+    pub fn msm<G: VariableBaseMSM<ScalarField = Fr>>(
+        &self,
+        bases: &[G::MulBase],
+        skip: usize,
+    ) -> G {
+        let lo = self.rest.partition_point(|&i| i < skip);
+        let ones = &self.ones[self.ones.partition_point(|&i| i < skip)..];
+        let sum_ones = || {
+            ones.par_iter()
+                .fold(G::zero, |acc, &i| acc + bases[i - skip])
+                .reduce(G::zero, |a, b| a + b)
+        };
+        let (s_ones, s_rest) = rayon::join(sum_ones, || {
+            let picked: Vec<G::MulBase> = self.rest[lo..]
+                .par_iter()
+                .map(|&i| bases[i - skip])
+                .collect();
+            G::msm_bigint(&picked, &self.rest_scalars[lo..])
+        });
+        s_ones + s_rest
+    }
+}
+
 /// Prove that `w` (full witness, w[0] = 1) satisfies `r`, with fresh randomness from `rng`.
 pub fn prove(
     pk: &ProvingKey,
@@ -261,13 +317,19 @@ pub fn prove(
     let d = quotient_evals(r, w, pk.domain_size)?;
     let (rr, ss) = (Fr::rand(rng), Fr::rand(rng));
     progress("msm", 0.2)?;
-    let priv_w = &w[r.n_public + 1..];
+    let ws = WitnessSplit::new(w);
+    let np1 = r.n_public + 1;
     let ((sa, sb1), (sb2, (sc, sh))) = rayon::join(
-        || rayon::join(|| msm1(&pk.a, w), || msm1(&pk.b_g1, w)),
         || {
             rayon::join(
-                || G2Projective::msm(&pk.b_g2, w).expect("lengths checked"),
-                || rayon::join(|| msm1(&pk.c, priv_w), || msm1(&pk.h, &d)),
+                || ws.msm::<G1Projective>(&pk.a, 0),
+                || ws.msm::<G1Projective>(&pk.b_g1, 0),
+            )
+        },
+        || {
+            rayon::join(
+                || ws.msm::<G2Projective>(&pk.b_g2, 0),
+                || rayon::join(|| ws.msm::<G1Projective>(&pk.c, np1), || msm1(&pk.h, &d)),
             )
         },
     );
@@ -309,4 +371,47 @@ pub fn verify(vk: &VerifyingKey, public: &[Fr], proof: &Proof) -> Result<bool> {
 /// e(alpha, beta), for snarkjs's `vk_alphabeta_12`.
 pub fn alphabeta(vk: &VerifyingKey) -> Fq12 {
     Bn254::pairing(vk.alpha_g1, vk.beta_g2).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    /// A witness-like scalar mix: zeros, ones, small values and full-size ones.
+    fn mixed(n: usize, rng: &mut StdRng) -> Vec<Fr> {
+        (0..n)
+            .map(|i| match i % 5 {
+                0 | 3 => Fr::zero(),
+                1 => Fr::one(),
+                2 => Fr::from(rng.next_u64() >> (i % 40)),
+                _ => Fr::rand(rng),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn witness_split_msm_matches_plain_msm() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for n in [0usize, 1, 2, 7, 300] {
+            let w = mixed(n, &mut rng);
+            let ws = WitnessSplit::new(&w);
+            let g1: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+            let g2: Vec<G2Affine> = (0..n).map(|_| G2Affine::rand(&mut rng)).collect();
+            for skip in [0, 1, 3].into_iter().filter(|&s| s <= n) {
+                let want1 = G1Projective::msm(&g1[skip..], &w[skip..]).unwrap();
+                let want2 = G2Projective::msm(&g2[skip..], &w[skip..]).unwrap();
+                assert_eq!(
+                    ws.msm::<G1Projective>(&g1[skip..], skip),
+                    want1,
+                    "n={n} skip={skip}"
+                );
+                assert_eq!(
+                    ws.msm::<G2Projective>(&g2[skip..], skip),
+                    want2,
+                    "n={n} skip={skip}"
+                );
+            }
+        }
+    }
 }

@@ -23,6 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def r1cs_digest(r1cs: R1CS) -> str:
     h.update(np.array([r1cs.n_vars, r1cs.n_public, r1cs.n_constraints], dtype="<i8").tobytes())
     for m in (r1cs.a, r1cs.b, r1cs.c):
         for arr, dt in ((m.indptr, "<i8"), (m.indices, "<i8"), (m.coeffs, "<u8")):
-            h.update(np.ascontiguousarray(arr, dtype=dt).tobytes())
+            # the array's own buffer, not a bytes copy: gigabytes for a production circuit
+            h.update(np.ascontiguousarray(arr, dtype=dt).reshape(-1).data)
     return h.hexdigest()
 
 
@@ -68,7 +70,15 @@ class NativeR1CS:
     def __init__(self, r1cs: R1CS) -> None:
         r1cs.validate()
         self.r1cs = r1cs
-        self.digest = r1cs_digest(r1cs)
+        # The digest (SHA-256 over gigabytes for the production circuit) and the native
+        # conversion both run without the GIL: overlap them.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(r1cs_digest, r1cs)
+            self.handle = self._convert(r1cs)
+            self.digest = digest.result()
+
+    @staticmethod
+    def _convert(r1cs: R1CS) -> Any:
 
         def parts(m: Any) -> tuple[Any, Any, Any]:
             return (
@@ -77,7 +87,7 @@ class NativeR1CS:
                 np.ascontiguousarray(m.coeffs, dtype=np.uint64).reshape(-1, 4),
             )
 
-        self.handle = native().R1cs(
+        return native().R1cs(
             r1cs.n_vars, r1cs.n_public, *parts(r1cs.a), *parts(r1cs.b), *parts(r1cs.c)
         )
 

@@ -20,7 +20,7 @@ that they land at ``w[1..=n_public]`` in declaration order, as the container req
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -277,6 +277,39 @@ class ConstraintSystem:
         """``b * (b - 1) = 0`` (1 constraint)."""
         self.enforce(b, b - 1, LC({}, 0), what)
 
+    def alloc_bits(self, bits: Sequence[int]) -> list[LC]:
+        """Fresh variables holding ``bits`` (each 0 or 1), each with its booleanity constraint.
+
+        Exactly what ``[alloc(b) for b in bits]`` followed by :meth:`assert_bool` on each, in
+        order, records (same variables, same rows, same coefficient codes: A = ``{v: 1}``,
+        B = ``{v: 1, 0: -1}``, C = 0), appended in bulk: range checks and bit decompositions
+        make most of a verifier circuit's rows, and the per-row LC arithmetic dominated its
+        build time. ``ValueError`` for a value other than 0 or 1 (use :meth:`alloc` and
+        :meth:`assert_bool` to record a deliberately unsatisfied witness).
+        """
+        n = len(bits)
+        if any(b != 0 and b != 1 for b in bits):
+            raise ValueError("alloc_bits takes 0/1 values only")
+        base = len(self._values)
+        self._values.extend(bits)
+        ma, mb, mc = self._m
+        variables = array("q", range(base, base + n))
+        # A: one term per row, 1 * w[v]
+        a_off = len(ma.indices)
+        ma.indices.extend(variables)
+        ma.codes.extend(array("q", [1]) * n)
+        ma.indptr.extend(range(a_off + 1, a_off + n + 1))
+        # B: b - 1 keeps b's term first, then the constant R - 1 (code -1), as LC.__add__ does
+        b_idx = array("q", [0]) * (2 * n)
+        b_idx[0::2] = variables
+        b_off = len(mb.indices)
+        mb.indices.extend(b_idx)
+        mb.codes.extend(array("q", [1, -1]) * n)
+        mb.indptr.extend(range(b_off + 2, b_off + 2 * n + 1, 2))
+        # C: the empty LC
+        mc.indptr.extend(array("q", [len(mc.indices)]) * n)
+        return [LC({base + i: 1}, b) for i, b in enumerate(bits)]
+
     def apply(self, tpl: Template, slots: list[int], internal_values: list[int]) -> int:
         """Append one use of ``tpl`` with slot variables ``slots`` (indices of existing variables)
         and the fresh variables' values; returns the index of the first fresh variable.
@@ -325,18 +358,25 @@ class ConstraintSystem:
         return perm
 
     def _coeff_limbs(self, codes: npt.NDArray[np.int64]) -> Limbs:
-        out = np.zeros((codes.shape[0], 4), dtype=np.uint64)
-        pos = (codes >= 0) & (codes < _SMALL)
-        out[pos, 0] = codes[pos].astype(np.uint64)
-        neg = codes < 0
-        x = (-codes[neg]).astype(np.uint64)
-        borrow = (_R_LIMBS[0] < x).astype(np.uint64)
-        out[neg, 0] = _R_LIMBS[0] - x  # wraps modulo 2**64 as intended
-        out[neg, 1] = _R_LIMBS[1] - borrow  # R's limb 1 is non-zero: the borrow stops here
-        out[neg, 2] = _R_LIMBS[2]
-        out[neg, 3] = _R_LIMBS[3]
-        big = codes >= _SMALL
-        if big.any():
+        """Limbs of the coefficients behind ``codes`` (see the module docstring).
+
+        Whole-column arithmetic, no boolean-mask scatter (those dominated the export): a code
+        ``c < 0`` stands for ``R + c``; its low limb is ``R_0 + c`` modulo 2^64 (the
+        two's-complement bits of ``c`` plus ``R_0``), which wrapped, i.e. borrowed from limb 1,
+        exactly when it exceeds ``R_0`` (``|c| <= 2**62`` is less than 2^64). R's limb 1 is
+        non-zero, so the borrow stops there.
+        """
+        n = codes.shape[0]
+        neg = (codes < 0).view(np.uint8).astype(np.uint64)  # 1 where negative, else 0
+        out = np.empty((n, 4), dtype=np.uint64)
+        lo = codes.view(np.uint64) + neg * _R_LIMBS[0]  # wraps modulo 2**64 as intended
+        out[:, 0] = lo
+        borrow = (lo > _R_LIMBS[0]).view(np.uint8).astype(np.uint64) * neg
+        out[:, 1] = neg * _R_LIMBS[1] - borrow
+        out[:, 2] = neg * _R_LIMBS[2]
+        out[:, 3] = neg * _R_LIMBS[3]
+        big = np.flatnonzero(codes >= _SMALL)
+        if big.shape[0]:
             table = to_limbs(self._big)
             out[big] = table[codes[big] - _SMALL]
         return out

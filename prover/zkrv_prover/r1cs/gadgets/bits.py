@@ -35,9 +35,7 @@ def to_bits(cs: ConstraintSystem, x: LC, n: int, value: int | None = None) -> li
     if not 1 <= n <= MAX_RANGE_BITS:
         raise ValueError(f"bit width {n} outside 1..{MAX_RANGE_BITS}")
     v = x.value if value is None else value
-    bits = [cs.alloc((v >> i) & 1) for i in range(n - 1)]
-    for b in bits:
-        cs.assert_bool(b, "bit")
+    bits = cs.alloc_bits([(v >> i) & 1 for i in range(n - 1)])
     top = (x - pack(bits)) * pow(1 << (n - 1), -1, R)
     cs.assert_bool(top, "range check top bit")
     bits.append(top)
@@ -94,9 +92,7 @@ def to_bits_field(cs: ConstraintSystem, x: LC) -> list[LC]:
     recomposition is one extra constraint.
     """
     n = R.bit_length()
-    bits = [cs.alloc((x.value >> i) & 1) for i in range(n)]
-    for b in bits:
-        cs.assert_bool(b, "bit")
+    bits = cs.alloc_bits([(x.value >> i) & 1 for i in range(n)])
     cs.assert_equal(pack(bits), x, "field bits recomposition")
     assert_leq_const(cs, bits, R - 1)
     return bits

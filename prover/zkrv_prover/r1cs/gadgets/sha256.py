@@ -46,10 +46,7 @@ def word_value(w: Word) -> int:
 
 def alloc_word(cs: ConstraintSystem, x: int) -> Word:
     """A 32-bit witness word (32 boolean constraints)."""
-    bits = [cs.alloc((x >> i) & 1) for i in range(32)]
-    for b in bits:
-        cs.assert_bool(b, "sha256 word bit")
-    return bits
+    return cs.alloc_bits([(x >> i) & 1 for i in range(32)])
 
 
 def _xor(cs: ConstraintSystem, a: LC, b: LC) -> LC:
