@@ -76,6 +76,9 @@ CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt", "sha256
 #: STARK verifier's cap. With these caps the total number of lookups stays far below p (LogUp
 #: soundness, docs/zkvm.md).
 LOG_MAX_TABLE = MAX_LOG_HEIGHT
+#: Most SHA256 precompile calls in one proof: the sha256 table (64 rows per call) is capped at
+#: 2^LOG_MAX_TABLE rows like every prover-sized table (LogUp multiplicities, docs/zkvm-accel.md).
+MAX_SHA256_CALLS = (1 << LOG_MAX_TABLE) // ROWS_PER_CALL
 
 
 def height_caps(layouts: Sequence[TableLayout]) -> list[int]:

@@ -183,9 +183,9 @@ class Sha256Air(Air):
         b.send(BUS_BYTE, [int(ByteOp.RANGE), ptr_s[0], ptr_b[0], 0])
 
         # -- bits ----------------------------------------------------------------------------
-        for x, xs in zip(_BITS, (a, bb, c, e, f, g, w), strict=True):
+        for nm_bits, col_bits in zip(_BITS, (a, bb, c, e, f, g, w), strict=True):
             for j in range(32):
-                b.assert_bool(xs[j], f"{x}{j}_bool")
+                b.assert_bool(col_bits[j], f"{nm_bits}{j}_bool")
 
         # -- round function ------------------------------------------------------------------
         big_s0 = _limbs(_rot_xor(a, 2, 13, 22, False))
@@ -205,14 +205,14 @@ class Sha256Air(Air):
         b.assert_eq(an[1] + 65536 * ca[1], t1[1] + t2[1] + ca[0], "a_new_hi")
         b.assert_eq(en[0] + 65536 * ce[0], d[0] + t1[0], "e_new_lo")
         b.assert_eq(en[1] + 65536 * ce[1], d[1] + t1[1] + ce[0], "e_new_hi")
-        for x in (*an, *en):
-            b.send(BUS_RANGE16, [x])
+        for limb in (*an, *en):
+            b.send(BUS_RANGE16, [limb])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), ca[0], ca[1], 0])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), ce[0], ce[1], 0])
 
         # -- next row: the shifted state -----------------------------------------------------
         al, bl, cl_, el, fl, gl = (_limbs(x) for x in (a, bb, c, e, f, g))
-        nb = {x: _limbs(bits(x, cn)) for x in ("a", "b", "c", "e", "f", "g")}
+        nb = {nm_bits: _limbs(bits(nm_bits, cn)) for nm_bits in ("a", "b", "c", "e", "f", "g")}
         copies = [
             ("a", nb["a"], an),
             ("b", nb["b"], al),
