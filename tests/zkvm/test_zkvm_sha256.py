@@ -302,6 +302,14 @@ def test_max_calls_per_proof(wit2: zm.MachineWitness) -> None:
         zm.check_heights(lays, heights)
 
 
+def test_too_many_calls_fail_before_proving(elf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """zkrv.prove refuses an execution with more calls than one proof holds, with a clear error
+    (the cap lowered so that a 200-byte hash, 5 calls, exceeds it)."""
+    monkeypatch.setattr(zm, "MAX_SHA256_CALLS", 4)
+    with pytest.raises(ZkrvError, match="SHA256 precompile calls"):
+        zkrv.prove(elf, struct.pack("<I", 0) + bytes(200))
+
+
 # -- proofs ------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_prove_and_verify_hash(elf: Path) -> None:

@@ -311,6 +311,11 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     if srows.size != calls.shape[0]:
         raise ValueError("SHA256 calls do not match the SHA256 ECALL rows")
     n_sha = srows.size
+    if n_sha > MAX_SHA256_CALLS:
+        raise CycleBoundError(
+            f"execution made {n_sha} SHA256 precompile calls; one proof holds at most "
+            f"{MAX_SHA256_CALLS}"
+        )
     sha_ts = ts[srows]
     sha_new = compress_calls(calls)
     sp_b = (calls[:, 1:2].astype(np.int64) >> 2) + np.arange(16)
