@@ -39,10 +39,11 @@ MODES = {"soft": 0, "accel": 1, "baseline": 2}
 
 
 def data_of(n: int) -> bytes:
-    """The guest's data: little-endian LCG words from x_0 = n, truncated to n bytes."""
+    """The guest's data: little-endian words ``n + (i + 1) 0x9e3779b9 mod 2^32``, truncated to n
+    bytes."""
     x, words = n, []
     for _ in range((n + 3) // 4):
-        x = (1664525 * x + 1013904223) & 0xFFFFFFFF
+        x = (x + 0x9E3779B9) & 0xFFFFFFFF
         words.append(x)
     return struct.pack(f"<{len(words)}I", *words)[:n]
 
