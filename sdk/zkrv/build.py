@@ -2,8 +2,8 @@
 
 ``build(sources, output)`` compiles the sources with clang (rv32im/ilp32, freestanding, -O2 by
 default; extra flags come last so they override), compiles the SDK runtime (crt0, I/O over
-ECALL, journal SHA-256, string functions, malloc, 64-bit division helpers) at -O2, and links
-everything with the SDK's linker script (see ``docs/executor.md`` for the memory map).
+ECALL, journal SHA-256, precompiles, string functions, malloc, 64-bit division helpers) at -O2,
+and links everything with the SDK's linker script (see ``docs/executor.md`` for the memory map).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ GUEST_DIR = Path(__file__).resolve().parent / "guest"
 INCLUDE_DIR = GUEST_DIR / "include"
 LINKER_SCRIPT = GUEST_DIR / "link.ld"
 #: Runtime sources linked into every guest; the last three are platform-independent.
-RUNTIME_NAMES = ("crt0.S", "io.c", "sha256.c", "string.c", "malloc.c", "divdi3.c")
+RUNTIME_NAMES = ("crt0.S", "io.c", "sha256.c", "accel.c", "string.c", "malloc.c", "divdi3.c")
 RUNTIME_SOURCES = tuple(GUEST_DIR / "src" / n for n in RUNTIME_NAMES)
 
 #: Target and code-generation flags shared by the runtime and user code.

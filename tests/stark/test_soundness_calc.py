@@ -346,22 +346,25 @@ def test_summary_json_names_the_hash() -> None:
 def test_lifted_poseidon2_figure() -> None:
     """The lifted layout (one batching challenge per committed matrix, binary FRI): a height
     costs sum_m (B_m - 1) eps plus eps for combining its matrices (``_fri_terms``). At the
-    zkVM's largest shape the batching term is ~101.0 bits (it was 99.99 with one global alpha
-    order), so the query phase limits the figure, as in the default layout (100.36 at m = 7);
-    recorded here so a change to the model or the parameters shows."""
+    zkVM's largest shape the batching term was ~101.0 bits (99.99 with one global alpha order)
+    and the query phase (100.36 at m = 7) limited the figure; the SHA-256 precompile's two tables
+    (more committed columns at the largest shape) brought batching to ~100.21, now the limiting
+    term, still above the target. Recorded here so a change to the model, the parameters or the
+    machine's tables shows."""
     p2 = PcsParams(hash="poseidon2-babybear")
     shape = sc.zkvm_max_shape(p2, lifted=True)
     rep = sc.security_report(p2, shape, sc.JohnsonBound())
-    assert rep.limiting_term == sc.QUERY_TERM
+    assert rep.limiting_term == "FRI batching (powers)"
     assert rep.minimum >= TARGET_SECURITY_BITS
     batching = rep.bits("FRI batching (powers)")
-    assert 100.9 < batching < 101.2
+    assert 100.1 < batching < 100.3
+    assert 100.3 < rep.bits(sc.QUERY_TERM) < 100.4
     assert sum(1 for name in rep.as_dict()["terms"] if name.startswith("FRI commit")) > 7
     # every height's pairs and matrices are counted (the zk codeword is one matrix at the top)
     assert [h for h, _ in shape.matrices] == [h for h, _ in shape.batch]
     assert all(n >= 1 for _, n in shape.matrices)
     default = sc.security_report(p2, sc.zkvm_max_shape(p2), sc.JohnsonBound())
-    assert rep.minimum == pytest.approx(default.minimum)
+    assert TARGET_SECURITY_BITS <= rep.minimum <= default.minimum
 
 
 def test_lifted_batching_bound() -> None:

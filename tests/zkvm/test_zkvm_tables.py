@@ -26,7 +26,7 @@ def test_every_instruction_satisfies_the_machine(wit: zm.MachineWitness) -> None
     assert ops == {int(o) for o in AluOp}
     for flag in ("ld_b", "ld_h", "ld_w", "st_b", "st_h", "st_w", "sx_b", "sx_h", "f_jal"):
         assert cpu[:, C[flag]].any(), flag
-    for e in ("e_halt", "e_read", "e_commit", "e_log"):
+    for e in ("e_halt", "e_read", "e_commit", "e_log", "e_sha"):
         assert cpu[:, C[e]].any(), e
     for k in range(4):
         assert cpu[:, C[f"s{k}"]].any()
@@ -36,8 +36,11 @@ def test_every_instruction_satisfies_the_machine(wit: zm.MachineWitness) -> None
 
 
 def test_core_tables_cover_every_column(wit: zm.MachineWitness) -> None:
-    """Every cell of every core table is pinned: mutating it breaks a constraint or a bus."""
-    assert coverage_escapes(wit, list(zm.CORE_TABLES), samples=3) == []
+    """Every cell of every core table is pinned: mutating it breaks a constraint or a bus. The
+    sha256 table (300 columns; here one inactive block) has its own, faster windowed check on
+    real calls in ``test_zkvm_sha256.py``."""
+    tables = [t for t in zm.CORE_TABLES if t != "sha256"]
+    assert coverage_escapes(wit, tables, samples=3) == []
 
 
 def test_cycle_bound_is_enforced_before_proving() -> None:

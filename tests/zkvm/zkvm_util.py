@@ -165,5 +165,7 @@ def every_instruction() -> list[int]:
         code += [*a.li(10, D + 32), a.i("addi", 17, 0, 1), asm.ECALL]
     code += [a.i("addi", 10, 8, 0), a.i("addi", 11, 0, 0), a.i("addi", 17, 0, 2), asm.ECALL]
     code += [a.i("addi", 17, 0, 3), asm.ECALL]
+    # SHA256 precompile: state at D + 64, block at D + 128 (zero words)
+    code += [*a.li(10, D + 64), *a.li(11, D + 128), a.i("addi", 17, 0, 4), asm.ECALL]
     code += [a.i("addi", 10, 0, 42)]
     return code

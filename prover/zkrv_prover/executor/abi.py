@@ -37,8 +37,18 @@ ECALL_READ = 1
 ECALL_COMMIT = 2
 #: LOG: a0 = pointer, a1 = length in bytes. Sends text to the host log; not part of the proof.
 ECALL_LOG = 3
+#: SHA256 (a precompile, ``executor/accel.py``): a0 = word-aligned pointer to the 8-word state
+#: (native uint32 words, writable), a1 = word-aligned pointer to a 64-byte block (message byte
+#: order). The state becomes the SHA-256 compression of state and block. Returns nothing.
+ECALL_SHA256 = 4
 
-ECALL_NAMES = {ECALL_HALT: "HALT", ECALL_READ: "READ", ECALL_COMMIT: "COMMIT", ECALL_LOG: "LOG"}
+ECALL_NAMES = {
+    ECALL_HALT: "HALT",
+    ECALL_READ: "READ",
+    ECALL_COMMIT: "COMMIT",
+    ECALL_LOG: "LOG",
+    ECALL_SHA256: "SHA256",
+}
 
 #: Register indices used by the ECALL ABI.
 REG_A0 = 10

@@ -23,12 +23,14 @@ from zkrv_prover.executor.abi import (
     ECALL_HALT,
     ECALL_LOG,
     ECALL_READ,
+    ECALL_SHA256,
     RAM_END,
     RAM_START,
     REG_A0,
     REG_A1,
     REG_A7,
 )
+from zkrv_prover.executor.accel import sha256_compress
 from zkrv_prover.executor.codegen import M32, SIGN, BlockInfo, is_terminator, translate
 from zkrv_prover.executor.decode import Instr, decode
 from zkrv_prover.executor.errors import (
@@ -125,6 +127,9 @@ class Machine:
         self.records: list[array.array[int]] = []
         self.seq: list[int] = []
         self.ecall_records: list[tuple[int, ...]] = []
+        #: SHA256 precompile calls in order: (a0, a1, 8 old state words, 16 block words as
+        #: stored, i.e. little-endian memory words)
+        self.sha256_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
         self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
 
@@ -363,6 +368,8 @@ class Machine:
             self.logs.append(text)
             if self.log is not None:
                 self.log(text)
+        elif num == ECALL_SHA256:
+            self._sha256(pc, a0, a1)
         elif num == ECALL_HALT:
             if a1 & 3:
                 raise EcallError(pc, f"HALT digest pointer 0x{a1:08x} is not word-aligned")
@@ -381,6 +388,22 @@ class Machine:
         if self.trace:
             self.ecall_records.append(rec)
         return nxt
+
+    def _sha256(self, pc: int, state_ptr: int, block_ptr: int) -> None:
+        """The SHA256 precompile (``executor/accel.py``): the block is read before the state is
+        written, so overlapping buffers are well defined (as in the circuit)."""
+        if state_ptr & 3 or not any(
+            lo <= state_ptr and state_ptr + 32 <= hi for lo, hi in self.writable
+        ):
+            raise EcallError(pc, f"SHA256 state 0x{state_ptr:08x} is not 32 writable aligned bytes")
+        if block_ptr & 3 or block_ptr < RAM_START or block_ptr + 64 > RAM_END:
+            raise EcallError(pc, f"SHA256 block 0x{block_ptr:08x} is not 64 aligned bytes of RAM")
+        block = self.words[block_ptr >> 2 : (block_ptr >> 2) + 16].copy()
+        old = self.words[state_ptr >> 2 : (state_ptr >> 2) + 8].copy()
+        new = sha256_compress([int(x) for x in old], block.tobytes())
+        self.words[state_ptr >> 2 : (state_ptr >> 2) + 8] = new
+        if self.trace:
+            self.sha256_records.append((state_ptr, block_ptr, *map(int, old), *map(int, block)))
 
 
 def _complement(code: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

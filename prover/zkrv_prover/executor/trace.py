@@ -14,18 +14,24 @@ Row i describes the instruction retired in cycle i (``clk == i``). Columns (see
 - ECALL rows: ``ecall_id`` is a7's value (a read of x17), ``rs1 = 10``/``rs2 = 11`` (a0, a1).
   READ rows write a0 (``rd = 10``) and one memory word; the others write nothing.
 
+SHA256 precompile calls (``ecall_id == 4``) keep their memory traffic out of the per-row columns
+(a call reads 16 block words and rewrites 8 state words): ``sha256_calls`` has one row per call,
+in execution order, ``(a0, a1, state words before, block words)`` as uint32 (block words as
+stored in memory, little-endian), aligned with the ECALL rows whose ``ecall_id`` is 4.
+
 Alongside: the initial :class:`MemoryImage` and the final value of every word that is in the
 image or was accessed (``final_addresses``/``final_values``); all other words are zero throughout.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.executor.abi import REG_A0, REG_A1, REG_A7
+from zkrv_prover.executor.abi import ECALL_SHA256, REG_A0, REG_A1, REG_A7
+from zkrv_prover.executor.accel import sha256_compress
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
@@ -52,6 +58,8 @@ COLUMNS = (
     "ecall_id",
 )
 MEM_NONE, MEM_READ, MEM_WRITE = 0, 1, 2
+#: Fields of one ``Trace.sha256_calls`` row.
+SHA256_RECORD = 2 + 8 + 16
 ECALL_WORD = 0x00000073
 
 
@@ -67,6 +75,8 @@ class Trace:
     journal: bytes
     journal_digest: bytes
     exit_code: int
+    #: one row per SHA256 precompile call: a0, a1, 8 old state words, 16 block words
+    sha256_calls: U32 = field(default_factory=lambda: np.zeros((0, SHA256_RECORD), np.uint32))
 
     def __len__(self) -> int:
         return int(self.columns["clk"].size)
@@ -151,10 +161,19 @@ def assemble_trace(machine: object) -> Trace:
     cols["mem_val"][erows] = er[:, 9]
 
     touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
+    sha = np.array(m.sha256_records, dtype=np.uint32).reshape(-1, SHA256_RECORD)
+    if sha.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_SHA256)):
+        raise AssertionError("SHA256 records do not match the SHA256 ECALL rows")
+    state_words = (sha[:, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
+    block_words = (sha[:, 1:2] + 4 * np.arange(16, dtype=np.uint32)).ravel()
+    sha_words = np.concatenate([state_words, block_words])
+    touched = np.concatenate([touched, sha_words.astype(np.uint32)])
     fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
     fv = m.words[fa >> 2].astype(np.uint32)
     assert m.exit_code is not None and m.journal_digest is not None
-    return Trace(cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code)
+    return Trace(
+        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha
+    )
 
 
 def check_trace(t: Trace) -> None:
@@ -195,11 +214,36 @@ def check_trace(t: Trace) -> None:
             _req(np.array_equal(c["ecall_id"][ecall], val[ecall]), "ecall_id is not a7")
 
     # Memory: order accesses by (word, row); each prev equals the previous val or the image.
-    acc = np.flatnonzero(c["mem_op"] != MEM_NONE)
-    word = (c["mem_addr"][acc] & np.uint32(0xFFFFFFFC)).astype(np.int64)
+    rows_acc = np.flatnonzero(c["mem_op"] != MEM_NONE)
+    word = (c["mem_addr"][rows_acc] & np.uint32(0xFFFFFFFC)).astype(np.int64)
+    acc = 4 * rows_acc  # order key: SHA256 calls read the block (+1), then write the state (+2)
+    prev, val = c["mem_prev"][rows_acc], c["mem_val"][rows_acc]
+    is_read = c["mem_op"][rows_acc] == MEM_READ
+    srows = np.flatnonzero(ecall & (c["ecall_id"] == ECALL_SHA256))
+    sha = t.sha256_calls
+    _req(srows.size == sha.shape[0], "SHA256 calls do not match the SHA256 ECALL rows")
+    _req(
+        bool(np.all(sha[:, :2] == np.stack([c["rs1_val"][srows], c["rs2_val"][srows]], 1))),
+        "SHA256 pointers are not a0, a1",
+    )
+    new = np.array(
+        [sha256_compress(r[2:10].tolist(), r[10:].astype("<u4").tobytes()) for r in sha],
+        dtype=np.uint32,
+    ).reshape(-1, 8)
+    k8, k16 = np.arange(8, dtype=np.int64), np.arange(16, dtype=np.int64)
+    word = np.concatenate(
+        [word, (sha[:, 1:2] + 4 * k16).ravel(), (sha[:, :1] + 4 * k8).ravel()]
+    ).astype(np.int64)
+    acc = np.concatenate([acc, np.repeat(4 * srows + 1, 16), np.repeat(4 * srows + 2, 8)]).astype(
+        np.int64
+    )
+    prev = np.concatenate([prev, sha[:, 10:].ravel(), sha[:, 2:10].ravel()]).astype(np.uint32)
+    val = np.concatenate([val, sha[:, 10:].ravel(), new.ravel()]).astype(np.uint32)
+    is_read = np.concatenate(
+        [is_read, np.ones(16 * srows.size, bool), np.zeros(8 * srows.size, bool)]
+    )
     o = np.lexsort((acc, word))
-    acc, word = acc[o], word[o]
-    prev, val = c["mem_prev"][acc], c["mem_val"][acc]
+    acc, word, prev, val, is_read = acc[o], word[o], prev[o], val[o], is_read[o]
     first = np.ones(acc.size, dtype=bool)
     first[1:] = word[1:] != word[:-1]
     init_idx = np.searchsorted(t.image.addresses, word)
@@ -210,8 +254,7 @@ def check_trace(t: Trace) -> None:
     init = np.where(has, t.image.values[init_idx_c], 0).astype(np.uint32)
     expect = np.where(first, init, np.concatenate(([0], val[:-1])).astype(np.uint32))
     _req(np.array_equal(prev, expect), "mem_prev is not the last value of that word")
-    reads = c["mem_op"][acc] == MEM_READ
-    _req(np.array_equal(prev[reads], val[reads]), "a memory read changed memory")
+    _req(np.array_equal(prev[is_read], val[is_read]), "a memory read changed memory")
     last = np.ones(acc.size, dtype=bool)
     last[:-1] = word[1:] != word[:-1]
     fidx = np.searchsorted(t.final_addresses, word[last])

@@ -20,6 +20,11 @@ Bus tuples (multiplicity semantics: the sender sends, the owner table receives):
 - ``BUS_IMAGE``, ``BUS_ENTRY``, ``BUS_HALT``: also CPU/memory internal (``docs/zkvm.md``): image
   words into the memory init table, the entry pc into the CPU's first row, the HALT row's
   timestamp and digest pointer into the halt table.
+- ``BUS_ACCEL``: ``(ecall, ts, a0 bytes, a1 bytes)``: a precompile ECALL row (``ecall`` = its a7,
+  ``ts = 4 clk + 1``) hands its call to the precompile table that owns ``ecall``; that table reads
+  and writes memory through ``BUS_MEMORY`` at ``ts + 1, ts + 2`` (``docs/zkvm-accel.md``). The CPU
+  guarantees the pointer bytes are bytes (register values).
+- ``BUS_SHA256``, ``BUS_SHA256_K``: internal to the SHA-256 precompile (``zkvm/sha256.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ BUS_RANGE16 = 5
 BUS_IMAGE = 6
 BUS_ENTRY = 7
 BUS_HALT = 8
+BUS_ACCEL = 9
+BUS_SHA256 = 10
+BUS_SHA256_K = 11
 
 
 class AluOp(IntEnum):

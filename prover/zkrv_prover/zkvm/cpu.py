@@ -17,6 +17,7 @@ from __future__ import annotations
 from zkrv_prover.executor.abi import RAM_END
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
+    BUS_ACCEL,
     BUS_ALU,
     BUS_BYTE,
     BUS_ENTRY,
@@ -66,6 +67,7 @@ WITNESS: tuple[str, ...] = (
     "e_read",
     "e_commit",
     "e_log",
+    "e_sha",
     "pinv",
     "eof",
     *(f"pts_{s}" for s in ("rs1", "rs2", "mem", "rd")),
@@ -77,7 +79,7 @@ C = {name: i for i, name in enumerate(COLUMNS)}
 CPU_WIDTH = len(COLUMNS)
 
 #: ECALL numbers as the CPU decodes them from a7 (must match the executor's ABI).
-ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG = 0, 1, 2, 3
+ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG, ECALL_SHA256 = 0, 1, 2, 3, 4
 #: Register the HALT row reads in its rd slot (a1: the journal digest pointer) and the one READ
 #: writes (a0: the byte count).
 HALT_PTR_REG, READ_DST_REG = 11, 10
@@ -106,6 +108,7 @@ class CpuAir(Air):
         ld_b, ld_h, ld_w = v("ld_b"), v("ld_h"), v("ld_w")
         st_b, st_h, st_w = v("st_b"), v("st_h"), v("st_w")
         e_halt, e_read, e_commit, e_log = v("e_halt"), v("e_read"), v("e_commit"), v("e_log")
+        e_sha = v("e_sha")
         f_branch, f_beq, f_neg = v("f_branch"), v("f_beq"), v("f_neg")
         f_jal, f_jalr, f_pad, f_ecall = v("f_jal"), v("f_jalr"), v("f_pad"), v("f_ecall")
         f_alu, f_imm, f_auipc = v("f_alu"), v("f_imm"), v("f_auipc")
@@ -114,7 +117,7 @@ class CpuAir(Air):
         rc = [v(f"rc{j}") for j in range(4)]
         rcount = rc[0] + rc[1] + rc[2] + rc[3]
         ebuf = e_commit + e_log  # COMMIT/LOG: a buffer (a0, a1) the executor bounds-checks
-        keep_rd = e_halt + ebuf  # rd slot reads a1 without changing it
+        keep_rd = e_halt + ebuf + e_sha  # rd slot reads a1 without changing it
 
         loads = ld_b + ld_h + ld_w
         stores = st_b + st_h + st_w
@@ -134,6 +137,7 @@ class CpuAir(Air):
         for nm in ("mem_wr", "s0", "s1", "s2", "s3", "cond", "e_halt", "e_read", "e_commit"):
             b.assert_bool(v(nm), f"{nm}_bool")
         b.assert_bool(e_log, "e_log_bool")
+        b.assert_bool(e_sha, "e_sha_bool")
         for j in range(4):
             b.assert_bool(rc[j], f"rc{j}_bool")
 
@@ -211,16 +215,17 @@ class CpuAir(Air):
         b.when_transition().assert_eq(cn[C["pc"]], next_pc, "next_pc")
 
         # -- ECALLs ------------------------------------------------------------------------
-        b.assert_eq(e_halt + e_read + e_commit + e_log, f_ecall, "ecall_kind")
-        b.assert_zero(
-            f_ecall * (r2[0] - ECALL_READ * e_read - ECALL_COMMIT * e_commit - ECALL_LOG * e_log),
-            "ecall_a7",
-        )
+        b.assert_eq(e_halt + e_read + e_commit + e_log + e_sha, f_ecall, "ecall_kind")
+        a7 = ECALL_READ * e_read + ECALL_COMMIT * e_commit + ECALL_LOG * e_log
+        b.assert_zero(f_ecall * (r2[0] - a7 - ECALL_SHA256 * e_sha), "ecall_a7")
         for j in range(1, 4):
             b.assert_zero(f_ecall * r2[j], f"ecall_a7_hi{j}")
         for j in range(4):
             b.assert_zero(e_halt * (r1[j] - b.public[PUB_EXIT + j]), f"exit_code{j}")
         b.send(BUS_HALT, [ts + 4, *rdp], e_halt)
+        # precompiles (docs/zkvm-accel.md): the call (a0 = r1, a1 = rdp) goes to its table,
+        # which accesses memory at ts + 1 and ts + 2 (this row's own slots there are registers)
+        b.send(BUS_ACCEL, [ECALL_SHA256, ts, *r1, *rdp], e_sha)
         # READ: count in unary, monotone (rc_j+1 <= rc_j), bytes at and past the count are 0
         for j in range(4):
             b.assert_zero((1 - e_read) * rc[j], f"rc{j}_off")

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.executor.abi import RAM_END
+from zkrv_prover.executor.abi import ECALL_SHA256, RAM_END
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.trace import Trace
 from zkrv_prover.stark.air import symbolic_eval as se
@@ -52,6 +52,16 @@ from zkrv_prover.zkvm.memory import (
     image_table,
 )
 from zkrv_prover.zkvm.program import FIELDS, F, ProgramAir, lookup_rows, program_table
+from zkrv_prover.zkvm.sha256 import (
+    BLOCK_TS,
+    ROWS_PER_CALL,
+    STATE_TS,
+    Sha256Air,
+    Sha256KAir,
+    compress_calls,
+    k_trace,
+    sha256_trace,
+)
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -61,11 +71,14 @@ I64 = npt.NDArray[np.int64]
 #: verifier's cap ``params.MAX_LOG_HEIGHT`` (tested).
 LOG_MAX_CYCLES = 21
 MAX_CYCLES = 1 << LOG_MAX_CYCLES
-CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt")
+CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt", "sha256", "sha256_k")
 #: Largest log2 height of every other table whose height the prover chooses (memory, ALU): the
 #: STARK verifier's cap. With these caps the total number of lookups stays far below p (LogUp
 #: soundness, docs/zkvm.md).
 LOG_MAX_TABLE = MAX_LOG_HEIGHT
+#: Most SHA256 precompile calls in one proof: the sha256 table (64 rows per call) is capped at
+#: 2^LOG_MAX_TABLE rows like every prover-sized table (LogUp multiplicities, docs/zkvm-accel.md).
+MAX_SHA256_CALLS = (1 << LOG_MAX_TABLE) // ROWS_PER_CALL
 
 
 def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
@@ -115,6 +128,8 @@ def core_airs(tables: ProgramTables) -> list[Air]:
         ImageAir(tables.image_words),
         MemoryAir(),
         HaltAir(),
+        Sha256Air(),
+        Sha256KAir(),
     ]
 
 
@@ -189,9 +204,11 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     eid = col("ecall_id")
     e_halt, e_read = ecall & (eid == 0), ecall & (eid == 1)
     ebuf = ecall & ((eid == 2) | (eid == 3))  # COMMIT/LOG
-    keep_rd = e_halt | ebuf  # rows whose rd slot reads a1 unchanged
+    e_sha = ecall & (eid == ECALL_SHA256)
+    keep_rd = e_halt | ebuf | e_sha  # rows whose rd slot reads a1 unchanged
     cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
     cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
+    cpu[:, C["e_sha"]] = e_sha
     r1 = np.where(fl["f_rs1"], col("rs1_val"), 0).astype(np.uint32)
     r2 = np.where(ecall, eid, np.where(fl["f_rs2"], col("rs2_val"), 0)).astype(np.uint32)
     put_bytes("r1_", r1)
@@ -288,6 +305,30 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     tss.append(np.full(8, halt_ts, dtype=np.int64))
     vals.append(digest_words)
     owner.append(4 * h + np.arange(8, dtype=np.int64))
+    # SHA256 precompile calls: 16 block reads at T + 1, 8 state rewrites at T + 2
+    calls = t.sha256_calls
+    srows = np.flatnonzero(e_sha)
+    if srows.size != calls.shape[0]:
+        raise ValueError("SHA256 calls do not match the SHA256 ECALL rows")
+    n_sha = srows.size
+    if n_sha > MAX_SHA256_CALLS:
+        raise CycleBoundError(
+            f"execution made {n_sha} SHA256 precompile calls; one proof holds at most "
+            f"{MAX_SHA256_CALLS}"
+        )
+    sha_ts = ts[srows]
+    sha_new = compress_calls(calls)
+    sp_b = (calls[:, 1:2].astype(np.int64) >> 2) + np.arange(16)
+    sp_s = (calls[:, 0:1].astype(np.int64) >> 2) + np.arange(8)
+    spaces.append(np.ones(24 * n_sha, dtype=np.int64))
+    addrs.append(np.concatenate([sp_b.ravel(), sp_s.ravel()]))
+    tss.append(
+        np.concatenate([np.repeat(sha_ts + BLOCK_TS, 16), np.repeat(sha_ts + STATE_TS, 8)]).astype(
+            np.int64
+        )
+    )
+    vals.append(np.concatenate([calls[:, 10:26].ravel(), sha_new.ravel()]).astype(np.uint32))
+    owner.append(4 * h + 8 + np.arange(24 * n_sha, dtype=np.int64))
     sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
     vv, ow = np.concatenate(vals), np.concatenate(owner)
     order = np.lexsort((tt, ad, sp))
@@ -295,7 +336,7 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     same = np.zeros(sp.size, dtype=bool)
     same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
     prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
-    pts_all = np.zeros(4 * h + 8, dtype=np.int64)
+    pts_all = np.zeros(4 * h + 8 + 24 * n_sha, dtype=np.int64)
     pts_all[ow] = prev_ts
     for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
         pts = pts_all[s_i * h : (s_i + 1) * h]
@@ -314,7 +355,17 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     regs[fin_ad[rsel], 1:] = word_to_bytes(fin_v[rsel].astype(np.uint32))
     mem = _memory_trace(tables.image_words, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel])
     halt = np.zeros((FIXED_HEIGHT, 10), dtype=np.uint32)
-    hpts = pts_all[4 * h :]
+    hpts = pts_all[4 * h : 4 * h + 8]
+    sha_pts = pts_all[4 * h + 8 :]
+    height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
+    sha = sha256_trace(
+        calls,
+        sha_ts,
+        sha_pts[: 16 * n_sha].reshape(n_sha, 16),
+        _writable(img_w, img_wr, sp_b.ravel()).reshape(n_sha, 16),
+        sha_pts[16 * n_sha :].reshape(n_sha, 8),
+        height_calls,
+    )
     hd = halt_ts - hpts - 1
     hr = slice(0, 8)  # the active rows
     halt[hr, 0] = halt_ts
@@ -331,6 +382,8 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         "image": tables.image_words[:, 6:7].copy(),
         "memory": mem,
         "halt": halt,
+        "sha256": sha,
+        "sha256_k": k_trace(height_calls),
     }
     return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))
 

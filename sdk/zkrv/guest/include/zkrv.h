@@ -29,6 +29,18 @@ void zkrv_log(const char *msg);
 /* Stop the program with the given exit code (part of the proven claim). */
 _Noreturn void zkrv_exit(uint32_t code);
 
+/* SHA-256 precompile (ECALL 4, proven by the circuit's sha256 table, not by guest cycles).
+ *
+ * zkrv_sha256_compress: one SHA-256 compression (FIPS 180-4, no padding): state (8 native
+ * uint32_t words, e.g. the initial value 0x6a09e667, ...) becomes compress(state, block), where
+ * block is 64 bytes in message order. Both pointers must be 4-byte aligned and in RAM, the state
+ * writable; the block is read before the state is written, so they may overlap. One cycle.
+ *
+ * zkrv_sha256: the SHA-256 digest of len bytes at data (any alignment), big-endian as usual;
+ * about ceil((len + 9) / 64) precompile calls plus copying and padding. */
+void zkrv_sha256_compress(uint32_t state[8], const void *block);
+void zkrv_sha256(const void *data, size_t len, uint8_t out[32]);
+
 /* Heap (a simple first-fit allocator over the memory between .bss and the stack). */
 void *malloc(size_t size);
 void *calloc(size_t n, size_t size);

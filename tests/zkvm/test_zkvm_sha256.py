@@ -1,0 +1,343 @@
+"""The SHA-256 precompile (``docs/zkvm-accel.md``): executor semantics against hashlib, the
+circuit's witnesses against the debug checker, malicious witnesses (wrong output word, round
+constant, intermediate, address, unread memory) rejected, every column of the table covered, and
+(slow) proofs through the real prover and verifier."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alu_testutil import _row_interactions
+from zkvm_util import core_copy, coverage_escapes, problems
+
+import zkrv
+from zkrv.build import build
+from zkrv.errors import ZkrvError
+from zkrv.receipt import ReceiptVerificationError, StarkReceipt, stark_seal
+from zkrv_prover.executor import ExecutionResult, execute
+from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
+from zkrv_prover.executor.errors import EcallError
+from zkrv_prover.executor.trace import check_trace
+from zkrv_prover.stark.air import debug
+from zkrv_prover.stark.air.air import P_BB, Expr, Op, topo_order
+from zkrv_prover.stark.protocol.proof import encode_proof
+from zkrv_prover.stark.protocol.prover import prove as stark_prove
+from zkrv_prover.stark.protocol.testing import unchecked_prover
+from zkrv_prover.zkvm import machine as zm
+from zkrv_prover.zkvm import sha256 as sha
+from zkrv_prover.zkvm.buses import BUS_ACCEL, BUS_SHA256_K
+from zkrv_prover.zkvm.image_id import program_key
+from zkrv_prover.zkvm.memory import M_F, M_FTS, M_W
+
+GUEST = Path(__file__).parent / "guests" / "sha256_accel.c"
+SHA = zm.CORE_TABLES.index("sha256")
+MEM = zm.CORE_TABLES.index("memory")
+SC = sha.C
+
+#: message lengths around the padding boundaries (55/56: one or two tail blocks; 64 multiples)
+EDGE_LENGTHS = [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 200]
+
+
+@pytest.fixture(scope="module")
+def elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build([GUEST], tmp_path_factory.mktemp("sha") / "sha256_accel.elf")
+
+
+def run_hash(elf: Path, data: bytes, unaligned: bool = False) -> ExecutionResult:
+    mode = 0 | (int(unaligned) << 8)
+    return execute(elf, struct.pack("<I", mode) + data, trace=True)
+
+
+def run_compress(
+    elf: Path, state: list[int], block: bytes, overlap: bool = False
+) -> ExecutionResult:
+    """One zkrv_sha256_compress; with ``overlap`` the block starts at the state (its first 32
+    bytes are the state's)."""
+    words = struct.pack("<8I", *state)
+    data = words + block[32:] if overlap else words + block
+    return execute(elf, struct.pack("<I", 2 if overlap else 1) + data, trace=True)
+
+
+def witness(res: ExecutionResult) -> zm.MachineWitness:
+    assert res.trace is not None
+    return zm.generate(zm.ProgramTables.from_image(res.image), res.trace)
+
+
+# -- executor and guest API ------------------------------------------------------------------
+def test_zkrv_sha256_matches_hashlib(elf: Path) -> None:
+    """Edge lengths and random ones, aligned and unaligned buffers; the executor's records
+    satisfy the trace oracle (memory consistency across precompile calls)."""
+    rng = random.Random(16)
+    cases = [(n, False) for n in EDGE_LENGTHS] + [(n, True) for n in (0, 64, 65, 130)]
+    cases += [(rng.randrange(1, 600), rng.random() < 0.5) for _ in range(6)]
+    for n, unaligned in cases:
+        data = rng.randbytes(n)
+        res = run_hash(elf, data, unaligned)
+        assert res.journal == hashlib.sha256(data).digest(), (n, unaligned)
+        assert res.exit_code == n
+        assert res.trace is not None
+        # one call per block of the padded message, plus the journal digest's own
+        assert res.trace.sha256_calls.shape[0] == (n + 9 + 63) // 64 + 1
+        check_trace(res.trace)
+
+
+def test_compress_matches_hashlib_and_the_table(elf: Path) -> None:
+    """One compression of a padded one-block message from the IV is SHA-256 of it; the executor's
+    reference and the table's own vectorized computation agree on random states and blocks."""
+    msg = b"abc"
+    block = msg + b"\x80" + bytes(64 - len(msg) - 9) + struct.pack(">Q", 8 * len(msg))
+    state = sha256_compress(list(SHA256_IV), block)
+    assert b"".join(struct.pack(">I", x) for x in state) == hashlib.sha256(msg).digest()
+    res = run_compress(elf, list(SHA256_IV), block)
+    assert res.journal == struct.pack("<8I", *state)
+    rng = np.random.default_rng(5)
+    calls = rng.integers(0, 2**32, size=(20, 26), dtype=np.uint64).astype(np.uint32)
+    ref = [sha256_compress(r[2:10].tolist(), r[10:26].astype("<u4").tobytes()) for r in calls]
+    assert np.array_equal(sha.compress_calls(calls), np.array(ref, dtype=np.uint32))
+
+
+def test_overlapping_state_and_block(elf: Path) -> None:
+    """The block is read before the state is written (block = state + 32 more bytes)."""
+    rng = random.Random(3)
+    state = [rng.getrandbits(32) for _ in range(8)]
+    block = struct.pack("<8I", *state) + rng.randbytes(32)
+    res = run_compress(elf, state, block, overlap=True)
+    assert res.journal == struct.pack("<8I", *sha256_compress(state, block))
+    assert problems(witness(res)) == []
+
+
+def test_bad_pointers_trap() -> None:
+    """Misaligned, read-only (code page) state or out-of-RAM pointers: the executor traps (the
+    circuit has no chain for such words)."""
+    from zkvm_util import asm
+
+    for a0, a1 in ((asm.DATA + 2, asm.DATA + 64), (asm.CODE, asm.DATA), (asm.DATA, 0x100)):
+        code = [*asm.li(10, a0), *asm.li(11, a1), asm.i("addi", 17, 0, 4), asm.ECALL]
+        with pytest.raises(EcallError, match="SHA256"):
+            asm.run(code)
+
+
+# -- the circuit on honest witnesses ---------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 64, 119, 300])
+def test_hash_witness_satisfies_the_machine(elf: Path, n: int) -> None:
+    data = bytes(range(256)) * 2
+    res = run_hash(elf, data[:n], unaligned=n == 119)
+    w = witness(res)
+    assert problems(w) == []
+    calls = res.trace.sha256_calls.shape[0] if res.trace is not None else 0
+    active = w.traces[SHA][:, SC["active"]]
+    assert int(active.sum()) == calls * sha.ROWS_PER_CALL
+
+
+@pytest.fixture(scope="module")
+def wit2(elf: Path) -> zm.MachineWitness:
+    """Two calls (one compression, the journal digest): every sha256 row belongs to an active
+    call, so every row must be pinned."""
+    rng = random.Random(9)
+    res = run_compress(elf, [rng.getrandbits(32) for _ in range(8)], rng.randbytes(64))
+    w = witness(res)
+    assert w.traces[SHA].shape[0] == 2 * sha.ROWS_PER_CALL
+    assert w.traces[SHA][:, SC["active"]].all()
+    return w
+
+
+def mutate(w: zm.MachineWitness, edits: list[tuple[int, int, int, int]]) -> list[str]:
+    """Problems of the witness after ``(table, row, col, value)`` edits of core traces (the
+    peripheral tables regenerated, as a cheating prover would)."""
+    core = core_copy(w)
+    for t, row, col, val in edits:
+        core[t][row, col] = val
+    return problems(w, core)
+
+
+def test_regenerated_honest_witness_passes(wit2: zm.MachineWitness) -> None:
+    assert problems(wit2) == []
+    assert problems(wit2, core_copy(wit2)) == []
+
+
+def test_wrong_output_word_rejected(wit2: zm.MachineWitness) -> None:
+    """A state word written with a wrong value, the memory table's final value changed to match
+    (so memory balances): the output addition fails."""
+    tr = wit2.traces[SHA]
+    row = 3
+    sp = [int(tr[row, SC[f"sp{j}"]]) for j in range(4)]
+    word = sp[0] + 64 * sp[1] + 16384 * sp[2] + (1 << 22) * sp[3] + row  # a0 / 4 + k
+    mem = wit2.traces[MEM]
+    mrow = int(np.flatnonzero(mem[:, M_W] == word)[0])
+    new = (int(tr[row, SC["n0"]]) + 1) % 256
+    edits = [(SHA, row, SC["n0"], new)]
+    if int(mem[mrow, M_FTS]) == int(tr[row, SC["ts"]]) + sha.STATE_TS:
+        edits.append((MEM, mrow, M_F, new))
+    out = mutate(wit2, edits)
+    assert any("out_lo" in p for p in out), out
+
+
+def test_wrong_round_constant_rejected(wit2: zm.MachineWitness) -> None:
+    """A round constant changed (and the round's outputs recomputed to match locally): the
+    constants lookup fails."""
+    row = 20
+    tr = wit2.traces[SHA]
+    edits = [(SHA, row, SC["k_lo"], (int(tr[row, SC["k_lo"]]) + 1) % 65536)]
+    out = mutate(wit2, edits)
+    assert out and any(f"bus {BUS_SHA256_K}" in p or "a_new" in p for p in out), out
+    # consistent with the round equations (a_new/e_new shifted by one) still fails on the bus
+    lo = int(tr[row, SC["an_lo"]])
+    if lo < 65535 and int(tr[row, SC["en_lo"]]) < 65535:
+        edits += [
+            (SHA, row, SC["an_lo"], lo + 1),
+            (SHA, row, SC["en_lo"], tr[row, SC["en_lo"]] + 1),
+        ]
+        out = mutate(wit2, edits)
+        assert any(f"bus {BUS_SHA256_K}" in p for p in out), out
+
+
+def test_wrong_intermediate_rejected(wit2: zm.MachineWitness) -> None:
+    """A flipped bit of a round's state, of a message-schedule word, a wrong sigma helper."""
+    for row, col in ((10, SC["a5"]), (30, SC["e17"]), (40, SC["w3"]), (5, SC["g0"])):
+        tr = wit2.traces[SHA]
+        assert mutate(wit2, [(SHA, row, col, 1 - int(tr[row, col]))])
+    for row, col in ((20, SC["sg0_lo"]), (50, SC["x2_hi"]), (63, SC["an_hi"])):
+        tr = wit2.traces[SHA]
+        assert mutate(wit2, [(SHA, row, col, (int(tr[row, col]) + 1) % 65536)])
+
+
+def test_output_to_wrong_address_rejected(wit2: zm.MachineWitness) -> None:
+    """The state pointer's byte 1 changed on every row of the first call: the CPU's call and the
+    memory chains no longer match."""
+    tr = wit2.traces[SHA]
+    edits = [
+        (SHA, r, SC["sp1"], (int(tr[r, SC["sp1"]]) + 1) % 256) for r in range(sha.ROWS_PER_CALL)
+    ]
+    out = mutate(wit2, edits)
+    assert any(f"bus {BUS_ACCEL}" in p for p in out), out
+
+
+def test_unread_memory_rejected(wit2: zm.MachineWitness) -> None:
+    """A call that claims a block word it did not read (the word's bits changed on a block row,
+    the schedule unchanged), and a call made inactive so that it touches no memory at all."""
+    tr = wit2.traces[SHA]
+    assert mutate(wit2, [(SHA, 2, SC["w9"], 1 - int(tr[2, SC["w9"]]))])
+    edits = [(SHA, r, SC["active"], 0) for r in range(sha.ROWS_PER_CALL)]
+    out = mutate(wit2, edits)
+    assert any(f"bus {BUS_ACCEL}" in p for p in out), out
+
+
+def _main_columns(e: Expr) -> set[int]:
+    return {x.index for x in topo_order([e]) if x.op == Op.MAIN}
+
+
+def windowed_escapes(
+    w: zm.MachineWitness, table: str, rows: list[int], seed: int = 0
+) -> tuple[list[tuple[int, int]], int]:
+    """Single-cell mutations (+1 and a random value) of ``table`` at ``rows`` that neither a
+    constraint nor the row's own interactions notice, as ``(column, row)``, and the count tried.
+    Fast form of ``coverage_escapes``: only the constraints that read the mutated column are
+    evaluated, on the rows around it (the honest traces balance and every interaction of the
+    table reads the current row only, so a mutation unbalances a bus exactly when it changes
+    the row's interaction multiset)."""
+    t = [lay.air.name for lay in w.layouts].index(table)
+    lay, tr = w.layouts[t], np.array(w.traces[t], copy=True)
+    assert all(
+        not x.nxt
+        for i in lay.interactions
+        for v in (*i.values, i.multiplicity)
+        for x in topo_order([v])
+        if x.op == Op.MAIN
+    )
+    rng = np.random.default_rng(seed)
+    n = tr.shape[0]
+    escapes, tried = [], 0
+    for col in range(lay.witness_width):
+        cons = [c for c in lay.constraints if col in _main_columns(c.expr)]
+        inters = [
+            i
+            for i in lay.interactions
+            if any(col in _main_columns(v) for v in (*i.values, i.multiplicity))
+        ]
+        sub_c = dataclasses.replace(lay, constraints=cons)
+        sub_i = dataclasses.replace(lay, interactions=inters)
+        for row in rows:
+            lo, hi = max(0, row - 1), min(n, row + 2)
+            base = debug.table_failures(sub_c, tr[lo:hi], w.public)
+            before = _row_interactions(sub_i, tr, row)
+            orig = int(tr[row, col])
+            for new in {(orig + 1) % P_BB, int(rng.integers(0, P_BB))} - {orig}:
+                tried += 1
+                tr[row, col] = new
+                caught = debug.table_failures(sub_c, tr[lo:hi], w.public) != base
+                caught = caught or _row_interactions(sub_i, tr, row) != before
+                tr[row, col] = orig
+                if not caught:
+                    escapes.append((col, row))
+                    break
+    return escapes, tried
+
+
+def test_sha256_tables_cover_every_column(wit2: zm.MachineWitness) -> None:
+    """Mutating any cell of an active call's row (first/last rows, state, block and schedule
+    rows, a row of the second call) breaks a constraint or the table's bus sums; the constants
+    table's multiplicities are pinned by its bus."""
+    rows = [0, 8, 16, 63, 70]
+    escapes, tried = windowed_escapes(wit2, "sha256", rows)
+    assert tried > 2 * sha.WIDTH * len(rows) * 0.9
+    assert escapes == [], [(sha.COLUMNS[c], r) for c, r in escapes]
+    assert coverage_escapes(wit2, ["sha256_k"], samples=2) == []
+
+
+def test_max_calls_per_proof(wit2: zm.MachineWitness) -> None:
+    """The sha256 table's cap (2^22 rows) allows 2^16 calls per proof; one row more is refused."""
+    lays = wit2.layouts
+    caps = zm.height_caps(lays)
+    t = [lay.air.name for lay in lays].index("sha256")
+    assert (1 << caps[t]) // sha.ROWS_PER_CALL == zm.MAX_SHA256_CALLS == 1 << 16
+    heights = [tr.shape[0].bit_length() - 1 for tr in wit2.traces]
+    heights[t] = caps[t] + 1
+    with pytest.raises(ValueError, match="sha256"):
+        zm.check_heights(lays, heights)
+
+
+def test_too_many_calls_fail_before_proving(elf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """zkrv.prove refuses an execution with more calls than one proof holds, with a clear error
+    (the cap lowered so that a 200-byte hash, 5 calls, exceeds it)."""
+    monkeypatch.setattr(zm, "MAX_SHA256_CALLS", 4)
+    with pytest.raises(ZkrvError, match="SHA256 precompile calls"):
+        zkrv.prove(elf, struct.pack("<I", 0) + bytes(200))
+
+
+# -- proofs ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_prove_and_verify_hash(elf: Path) -> None:
+    """zkrv.prove on a 200-byte hash (5 precompile calls): the receipt verifies and its journal
+    is hashlib's digest."""
+    data = bytes(range(200))
+    receipt = zkrv.prove(elf, struct.pack("<I", 0) + data)
+    assert isinstance(receipt, StarkReceipt)
+    assert receipt.journal == hashlib.sha256(data).digest()
+    receipt.verify(zkrv.image_id(elf), journal=hashlib.sha256(data).digest())
+
+
+@pytest.mark.slow
+def test_malicious_prover_wrong_digest_rejected(elf: Path) -> None:
+    """A prover with its checks off claims a wrong compression output (one state byte, the
+    memory table's final value changed to match); the verifier rejects the receipt."""
+    rng = random.Random(4)
+    res = run_compress(elf, [rng.getrandbits(32) for _ in range(8)], rng.randbytes(64))
+    key = program_key(res.image)
+    assert res.trace is not None
+    w = zm.generate(key.tables, res.trace, key.vk.layouts)
+    core = core_copy(w)
+    core[SHA][0, SC["n0"]] = (int(core[SHA][0, SC["n0"]]) + 1) % 256
+    traces = zm.complete_traces(w.layouts, core, w.public, strict=False)
+    with unchecked_prover():
+        proof = stark_prove(key.vk, traces, w.public)
+    assert key.vk.pre_root is not None
+    seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
+    forged = StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
+    with pytest.raises((ReceiptVerificationError, ZkrvError)):
+        forged.verify(key.image_id)
