@@ -130,9 +130,7 @@ def _prove_recorded(vk: VerifyingKey, pub: list[int], proof: StarkProof) -> None
     )
 
 
-def test_layer_key_store(
-    inner: tuple[VerifyingKey, list[int], StarkProof], tmp_path: Path
-) -> None:
+def test_layer_key_store(inner: tuple[VerifyingKey, list[int], StarkProof], tmp_path: Path) -> None:
     """A layer key made once is written to the store and read back by a fresh process's cache
     (the in-memory cache cleared): same key, proofs under it verify; a file holding another
     program's key is refused, and a changed spec names another file."""
