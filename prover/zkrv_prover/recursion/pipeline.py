@@ -30,12 +30,12 @@ import hashlib
 import os
 import pickle
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from zkrv_prover import progress as progress_mod
+from zkrv_prover.lru import Lru
 from zkrv_prover.recursion import shrink
 from zkrv_prover.recursion.builder import Poseidon2Variant
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
@@ -158,8 +158,8 @@ class LayerProof:
 
 
 #: Layer keys in memory by (layer, program digest, profile); least recently used go first.
-_KEYS: OrderedDict[tuple[str, str, str], LayerKey] = OrderedDict()
 KEY_CACHE_SIZE = 6
+_KEYS: Lru[tuple[str, str, str], LayerKey] = Lru(KEY_CACHE_SIZE)
 #: Bumped when the pickled form of a stored key changes (older files are then not read).
 KEY_STORE_FORMAT = 1
 
@@ -217,10 +217,8 @@ def layer_key_from(
     never on the receipt: keygen is one-time setup, like the Groth16 key's."""
     ck = (name, program.digest, profile)
     hit = _KEYS.get(ck)
-    source = "memory"
     if hit is not None:
-        _KEYS.move_to_end(ck)
-        return hit, source
+        return hit, "memory"
     path = key_file(store, name, program, spec, profile) if store is not None else None
     key = load_layer_key(path, name, program) if path is not None else None
     source = "store"
@@ -230,10 +228,7 @@ def layer_key_from(
         source = "made"
         if path is not None:
             save_layer_key(path, key)
-    _KEYS[ck] = key
-    while len(_KEYS) > KEY_CACHE_SIZE:
-        _KEYS.popitem(last=False)
-    return key, source
+    return _KEYS.put(ck, key), source
 
 
 def layer_key(
@@ -244,8 +239,10 @@ def layer_key(
 
 
 def clear_keys() -> None:
-    """Drop the cached layer keys (a shrink key holds its preprocessed LDE: gigabytes)."""
+    """Drop the cached layer keys, the shrink module's included (a shrink key holds its
+    preprocessed LDE: gigabytes)."""
     _KEYS.clear()
+    shrink.clear_keys()
 
 
 def _prove_layer(

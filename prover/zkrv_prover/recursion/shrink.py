@@ -29,10 +29,10 @@ blowup whose query count for the target security is smallest for what the prover
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from zkrv_prover.lru import Lru
 from zkrv_prover.recursion.builder import Poseidon2Variant
 from zkrv_prover.recursion.machine import build_machine, machine_log_heights
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
@@ -201,8 +201,13 @@ class ShrinkProof:
 
 #: Shrink keys in memory, by (shrink program digest, parameters); the least recently used go
 #: first past :data:`KEY_CACHE_SIZE` (a key holds its preprocessed traces' commitment data).
-_KEYS: OrderedDict[tuple[str, PcsParams], ShrinkKey] = OrderedDict()
 KEY_CACHE_SIZE = 2
+_KEYS: Lru[tuple[str, PcsParams], ShrinkKey] = Lru(KEY_CACHE_SIZE)
+
+
+def clear_keys() -> None:
+    """Drop the cached shrink keys."""
+    _KEYS.clear()
 
 
 def shrink_key(program: RecursionProgram, params: PcsParams | None = None) -> ShrinkKey:
@@ -214,16 +219,10 @@ def shrink_key(program: RecursionProgram, params: PcsParams | None = None) -> Sh
     if params is not None and params.hash != SHRINK_HASH:
         raise ValueError(f"shrink proofs hash with {SHRINK_HASH}, not {params.hash!r}")
     config = shrink_config(program) if params is None else security_bits(program, params)
-    ck = (program.digest, config.params)
-    hit = _KEYS.get(ck)
-    if hit is not None:
-        _KEYS.move_to_end(ck)
-        return hit
-    key = ShrinkKey(program, program_vk(program, config.params), config)
-    _KEYS[ck] = key
-    while len(_KEYS) > KEY_CACHE_SIZE:
-        _KEYS.popitem(last=False)
-    return key
+    return _KEYS.get_or_make(
+        (program.digest, config.params),
+        lambda: ShrinkKey(program, program_vk(program, config.params), config),
+    )
 
 
 def prove_shrink(

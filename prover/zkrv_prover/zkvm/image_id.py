@@ -27,6 +27,7 @@ import numpy as np
 
 from zkrv_prover.claim import sha256, tag_digest
 from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.lru import Lru
 from zkrv_prover.stark.air.air import Machine, compile_machine
 from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
@@ -95,19 +96,14 @@ class ProgramKey:
     log_image: int
 
 
-_KEYS: dict[tuple[bytes, PcsParams], ProgramKey] = {}
+_KEYS: Lru[tuple[bytes, PcsParams], ProgramKey] = Lru(4)
 
 
 def program_key(image: MemoryImage, params: PcsParams | None = None) -> ProgramKey:
     """Key and image ID of ``image`` (commits the preprocessed tables; no execution). The last
     few keys are cached by image digest: keygen costs about as much as a small proof."""
     params = params or zkvm_params()
-    ck = (image.digest(), params)
-    if ck not in _KEYS:
-        if len(_KEYS) >= 4:
-            _KEYS.pop(next(iter(_KEYS)))
-        _KEYS[ck] = _program_key(image, params)
-    return _KEYS[ck]
+    return _KEYS.get_or_make((image.digest(), params), lambda: _program_key(image, params))
 
 
 def _program_key(image: MemoryImage, params: PcsParams) -> ProgramKey:
