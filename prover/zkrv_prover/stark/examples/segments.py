@@ -10,6 +10,9 @@ bus ``GLOBAL_BUS`` (``docs/stark.md``, "Global buses"):
   ``(lane, v_out)`` on ``STEP_BUS``.
 - ``steps`` (main round): columns (lane, x, y, on) with y = x^2 + 1 and on boolean; receives
   ``(lane, x)`` and sends ``(lane, y)`` on ``STEP_BUS`` where on = 1.
+- ``tick`` (boundary table without local interactions, two rows, the second off): columns
+  (on, c_in, c_out) with c_out = c_in + 1 where on: a segment counter passed on the global bus
+  as lane ``TICK_LANE``.
 
 Public values: ``seg``, ``first`` (seg == 0), ``last`` (the final segment), set by whoever
 checks the family. The local bus balances in each proof exactly when each lane's steps lead from
@@ -25,6 +28,8 @@ from zkrv_prover.stark.air.air import Air, AirBuilder, Machine
 from zkrv_prover.stark.field.field import P
 
 STEP_BUS, GLOBAL_BUS = 4, 9
+#: The tick table's lane id on the global bus (never a link lane).
+TICK_LANE = 1 << 20
 #: Public value indices.
 PUB_SEG, PUB_FIRST, PUB_LAST = 0, 1, 2
 
@@ -54,9 +59,22 @@ class StepsAir(Air):
         b.send(STEP_BUS, [lane, y], on)
 
 
+class TickAir(Air):
+    name = "tick"
+    main_width = 3
+
+    def eval(self, b: AirBuilder) -> None:
+        on, c_in, c_out = b.main_local
+        seg, first, last = b.public
+        b.assert_bool(on, "on_bool")
+        b.when(on).assert_eq(c_out, c_in + 1, "tick")
+        b.receive(GLOBAL_BUS, [seg - 1, TICK_LANE, c_in], on * (1 - first))
+        b.send(GLOBAL_BUS, [seg, TICK_LANE, c_out], on * (1 - last))
+
+
 def machine() -> Machine:
     return Machine(
-        [LinkAir(), StepsAir()],
+        [LinkAir(), StepsAir(), TickAir()],
         num_public_values=3,
         name="segments",
         global_buses=frozenset({GLOBAL_BUS}),
@@ -71,8 +89,9 @@ def public(seg: int, count: int) -> list[int]:
 def traces(
     count: int, log_lanes: int = 1, steps: int = 3, log_steps: int = 3, seed: int = 5
 ) -> list[list[np.ndarray]]:
-    """Honest traces (link, steps) of ``count`` segments: 2^log_lanes lanes with random start
-    values, ``steps`` steps per lane and segment (2^log_steps rows of ``steps``, the rest off)."""
+    """Honest traces (link, steps, tick) of ``count`` segments: 2^log_lanes lanes with random
+    start values, ``steps`` steps per lane and segment (2^log_steps rows of ``steps``, the rest
+    off); the tick counter starts at 0."""
     lanes = 1 << log_lanes
     rows = 1 << log_steps
     if lanes * steps > rows:
@@ -81,7 +100,7 @@ def traces(
     v = rng.integers(0, P, size=lanes, dtype=np.uint64)
     lane_ids = np.arange(lanes, dtype=np.uint64)
     out = []
-    for _ in range(count):
+    for s in range(count):
         xs, ys = [], []
         v_in = v.copy()
         for _ in range(steps):  # vectorized over lanes
@@ -97,5 +116,6 @@ def traces(
         st[:k, 1] = np.concatenate(xs)
         st[:k, 2] = np.concatenate(ys)
         st[:k, 3] = 1
-        out.append([link, st])
+        tick = np.array([[1, s, s + 1], [0, 0, 0]], dtype=np.uint32)
+        out.append([link, st, tick])
     return out

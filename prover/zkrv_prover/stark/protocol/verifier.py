@@ -453,7 +453,7 @@ def verify(
             raise VerificationError("two global challenges (alpha_G, beta_G) are needed")
         gch = [ar.e_const(tuple(int(v) for v in c)) for c in global_challenges]
     elif vk.has_global:
-        raise VerificationError("a machine with global buses is verified against its challenges")
+        raise VerificationError("a machine with global buses needs its global challenges")
     verify_with(
         ar,
         vk,
