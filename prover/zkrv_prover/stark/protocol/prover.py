@@ -205,7 +205,9 @@ class BoundarySecret:
     """What fixes a proof's boundary round besides its traces: ``key``, 32 secret random bytes
     keying the round's randomness stream (``FieldRng.keyed``: masks, salts, blinds), and
     ``blind``, the extension element added to the proof's global sum. The blinds of the proofs
-    sharing a global bus must sum to zero (:func:`share_blinds` draws them)."""
+    sharing a global bus must sum to zero (:func:`share_blinds` draws them). Zero knowledge
+    needs a fresh key per proof, and at most one published proof per key: two proofs of one
+    boundary round open its masked columns at twice the points the masking covers."""
 
     key: bytes
     blind: ExtInt
