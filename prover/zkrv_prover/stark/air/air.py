@@ -338,11 +338,19 @@ class Air(ABC):
 
 @dataclass
 class Machine:
-    """Tables proven together in one proof, sharing ``num_public_values`` public values."""
+    """Tables proven together in one proof, sharing ``num_public_values`` public values.
+
+    ``global_buses``: bus ids whose interactions are *global* (``docs/stark.md``, "Global
+    buses"): their fractions use externally supplied challenges (alpha_G, beta_G) and are summed
+    over several proofs instead of balancing within one. Tables with a global interaction are
+    the machine's *boundary tables*; their main traces are committed in a boundary round before
+    everything else. Empty (the default): the protocol and the proofs are exactly those of a
+    machine without the notion."""
 
     tables: Sequence[Air]
     num_public_values: int = 0
     name: str = "machine"
+    global_buses: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -369,25 +377,55 @@ class TableLayout:
     #: first main column of the LogUp blind (an extension element in ``field.EXT_DEGREE``
     #: consecutive base columns, after the AIR's own), None without interactions
     blind_col: int | None = None
+    #: Interactions on the machine's global buses (``Machine.global_buses``; ``interactions``
+    #: then holds the local ones only). Empty for machines without global buses.
+    global_interactions: list[Interaction] = field(default_factory=list)
+    #: Groups of global interaction indices sharing one helper aux column.
+    global_groups: list[list[int]] = field(default_factory=list)
+    #: First aux column of the global part (helpers, then the global running sum), after the
+    #: local LogUp columns; None without global interactions.
+    global_aux: int | None = None
+    #: First main column of the global sum's blind (``EXT_DEGREE`` columns after the local
+    #: blind), None without global interactions.
+    global_blind_col: int | None = None
 
     @property
     def has_logup(self) -> bool:
+        """Whether the table has aux columns (local or global interactions)."""
         return self.aux_width > 0
+
+    @property
+    def has_local(self) -> bool:
+        """Whether the table has local LogUp interactions (and a LogUp sum ``cumsum``)."""
+        return self.blind_col is not None
+
+    @property
+    def is_boundary(self) -> bool:
+        """Whether the table has global interactions (a boundary table)."""
+        return self.global_blind_col is not None
 
     @property
     def witness_width(self) -> int:
         """Main columns of the AIR's own (the trace a generator produces): ``main_width``
-        without the LogUp blind columns."""
-        return self.main_width if self.blind_col is None else self.blind_col
+        without the LogUp blind columns (local and global)."""
+        cols = [c for c in (self.blind_col, self.global_blind_col) if c is not None]
+        return min(cols) if cols else self.main_width
 
 
-#: Challenge indices shared by all tables.
+#: Challenge indices shared by all tables: the proof's own LogUp challenges, then (machines
+#: with global buses only) the global challenges alpha_G, beta_G.
 CH_ALPHA, CH_BETA = 0, 1
+CH_ALPHA_G, CH_BETA_G = 2, 3
+#: ``Op.CUMSUM`` indices: the table's local LogUp sum, its share of the global buses.
+CUMSUM_LOCAL, CUMSUM_GLOBAL = 0, 1
 
 
-def build_table(air: Air, num_public: int) -> TableLayout:
+def build_table(
+    air: Air, num_public: int, global_buses: frozenset[int] = frozenset()
+) -> TableLayout:
     """Run ``air.eval`` on a fresh builder and add the LogUp constraints (see
-    :mod:`zkrv_prover.stark.air.logup`)."""
+    :mod:`zkrv_prover.stark.air.logup`); interactions on ``global_buses`` become the table's
+    ``global_interactions``."""
     from zkrv_prover.stark.air import logup  # local: logup imports this module
 
     if air.main_width < 1 and air.preprocessed_width < 1:
@@ -408,8 +446,9 @@ def build_table(air: Air, num_public: int) -> TableLayout:
         main_width=air.main_width,
         pre_width=air.preprocessed_width,
         constraints=list(b.constraints),
-        interactions=list(b.interactions),
+        interactions=[i for i in b.interactions if i.bus not in global_buses],
         preprocessed=pre,
+        global_interactions=[i for i in b.interactions if i.bus in global_buses],
     )
     own_degree = max((c.expr.degree for c in layout.constraints), default=1)
     budget = max(2, own_degree) if air.logup_degree is None else air.logup_degree
@@ -421,10 +460,17 @@ def build_table(air: Air, num_public: int) -> TableLayout:
 
 
 def compile_machine(machine: Machine) -> list[TableLayout]:
-    """Layouts of all tables, in order."""
+    """Layouts of all tables, in order. A machine with global buses needs at least one table
+    that is not a boundary table (the main round is never empty)."""
     if not machine.tables:
         raise ValueError("a machine needs at least one table")
     names = [t.name for t in machine.tables]
     if len(set(names)) != len(names):
         raise ValueError(f"table names must be unique, got {names}")
-    return [build_table(t, machine.num_public_values) for t in machine.tables]
+    gb = frozenset(int(b) for b in machine.global_buses)
+    if any(not 0 <= b < 2**16 for b in gb):
+        raise ValueError(f"global bus ids must be in 0..65535, got {sorted(gb)}")
+    layouts = [build_table(t, machine.num_public_values, gb) for t in machine.tables]
+    if gb and all(lay.is_boundary for lay in layouts):
+        raise ValueError("a machine with global buses needs a table without global interactions")
+    return layouts

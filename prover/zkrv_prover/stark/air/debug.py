@@ -93,7 +93,8 @@ def bus_imbalance(
     layouts: Sequence[TableLayout], traces: Sequence[np.ndarray], public: Sequence[int]
 ) -> dict[int, dict[tuple[int, ...], int]]:
     """Per bus, the tuples whose total multiplicity (over all tables, as integers mod p mapped
-    to (-p/2, p/2]) is nonzero. Empty when every bus balances."""
+    to (-p/2, p/2]) is nonzero. Empty when every bus balances. Global buses
+    (``Machine.global_buses``) are not checked: they balance over a family of proofs only."""
     totals: dict[int, Counter[tuple[int, ...]]] = {}
     for lay, tr in zip(layouts, traces, strict=True):
         if not lay.interactions:

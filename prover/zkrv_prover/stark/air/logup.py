@@ -59,7 +59,11 @@ import numpy.typing as npt
 
 from zkrv_prover.stark.air.air import (
     CH_ALPHA,
+    CH_ALPHA_G,
     CH_BETA,
+    CH_BETA_G,
+    CUMSUM_GLOBAL,
+    CUMSUM_LOCAL,
     Constraint,
     Expr,
     Interaction,
@@ -107,23 +111,56 @@ def group_interactions(inters: Sequence[Interaction], max_degree: int) -> list[l
 
 def add_logup(layout: TableLayout, max_degree: int) -> None:
     """Append the LogUp blind columns (to the main width), the aux layout and the constraints of
-    ``layout`` (no-op without interactions)."""
-    inters = layout.interactions
-    if not inters:
-        return
-    layout.blind_col = layout.main_width
-    layout.main_width += EXT_DEGREE
-    blind: Expr = Expr(Op.MAIN, index=layout.blind_col)
+    ``layout`` (no-op without interactions). Global interactions (``layout.global_interactions``)
+    get the same construction with the global challenges, their own blind (after the local one),
+    helpers and running sum (after the local aux columns) and the sum ``CUMSUM_GLOBAL``."""
+    if layout.interactions:
+        layout.blind_col = layout.main_width
+        layout.main_width += EXT_DEGREE
+        layout.logup_groups = _add_bus(
+            layout, layout.interactions, max_degree, layout.blind_col, 0, local=True
+        )
+        layout.aux_width = len(layout.logup_groups) + 1
+    if layout.global_interactions:
+        layout.global_blind_col = layout.main_width
+        layout.main_width += EXT_DEGREE
+        layout.global_aux = layout.aux_width
+        layout.global_groups = _add_bus(
+            layout,
+            layout.global_interactions,
+            max_degree,
+            layout.global_blind_col,
+            layout.global_aux,
+            local=False,
+        )
+        layout.aux_width += len(layout.global_groups) + 1
+
+
+def _add_bus(
+    layout: TableLayout,
+    inters: Sequence[Interaction],
+    max_degree: int,
+    blind_col: int,
+    aux0: int,
+    local: bool,
+) -> list[list[int]]:
+    """The helper and running-sum constraints of ``inters`` (module doc) with the blind at main
+    column ``blind_col`` and the aux columns from ``aux0``; returns the helper groups. Local
+    interactions use (alpha, beta) and the sum ``CUMSUM_LOCAL``, global ones (alpha_G, beta_G)
+    and ``CUMSUM_GLOBAL`` (constraint names ``logup_*`` / ``logup_global_*``)."""
+    blind: Expr = Expr(Op.MAIN, index=blind_col)
     for k in range(1, EXT_DEGREE):
-        blind = blind + Expr.ext_basis(k) * Expr(Op.MAIN, index=layout.blind_col + k)
+        blind = blind + Expr.ext_basis(k) * Expr(Op.MAIN, index=blind_col + k)
     groups = group_interactions(inters, max_degree)
-    alpha, beta = Expr(Op.CHALLENGE, index=CH_ALPHA), Expr(Op.CHALLENGE, index=CH_BETA)
+    ia, ib = (CH_ALPHA, CH_BETA) if local else (CH_ALPHA_G, CH_BETA_G)
+    alpha, beta = Expr(Op.CHALLENGE, index=ia), Expr(Op.CHALLENGE, index=ib)
     dens = [alpha - fingerprint(i, beta) for i in inters]
-    helpers = [Expr(Op.AUX, index=g) for g in range(len(groups))]
-    helpers_next = [Expr(Op.AUX, index=g, nxt=True) for g in range(len(groups))]
-    phi = Expr(Op.AUX, index=len(groups))
-    phi_next = Expr(Op.AUX, index=len(groups), nxt=True)
-    cumsum = Expr(Op.CUMSUM)
+    helpers = [Expr(Op.AUX, index=aux0 + g) for g in range(len(groups))]
+    helpers_next = [Expr(Op.AUX, index=aux0 + g, nxt=True) for g in range(len(groups))]
+    phi = Expr(Op.AUX, index=aux0 + len(groups))
+    phi_next = Expr(Op.AUX, index=aux0 + len(groups), nxt=True)
+    cumsum = Expr(Op.CUMSUM, index=CUMSUM_LOCAL if local else CUMSUM_GLOBAL)
+    pre = "logup_" if local else "logup_global_"
     out = layout.constraints
     for g, members in enumerate(groups):
         prod: Expr = helpers[g]
@@ -137,18 +174,17 @@ def add_logup(layout: TableLayout, max_degree: int) -> None:
                     term = term * dens[j]
             rhs = term if rhs is None else rhs + term
         assert rhs is not None
-        out.append(Constraint(prod - rhs, f"logup_helper{g}"))
+        out.append(Constraint(prod - rhs, f"{pre}helper{g}"))
     row_sum: Expr = helpers[0]
     row_sum_next: Expr = helpers_next[0]
     for g in range(1, len(groups)):
         row_sum = row_sum + helpers[g]
         row_sum_next = row_sum_next + helpers_next[g]
     first, last, trans = Expr(Op.IS_FIRST), Expr(Op.IS_LAST), Expr(Op.IS_TRANSITION)
-    out.append(Constraint(first * (phi - row_sum), "logup_first"))
-    out.append(Constraint(trans * (phi_next - phi - blind - row_sum_next), "logup_step"))
-    out.append(Constraint(last * (phi + blind - cumsum), "logup_last"))
-    layout.logup_groups = groups
-    layout.aux_width = len(groups) + 1
+    out.append(Constraint(first * (phi - row_sum), f"{pre}first"))
+    out.append(Constraint(trans * (phi_next - phi - blind - row_sum_next), f"{pre}step"))
+    out.append(Constraint(last * (phi + blind - cumsum), f"{pre}last"))
+    return groups
 
 
 #: Rows per block of the aux-trace computation.
@@ -165,28 +201,105 @@ def aux_trace(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The aux trace ``(n, aux_width, EXT_DEGREE)`` uint32 and the table's cumsum
     ``(EXT_DEGREE,)`` uint32, from the table's full main trace (``layout.main_width`` columns,
-    blind columns included: see :func:`with_blind`).
+    blind columns included: see :func:`with_blind`). Tables with global interactions: see
+    :func:`table_aux`.
 
     Vectorized over rows, in blocks of :data:`AUX_BLOCK_ROWS` rows on the parallel workers (the
     memory beyond the result is a few blocks' worth): per block, interaction values and
     multiplicities are evaluated on the block's columns and all its denominators are inverted
     at once; the running sum is one cumulative sum at the end. Raises ``ValueError`` if some
     denominator is zero (probability ~ rows / |F_ext| for honest traces)."""
-    from zkrv_prover.stark.air import symbolic_eval as se
-    from zkrv_prover.stark.field import parallel
-    from zkrv_prover.stark.field.field import EXT_DEGREE
-
-    n = main.shape[0]
+    if layout.global_interactions:
+        raise ValueError(f"table {layout.air.name!r} has global interactions: use table_aux")
     if main.ndim != 2 or main.shape[1] != layout.main_width or layout.blind_col is None:
         raise ValueError(
             f"table {layout.air.name!r}: aux trace needs the LogUp table's full main trace"
             f" ({layout.main_width} columns with the blind), got shape {main.shape}"
         )
-    inters = layout.interactions
+    return _bus_aux(
+        layout,
+        layout.interactions,
+        layout.logup_groups,
+        layout.blind_col,
+        main,
+        pre,
+        public,
+        alpha,
+        beta,
+    )
+
+
+def table_aux(
+    layout: TableLayout,
+    main: np.ndarray,
+    pre: np.ndarray | None,
+    public: Sequence[int],
+    challenges: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The whole aux trace ``(n, aux_width, EXT_DEGREE)`` of a table with local and/or global
+    interactions, its local LogUp sum (None without local interactions) and its global sum
+    (None without global ones). ``challenges``: (alpha, beta, alpha_G, beta_G) as a
+    (4, EXT_DEGREE) array (the first two are unused without local interactions)."""
+    if main.ndim != 2 or main.shape[1] != layout.main_width:
+        raise ValueError(
+            f"table {layout.air.name!r}: aux trace needs the full main trace"
+            f" ({layout.main_width} columns with the blinds), got shape {main.shape}"
+        )
+    ch = np.asarray(challenges, dtype=np.uint32)
+    parts: list[np.ndarray] = []
+    local = glob = None
+    if layout.blind_col is not None:
+        aux, local = _bus_aux(
+            layout,
+            layout.interactions,
+            layout.logup_groups,
+            layout.blind_col,
+            main,
+            pre,
+            public,
+            ch[CH_ALPHA],
+            ch[CH_BETA],
+        )
+        parts.append(aux)
+    if layout.global_blind_col is not None:
+        aux, glob = _bus_aux(
+            layout,
+            layout.global_interactions,
+            layout.global_groups,
+            layout.global_blind_col,
+            main,
+            pre,
+            public,
+            ch[CH_ALPHA_G],
+            ch[CH_BETA_G],
+        )
+        parts.append(aux)
+    if not parts:
+        raise ValueError(f"table {layout.air.name!r} has no interactions")
+    full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return full, local, glob
+
+
+def _bus_aux(
+    layout: TableLayout,
+    inters: Sequence[Interaction],
+    groups: Sequence[Sequence[int]],
+    blind_col: int,
+    main: np.ndarray,
+    pre: np.ndarray | None,
+    public: Sequence[int],
+    alpha: np.ndarray,
+    beta: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Helpers and running sum (n, len(groups) + 1, EXT_DEGREE) of one set of interactions
+    with its blind at main column ``blind_col``, and its sum (:func:`aux_trace`)."""
+    from zkrv_prover.stark.air import symbolic_eval as se
+    from zkrv_prover.stark.field import parallel
+
+    n = main.shape[0]
     roots = [v for i in inters for v in i.values] + [i.multiplicity for i in inters]
     plan = se.DagPlan(roots)
     nv = sum(len(i.values) for i in inters)
-    groups = layout.logup_groups
     a64, b64 = alpha.astype(np.uint64), beta.astype(np.uint64)
     d = EXT_DEGREE
     aux = np.empty((n, len(groups) + 1, d), dtype=np.uint32)
@@ -227,7 +340,7 @@ def aux_trace(
         row_sum[r0:r1] = total
 
     parallel.map_blocks(block, parallel.split(n, AUX_BLOCK_ROWS))
-    bc = layout.blind_col
+    bc = blind_col
     blind = main[:, bc : bc + EXT_DEGREE].astype(np.uint64)
     # running sum with each row's blind added at the step after it (module doc):
     # phi[r] = (row_sum + blind)[0..r] summed, minus blind[r]; cumsum of < 2^32 values stays
@@ -246,29 +359,40 @@ def blind_column(n: int, b: Sequence[int] | np.ndarray) -> U32:
     return out
 
 
-def with_blind(layout: TableLayout, trace: U32, blind: U32 | None = None) -> U32:
+def with_blind(
+    layout: TableLayout, trace: U32, blind: U32 | None = None, global_blind: U32 | None = None
+) -> U32:
     """The table's full main trace: the witness columns ``trace`` (``layout.witness_width``)
-    followed by the blind columns ``blind`` ((n, ``EXT_DEGREE``); zero when None). A table
-    without LogUp has no blind: its trace is returned as is (``blind`` must then be None)."""
+    followed by the blind columns ``blind`` ((n, ``EXT_DEGREE``); zero when None) and, for a
+    boundary table, the global sum's blind columns ``global_blind`` (likewise). A table without
+    LogUp has no blind: its trace is returned as is (``blind`` must then be None)."""
     if trace.ndim != 2 or trace.shape[1] != layout.witness_width:
         raise ValueError(
             f"table {layout.air.name!r}: expected {layout.witness_width} witness columns,"
             f" got shape {trace.shape}"
         )
-    if layout.blind_col is None:
-        if blind is not None:
-            raise ValueError(f"table {layout.air.name!r} has no LogUp blind")
-        return trace
     n = trace.shape[0]
-    if blind is None:
-        blind = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
-    if blind.shape != (n, EXT_DEGREE):
-        raise ValueError(
-            f"table {layout.air.name!r}: blind shape {blind.shape} != {(n, EXT_DEGREE)}"
-        )
-    if blind.size and int(blind.max()) >= P:
-        raise ValueError(f"table {layout.air.name!r}: blind values are not canonical BabyBear")
-    return np.concatenate([trace.astype(np.uint32, copy=False), blind.astype(np.uint32)], axis=1)
+    parts = [trace.astype(np.uint32, copy=False)]
+    for col, b, what in (
+        (layout.blind_col, blind, "LogUp blind"),
+        (layout.global_blind_col, global_blind, "global blind"),
+    ):
+        if col is None:
+            if b is not None:
+                raise ValueError(f"table {layout.air.name!r} has no {what}")
+            continue
+        if b is None:
+            b = np.zeros((n, EXT_DEGREE), dtype=np.uint32)
+        if b.shape != (n, EXT_DEGREE):
+            raise ValueError(
+                f"table {layout.air.name!r}: {what} shape {b.shape} != {(n, EXT_DEGREE)}"
+            )
+        if b.size and int(b.max()) >= P:
+            raise ValueError(f"table {layout.air.name!r}: {what} values are not canonical")
+        parts.append(b.astype(np.uint32))
+    if len(parts) == 1:
+        return trace
+    return np.concatenate(parts, axis=1)
 
 
 def blind_total(layouts: Sequence[TableLayout], traces: Sequence[np.ndarray]) -> np.ndarray:

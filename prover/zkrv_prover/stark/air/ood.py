@@ -183,8 +183,11 @@ def constraint_values(
     challenges: Sequence[E],
     cumsum: E | None,
     dom: ZetaDomain[B, E, D, Bit],
+    global_sum: E | None = None,
 ) -> list[E]:
-    """Every constraint of the table evaluated at zeta (``dom``: the table's domain at zeta)."""
+    """Every constraint of the table evaluated at zeta (``dom``: the table's domain at zeta).
+    ``cumsum``/``global_sum``: the table's local LogUp sum and its global share (the
+    ``Op.CUMSUM`` leaves of index 0 and 1)."""
     aux = recombine(ar, op.aux)
     aux_next = recombine(ar, op.aux_next)
     # Evaluate the DAG: each node is either base (B: constants, public values) or ext (E).
@@ -205,9 +208,10 @@ def constraint_values(
         if k == Op.EXT_BASIS:
             return False, ar.e_const([int(i == node.index) for i in range(EXT_DEGREE)])
         if k == Op.CUMSUM:
-            if cumsum is None:
+            c = cumsum if node.index == 0 else global_sum
+            if c is None:
                 raise ValueError("constraint reads a LogUp sum the table does not have")
-            return False, cumsum
+            return False, c
         if k in (Op.IS_FIRST, Op.IS_LAST, Op.IS_TRANSITION):
             return False, dom.selector(k)
         src = {
@@ -267,6 +271,8 @@ class GroupMember(Generic[E]):
     layout: TableLayout
     openings: TableOpenings[E]
     cumsum: E | None
+    #: The table's global sum (boundary tables of machines with global buses).
+    global_sum: E | None = None
 
 
 def check_group(
@@ -291,7 +297,9 @@ def check_group(
     dom: ZetaDomain[B, E, D, Bit] = ZetaDomain(ar, zeta, n)
     acc: E | None = None
     for m in members:
-        values = constraint_values(ar, m.layout, m.openings, public, challenges, m.cumsum, dom)
+        values = constraint_values(
+            ar, m.layout, m.openings, public, challenges, m.cumsum, dom, m.global_sum
+        )
         for v in values:
             acc = v if acc is None else ar.e_add(ar.e_mul(acc, gamma), v)
     assert acc is not None, "tables without constraints"

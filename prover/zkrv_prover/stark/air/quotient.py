@@ -210,7 +210,7 @@ class BlockLeaves:
             return q.challenges[node.index]
         if op == Op.CUMSUM:
             assert q.cumsum is not None, "cumsum missing"
-            return q.cumsum
+            return se.cumsum_leaf(q.cumsum, node.index)
         key = (int(op), 0, False)
         if key not in self._cache:
             self._cache[key] = self._selector(op)

@@ -151,6 +151,16 @@ def evaluate_numpy(roots: Sequence[Expr], leaf: LeafFn, m: int) -> list[np.ndarr
     return [v for v in out if v is not None]
 
 
+def cumsum_leaf(cumsum: np.ndarray, index: int) -> np.ndarray:
+    """The value of ``Op.CUMSUM`` leaf ``index`` from a table's sums: ``(EXT_DEGREE,)`` (the
+    local LogUp sum only) or ``(2, EXT_DEGREE)`` (local, global: boundary tables)."""
+    if cumsum.ndim == 1:
+        if index != 0:
+            raise ValueError("this table has no global sum")
+        return cumsum
+    return cumsum[index]
+
+
 class RowLeaves:
     """Leaves over a plain trace of n rows (the constraint domain H itself): next row = row
     + 1 cyclically; selectors are 0/1 row indicators (is_transition = 1 except the last row).
@@ -208,7 +218,7 @@ class RowLeaves:
         if op == Op.CUMSUM:
             if self.cumsum is None:
                 raise ValueError("cumsum is not available here")
-            return self.cumsum.astype(U64)
+            return cumsum_leaf(self.cumsum, node.index).astype(U64)
         idx = np.arange(self.r0, self.r1)
         if op == Op.IS_FIRST:
             return (idx == 0).astype(U64)

@@ -33,6 +33,7 @@ from zkrv_prover.stark.field.field import EXT_DEGREE, P
 U32 = npt.NDArray[np.uint32]
 
 _DOMAIN = b"zkrv/field-rng/v1"
+_KEYED_DOMAIN = b"zkrv/field-rng/keyed/v1"
 _MASK31 = np.uint32((1 << 31) - 1)
 #: Values drawn per block: bounds the temporaries of a large draw (salts of a 2^25-row LDE).
 _BLOCK = 1 << 20
@@ -56,6 +57,22 @@ class FieldRng:
             seed = seed.to_bytes((seed.bit_length() + 7) // 8 or 1, "little")
         rng = cls()
         rng._key = hashlib.shake_256(_DOMAIN + len(seed).to_bytes(8, "little") + seed).digest(32)
+        return rng
+
+    @classmethod
+    def keyed(cls, key: bytes, label: str) -> FieldRng:
+        """A stream keyed by a secret 32-byte ``key`` (from ``os.urandom``, kept private) and a
+        public ``label`` separating its uses: call i returns SHAKE-256(k || i) with
+        k = SHAKE-256(domain || label || key), so the same key and label replay the same values
+        (a prover redraws a commitment exactly, e.g. the boundary round of
+        ``prover.commit_boundary``), while without the key the stream is unpredictable."""
+        if not isinstance(key, bytes) or len(key) != 32:
+            raise ValueError("a FieldRng key is 32 bytes")
+        tag = label.encode()
+        rng = cls()
+        rng._key = hashlib.shake_256(
+            _KEYED_DOMAIN + len(tag).to_bytes(8, "little") + tag + key
+        ).digest(32)
         return rng
 
     @property

@@ -5,14 +5,20 @@ Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, dig
 
     magic "ZKRVSTRK" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
     table | preprocessed root (lifted proofs of machines with preprocessed columns)
-    main root | aux root (iff the machine has LogUp) | cumsum ext per LogUp table
-    quotient root | opened values: per round, matrix, point, column one ext (the quotient
-    round's matrices: one per group of equal-height tables, ``quotient.quotient_groups``)
+    boundary root (machines with global buses) | main root | aux root (iff the machine has
+    LogUp) | cumsum ext per table with local LogUp | global sum ext per boundary table
+    (machines with global buses) | quotient root | opened values: per round, matrix, point,
+    column one ext (the quotient round's matrices: one per group of equal-height tables,
+    ``quotient.quotient_groups``)
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
 
 Lifted proofs (version 8, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
 matrix per table and the lifted PCS layout (``pcs.PcsShape.lifted_trees``: rows per matrix,
 one salt per leaf, one sibling per tree level, binary FRI layers).
+
+Machines with global buses (``docs/stark.md``, "Global buses") have their own versions, the
+above plus ``prover.GLOBAL_FORMAT`` (0x105, 0x108), and a boundary round (the boundary tables'
+main matrices) opened between the preprocessed and the main round.
 
 Only the table heights are variable; everything else has a length fixed by the verifying key
 and the heights, so the parser validates magic, version, table count and every height against
@@ -80,12 +86,18 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
         if proof.pre_root is None:
             raise ValueError("a lifted proof carries its preprocessed root")
         w.digest(proof.pre_root)
+    if vk.has_global:
+        if proof.boundary_root is None or len(proof.global_sums) != len(vk.boundary_tables):
+            raise ValueError("proof lacks the boundary round its machine needs")
+        w.digest(proof.boundary_root)
     w.digest(proof.main_root)
     if vk.logup_tables:
-        if proof.aux_root is None or len(proof.cumsums) != len(vk.logup_tables):
+        if proof.aux_root is None or len(proof.cumsums) != len(vk.local_tables):
             raise ValueError("proof lacks the LogUp commitments its machine needs")
         w.digest(proof.aux_root)
         for c in proof.cumsums:
+            w.ext(c)
+        for c in proof.global_sums:
             w.ext(c)
     w.digest(proof.quotient_root)
     shape = _pcs_shape(vk, proof.log_heights)
@@ -119,12 +131,17 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
     log_heights = [r.u8(f"log height of table {t}") for t in range(n_tables)]
     _check_heights(vk, log_heights, pre_fixed or not vk.lifted)
     pre_root = r.digest("preprocessed root") if vk.lifted and vk.pre_tables else None
+    boundary_root = r.digest("boundary root") if vk.has_global else None
     main_root = r.digest("main root")
     aux_root = None
     cumsums = []
+    global_sums = []
     if vk.logup_tables:
         aux_root = r.digest("aux root")
-        cumsums = r.exts(len(vk.logup_tables), "LogUp sums")
+        if vk.local_tables:
+            cumsums = r.exts(len(vk.local_tables), "LogUp sums")
+        if vk.has_global:
+            global_sums = r.exts(len(vk.boundary_tables), "global sums")
     quotient_root = r.digest("quotient root")
     opened: pcs.Opened = []
     for ri, (shapes, pts) in enumerate(_round_shapes(vk, log_heights)):
@@ -145,4 +162,6 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
         opened=opened,
         pcs_proof=pcs_proof,
         pre_root=pre_root,
+        boundary_root=boundary_root,
+        global_sums=global_sums,
     )

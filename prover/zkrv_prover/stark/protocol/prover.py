@@ -17,7 +17,16 @@ import numpy.typing as npt
 
 from zkrv_prover import progress
 from zkrv_prover.stark.air import debug, logup, quotient, zk
-from zkrv_prover.stark.air.air import Machine, Op, TableLayout, compile_machine
+from zkrv_prover.stark.air.air import (
+    CH_ALPHA,
+    CH_ALPHA_G,
+    CH_BETA,
+    CH_BETA_G,
+    Machine,
+    Op,
+    TableLayout,
+    compile_machine,
+)
 from zkrv_prover.stark.air.lifted_quotient import chunk_plan
 from zkrv_prover.stark.air.ood import uses_next
 from zkrv_prover.stark.commit import pcs
@@ -55,6 +64,14 @@ PROOF_VERSION = 5
 #: ``PROOF_VERSION`` (6: one global alpha order; 7: one batching challenge per committed
 #: matrix, same bytes; 8: one salt per lifted leaf instead of one per matrix; CHANGELOG.md).
 PROOF_VERSION_LIFTED = 8
+#: Added to the version of proofs of machines with global buses (boundary round, global sums:
+#: ``docs/stark.md``, "Global buses"): 0x105 / 0x108. A separate format, so the proofs of every
+#: other machine keep their bytes and transcripts.
+GLOBAL_FORMAT = 0x100
+#: Label of the keyed randomness stream of the boundary round (:func:`commit_boundary`).
+BOUNDARY_RNG_LABEL = "zkrv/boundary-round/v1"
+#: Default transcript label of :func:`global_challenges` (<= 31 ASCII bytes).
+GLOBAL_LABEL = "zkrv.global"
 
 
 class ProverError(ValueError):
@@ -77,7 +94,8 @@ class VerifyingKey:
     @property
     def version(self) -> int:
         """The proof format version of this key's proofs."""
-        return PROOF_VERSION_LIFTED if self.lifted else PROOF_VERSION
+        base = PROOF_VERSION_LIFTED if self.lifted else PROOF_VERSION
+        return base + GLOBAL_FORMAT if self.has_global else base
 
     @property
     def pre_tables(self) -> list[int]:
@@ -86,8 +104,30 @@ class VerifyingKey:
 
     @property
     def logup_tables(self) -> list[int]:
-        """Indices of tables with LogUp aux columns (in commit order)."""
+        """Indices of tables with LogUp aux columns, local or global (in commit order)."""
         return [t for t, lay in enumerate(self.layouts) if lay.has_logup]
+
+    @property
+    def local_tables(self) -> list[int]:
+        """Indices of tables with local LogUp interactions: one LogUp sum (``cumsums``) and one
+        LogUp blind each. The same as ``logup_tables`` without global buses."""
+        return [t for t, lay in enumerate(self.layouts) if lay.has_local]
+
+    @property
+    def boundary_tables(self) -> list[int]:
+        """Indices of the boundary tables (global interactions; committed in the boundary
+        round, one global sum each). Empty without global buses."""
+        return [t for t, lay in enumerate(self.layouts) if lay.is_boundary]
+
+    @property
+    def main_tables(self) -> list[int]:
+        """Indices of the tables committed in the main round: all but the boundary tables."""
+        return [t for t, lay in enumerate(self.layouts) if not lay.is_boundary]
+
+    @property
+    def has_global(self) -> bool:
+        """Whether proofs of this key have a boundary round and global sums."""
+        return any(lay.is_boundary for lay in self.layouts)
 
 
 def keygen(machine: Machine, params: PcsParams | None = None, lifted: bool = False) -> VerifyingKey:
@@ -142,6 +182,87 @@ class StarkProof:
     #: Lifted proofs of machines with preprocessed columns carry the preprocessed root (a
     #: verifier may take it as data, ``verify_with(pre_root_input=True)``); else None.
     pre_root: int | None = None
+    #: Machines with global buses: the root of the boundary round (the boundary tables' main
+    #: traces, :func:`commit_boundary`); else None.
+    boundary_root: int | None = None
+    #: Machines with global buses: each boundary table's global sum (its genuine share of the
+    #: global buses plus its part of the committed blind), in table order; else empty.
+    global_sums: list[ExtInt] = field(default_factory=list)
+
+    @property
+    def global_sum(self) -> ExtInt:
+        """The proof's share of the global buses: the sum of ``global_sums`` (the genuine global
+        LogUp sum plus the prover's blind ``BoundarySecret.blind``); shares of all proofs of
+        one global bus sum to zero."""
+        acc = [0] * EXT_DEGREE
+        for g in self.global_sums:
+            acc = [(x + int(y)) % P for x, y in zip(acc, g, strict=True)]
+        return tuple(acc)
+
+
+@dataclass(frozen=True)
+class BoundarySecret:
+    """What fixes a proof's boundary round besides its traces: ``key``, 32 secret random bytes
+    keying the round's randomness stream (``FieldRng.keyed``: masks, salts, blinds), and
+    ``blind``, the extension element added to the proof's global sum. The blinds of the proofs
+    sharing a global bus must sum to zero (:func:`share_blinds` draws them). Zero knowledge
+    needs a fresh key per proof, and at most one published proof per key: two proofs of one
+    boundary round open its masked columns at twice the points the masking covers."""
+
+    key: bytes
+    blind: ExtInt
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, bytes) or len(self.key) != 32:
+            raise ValueError("a boundary key is 32 bytes")
+        if len(self.blind) != EXT_DEGREE or any(not 0 <= int(v) < P for v in self.blind):
+            raise ValueError("a boundary blind is a canonical extension element")
+
+
+@dataclass(frozen=True)
+class GlobalInput:
+    """The global part of a proof of a machine with global buses: the global challenges
+    (alpha_G, beta_G) (:func:`global_challenges`) and the boundary secret."""
+
+    challenges: tuple[ExtInt, ExtInt]
+    secret: BoundarySecret
+
+
+def share_blinds(params: PcsParams, count: int, rng: FieldRng | None = None) -> list[ExtInt]:
+    """Blinds for ``count`` proofs sharing a global bus: uniform but for the last, which makes
+    them sum to zero (all zero without zk). Each proof's published share is then uniform, and
+    the shares reveal only that the bus balances."""
+    rng = FieldRng() if rng is None else require(rng, "share blinds")
+    return [_ext_tuple(b) for b in zk.logup_blinds(params, count, rng)]
+
+
+def global_challenges(
+    params: PcsParams,
+    entries: Sequence[tuple[Sequence[int], int]],
+    data: Sequence[int] = (),
+    label: str = GLOBAL_LABEL,
+) -> tuple[ExtInt, ExtInt]:
+    """The global challenges (alpha_G, beta_G) of a family of proofs: a fresh transcript of the
+    proofs' hash family (``params.hash``) with ``label`` observes ``len(data)``, the number of
+    proofs, the caller's ``data`` (base elements: an image ID's words, a segment count), then
+    for each proof in order its public values (count first) and boundary root
+    (``entries[s] = (public, boundary_root)``), and samples two extension elements. Every
+    boundary root and public value of the family is fixed before the challenges exist."""
+    ar = NativeArith(native_hash=True)
+    hs = scheme_of(params.hash)
+    tr = hs.transcript(ar, label)
+    vals = [int(v) for v in data]
+    if any(not 0 <= v < P for v in vals):
+        raise ValueError("global challenge data must be canonical BabyBear elements")
+    tr.observe_base([ar.b_const(len(vals)), ar.b_const(len(entries)), *map(ar.b_const, vals)])
+    for public, root in entries:
+        pub = [int(v) for v in public]
+        if any(not 0 <= v < P for v in pub):
+            raise ValueError("public values must be canonical BabyBear elements")
+        tr.observe_base([ar.b_const(len(pub)), *map(ar.b_const, pub)])
+        tr.observe_digest(hs.digest_const(ar, int(root)))
+    alpha, beta = tr.sample_ext(), tr.sample_ext()
+    return _ext_tuple(np.asarray(alpha)), _ext_tuple(np.asarray(beta))
 
 
 def observe_header(
@@ -221,27 +342,13 @@ def _ext_tuple(v: npt.NDArray[np.integer]) -> ExtInt:
     return tuple(int(x) for x in v)
 
 
-def prove(
-    vk: VerifyingKey,
-    traces: Sequence[U32],
-    public: Sequence[int],
-    rng: FieldRng | None = None,
-    blinds: Sequence[U32] | None = None,
-) -> StarkProof:
-    """Prove that ``traces`` (one (n_t, witness_width_t) uint32 matrix per table, n_t a power
-    of two: the AIR's own columns) satisfy the machine with these public values. The prover
-    appends each LogUp table's blind columns (:mod:`.logup`; drawn by :func:`zk.logup_blinds`).
-    ``rng`` draws all hiding randomness (masks, blinding, salts, LogUp blinds): by default a
-    fresh :class:`~.randomness.FieldRng` reading ``os.urandom``; pass ``FieldRng.seeded(s)``
-    only for reproducible tests (anything but a ``FieldRng`` is refused with ``TypeError``).
-    ``blinds``: the blind columns ((n_t, EXT_DEGREE) per LogUp table, in table order) to commit
-    instead of honest ones, for tests playing a malicious prover (blinds that do not sum to zero
-    fail the prover's balance check unless its checks are off).
-
-    Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
-    :func:`zkrv_prover.stark.protocol.testing.unchecked_prover`)."""
-    params, lays = vk.params, vk.layouts
-    rng = FieldRng() if rng is None else require(rng, "prove")
+def _check_inputs(
+    vk: VerifyingKey, tables: Sequence[int], traces: Sequence[U32], public: Sequence[int]
+) -> tuple[list[U32], list[int]]:
+    """Canonical copies of the witness traces of ``tables`` and of the public values, checked
+    (shapes, cap, canonical values and, unless the prover's checks are off, the tables' own
+    constraints); raises :class:`ProverError`."""
+    lays = [vk.layouts[t] for t in tables]
     traces = [np.ascontiguousarray(t, dtype=np.uint32) for t in traces]
     try:
         debug.check_shapes(lays, traces)
@@ -266,77 +373,254 @@ def prove(
             if fails:
                 raise ProverError(str(fails[0]))
             progress.advance()
+    return traces, public
+
+
+def _com_log(vk: VerifyingKey, log_n: int) -> int:
+    """Committed log height of a table's main and aux matrices (masked; lifted minimum)."""
+    if vk.lifted:
+        return heights.committed_log(vk.params, log_n)
+    return mask_plan(vk.params, 1 << log_n).log_height
+
+
+@dataclass
+class _Boundary:
+    """The committed boundary round: its data, the boundary tables' full main traces (blinds
+    included) and the sum of the local LogUp blinds it committed."""
+
+    data: pcs.PcsData
+    full: dict[int, U32]
+    local_blind_sum: npt.NDArray[np.uint64]
+
+
+def _boundary_round(
+    vk: VerifyingKey,
+    traces: dict[int, U32],
+    secret: BoundarySecret,
+    local_blinds: dict[int, U32] | None,
+) -> _Boundary:
+    """Commit the boundary tables' main traces (``traces``: witness columns per boundary table)
+    with every random value drawn from ``FieldRng.keyed(secret.key, BOUNDARY_RNG_LABEL)``, in a
+    fixed order: the global blinds, the boundary tables' local LogUp blinds, the masks, the
+    salts. Hence the same traces and secret give the same root (``commit_boundary`` and
+    ``prove`` agree). Global blinds: uniform on row 0 of every boundary table but the last,
+    which gets ``secret.blind`` minus their sum (zero but for the last without zk). Local
+    blinds (zk): uniform, except that when every local LogUp table is a boundary table the last
+    one makes them sum to zero; ``local_blinds`` overrides them (malicious-prover tests)."""
+    params, lays = vk.params, vk.layouts
+    rng = FieldRng.keyed(secret.key, BOUNDARY_RNG_LABEL)
+    bts = vk.boundary_tables
+    ns = {t: traces[t].shape[0] for t in bts}
+    gb = np.zeros((len(bts), EXT_DEGREE), dtype=np.int64)
+    if params.zk and len(bts) > 1:
+        gb[:-1] = rng.base((len(bts) - 1, EXT_DEGREE))
+    gb[-1] = (np.asarray(secret.blind, dtype=np.int64) - gb[:-1].sum(axis=0)) % P
+    locs = [t for t in bts if lays[t].has_local]
+    if local_blinds is None:
+        lb = np.zeros((len(locs), EXT_DEGREE), dtype=np.int64)
+        if params.zk and locs:
+            closes = len(locs) == len(vk.local_tables)  # no main-round table to close the sum
+            k = len(locs) - 1 if closes else len(locs)
+            lb[:k] = rng.base((k, EXT_DEGREE))
+            if closes:
+                lb[-1] = (-lb[:-1].sum(axis=0)) % P
+        local_blinds = {t: logup.blind_column(ns[t], lb[i]) for i, t in enumerate(locs)}
+    total = np.zeros(EXT_DEGREE, dtype=np.uint64)
+    full: dict[int, U32] = {}
+    mats = []
+    try:
+        for i, t in enumerate(bts):
+            lblind = local_blinds.get(t)
+            full[t] = logup.with_blind(lays[t], traces[t], lblind, logup.blind_column(ns[t], gb[i]))
+            if lblind is not None:
+                total = (total + lblind.astype(np.uint64).sum(axis=0)) % np.uint64(P)
+    except ValueError as e:
+        raise ProverError(str(e)) from e
+    progress.stage("interpolate boundary", len(bts))
+    for t in bts:
+        mats.append(zk.mask_coeffs(ntt.intt(full[t]), mask_plan(params, ns[t]), rng))
+        progress.advance()
+    logs = [_com_log(vk, ns[t].bit_length() - 1) for t in bts]
+    data = pcs.commit_coeffs(
+        params,
+        mats,
+        rng,
+        log_heights=logs,
+        label="boundary",
+        # the round's own tree height (like the preprocessed round): it must not depend on the
+        # other tables' heights, unknown when a segment's boundary is committed ahead
+        lifted_height=max(logs) if vk.lifted else None,
+    )
+    return _Boundary(data, full, total)
+
+
+def commit_boundary(
+    vk: VerifyingKey,
+    boundary_traces: Sequence[U32],
+    public: Sequence[int],
+    secret: BoundarySecret,
+) -> int:
+    """The boundary root that :func:`prove` produces for the same boundary tables' witness
+    traces (one per ``vk.boundary_tables``, in order) and the same ``secret`` (its other
+    randomness does not enter the boundary round). ``public`` are the proof's public values,
+    used to check the boundary tables' own constraints (the prover's checks,
+    :class:`ProverError`)."""
+    if not vk.has_global:
+        raise ProverError("the machine has no global buses, hence no boundary round")
+    bts = vk.boundary_tables
+    if len(boundary_traces) != len(bts):
+        raise ProverError(f"expected {len(bts)} boundary traces, got {len(boundary_traces)}")
+    traces, _ = _check_inputs(vk, bts, boundary_traces, public)
+    return _boundary_round(vk, dict(zip(bts, traces, strict=True)), secret, None).data.root
+
+
+def prove(
+    vk: VerifyingKey,
+    traces: Sequence[U32],
+    public: Sequence[int],
+    rng: FieldRng | None = None,
+    blinds: Sequence[U32] | None = None,
+    global_: GlobalInput | None = None,
+) -> StarkProof:
+    """Prove that ``traces`` (one (n_t, witness_width_t) uint32 matrix per table, n_t a power
+    of two: the AIR's own columns) satisfy the machine with these public values. The prover
+    appends each LogUp table's blind columns (:mod:`.logup`; drawn by :func:`zk.logup_blinds`).
+    ``rng`` draws all hiding randomness (masks, blinding, salts, LogUp blinds): by default a
+    fresh :class:`~.randomness.FieldRng` reading ``os.urandom``; pass ``FieldRng.seeded(s)``
+    only for reproducible tests (anything but a ``FieldRng`` is refused with ``TypeError``).
+    ``blinds``: the blind columns ((n_t, EXT_DEGREE) per table with local LogUp interactions,
+    in table order) to commit instead of honest ones, for tests playing a malicious prover
+    (blinds that do not sum to zero fail the prover's balance check unless its checks are off).
+
+    Machines with global buses (``vk.has_global``) need ``global_``: the global challenges and
+    the boundary secret. The boundary tables are then committed first, in the boundary round,
+    with randomness from the secret's key only (:func:`commit_boundary` gives the same root);
+    ``rng`` draws the rest. The local buses must balance; the global ones need not (the proof
+    carries its share, ``StarkProof.global_sums``).
+
+    Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
+    :func:`zkrv_prover.stark.protocol.testing.unchecked_prover`)."""
+    params, lays = vk.params, vk.layouts
+    rng = FieldRng() if rng is None else require(rng, "prove")
+    if vk.has_global != (global_ is not None):
+        raise ProverError(
+            "a machine with global buses needs global_ (GlobalInput)"
+            if vk.has_global
+            else "global_ is only for machines with global buses"
+        )
+    traces, public = _check_inputs(vk, list(range(len(lays))), traces, public)
     ns = [t.shape[0] for t in traces]
     log_heights = [n.bit_length() - 1 for n in ns]
     plans = [mask_plan(params, n) for n in ns]
-    if blinds is None:
-        drawn = zk.logup_blinds(params, len(vk.logup_tables), rng)
-        blinds = [logup.blind_column(ns[t], b) for t, b in zip(vk.logup_tables, drawn, strict=True)]
-    if len(blinds) != len(vk.logup_tables):
-        raise ProverError(f"expected {len(vk.logup_tables)} blind columns, got {len(blinds)}")
-    blind_of = dict(zip(vk.logup_tables, blinds, strict=True))
+    locs = vk.local_tables
+    if blinds is not None and len(blinds) != len(locs):
+        raise ProverError(f"expected {len(locs)} blind columns, got {len(blinds)}")
+    given = None if blinds is None else dict(zip(locs, blinds, strict=True))
+    boundary = None
+    if global_ is not None:
+        boundary = _boundary_round(
+            vk,
+            {t: traces[t] for t in vk.boundary_tables},
+            global_.secret,
+            None if given is None else {t: given[t] for t in locs if t in vk.boundary_tables},
+        )
+    main_locs = [t for t in locs if t in vk.main_tables]
+    if given is None:
+        drawn = zk.logup_blinds(params, len(main_locs), rng)
+        if boundary is not None and len(main_locs):  # the last also cancels the boundary's
+            last = drawn[-1].astype(np.uint64) + (P - boundary.local_blind_sum)
+            drawn[-1] = (last % np.uint64(P)).astype(np.uint32)
+        given = {t: logup.blind_column(ns[t], b) for t, b in zip(main_locs, drawn, strict=True)}
     try:
-        traces = [
-            logup.with_blind(lay, tr_, blind_of.get(t))
+        full = [
+            boundary.full[t]
+            if boundary is not None and t in boundary.full
+            else logup.with_blind(lay, tr_, given.get(t))
             for t, (lay, tr_) in enumerate(zip(lays, traces, strict=True))
         ]
     except ValueError as e:
         raise ProverError(str(e)) from e
+    traces = full
 
     # The transcript hashes natively (same function as the reference, tested equal).
     ar = NativeArith(native_hash=True)
     hs = scheme_of(params.hash)
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, log_heights, public)
-    # lifted layout: every round but the preprocessed one is one tree at the global top
+    # lifted layout: every round but the preprocessed and boundary ones is one tree at the top
     lift = heights.top_log(params, lays, log_heights) if vk.lifted else None
-    com_logs = [
-        heights.committed_log(params, lh) if vk.lifted else mp.log_height
-        for lh, mp in zip(log_heights, plans, strict=True)
-    ]
+    com_logs = [_com_log(vk, lh) for lh in log_heights]
+    challenges = np.zeros((2, EXT_DEGREE), dtype=np.uint64)
+    if global_ is not None:
+        assert boundary is not None
+        tr.observe_digest(hs.digest_const(ar, boundary.data.root))
+        g_alpha, g_beta = global_.challenges
+        tr.observe_ext([ar.e_const(g_alpha), ar.e_const(g_beta)])
+        challenges = np.zeros((4, EXT_DEGREE), dtype=np.uint64)
+        challenges[CH_ALPHA_G] = g_alpha
+        challenges[CH_BETA_G] = g_beta
 
     # main traces: masked in coefficient form, committed at the plan's height
-    progress.stage("interpolate main", len(traces))
+    mts = vk.main_tables
+    progress.stage("interpolate main", len(mts))
     main_mats = []
-    for t_, mp in zip(traces, plans, strict=True):
-        main_mats.append(zk.mask_coeffs(ntt.intt(t_), mp, rng))
+    for t in mts:
+        main_mats.append(zk.mask_coeffs(ntt.intt(traces[t]), plans[t], rng))
         progress.advance()
     main_data = pcs.commit_coeffs(
         params,
         main_mats,
         rng,
-        log_heights=com_logs,
+        log_heights=[com_logs[t] for t in mts],
         label="main",
         lifted_height=lift,
     )
     del main_mats
     tr.observe_digest(hs.digest_const(ar, main_data.root))
+    # where each table's main matrix is committed
+    main_at: dict[int, tuple[pcs.PcsData, int]] = {t: (main_data, i) for i, t in enumerate(mts)}
+    if boundary is not None:
+        main_at |= {t: (boundary.data, i) for i, t in enumerate(vk.boundary_tables)}
 
     # LogUp
-    challenges = np.zeros((2, EXT_DEGREE), dtype=np.uint64)
     aux_data = None
     aux_by_table: dict[int, U32] = {}
     cumsums: list[ExtInt] = []
+    global_sums: list[ExtInt] = []
+    sums_of: dict[int, npt.NDArray[np.uint64]] = {}
     if vk.logup_tables:
-        alpha, beta = tr.sample_ext(), tr.sample_ext()
-        challenges = np.array([alpha, beta], dtype=np.uint64)
+        if locs:
+            alpha, beta = tr.sample_ext(), tr.sample_ext()
+            challenges[CH_ALPHA], challenges[CH_BETA] = alpha, beta
         aux_mats = []
         total = np.zeros(EXT_DEGREE, dtype=np.uint64)
         progress.stage("LogUp", len(vk.logup_tables))
         for t in vk.logup_tables:
-            aux, cs = logup.aux_trace(
-                lays[t],
-                traces[t],
-                lays[t].preprocessed,
-                public,
-                np.asarray(alpha, dtype=np.uint32),
-                np.asarray(beta, dtype=np.uint32),
-            )
+            lay = lays[t]
+            if lay.is_boundary:
+                aux, cs, gs = logup.table_aux(
+                    lay, traces[t], lay.preprocessed, public, challenges.astype(np.uint32)
+                )
+                assert gs is not None
+                global_sums.append(_ext_tuple(gs))
+                local = np.zeros(EXT_DEGREE, dtype=np.uint64) if cs is None else cs
+                sums_of[t] = np.stack([local, gs]).astype(np.uint64)
+            else:
+                aux, cs = logup.aux_trace(
+                    lay,
+                    traces[t],
+                    lay.preprocessed,
+                    public,
+                    challenges[CH_ALPHA].astype(np.uint32),
+                    challenges[CH_BETA].astype(np.uint32),
+                )
+                sums_of[t] = np.asarray(cs, dtype=np.uint64)
             aux_by_table[t] = aux
             flat = aux.reshape(ns[t], -1)
             aux_mats.append(zk.mask_coeffs(ntt.intt(flat), plans[t], rng))
-            cumsums.append(_ext_tuple(cs))
-            total = (total + cs) % np.uint64(P)
+            if cs is not None:
+                cumsums.append(_ext_tuple(cs))
+                total = (total + cs) % np.uint64(P)
             progress.advance()
         if PROVER_CHECKS.enabled and bool(total.any()):
             bad = debug.bus_imbalance(lays, traces, public)
@@ -354,6 +638,8 @@ def prove(
         del aux_mats
         tr.observe_digest(hs.digest_const(ar, aux_data.root))
         tr.observe_ext([ar.e_const(c) for c in cumsums])
+        if global_sums:
+            tr.observe_ext([ar.e_const(c) for c in global_sums])
 
     # quotient: one per group of equal-height tables (quotient.quotient_groups). Each table's
     # constraints are combined and divided by Z_H on its own coset (size by its own degree); the
@@ -371,7 +657,7 @@ def prove(
         for t in group:
             lay = lays[t]
             M = quotient.quotient_domain_size(lay.degree, n, Nd)
-            main_q = _on_coset(main_data, t, M)
+            main_q = _on_coset(main_at[t][0], main_at[t][1], M)
             pre_q = None
             if t in pre_pos:
                 assert vk.pre_data is not None
@@ -381,7 +667,7 @@ def prove(
             if t in aux_pos:
                 assert aux_data is not None
                 aux_q = _on_coset(aux_data, aux_pos[t], M).reshape(M, -1, EXT_DEGREE)
-                cum = np.asarray(cumsums[aux_pos[t]], dtype=np.uint64)
+                cum = sums_of[t]
             leaves = quotient.QuotientLeaves(
                 n,
                 quotient.domain_points(M, GENERATOR),
@@ -444,7 +730,9 @@ def prove(
     rounds: list[tuple[pcs.PcsData, Sequence[Sequence[Sequence[int]]]]] = []
     if vk.pre_data is not None:
         rounds.append((vk.pre_data, pre_pts))
-    rounds.append((main_data, main_pts))
+    if boundary is not None:
+        rounds.append((boundary.data, [main_pts[t] for t in vk.boundary_tables]))
+    rounds.append((main_data, [main_pts[t] for t in mts]))
     if aux_data is not None:
         rounds.append((aux_data, aux_pts))
     rounds.append((quo_data, quo_pts))
@@ -460,4 +748,6 @@ def prove(
         opened=opened,
         pcs_proof=pcs_proof,
         pre_root=vk.pre_root if vk.lifted else None,
+        boundary_root=boundary.data.root if boundary is not None else None,
+        global_sums=global_sums,
     )

@@ -5,12 +5,15 @@
 category; the categories sum to ``len(encode_proof(vk, proof))`` (a test checks that, so a format
 change that this module does not know about shows up as a mismatch, never as a silent "other").
 
-Categories (``<r>`` is a commitment round: ``preprocessed``, ``main``, ``aux``, ``quotient``,
-then ``zk_random`` for a separate random-codeword tree):
+Categories (``<r>`` is a commitment round: ``preprocessed``, ``boundary`` (machines with
+global buses), ``main``, ``aux``, ``quotient``, then ``zk_random`` for a separate
+random-codeword tree):
 
 - ``header``: magic, version, table count, log heights.
-- ``roots``: main/aux/quotient roots, the random-codeword root, FRI layer roots.
+- ``roots``: preprocessed (lifted proofs)/boundary/main/aux/quotient roots, the
+  random-codeword root, FRI layer roots.
 - ``logup_sums``: the per-table LogUp sums.
+- ``global_sums``: the boundary tables' global sums (machines with global buses).
 - ``opened/<r>``: out-of-domain claimed values (ext elements) of round r.
 - ``query_rows/<r>``: the leaf rows of round r's tree opened at the FRI query positions (base
   elements; a masked round's random-codeword columns are counted as ``query_rows/zk_random``).
@@ -39,6 +42,8 @@ HEADER_FIXED = 8 + 2 + 1
 def round_names(vk: VerifyingKey) -> list[str]:
     """The proof's commitment rounds in order (as ``StarkProof.opened`` indexes them)."""
     names = ["preprocessed"] if vk.pre_tables else []
+    if vk.has_global:
+        names.append("boundary")
     names.append("main")
     if vk.logup_tables:
         names.append("aux")
@@ -61,8 +66,11 @@ def proof_size_breakdown(vk: VerifyingKey, proof: StarkProof) -> dict[str, int]:
         raise ValueError(f"proof has {len(proof.opened)} opened rounds, the key {len(rounds)}")
     add("header", HEADER_FIXED + len(proof.log_heights))
     n_roots = 2 + (proof.aux_root is not None) + (pp.zk_root is not None) + len(pp.fri_roots)
+    # a lifted proof's preprocessed root, the boundary root (machines with global buses)
+    n_roots += (proof.pre_root is not None) + (proof.boundary_root is not None)
     add("roots", DIGEST * n_roots)
     add("logup_sums", EXT * len(proof.cumsums))
+    add("global_sums", EXT * len(proof.global_sums))
     for name, rnd in zip(rounds, proof.opened, strict=True):
         add(f"opened/{name}", EXT * sum(len(vals) for mat in rnd for vals in mat))
     add("fri_final_poly", EXT * len(pp.final_poly))

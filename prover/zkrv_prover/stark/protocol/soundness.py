@@ -43,6 +43,15 @@ Terms (:func:`security_report`):
 - LogUp fingerprint (beta): a tuple with nonzero net multiplicity must not collide under
   ``bus + sum_j beta^(j+1) v_j`` with one of the other <= F tuples: F S / |F|, S the longest
   tuple (the fingerprint's degree in beta).
+- Global buses (machines with ``Machine.global_buses``, ``docs/stark.md``, "Global buses"):
+  the global challenges (alpha_G, beta_G) are drawn once for a family of proofs, after every
+  proof's boundary round (which fixes the global tuples and the blinds) is committed, so the
+  LogUp argument runs once over the family: :func:`global_bus_terms` with F_G the number of
+  global fractions of *all* proofs of the family (the per-proof ``ProofShape.global_fractions``
+  summed) gives (2 F_G - 1) / |F| and F_G S_G / |F|. The LogUp terms above count the local
+  fractions only. The boundary round adds no challenge inside a proof; its matrices are the
+  boundary tables' main matrices, batched like every other committed matrix (``shape_of``
+  counts each table's main, blind and aux columns wherever they are committed).
 - Hash (:data:`HASH_TERM`): the analysis models the proof's hash family (``PcsParams.hash``) as
   a random oracle; a collision (a commitment opened two ways, a transcript state reached twice)
   breaks it, so the family's generic collision resistance caps every figure. It is the family's
@@ -285,6 +294,10 @@ class ProofShape:
     #: matrices opened there (the zk masking codeword counts as one).
     matrices: tuple[tuple[int, int], ...] = ()
     logup_tuple_len: int = 0
+    #: Global interactions x rows of this proof (machines with global buses; the family's total
+    #: enters :func:`global_bus_terms`), and the longest global tuple.
+    global_fractions: int = 0
+    global_tuple_len: int = 0
 
     def __post_init__(self) -> None:
         if not self.groups or not self.batch:
@@ -341,7 +354,8 @@ def shape_of(
     lifted: bool = False,
 ) -> ProofShape:
     """The shape of a proof of compiled ``layouts`` with tables of 2^log_heights rows, opened as
-    the verifier opens it (``prover.opening_points``, ``verifier._round_shapes``): main and
+    the verifier opens it (``prover.opening_points``, ``verifier._round_shapes``; a boundary
+    table's main matrix is committed in the boundary round, at the same height): main and
     preprocessed columns at zeta, and at zeta h where the table reads their next row; aux
     columns (``ext_degree`` base columns each) at both; each quotient group's chunks at zeta;
     plus the zk masking codeword at the tallest height. Widths and constraint counts come from
@@ -445,6 +459,11 @@ def _assemble_shape(
     inters = [
         (i, lh) for lay, lh in zip(layouts, log_heights, strict=True) for i in lay.interactions
     ]
+    glob = [
+        (i, lh)
+        for lay, lh in zip(layouts, log_heights, strict=True)
+        for i in lay.global_interactions
+    ]
     return ProofShape(
         name=name,
         table_log_heights=tuple(log_heights),
@@ -455,6 +474,8 @@ def _assemble_shape(
         ood_points=2,
         logup_fractions=sum(1 << lh for _, lh in inters),
         logup_tuple_len=max((len(i.values) for i, _ in inters), default=0),
+        global_fractions=sum(1 << lh for _, lh in glob),
+        global_tuple_len=max((len(i.values) for i, _ in glob), default=0),
         **layout_fields,
     )
 
@@ -694,6 +715,28 @@ def _logup_terms(shape: ProofShape, fld: ExtensionField) -> list[Term]:
     return [
         Term("LogUp (alpha)", _bits((2 * f - 1) / fld.size)),
         Term("LogUp fingerprint (beta)", _bits(f * shape.logup_tuple_len / fld.size)),
+    ]
+
+
+def global_bus_terms(
+    total_fractions: int, tuple_len: int, fld: ExtensionField | None = None
+) -> list[Term]:
+    """The global buses' terms of a family of proofs (module doc): ``total_fractions`` global
+    fractions over all its proofs (sum of their ``ProofShape.global_fractions``), tuples of at
+    most ``tuple_len`` values. The same bounds as the local LogUp terms: the family's sum of
+    fractions plus the blinds (fixed by the boundary roots before alpha_G) is a rational
+    function of alpha_G with at most F_G poles. The family's figure is the minimum of these and
+    of every proof's own report. Fiat-Shamir: a prover may recommit boundary rounds to redraw
+    (alpha_G, beta_G); each try costs hashing, and is covered like any other challenge's."""
+    if total_fractions < 0 or tuple_len < 0:
+        raise ValueError("fraction count and tuple length are non-negative")
+    fld = fld or ExtensionField()
+    f = total_fractions
+    if f == 0:
+        return []
+    return [
+        Term("global bus (alpha_G)", _bits((2 * f - 1) / fld.size)),
+        Term("global bus fingerprint (beta_G)", _bits(f * tuple_len / fld.size)),
     ]
 
 

@@ -71,6 +71,8 @@ def constraint_coverage(
     zk prover's), which are mutated like every other main column. Each tried cell gets a
     uniformly random different value (or +1, also tried), one cell at a time. Raises
     ``ValueError`` if the honest traces do not satisfy the machine to begin with."""
+    if machine.global_buses:
+        raise ValueError("constraint coverage does not model global buses yet")
     lays = compile_machine(machine)
     problems = debug.check_traces(lays, traces, public)
     if problems:
@@ -143,6 +145,8 @@ def genuine_logup_sums(
     from zkrv_prover.stark.field.arith import NativeArith
     from zkrv_prover.stark.protocol.prover import LABEL, observe_header
 
+    if vk.has_global:  # the transcript would need the boundary round and global challenges
+        raise ValueError("genuine_logup_sums does not replay machines with global buses")
     ar = NativeArith()
     hs = scheme_of(vk.params.hash)
     tr = hs.transcript(ar, LABEL)

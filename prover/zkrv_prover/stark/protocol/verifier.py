@@ -27,13 +27,22 @@ from zkrv_prover.stark.commit.mmcs import MatrixShape
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.stark.field.arith import AnyArith, LogHeight, NativeArith, VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
-from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ZERO, TWO_ADICITY, two_adic_generator
+from zkrv_prover.stark.field.field import (
+    EXT_DEGREE,
+    EXT_ZERO,
+    TWO_ADICITY,
+    ExtInt,
+    P,
+    two_adic_generator,
+)
 from zkrv_prover.stark.protocol.commit_phase import read_commitments
 from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
+    GLOBAL_LABEL,
     LABEL,
     StarkProof,
     VerifyingKey,
+    global_challenges,
     mask_plan,
     observe_header,
     opening_points,
@@ -73,8 +82,12 @@ def check_shape(
     if vk.lifted and not pre_root_input and proof.pre_root != vk.pre_root:
         raise VerificationError("preprocessed root differs from the key's")
     has_aux = bool(vk.logup_tables)
-    if (proof.aux_root is not None) != has_aux or len(proof.cumsums) != len(vk.logup_tables):
+    if (proof.aux_root is not None) != has_aux or len(proof.cumsums) != len(vk.local_tables):
         raise VerificationError("LogUp commitments do not match the machine")
+    if (proof.boundary_root is not None) != vk.has_global or len(proof.global_sums) != len(
+        vk.boundary_tables
+    ):
+        raise VerificationError("boundary round and global sums do not match the machine")
     expected = _round_shapes(vk, proof.log_heights)
     if len(proof.opened) != len(expected):
         raise VerificationError("wrong number of opened rounds")
@@ -90,7 +103,9 @@ def _round_shapes(
     vk: VerifyingKey, log_heights: Sequence[int]
 ) -> list[tuple[list[MatrixShape], list[int]]]:
     """Per round: committed shapes (log height, width) of its matrices and how many points each
-    is opened at. Main, aux and quotient matrices sit at the table's masked height
+    is opened at. Rounds: preprocessed (if any), boundary (machines with global buses: the
+    boundary tables' main matrices), main (the other tables'), aux (if any), quotient. Main,
+    boundary, aux and quotient matrices sit at the table's masked height
     (``mask_plan``; the quotient round has one matrix per group of equal-height tables,
     ``quotient_groups``); the preprocessed round (public, unmasked) at the table's height."""
     pre_p, main_p, aux_p, quo_p = opening_points(vk, log_heights, EXT_ZERO)
@@ -105,12 +120,13 @@ def _round_shapes(
                 [len(p) for p in pre_p],
             )
         )
-    out.append(
-        (
-            [MatrixShape(log_N[t], lay.main_width) for t, lay in enumerate(lays)],
-            [len(p) for p in main_p],
+    for tables in ([vk.boundary_tables] if vk.has_global else []) + [vk.main_tables]:
+        out.append(
+            (
+                [MatrixShape(log_N[t], lays[t].main_width) for t in tables],
+                [len(main_p[t]) for t in tables],
+            )
         )
-    )
     if vk.logup_tables:
         out.append(
             (
@@ -228,6 +244,7 @@ def verify_with(
     height_range: tuple[int, int] | None = None,
     heights: HeightSpec | None = None,
     pre_root_input: bool = False,
+    global_challenges: Sequence[Any] | None = None,
 ) -> LiftedInputs | None:
     """The verifier over any ``Arith`` (see module doc). ``public`` are base elements of ``ar``;
     proof values enter through ``ar.*_input``. Raises on failure (``VerificationError`` natively).
@@ -243,10 +260,23 @@ def verify_with(
     (:func:`var_tables`) is *data* in [lo, hi] (read from the proof, bound into the transcript
     header as usual, one-hot selected), so the control flow, and a circuit built from it, is
     the same for every height in the range (call :func:`check_height_range` too; supported
-    machines: :func:`height_offset`)."""
+    machines: :func:`height_offset`).
+
+    Machines with global buses (``vk.has_global``): ``global_challenges`` = (alpha_G, beta_G),
+    extension elements of ``ar``, are required (``ValueError`` without them, so a caller that
+    does not bind them, such as a recursion program built for other machines, cannot verify such
+    a proof by mistake); the proof's boundary root is read as data and its global sums
+    (``proof.global_sums``) are verified, not checked to cancel: the caller adds them over all
+    proofs sharing the global buses."""
+    if vk.has_global != (global_challenges is not None):
+        raise ValueError(
+            "a machine with global buses is verified against global challenges"
+            if vk.has_global
+            else "global challenges are only for machines with global buses"
+        )
     if vk.lifted:
         spec = lifted_spec(vk, proof, height_range, heights)
-        return verify_with_lifted(ar, vk, public, proof, spec, pre_root_input)
+        return verify_with_lifted(ar, vk, public, proof, spec, pre_root_input, global_challenges)
     if heights is not None or pre_root_input:
         raise ValueError("height specs and a preprocessed root as data need a lifted key")
     lays, params = vk.layouts, vk.params
@@ -265,7 +295,7 @@ def verify_with(
     hs = scheme_of(params.hash)
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, header_heights, public)
-    cm = read_commitments(ar, hs, tr, vk, proof)
+    cm = read_commitments(ar, hs, tr, vk, proof, global_challenges)
     main_root, aux_root, quo_root = cm.main_root, cm.aux_root, cm.quo_root
     challenges, cumsums, gamma, zeta = cm.challenges, cm.cumsums, cm.gamma, cm.zeta
     shapes = _round_shapes(vk, lh)
@@ -293,7 +323,9 @@ def verify_with(
     rounds_tables: list[tuple[str, list[int]]] = []
     if pre_tables:
         rounds_tables.append(("pre", pre_tables))
-    rounds_tables.append(("main", list(range(len(lays)))))
+    if vk.has_global:
+        rounds_tables.append(("boundary", vk.boundary_tables))
+    rounds_tables.append(("main", vk.main_tables))
     if logup_tables:
         rounds_tables.append(("aux", logup_tables))
     groups = quotient_groups(lh)
@@ -302,6 +334,8 @@ def verify_with(
     if pre_tables:
         assert vk.pre_root is not None
         roots.append(hs.digest_const(ar, vk.pre_root))
+    if cm.boundary_root is not None:
+        roots.append(cm.boundary_root)
     roots.append(main_root)
     if aux_root is not None:
         roots.append(aux_root)
@@ -322,7 +356,10 @@ def verify_with(
         kind: dict(zip(tables, vals, strict=True))
         for (kind, tables), vals in zip(rounds_tables, opened, strict=True)
     }
-    aux_index = {t: i for i, t in enumerate(logup_tables)}
+    if vk.has_global:  # a boundary table's main matrix is in the boundary round
+        by_kind["main"] = {**by_kind["main"], **by_kind["boundary"]}
+    local_index = {t: i for i, t in enumerate(vk.local_tables)}
+    global_index = {t: i for i, t in enumerate(vk.boundary_tables)}
     for g in groups:
         members = []
         for t in g:
@@ -340,8 +377,9 @@ def verify_with(
                 aux_next=get("aux", 1),
                 quotient=[],
             )
-            cum = cumsums[aux_index[t]] if t in aux_index else None
-            members.append(GroupMember(lays[t], op, cum))
+            cum = cumsums[local_index[t]] if t in local_index else None
+            gsum = cm.global_sums[global_index[t]] if t in global_index else None
+            members.append(GroupMember(lays[t], op, cum, gsum))
         quo = by_kind["quotient"][g[0]][0]
         # with a height range, a group is all variable (one height) or all fixed (shorter)
         n_g = var if var is not None and g[0] in vts else 1 << lh[g[0]]
@@ -375,7 +413,8 @@ def verify(
     height_range: tuple[int, int] | None = None,
     heights: HeightSpec | None = None,
     pre_root: int | None = None,
-) -> None:
+    global_challenges: tuple[ExtInt, ExtInt] | None = None,
+) -> ExtInt | None:
     """Verify natively; raises :class:`VerificationError` (or ``ValueError`` for malformed
     shapes) if the proof is not valid for ``public``. ``native_hash=False`` hashes with the
     pure-Python reference Poseidon instead of the native engine. ``height_range``: run the
@@ -383,7 +422,12 @@ def verify(
     ``heights`` (a :class:`.HeightSpec`, default the proof's own heights) and ``pre_root``:
     verify with the preprocessed root as data and require it to be this value (a root of the
     same machine for another program; the key's preprocessed heights are then not enforced, the
-    spec's ranges are)."""
+    spec's ranges are).
+
+    Machines with global buses: ``global_challenges`` (alpha_G, beta_G) are required; returns
+    the proof's verified share of the global buses, ``proof.global_sum``, which the caller adds
+    over every proof of the family and checks to be zero (:func:`verify_global` does it all).
+    Returns None for other machines."""
     pre_in = pre_root is not None
     check_shape(vk, proof, len(public), pre_root_input=pre_in)
     if height_range is not None and not vk.lifted:
@@ -403,4 +447,55 @@ def verify(
         if pre_in and proof.pre_root != pre_root:
             raise VerificationError("preprocessed root differs from the expected one")
     ar = NativeArith(native_hash=native_hash)
-    verify_with(ar, vk, [ar.b_input(int(v)) for v in public], proof, height_range, heights, pre_in)
+    gch = None
+    if global_challenges is not None:
+        if len(global_challenges) != 2:
+            raise VerificationError("two global challenges (alpha_G, beta_G) are needed")
+        gch = [ar.e_const(tuple(int(v) for v in c)) for c in global_challenges]
+    elif vk.has_global:
+        raise VerificationError("a machine with global buses needs its global challenges")
+    verify_with(
+        ar,
+        vk,
+        [ar.b_input(int(v)) for v in public],
+        proof,
+        height_range,
+        heights,
+        pre_in,
+        gch,
+    )
+    return proof.global_sum if vk.has_global else None
+
+
+def verify_global(
+    vk: VerifyingKey,
+    items: Sequence[tuple[Sequence[int], StarkProof]],
+    data: Sequence[int] = (),
+    label: str = GLOBAL_LABEL,
+    native_hash: bool = True,
+) -> tuple[ExtInt, ExtInt]:
+    """Verify a family of proofs sharing global buses (``items[s] = (public values, proof)``,
+    in order): recompute the global challenges from ``data`` and every proof's public values
+    and boundary root (:func:`.prover.global_challenges`), verify each proof against them and
+    check that their global sums add up to zero. Returns the challenges; raises
+    :class:`VerificationError`."""
+    if not vk.has_global:
+        raise ValueError("the machine has no global buses")
+    if not items:
+        raise VerificationError("no proofs")
+    for public, proof in items:
+        check_shape(vk, proof, len(public))
+    ch = global_challenges(
+        vk.params,
+        [(list(pub), int(proof.boundary_root or 0)) for pub, proof in items],
+        data,
+        label,
+    )
+    total = [0] * EXT_DEGREE
+    for public, proof in items:
+        share = verify(vk, public, proof, native_hash, global_challenges=ch)
+        assert share is not None
+        total = [(x + int(y)) % P for x, y in zip(total, share, strict=True)]
+    if any(total):
+        raise VerificationError("the global buses do not balance over the proofs")
+    return ch

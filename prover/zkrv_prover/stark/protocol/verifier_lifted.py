@@ -70,10 +70,13 @@ def verify_with_lifted(
     proof: StarkProof,
     spec: hts.HeightSpec,
     pre_root_input: bool = False,
+    global_challenges: Sequence[Any] | None = None,
 ) -> LiftedInputs:
     """Verify a lifted proof (module doc) whose heights lie in ``spec`` (checked natively by
     ``verifier.check_shape``/``check_spec``; in-circuit by the one-hot selections). Returns the
-    inputs the caller must bind (:class:`LiftedInputs`)."""
+    inputs the caller must bind (:class:`LiftedInputs`). ``global_challenges``: as in
+    ``verifier.verify_with`` (machines with global buses; the boundary round is a lifted tree
+    at its own height, its tallest matrix's, like the preprocessed round)."""
     params, lays = vk.params, vk.layouts
     lb = params.log_blowup
     check_spec(vk, spec, pre_root_input)
@@ -88,7 +91,7 @@ def verify_with_lifted(
 
     tr = hs.transcript(ar, LABEL)
     observe_header(tr, ar, vk, [v for v, _ in rows], public, pre_root)
-    cm = read_commitments(ar, hs, tr, vk, proof)
+    cm = read_commitments(ar, hs, tr, vk, proof, global_challenges)
     main_root, aux_root, quo_root = cm.main_root, cm.aux_root, cm.quo_root
     challenges, cumsums, gamma, zeta = cm.challenges, cm.cumsums, cm.gamma, cm.zeta
 
@@ -112,7 +115,9 @@ def verify_with_lifted(
     rounds: list[tuple[str, list[int]]] = []
     if pre_tables:
         rounds.append(("pre", pre_tables))
-    rounds.append(("main", list(range(len(lays)))))
+    if vk.has_global:
+        rounds.append(("boundary", vk.boundary_tables))
+    rounds.append(("main", vk.main_tables))
     if logup_tables:
         rounds.append(("aux", logup_tables))
     rounds.append(("quotient", list(range(len(lays)))))
@@ -132,21 +137,20 @@ def verify_with_lifted(
         ]
         p_actual = hts.pre_tree_log(params, lays, lh)
         assert p_actual is not None
-        _, ptree = _height(ar, p_actual + lb, max(h.lo for h in pmats), max(h.hi for h in pmats))
-        if ptree.lo != ptree.hi:  # the tree's height is some preprocessed matrix's
-            at = ar.b_const(1)
-            for h in pmats:
-                at = ar.b_mul(
-                    at, ar.b_sub(ar.b_const(1), ar.bit_to_base(diff_one_hot(ar, ptree, h)[0]))
-                )
-            ar.b_assert_eq(at, ar.b_const(0), "the preprocessed tree's height is a matrix's")
         mats.append(pmats)
-        trees.append(ptree)
+        trees.append(_own_tree(ar, pmats, p_actual + lb, "preprocessed"))
         actual_trees.append(p_actual + lb)
         pre_vals = [rows[t][0] for t in pre_tables]
     lde_com = [h.shifted(lb) for h in h_com]
+    if cm.boundary_root is not None:  # its own tree at its tallest matrix (prover.py)
+        bmats = [lde_com[t] for t in vk.boundary_tables]
+        b_actual = max(hts.committed_log(params, lh[t]) for t in vk.boundary_tables) + lb
+        roots.append(cm.boundary_root)
+        mats.append(bmats)
+        trees.append(_own_tree(ar, bmats, b_actual, "boundary"))
+        actual_trees.append(b_actual)
     roots.append(main_root)
-    mats.append(lde_com)
+    mats.append([lde_com[t] for t in vk.main_tables])
     if aux_root is not None:
         roots.append(aux_root)
         mats.append([lde_com[t] for t in logup_tables])
@@ -178,7 +182,10 @@ def verify_with_lifted(
             )
         )
 
-    aux_index = {t: i for i, t in enumerate(logup_tables)}
+    if vk.has_global:  # a boundary table's main matrix is in the boundary round
+        by_kind["main"] = {**by_kind["main"], **by_kind["boundary"]}
+    local_index = {t: i for i, t in enumerate(vk.local_tables)}
+    global_index = {t: i for i, t in enumerate(vk.boundary_tables)}
     for t, lay in enumerate(lays):
 
         def get(kind: str, k: int, t: int = t) -> list[Any]:
@@ -194,8 +201,9 @@ def verify_with_lifted(
             aux_next=get("aux", 1),
             quotient=[],
         )
-        cum = cumsums[aux_index[t]] if t in aux_index else None
-        member = GroupMember(lay, op, cum)
+        cum = cumsums[local_index[t]] if t in local_index else None
+        gsum = cm.global_sums[global_index[t]] if t in global_index else None
+        member = GroupMember(lay, op, cum, gsum)
         quo = by_kind["quotient"][t][0]
         stride = h_rows[t].mapped(ar, partial(_log_stride, params, lay.degree))
         check_group(ar, [member], list(quo), public, challenges, gamma, zeta, h_rows[t], stride)
@@ -203,6 +211,21 @@ def verify_with_lifted(
     lifted = LiftedHeights(mats, trees, top, top_actual, actual_trees)
     verify_lifted(ar, params, claims, proof.pcs_proof, tr, lifted)
     return LiftedInputs(pre_root, pre_vals)
+
+
+def _own_tree(
+    ar: AnyArith, mats: Sequence[LogHeight[Any, Any]], actual: int, what: str
+) -> LogHeight[Any, Any]:
+    """The LDE log height of a round committed as a lifted tree at its own tallest matrix's
+    height (preprocessed, boundary): data in the range of its matrices' maxima, and, when it
+    varies, constrained to equal some matrix's height."""
+    _, tree = _height(ar, actual, max(h.lo for h in mats), max(h.hi for h in mats))
+    if tree.lo != tree.hi:  # the tree's height is some matrix's
+        at = ar.b_const(1)
+        for h in mats:
+            at = ar.b_mul(at, ar.b_sub(ar.b_const(1), ar.bit_to_base(diff_one_hot(ar, tree, h)[0])))
+        ar.b_assert_eq(at, ar.b_const(0), f"the {what} tree's height is a matrix's")
+    return tree
 
 
 def _quotient_log(params: PcsParams, degree: int, log_n: int) -> int:
@@ -226,6 +249,9 @@ def pcs_shape(vk: VerifyingKey, log_heights: Sequence[int]) -> pcs.PcsShape:
         pt = hts.pre_tree_log(vk.params, vk.layouts, log_heights)
         assert pt is not None
         trees[0] = pt + lb
+    if vk.has_global:  # the boundary round: its own tree (after the preprocessed one)
+        b = 1 if vk.pre_tables else 0
+        trees[b] = max(s.log_height for s in rounds[b][0]) + lb
     return pcs.PcsShape(
         vk.params,
         tuple(tuple(shapes) for shapes, _ in rounds),
