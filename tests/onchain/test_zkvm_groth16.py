@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +213,26 @@ def check_cli_verify_rpc(deployed: Deployed, zkvm_wrapped: ZkvmWrapped, tmp_path
     assert "VerificationFailed" in d["error"]
 
 
+def check_scaffold_host_groth16(wrapped: ZkvmWrapped, tmp_path: Path) -> None:
+    """A ``zkrv new`` project's ``host.py --groth16``: prove, wrap with the cached key, deploy
+    the router with the zkVM verifier and the App on its own Anvil, submit the real receipt."""
+    from zkrv.scaffold import new_project
+
+    path, _ = new_project("board", tmp_path / "board")
+    env = dict(os.environ, **wrapped.env(), PYTHONUNBUFFERED="1")
+    p = subprocess.run(
+        [sys.executable, "host.py", "27", "--groth16"],
+        cwd=path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert "with the zkVM verifier" in p.stdout
+    assert "stepsOf(27) = 111; record: 27 (111 steps)" in p.stdout
+
+
 def test_zkvm_groth16_end_to_end(
     zkvm_wrapped: ZkvmWrapped, anvil: AnvilNode, tmp_path: Path
 ) -> None:
@@ -225,3 +248,4 @@ def test_zkvm_groth16_end_to_end(
         check_onchain_both_guests(deployed, w)
         check_onchain_wrong_claim_reverts(deployed, w)
         check_cli_verify_rpc(deployed, w, tmp_path)
+        check_scaffold_host_groth16(w, tmp_path)
