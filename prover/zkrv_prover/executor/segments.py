@@ -26,7 +26,7 @@ Contract (``docs/executor.md``, "Segments"):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +105,7 @@ def execute_segments(
     *,
     max_cycles: int = DEFAULT_MAX_CYCLES,
     log: Callable[[str], None] | None = None,
-) -> Iterator[Segment]:
+) -> Generator[Segment, None, None]:
     """Run ``program`` on ``input`` once, yielding its segments in order as they complete.
 
     A generator: the machine runs on while the caller holds one segment, and each segment's
