@@ -20,6 +20,7 @@ from zkrv.build import build
 from zkrv_prover.executor import (
     MemoryImage,
     Segment,
+    SegmentStart,
     TrapError,
     execute,
     execute_segment,
@@ -170,14 +171,14 @@ def retampered(
     lays: list[TableLayout],
     run: Run,
     s: int,
-    start: object,
+    start: SegmentStart,
 ) -> Run | None:
     """The run with segment ``s`` re-executed from the forged start state ``start`` (a locally
     consistent segment: its own traces satisfy everything); None if the forged state traps,
     changes the segment's length or its end pc/eof (the pc chain would catch it too: we want
     forgeries only the global bus can see)."""
     try:
-        forged = execute_segment(image, INPUT, start, run.segs[s].cycles)  # type: ignore[arg-type]
+        forged = execute_segment(image, INPUT, start, run.segs[s].cycles)
     except (TrapError, ValueError):
         return None
     if (forged.end_pc, forged.end_eof) != (run.segs[s].end_pc, run.segs[s].end_eof):
