@@ -145,6 +145,16 @@ class Machine:
         with contextlib.suppress(BufferError):
             self.mem.close()
 
+    def clear_records(self) -> None:
+        """Forget the trace records of the cycles run so far (a segment boundary): the next
+        :func:`~zkrv_prover.executor.trace.assemble_columns` covers only later cycles. The
+        per-block arrays are emptied in place, since the translated blocks hold their ``extend``."""
+        for rec in self.records:
+            del rec[:]
+        self.seq.clear()
+        self.ecall_records.clear()
+        self.sha256_records.clear()
+
     # ---------------------------------------------------------------- translation
     def _fetch_decode(self, pc: int, first: bool) -> Instr | None:
         if not self.image.is_code(pc):

@@ -95,13 +95,34 @@ def assemble_trace(machine: object) -> Trace:
 
     assert isinstance(machine, Machine) and machine.trace and machine.halted
     m = machine
+    cols, sha = assemble_columns(m, m.cycles, None)
+    touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
+    state_words = (sha[:, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
+    block_words = (sha[:, 1:2] + 4 * np.arange(16, dtype=np.uint32)).ravel()
+    sha_words = np.concatenate([state_words, block_words])
+    touched = np.concatenate([touched, sha_words.astype(np.uint32)])
+    fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
+    fv = m.words[fa >> 2].astype(np.uint32)
+    assert m.exit_code is not None and m.journal_digest is not None
+    return Trace(
+        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha
+    )
+
+
+def assemble_columns(machine: object, n: int, next_pc: int | None) -> tuple[dict[str, U32], U32]:
+    """The columns and SHA256 call records of the ``n`` cycles a traced machine recorded since
+    its records were last cleared (``Machine.clear_records``): the whole run, or one segment.
+    The last row's ``next_pc`` is ``next_pc``, or its own pc when None (a HALT row)."""
+    from zkrv_prover.executor.machine import Machine
+
+    assert isinstance(machine, Machine) and machine.trace
+    m = machine
     blocks = m.blocks
     seq = np.asarray(m.seq, dtype=np.int64)
     lens = np.array([b.length for b in blocks], dtype=np.int64)
     L = lens[seq]
-    n = int(L.sum())
-    if n != m.cycles:
-        raise AssertionError(f"trace has {n} rows but the machine ran {m.cycles} cycles")
+    if int(L.sum()) != n:
+        raise AssertionError(f"trace has {int(L.sum())} rows but the machine ran {n} cycles")
     starts = np.cumsum(L) - L
     block_of_row = np.repeat(np.arange(seq.size), L)
     offset = np.arange(n, dtype=np.int64) - starts[block_of_row]
@@ -123,7 +144,7 @@ def assemble_trace(machine: object) -> Trace:
     cols["pc"] = s_pc[static_idx]
     cols["next_pc"] = np.empty(n, dtype=np.uint32)
     cols["next_pc"][:-1] = cols["pc"][1:]
-    cols["next_pc"][-1:] = cols["pc"][-1:]
+    cols["next_pc"][-1:] = cols["pc"][-1:] if next_pc is None else next_pc
     cols["insn"] = s_insn[static_idx]
     cols["rs1"], cols["rs2"], cols["rd"] = s_rs1[static_idx], s_rs2[static_idx], s_rd[static_idx]
     cols["mem_op"] = s_mem[static_idx]
@@ -160,20 +181,10 @@ def assemble_trace(machine: object) -> Trace:
         cols[name][erows] = er[:, k + 1]
     cols["mem_val"][erows] = er[:, 9]
 
-    touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
     sha = np.array(m.sha256_records, dtype=np.uint32).reshape(-1, SHA256_RECORD)
     if sha.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_SHA256)):
         raise AssertionError("SHA256 records do not match the SHA256 ECALL rows")
-    state_words = (sha[:, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
-    block_words = (sha[:, 1:2] + 4 * np.arange(16, dtype=np.uint32)).ravel()
-    sha_words = np.concatenate([state_words, block_words])
-    touched = np.concatenate([touched, sha_words.astype(np.uint32)])
-    fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
-    fv = m.words[fa >> 2].astype(np.uint32)
-    assert m.exit_code is not None and m.journal_digest is not None
-    return Trace(
-        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha
-    )
+    return cols, sha
 
 
 def check_trace(t: Trace) -> None:

@@ -26,7 +26,17 @@ from zkrv_prover.zkvm.buses import (
     BUS_RANGE16,
     ByteOp,
 )
-from zkrv_prover.zkvm.memory import KIND_REG, PUB_EXIT, mem_access, ts_check
+from zkrv_prover.zkvm.memory import (
+    KIND_REG,
+    PUB_EXIT,
+    PUB_POST_EOF,
+    PUB_POST_PC,
+    PUB_PRE_EOF,
+    PUB_PRE_PC,
+    PUB_SEG_FIRST,
+    mem_access,
+    ts_check,
+)
 from zkrv_prover.zkvm.program import FIELDS
 
 #: Witness columns (after the copied program fields). r1/r2: rs1/rs2 values; rdp/rn: rd before
@@ -86,10 +96,17 @@ HALT_PTR_REG, READ_DST_REG = 11, 10
 
 
 class CpuAir(Air):
-    """The RV32IM CPU (see the module docstring)."""
+    """The RV32IM CPU (see the module docstring).
+
+    ``segmented``: a segment of a longer execution (``docs/segments.md``): the first row runs
+    at ``pre_pc`` with ``eof = pre_eof`` (the entry is looked up only in the first segment), and
+    the last row's next pc and next eof are ``post_pc`` and ``post_eof``."""
 
     name = "cpu"
     main_width = CPU_WIDTH
+
+    def __init__(self, segmented: bool = False) -> None:
+        self.segmented = segmented
 
     def eval(self, b: AirBuilder) -> None:
         cl, cn = b.main_local, b.main_next
@@ -131,7 +148,11 @@ class CpuAir(Air):
         b.when_first_row().assert_zero(clk, "clk_first")
         b.when_transition().assert_eq(cn[C["clk"]], clk + 1, "clk_step")
         b.send(BUS_PROGRAM, cl[: len(FIELDS)])
-        b.send(BUS_ENTRY, [pc], b.is_first)
+        if self.segmented:
+            b.send(BUS_ENTRY, [pc], b.is_first * b.public[PUB_SEG_FIRST])
+            b.when_first_row().assert_eq(pc, b.public[PUB_PRE_PC], "pre_pc")
+        else:
+            b.send(BUS_ENTRY, [pc], b.is_first)
 
         # -- booleans --------------------------------------------------------------------
         for nm in ("mem_wr", "s0", "s1", "s2", "s3", "cond", "e_halt", "e_read", "e_commit"):
@@ -213,6 +234,8 @@ class CpuAir(Air):
         seq = 1 - f_jal - f_jalr - f_pad - e_halt
         next_pc = seq * (pc + 4) + taken * (imm - 4) + f_jal * (pc + imm) + f_jalr * word_addr
         b.when_transition().assert_eq(cn[C["pc"]], next_pc, "next_pc")
+        if self.segmented:
+            b.when_last_row().assert_eq(b.public[PUB_POST_PC], next_pc, "post_pc")
 
         # -- ECALLs ------------------------------------------------------------------------
         b.assert_eq(e_halt + e_read + e_commit + e_log + e_sha, f_ecall, "ecall_kind")
@@ -235,9 +258,14 @@ class CpuAir(Air):
         # End of input is sticky: eof turns on after a short READ (count < 4) and stays on;
         # a READ at eof returns 0 bytes (the executor's input position never moves back).
         eof = v("eof")
-        b.when_first_row().assert_zero(eof, "eof_first")
         short = e_read * (1 - rc[3])
+        if self.segmented:
+            b.when_first_row().assert_eq(eof, b.public[PUB_PRE_EOF], "eof_first")
+        else:
+            b.when_first_row().assert_zero(eof, "eof_first")
         b.when_transition().assert_eq(cn[C["eof"]], eof + (1 - eof) * short, "eof_step")
+        if self.segmented:
+            b.when_last_row().assert_eq(b.public[PUB_POST_EOF], eof + (1 - eof) * short, "post_eof")
         b.assert_zero(e_read * eof * rc[0], "read_at_eof")
         # COMMIT/LOG (the executor traps unless a1 == 0 or RAM_START <= a0, a0 + a1 <= RAM_END):
         # cond = [a1 == 0] (byte sum, inverse witness); if a1 != 0: a0's bytes 2..3 are not both

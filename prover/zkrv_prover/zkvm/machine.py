@@ -35,12 +35,18 @@ from zkrv_prover.zkvm.memory import (
     M_FTS,
     M_IMG,
     M_LIMBS,
+    M_OPEN,
+    M_PSEG,
+    M_SD,
     M_V,
     M_VALID,
     M_W,
     M_WR,
     MEMORY_WIDTH,
+    MEMORY_WIDTH_SEGMENTED,
     NUM_PUBLIC,
+    NUM_PUBLIC_SEGMENTED,
+    NUM_REGS,
     PUB_DIGEST,
     PUB_EXIT,
     W_HI,
@@ -52,6 +58,7 @@ from zkrv_prover.zkvm.memory import (
     image_table,
 )
 from zkrv_prover.zkvm.program import FIELDS, F, ProgramAir, lookup_rows, program_table
+from zkrv_prover.zkvm.segments import SegmentBoundary
 from zkrv_prover.zkvm.sha256 import (
     BLOCK_TS,
     ROWS_PER_CALL,
@@ -120,22 +127,29 @@ class ProgramTables:
         return cls(image, program_table(image), image_table(image))
 
 
-def core_airs(tables: ProgramTables) -> list[Air]:
+def core_airs(tables: ProgramTables, segmented: bool = False) -> list[Air]:
+    """The core tables, in :data:`CORE_TABLES` order (``segmented``: docs/segments.md)."""
     return [
-        ProgramAir(tables.program),
-        CpuAir(),
-        RegisterAir(),
-        ImageAir(tables.image_words),
-        MemoryAir(),
-        HaltAir(),
+        ProgramAir(tables.program, segmented),
+        CpuAir(segmented),
+        RegisterAir(segmented),
+        ImageAir(tables.image_words, segmented),
+        MemoryAir(segmented),
+        HaltAir(segmented),
         Sha256Air(),
         Sha256KAir(),
     ]
 
 
-def build_machine(tables: ProgramTables) -> Machine:
-    """The machine: core tables, ALU tables, byte table; :data:`NUM_PUBLIC` public values."""
-    airs = [*core_airs(tables), *ALU_TABLES, ByteTable()]
+def build_machine(tables: ProgramTables, segmented: bool = False) -> Machine:
+    """The machine: core tables, ALU tables, byte table; :data:`NUM_PUBLIC` public values.
+
+    ``segmented=True`` gives the machine that proves one segment of a longer execution
+    (``docs/segments.md``): :data:`NUM_PUBLIC_SEGMENTED` public values and the ``BUS_GLOBAL``
+    boundary. ``segmented=False`` is exactly the one-proof machine (image IDs, keys, receipts)."""
+    airs = [*core_airs(tables, segmented), *ALU_TABLES, ByteTable()]
+    if segmented:
+        return Machine(airs, num_public_values=NUM_PUBLIC_SEGMENTED, name="zkrv-rv32im-segment")
     return Machine(airs, num_public_values=NUM_PUBLIC, name="zkrv-rv32im")
 
 
@@ -176,11 +190,18 @@ def check_cycles(cycles: int) -> None:
         )
 
 
-def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
-    """Traces of the core tables for the executor trace ``t`` (which must halt)."""
+def core_traces(
+    tables: ProgramTables, t: Trace, boundary: SegmentBoundary | None = None
+) -> CoreTraces:
+    """Traces of the core tables for the executor trace ``t`` (which must halt), or, with a
+    ``boundary``, of the segmented machine for one segment's trace ``t`` (``docs/segments.md``:
+    it halts only if it is the last; a non-final segment fills its CPU table exactly)."""
     n = len(t)
     check_cycles(n)
     h = _pow2(n)
+    has_halt = boundary is None or boundary.last
+    if not has_halt and h != n:
+        raise ValueError(f"a non-final segment must have 2^k >= {MIN_TABLE_HEIGHT} cycles, not {n}")
     pt = tables.program
     cpu = np.zeros((h, CPU_WIDTH), dtype=np.uint32)
     prow = np.zeros(h, dtype=np.int64)
@@ -261,6 +282,8 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         cpu[:, C[f"rc{j}"]] = rcount > j
     short = e_read & (rcount < 4)
     cpu[1:, C["eof"]] = np.cumsum(short)[:-1] > 0  # a short READ happened in an earlier row
+    if boundary is not None and boundary.pre_eof:  # ... or in an earlier segment
+        cpu[:, C["eof"]] = 1
     rd_en = fl["f_rd"] | e_read | keep_rd
     rdp = np.where(keep_rd, col("rs2_val"), np.where(fl["f_rd"] | e_read, col("rd_prev"), 0))
     rdp = rdp.astype(np.uint32)
@@ -279,10 +302,15 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     clk = np.arange(h, dtype=np.int64)
     ts = 4 * clk + 1
     halt_rows = np.flatnonzero(e_halt)
-    if halt_rows.size != 1:
-        raise ValueError("the trace must end with exactly one HALT")
-    hrow = int(halt_rows[0])
-    digest_ptr = int(rdp[hrow])
+    if halt_rows.size != int(has_halt):
+        raise ValueError(
+            "the trace must end with exactly one HALT"
+            if has_halt
+            else "a non-final segment must not HALT"
+        )
+    hrow = int(halt_rows[0]) if has_halt else 0
+    digest_ptr = int(rdp[hrow]) if has_halt else 0
+    nd = 8 if has_halt else 0  # the halt table's digest reads
     slot_spec = [
         ("rs1", fl["f_rs1"], 0, cpu[:, C["rs1"]].astype(np.int64), r1),
         ("rs2", fl["f_rs2"], 0, cpu[:, C["rs2"]].astype(np.int64), r2),
@@ -297,14 +325,14 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         tss.append(ts[rows] + s_i)
         vals.append(newv[rows].astype(np.uint32))
         owner.append(s_i * h + rows)
-    hw = (digest_ptr >> 2) + np.arange(8, dtype=np.int64)
+    hw = (digest_ptr >> 2) + np.arange(nd, dtype=np.int64)
     halt_ts = 4 * hrow + 5
     digest_words = _final_word_values(t, hw)
-    spaces.append(np.ones(8, dtype=np.int64))
+    spaces.append(np.ones(nd, dtype=np.int64))
     addrs.append(hw)
-    tss.append(np.full(8, halt_ts, dtype=np.int64))
+    tss.append(np.full(nd, halt_ts, dtype=np.int64))
     vals.append(digest_words)
-    owner.append(4 * h + np.arange(8, dtype=np.int64))
+    owner.append(4 * h + np.arange(nd, dtype=np.int64))
     # SHA256 precompile calls: 16 block reads at T + 1, 8 state rewrites at T + 2
     calls = t.sha256_calls
     srows = np.flatnonzero(e_sha)
@@ -328,7 +356,7 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         )
     )
     vals.append(np.concatenate([calls[:, 10:26].ravel(), sha_new.ravel()]).astype(np.uint32))
-    owner.append(4 * h + 8 + np.arange(24 * n_sha, dtype=np.int64))
+    owner.append(4 * h + nd + np.arange(24 * n_sha, dtype=np.int64))
     sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
     vv, ow = np.concatenate(vals), np.concatenate(owner)
     order = np.lexsort((tt, ad, sp))
@@ -336,7 +364,7 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     same = np.zeros(sp.size, dtype=bool)
     same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
     prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
-    pts_all = np.zeros(4 * h + 8 + 24 * n_sha, dtype=np.int64)
+    pts_all = np.zeros(4 * h + nd + 24 * n_sha, dtype=np.int64)
     pts_all[ow] = prev_ts
     for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
         pts = pts_all[s_i * h : (s_i + 1) * h]
@@ -349,14 +377,23 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
     fin_sp, fin_ad, fin_ts, fin_v = sp[last], ad[last], tt[last], vv[last]
 
     # -- boundary tables -------------------------------------------------------------------
-    regs = np.zeros((FIXED_HEIGHT, 5), dtype=np.uint32)
+    regs = np.zeros((FIXED_HEIGHT, 5 if boundary is None else 9), dtype=np.uint32)
     rsel = fin_sp == 0
+    if boundary is not None:  # init, and untouched registers end as they began
+        init_b = word_to_bytes(boundary.registers.astype(np.uint32))
+        regs[:NUM_REGS, 5:9] = init_b
+        regs[:NUM_REGS, 1:5] = init_b
     regs[fin_ad[rsel], 0] = fin_ts[rsel]
-    regs[fin_ad[rsel], 1:] = word_to_bytes(fin_v[rsel].astype(np.uint32))
-    mem = _memory_trace(tables.image_words, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel])
+    regs[fin_ad[rsel], 1:5] = word_to_bytes(fin_v[rsel].astype(np.uint32))
+    if boundary is None:
+        mem = _memory_trace(tables.image_words, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel])
+    else:
+        mem = _segment_memory_trace(
+            tables.image_words, boundary, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel]
+        )
     halt = np.zeros((FIXED_HEIGHT, 10), dtype=np.uint32)
-    hpts = pts_all[4 * h : 4 * h + 8]
-    sha_pts = pts_all[4 * h + 8 :]
+    hpts = pts_all[4 * h : 4 * h + nd]
+    sha_pts = pts_all[4 * h + nd :]
     height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
     sha = sha256_trace(
         calls,
@@ -367,9 +404,9 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         height_calls,
     )
     hd = halt_ts - hpts - 1
-    hr = slice(0, 8)  # the active rows
+    hr = slice(0, nd)  # the active rows
     halt[hr, 0] = halt_ts
-    halt[hr, 1:5] = word_to_bytes(np.full(8, digest_ptr, dtype=np.uint32))
+    halt[hr, 1:5] = word_to_bytes(np.full(nd, digest_ptr, dtype=np.uint32))
     halt[hr, 5] = (digest_ptr & 0xFF) >> 2
     halt[hr, 6] = _writable(img_w, img_wr, hw)
     halt[hr, 7] = hpts
@@ -379,13 +416,25 @@ def core_traces(tables: ProgramTables, t: Trace) -> CoreTraces:
         "program": count[:, None],
         "cpu": cpu,
         "registers": regs,
-        "image": tables.image_words[:, 6:7].copy(),
+        # segmented: the image is sent by the first segment only
+        "image": tables.image_words[:, 6:7] * np.uint32(boundary is None or boundary.first),
         "memory": mem,
         "halt": halt,
         "sha256": sha,
         "sha256_k": k_trace(height_calls),
     }
-    return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))
+    if boundary is None:
+        return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))
+    return CoreTraces(traces, segment_public_values(boundary, t.journal_digest, t.exit_code))
+
+
+def segment_public_values(b: SegmentBoundary, journal_digest: bytes, exit_code: int) -> list[int]:
+    """The segmented machine's :data:`NUM_PUBLIC_SEGMENTED` public values: the 36 of
+    :func:`public_values` (zero unless ``b`` is the last segment), then ``seg, seg_first,
+    seg_last, pre_pc, post_pc, pre_eof, post_eof``."""
+    head = public_values(journal_digest, exit_code) if b.last else [0] * NUM_PUBLIC
+    tail = [b.seg, int(b.first), int(b.last), b.pre_pc, b.post_pc, int(b.pre_eof)]
+    return [*head, *tail, int(b.post_eof)]
 
 
 def _image_cols(img: U32) -> tuple[I64, U32, U32]:
@@ -496,6 +545,42 @@ def _memory_trace(img: U32, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
     return mem
 
 
+def _segment_memory_trace(img: U32, b: SegmentBoundary, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
+    """The segmented machine's memory table: one row per word of ``b`` (sorted), its start
+    value, ``open``/``prev_seg`` from ``b``, its last local access (if any) as the final state.
+    Image words carry ``img`` only where they open (the first segment); writability is the
+    image's (1 outside it) on every row."""
+    img_w, _, img_wr = _image_cols(img)
+    words = b.words
+    k = words.size
+    if not np.isin(acc_w, words).all():
+        raise ValueError("the segment accesses a word its boundary does not list")
+    h = _pow2(k)
+    mem = np.zeros((h, MEMORY_WIDTH_SEGMENTED), dtype=np.uint32)
+    mem[:k, M_VALID] = 1
+    mem[:k, M_W] = words
+    mem[:k, M_V : M_V + 4] = word_to_bytes(b.init)
+    mem[:k, M_IMG] = b.open & np.isin(words, img_w)
+    mem[:k, M_WR] = _writable(img_w, img_wr, words)
+    mem[:k, M_F : M_F + 4] = mem[:k, M_V : M_V + 4]  # untouched words end as they began
+    ai = np.searchsorted(words, acc_w)
+    mem[ai, M_FTS] = acc_ts
+    mem[ai, M_F : M_F + 4] = word_to_bytes(acc_v.astype(np.uint32))
+    mem[:k, M_OPEN] = b.open
+    carried = ~b.open
+    mem[:k, M_PSEG] = np.where(carried, b.prev_seg, 0)
+    mem[:k, M_SD] = np.where(carried, b.seg - b.prev_seg - 1, 0)
+    if k and (words[0] < W_LO or words[-1] > W_HI):
+        raise ValueError("a memory word lies outside RAM")
+    d1, d2 = words - W_LO, W_HI - words
+    gap = np.zeros(k, dtype=np.int64)
+    gap[1:] = words[1:] - words[:-1] - 1
+    for c0, d in ((M_LIMBS, d1), (M_LIMBS + 2, d2), (M_LIMBS + 4, gap)):
+        mem[:k, c0] = d & 0xFFFF
+        mem[:k, c0 + 1] = d >> 16
+    return mem
+
+
 # -- sends to the peripheral buses --------------------------------------------------------------
 def bus_sends(
     layouts: Sequence[TableLayout],
@@ -550,6 +635,23 @@ def generate(
     progress.stage("trace", len(CORE_TABLES) + len(ALU_TABLES) + 1)  # one unit per table
     core = core_traces(tables, t)
     progress.advance(len(CORE_TABLES))  # the core tables come out of one pass
+    traces = [core.traces[name] for name in CORE_TABLES]
+    return MachineWitness(machine, lays, complete_traces(lays, traces, core.public), core.public)
+
+
+def generate_segment(
+    tables: ProgramTables,
+    t: Trace,
+    boundary: SegmentBoundary,
+    layouts: list[TableLayout] | None = None,
+) -> MachineWitness:
+    """All traces of the segmented machine (``build_machine(tables, segmented=True)``) for one
+    segment: ``t`` is its executor trace (``executor.execute_segments``/``execute_segment``)
+    and ``boundary`` its rows and links (``zkvm.segments.SegmentChain``). The traces satisfy
+    every constraint and every bus but ``BUS_GLOBAL``, which balances over all segments."""
+    machine = build_machine(tables, segmented=True)
+    lays = compile_machine(machine) if layouts is None else layouts
+    core = core_traces(tables, t, boundary)
     traces = [core.traces[name] for name in CORE_TABLES]
     return MachineWitness(machine, lays, complete_traces(lays, traces, core.public), core.public)
 

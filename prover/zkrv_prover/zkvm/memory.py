@@ -39,6 +39,7 @@ from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
     BUS_BYTE,
+    BUS_GLOBAL,
     BUS_HALT,
     BUS_IMAGE,
     BUS_MEMORY,
@@ -46,7 +47,7 @@ from zkrv_prover.zkvm.buses import (
     ByteOp,
     word_to_bytes,
 )
-from zkrv_prover.zkvm.program import code_words
+from zkrv_prover.zkvm.program import PUB_SEG_FIRST_INDEX, code_words
 
 U32 = npt.NDArray[np.uint32]
 
@@ -61,6 +62,11 @@ W_HI = RAM_END // 4 - 1
 PUB_DIGEST = 0
 PUB_EXIT = 32
 NUM_PUBLIC = 36
+#: Public values the segmented machine adds after those 36 (``docs/segments.md``): the segment
+#: index, whether it is the first / the last, its start and end pc and end-of-input flag.
+PUB_SEG, PUB_SEG_FIRST, PUB_SEG_LAST = 36, PUB_SEG_FIRST_INDEX, 38
+PUB_PRE_PC, PUB_POST_PC, PUB_PRE_EOF, PUB_POST_EOF = 39, 40, 41, 42
+NUM_PUBLIC_SEGMENTED = 43
 
 
 def mem_access(
@@ -99,20 +105,37 @@ def ts_check(
 
 
 class RegisterAir(Air):
-    """x0..x31: ``send (r, 0, 0, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)`` on the
-    32 active rows; inactive rows are all zero."""
+    """x0..x31: ``send (r, 0, init, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)`` on the
+    32 active rows; inactive rows are all zero. ``init`` is zero, except in a segment of the
+    segmented machine other than the first: there it is a main column received as ``(r, seg - 1,
+    init, KIND_REG)`` on ``BUS_GLOBAL``, and every segment but the last sends ``(r, seg, final,
+    KIND_REG)`` (``docs/segments.md``)."""
 
     name = "registers"
-    main_width = 5  # final_ts, f0..f3
+    main_width = 5  # final_ts, f0..f3 (segmented: then init i0..i3)
     preprocessed_width = 2  # r, active
 
+    def __init__(self, segmented: bool = False) -> None:
+        self.segmented = segmented
+        self.main_width = 9 if segmented else 5
+
     def eval(self, b: AirBuilder) -> None:
-        fts, *fin = b.main_local
+        fts, *fin = b.main_local[:5]
         r, active = b.pre_local
         for k, x in enumerate(b.main_local):
             b.assert_zero((1 - active) * x, f"inactive{k}")
-        b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG], active)
+        if not self.segmented:
+            b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG], active)
+            b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG], active)
+            return
+        init = b.main_local[5:9]
+        seg, first, last = b.public[PUB_SEG], b.public[PUB_SEG_FIRST], b.public[PUB_SEG_LAST]
+        for j in range(4):
+            b.assert_zero(first * init[j], f"first_zero{j}")
+        b.send(BUS_MEMORY, [r, 0, *init, KIND_REG], active)
         b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG], active)
+        b.receive(BUS_GLOBAL, [r, seg - 1, *init, KIND_REG], active * (1 - first))
+        b.send(BUS_GLOBAL, [r, seg, *fin, KIND_REG], active * (1 - last))
 
     def preprocessed_trace(self) -> U32:
         t = np.zeros((FIXED_HEIGHT, 2), dtype=np.uint32)
@@ -153,13 +176,16 @@ class ImageAir(Air):
     main_width = 1  # m: the send multiplicity, forced equal to the preprocessed valid flag
     preprocessed_width = 7
 
-    def __init__(self, table: U32) -> None:
+    def __init__(self, table: U32, segmented: bool = False) -> None:
         self._table = table
+        self.segmented = segmented
 
     def eval(self, b: AirBuilder) -> None:
         (m,) = b.main_local
         w, v0, v1, v2, v3, wr, valid = b.pre_local
-        b.assert_eq(m, valid, "m_is_valid")
+        # segmented: only the first segment opens the image words (docs/segments.md)
+        on = valid * b.public[PUB_SEG_FIRST] if self.segmented else valid
+        b.assert_eq(m, on, "m_is_valid")
         b.send(BUS_IMAGE, [w, v0, v1, v2, v3, wr], m)
 
     def preprocessed_trace(self) -> U32:
@@ -170,6 +196,10 @@ class ImageAir(Air):
 M_VALID, M_W, M_V, M_IMG, M_WR, M_FTS, M_F = 0, 1, 2, 6, 7, 8, 9
 M_LIMBS = 13  # lo1, hi1 (w - W_LO), lo2, hi2 (W_HI - w), lo3, hi3 (gap to the previous row)
 MEMORY_WIDTH = 19
+#: Segmented machine only: open (the word's first appearance in the execution), prev_seg (the
+#: segment whose BUS_GLOBAL send this row receives) and sd = seg - prev_seg - 1 (< 2^16).
+M_OPEN, M_PSEG, M_SD = 19, 20, 21
+MEMORY_WIDTH_SEGMENTED = 22
 
 
 def _range26(b: AirBuilder, lo: Expr, hi: Expr) -> None:
@@ -187,6 +217,10 @@ class MemoryAir(Air):
     #: 12 interactions: degree-3 helpers pair them (12 -> 6 helpers; docs/zkvm.md, proof size)
     logup_degree = 3
 
+    def __init__(self, segmented: bool = False) -> None:
+        self.segmented = segmented
+        self.main_width = MEMORY_WIDTH_SEGMENTED if segmented else MEMORY_WIDTH
+
     def eval(self, b: AirBuilder) -> None:
         c, nx = b.main_local, b.main_next
         valid, w, img, wr, fts = c[M_VALID], c[M_W], c[M_IMG], c[M_WR], c[M_FTS]
@@ -196,10 +230,13 @@ class MemoryAir(Air):
             b.assert_bool(x, f"{nm}_bool")
         b.when_transition().assert_zero(nx[M_VALID] * (1 - valid), "valid_prefix")
         b.assert_zero(img * (1 - valid), "img_valid")
-        b.assert_zero((valid - img) * (1 - wr), "fresh_writable")
+        # A fresh word (valid, not from the image; segmented: opened here, not from the image)
+        # starts at zero and writable.
+        fresh = valid - img if not self.segmented else c[M_OPEN] - img
+        b.assert_zero(fresh * (1 - wr), "fresh_writable")
         b.assert_zero((1 - valid) * wr, "pad_wr")
         for j in range(4):
-            b.assert_zero((1 - img) * v[j], f"fresh_zero{j}")
+            b.assert_zero((1 - img if not self.segmented else fresh) * v[j], f"fresh_zero{j}")
             b.assert_zero((1 - valid) * fin[j], f"pad_f{j}")
         b.assert_zero((1 - valid) * w, "pad_w")
         b.assert_zero((1 - valid) * fts, "pad_fts")
@@ -217,6 +254,29 @@ class MemoryAir(Air):
         b.receive(BUS_IMAGE, [w, *v, wr], img)
         b.send(BUS_MEMORY, [4 * w, 0, *v, wr], valid)
         b.receive(BUS_MEMORY, [4 * w, fts, *fin, wr], valid)
+        if self.segmented:
+            self._global(b)
+
+    def _global(self, b: AirBuilder) -> None:
+        """The segment boundary (docs/segments.md, "The global memory bus"): a row that does not
+        open its word receives ``(w, prev_seg, init, wr)`` with ``prev_seg < seg``; every row
+        sends ``(w, seg, final, wr)`` unless this is the last segment. Image words open only
+        in the first segment (``ImageAir`` sends only there), so ``img`` implies ``open``."""
+        c = b.main_local
+        valid, w, img, wr = c[M_VALID], c[M_W], c[M_IMG], c[M_WR]
+        v, fin = c[M_V : M_V + 4], c[M_F : M_F + 4]
+        opn, pseg, sd = c[M_OPEN], c[M_PSEG], c[M_SD]
+        seg, last = b.public[PUB_SEG], b.public[PUB_SEG_LAST]
+        b.assert_bool(opn, "open_bool")
+        b.assert_zero(opn * (1 - valid), "open_valid")
+        b.assert_zero(img * (1 - opn), "img_open")
+        carried = valid - opn  # a row continuing an earlier segment's chain
+        b.assert_zero(carried * (seg - pseg - 1 - sd), "prev_seg_before")
+        b.assert_zero((1 - carried) * pseg, "prev_seg_off")
+        b.assert_zero((1 - carried) * sd, "sd_off")
+        b.send(BUS_RANGE16, [sd])
+        b.receive(BUS_GLOBAL, [w, pseg, *v, wr], carried)
+        b.send(BUS_GLOBAL, [w, seg, *fin, wr], valid * (1 - last))
 
 
 # HaltAir: preprocessed k, first, sel0..sel7, active; main columns below
@@ -235,6 +295,11 @@ class HaltAir(Air):
     name = "halt"
     main_width = HALT_WIDTH
     preprocessed_width = 11
+
+    def __init__(self, segmented: bool = False) -> None:
+        #: segmented: the HALT and the digest reads happen in the last segment only (a HALT row
+        #: in any other segment has no receiver, so its BUS_HALT send cannot balance)
+        self.segmented = segmented
 
     def eval(self, b: AirBuilder) -> None:
         c, nx = b.main_local, b.main_next
@@ -257,7 +322,13 @@ class HaltAir(Air):
         b.when_transition().assert_zero(nx_active * (nx[H_Q] - q), "q_const")
         for col in (H_TS, H_A, H_A + 1, H_A + 2, H_A + 3, H_Q, H_WR):
             b.assert_zero((1 - active) * c[col], f"inactive{col}")
-        b.receive(BUS_HALT, [ts, *a], first)
+        recv, en = first, active  # the one-proof machine: exactly these expressions
+        if self.segmented:
+            on = b.public[PUB_SEG_LAST]
+            for col in range(HALT_WIDTH):
+                b.assert_zero((1 - on) * c[col], f"not_last{col}")
+            recv, en = first * on, active * on
+        b.receive(BUS_HALT, [ts, *a], recv)
         addr = 4 * q + 256 * a[1] + 65536 * a[2] + 16777216 * a[3] + 4 * k
         vals: list[Expr] = []
         for j in range(4):
@@ -265,8 +336,8 @@ class HaltAir(Air):
             for kk in range(1, 8):
                 acc = acc + sel[kk] * b.public[PUB_DIGEST + 4 * kk + j]
             vals.append(acc)
-        ts_check(b, ts, pts, lo, hi, active, "digest")
-        mem_access(b, addr, pts, ts, vals, vals, wr, active)
+        ts_check(b, ts, pts, lo, hi, en, "digest")
+        mem_access(b, addr, pts, ts, vals, vals, wr, en)
         b.send(BUS_RANGE16, [lo])
         b.send(BUS_BYTE, [int(ByteOp.RANGE), hi, q, 0])
 

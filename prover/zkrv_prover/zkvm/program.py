@@ -83,6 +83,10 @@ F = {name: i for i, name in enumerate(FIELDS)}
 PRE_WIDTH = len(FIELDS) + 1
 COL_IS_ENTRY = len(FIELDS)
 
+#: Public value ``seg_first`` of the segmented machine (``memory.PUB_SEG_FIRST`` is this one:
+#: memory.py imports this module, so the index is defined here).
+PUB_SEG_FIRST_INDEX = 37
+
 #: Register indices the CPU's ECALL rows read (a0 for the argument, a7 for the ECALL number).
 ECALL_RS1, ECALL_RS2 = 10, 17
 
@@ -257,16 +261,21 @@ class ProgramAir(Air):
     main_width = 1
     preprocessed_width = PRE_WIDTH
 
-    def __init__(self, table: U32) -> None:
+    def __init__(self, table: U32, segmented: bool = False) -> None:
         if table.ndim != 2 or table.shape[1] != PRE_WIDTH:
             raise ValueError("program table has the wrong shape")
         self._table = table
+        #: segmented machine: only the first segment starts at the entry
+        self.segmented = segmented
 
     def eval(self, b: AirBuilder) -> None:
         (count,) = b.main_local
         pre = b.pre_local
         b.receive(BUS_PROGRAM, pre[: len(FIELDS)], count)
-        b.receive(BUS_ENTRY, [pre[F["pc"]]], pre[COL_IS_ENTRY])
+        entry = pre[COL_IS_ENTRY]
+        if self.segmented:
+            entry = entry * b.public[PUB_SEG_FIRST_INDEX]
+        b.receive(BUS_ENTRY, [pre[F["pc"]]], entry)
 
     def preprocessed_trace(self) -> U32:
         return self._table
