@@ -109,6 +109,19 @@ def test_dropped_or_swapped_segments_are_rejected(image: MemoryImage, four: Segm
     _rejects(_replace(four, proofs=tuple(four.proofs[s] for s in order)), iid)
 
 
+def test_links_are_bound_by_the_proofs(four: SegmentedProof) -> None:
+    """Links that still chain but are not the proven ones: segment 0 claimed to start elsewhere
+    than the entry (its BUS_ENTRY send fixes the first pc), or the end-of-input flag flipped
+    across a boundary consistently on both sides."""
+    links = list(four.links)
+    links[0] = dataclasses.replace(links[0], pre_pc=links[0].pre_pc + 4)
+    _rejects(_replace(four, links=tuple(links)), four.image_id)
+    links = list(four.links)
+    links[1] = dataclasses.replace(links[1], post_eof=not links[1].post_eof)
+    links[2] = dataclasses.replace(links[2], pre_eof=not links[2].pre_eof)
+    _rejects(_replace(four, links=tuple(links)), four.image_id)
+
+
 def test_tampered_global_share_is_rejected(four: SegmentedProof) -> None:
     """A share changed alone, or moved between two proofs so that the family still sums to
     zero: each changed proof fails its own check of the global sum."""
