@@ -1,9 +1,10 @@
 """The segmented machine (``docs/segments.md``) on a C guest split into 1, 2 and many segments:
 every segment's traces satisfy the segmented machine's constraints and local buses, the pc/eof
-chain links them, and ``BUS_GLOBAL`` balances over all segments (checked natively until the
-STARK layer has global buses). Attacks on the boundary each break a constraint, a local bus, the
-chain or the global balance; the ones a single segment cannot notice (stale or re-opened memory,
-changed registers) are shown to be caught by the global balance alone.
+chain links them, and ``BUS_GLOBAL`` balances over all segments (checked natively here;
+segment proofs: ``test_zkvm_segment_proofs.py``). Attacks on the boundary each break a
+constraint, a local bus, the chain or the global balance; the ones a single segment cannot notice
+(stale or re-opened memory, changed registers) are shown to be caught by the global balance
+alone.
 
 No STARK proofs: the debug checker evaluates every constraint on every row."""
 
