@@ -1,9 +1,10 @@
 """The segmented machine (``docs/segments.md``) on a C guest split into 1, 2 and many segments:
 every segment's traces satisfy the segmented machine's constraints and local buses, the pc/eof
-chain links them, and ``BUS_GLOBAL`` balances over all segments (checked natively until the
-STARK layer has global buses). Attacks on the boundary each break a constraint, a local bus, the
-chain or the global balance; the ones a single segment cannot notice (stale or re-opened memory,
-changed registers) are shown to be caught by the global balance alone.
+chain links them, and ``BUS_GLOBAL`` balances over all segments (checked natively here;
+segment proofs: ``test_zkvm_segment_proofs.py``). Attacks on the boundary each break a
+constraint, a local bus, the chain or the global balance; the ones a single segment cannot notice
+(stale or re-opened memory, changed registers) are shown to be caught by the global balance
+alone.
 
 No STARK proofs: the debug checker evaluates every constraint on every row."""
 
@@ -378,25 +379,36 @@ def test_global_bus_id_is_distinct() -> None:
 @pytest.mark.slow
 def test_one_segment_proves_with_the_stark_prover() -> None:
     """The segmented machine is provable as it stands: a one-segment execution (no BUS_GLOBAL
-    traffic, so every bus balances within the proof) proves and verifies, and the verifier
-    rejects it under other public values (another segment index or start pc). More segments
-    need the STARK layer's global buses."""
+    traffic) proves and verifies with its boundary round and global challenges, and the verifier
+    rejects it under other public values (another segment index or start pc). Many segments:
+    ``test_zkvm_segment_proofs.py``."""
     from zkvm_util import every_instruction, image_of
 
-    from zkrv_prover.stark.protocol.prover import keygen, prove
-    from zkrv_prover.stark.protocol.verifier import verify
-    from zkrv_prover.zkvm.image_id import ZKVM_LIFTED, zkvm_params
+    from zkrv_prover.stark.field.field import EXT_DEGREE
+    from zkrv_prover.stark.protocol.prover import (
+        BoundarySecret,
+        GlobalInput,
+        commit_boundary,
+        global_challenges,
+        prove,
+    )
+    from zkrv_prover.stark.protocol.verifier import verify, verify_global
+    from zkrv_prover.zkvm.image_id import segmented_key
 
     img = image_of(every_instruction())
     (seg,) = execute_segments(img, b"\x01\x02\x03\x04\x05\x06", 12)
-    tables = zm.ProgramTables.from_image(img)
-    vk = keygen(zm.build_machine(tables, segmented=True), zkvm_params(), lifted=ZKVM_LIFTED)
-    w = zm.generate_segment(tables, seg.trace, SegmentChain(img).add(seg), vk.layouts)
+    key = segmented_key(img)
+    vk = key.vk
+    w = zm.generate_segment(key.tables, seg.trace, SegmentChain(img).add(seg), vk.layouts)
     assert check_execution([w]) == []
-    proof = prove(vk, w.traces, w.public)
-    verify(vk, w.public, proof)
+    secret = BoundarySecret(bytes(range(32)), (0,) * EXT_DEGREE)  # one proof: blind zero
+    root = commit_boundary(vk, [w.traces[t] for t in vk.boundary_tables], w.public, secret)
+    ch = global_challenges(vk.params, [(w.public, root)])
+    proof = prove(vk, w.traces, w.public, global_=GlobalInput(ch, secret))
+    assert proof.boundary_root == root
+    assert verify_global(vk, [(w.public, proof)]) == ch
     for idx, delta in ((PUB_SEG, 1), (PUB_PRE_PC, 4)):
         bad = list(w.public)
         bad[idx] += delta
         with pytest.raises(Exception):  # noqa: B017 - any rejection
-            verify(vk, bad, proof)
+            verify(vk, bad, proof, global_challenges=ch)

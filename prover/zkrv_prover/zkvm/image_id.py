@@ -14,6 +14,12 @@ transcript and every preprocessed opening is proven against it), so a proof for 
 a proof about the program whose image gives X (collision resistance of SHA-256 and of the
 proof's hash family, Poseidon2-BabyBear: ``soundness.HASH_FAMILIES``).
 
+Both machines of a program, the one-proof machine and the segmented machine that proves long
+executions in segments (``docs/segments.md``), share its image ID: they commit the same
+preprocessed tables (the segmented machine changes main columns, constraints and buses only), and
+the formula names the circuits through :data:`ZKVM_VERSION` alone, which versions both. A change
+to either machine's AIR is a new version.
+
 The verifier never needs the image itself: :func:`verifier_key` rebuilds the key from the root
 and the two heights carried by the receipt, after checking they hash to the expected image ID.
 """
@@ -35,8 +41,8 @@ from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
 
-#: Version of the zkVM circuit and proof layout (tables, buses, public values, the lifted
-#: layout); hashed into every image ID.
+#: Version of the zkVM circuits and proof layout (tables, buses, public values, the lifted
+#: layout) of both the one-proof and the segmented machine; hashed into every image ID.
 ZKVM_VERSION = "zkrv-rv32im-v3"
 #: Largest log2 heights a receipt may claim for the program and image tables: the STARK
 #: verifier's cap (2^22 words: the code and data of a 16 MiB image).
@@ -115,24 +121,50 @@ def _program_key(image: MemoryImage, params: PcsParams) -> ProgramKey:
     return ProgramKey(tables, vk, image_id_from(vk.pre_root, lp, li, params), lp, li)
 
 
+_SEGMENT_KEYS: Lru[tuple[bytes, PcsParams], ProgramKey] = Lru(4)
+
+
+def segmented_key(image: MemoryImage, params: PcsParams | None = None) -> ProgramKey:
+    """Key of the segmented machine (``build_machine(tables, segmented=True)``) for ``image``,
+    with the program's image ID (:func:`program_key`'s: same preprocessed tables, hence the
+    same preprocessed root, checked here). Cached like :func:`program_key`."""
+    params = params or zkvm_params()
+    return _SEGMENT_KEYS.get_or_make(
+        (image.digest(), params), lambda: _segmented_key(image, params)
+    )
+
+
+def _segmented_key(image: MemoryImage, params: PcsParams) -> ProgramKey:
+    one = program_key(image, params)
+    vk = keygen(build_machine(one.tables, segmented=True), params, lifted=ZKVM_LIFTED)
+    if vk.pre_root != one.vk.pre_root:  # the image ID names both machines' tables
+        raise AssertionError("the segmented machine's preprocessed root differs")
+    return ProgramKey(one.tables, vk, one.image_id, one.log_program, one.log_image)
+
+
 @lru_cache(maxsize=8)
-def _placeholder_machine(log_program: int, log_image: int) -> Machine:
+def _placeholder_machine(log_program: int, log_image: int, segmented: bool = False) -> Machine:
     """The machine with all-zero program and image tables of the given heights: the verifier
     uses only their shapes (the values are bound through the preprocessed root)."""
     prog = np.zeros((1 << log_program, PRE_WIDTH), dtype=np.uint32)
     img = np.zeros((1 << log_image, 7), dtype=np.uint32)
     dummy = MemoryImage.from_words(0x10000, {0x10000: 0x13}, [(0x10000, 0x11000)])
     tables = ProgramTables(dummy, prog, img)
-    return build_machine(tables)
+    return build_machine(tables, segmented=segmented)
 
 
 def verifier_key(
-    pre_root: int, log_program: int, log_image: int, params: PcsParams | None = None
+    pre_root: int,
+    log_program: int,
+    log_image: int,
+    params: PcsParams | None = None,
+    segmented: bool = False,
 ) -> VerifyingKey:
-    """A verifying key from a receipt's preprocessed root and table heights."""
+    """A verifying key from a receipt's preprocessed root and table heights (``segmented``:
+    the segmented machine's, for segment proofs)."""
     params = params or zkvm_params()
     for lh in (log_program, log_image):
         if not 1 <= lh <= MAX_LOG_TABLE:
             raise ValueError(f"table log height {lh} out of range")
-    machine = _placeholder_machine(log_program, log_image)
+    machine = _placeholder_machine(log_program, log_image, segmented)
     return VerifyingKey(machine, params, compile_machine(machine), pre_root, None, ZKVM_LIFTED)

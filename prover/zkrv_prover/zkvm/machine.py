@@ -26,7 +26,7 @@ from zkrv_prover.stark.air.air import Air, Machine, TableLayout, compile_machine
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
 from zkrv_prover.zkvm import cpu as cpu_mod
 from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
-from zkrv_prover.zkvm.buses import BUS_ALU, bytes_to_word, word_to_bytes
+from zkrv_prover.zkvm.buses import BUS_ALU, BUS_GLOBAL, bytes_to_word, word_to_bytes
 from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
 from zkrv_prover.zkvm.cpu import CPU_WIDTH, HALT_PTR_REG, READ_DST_REG, C, CpuAir
 from zkrv_prover.zkvm.memory import (
@@ -146,10 +146,17 @@ def build_machine(tables: ProgramTables, segmented: bool = False) -> Machine:
 
     ``segmented=True`` gives the machine that proves one segment of a longer execution
     (``docs/segments.md``): :data:`NUM_PUBLIC_SEGMENTED` public values and the ``BUS_GLOBAL``
-    boundary. ``segmented=False`` is exactly the one-proof machine (image IDs, keys, receipts)."""
+    boundary: ``BUS_GLOBAL`` is a global bus of the STARK layer, so the memory and register
+    tables are boundary tables (committed in the boundary round, ``docs/stark.md``).
+    ``segmented=False`` is exactly the one-proof machine (image IDs, keys, receipts)."""
     airs = [*core_airs(tables, segmented), *ALU_TABLES, ByteTable()]
     if segmented:
-        return Machine(airs, num_public_values=NUM_PUBLIC_SEGMENTED, name="zkrv-rv32im-segment")
+        return Machine(
+            airs,
+            num_public_values=NUM_PUBLIC_SEGMENTED,
+            name="zkrv-rv32im-segment",
+            global_buses=frozenset({BUS_GLOBAL}),
+        )
     return Machine(airs, num_public_values=NUM_PUBLIC, name="zkrv-rv32im")
 
 
@@ -592,7 +599,8 @@ def bus_sends(
     ``buses``, rows with multiplicity 0 dropped. Vectorized per interaction."""
     acc: dict[int, tuple[list[U32], list[I64]]] = {bus: ([], []) for bus in buses}
     for lay, tr in zip(layouts, traces, strict=True):
-        inters = [i for i in lay.interactions if i.bus in acc]
+        # a segmented machine's BUS_GLOBAL interactions are the layout's global ones
+        inters = [i for i in (*lay.interactions, *lay.global_interactions) if i.bus in acc]
         if not inters:
             continue
         leaf = se.RowLeaves(tr, lay.preprocessed, None, public, None, None)

@@ -10,10 +10,11 @@
   touches, carried from the last earlier segment with a row for it (or opening, if none); the
   last segment also has a row for every word any segment touched or the image holds. It keeps
   one (segment, value) pair per word ever touched, never a trace.
-- :func:`check_execution`: the native stand-in for the composite verifier until the STARK layer
-  has global buses: every segment's traces satisfy their constraints and local buses under the
-  public values the verifier assigns (``seg = s``, ``seg_first``, ``seg_last``), pc and eof
-  chain, and ``BUS_GLOBAL`` balances as a multiset over all segments (:class:`GlobalBus`).
+- :func:`check_execution`: the native counterpart of the composite verifier
+  (``zkvm.segment_prover.verify_segmented`` checks proofs): every segment's traces satisfy
+  their constraints and local buses under the public values the verifier assigns (``seg = s``,
+  ``seg_first``, ``seg_last``), pc and eof chain, and ``BUS_GLOBAL`` balances as a multiset
+  over all segments (:class:`GlobalBus`).
 """
 
 from __future__ import annotations
@@ -149,8 +150,8 @@ class SegmentChain:
 
 
 class GlobalBus:
-    """``BUS_GLOBAL`` summed over segments as a multiset of tuples (native; the STARK layer will
-    replace it with global challenges): :meth:`add` one segment's traces, then
+    """``BUS_GLOBAL`` summed over segments as a multiset of tuples (native; segment proofs sum
+    it under global challenges instead): :meth:`add` one segment's traces, then
     :meth:`imbalance`."""
 
     def __init__(self) -> None:
