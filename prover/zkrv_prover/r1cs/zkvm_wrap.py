@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -192,18 +191,41 @@ def code_digest() -> str:
 
 def circuit_id(vk: VerifyingKey, proof: StarkProof, *, zkvm: PcsParams | None = None) -> str:
     """Identifier of the final circuit :func:`build_zkvm_circuit` makes for a shrink proof under
-    ``vk``: a digest of everything the R1CS is generated from (the shrink key without its
-    prover data, the preprocessed matrices standing in by their root and shapes; the proof's
-    heights, the one shape parameter a proof carries; the zkVM's PCS parameters; the source
-    code, :func:`code_digest`; :data:`CIRCUIT_ID_VERSION`), never of the proof's values. Equal
-    ids give equal R1CS digests (the record keeping in :func:`wrap_zkvm` relies on it only for
-    speed: it verifies every proof)."""
-    layouts = [replace(lay, preprocessed=None) for lay in vk.layouts]
-    shapes = [None if lay.preprocessed is None else lay.preprocessed.shape for lay in vk.layouts]
-    key = replace(vk, pre_data=None, layouts=layouts)
+    ``vk``: a digest of everything the R1CS is generated from: the shrink key's parameters,
+    preprocessed root (which commits the recursion program) and table layouts (AIR names,
+    widths, degrees, constraint and interaction counts, preprocessed shapes; the AIRs' code is
+    in :func:`code_digest`), the proof's heights (the one shape parameter a proof carries), the
+    zkVM's PCS parameters, :data:`CIRCUIT_ID_VERSION`; never the proof's values. Equal ids give
+    equal R1CS digests (the record keeping in :func:`wrap_zkvm` relies on it only for speed: it
+    verifies every proof). Built from plain values, not a pickle of the key, so two processes
+    (two guests) that make the same shrink key get the same id."""
+    layouts = [
+        (
+            lay.air.name,
+            lay.main_width,
+            lay.pre_width,
+            lay.aux_width,
+            lay.degree,
+            lay.blind_col,
+            None if lay.preprocessed is None else tuple(lay.preprocessed.shape),
+            len(lay.constraints),
+            len(lay.interactions),
+            [list(g) for g in lay.logup_groups],
+        )
+        for lay in vk.layouts
+    ]
+    shape = (
+        vk.params,
+        vk.pre_root,
+        vk.lifted,
+        vk.machine.num_public_values,
+        layouts,
+        list(proof.log_heights),
+        zkvm or zkvm_params(),
+    )
     h = hashlib.sha256(b"zkrv-zkvm-final-circuit")
     h.update(CIRCUIT_ID_VERSION.to_bytes(4, "little") + bytes.fromhex(code_digest()))
-    h.update(pickle.dumps((key, shapes, list(proof.log_heights), zkvm or zkvm_params()), 5))
+    h.update(repr(shape).encode())
     return h.hexdigest()
 
 
