@@ -20,6 +20,8 @@ the same directory as :func:`zkrv_prover.bn254.groth16.cache_dir`, so keys made 
                        ["wrap_profile", "toy_security", "toy_warning"],
                        "vk": snarkjs verification_key.json}
     zkvm-<profile>.json  which circuit the zkVM wrap of that profile uses (:mod:`zkrv.wrapping`)
+    circuits/<id>.json   circuit id -> circuit digest (``groth16.CircuitIndex``): lets a wrap
+                       with a cached key prove from the witness alone (``docs/wrap.md``)
 
 and, beside ``groth16/``, ``layers/``: the recursion layers' keys of the zkVM wrap
 (``<layer>-<profile>-<digest>.key``, :func:`zkrv_prover.recursion.pipeline.layer_key_from`;

@@ -254,13 +254,29 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
         got.append(key)
         return pk
 
+    def load_key(digest: str) -> groth16.ProvingKey | None:
+        # the key a witness-only wrap proves with (its circuit id recorded by an earlier wrap)
+        key = cache.verifying_key(digest)
+        pk = cache.proving_key(digest) if key is not None else None
+        if pk is not None and key is not None:
+            got.append(key)
+        return pk
+
+    known = groth16.KnownKeys(groth16.CircuitIndex(cache.dir / "circuits"), load_key)
     try:
         w = wrap_zkvm_proof(
-            vk, public, proof, profile=prof, setup=setup, seed=seed, key_store=cache.layers_dir
+            vk,
+            public,
+            proof,
+            profile=prof,
+            setup=setup,
+            seed=seed,
+            key_store=cache.layers_dir,
+            keys=known,
         )
     except (VerificationError, UnsatisfiedConstraintError, ValueError) as e:
         raise ReceiptVerificationError(f"wrap: the receipt's proof does not wrap ({e})") from e
-    (key,) = got
+    key = got[-1]  # the key the proof was made with (the last one found or set up)
     st = w.statement
     if (st.image_id, st.journal_digest, st.exit_code) != (
         receipt.image_id,

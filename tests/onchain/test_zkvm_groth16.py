@@ -50,6 +50,8 @@ def check_two_guests_one_key(wrapped: ZkvmWrapped) -> None:
     assert a.selector == b.selector  # one verifying key (one circuit) for both guests
     cache = KeyCache(wrapped.cache)
     (key,) = cache.keys()  # and exactly one key in the cache
+    # one circuit id for both guests: the second wrap found the key by it (witness-only path)
+    assert len(list((cache.dir / "circuits").glob("*.json"))) == 1
     assert key.selector == a.selector and key.toy_security and key.unsafe_dev_setup
     assert key.wrap_profile == "toy"
     assert cached_zkvm_key("toy", cache) == key

@@ -23,7 +23,13 @@ from zkrv.receipt import StarkReceipt
 from zkrv_prover.bn254.groth16 import r1cs_digest
 from zkrv_prover.r1cs.builder import ConstraintSystem, UnsatisfiedConstraintError
 from zkrv_prover.r1cs.check import first_unsatisfied
-from zkrv_prover.r1cs.zkvm_wrap import ZkvmWrapCircuit, build_zkvm_circuit, statement, wrap_zkvm
+from zkrv_prover.r1cs.zkvm_wrap import (
+    ZkvmWrapCircuit,
+    build_zkvm_circuit,
+    circuit_id,
+    statement,
+    wrap_zkvm,
+)
 from zkrv_prover.recursion import shrink
 from zkrv_prover.recursion import zkvm_layout as layout
 from zkrv_prover.recursion.builder import RecursionBuilder
@@ -168,6 +174,8 @@ def test_same_circuit_for_another_receipt(
     circuit_b = build_zkvm_circuit(proof_b.key.vk, proof_b.public, proof_b.proof)
     assert circuit_b.claim_digest == RECEIPT_B.sdk_claim_digest() != circuit_a.claim_digest
     assert r1cs_digest(circuit_b.cs.to_r1cs()) == r1cs_digest(circuit_a.cs.to_r1cs())
+    # so the witness-only wrap's circuit id is the same too
+    assert circuit_id(proof_b.key.vk, proof_b.proof) == circuit_id(proof_a.key.vk, proof_a.proof)
 
 
 @pytest.mark.slow
@@ -187,6 +195,8 @@ def test_shrink_proof_of_another_inner_program_is_unsatisfied(
     c = build_zkvm_circuit(proof_a.key.vk, other.public, other.proof, strict=False)
     assert unsatisfied(c.cs)
     assert r1cs_digest(c.cs.to_r1cs()) == r1cs_digest(circuit_a.cs.to_r1cs())
+    # the other program's own shrink key generates another circuit: another circuit id
+    assert circuit_id(other.key.vk, other.proof) != circuit_id(proof_a.key.vk, proof_a.proof)
 
 
 def _bump(v: tuple[int, ...]) -> tuple[int, ...]:
@@ -297,3 +307,40 @@ def test_groth16_end_to_end(proof_a: shrink.ShrinkProof, tmp_path: Path) -> None
     assert wp.public_input == int.from_bytes(RECEIPT_A.sdk_claim_digest(), "big") >> 3
     assert not groth16.verify(wp.vk, [wp.public_input ^ 1], wp.proof)
     assert wp.unsafe_dev_setup
+
+
+@pytest.mark.slow
+def test_groth16_witness_only(
+    proof_a: shrink.ShrinkProof, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first wrap (full path, dev setup) records the circuit id; the next one proves from
+    the witness alone (never exporting the R1CS) and gives the same proof for the same seed; a
+    recorded key whose proof does not verify (a stale record) sends the wrap down the full path
+    with a warning, and the record is rewritten."""
+    from zkrv_prover.bn254 import groth16
+
+    args = (proof_a.key.vk, proof_a.public, proof_a.proof)
+    first = wrap_zkvm(*args, cache=tmp_path, seed=1)
+    index = groth16.CircuitIndex(tmp_path / "circuits")
+    record = index.get(circuit_id(proof_a.key.vk, proof_a.proof))
+    assert record is not None and (tmp_path / f"{record.r1cs_digest}.pk").is_file()
+
+    def no_export(self: ConstraintSystem) -> None:
+        raise AssertionError("the witness-only wrap exported the R1CS")
+
+    with monkeypatch.context() as m:
+        m.setattr(ConstraintSystem, "to_r1cs", no_export)
+        second = wrap_zkvm(*args, cache=tmp_path, seed=1)
+    assert second.proof.raw == first.proof.raw and second.verify()
+
+    prove_assignment = groth16.prove_assignment
+
+    def stale(pk: groth16.ProvingKey, asg: groth16.Assignment, **kw: object) -> groth16.Proof:
+        raw = prove_assignment(pk, asg, **kw).raw  # type: ignore[arg-type]
+        return groth16.Proof(raw[192:] + raw[64:192] + raw[:64])  # A and C swapped
+
+    monkeypatch.setattr(groth16, "prove_assignment", stale)
+    with pytest.warns(RuntimeWarning, match="does not fit"):
+        third = wrap_zkvm(*args, cache=tmp_path, seed=1)
+    assert third.proof.raw == first.proof.raw and third.verify()
+    assert index.get(circuit_id(proof_a.key.vk, proof_a.proof)) == record

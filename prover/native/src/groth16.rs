@@ -196,28 +196,49 @@ pub fn setup(r: &R1cs, rng: &mut dyn RngCore, progress: Progress) -> Result<Prov
 
 /// Evaluations of a*b - c on the odd coset of the n-domain (inside the 2n-domain).
 fn quotient_evals(r: &R1cs, w: &[Fr], n: usize) -> Result<Vec<Fr>> {
+    let (a, (b, c)) = rayon::join(
+        || r.a.mul_vec(w),
+        || rayon::join(|| r.b.mul_vec(w), || r.c.mul_vec(w)),
+    );
+    quotient_from_evals(&a, &b, &c, &w[..=r.n_public], n)
+}
+
+/// Index of the first row with `a * b != c`, if any.
+pub fn first_unsatisfied(a: &[Fr], b: &[Fr], c: &[Fr]) -> Option<usize> {
+    (0..a.len())
+        .into_par_iter()
+        .find_first(|&i| a[i] * b[i] != c[i])
+}
+
+/// [`quotient_evals`] from the per-constraint values `a = A w`, `b = B w`, `c = C w` (one per
+/// constraint) and the constant and public entries `w[..=n_public]`: checks every constraint,
+/// appends the public-input rows and moves the three to the odd coset.
+fn quotient_from_evals(a: &[Fr], b: &[Fr], c: &[Fr], w_public: &[Fr], n: usize) -> Result<Vec<Fr>> {
+    let n_constraints = a.len();
+    if b.len() != n_constraints || c.len() != n_constraints || n_constraints + w_public.len() > n {
+        return Err(EngineError::new(
+            "constraint values do not fit the QAP domain",
+        ));
+    }
+    if let Some(i) = first_unsatisfied(a, b, c) {
+        return Err(EngineError::new(format!(
+            "witness does not satisfy constraint {i}"
+        )));
+    }
     let dom = domain(n)?;
     let g = domain(2 * n)?.group_gen();
     let coset = dom
         .get_coset(g)
         .ok_or_else(|| EngineError::new("cannot build the odd coset"))?;
-    let mut a = r.a.mul_vec(w);
-    let mut b = r.b.mul_vec(w);
-    let mut c = r.c.mul_vec(w);
-    if let Some(i) = (0..r.n_constraints)
-        .into_par_iter()
-        .find_first(|&i| a[i] * b[i] != c[i])
-    {
-        return Err(EngineError::new(format!(
-            "witness does not satisfy constraint {i}"
-        )));
-    }
-    a.resize(n, Fr::zero());
-    b.resize(n, Fr::zero());
-    c.resize(n, Fr::zero());
-    for k in 0..=r.n_public {
-        a[r.n_constraints + k] = w[k];
-    }
+    // padded to the domain; the public-input rows are "A = w_k", B = C = 0
+    let padded = |x: &[Fr], tail: &[Fr]| {
+        let mut e = Vec::with_capacity(n);
+        e.extend_from_slice(x);
+        e.extend_from_slice(tail);
+        e.resize(n, Fr::zero());
+        e
+    };
+    let (a, b, c) = (padded(a, w_public), padded(b, &[]), padded(c, &[]));
     let to_coset = |mut e: Vec<Fr>| {
         dom.ifft_in_place(&mut e);
         coset.fft_in_place(&mut e);
@@ -303,22 +324,85 @@ pub fn prove(
     progress: Progress,
 ) -> Result<Proof> {
     pk.check_matches(r)?;
-    if w.len() != r.n_vars {
+    check_witness(pk, w)?;
+    progress("quotient", 0.0)?;
+    let d = quotient_evals(r, w, pk.domain_size)?;
+    prove_with_quotient(pk, w, &d, rng, progress)
+}
+
+/// A witness with its constraint values `A w`, `B w`, `C w`: everything a proof needs from a
+/// circuit besides the key, so a circuit whose key exists need not be exported as matrices.
+pub struct Assignment {
+    /// Full witness in key order (w[0] = 1, then the public inputs).
+    pub w: Vec<Fr>,
+    pub n_public: usize,
+    pub a: Vec<Fr>,
+    pub b: Vec<Fr>,
+    pub c: Vec<Fr>,
+}
+
+impl Assignment {
+    pub fn n_constraints(&self) -> usize {
+        self.a.len()
+    }
+
+    /// Check that the shape (variables, public inputs, constraints) is the key's. A key of
+    /// another circuit of the same shape passes: the caller checks the proof against the key.
+    pub fn check_matches(&self, pk: &ProvingKey) -> Result<()> {
+        let got = (self.w.len(), self.n_public, self.n_constraints());
+        let want = (pk.n_vars, pk.n_public, pk.n_constraints);
+        if got != want {
+            return Err(EngineError::new(format!(
+                "proving key is for a circuit with (n_vars, n_public, n_constraints) = {want:?}, got {got:?}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// [`prove`] from an [`Assignment`] (its constraint values are checked, as in [`prove`]).
+/// Sound to call with any key: a proof made with the key of another circuit does not verify
+/// (Groth16 knowledge soundness), which the caller checks before using it.
+pub fn prove_assignment(
+    pk: &ProvingKey,
+    asg: &Assignment,
+    rng: &mut dyn RngCore,
+    progress: Progress,
+) -> Result<Proof> {
+    asg.check_matches(pk)?;
+    check_witness(pk, &asg.w)?;
+    progress("quotient", 0.0)?;
+    let w = &asg.w;
+    let d = quotient_from_evals(&asg.a, &asg.b, &asg.c, &w[..=asg.n_public], pk.domain_size)?;
+    prove_with_quotient(pk, w, &d, rng, progress)
+}
+
+fn check_witness(pk: &ProvingKey, w: &[Fr]) -> Result<()> {
+    if w.len() != pk.n_vars {
         return Err(EngineError::new(format!(
             "witness has {} entries, expected n_vars = {}",
             w.len(),
-            r.n_vars
+            pk.n_vars
         )));
     }
     if !w[0].is_one() {
         return Err(EngineError::new("witness entry 0 must be 1"));
     }
-    progress("quotient", 0.0)?;
-    let d = quotient_evals(r, w, pk.domain_size)?;
+    Ok(())
+}
+
+/// The MSMs and the proof's assembly, given the quotient's odd-coset values `d`.
+fn prove_with_quotient(
+    pk: &ProvingKey,
+    w: &[Fr],
+    d: &[Fr],
+    rng: &mut dyn RngCore,
+    progress: Progress,
+) -> Result<Proof> {
     let (rr, ss) = (Fr::rand(rng), Fr::rand(rng));
     progress("msm", 0.2)?;
     let ws = WitnessSplit::new(w);
-    let np1 = r.n_public + 1;
+    let np1 = pk.n_public + 1;
     let ((sa, sb1), (sb2, (sc, sh))) = rayon::join(
         || {
             rayon::join(
@@ -329,7 +413,7 @@ pub fn prove(
         || {
             rayon::join(
                 || ws.msm::<G2Projective>(&pk.b_g2, 0),
-                || rayon::join(|| ws.msm::<G1Projective>(&pk.c, np1), || msm1(&pk.h, &d)),
+                || rayon::join(|| ws.msm::<G1Projective>(&pk.c, np1), || msm1(&pk.h, d)),
             )
         },
     );

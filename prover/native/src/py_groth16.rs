@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -14,8 +15,8 @@ use rand::{RngCore, SeedableRng};
 use crate::encode;
 use crate::field::EngineError;
 use crate::groth16;
-use crate::py_hash::{frs_from_limb_rows, to_py};
-use crate::r1cs::{Csr, R1cs as R1csInner};
+use crate::py_hash::{frs_from_limb_rows, limbs_array, to_py};
+use crate::r1cs::{CodedCsr, Csr, R1cs as R1csInner};
 
 fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'a, T>, what: &str) -> PyResult<&'a [T]> {
     a.as_slice()
@@ -219,6 +220,180 @@ fn groth16_prove<'py>(
     Ok(PyBytes::new(py, &encode::proof_to_bytes(&proof)))
 }
 
+/// A witness with its constraint values A w, B w, C w (`groth16::Assignment`), computed from
+/// a circuit as the Python builder records it: enough to prove with an existing key, without
+/// exporting, digesting or converting the matrices.
+#[pyclass(module = "zkrv_prover._native", frozen)]
+pub struct Assignment {
+    inner: groth16::Assignment,
+}
+
+#[pymethods]
+impl Assignment {
+    /// `values`: the witness in the builder's variable order ((n_vars, 4) uint64 limbs,
+    /// values[0] = 1); `perm[v]`: the key-order index of builder variable `v` (a permutation
+    /// that puts the constant first and the `n_public` public inputs after it); per matrix the
+    /// builder's CSR buffers (indptr, variable indices in builder order, coefficient codes);
+    /// `big`: the interned coefficients ((k, 4) limbs). Raises ValueError on malformed input
+    /// and, naming the row, when a constraint is not satisfied.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        values: PyReadonlyArray2<'_, u64>,
+        perm: PyReadonlyArray1<'_, i64>,
+        n_public: usize,
+        a_indptr: PyReadonlyArray1<'_, i64>,
+        a_indices: PyReadonlyArray1<'_, i64>,
+        a_codes: PyReadonlyArray1<'_, i64>,
+        b_indptr: PyReadonlyArray1<'_, i64>,
+        b_indices: PyReadonlyArray1<'_, i64>,
+        b_codes: PyReadonlyArray1<'_, i64>,
+        c_indptr: PyReadonlyArray1<'_, i64>,
+        c_indices: PyReadonlyArray1<'_, i64>,
+        c_codes: PyReadonlyArray1<'_, i64>,
+        big: PyReadonlyArray2<'_, u64>,
+    ) -> PyResult<Self> {
+        let values = limbs(&values, "values")?;
+        let big = limbs(&big, "big")?;
+        let perm = slice(&perm, "perm")?;
+        let mats = [
+            (
+                "A",
+                slice(&a_indptr, "A.indptr")?,
+                slice(&a_indices, "A.indices")?,
+                slice(&a_codes, "A.codes")?,
+            ),
+            (
+                "B",
+                slice(&b_indptr, "B.indptr")?,
+                slice(&b_indices, "B.indices")?,
+                slice(&b_codes, "B.codes")?,
+            ),
+            (
+                "C",
+                slice(&c_indptr, "C.indptr")?,
+                slice(&c_indices, "C.indices")?,
+                slice(&c_codes, "C.codes")?,
+            ),
+        ];
+        let n_vars = values.len() / 4;
+        if n_vars == 0 || n_vars > MAX_VARS || n_public >= n_vars || perm.len() != n_vars {
+            return Err(PyValueError::new_err(format!(
+                "assignment of {n_vars} variables, {n_public} public, {} permutation entries",
+                perm.len()
+            )));
+        }
+        if mats.iter().any(|m| m.1.len() != mats[0].1.len()) {
+            return Err(PyValueError::new_err(
+                "A, B and C differ in their row counts",
+            ));
+        }
+        let inner = py.detach(|| -> PyResult<groth16::Assignment> {
+            let vals = frs_from_limb_rows(values, "values")?;
+            let big = frs_from_limb_rows(big, "big")?;
+            let mut w = vec![None; n_vars];
+            for (v, &p) in perm.iter().enumerate() {
+                match w.get_mut(p as usize) {
+                    Some(slot @ None) if p >= 0 => *slot = Some(vals[v]),
+                    _ => return Err(PyValueError::new_err("perm is not a permutation")),
+                }
+            }
+            if perm[0] != 0 {
+                return Err(PyValueError::new_err("perm must keep the constant at 0"));
+            }
+            let w: Vec<Fr> = w.into_iter().map(|x| x.expect("permutation")).collect();
+            let eval = |i: usize| {
+                let (name, indptr, indices, codes) = mats[i];
+                CodedCsr {
+                    indptr,
+                    indices,
+                    codes,
+                }
+                .mul_vec(name, &big, &vals)
+            };
+            let (a, (b, c)) = rayon::join(|| eval(0), || rayon::join(|| eval(1), || eval(2)));
+            let (a, b, c) = (a.map_err(to_py)?, b.map_err(to_py)?, c.map_err(to_py)?);
+            if let Some(i) = groth16::first_unsatisfied(&a, &b, &c) {
+                return Err(PyValueError::new_err(format!(
+                    "witness does not satisfy constraint {i}"
+                )));
+            }
+            Ok(groth16::Assignment {
+                w,
+                n_public,
+                a,
+                b,
+                c,
+            })
+        })?;
+        Ok(Assignment { inner })
+    }
+
+    #[getter]
+    fn n_vars(&self) -> usize {
+        self.inner.w.len()
+    }
+    #[getter]
+    fn n_public(&self) -> usize {
+        self.inner.n_public
+    }
+    #[getter]
+    fn n_constraints(&self) -> usize {
+        self.inner.n_constraints()
+    }
+
+    /// The public inputs w[1..=n_public] as (n_public, 4) limbs.
+    fn public_limbs<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray2<u64>> {
+        use numpy::IntoPyArray;
+        limbs_array(&self.inner.w[1..=self.inner.n_public]).into_pyarray(py)
+    }
+
+    /// The constraint values (A w, B w, C w) as three (n_constraints, 4) limb arrays (tests).
+    #[allow(clippy::type_complexity)]
+    fn evaluations<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, numpy::PyArray2<u64>>,
+        Bound<'py, numpy::PyArray2<u64>>,
+        Bound<'py, numpy::PyArray2<u64>>,
+    ) {
+        use numpy::IntoPyArray;
+        let i = &self.inner;
+        (
+            limbs_array(&i.a).into_pyarray(py),
+            limbs_array(&i.b).into_pyarray(py),
+            limbs_array(&i.c).into_pyarray(py),
+        )
+    }
+
+    /// The witness in key order as (n_vars, 4) limbs (tests).
+    fn witness_limbs<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray2<u64>> {
+        use numpy::IntoPyArray;
+        limbs_array(&self.inner.w).into_pyarray(py)
+    }
+}
+
+/// Prove from an `Assignment` with a key of the same shape; returns the 256-byte proof. A key
+/// of another circuit gives a proof that does not verify: the caller must check it.
+#[pyfunction]
+#[pyo3(signature = (pk, assignment, progress=None, seed=None))]
+fn groth16_prove_assignment<'py>(
+    py: Python<'py>,
+    pk: &ProvingKey,
+    assignment: &Assignment,
+    progress: Option<Py<PyAny>>,
+    seed: Option<u64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let prog = progress_fn(progress);
+    let proof = py.detach(|| -> PyResult<groth16::Proof> {
+        let mut rng = rng_for(seed);
+        groth16::prove_assignment(&pk.pk, &assignment.inner, &mut *rng, &prog).map_err(to_py)
+    })?;
+    Ok(PyBytes::new(py, &encode::proof_to_bytes(&proof)))
+}
+
 /// Verify a proof (bytes) for public inputs ((k, 4) uint64 limbs) under a verifying key (bytes).
 /// Malformed keys/proofs and wrong input counts raise ValueError; a well-formed but invalid
 /// proof returns False.
@@ -272,6 +447,8 @@ fn groth16_alphabeta<'py>(py: Python<'py>, vk: &[u8]) -> PyResult<Bound<'py, PyB
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<R1cs>()?;
     m.add_class::<ProvingKey>()?;
+    m.add_class::<Assignment>()?;
+    m.add_function(wrap_pyfunction!(groth16_prove_assignment, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_verify, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_check_proof, m)?)?;

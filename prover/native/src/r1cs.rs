@@ -112,3 +112,76 @@ impl R1cs {
         (self.n_constraints + self.n_public + 1).next_power_of_two()
     }
 }
+
+/// Offset of interned coefficients in the builder's coefficient codes (`zkrv_prover.r1cs.builder`):
+/// a code in `[-2^62, 2^62)` is the coefficient itself (mod R), a code `2^62 + i` is entry `i`
+/// of the interned table.
+const BIG_CODE: i64 = 1 << 62;
+
+/// One matrix as the Python builder records it: CSR rows of (variable, coefficient code) in the
+/// builder's own variable numbering. Borrowed, never converted: a witness-only prove needs
+/// `<row, w>` for every row once, not the matrix.
+pub struct CodedCsr<'a> {
+    pub indptr: &'a [i64],
+    pub indices: &'a [i64],
+    pub codes: &'a [i64],
+}
+
+impl CodedCsr<'_> {
+    /// `<row i, w>` for every row (the coefficient of a code is decoded on the fly; 1 and -1,
+    /// most of a verifier circuit's entries, are an addition and a subtraction). Validates the
+    /// CSR structure, the variable indices against `w` and the codes against `big`; `name`
+    /// (A, B or C) labels errors.
+    pub fn mul_vec(&self, name: &str, big: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
+        let (indptr, indices, codes) = (self.indptr, self.indices, self.codes);
+        if indptr.is_empty() || indptr[0] != 0 || indptr.windows(2).any(|p| p[1] < p[0]) {
+            return Err(EngineError::new(format!(
+                "matrix {name}: indptr must start at 0 and never decrease"
+            )));
+        }
+        let nnz = indptr[indptr.len() - 1] as usize;
+        if indices.len() != nnz || codes.len() != nnz {
+            return Err(EngineError::new(format!(
+                "matrix {name}: {} indices and {} codes, but indptr says {nnz} entries",
+                indices.len(),
+                codes.len()
+            )));
+        }
+        let n_vars = w.len() as u64;
+        if let Some(p) = indices
+            .par_iter()
+            .position_first(|&v| v < 0 || v as u64 >= n_vars)
+        {
+            return Err(EngineError::new(format!(
+                "matrix {name}: entry {p} references variable {} outside 0..{n_vars}",
+                indices[p]
+            )));
+        }
+        let n_big = big.len() as u64;
+        if let Some(p) = codes
+            .par_iter()
+            .position_first(|&c| c >= BIG_CODE && (c - BIG_CODE) as u64 >= n_big)
+        {
+            return Err(EngineError::new(format!(
+                "matrix {name}: entry {p} has coefficient code {} outside the interned table",
+                codes[p]
+            )));
+        }
+        Ok((0..indptr.len() - 1)
+            .into_par_iter()
+            .map(|i| {
+                let mut acc = Fr::zero();
+                for k in indptr[i] as usize..indptr[i + 1] as usize {
+                    let x = w[indices[k] as usize];
+                    match codes[k] {
+                        1 => acc += x,
+                        -1 => acc -= x,
+                        c if c >= BIG_CODE => acc += big[(c - BIG_CODE) as usize] * x,
+                        c => acc += Fr::from(c) * x,
+                    }
+                }
+                acc
+            })
+            .collect())
+    }
+}

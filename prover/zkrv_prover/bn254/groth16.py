@@ -13,6 +13,15 @@ Encodings: a proof is 256 bytes (A || B || C, Ethereum precompile layout, big-en
 verifying key is zkrv's binary layout (magic, public-input count, points); proving keys are files
 (magic, metadata JSON, ark-serialize body) written atomically into the cache directory
 (``$ZKRV_CACHE_DIR/groth16`` or ``~/.cache/zkrv/groth16``), named by the R1CS digest.
+
+**Witness-only proving.** With the key at hand, a proof needs from the circuit only its witness
+and the constraint values ``A w``, ``B w``, ``C w`` (:class:`Assignment`, computed natively from
+the builder's own buffers), not the R1CS: :func:`prove_assignment` skips the export, the digest
+and the conversion of the matrices. Such a key is found by a *circuit id* (a digest of what
+generates the circuit, including the code) through a :class:`CircuitIndex` record written by a
+full-path prove of the same circuit id; the key check the R1CS digest gives is replaced by the
+shape check and the caller's verification of the proof (a key of another circuit makes proofs
+that do not verify).
 """
 
 from __future__ import annotations
@@ -26,13 +35,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.bn254.hashing import native
 from zkrv_prover.r1cs.system import R1CS, from_limbs, to_limbs
+
+if TYPE_CHECKING:
+    from zkrv_prover.r1cs.builder import ConstraintSystem
 
 #: Label attached to everything the dev setup produces or prints.
 UNSAFE_LABEL = "UNSAFE dev setup (single-party trapdoor): never use these keys in production"
@@ -230,6 +242,156 @@ def prove(
         raise ValueError(f"proving key belongs to R1CS {want}, not to this R1CS ({nr.digest})")
     raw = native().groth16_prove(pk.handle, nr.handle, _witness_limbs(witness), progress, seed)
     return Proof(bytes(raw))
+
+
+class Assignment:
+    """A witness with its constraint values ``A w``, ``B w``, ``C w``, held natively: what
+    :func:`prove_assignment` needs from a circuit whose key exists (module docstring)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    @staticmethod
+    def of(cs: ConstraintSystem) -> Assignment:
+        """The assignment of a built circuit, from its recorded buffers (no R1CS export).
+        ``ValueError`` naming the row when the witness violates a constraint (``cs`` built with
+        ``strict=False``)."""
+        (a, b, c) = cs.raw_matrices()
+        handle = native().Assignment(
+            cs.values_limbs(), cs.permutation(), cs.n_public, *a, *b, *c, cs.interned()
+        )
+        return Assignment(handle)
+
+    @property
+    def n_vars(self) -> int:
+        return int(self.handle.n_vars)
+
+    @property
+    def n_public(self) -> int:
+        return int(self.handle.n_public)
+
+    @property
+    def n_constraints(self) -> int:
+        return int(self.handle.n_constraints)
+
+    def public_inputs(self) -> list[int]:
+        return from_limbs(self.handle.public_limbs())
+
+    def witness(self) -> list[int]:
+        """The full witness in exported variable order (tests)."""
+        return from_limbs(self.handle.witness_limbs())
+
+    def evaluations(self) -> tuple[list[int], list[int], list[int]]:
+        """``(A w, B w, C w)``, one value per constraint (tests)."""
+        a, b, c = self.handle.evaluations()
+        return from_limbs(a), from_limbs(b), from_limbs(c)
+
+
+def prove_assignment(
+    pk: ProvingKey,
+    assignment: Assignment,
+    *,
+    progress: ProgressFn | None = None,
+    seed: int | None = None,
+) -> Proof:
+    """Prove from an :class:`Assignment`, with the same QAP as :func:`prove`.
+
+    Only the key's shape (variables, public inputs, constraints) is checked (``ValueError``):
+    the key is not tied to a circuit digest here, so **the caller must verify the proof** under
+    ``pk.vk`` before using it; a key of another circuit of the same shape gives a proof that
+    does not verify.
+    """
+    raw = native().groth16_prove_assignment(pk.handle, assignment.handle, progress, seed)
+    return Proof(bytes(raw))
+
+
+@dataclass(frozen=True)
+class CircuitRecord:
+    """What a full-path prove learnt about a circuit id: its R1CS digest and shape."""
+
+    r1cs_digest: str
+    n_vars: int
+    n_public: int
+    n_constraints: int
+
+
+CIRCUIT_RECORD_FORMAT = "zkrv-circuit-record-v1"
+
+
+class CircuitIndex:
+    """Records ``circuit id -> R1CS digest`` in a directory (``<id>.json``, written atomically).
+
+    A circuit id names the *inputs and code* a circuit is generated from (e.g.
+    ``zkvm_wrap.circuit_id``); its record is written only after a full-path proof of that
+    circuit verified, and it only ever selects a key: a stale or corrupt record costs a failed
+    witness-only attempt (its proof does not verify, or the shape differs), never an accepted
+    proof. An unreadable record reads as missing.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+
+    def path(self, circuit_id: str) -> Path:
+        if not circuit_id or any(ch not in "0123456789abcdef" for ch in circuit_id):
+            raise ValueError(f"a circuit id is lowercase hex, got {circuit_id!r}")
+        return self.dir / f"{circuit_id}.json"
+
+    def get(self, circuit_id: str) -> CircuitRecord | None:
+        try:
+            with open(self.path(circuit_id)) as f:
+                rec = json.load(f)
+            if rec.get("format") != CIRCUIT_RECORD_FORMAT:
+                return None
+            return CircuitRecord(
+                str(rec["r1cs_digest"]),
+                int(rec["n_vars"]),
+                int(rec["n_public"]),
+                int(rec["n_constraints"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put(self, circuit_id: str, nr: NativeR1CS) -> None:
+        """Record that ``circuit_id`` generates ``nr`` (atomic: temporary file, then rename)."""
+        path = self.path(circuit_id)
+        rec = {
+            "format": CIRCUIT_RECORD_FORMAT,
+            "r1cs_digest": nr.digest,
+            "n_vars": nr.r1cs.n_vars,
+            "n_public": nr.r1cs.n_public,
+            "n_constraints": nr.r1cs.n_constraints,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(rec, sort_keys=True) + "\n")
+        tmp.replace(path)
+
+    def drop(self, circuit_id: str) -> None:
+        self.path(circuit_id).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class KnownKeys:
+    """Where a witness-only prove finds its key: ``index`` maps a circuit id to an R1CS
+    digest, ``load`` returns the proving key of a digest (None when there is none)."""
+
+    index: CircuitIndex
+    load: Callable[[str], ProvingKey | None]
+
+    @staticmethod
+    def dev_cache(cache: Path | None = None) -> KnownKeys:
+        """The keys of :func:`cached_dev_setup` in ``cache`` (default :func:`cache_dir`); the
+        index lives in its ``circuits/`` subdirectory."""
+        root = cache or cache_dir()
+
+        def load(digest: str) -> ProvingKey | None:
+            path = root / f"{digest}.pk"
+            if not path.is_file():
+                return None
+            pk = ProvingKey.load(path)
+            return pk if pk.meta.get("r1cs_digest") == digest else None
+
+        return KnownKeys(CircuitIndex(root / "circuits"), load)
 
 
 def public_inputs(r1cs: R1CS, witness: Sequence[int]) -> list[int]:

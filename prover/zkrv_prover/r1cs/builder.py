@@ -392,6 +392,33 @@ class ConstraintSystem:
             mats.append(SparseMatrix(indptr, indices, self._coeff_limbs(codes)))
         return R1CS(self.n_vars, self.n_public, mats[0], mats[1], mats[2])
 
+    def permutation(self) -> npt.NDArray[np.int64]:
+        """The exported index of every variable (0 stays, the public inputs go to
+        ``1..=n_public`` in declaration order, the rest follow in allocation order)."""
+        return self._permutation()
+
+    def raw_matrices(
+        self,
+    ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+        """A, B, C as recorded: ``(indptr, indices, codes)`` per matrix, variables in allocation
+        order, coefficients as codes (the module docstring; :meth:`interned` holds the table).
+        Read-only views of the live buffers, valid until the next constraint is added: what a
+        witness-only prove evaluates (``groth16.Assignment``) without exporting the R1CS."""
+        return [
+            tuple(  # type: ignore[misc]
+                np.frombuffer(buf, dtype=np.int64) for buf in (m.indptr, m.indices, m.codes)
+            )
+            for m in self._m
+        ]
+
+    def interned(self) -> Limbs:
+        """Limbs of the interned coefficients (code ``2**62 + i`` is row ``i``)."""
+        return to_limbs(self._big) if self._big else np.zeros((0, 4), dtype=np.uint64)
+
+    def values_limbs(self) -> Limbs:
+        """The witness in allocation order (not exported order) as limbs."""
+        return to_limbs(self._values)
+
     def witness(self) -> list[int]:
         """The full witness in exported variable order (``w[0] = 1``, then the public inputs)."""
         out = np.empty(self.n_vars, dtype=object)

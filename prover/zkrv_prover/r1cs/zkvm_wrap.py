@@ -23,10 +23,23 @@ parameters (a constant in the image ID): since the shrink program is fixed (it v
 universal recursion program), so are the R1CS and its Groth16 key for every guest (tested: two
 receipts' values give one R1CS digest). The Groth16 setup of :func:`wrap_zkvm` is the UNSAFE dev
 setup; production must import a ceremony key (:mod:`zkrv_prover.bn254.zkey`).
+
+Witness-only wraps: once a wrap of a circuit has proved on the full path (R1CS exported,
+digested, converted; its key found or set up by that digest), it records the circuit's
+:func:`circuit_id` (a digest of the shrink key, the proof's heights, the zkVM parameters and the
+source code of ``zkrv_prover``) against the R1CS digest. A later wrap of the same circuit id
+builds the circuit as usual but proves from its witness and constraint values only
+(``groth16.Assignment``), skipping the export, digest and conversion of the matrices. The proof
+is verified before it is returned, as on the full path; a record that names the wrong key
+(same shape, another circuit) therefore yields a proof that does not verify, which sends the
+wrap down the full path (and rewrites the record) instead of returning it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,6 +168,67 @@ def build_zkvm_circuit(
     )
 
 
+#: Bumped by hand on a change of the circuit that the source digest cannot see (e.g. in the
+#: native extension's witness code); part of :func:`circuit_id`.
+CIRCUIT_ID_VERSION = 1
+
+
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 over every Python source file of the ``zkrv_prover`` package (relative path and
+    bytes): the circuit generator's code, for :func:`circuit_id`. Any edit changes it (and so
+    costs one full-path wrap), which is what makes the id safe to key a cache with."""
+    import zkrv_prover
+
+    root = Path(zkrv_prover.__file__).resolve().parent
+    h = hashlib.sha256(b"zkrv-prover-source-v1")
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+def circuit_id(vk: VerifyingKey, proof: StarkProof, *, zkvm: PcsParams | None = None) -> str:
+    """Identifier of the final circuit :func:`build_zkvm_circuit` makes for a shrink proof under
+    ``vk``: a digest of everything the R1CS is generated from: the shrink key's parameters,
+    preprocessed root (which commits the recursion program) and table layouts (AIR names,
+    widths, degrees, constraint and interaction counts, preprocessed shapes; the AIRs' code is
+    in :func:`code_digest`), the proof's heights (the one shape parameter a proof carries), the
+    zkVM's PCS parameters, :data:`CIRCUIT_ID_VERSION`; never the proof's values. Equal ids give
+    equal R1CS digests (the record keeping in :func:`wrap_zkvm` relies on it only for speed: it
+    verifies every proof). Built from plain values, not a pickle of the key, so two processes
+    (two guests) that make the same shrink key get the same id."""
+    layouts = [
+        (
+            lay.air.name,
+            lay.main_width,
+            lay.pre_width,
+            lay.aux_width,
+            lay.degree,
+            lay.blind_col,
+            None if lay.preprocessed is None else tuple(lay.preprocessed.shape),
+            len(lay.constraints),
+            len(lay.interactions),
+            [list(g) for g in lay.logup_groups],
+        )
+        for lay in vk.layouts
+    ]
+    shape = (
+        vk.params,
+        vk.pre_root,
+        vk.lifted,
+        vk.machine.num_public_values,
+        layouts,
+        list(proof.log_heights),
+        zkvm or zkvm_params(),
+    )
+    h = hashlib.sha256(b"zkrv-zkvm-final-circuit")
+    h.update(CIRCUIT_ID_VERSION.to_bytes(4, "little") + bytes.fromhex(code_digest()))
+    h.update(repr(shape).encode())
+    return h.hexdigest()
+
+
 @dataclass(frozen=True)
 class ZkvmWrappedProof:
     """A Groth16 proof that a shrink proof verifies, for the receipt claim ``statement``."""
@@ -193,6 +267,7 @@ def wrap_zkvm(
     cache: Path | None = None,
     seed: int | None = None,
     setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None = None,
+    keys: groth16.KnownKeys | None = None,
 ) -> ZkvmWrappedProof:
     """Shrink proof -> final circuit -> Groth16 proof, checked natively before returning: the
     pairing check, and the circuit's public input against the claim computed natively from the
@@ -200,13 +275,38 @@ def wrap_zkvm(
     cache), else from the UNSAFE dev setup cached per R1CS digest in ``cache`` or the default
     directory. Raises ``VerificationError``/``UnsatisfiedConstraintError`` when the shrink
     proof does not verify or the values are out of range. ``seed``: a deterministic Groth16
-    proof (tests only)."""
+    proof (tests only).
+
+    ``keys``: where a witness-only wrap finds the key of this :func:`circuit_id` (module
+    docstring); default: the dev cache's (``groth16.KnownKeys.dev_cache(cache)``) when no
+    ``setup`` is given, else none (every wrap takes the full path). With ``keys``, a full-path
+    wrap records its circuit id in ``keys.index`` after its proof verified."""
     stmt = statement(public, zkvm)
+    if keys is None and setup is None:
+        keys = groth16.KnownKeys.dev_cache(cache)
+    cid = circuit_id(vk, proof, zkvm=zkvm) if keys is not None else None
+    pk = None
+    if keys is not None and cid is not None:
+        rec = keys.index.get(cid)
+        pk = keys.load(rec.r1cs_digest) if rec is not None else None
     progress_mod.stage("wrap circuit", 2)
     circuit = build_zkvm_circuit(vk, public, proof, zkvm=zkvm)
     progress_mod.advance()
     if circuit.public_input != stmt.public_input or circuit.claim_digest != stmt.claim_digest:
         raise RuntimeError("the circuit's claim differs from the native one (circuit bug)")
+    if pk is not None:
+        out = _prove_witness_only(pk, circuit, stmt, seed)
+        if out is not None:
+            return out
+        assert keys is not None and cid is not None
+        warnings.warn(
+            f"the Groth16 key recorded for circuit {cid} does not fit it; proving on the full path",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        keys.index.drop(cid)
+        progress_mod.stage("wrap circuit", 2)
+        progress_mod.advance()
     nr = groth16.NativeR1CS(circuit.cs.to_r1cs())
     progress_mod.advance()
     pk = setup(nr) if setup is not None else groth16.cached_dev_setup(nr, cache=cache)[0]
@@ -216,7 +316,30 @@ def wrap_zkvm(
     out = ZkvmWrappedProof(gp, pk.vk, circuit.public_input, stmt, pk.unsafe_dev_setup)
     if not out.verify():
         raise RuntimeError("the Groth16 proof does not verify natively (engine bug)")
+    if keys is not None and cid is not None:
+        keys.index.put(cid, nr)
     return out
+
+
+def _prove_witness_only(
+    pk: groth16.ProvingKey, circuit: ZkvmWrapCircuit, stmt: ZkvmStatement, seed: int | None
+) -> ZkvmWrappedProof | None:
+    """The witness-only prove of ``circuit`` with a recorded key (module docstring): the proof,
+    verified; None when the key's shape differs or its proof does not verify (a stale record)."""
+    asg = groth16.Assignment.of(circuit.cs)
+    progress_mod.advance()
+    handle = pk.handle
+    if (asg.n_vars, asg.n_public, asg.n_constraints) != (
+        handle.n_vars,
+        handle.n_public,
+        handle.n_constraints,
+    ):
+        return None
+    progress_mod.stage("groth16 prove", 1)
+    gp = groth16.prove_assignment(pk, asg, seed=seed)
+    progress_mod.advance()
+    out = ZkvmWrappedProof(gp, pk.vk, circuit.public_input, stmt, pk.unsafe_dev_setup)
+    return out if out.verify() else None
 
 
 def wrap_zkvm_proof(
@@ -230,16 +353,18 @@ def wrap_zkvm_proof(
     seed: int | None = None,
     keep_keys: bool = False,
     key_store: Path | None = None,
+    keys: groth16.KnownKeys | None = None,
 ) -> ZkvmWrappedProof:
     """A zkVM receipt's proof (``public`` under the lifted zkVM key ``vk``) to a Groth16 proof
     of its claim: the universal, compress and shrink recursion layers
     (:func:`zkrv_prover.recursion.pipeline.prove_layers`, ``profile`` default PRODUCTION), then
-    :func:`wrap_zkvm` (``setup``, ``cache``, ``seed`` as there). Every layer verifies the one
-    below natively while recording it, so an invalid receipt raises ``VerificationError``
-    before any Groth16 work. ``keep_keys``: keep the layer keys cached in memory for the next
-    wrap in this process (saves their keygen; the shrink key holds gigabytes), else they are
-    dropped before the Groth16 step. ``key_store``: a directory keeping the layer keys across
-    processes (read when present, written after keygen; the shrink key is about 1.4 GiB)."""
+    :func:`wrap_zkvm` (``setup``, ``cache``, ``seed``, ``keys`` as there). Every layer verifies
+    the one below natively while recording it, so an invalid receipt raises
+    ``VerificationError`` before any Groth16 work. ``keep_keys``: keep the layer keys cached in
+    memory for the next wrap in this process (saves their keygen; the shrink key holds
+    gigabytes), else they are dropped before the Groth16 step. ``key_store``: a directory
+    keeping the layer keys across processes (read when present, written after keygen; the shrink
+    key is about 1.4 GiB)."""
     from zkrv_prover.recursion import pipeline
 
     profile = profile or pipeline.PRODUCTION
@@ -247,6 +372,8 @@ def wrap_zkvm_proof(
     top = layers[-1]
     if not keep_keys:
         pipeline.clear_keys()
-    out = wrap_zkvm(top.key.vk, top.public, top.proof, cache=cache, seed=seed, setup=setup)
+    out = wrap_zkvm(
+        top.key.vk, top.public, top.proof, cache=cache, seed=seed, setup=setup, keys=keys
+    )
     bits = min(layer.key.config.bits for layer in layers)
     return replace(out, layer_bits=bits, toy=profile.toy)
