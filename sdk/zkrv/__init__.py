@@ -7,7 +7,14 @@ from zkrv.build import build
 from zkrv.errors import UsageError, ZkrvError
 from zkrv.execute import execute
 from zkrv.prove import image_id, prove
-from zkrv.receipt import DevReceipt, Groth16Receipt, Receipt, StarkReceipt, decode_receipt
+from zkrv.receipt import (
+    DevReceipt,
+    Groth16Receipt,
+    Receipt,
+    SegmentedReceipt,
+    StarkReceipt,
+    decode_receipt,
+)
 from zkrv.wrapping import wrap
 
 __version__ = "0.1.0"
@@ -16,6 +23,7 @@ __all__ = [
     "DevReceipt",
     "Groth16Receipt",
     "Receipt",
+    "SegmentedReceipt",
     "StarkReceipt",
     "UsageError",
     "ZkrvError",

@@ -1,22 +1,27 @@
 """Proving guest executions: ``zkrv.prove(elf, input) -> Receipt`` and ``zkrv.image_id(elf)``.
 
-``prove`` executes the guest (traced), refuses executions longer than one proof may be before
-any proving work, generates every table's trace, proves the RV32IM machine with the STARK
-prover and returns a :class:`~zkrv.receipt.StarkReceipt`. With ``groth16=True`` it then wraps
-that receipt (:func:`zkrv.wrapping.wrap`) and returns a :class:`~zkrv.receipt.Groth16Receipt`
-(what the on-chain router verifies). With ``dev=True`` it only executes and returns a
-:class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal verification).
+``prove`` executes the guest (traced). An execution of at most ``2^segment_po2`` cycles is
+proven as one STARK of the RV32IM machine and returned as a
+:class:`~zkrv.receipt.StarkReceipt`; a longer one is proven in segments of ``2^segment_po2``
+cycles (``zkrv_prover.zkvm.segment_prover``, ``docs/segments.md``), on ``jobs`` local worker
+processes or a Ray cluster, and returned as a :class:`~zkrv.receipt.SegmentedReceipt` with the
+same claim. With ``groth16=True`` the one-segment STARK receipt is then wrapped
+(:func:`zkrv.wrapping.wrap`) into a :class:`~zkrv.receipt.Groth16Receipt` (what the on-chain
+router verifies); a multi-segment execution is refused before any proving. With ``dev=True``
+it only executes and returns a :class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal
+verification).
 
 Heavy modules are imported lazily (the executor's errors derive from :mod:`zkrv.errors`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zkrv.errors import ZkrvError
-from zkrv.receipt import DevReceipt, Receipt, StarkReceipt, stark_seal
+from zkrv.receipt import DevReceipt, Receipt, SegmentedReceipt, StarkReceipt, stark_seal
 
 if TYPE_CHECKING:
     from zkrv.keys import KeyCache
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
     from zkrv_prover.progress import Progress
     from zkrv_prover.zkvm.image_id import ProgramKey
 
-__all__ = ["image_id", "prove"]
+__all__ = ["image_id", "prove", "prove_one_segment"]
 
 
 def _image(program: str | Path | bytes | MemoryImage) -> MemoryImage:
@@ -50,10 +55,20 @@ def prove(
     *,
     dev: bool = False,
     groth16: bool = False,
+    segment_po2: int | None = None,
+    jobs: int | None = None,
+    ray: str | None = None,
     progress: Progress | None = None,
     keys: KeyCache | None = None,
 ) -> Receipt:
     """Execute ``program`` on private ``input`` and prove it (see the module docstring).
+
+    ``segment_po2``: the segment size, log2 cycles, in ``MIN_SEGMENT_PO2..MAX_SEGMENT_PO2``
+    (6..21); default ``DEFAULT_SEGMENT_PO2`` (18), or 21 (the largest one proof holds) with
+    ``groth16``. ``jobs``: local worker processes proving segments (default: the core count);
+    ``ray``: a Ray cluster address (``"local"`` starts one on this machine) to prove segments
+    on instead. Neither changes the receipt's claim or its validity, and a one-segment
+    execution is proven in this process.
 
     ``groth16=True``: wrap the STARK receipt into a Groth16 receipt (:func:`zkrv.wrapping.wrap`:
     the wrap profile of ``$ZKRV_WRAP_PROFILE``, default production; the key from ``keys``,
@@ -61,42 +76,108 @@ def prove(
 
     ``progress``: a :class:`zkrv_prover.progress.Progress` (``stage(name, total)``,
     ``advance(n)``) receiving the stages "execute", "setup", then the prover's ("trace", each
-    commitment, "quotient", "FRI folding", "grinding", "queries", ...), each advanced to its
-    total; the ``zkrv`` CLI renders them as a terminal bar. It does not change the proof.
+    commitment, "quotient", "FRI folding", "grinding", "queries", ...), or for a segmented
+    execution "execute" (pass 1) and "segments" (one step per proven segment); the ``zkrv``
+    CLI renders them as a terminal bar. It does not change the proof.
 
-    Raises :class:`ZkrvError` for a bad ELF, a trap, or an execution longer than
-    ``zkrv_prover.zkvm.machine.MAX_CYCLES`` cycles (before proving starts)."""
+    Raises :class:`ZkrvError` for a bad ELF, a trap, bad segment or job settings, a
+    multi-segment execution with ``groth16``, or an execution longer than
+    ``zkrv_prover.executor.DEFAULT_MAX_CYCLES`` (2^26) cycles."""
     from zkrv_prover.progress import reporting
+    from zkrv_prover.zkvm.segment_prover import (
+        DEFAULT_SEGMENT_PO2,
+        MAX_SEGMENT_PO2,
+        check_segment_po2,
+    )
 
     if dev and groth16:
         raise ZkrvError("prove: dev mode makes no proof to wrap; choose dev or groth16")
+    po2 = segment_po2
+    if po2 is None:
+        po2 = MAX_SEGMENT_PO2 if groth16 else DEFAULT_SEGMENT_PO2
+    try:
+        check_segment_po2(po2)
+    except ValueError as e:
+        raise ZkrvError(f"prove: {e}") from None
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ZkrvError(f"prove: jobs must be a positive integer, got {jobs!r}")
+    run = _Run(po2, jobs, ray)
     if not groth16:
         with reporting(progress):
-            return _prove(program, input, dev)
+            return _prove(program, input, dev, run)
     from zkrv.wrapping import profile_name, wrap
 
     profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any proving
     with reporting(progress):
-        stark = _prove(program, input, False)
+        stark = _prove(program, input, False, run, one_segment=True)
     return wrap(stark, keys=keys, progress=progress, profile=profile)
 
 
-def _prove(program: str | Path | bytes | MemoryImage, input: bytes, dev: bool) -> Receipt:
+def prove_one_segment(
+    program: str | Path | bytes | MemoryImage,
+    input: bytes = b"",
+    *,
+    segment_po2: int | None = None,
+    progress: Progress | None = None,
+) -> StarkReceipt:
+    """The one-proof STARK receipt that ``prove(..., groth16=True)`` wraps: like :func:`prove`
+    with the segment size ``segment_po2`` (default 21, the largest one proof holds), but an
+    execution longer than one segment is refused (ZkrvError, before any proving) instead of
+    being proven in segments (multi-segment receipts have no Groth16 form yet)."""
+    from zkrv_prover.progress import reporting
+    from zkrv_prover.zkvm.segment_prover import MAX_SEGMENT_PO2, check_segment_po2
+
+    po2 = MAX_SEGMENT_PO2 if segment_po2 is None else segment_po2
+    try:
+        check_segment_po2(po2)
+    except ValueError as e:
+        raise ZkrvError(f"prove: {e}") from None
+    with reporting(progress):
+        out = _prove(program, input, False, _Run(po2, None, None), one_segment=True)
+    assert isinstance(out, StarkReceipt)
+    return out
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Where and in what segments to prove."""
+
+    segment_po2: int
+    jobs: int | None
+    ray: str | None
+
+
+def _prove(
+    program: str | Path | bytes | MemoryImage,
+    input: bytes,
+    dev: bool,
+    run: _Run,
+    one_segment: bool = False,
+) -> Receipt:
     from zkrv_prover import progress as prog
-    from zkrv_prover.executor import CycleLimitError, execute
+    from zkrv_prover.executor import DEFAULT_MAX_CYCLES, CycleLimitError, execute
     from zkrv_prover.stark.protocol.proof import encode_proof
     from zkrv_prover.stark.protocol.prover import prove as stark_prove
-    from zkrv_prover.zkvm.machine import LOG_MAX_CYCLES, MAX_CYCLES, generate
+    from zkrv_prover.zkvm.machine import generate
 
     image = _image(program)
     prog.stage("execute", 1)
+    limit = DEFAULT_MAX_CYCLES if dev else 1 << run.segment_po2
     try:
-        res = execute(image, bytes(input), max_cycles=MAX_CYCLES, trace=not dev)
+        res = execute(image, bytes(input), max_cycles=limit, trace=not dev)
     except CycleLimitError as e:
-        raise ZkrvError(
-            f"execution needs more than {MAX_CYCLES} (2^{LOG_MAX_CYCLES}) cycles, the most one "
-            "proof can hold; segmented proving is not supported yet"
-        ) from e
+        if dev:
+            raise ZkrvError(
+                f"execution needs more than {limit} (2^{limit.bit_length() - 1}) cycles, the "
+                "most zkrv proves"
+            ) from e
+        if one_segment:
+            from zkrv.wrapping import SEGMENTED_NOT_WRAPPABLE
+
+            raise ZkrvError(
+                f"execution needs more than 2^{run.segment_po2} cycles: " + SEGMENTED_NOT_WRAPPABLE
+            ) from e
+        return _prove_segmented(image, bytes(input), run)
     prog.advance()
     prog.stage("setup", 1)  # the program key (cached per image)
     key = _key(image)
@@ -120,3 +201,18 @@ def _prove(program: str | Path | bytes | MemoryImage, input: bytes, dev: bool) -
     assert key.vk.pre_root is not None
     seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
     return StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
+
+
+def _prove_segmented(image: MemoryImage, input: bytes, run: _Run) -> SegmentedReceipt:
+    """The execution did not fit one segment: prove it in segments (pass 1 executes again)."""
+    from zkrv_prover.executor import CycleLimitError
+    from zkrv_prover.zkvm.segment_codec import encode_segmented
+    from zkrv_prover.zkvm.segment_prover import prove_segmented
+    from zkrv_prover.zkvm.segment_workers import default_jobs
+
+    jobs = default_jobs() if run.jobs is None else run.jobs
+    try:
+        proof = prove_segmented(image, input, run.segment_po2, jobs=jobs, ray=run.ray)
+    except CycleLimitError as e:
+        raise ZkrvError(f"execution too long to prove: {e}") from e
+    return SegmentedReceipt(proof.image_id, proof.exit_code, proof.journal, encode_segmented(proof))

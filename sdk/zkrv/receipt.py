@@ -23,9 +23,17 @@ Binary format (version 1, integers big-endian)::
   curves (B in the order-R subgroup). Verification finds the verifying key by the selector in
   the key cache (:mod:`zkrv.keys`) and runs the native pairing check; an unknown selector is
   refused, naming it.
+- kind 4, :class:`SegmentedReceipt` (an execution longer than one segment): ``seal`` is a
+  segmented proof (``zkrv_prover.zkvm.segment_codec``: preprocessed root, heights, segment count
+  and, per segment in order, its pc/eof links and STARK proof of the segmented machine). Its
+  claim is a one-proof receipt's (image ID, exit code, journal digest). Verification recomputes
+  the image ID from the root and heights, sets every segment's public values from its position,
+  links and the claim, checks the chain and verifies all segment proofs as one family
+  (``verify_segmented``). It has no Groth16 form yet (no recursion join).
 
 Parsing is strict: unknown versions or kinds, short or trailing bytes, oversized fields and
-malformed seals raise :class:`~zkrv.errors.ZkrvError`.
+malformed seals raise :class:`~zkrv.errors.ZkrvError` (a segmented seal's header is checked
+when parsed, its segment proofs when verified).
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
     from zkrv.onchain.groth16 import Proof, VerifyingKey
     from zkrv_prover.stark.protocol.prover import StarkProof
     from zkrv_prover.stark.protocol.prover import VerifyingKey as StarkVerifyingKey
+    from zkrv_prover.zkvm.segment_prover import SegmentedProof
 
 MAGIC = b"ZKRVRCPT"
 VERSION = 1
@@ -57,6 +66,7 @@ class ReceiptKind(IntEnum):
     STARK = 1
     DEV = 2
     GROTH16 = 3
+    SEGMENTED = 4
 
 
 class ReceiptVerificationError(ZkrvError):
@@ -184,6 +194,56 @@ class StarkReceipt(Receipt):
         from zkrv.wrapping import wrap
 
         return wrap(self, **kwargs)
+
+
+@dataclass(frozen=True)
+class SegmentedReceipt(Receipt):
+    """A receipt whose seal proves the execution in several segments (kind 4)."""
+
+    kind = ReceiptKind.SEGMENTED
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from zkrv_prover.zkvm.segments import MAX_SEGMENTS
+
+        if len(self.seal) < 38:
+            raise ZkrvError("receipt: segmented seal too short")
+        if not 1 <= self.segments <= MAX_SEGMENTS:
+            raise ZkrvError(
+                f"receipt: segmented seal declares {self.segments} segments (1..{MAX_SEGMENTS})"
+            )
+
+    @property
+    def segments(self) -> int:
+        """The segment count the seal's header declares (checked in range at construction;
+        the segments themselves are decoded by :meth:`segmented_proof`)."""
+        return int.from_bytes(self.seal[34:38], "big")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "segments": self.segments}
+
+    def segmented_proof(self) -> SegmentedProof:
+        """The decoded segmented proof for this receipt's claim; ReceiptVerificationError if
+        the seal is malformed (nothing verified cryptographically)."""
+        from zkrv_prover.zkvm.segment_codec import decode_segmented
+
+        try:
+            return decode_segmented(self.seal, self.image_id, self.exit_code, self.journal)
+        except ValueError as e:
+            raise ReceiptVerificationError(f"receipt: malformed segmented seal ({e})") from e
+
+    def verify(
+        self, image_id: bytes, journal: bytes | None = None, *, keys: KeyLookup | None = None
+    ) -> None:
+        from zkrv_prover.stark.field.arith import VerificationError
+        from zkrv_prover.zkvm.segment_prover import verify_segmented
+
+        check_expectations(self, image_id, journal)
+        proof = self.segmented_proof()
+        try:
+            verify_segmented(proof, image_id)
+        except (VerificationError, ValueError) as e:
+            raise ReceiptVerificationError(f"receipt: invalid segmented proof ({e})") from e
 
 
 @dataclass(frozen=True)
@@ -336,6 +396,7 @@ _CLASSES: dict[int, type[Receipt]] = {
     ReceiptKind.STARK: StarkReceipt,
     ReceiptKind.DEV: DevReceipt,
     ReceiptKind.GROTH16: Groth16Receipt,
+    ReceiptKind.SEGMENTED: SegmentedReceipt,
 }
 
 

@@ -186,11 +186,20 @@ class WrappedReceipt:
         return out
 
 
+#: Why a multi-segment receipt has no Groth16 form yet (one line, for every place that refuses).
+SEGMENTED_NOT_WRAPPABLE = (
+    "Groth16 wrapping of a multi-segment execution needs the recursion join of segment proofs, "
+    "not built yet; prove it in one segment (--segment-po2 up to 21, at most 2^21 cycles) to "
+    "wrap it"
+)
+
+
 def _not_wrappable(receipt: Receipt) -> ZkrvError:
     kind = receipt.kind.name.lower() if isinstance(receipt.kind, ReceiptKind) else "unknown"
     why = {
         "groth16": "it is already a Groth16 receipt",
         "dev": "a dev-mode receipt ('zkrv prove --dev') proves nothing; prove without --dev",
+        "segmented": SEGMENTED_NOT_WRAPPABLE,
     }.get(kind, "it is not a single-segment zkVM STARK receipt")
     return ZkrvError(
         f"wrap: cannot wrap a {kind} receipt: {why}. Only a STARK receipt of one zkVM "

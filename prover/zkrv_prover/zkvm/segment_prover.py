@@ -32,6 +32,7 @@ import numpy as np
 from zkrv_prover import progress
 from zkrv_prover.claim import sha256
 from zkrv_prover.executor.image import MemoryImage
+from zkrv_prover.executor.segments import MIN_SEGMENT_PO2 as EXECUTOR_MIN_SEGMENT_PO2
 from zkrv_prover.executor.segments import SegmentStart, execute_segment, execute_segments
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
@@ -57,12 +58,14 @@ from zkrv_prover.zkvm.image_id import (
 )
 from zkrv_prover.zkvm.machine import (
     CORE_TABLES,
+    LOG_MAX_CYCLES,
     check_heights,
     core_traces,
     generate_segment,
     public_values,
 )
 from zkrv_prover.zkvm.memory import NUM_PUBLIC, NUM_PUBLIC_SEGMENTED
+from zkrv_prover.zkvm.segment_workers import prove_jobs
 from zkrv_prover.zkvm.segments import (
     MAX_SEGMENTS,
     SegmentBoundary,
@@ -71,18 +74,39 @@ from zkrv_prover.zkvm.segments import (
 )
 
 __all__ = [
+    "DEFAULT_SEGMENT_PO2",
+    "MAX_SEGMENT_PO2",
+    "MIN_SEGMENT_PO2",
     "SegmentJob",
     "SegmentLinks",
     "SegmentPlan",
     "SegmentedClaim",
     "SegmentedProof",
     "challenge_data",
+    "check_segment_po2",
     "plan_segments",
     "prove_segment",
     "prove_segmented",
     "segment_publics",
     "verify_segmented",
 ]
+
+
+#: Segment sizes a segmented proof may use (log2 cycles): the executor's minimum, and the most
+#: one proof of the machine holds.
+MIN_SEGMENT_PO2 = EXECUTOR_MIN_SEGMENT_PO2
+MAX_SEGMENT_PO2 = LOG_MAX_CYCLES
+#: The default segment size (log2 cycles), chosen for a 2-core, 24 GiB machine proving with one
+#: worker per core: see ``docs/segments.md``, "Choosing the segment size".
+DEFAULT_SEGMENT_PO2 = 18
+
+
+def check_segment_po2(segment_po2: int) -> None:
+    """ValueError unless ``segment_po2`` is an integer in ``MIN..MAX_SEGMENT_PO2``."""
+    if not isinstance(segment_po2, int) or not (MIN_SEGMENT_PO2 <= segment_po2 <= MAX_SEGMENT_PO2):
+        raise ValueError(
+            f"segment size 2^{segment_po2} outside 2^{MIN_SEGMENT_PO2}..2^{MAX_SEGMENT_PO2} cycles"
+        )
 
 
 @dataclass(frozen=True)
@@ -259,20 +283,25 @@ def prove_segment(
 def prove_segmented(
     image: MemoryImage,
     input: bytes = b"",
-    segment_po2: int = 20,
+    segment_po2: int = DEFAULT_SEGMENT_PO2,
     params: PcsParams | None = None,
+    *,
+    jobs: int = 1,
+    ray: str | None = None,
 ) -> SegmentedProof:
     """Prove the execution of ``image`` on ``input`` in segments of at most ``2^segment_po2``
-    cycles (the two passes of the module docstring). Progress: stage "execute" (pass 1), then
-    "segments" advanced once per proven segment. Raises what the executor raises (traps, cycle
-    limit) and :class:`ProverError`."""
+    cycles (the two passes of the module docstring). Pass 2 runs where ``jobs`` and ``ray``
+    say (:func:`zkrv_prover.zkvm.segment_workers.prove_jobs`: this process, ``jobs`` local
+    worker processes, or a Ray cluster). Progress: stage "execute" (pass 1), then "segments"
+    advanced once per proven segment. Raises what the executor raises (traps, cycle limit),
+    :class:`ProverError`, and ValueError for a segment size outside
+    ``MIN_SEGMENT_PO2..MAX_SEGMENT_PO2``."""
+    check_segment_po2(segment_po2)
     key = segmented_key(image, params)
     plan = plan_segments(image, input, segment_po2, params)
-    progress.stage("segments", len(plan.jobs))
-    proofs = []
-    for job in plan.jobs:
-        proofs.append(prove_segment(image, input, job, plan.challenges, params))
-        progress.advance()
+    proofs = prove_jobs(
+        prove_segment, image, input, plan.jobs, plan.challenges, params, jobs=jobs, ray=ray
+    )
     links = tuple(
         SegmentLinks(b.pre_pc, b.post_pc, b.pre_eof, b.post_eof)
         for b in (j.boundary for j in plan.jobs)

@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> Result:
         f"seal: {len(seal)} bytes, selector {data['seal_selector'] or '(none: under 4 bytes)'}",
         f"seal bytes: {data['seal']}",
     ]
+    if "segments" in data:
+        lines.insert(1, f"segments: {data['segments']}")
     if receipt.kind == ReceiptKind.DEV:
         data["warning"] = "dev-mode receipt: proves nothing (only the mock verifier accepts it)"
         lines.append(f"warning: {data['warning']}")

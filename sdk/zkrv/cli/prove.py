@@ -11,7 +11,8 @@ from zkrv.cli._common import Result, add_json_flag
 from zkrv.cli._progress import terminal_progress
 from zkrv.cli.execute import read_input
 from zkrv.cli.wrap import wrap_to_file, write_receipt
-from zkrv.prove import prove
+from zkrv.errors import UsageError, ZkrvError
+from zkrv.prove import prove, prove_one_segment
 
 
 def register(sub: Any) -> None:
@@ -35,18 +36,63 @@ def register(sub: Any) -> None:
         action="store_true",
         help="wrap the STARK receipt into a Groth16 receipt (the on-chain router's seal)",
     )
+    p.add_argument(
+        "--segment-po2",
+        type=int,
+        metavar="N",
+        help="prove executions longer than 2^N cycles in segments of 2^N cycles (6..21; "
+        "default 18, or 21 with --groth16); a shorter one is one proof",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="local worker processes proving segments (default: the core count)",
+    )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="prove segments on the Ray cluster at ADDRESS ('auto', 'HOST:PORT', "
+        "'ray://HOST:PORT'; 'local' starts one here with --jobs CPUs)",
+    )
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
+def _check_args(args: argparse.Namespace) -> None:
+    from zkrv_prover.zkvm.segment_prover import MAX_SEGMENT_PO2, MIN_SEGMENT_PO2
+
+    po2 = args.segment_po2
+    if po2 is not None and not MIN_SEGMENT_PO2 <= po2 <= MAX_SEGMENT_PO2:
+        raise UsageError(f"prove: --segment-po2 {po2} outside {MIN_SEGMENT_PO2}..{MAX_SEGMENT_PO2}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"prove: --jobs must be at least 1, got {args.jobs}")
+    if args.dev and (po2 is not None or args.jobs is not None or args.ray is not None):
+        raise UsageError("prove: --dev makes no proof; --segment-po2, --jobs, --ray need one")
+    if args.groth16 and (args.jobs is not None or args.ray is not None):
+        raise UsageError(
+            "prove: --groth16 proves one segment in this process; --jobs and --ray do not apply"
+        )
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ZkrvError("prove: --ray needs the 'ray' package (pip install ray)") from None
+
+
+def _kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"segment_po2": args.segment_po2, "jobs": args.jobs, "ray": args.ray}
+
+
 def run(args: argparse.Namespace) -> Result:
+    _check_args(args)
     data = read_input(args)
     if args.groth16:
         return _run_groth16(args, data)
     t0 = time.monotonic()
     bar = terminal_progress(bool(args.json))
     try:
-        receipt = prove(args.elf, data, dev=args.dev, progress=bar)
+        receipt = prove(args.elf, data, dev=args.dev, progress=bar, **_kwargs(args))
     finally:
         if bar is not None:
             bar.close()
@@ -61,11 +107,14 @@ def run(args: argparse.Namespace) -> Result:
             f"exit code: {receipt.exit_code}",
             f"journal: {info['journal']}",
         ]
+        + ([f"segments: {info['segments']}"] if "segments" in info else [])
     )
     return Result(data=out, text=text)
 
 
 def _run_groth16(args: argparse.Namespace, data: bytes) -> Result:
     return wrap_to_file(
-        lambda bar: prove(args.elf, data, progress=bar), args.output, bool(args.json)
+        lambda bar: prove_one_segment(args.elf, data, segment_po2=args.segment_po2, progress=bar),
+        args.output,
+        bool(args.json),
     )
