@@ -64,7 +64,7 @@ def prove(
     """Execute ``program`` on private ``input`` and prove it (see the module docstring).
 
     ``segment_po2``: the segment size, log2 cycles, in ``MIN_SEGMENT_PO2..MAX_SEGMENT_PO2``
-    (6..21); default ``DEFAULT_SEGMENT_PO2`` (18), or 21 (the largest one proof holds) with
+    (6..21); default ``DEFAULT_SEGMENT_PO2`` (17), or 21 (the largest one proof holds) with
     ``groth16``. ``jobs``: local worker processes proving segments (default: the core count);
     ``ray``: a Ray cluster address (``"local"`` starts one on this machine) to prove segments
     on instead. Neither changes the receipt's claim or its validity, and a one-segment

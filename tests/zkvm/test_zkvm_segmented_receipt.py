@@ -183,3 +183,18 @@ def test_cli_prove_in_worker_processes(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and "segments: 4" in out
     code, _, err = run(capsys, "verify", rpath, "--image-id", "0x" + "11" * 32)
     assert code == 1 and "is for image" in err
+
+
+@pytest.mark.slow
+def test_worker_process_failures_reach_the_caller(tiny: MemoryImage) -> None:
+    """A segment that fails in a worker process raises in the caller, with the worker's error;
+    the pool is torn down."""
+    from zkrv_prover.stark.protocol.prover import ProverError
+    from zkrv_prover.zkvm.segment_prover import plan_segments, prove_segment
+    from zkrv_prover.zkvm.segment_workers import prove_jobs
+
+    plan = plan_segments(tiny, b"", 6)
+    bad = dataclasses.replace(plan.jobs[1], public=[0] * len(plan.jobs[1].public))
+    jobs = [plan.jobs[0], bad]
+    with pytest.raises(ProverError, match="segment 1: re-execution changed its public values"):
+        prove_jobs(prove_segment, tiny, b"", jobs, plan.challenges, jobs=2)

@@ -98,7 +98,7 @@ MIN_SEGMENT_PO2 = EXECUTOR_MIN_SEGMENT_PO2
 MAX_SEGMENT_PO2 = LOG_MAX_CYCLES
 #: The default segment size (log2 cycles), chosen for a 2-core, 24 GiB machine proving with one
 #: worker per core: see ``docs/segments.md``, "Choosing the segment size".
-DEFAULT_SEGMENT_PO2 = 18
+DEFAULT_SEGMENT_PO2 = 17
 
 
 def check_segment_po2(segment_po2: int) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -139,7 +140,7 @@ def _in_processes(
                 _send(proc.stdin, pickle.dumps(jobs_list[i]))
                 ok, value = pickle.loads(_recv(proc.stdout))
                 done.put((i, value, None) if ok else (i, None, value))
-        except (OSError, EOFError, pickle.UnpicklingError) as e:
+        except Exception as e:  # a dead worker (EOF, broken pipe) or an unpicklable value
             code = proc.poll()
             done.put((-1, None, ProverError(f"a segment worker failed (exit code {code}): {e}")))
 
@@ -190,6 +191,7 @@ def worker_main() -> None:
     common arguments, then segment jobs, from stdin; answers each with ``(True, proof)`` or
     ``(False, exception)``; exits at end of input. Its stdout carries only these messages
     (anything printed goes to stderr)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which kills us
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -206,7 +208,10 @@ def worker_main() -> None:
         try:
             reply = pickle.dumps((True, prove_one(image, data, job, challenges, params)))
         except Exception as e:  # sent to the parent, which raises it
-            reply = pickle.dumps((False, e))
+            try:
+                reply = pickle.dumps((False, e))
+            except Exception:
+                reply = pickle.dumps((False, ProverError(f"{type(e).__name__}: {e}")))
         _send(out, reply)
 
 

@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help="prove executions longer than 2^N cycles in segments of 2^N cycles (6..21; "
-        "default 18, or 21 with --groth16); a shorter one is one proof",
+        "default 17, or 21 with --groth16); a shorter one is one proof",
     )
     p.add_argument(
         "--jobs",
