@@ -73,7 +73,8 @@ def run_prove(
     progress objects the stub received."""
     seen: list[Any] = []
 
-    def fake_prove(elf: str, data: bytes, *, dev: bool, progress: Any) -> DevReceipt:
+    def fake_prove(elf: str, data: bytes, *, dev: bool, progress: Any, **kw: Any) -> DevReceipt:
+        assert kw == {"segment_po2": None, "jobs": None, "ray": None}
         seen.append(progress)
         if progress is not None:
             progress.stage("execute", 2)
