@@ -84,33 +84,33 @@ def prove(
     multi-segment execution with ``groth16``, or an execution longer than
     ``zkrv_prover.executor.DEFAULT_MAX_CYCLES`` (2^26) cycles."""
     from zkrv_prover.progress import reporting
-    from zkrv_prover.zkvm.segment_prover import (
-        DEFAULT_SEGMENT_PO2,
-        MAX_SEGMENT_PO2,
-        check_segment_po2,
-    )
+    from zkrv_prover.zkvm.segment_prover import DEFAULT_SEGMENT_PO2
 
     if dev and groth16:
         raise ZkrvError("prove: dev mode makes no proof to wrap; choose dev or groth16")
-    po2 = segment_po2
-    if po2 is None:
-        po2 = MAX_SEGMENT_PO2 if groth16 else DEFAULT_SEGMENT_PO2
+    if groth16:
+        from zkrv.wrapping import profile_name, wrap
+
+        profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any proving
+        stark = prove_one_segment(program, input, segment_po2=segment_po2, progress=progress)
+        return wrap(stark, keys=keys, progress=progress, profile=profile)
+    po2 = _segment_po2(segment_po2, DEFAULT_SEGMENT_PO2)
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ZkrvError(f"prove: jobs must be a positive integer, got {jobs!r}")
+    with reporting(progress):
+        return _prove(program, input, dev, _Run(po2, jobs, ray))
+
+
+def _segment_po2(value: int | None, default: int) -> int:
+    """``value`` (or ``default``) checked as a segment size; ZkrvError otherwise."""
+    from zkrv_prover.zkvm.segment_prover import check_segment_po2
+
+    po2 = default if value is None else value
     try:
         check_segment_po2(po2)
     except ValueError as e:
         raise ZkrvError(f"prove: {e}") from None
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
-        raise ZkrvError(f"prove: jobs must be a positive integer, got {jobs!r}")
-    run = _Run(po2, jobs, ray)
-    if not groth16:
-        with reporting(progress):
-            return _prove(program, input, dev, run)
-    from zkrv.wrapping import profile_name, wrap
-
-    profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any proving
-    with reporting(progress):
-        stark = _prove(program, input, False, run, one_segment=True)
-    return wrap(stark, keys=keys, progress=progress, profile=profile)
+    return po2
 
 
 def prove_one_segment(
@@ -125,13 +125,9 @@ def prove_one_segment(
     execution longer than one segment is refused (ZkrvError, before any proving) instead of
     being proven in segments (multi-segment receipts have no Groth16 form yet)."""
     from zkrv_prover.progress import reporting
-    from zkrv_prover.zkvm.segment_prover import MAX_SEGMENT_PO2, check_segment_po2
+    from zkrv_prover.zkvm.segment_prover import MAX_SEGMENT_PO2
 
-    po2 = MAX_SEGMENT_PO2 if segment_po2 is None else segment_po2
-    try:
-        check_segment_po2(po2)
-    except ValueError as e:
-        raise ZkrvError(f"prove: {e}") from None
+    po2 = _segment_po2(segment_po2, MAX_SEGMENT_PO2)
     with reporting(progress):
         out = _prove(program, input, False, _Run(po2, None, None), one_segment=True)
     assert isinstance(out, StarkReceipt)
