@@ -59,6 +59,9 @@ VERSION = 1
 #: Largest journal and seal a receipt may hold (reject before allocating).
 MAX_JOURNAL = 1 << 24
 MAX_SEAL = 64 << 20
+#: A segmented seal holds about 750 KiB per segment: 1 GiB covers a 2^26-cycle run (the
+#: executor's cap) in segments of 2^15 cycles or more.
+MAX_SEGMENTED_SEAL = 1 << 30
 _HEAD = struct.Struct(">8sHB32sII")
 
 
@@ -83,13 +86,15 @@ class Receipt(ABC):
     seal: bytes
 
     kind = ReceiptKind.STARK
+    #: The largest seal this kind may hold (checked before allocating when parsing).
+    max_seal = MAX_SEAL
 
     def __post_init__(self) -> None:
         if len(self.image_id) != 32:
             raise ZkrvError("receipt: image ID must be 32 bytes")
         if not 0 <= self.exit_code < 1 << 32:
             raise ZkrvError("receipt: exit code must be a 32-bit unsigned integer")
-        if len(self.journal) > MAX_JOURNAL or len(self.seal) > MAX_SEAL:
+        if len(self.journal) > MAX_JOURNAL or len(self.seal) > self.max_seal:
             raise ZkrvError("receipt: journal or seal too large")
 
     @property
@@ -201,6 +206,7 @@ class SegmentedReceipt(Receipt):
     """A receipt whose seal proves the execution in several segments (kind 4)."""
 
     kind = ReceiptKind.SEGMENTED
+    max_seal = MAX_SEGMENTED_SEAL
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -420,7 +426,7 @@ def decode_receipt(data: bytes) -> Receipt:
     pos += jlen
     (slen,) = struct.unpack_from(">I", data, pos)
     pos += 4
-    if slen > MAX_SEAL or len(data) != pos + slen:
+    if slen > _CLASSES[kind].max_seal or len(data) != pos + slen:
         raise ZkrvError("receipt: seal length does not match the data (truncated or trailing)")
     seal = bytes(data[pos:])
     return _CLASSES[kind](image_id=image_id, exit_code=exit_code, journal=journal, seal=seal)

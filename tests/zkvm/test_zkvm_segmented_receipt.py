@@ -198,3 +198,21 @@ def test_worker_process_failures_reach_the_caller(tiny: MemoryImage) -> None:
     jobs = [plan.jobs[0], bad]
     with pytest.raises(ProverError, match="segment 1: re-execution changed its public values"):
         prove_jobs(prove_segment, tiny, b"", jobs, plan.challenges, jobs=2)
+
+
+def test_seal_size_caps_per_kind(receipt: SegmentedReceipt) -> None:
+    """A segmented seal may exceed the 64 MiB cap of other kinds (a 2^24-cycle run in 2^17
+    segments holds about 96 MiB): parsed and constructed up to MAX_SEGMENTED_SEAL; a STARK
+    seal of that size is refused."""
+    from zkrv.receipt import MAX_SEAL, MAX_SEGMENTED_SEAL
+
+    big = receipt.seal[:38] + bytes(MAX_SEAL + 1 - 38)
+    r = _with_seal(receipt, big)
+    assert decode_receipt(r.to_bytes()).seal == big
+    with pytest.raises(ZkrvError, match="too large"):
+        StarkReceipt(r.image_id, 0, b"", big)
+    raw = bytearray(r.to_bytes())
+    at = len(raw) - len(big) - 4
+    raw[at : at + 4] = (MAX_SEGMENTED_SEAL + 1).to_bytes(4, "big")
+    with pytest.raises(ZkrvError, match="seal length"):
+        decode_receipt(bytes(raw))
