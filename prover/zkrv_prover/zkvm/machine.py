@@ -541,6 +541,15 @@ def _memory_trace(img: U32, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
     ai = np.searchsorted(words, acc_w)
     mem[ai, M_FTS] = acc_ts
     mem[ai, M_F : M_F + 4] = word_to_bytes(acc_v.astype(np.uint32))
+    _fill_range_limbs(mem, words)
+    return mem
+
+
+def _fill_range_limbs(mem: U32, words: I64) -> None:
+    """The memory table's range-check limbs for its sorted ``words`` (one per valid row): the
+    distances to both ends of RAM and the gap to the previous word, as 16-bit limb pairs.
+    ValueError if a word lies outside RAM."""
+    k = words.size
     if k and (words[0] < W_LO or words[-1] > W_HI):
         raise ValueError("a memory word lies outside RAM")
     d1, d2 = words - W_LO, W_HI - words
@@ -549,7 +558,6 @@ def _memory_trace(img: U32, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
     for c0, d in ((M_LIMBS, d1), (M_LIMBS + 2, d2), (M_LIMBS + 4, gap)):
         mem[:k, c0] = d & 0xFFFF
         mem[:k, c0 + 1] = d >> 16
-    return mem
 
 
 def _segment_memory_trace(img: U32, b: SegmentBoundary, acc_w: I64, acc_ts: I64, acc_v: U32) -> U32:
@@ -577,14 +585,7 @@ def _segment_memory_trace(img: U32, b: SegmentBoundary, acc_w: I64, acc_ts: I64,
     carried = ~b.open
     mem[:k, M_PSEG] = np.where(carried, b.prev_seg, 0)
     mem[:k, M_SD] = np.where(carried, b.seg - b.prev_seg - 1, 0)
-    if k and (words[0] < W_LO or words[-1] > W_HI):
-        raise ValueError("a memory word lies outside RAM")
-    d1, d2 = words - W_LO, W_HI - words
-    gap = np.zeros(k, dtype=np.int64)
-    gap[1:] = words[1:] - words[:-1] - 1
-    for c0, d in ((M_LIMBS, d1), (M_LIMBS + 2, d2), (M_LIMBS + 4, gap)):
-        mem[:k, c0] = d & 0xFFFF
-        mem[:k, c0 + 1] = d >> 16
+    _fill_range_limbs(mem, words)
     return mem
 
 
