@@ -193,7 +193,9 @@ def _prove(
         w = generate(key.tables, res.trace, key.vk.layouts)
     except ValueError as e:  # e.g. a table over its height cap (a huge image or memory use)
         raise ZkrvError(f"cannot prove this execution in one proof: {e}") from e
-    proof = stark_prove(key.vk, w.traces, w.public)
+    traces, public = w.traces, w.public
+    del w  # the prover empties ``traces`` once it has its own copies
+    proof = stark_prove(key.vk, traces, public, consume=True)
     assert key.vk.pre_root is not None
     seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
     return StarkReceipt(key.image_id, res.exit_code, res.journal, seal)

@@ -273,8 +273,11 @@ def prove_segment(
     del seg
     if w.public != job.public:
         raise ProverError(f"segment {job.boundary.seg}: re-execution changed its public values")
+    traces, public = w.traces, w.public
+    del w  # prove empties ``traces`` once it has its own copies (consume=True)
     with progress.reporting(None):  # the caller's bar counts segments, not prover stages
-        proof = prove(key.vk, w.traces, w.public, global_=GlobalInput(challenges, job.secret))
+        ch = GlobalInput(challenges, job.secret)
+        proof = prove(key.vk, traces, public, global_=ch, consume=True)
     if proof.boundary_root != job.root:
         raise ProverError(f"segment {job.boundary.seg}: boundary root differs from pass 1's")
     return proof

@@ -133,6 +133,11 @@ def layer_shapes(params: PcsParams, input_log_heights: Sequence[int]) -> list[Ma
 # ------------------------------------------------------------------------------------------------
 
 
+#: Cosets folded per vectorized step: bounds the fold's temporaries (the extension products
+#: take EXT_DEGREE^2 uint64 per coset) to a few MiB whatever the codeword's length.
+_FOLD_BLOCK = 1 << 15
+
+
 def fold_codeword(cur: U32, beta: Sequence[int], log_arity: int, shift: int) -> U32:
     """Fold an (N, EXT_DEGREE) bit-reversed codeword on shift * H_N by 2^log_arity with
     challenge beta."""
@@ -141,16 +146,24 @@ def fold_codeword(cur: U32, beta: Sequence[int], log_arity: int, shift: int) -> 
     m = n // a
     log_n = n.bit_length() - 1
     d = EXT_DEGREE
-    v = cur.reshape(m, a, d)[:, bit_reverse_indices(log_arity), :]  # natural order per coset
-    c = intt(np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(a, m * d)).reshape(a, m, d)
+    cosets = cur.reshape(m, a, d)
+    rev_a = bit_reverse_indices(log_arity)
     # 1 / x_b = shift^-1 * omega_N^(-rev_m(b))
     inv_om = inv_int(two_adic_generator(log_n))
     inv_x = fld.powers(inv_om, m, start=inv_int(shift))[bit_reverse_indices(m.bit_length() - 1)]
-    gamma = fld.ext_mul_base(np.broadcast_to(fld.ext_const(beta), (m, d)), inv_x)
-    acc = c[a - 1]
-    for r in range(a - 2, -1, -1):  # loop over the arity (<= 16), not rows
-        acc = fld.ext_add(fld.ext_mul(acc, gamma), c[r])
-    return acc
+    beta_c = fld.ext_const(beta)
+    out = np.empty((m, d), dtype=np.uint32)
+    for s in range(0, m, _FOLD_BLOCK):  # blocks of cosets: memory, not a loop over rows
+        e = min(m, s + _FOLD_BLOCK)
+        v = cosets[s:e][:, rev_a, :]  # natural order per coset
+        c = intt(np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(a, (e - s) * d))
+        c = c.reshape(a, e - s, d)
+        gamma = fld.ext_mul_base(np.broadcast_to(beta_c, (e - s, d)), inv_x[s:e])
+        acc = c[a - 1]
+        for r in range(a - 2, -1, -1):  # loop over the arity (<= 16), not rows
+            acc = fld.ext_add(fld.ext_mul(acc, gamma), c[r])
+        out[s:e] = acc
+    return out
 
 
 @dataclass

@@ -481,6 +481,8 @@ def prove(
     rng: FieldRng | None = None,
     blinds: Sequence[U32] | None = None,
     global_: GlobalInput | None = None,
+    *,
+    consume: bool = False,
 ) -> StarkProof:
     """Prove that ``traces`` (one (n_t, witness_width_t) uint32 matrix per table, n_t a power
     of two: the AIR's own columns) satisfy the machine with these public values. The prover
@@ -498,9 +500,16 @@ def prove(
     ``rng`` draws the rest. The local buses must balance; the global ones need not (the proof
     carries its share, ``StarkProof.global_sums``).
 
+    ``consume``: the caller hands ``traces`` (then a ``list``) over: it is emptied as soon as
+    the prover has its own copies, so that the witness is not held twice while proving (peak
+    memory; the prover drops its copies too once the LogUp round is committed).
+
     Raises :class:`ProverError` if the witness is invalid (unless checks are switched off with
     :func:`zkrv_prover.stark.protocol.testing.unchecked_prover`)."""
     params, lays = vk.params, vk.layouts
+    if consume and not isinstance(traces, list):
+        raise TypeError("consume=True takes the traces as a list, which it empties")
+    given_traces = traces
     rng = FieldRng() if rng is None else require(rng, "prove")
     if vk.has_global != (global_ is not None):
         raise ProverError(
@@ -541,6 +550,11 @@ def prove(
     except ValueError as e:
         raise ProverError(str(e)) from e
     traces = full
+    del full
+    if consume:
+        assert isinstance(given_traces, list)
+        given_traces.clear()
+    del given_traces
 
     # The transcript hashes natively (same function as the reference, tested equal).
     ar = NativeArith(native_hash=True)
@@ -584,7 +598,6 @@ def prove(
 
     # LogUp
     aux_data = None
-    aux_by_table: dict[int, U32] = {}
     cumsums: list[ExtInt] = []
     global_sums: list[ExtInt] = []
     sums_of: dict[int, npt.NDArray[np.uint64]] = {}
@@ -615,9 +628,8 @@ def prove(
                     challenges[CH_BETA].astype(np.uint32),
                 )
                 sums_of[t] = np.asarray(cs, dtype=np.uint64)
-            aux_by_table[t] = aux
-            flat = aux.reshape(ns[t], -1)
-            aux_mats.append(zk.mask_coeffs(ntt.intt(flat), plans[t], rng))
+            aux_mats.append(zk.mask_coeffs(ntt.intt(aux.reshape(ns[t], -1)), plans[t], rng))
+            del aux
             if cs is not None:
                 cumsums.append(_ext_tuple(cs))
                 total = (total + cs) % np.uint64(P)
@@ -640,6 +652,7 @@ def prove(
         tr.observe_ext([ar.e_const(c) for c in cumsums])
         if global_sums:
             tr.observe_ext([ar.e_const(c) for c in global_sums])
+    del traces  # from here on the prover reads the committed LDEs only
 
     # quotient: one per group of equal-height tables (quotient.quotient_groups). Each table's
     # constraints are combined and divided by Z_H on its own coset (size by its own degree); the
