@@ -7,7 +7,6 @@ Proofs use the zkVM's own parameters (``zkvm_params``), as the one-proof tests d
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from pathlib import Path
@@ -20,7 +19,8 @@ from zkrv_prover.executor import MemoryImage, execute, load_elf
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.proof import encode_proof
-from zkrv_prover.zkvm.image_id import program_key, segmented_key
+from zkrv_prover.stark.protocol.prover import StarkProof
+from zkrv_prover.zkvm.image_id import program_key, segmented_key, verifier_key, zkvm_params
 from zkrv_prover.zkvm.segment_prover import (
     SegmentedProof,
     challenge_data,
@@ -81,9 +81,14 @@ def test_four_segments_prove_and_verify(image: MemoryImage, four: SegmentedProof
     assert four.journal == res.journal and sha256(four.journal) == four.journal_digest
     assert four.links[0].pre_eof is False and four.links[-1].post_pc == 0
     assert all(a.post_pc == b.pre_pc for a, b in zip(four.links, four.links[1:], strict=False))
-    vk = segmented_key(image).vk
-    kib = sum(len(encode_proof(vk, p)) for p in four.proofs) / 1024
+    kib = sum(len(p) for p in four.proofs) / 1024
     print(f"proof size {kib:.0f} KiB")
+    assert four.decoded(3).boundary_root is not None
+
+
+def _reencoded(four: SegmentedProof, proofs: list[StarkProof]) -> tuple[bytes, ...]:
+    vk = verifier_key(four.pre_root, four.log_program, four.log_image, zkvm_params(), True)
+    return tuple(encode_proof(vk, p) for p in proofs)
 
 
 def test_dropped_or_swapped_segments_are_rejected(image: MemoryImage, four: SegmentedProof) -> None:
@@ -125,13 +130,13 @@ def test_links_are_bound_by_the_proofs(four: SegmentedProof) -> None:
 def test_tampered_global_share_is_rejected(four: SegmentedProof) -> None:
     """A share changed alone, or moved between two proofs so that the family still sums to
     zero: each changed proof fails its own check of the global sum."""
-    proofs = [copy.deepcopy(p) for p in four.proofs]
+    proofs = [four.decoded(s) for s in range(4)]
     g = proofs[1].global_sums[0]
     proofs[1].global_sums[0] = ((g[0] + 1) % P, *g[1:])
-    _rejects(_replace(four, proofs=tuple(proofs)), four.image_id)
+    _rejects(_replace(four, proofs=_reencoded(four, proofs)), four.image_id)
     h = proofs[2].global_sums[0]
     proofs[2].global_sums[0] = ((h[0] - 1) % P, *h[1:])
-    _rejects(_replace(four, proofs=tuple(proofs)), four.image_id)
+    _rejects(_replace(four, proofs=_reencoded(four, proofs)), four.image_id)
 
 
 def test_wrong_claim_is_rejected(four: SegmentedProof) -> None:
@@ -159,9 +164,9 @@ def test_malformed_proofs_are_rejected(four: SegmentedProof) -> None:
     _rejects(_replace(four, pre_root=P**9), iid)
     bad_link = dataclasses.replace(four.links[1], pre_eof=2)  # type: ignore[arg-type]
     _rejects(_replace(four, links=(four.links[0], bad_link, *four.links[2:])), iid, "eof")
-    short = copy.deepcopy(four.proofs[0])
-    short.global_sums = []
-    _rejects(_replace(four, proofs=(short, *four.proofs[1:])), iid)
+    _rejects(_replace(four, proofs=(four.proofs[0][:-1], *four.proofs[1:])), iid, "malformed")
+    _rejects(_replace(four, proofs=(four.proofs[0] + b"\0", *four.proofs[1:])), iid, "malformed")
+    _rejects(_replace(four, proofs=("not bytes", *four.proofs[1:])), iid, "bytes")
 
 
 def test_public_values_are_set_by_the_verifier(four: SegmentedProof) -> None:

@@ -23,7 +23,7 @@ from zkrv_prover.claim import sha256
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.codec import ProofFormatError
-from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
+from zkrv_prover.stark.protocol.proof import decode_proof
 from zkrv_prover.zkvm.image_id import verifier_key, zkvm_params
 from zkrv_prover.zkvm.segment_prover import SegmentedProof, SegmentLinks
 from zkrv_prover.zkvm.segments import MAX_SEGMENTS
@@ -34,10 +34,8 @@ _HEAD = struct.Struct(">32sBBI")
 _LINK = struct.Struct(">IIBI")
 
 
-def encode_segmented(proof: SegmentedProof, params: PcsParams | None = None) -> bytes:
-    """The seal bytes of ``proof`` (``ValueError`` if a segment proof does not fit its key)."""
-    params = params or zkvm_params()
-    vk = verifier_key(proof.pre_root, proof.log_program, proof.log_image, params, True)
+def encode_segmented(proof: SegmentedProof) -> bytes:
+    """The seal bytes of ``proof`` (its segment proofs are already encoded)."""
     parts = [
         _HEAD.pack(
             proof.pre_root.to_bytes(32, "big"),
@@ -46,8 +44,7 @@ def encode_segmented(proof: SegmentedProof, params: PcsParams | None = None) -> 
             len(proof.proofs),
         )
     ]
-    for ln, p in zip(proof.links, proof.proofs, strict=True):
-        body = encode_proof(vk, p)
+    for ln, body in zip(proof.links, proof.proofs, strict=True):
         flags = int(bool(ln.pre_eof)) | int(bool(ln.post_eof)) << 1
         parts.append(_LINK.pack(ln.pre_pc, ln.post_pc, flags, len(body)))
         parts.append(body)
@@ -64,7 +61,8 @@ def decode_segmented(
     """Parse a seal into a :class:`SegmentedProof` claiming ``image_id``, ``exit_code`` and
     ``journal``. Raises :class:`ProofFormatError` (a ``ValueError``) on truncation, trailing
     bytes, a count outside 1..MAX_SEGMENTS, unknown flag bits, a non-canonical root, heights
-    out of range or a malformed segment proof. Verifies nothing cryptographically."""
+    out of range or a malformed segment proof (each is parsed, then kept as bytes). Verifies
+    nothing cryptographically."""
     params = params or zkvm_params()
     if len(seal) < _HEAD.size:
         raise ProofFormatError(f"segmented seal of {len(seal)} bytes is too short")
@@ -86,10 +84,12 @@ def decode_segmented(
             raise ProofFormatError(f"segment {s}: unknown eof flag bits 0x{flags:02x}")
         if len(seal) < pos + n:
             raise ProofFormatError(f"segment {s}: truncated proof")
+        body = seal[pos : pos + n]
         try:
-            proofs.append(decode_proof(vk, seal[pos : pos + n]))
+            decode_proof(vk, body)
         except ProofFormatError as e:
             raise ProofFormatError(f"segment {s}: {e}") from e
+        proofs.append(body)
         pos += n
         links.append(SegmentLinks(pre_pc, post_pc, bool(flags & 1), bool(flags & 2)))
     if pos != len(seal):

@@ -15,6 +15,9 @@
    image, the input, the job and the challenges: it re-executes the segment from its start state
    (``executor.execute_segment``), generates its traces and proves; the boundary root must be
    pass 1's. Segments may be proven in any order or process; peak memory is one segment's.
+   Each proof comes back encoded (:func:`prove_segment_encoded`): a decoded proof takes about
+   nine times its bytes in Python objects, which for thousands of segments would make the
+   driver's memory grow with the execution's length.
 
 :func:`verify_segmented` is the composite verifier: it sets every segment's public values
 itself, checks the pc/eof chain, verifies all proofs as one family under recomputed global
@@ -37,8 +40,10 @@ from zkrv_prover.executor.segments import SegmentStart, execute_segment, execute
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
+from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
 from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
 from zkrv_prover.stark.protocol.prover import (
     BoundarySecret,
     GlobalInput,
@@ -86,6 +91,7 @@ __all__ = [
     "check_segment_po2",
     "plan_segments",
     "prove_segment",
+    "prove_segment_encoded",
     "prove_segmented",
     "segment_publics",
     "verify_segmented",
@@ -135,7 +141,9 @@ class SegmentedClaim:
 class SegmentedProof:
     """A composite proof of one execution: the image-ID material (preprocessed root and the two
     table heights, as in a one-proof receipt's seal), the claim (exit code, journal and its
-    digest) and, per segment in order, its links and its STARK proof of the segmented machine."""
+    digest) and, per segment in order, its links and its STARK proof of the segmented machine,
+    encoded (``stark.protocol.proof.encode_proof`` under the segmented key; :meth:`decoded`
+    parses one)."""
 
     image_id: bytes
     pre_root: int
@@ -145,11 +153,17 @@ class SegmentedProof:
     journal_digest: bytes
     journal: bytes
     links: tuple[SegmentLinks, ...]
-    proofs: tuple[StarkProof, ...]
+    proofs: tuple[bytes, ...]
 
     @property
     def segments(self) -> int:
         return len(self.proofs)
+
+    def decoded(self, s: int, params: PcsParams | None = None) -> StarkProof:
+        """Segment ``s``'s proof parsed (``ProofFormatError`` if malformed)."""
+        params = params or zkvm_params()
+        vk = verifier_key(self.pre_root, self.log_program, self.log_image, params, True)
+        return decode_proof(vk, self.proofs[s])
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,6 +297,19 @@ def prove_segment(
     return proof
 
 
+def prove_segment_encoded(
+    image: MemoryImage,
+    input: bytes,
+    job: SegmentJob,
+    challenges: tuple[ExtInt, ExtInt],
+    params: PcsParams | None = None,
+) -> bytes:
+    """:func:`prove_segment`, its proof encoded under the segmented key (what workers send
+    back and :class:`SegmentedProof` holds)."""
+    proof = prove_segment(image, input, job, challenges, params)
+    return encode_proof(segmented_key(image, params).vk, proof)
+
+
 def prove_segmented(
     image: MemoryImage,
     input: bytes = b"",
@@ -303,7 +330,14 @@ def prove_segmented(
     key = segmented_key(image, params)
     plan = plan_segments(image, input, segment_po2, params)
     proofs = prove_jobs(
-        prove_segment, image, input, plan.jobs, plan.challenges, params, jobs=jobs, ray=ray
+        prove_segment_encoded,
+        image,
+        input,
+        plan.jobs,
+        plan.challenges,
+        params,
+        jobs=jobs,
+        ray=ray,
     )
     links = tuple(
         SegmentLinks(b.pre_pc, b.post_pc, b.pre_eof, b.post_eof)
@@ -371,10 +405,18 @@ def verify_segmented(
         if bad:
             raise VerificationError("; ".join(bad))
         vk = verifier_key(proof.pre_root, proof.log_program, proof.log_image, params, True)
-        for p in proof.proofs:
+        proofs = []
+        for s, body in enumerate(proof.proofs):
+            if not isinstance(body, bytes):
+                raise VerificationError(f"segment {s}: a proof is bytes")
+            try:
+                p = decode_proof(vk, body)
+            except ProofFormatError as e:
+                raise VerificationError(f"segment {s}: malformed proof: {e}") from e
             check_heights(vk.layouts, p.log_heights)  # soundness bounds (docs/zkvm.md)
+            proofs.append(p)
         data = challenge_data(image_id, n)
-        verify_global(vk, list(zip(publics, proof.proofs, strict=True)), data)
+        verify_global(vk, list(zip(publics, proofs, strict=True)), data)
     except VerificationError:
         raise
     except (ValueError, TypeError, IndexError) as e:  # malformed proofs, heights, claims

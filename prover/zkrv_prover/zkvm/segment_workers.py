@@ -1,12 +1,13 @@
 """Where pass 2 of segmented proving runs: in this process, in local worker processes, or on a
 Ray cluster (``docs/segments.md``, "Parallel and distributed proving").
 
-Every runner calls the same pure function, :func:`~zkrv_prover.zkvm.segment_prover.prove_segment`,
-with the program image, the input, one :class:`SegmentJob` (start state, cycle count, boundary
-rows, public values, boundary secret and root; a few KiB, never a trace) and the global
-challenges, so the proofs are the same wherever they run (the prover's randomness is the job's
-boundary secret for the boundary round and fresh for the rest, which the verifier does not
-distinguish). Results come back in segment order.
+Every runner calls the same pure function (the driver passes
+:func:`~zkrv_prover.zkvm.segment_prover.prove_segment_encoded`) with the program image, the
+input, one :class:`SegmentJob` (start state, cycle count, boundary rows, public values, boundary
+secret and root; a few KiB, never a trace) and the global challenges, so the proofs are the same
+wherever they run (the prover's randomness is the job's boundary secret for the boundary round
+and fresh for the rest, which the verifier does not distinguish). Results come back in segment
+order.
 
 - ``jobs=1``: in order, in this process.
 - ``jobs=N > 1``: N worker processes (fresh interpreters, :func:`worker_main`), each limited
@@ -29,13 +30,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from zkrv_prover import progress
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.field import ExtInt
-from zkrv_prover.stark.protocol.prover import ProverError, StarkProof
+from zkrv_prover.stark.protocol.prover import ProverError
 
 __all__ = ["RAY_RETRIES", "default_jobs", "prove_jobs"]
 
@@ -60,15 +61,16 @@ def _thread_env(threads: int) -> dict[str, str]:
     return {"ZKRV_THREADS": str(threads), "RAYON_NUM_THREADS": str(threads)}
 
 
-#: ``prove_segment``'s signature: (image, input, job, challenges, params) -> proof. Passed in by
+#: What a segment prover returns (the driver's ``prove_segment_encoded``: the encoded proof,
+#: about a ninth of the decoded proof's memory, so the driver holds many).
+R = TypeVar("R")
+#: A segment prover's signature: (image, input, job, challenges, params) -> result. Passed in by
 #: the driver (a module-level function, so that it pickles by name for worker processes).
-ProveSegment = Callable[
-    [MemoryImage, bytes, Any, tuple[ExtInt, ExtInt], PcsParams | None], StarkProof
-]
+ProveSegment = Callable[[MemoryImage, bytes, Any, tuple[ExtInt, ExtInt], PcsParams | None], R]
 
 
 def prove_jobs(
-    prove_one: ProveSegment,
+    prove_one: ProveSegment[R],
     image: MemoryImage,
     input: bytes,
     jobs_list: Sequence[Any],
@@ -77,8 +79,8 @@ def prove_jobs(
     *,
     jobs: int = 1,
     ray: str | None = None,
-) -> list[StarkProof]:
-    """Prove every segment job (pass 2) with ``prove_one`` and return the proofs in job order;
+) -> list[R]:
+    """Prove every segment job (pass 2) with ``prove_one`` and return its results in job order;
     the progress stage "segments" advances once per finished segment. ``jobs``: local worker
     processes (1: this process); ``ray``: a Ray address (``jobs`` then sizes a ``"local"``
     instance only). ValueError for ``jobs < 1``; the first segment failure seen is raised."""
@@ -98,14 +100,14 @@ def prove_jobs(
 
 
 def _in_processes(
-    prove_one: ProveSegment,
+    prove_one: ProveSegment[R],
     image: MemoryImage,
     input: bytes,
     jobs_list: Sequence[Any],
     challenges: tuple[ExtInt, ExtInt],
     params: PcsParams | None,
     jobs: int,
-) -> list[StarkProof]:
+) -> list[R]:
     """``jobs`` worker processes (:func:`worker_main`), each fed one segment at a time by a
     thread of this process; results are collected here (progress is reported from this
     thread). Fresh interpreters started with ``-m``, not ``multiprocessing``: they neither
@@ -115,7 +117,7 @@ def _in_processes(
     todo: queue.Queue[int] = queue.Queue()
     for i in range(len(jobs_list)):
         todo.put(i)
-    done: queue.Queue[tuple[int, StarkProof | None, BaseException | None]] = queue.Queue()
+    done: queue.Queue[tuple[int, R | None, BaseException | None]] = queue.Queue()
     env = {**os.environ, **_thread_env(_threads_per_job(jobs))}
     procs = [
         subprocess.Popen(
@@ -147,7 +149,7 @@ def _in_processes(
     threads = [threading.Thread(target=feed, args=(p,), daemon=True) for p in procs]
     for t in threads:
         t.start()
-    out: list[StarkProof | None] = [None] * len(jobs_list)
+    out: list[R | None] = [None] * len(jobs_list)
     try:
         for _ in range(len(jobs_list)):
             i, proof, err = done.get()
@@ -188,7 +190,7 @@ def _recv(f: IO[bytes]) -> bytes:
 
 def worker_main() -> None:
     """A local segment worker (``python -m zkrv_prover.zkvm.segment_workers``): reads the
-    common arguments, then segment jobs, from stdin; answers each with ``(True, proof)`` or
+    common arguments, then segment jobs, from stdin; answers each with ``(True, result)`` or
     ``(False, exception)``; exits at end of input. Its stdout carries only these messages
     (anything printed goes to stderr)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which kills us
@@ -216,7 +218,7 @@ def worker_main() -> None:
 
 
 def _on_ray(
-    prove_one: ProveSegment,
+    prove_one: ProveSegment[R],
     image: MemoryImage,
     input: bytes,
     jobs_list: Sequence[Any],
@@ -224,7 +226,7 @@ def _on_ray(
     params: PcsParams | None,
     address: str,
     jobs: int,
-) -> list[StarkProof]:
+) -> list[R]:
     import ray as ray_mod
 
     started = False
@@ -246,7 +248,7 @@ def _on_ray(
         img_ref, inp_ref = ray_mod.put(image), ray_mod.put(bytes(input))
         refs = [task(img_ref, inp_ref, job, challenges, params) for job in jobs_list]
         index = {r: i for i, r in enumerate(refs)}
-        out: list[StarkProof | None] = [None] * len(refs)
+        out: list[R | None] = [None] * len(refs)
         pending = list(refs)
         while pending:
             done, pending = ray_mod.wait(pending, num_returns=1)
