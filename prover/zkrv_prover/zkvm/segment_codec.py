@@ -23,7 +23,6 @@ from zkrv_prover.claim import sha256
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.codec import ProofFormatError
-from zkrv_prover.stark.protocol.proof import decode_proof
 from zkrv_prover.zkvm.image_id import verifier_key, zkvm_params
 from zkrv_prover.zkvm.segment_prover import SegmentedProof, SegmentLinks
 from zkrv_prover.zkvm.segments import MAX_SEGMENTS
@@ -60,9 +59,10 @@ def decode_segmented(
 ) -> SegmentedProof:
     """Parse a seal into a :class:`SegmentedProof` claiming ``image_id``, ``exit_code`` and
     ``journal``. Raises :class:`ProofFormatError` (a ``ValueError``) on truncation, trailing
-    bytes, a count outside 1..MAX_SEGMENTS, unknown flag bits, a non-canonical root, heights
-    out of range or a malformed segment proof (each is parsed, then kept as bytes). Verifies
-    nothing cryptographically."""
+    bytes, a count outside 1..MAX_SEGMENTS, unknown flag bits, a non-canonical root or
+    heights out of range. The segment proofs stay bytes: :func:`verify_segmented` parses each (a
+    malformed one fails verification), so a proof is parsed once. Verifies nothing
+    cryptographically."""
     params = params or zkvm_params()
     if len(seal) < _HEAD.size:
         raise ProofFormatError(f"segmented seal of {len(seal)} bytes is too short")
@@ -72,7 +72,7 @@ def decode_segmented(
         raise ProofFormatError(f"preprocessed root is not a canonical {params.hash} digest")
     if not 1 <= count <= MAX_SEGMENTS:
         raise ProofFormatError(f"segment count {count} outside 1..{MAX_SEGMENTS}")
-    vk = verifier_key(root, lp, li, params, True)  # ValueError for heights out of range
+    verifier_key(root, lp, li, params, True)  # ValueError for heights out of range
     pos = _HEAD.size
     links, proofs = [], []
     for s in range(count):
@@ -84,12 +84,7 @@ def decode_segmented(
             raise ProofFormatError(f"segment {s}: unknown eof flag bits 0x{flags:02x}")
         if len(seal) < pos + n:
             raise ProofFormatError(f"segment {s}: truncated proof")
-        body = seal[pos : pos + n]
-        try:
-            decode_proof(vk, body)
-        except ProofFormatError as e:
-            raise ProofFormatError(f"segment {s}: {e}") from e
-        proofs.append(body)
+        proofs.append(seal[pos : pos + n])
         pos += n
         links.append(SegmentLinks(pre_pc, post_pc, bool(flags & 1), bool(flags & 2)))
     if pos != len(seal):
