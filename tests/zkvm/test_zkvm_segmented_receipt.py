@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import struct
 from pathlib import Path
 
@@ -198,6 +199,28 @@ def test_worker_process_failures_reach_the_caller(tiny: MemoryImage) -> None:
     jobs = [plan.jobs[0], bad]
     with pytest.raises(ProverError, match="segment 1: re-execution changed its public values"):
         prove_jobs(prove_segment, tiny, b"", jobs, plan.challenges, jobs=2)
+
+
+def test_dead_local_workers_are_replaced(
+    tiny: MemoryImage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local worker that dies under a segment is replaced and the segment rerun; results
+    keep segment order. A segment whose worker dies at every attempt fails the prove after
+    RETRIES reruns, naming the segment."""
+    from zkvm_util import always_dies, dies_once
+
+    from zkrv_prover.stark.protocol.prover import ProverError
+    from zkrv_prover.zkvm.segment_workers import RETRIES, prove_jobs
+
+    helpers = str(Path(__file__).parent)  # the workers import the stand-ins from zkvm_util
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([helpers, os.environ.get("PYTHONPATH", "")]))
+    jobs = [(i, str(tmp_path / f"m{i}") if i in (0, 3) else None) for i in range(4)]
+    ch = ((0,) * 4, (0,) * 4)
+    out = prove_jobs(dies_once, tiny, b"in", jobs, ch, jobs=2)
+    assert out == [("proof", i, b"in") for i in range(4)]
+    assert (tmp_path / "m0").exists() and (tmp_path / "m3").exists()  # they did die once
+    with pytest.raises(ProverError, match=rf"segment \d: its worker died {RETRIES + 1} times"):
+        prove_jobs(always_dies, tiny, b"", [0, 1], ch, jobs=2)
 
 
 def test_seal_size_caps_per_kind(receipt: SegmentedReceipt) -> None:

@@ -6,13 +6,11 @@ One test, so that one Ray instance runs at a time under pytest-xdist."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from zkvm_util import asm, image_of
+import zkvm_util
+from zkvm_util import asm, dies_once, image_of
 
 import zkrv
 from zkrv.receipt import SegmentedReceipt
@@ -20,16 +18,6 @@ from zkrv_prover.executor import execute
 from zkrv_prover.zkvm.segment_workers import prove_jobs
 
 ray = pytest.importorskip("ray")
-
-
-def _dies_once(image: Any, input: bytes, job: Any, challenges: Any, params: Any) -> Any:
-    """A stand-in for ``prove_segment``: job ``(i, marker)``; the first attempt at a job whose
-    marker file does not exist yet creates it and kills its worker process."""
-    i, marker = job
-    if marker is not None and not os.path.exists(marker):
-        Path(marker).write_text("died")
-        os._exit(1)
-    return ("proof", i, input)
 
 
 class _Count:
@@ -55,14 +43,14 @@ def test_ray_proves_segments_and_retries_lost_workers(tmp_path: Path) -> None:
     r.verify(zkrv.image_id(img), res.journal)
     assert not ray.is_initialized()  # the instance zkrv started is shut down
 
-    # Ships the stand-in by value: Ray workers cannot import this test module.
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    # Ships the stand-in by value: Ray workers cannot import the test helpers.
+    ray.cloudpickle.register_pickle_by_value(zkvm_util)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         jobs = [(i, str(tmp_path / f"m{i}") if i in (1, 3) else None) for i in range(5)]
         bar = _Count()
         with reporting(bar):
-            out = prove_jobs(_dies_once, img, b"in", jobs, ((0,) * 4, (0,) * 4), ray="auto")
+            out = prove_jobs(dies_once, img, b"in", jobs, ((0,) * 4, (0,) * 4), ray="auto")
         assert out == [("proof", i, b"in") for i in range(5)]
         assert (tmp_path / "m1").exists() and (tmp_path / "m3").exists()  # they did die once
         assert bar.stages == [("segments", 5)] and bar.done == 5

@@ -3,6 +3,7 @@ independent assembler), witness generation and a fast constraint-coverage check.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -169,3 +170,18 @@ def every_instruction() -> list[int]:
     code += [*a.li(10, D + 64), *a.li(11, D + 128), a.i("addi", 17, 0, 4), asm.ECALL]
     code += [a.i("addi", 10, 0, 42)]
     return code
+
+
+def dies_once(image: object, input: bytes, job: tuple[int, str | None], *_: object) -> object:
+    """A stand-in segment prover for worker tests: job ``(i, marker)``; the first attempt at a
+    job with a marker whose file does not exist yet creates it and kills its worker process."""
+    i, marker = job
+    if marker is not None and not os.path.exists(marker):
+        Path(marker).write_text("died")
+        os._exit(1)
+    return ("proof", i, input)
+
+
+def always_dies(image: object, input: bytes, job: object, *_: object) -> object:
+    """A stand-in segment prover whose worker process dies at every attempt."""
+    os._exit(3)

@@ -13,10 +13,11 @@ order.
 - ``jobs=N > 1``: N worker processes (fresh interpreters, :func:`worker_main`), each limited
   to ``cores // N`` threads (``ZKRV_THREADS`` and ``RAYON_NUM_THREADS``) so that they do not
   oversubscribe the cores, each fed one segment at a time. Each worker builds the segmented key
-  once.
+  once. A worker that dies under a segment is replaced and the segment rerun (at most
+  :data:`RETRIES` times); a segment that raises is not rerun.
 - ``ray=ADDRESS``: one Ray task per segment (``ray.init(address=ADDRESS)``; ``"local"`` starts
   a local instance with ``jobs`` CPUs). A task whose worker dies is retried by Ray
-  (:data:`RAY_RETRIES`); a task that raises is not (proving is deterministic in its inputs, so
+  (:data:`RETRIES`); a task that raises is not (proving is deterministic in its inputs, so
   it would fail again). Workers need ``zkrv_prover`` importable (same version).
 """
 
@@ -38,10 +39,11 @@ from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.field import ExtInt
 from zkrv_prover.stark.protocol.prover import ProverError
 
-__all__ = ["RAY_RETRIES", "default_jobs", "prove_jobs"]
+__all__ = ["RETRIES", "default_jobs", "prove_jobs"]
 
-#: How often Ray reruns a segment whose worker process died (node lost, OOM-killed).
-RAY_RETRIES = 3
+#: How often a segment whose worker process died (node lost, out of memory, killed) is rerun,
+#: by a fresh local worker or by Ray.
+RETRIES = 3
 
 
 def default_jobs() -> int:
@@ -119,34 +121,60 @@ def _in_processes(
         todo.put(i)
     done: queue.Queue[tuple[int, R | None, BaseException | None]] = queue.Queue()
     env = {**os.environ, **_thread_env(_threads_per_job(jobs))}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "zkrv_prover.zkvm.segment_workers"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        for _ in range(jobs)
-    ]
+    procs: list[subprocess.Popen[bytes] | None] = [None] * jobs
+    lock = threading.Lock()  # procs: replaced by feeders, killed by the collector
     stop = threading.Event()
 
-    def feed(proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            _send(proc.stdin, common)
-            while not stop.is_set():
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                _send(proc.stdin, pickle.dumps(jobs_list[i]))
-                ok, value = pickle.loads(_recv(proc.stdout))
-                done.put((i, value, None) if ok else (i, None, value))
-        except Exception as e:  # a dead worker (EOF, broken pipe) or an unpicklable value
-            code = proc.poll()
-            done.put((-1, None, ProverError(f"a segment worker failed (exit code {code}): {e}")))
+    def start(slot: int) -> subprocess.Popen[bytes]:
+        with lock:
+            if stop.is_set():
+                raise ProverError("segment proving stopped")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "zkrv_prover.zkvm.segment_workers"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            procs[slot] = proc
+        assert proc.stdin is not None
+        _send(proc.stdin, common)
+        return proc
 
-    threads = [threading.Thread(target=feed, args=(p,), daemon=True) for p in procs]
+    def feed(slot: int) -> None:
+        """Feed one worker slot; a worker that dies (killed, out of memory) is replaced and its
+        segment rerun, at most RETRIES times per segment."""
+        tries = 0
+        i: int | None = None
+        try:
+            proc = start(slot)
+            while not stop.is_set():
+                if i is None:
+                    try:
+                        i = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    tries = 0
+                try:
+                    assert proc.stdin is not None and proc.stdout is not None
+                    _send(proc.stdin, pickle.dumps(jobs_list[i]))
+                    ok, value = pickle.loads(_recv(proc.stdout))
+                except (OSError, EOFError) as e:  # the worker died under this segment
+                    code = proc.wait()
+                    tries += 1
+                    if stop.is_set():
+                        return
+                    if tries > RETRIES:
+                        msg = f"segment {i}: its worker died {tries} times (exit code {code}): {e}"
+                        done.put((-1, None, ProverError(msg)))
+                        return
+                    proc = start(slot)
+                    continue
+                done.put((i, value, None) if ok else (i, None, value))
+                i = None
+        except Exception as e:  # a worker that cannot start, an unpicklable value
+            done.put((-1, None, ProverError(f"a segment worker failed: {e}")))
+
+    threads = [threading.Thread(target=feed, args=(k,), daemon=True) for k in range(jobs)]
     for t in threads:
         t.start()
     out: list[R | None] = [None] * len(jobs_list)
@@ -158,13 +186,15 @@ def _in_processes(
             out[i] = proof
             progress.advance()
     finally:
-        stop.set()
-        for proc in procs:
+        with lock:
+            stop.set()
+            live = [p for p in procs if p is not None]
+        for proc in live:
             if proc.stdin is not None:
                 proc.stdin.close()  # EOF: the worker exits after its current segment
             if proc.poll() is None and any(p is None for p in out):
                 proc.kill()
-        for proc in procs:
+        for proc in live:
             proc.wait()
         for t in threads:
             t.join()
@@ -240,7 +270,7 @@ def _on_ray(
         threads = 1 if address != "local" else _threads_per_job(jobs)
         task: Callable[..., Any] = ray_mod.remote(
             num_cpus=1,
-            max_retries=RAY_RETRIES,
+            max_retries=RETRIES,
             retry_exceptions=False,
             runtime_env={"env_vars": _thread_env(threads)},
         )(prove_one).remote
