@@ -24,55 +24,14 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchmarks._util import measure  # noqa: E402
+from benchmarks._util import PeakSampler, measure  # noqa: E402
 from benchmarks.zkvm import _pick_n  # noqa: E402
-
-
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident set of ``pid`` and all its descendants (Linux /proc), bytes."""
-    total = 0
-    stack = [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    stack.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue  # exited meanwhile
-    return total
-
-
-class _PeakSampler:
-    """Samples the process tree's total resident set in a thread."""
-
-    def __init__(self, period: float = 0.2) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, args=(period,), daemon=True)
-
-    def _run(self, period: float) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
-            self._stop.wait(period)
-
-    def __enter__(self) -> _PeakSampler:
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._t.join()
 
 
 def _sort_image(log_cycles: int) -> tuple[Any, bytes, int]:
@@ -95,7 +54,7 @@ def child(log_cycles: int, po2: int, jobs: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     segmented_key(image)
     t_key = time.perf_counter() - t0
-    with _PeakSampler() as peak:
+    with PeakSampler() as peak:
         t0 = time.perf_counter()
         receipt = zkrv.prove(image, inp, segment_po2=po2, jobs=jobs)
         t_prove = time.perf_counter() - t0

@@ -22,6 +22,7 @@ from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol import soundness as sc
+from zkrv_prover.stark.protocol.global_challenges import global_challenges
 from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
 from zkrv_prover.stark.protocol.prover import (
     GLOBAL_FORMAT,
@@ -32,7 +33,6 @@ from zkrv_prover.stark.protocol.prover import (
     StarkProof,
     VerifyingKey,
     commit_boundary,
-    global_challenges,
     keygen,
     prove,
     share_blinds,

@@ -66,8 +66,12 @@ def test_segmented_key_shares_the_image_id(image: MemoryImage) -> None:
     assert seg.vk.has_global and not one.vk.has_global
     names = [seg.vk.layouts[t].air.name for t in seg.vk.boundary_tables]
     assert names == ["registers", "memory"]
-    data = challenge_data(one.image_id, 4)
-    assert len(data) == 17 and data[-1] == 4 and all(0 <= v < P for v in data)
+    data = challenge_data(seg.vk.pre_root, seg.log_program, seg.log_image)
+    assert len(data) == 10 and data[-2:] == [seg.log_program, seg.log_image]
+    assert all(0 <= v < P for v in data)
+    assert sum(f << (32 * i) for i, f in enumerate(data[:8])) == seg.vk.pre_root
+    with pytest.raises(ValueError, match="canonical"):
+        challenge_data(1 << 256, seg.log_program, seg.log_image)
 
 
 def test_four_segments_prove_and_verify(image: MemoryImage, four: SegmentedProof) -> None:

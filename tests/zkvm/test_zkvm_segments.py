@@ -385,11 +385,11 @@ def test_one_segment_proves_with_the_stark_prover() -> None:
     from zkvm_util import every_instruction, image_of
 
     from zkrv_prover.stark.field.field import EXT_DEGREE
+    from zkrv_prover.stark.protocol.global_challenges import global_challenges
     from zkrv_prover.stark.protocol.prover import (
         BoundarySecret,
         GlobalInput,
         commit_boundary,
-        global_challenges,
         prove,
     )
     from zkrv_prover.stark.protocol.verifier import verify, verify_global

@@ -10,7 +10,9 @@
    boundary round (``commit_boundary``). It keeps a :class:`SegmentJob` per segment (start state,
    cycle count, boundary rows, public values, secret, root), never a trace.
 2. The global challenges are drawn over every segment's public values and boundary root, with
-   :func:`challenge_data` (the image ID and the segment count) as data.
+   :func:`challenge_data` (the preprocessed root and heights that make the image ID) as data,
+   as a hash chain with one step per segment (``stark.protocol.global_challenges``), so that
+   a recursion join can split it between any two segments.
 3. **Pass 2** proves each segment on its own with :func:`prove_segment`, a pure function of the
    image, the input, the job and the challenges: it re-executes the segment from its start state
    (``executor.execute_segment``), generates its traces and proves; the boundary root must be
@@ -37,12 +39,14 @@ from zkrv_prover.claim import sha256
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.segments import MIN_SEGMENT_PO2 as EXECUTOR_MIN_SEGMENT_PO2
 from zkrv_prover.executor.segments import SegmentStart, execute_segment, execute_segments
+from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
 from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.global_challenges import global_challenges
 from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof
 from zkrv_prover.stark.protocol.prover import (
     BoundarySecret,
@@ -50,7 +54,6 @@ from zkrv_prover.stark.protocol.prover import (
     ProverError,
     StarkProof,
     commit_boundary,
-    global_challenges,
     prove,
 )
 from zkrv_prover.stark.protocol.verifier import verify_global
@@ -191,14 +194,16 @@ class SegmentPlan:
     journal_digest: bytes
 
 
-def challenge_data(image_id: bytes, count: int) -> list[int]:
-    """The data the global challenges bind besides each segment's public values and root: the
-    image ID as 16 big-endian 16-bit limbs (canonical BabyBear elements), then the segment
-    count."""
-    if len(image_id) != 32:
-        raise ValueError("an image ID is 32 bytes")
-    limbs = np.frombuffer(image_id, dtype=">u2").astype(int).tolist()
-    return [*limbs, int(count)]
+def challenge_data(pre_root: int, log_program: int, log_image: int) -> list[int]:
+    """The data the global challenges bind besides each segment's public values and root
+    (``stark.protocol.global_challenges``, which also binds the segment count): the
+    preprocessed root's 8 felts (``root = sum_i felt_i 2^(32 i)``, as the recursion layers
+    expose it, ``recursion/zkvm_layout.py``) and the program and image tables' log heights.
+    These determine the image ID, and a recursion program can bind them without SHA-256."""
+    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(P2_DIGEST)]
+    if pre_root >> (32 * P2_DIGEST) or any(f >= P for f in felts):
+        raise ValueError("the preprocessed root is not a canonical Poseidon2 digest")
+    return [*felts, int(log_program), int(log_image)]
 
 
 def segment_publics(
@@ -264,7 +269,8 @@ def plan_segments(
             exit_code, digest = seg.trace.exit_code, seg.trace.journal_digest
         del core, seg  # hold one segment's traces at a time
     progress.advance()
-    data = challenge_data(key.image_id, len(jobs))
+    assert key.vk.pre_root is not None
+    data = challenge_data(key.vk.pre_root, key.log_program, key.log_image)
     ch = global_challenges(params, [(j.public, j.root) for j in jobs], data)
     return SegmentPlan(jobs, ch, exit_code, journal, digest)
 
@@ -415,7 +421,7 @@ def verify_segmented(
                 raise VerificationError(f"segment {s}: malformed proof: {e}") from e
             check_heights(vk.layouts, p.log_heights)  # soundness bounds (docs/zkvm.md)
             proofs.append(p)
-        data = challenge_data(image_id, n)
+        data = challenge_data(proof.pre_root, proof.log_program, proof.log_image)
         verify_global(vk, list(zip(publics, proofs, strict=True)), data)
     except VerificationError:
         raise

@@ -70,8 +70,6 @@ PROOF_VERSION_LIFTED = 8
 GLOBAL_FORMAT = 0x100
 #: Label of the keyed randomness stream of the boundary round (:func:`commit_boundary`).
 BOUNDARY_RNG_LABEL = "zkrv/boundary-round/v1"
-#: Default transcript label of :func:`global_challenges` (<= 31 ASCII bytes).
-GLOBAL_LABEL = "zkrv.global"
 
 
 class ProverError(ValueError):
@@ -234,35 +232,6 @@ def share_blinds(params: PcsParams, count: int, rng: FieldRng | None = None) -> 
     the shares reveal only that the bus balances."""
     rng = FieldRng() if rng is None else require(rng, "share blinds")
     return [_ext_tuple(b) for b in zk.logup_blinds(params, count, rng)]
-
-
-def global_challenges(
-    params: PcsParams,
-    entries: Sequence[tuple[Sequence[int], int]],
-    data: Sequence[int] = (),
-    label: str = GLOBAL_LABEL,
-) -> tuple[ExtInt, ExtInt]:
-    """The global challenges (alpha_G, beta_G) of a family of proofs: a fresh transcript of the
-    proofs' hash family (``params.hash``) with ``label`` observes ``len(data)``, the number of
-    proofs, the caller's ``data`` (base elements: an image ID's words, a segment count), then
-    for each proof in order its public values (count first) and boundary root
-    (``entries[s] = (public, boundary_root)``), and samples two extension elements. Every
-    boundary root and public value of the family is fixed before the challenges exist."""
-    ar = NativeArith(native_hash=True)
-    hs = scheme_of(params.hash)
-    tr = hs.transcript(ar, label)
-    vals = [int(v) for v in data]
-    if any(not 0 <= v < P for v in vals):
-        raise ValueError("global challenge data must be canonical BabyBear elements")
-    tr.observe_base([ar.b_const(len(vals)), ar.b_const(len(entries)), *map(ar.b_const, vals)])
-    for public, root in entries:
-        pub = [int(v) for v in public]
-        if any(not 0 <= v < P for v in pub):
-            raise ValueError("public values must be canonical BabyBear elements")
-        tr.observe_base([ar.b_const(len(pub)), *map(ar.b_const, pub)])
-        tr.observe_digest(hs.digest_const(ar, int(root)))
-    alpha, beta = tr.sample_ext(), tr.sample_ext()
-    return _ext_tuple(np.asarray(alpha)), _ext_tuple(np.asarray(beta))
 
 
 def observe_header(

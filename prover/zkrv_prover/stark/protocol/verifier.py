@@ -36,13 +36,12 @@ from zkrv_prover.stark.field.field import (
     two_adic_generator,
 )
 from zkrv_prover.stark.protocol.commit_phase import read_commitments
+from zkrv_prover.stark.protocol.global_challenges import global_challenges
 from zkrv_prover.stark.protocol.heights import HeightSpec, min_log, quotient_log
 from zkrv_prover.stark.protocol.prover import (
-    GLOBAL_LABEL,
     LABEL,
     StarkProof,
     VerifyingKey,
-    global_challenges,
     mask_plan,
     observe_header,
     opening_points,
@@ -471,13 +470,12 @@ def verify_global(
     vk: VerifyingKey,
     items: Sequence[tuple[Sequence[int], StarkProof]],
     data: Sequence[int] = (),
-    label: str = GLOBAL_LABEL,
     native_hash: bool = True,
 ) -> tuple[ExtInt, ExtInt]:
     """Verify a family of proofs sharing global buses (``items[s] = (public values, proof)``,
     in order): recompute the global challenges from ``data`` and every proof's public values
-    and boundary root (:func:`.prover.global_challenges`), verify each proof against them and
-    check that their global sums add up to zero. Returns the challenges; raises
+    and boundary root (:func:`.global_challenges.global_challenges`), verify each proof against
+    them and check that their global sums add up to zero. Returns the challenges; raises
     :class:`VerificationError`."""
     if not vk.has_global:
         raise ValueError("the machine has no global buses")
@@ -489,7 +487,6 @@ def verify_global(
         vk.params,
         [(list(pub), int(proof.boundary_root or 0)) for pub, proof in items],
         data,
-        label,
     )
     total = [0] * EXT_DEGREE
     for public, proof in items:
