@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
-from zkrv_prover.stark.field.field import P
-from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE
+from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE, root_felts
 from zkrv_prover.zkvm.memory import NUM_PUBLIC
 
 #: Offset and count of the preprocessed root's felts.
@@ -66,17 +65,6 @@ def split(values: Sequence[T]) -> ZkvmPublic[T]:
         values[LOG_IMAGE],
         tuple(values[PUBLIC : PUBLIC + PUBLIC_LEN]),
     )
-
-
-def root_felts(pre_root: int) -> list[int]:
-    """The 8 felts of a Poseidon2-BabyBear root given as its integer ``sum felt_i 2^(32 i)``
-    (``ValueError`` unless every felt is canonical)."""
-    if not 0 <= pre_root < 1 << (32 * PRE_ROOT_LEN):
-        raise ValueError("a Poseidon2 root is below 2^256")
-    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(PRE_ROOT_LEN)]
-    if any(f >= P for f in felts):
-        raise ValueError("not a canonical Poseidon2-BabyBear root")
-    return felts
 
 
 def root_int(felts: Sequence[int]) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
+from zkrv_prover.recursion.builder import BCell, Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, ZKVM_RECURSION_PUBLIC
 from zkrv_prover.stark.commit import pcs
@@ -33,7 +33,7 @@ from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
-from zkrv_prover.stark.protocol.verifier_lifted import pcs_shape
+from zkrv_prover.stark.protocol.verifier_lifted import LiftedInputs, pcs_shape
 from zkrv_prover.zkvm.image_id import MAX_LOG_TABLE
 from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
 
@@ -56,6 +56,37 @@ def zkvm_height_spec(vk: VerifyingKey) -> HeightSpec:
     return HeightSpec(tuple(ranges))
 
 
+def check_receipt_shape(vk: VerifyingKey, public: Sequence[int], proof: StarkProof) -> HeightSpec:
+    """What the native verifier checks before running the generic one on a zkVM proof (lifted
+    key, heights within :func:`zkvm_height_spec`, shape, PCS structure); returns the spec.
+    Raises ``VerificationError`` (``ValueError`` for a key that is not lifted)."""
+    if not vk.lifted:
+        raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
+    spec = zkvm_height_spec(vk)
+    try:
+        spec.check(proof.log_heights)
+    except ValueError as e:
+        raise VerificationError(str(e)) from e
+    check_shape(vk, proof, len(public), pre_root_input=True)
+    try:
+        pcs.check_structure(pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
+    except ProofFormatError as e:
+        raise VerificationError("PCS proof structure does not match its heights") from e
+    return spec
+
+
+def image_material(vk: VerifyingKey, got: LiftedInputs) -> list[BCell]:
+    """The root's 8 felts and the program and image tables' log heights that the verification
+    took as data (the first 10 values of ``zkvm_layout``: they hash to the image ID)."""
+    assert got.pre_root is not None
+    names = [vk.layouts[t].air.name for t in vk.pre_tables]
+    heights = dict(zip(names, got.pre_log_heights, strict=True))
+    root = list(got.pre_root)
+    if len(root) != PRE_ROOT_LEN:
+        raise ValueError("the zkVM's preprocessed root is a Poseidon2 digest")
+    return [*root, heights[PROGRAM_TABLE], heights[IMAGE_TABLE]]
+
+
 def record_zkvm_verifier(
     vk: VerifyingKey,
     public: Sequence[int],
@@ -65,32 +96,21 @@ def record_zkvm_verifier(
     """Record the universal program verifying ``proof`` (a zkVM receipt's proof with public
     values ``public`` under ``vk``, lifted); raises ``VerificationError`` exactly where the
     native verifier would (and for heights outside :func:`zkvm_height_spec`)."""
-    if not vk.lifted:
-        raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
-    spec = zkvm_height_spec(vk)
-    try:
-        spec.check(proof.log_heights)
-    except ValueError as e:
-        raise VerificationError(str(e)) from e
-    check_shape(vk, proof, len(public), pre_root_input=True)
-    try:  # what the native verifier checks before running the generic one
-        pcs.check_structure(pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
-    except ProofFormatError as e:
-        raise VerificationError("PCS proof structure does not match its heights") from e
+    spec = check_receipt_shape(vk, public, proof)
     r = RecursionBuilder(poseidon2=poseidon2)
     cells = [r.b_input(int(v)) for v in public]
     got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True)
-    assert got is not None and got.pre_root is not None
-    names = [vk.layouts[t].air.name for t in vk.pre_tables]
-    heights = dict(zip(names, got.pre_log_heights, strict=True))
-    root = list(got.pre_root)
-    if len(root) != PRE_ROOT_LEN:
-        raise ValueError("the zkVM's preprocessed root is a Poseidon2 digest")
-    exposed = [*root, heights[PROGRAM_TABLE], heights[IMAGE_TABLE], *cells]
+    assert got is not None
+    exposed = [*image_material(vk, got), *cells]
     assert len(exposed) == ZKVM_RECURSION_PUBLIC
     for c in exposed:
         r.expose_public(c)
     return r.finish()
 
 
-__all__ = ["record_zkvm_verifier", "zkvm_height_spec"]
+__all__ = [
+    "check_receipt_shape",
+    "image_material",
+    "record_zkvm_verifier",
+    "zkvm_height_spec",
+]

@@ -35,8 +35,10 @@ from zkrv_prover.claim import sha256, tag_digest
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.lru import Lru
 from zkrv_prover.stark.air.air import Machine, compile_machine
+from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
+from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
@@ -89,6 +91,18 @@ def image_id_preimage(pre_root: int, log_program: int, log_image: int, params: P
 def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
     """The image ID for a preprocessed root and table heights (see the module docstring)."""
     return sha256(image_id_preimage(pre_root, log_program, log_image, params))
+
+
+def root_felts(pre_root: int) -> list[int]:
+    """The 8 felts of a Poseidon2-BabyBear root given as its integer ``sum felt_i 2^(32 i)``
+    (``ValueError`` unless every felt is canonical): how the recursion layers and the
+    global challenges take the preprocessed root as data."""
+    if not 0 <= pre_root < 1 << (32 * P2_DIGEST):
+        raise ValueError("a Poseidon2 root is below 2^256")
+    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(P2_DIGEST)]
+    if any(f >= P for f in felts):
+        raise ValueError("not a canonical Poseidon2-BabyBear root")
+    return felts
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ from zkrv_prover.claim import sha256
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.segments import MIN_SEGMENT_PO2 as EXECUTOR_MIN_SEGMENT_PO2
 from zkrv_prover.executor.segments import SegmentStart, execute_segment, execute_segments
-from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
@@ -60,6 +59,7 @@ from zkrv_prover.stark.protocol.verifier import verify_global
 from zkrv_prover.zkvm.image_id import (
     ProgramKey,
     image_id_from,
+    root_felts,
     segmented_key,
     verifier_key,
     zkvm_params,
@@ -200,10 +200,7 @@ def challenge_data(pre_root: int, log_program: int, log_image: int) -> list[int]
     preprocessed root's 8 felts (``root = sum_i felt_i 2^(32 i)``, as the recursion layers
     expose it, ``recursion/zkvm_layout.py``) and the program and image tables' log heights.
     These determine the image ID, and a recursion program can bind them without SHA-256."""
-    felts = [(pre_root >> (32 * i)) & 0xFFFFFFFF for i in range(P2_DIGEST)]
-    if pre_root >> (32 * P2_DIGEST) or any(f >= P for f in felts):
-        raise ValueError("the preprocessed root is not a canonical Poseidon2 digest")
-    return [*felts, int(log_program), int(log_image)]
+    return [*root_felts(pre_root), int(log_program), int(log_image)]
 
 
 def segment_publics(

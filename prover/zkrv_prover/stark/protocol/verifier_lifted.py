@@ -13,7 +13,7 @@ PCS part is ``pcs_verify_lifted.verify_lifted``. Fixed tables (lo = hi) cost no 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -36,10 +36,15 @@ class LiftedInputs:
     """What a lifted verification took as data and the caller must bind: the preprocessed
     root (a digest of ``ar``; None unless ``pre_root_input``) and the preprocessed tables' log
     heights (base elements of ``ar``, in ``vk.pre_tables`` order): the root alone does not fix
-    the heights its matrices are read at."""
+    the heights its matrices are read at. Machines with global buses also leave the boundary
+    root (a digest, bound into the global challenges by the caller) and the boundary tables'
+    global sums (extension elements; their sum is the proof's share, which the caller adds
+    over the family)."""
 
     pre_root: Any | None
     pre_log_heights: list[Any]
+    boundary_root: Any | None = None
+    global_sums: list[Any] = field(default_factory=list)
 
 
 def _height(ar: AnyArith, value: int, lo: int, hi: int) -> tuple[Any, LogHeight[Any, Any]]:
@@ -210,7 +215,7 @@ def verify_with_lifted(
 
     lifted = LiftedHeights(mats, trees, top, top_actual, actual_trees)
     verify_lifted(ar, params, claims, proof.pcs_proof, tr, lifted)
-    return LiftedInputs(pre_root, pre_vals)
+    return LiftedInputs(pre_root, pre_vals, cm.boundary_root, list(cm.global_sums))
 
 
 def _own_tree(
