@@ -56,13 +56,15 @@ def zkvm_height_spec(vk: VerifyingKey) -> HeightSpec:
     return HeightSpec(tuple(ranges))
 
 
-def check_receipt_shape(vk: VerifyingKey, public: Sequence[int], proof: StarkProof) -> HeightSpec:
-    """What the native verifier checks before running the generic one on a zkVM proof (lifted
-    key, heights within :func:`zkvm_height_spec`, shape, PCS structure); returns the spec.
-    Raises ``VerificationError`` (``ValueError`` for a key that is not lifted)."""
+def check_lifted_shape(
+    vk: VerifyingKey, public: Sequence[int], proof: StarkProof, spec: HeightSpec
+) -> None:
+    """What the native verifier checks before running the generic one on a lifted proof whose
+    heights and preprocessed root are data: the key is lifted, the heights lie in ``spec``, the
+    proof's shape and PCS structure match them. Raises ``VerificationError`` (``ValueError``
+    for a key that is not lifted)."""
     if not vk.lifted:
-        raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
-    spec = zkvm_height_spec(vk)
+        raise ValueError("a recursion program with heights as data verifies lifted proofs")
     try:
         spec.check(proof.log_heights)
     except ValueError as e:
@@ -72,6 +74,15 @@ def check_receipt_shape(vk: VerifyingKey, public: Sequence[int], proof: StarkPro
         pcs.check_structure(pcs_shape(vk, list(proof.log_heights)), proof.pcs_proof)
     except ProofFormatError as e:
         raise VerificationError("PCS proof structure does not match its heights") from e
+
+
+def check_receipt_shape(vk: VerifyingKey, public: Sequence[int], proof: StarkProof) -> HeightSpec:
+    """:func:`check_lifted_shape` for a zkVM proof under :func:`zkvm_height_spec`; returns the
+    spec."""
+    if not vk.lifted:
+        raise ValueError("the universal zkVM program verifies lifted zkVM proofs")
+    spec = zkvm_height_spec(vk)
+    check_lifted_shape(vk, public, proof, spec)
     return spec
 
 
@@ -109,6 +120,7 @@ def record_zkvm_verifier(
 
 
 __all__ = [
+    "check_lifted_shape",
     "check_receipt_shape",
     "image_material",
     "record_zkvm_verifier",
