@@ -17,6 +17,7 @@ from zkrv_prover.executor import MemoryImage, load_elf
 from zkrv_prover.recursion.machine import machine_log_heights
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.prove import prove_program, verify_program
+from zkrv_prover.recursion.segment_finalize import record_finalize
 from zkrv_prover.recursion.segment_join import (
     Child,
     key_program_id,
@@ -34,7 +35,7 @@ from zkrv_prover.recursion.segment_layout import (
     split,
 )
 from zkrv_prover.recursion.segment_verifier import record_segment_verifier
-from zkrv_prover.recursion.zkvm_layout import root_felts
+from zkrv_prover.recursion.zkvm_layout import root_felts, values
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
@@ -46,6 +47,8 @@ from zkrv_prover.zkvm.memory import NUM_PUBLIC
 from zkrv_prover.zkvm.segment_prover import (
     SegmentedProof,
     challenge_data,
+    plan_segments,
+    prove_segment,
     prove_segmented,
     segment_publics,
 )
@@ -245,3 +248,60 @@ def test_recursion_proofs_bind_the_exposed_values(tree: Tree) -> None:
             bad[i] = (bad[i] + 1) % P
             with pytest.raises(VerificationError):
                 verify_program(vk, child.proof, bad)
+
+
+def _prove_leaf(tree: Tree, recorded: Recorded) -> Child:
+    prog, wit = recorded
+    return Child(list(wit.public), prove_program(tree.leaf_vk, wit, recorded=prog), False)
+
+
+def _finalize(tree: Tree, child: Child, join_id: list[int] | None = None) -> list[int]:
+    """Record, prove and verify the finalize program over ``child``; its public values."""
+    jid = tree.join_id if join_id is None else join_id
+    prog, wit = record_finalize(tree.leaf_vk, tree.spec, child, tree.leaf_id, jid)
+    vk = segment_key(prog, TREE)
+    verify_program(vk, prove_program(vk, wit, recorded=prog), wit.public)
+    return list(wit.public)
+
+
+def test_finalize_exposes_the_execution_claim(family: Family, tree: Tree) -> None:
+    l0, l1, l2, l3 = tree.leaves
+    j01 = tree.join(l0, l1)
+    root = tree.join(j01, tree.join(l2, l3))
+    run = family.run
+    want = values(run.pre_root, run.log_program, run.log_image, family.publics[-1][:NUM_PUBLIC])
+    assert _finalize(tree, root) == want  # the universal program's 46 values
+    with pytest.raises(VerificationError, match="a whole execution"):
+        record_finalize(tree.leaf_vk, tree.spec, j01, tree.leaf_id, tree.join_id)
+    other_id = [(tree.join_id[0] + 1) % P, *tree.join_id[1:]]
+    with pytest.raises(VerificationError, match="leaf or the join program"):
+        record_finalize(tree.leaf_vk, tree.spec, root, tree.leaf_id, other_id)
+
+
+def test_finalize_checks_the_challenge_chain(image: MemoryImage, tree: Tree) -> None:
+    """A one-segment execution (the tree is one leaf): the leaf verifies the segment proof
+    against whatever challenges and accumulator it is given; only the finalize ties them to
+    the execution."""
+    plan = plan_segments(image, INPUT, 13, INNER)
+    (job,) = plan.jobs
+    key = segmented_key(image, INNER)
+    assert key.vk.pre_root is not None
+    data = challenge_data(key.vk.pre_root, key.log_program, key.log_image)
+    accs = accumulators(INNER, [(job.public, job.root)], data)
+    ch = plan.challenges
+    assert ch == global_challenges(INNER, [(job.public, job.root)], data)
+    proof = prove_segment(image, INPUT, job, ch, INNER)
+
+    def leaf(p: StarkProof, challenges: tuple[ExtInt, ExtInt], acc: list[int]) -> Child:
+        rec = record_segment_verifier(key.vk, job.public, p, challenges, acc, tree.join_id)
+        return _prove_leaf(tree, rec)
+
+    got = _finalize(tree, leaf(proof, ch, accs[0]))
+    assert got == values(key.vk.pre_root, key.log_program, key.log_image, job.public[:NUM_PUBLIC])
+    forged = [(accs[0][0] + 1) % P, *accs[0][1:]]
+    with pytest.raises(VerificationError, match="starts at the execution"):
+        _finalize(tree, leaf(proof, ch, forged))
+    # a valid proof made under other challenges (one segment: no global traffic, share 0)
+    other = (((ch[0][0] + 1) % P, *ch[0][1:]), ch[1])
+    with pytest.raises(VerificationError, match="the global challenges"):
+        _finalize(tree, leaf(prove_segment(image, INPUT, job, other, INNER), other, accs[0]))

@@ -91,6 +91,13 @@ class Child:
     is_join: bool
 
 
+def check_child_shape(vk: VerifyingKey, spec: HeightSpec, child: Child) -> None:
+    """The native checks before a child is verified in a recording (``VerificationError``)."""
+    if len(child.public) != SEGMENT_RECURSION_PUBLIC:
+        raise ValueError(f"a child has {SEGMENT_RECURSION_PUBLIC} public values")
+    check_lifted_shape(vk, child.public, child.proof, spec)
+
+
 def record_join(
     vk: VerifyingKey,
     spec: HeightSpec,
@@ -106,16 +113,14 @@ def record_join(
     program), ``join_id``: the join program's ID (data, exposed). Raises ``VerificationError``
     where a child does not verify or the ranges do not join."""
     for child in (left, right):
-        if len(child.public) != SEGMENT_RECURSION_PUBLIC:
-            raise ValueError(f"a child has {SEGMENT_RECURSION_PUBLIC} public values")
-        check_lifted_shape(vk, child.public, child.proof, spec)
+        check_child_shape(vk, spec, child)
     if len(leaf_id) != PROGRAM_ID_LEN or len(join_id) != PROGRAM_ID_LEN:
         raise ValueError(f"a program ID is {PROGRAM_ID_LEN} base elements")
     r = RecursionBuilder(poseidon2=poseidon2)
     hs = scheme_of(vk.params.hash)
     jid = [r.b_input(int(v)) for v in join_id]
     lid = [r.b_const(int(v)) for v in leaf_id]
-    kids = [_verify_child(r, hs, vk, spec, c, lid, jid) for c in (left, right)]
+    kids = [verify_child(r, hs, vk, spec, c, lid, jid) for c in (left, right)]
     exposed = _joined(r, kids[0], kids[1], jid).values()
     assert len(exposed) == SEGMENT_RECURSION_PUBLIC
     for c in exposed:
@@ -123,7 +128,7 @@ def record_join(
     return r.finish()
 
 
-def _verify_child(
+def verify_child(
     r: RecursionBuilder,
     hs: HashScheme,
     vk: VerifyingKey,
@@ -132,7 +137,10 @@ def _verify_child(
     leaf_id: list[BCell],
     join_id: list[BCell],
 ) -> RangeSummary[BCell]:
-    """Verify one child and check which program made it; its summary as cells."""
+    """Verify one child (its shape checked by :func:`check_child_shape`) and check which
+    program made it: its program ID must be ``join_id`` if ``child.is_join``, else
+    ``leaf_id``, and a join child must expose ``join_id`` as its expected join program. Its
+    summary as cells."""
     cells = [r.b_input(int(v)) for v in child.public]
     got = verify_with(r, vk, cells, child.proof, heights=spec, pre_root_input=True)
     assert got is not None and got.pre_root is not None
@@ -186,9 +194,11 @@ def _joined(
 __all__ = [
     "PROGRAM_ID_LEN",
     "Child",
+    "check_child_shape",
     "key_program_id",
     "program_id",
     "record_join",
     "segment_key",
     "tree_spec",
+    "verify_child",
 ]
