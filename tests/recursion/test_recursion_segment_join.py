@@ -16,11 +16,11 @@ from zkrv.build import build
 from zkrv_prover.executor import MemoryImage, load_elf
 from zkrv_prover.recursion.machine import machine_log_heights
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
+from zkrv_prover.recursion.program_id import key_program_id
 from zkrv_prover.recursion.prove import prove_program, verify_program
 from zkrv_prover.recursion.segment_finalize import record_finalize
 from zkrv_prover.recursion.segment_join import (
     Child,
-    key_program_id,
     record_join,
     segment_key,
     tree_spec,

@@ -7,6 +7,7 @@ preprocessed traces); the proof's public values are the exposed cells' values.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from zkrv_prover.recursion.builder import Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.machine import build_machine, generate_traces
@@ -14,6 +15,7 @@ from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
 from zkrv_prover.recursion.tables.common import padded_height
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen, prove
 from zkrv_prover.stark.protocol.verifier import check_shape, verify, verify_with
 
@@ -41,9 +43,59 @@ def record_verifier(
     return r.finish(max(padded_height(n) for n in r.table_rows().values()))
 
 
-def program_vk(program: RecursionProgram, params: PcsParams | None = None) -> VerifyingKey:
-    """The verifying key of the program's machine."""
-    return keygen(build_machine(program), params)
+def record_verifier_of(
+    vk: VerifyingKey,
+    spec: HeightSpec,
+    public: Sequence[int],
+    proof: StarkProof,
+    accepted: Sequence[Sequence[int]],
+    poseidon2: Poseidon2Variant = "wide",
+    uniform: bool = False,
+) -> tuple[RecursionProgram, RecursionWitness]:
+    """Like :func:`record_verifier`, for a lifted recursion proof made by any one of several
+    programs: ``proof`` is verified with its table heights (within ``spec``) and preprocessed
+    root as data (``vk`` gives the machine's shape: every accepted program's, the same tables),
+    and its :func:`.program_id.program_id` must be one of ``accepted`` (constants of the
+    recorded program; which one is data). The public values are exposed as given. Raises
+    ``VerificationError`` when the proof does not verify or its program is not accepted."""
+    from zkrv_prover.recursion.program_id import PROGRAM_ID_LEN, key_program_id, program_id
+    from zkrv_prover.recursion.zkvm_verifier import check_lifted_shape
+    from zkrv_prover.stark.commit.hash_scheme import scheme_of
+    from zkrv_prover.stark.field.arith import VerificationError
+
+    if not accepted or any(len(a) != PROGRAM_ID_LEN for a in accepted):
+        raise ValueError(f"accepted program IDs are {PROGRAM_ID_LEN} base elements each")
+    check_lifted_shape(vk, public, proof, spec)
+    if proof.pre_root is None:
+        raise VerificationError("the proof carries no preprocessed root")
+    actual = key_program_id(replace(vk, pre_root=proof.pre_root), list(proof.log_heights))
+    which = next((i for i, a in enumerate(accepted) if list(a) == actual), None)
+    if which is None:
+        raise VerificationError("the proof is not by one of the accepted programs")
+    r = RecursionBuilder(poseidon2=poseidon2)
+    cells = [r.b_input(int(v)) for v in public]
+    got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True)
+    assert got is not None and got.pre_root is not None
+    pid = program_id(r, scheme_of(vk.params.hash), got.pre_root, got.pre_log_heights)
+    bits = r.one_hot(r.b_input(which), 0, len(accepted) - 1)
+    want = [r.b_const(int(v)) for v in accepted[0]]
+    for bit, a in zip(bits[1:], accepted[1:], strict=True):
+        want = r.select_b_vec(bit, [r.b_const(int(v)) for v in a], want)
+    for x, y in zip(pid, want, strict=True):
+        r.b_assert_eq(x, y, "the proof is by one of the accepted programs")
+    for c in cells:
+        r.expose_public(c)
+    if not uniform:
+        return r.finish()
+    return r.finish(max(padded_height(n) for n in r.table_rows().values()))
+
+
+def program_vk(
+    program: RecursionProgram, params: PcsParams | None = None, lifted: bool = False
+) -> VerifyingKey:
+    """The verifying key of the program's machine (``lifted``: in the lifted layout, so a
+    recursion program can verify its proofs with heights and root as data)."""
+    return keygen(build_machine(program), params, lifted=lifted)
 
 
 def prove_program(

@@ -27,12 +27,8 @@ from collections.abc import Sequence
 
 from zkrv_prover.recursion.builder import BCell, Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
-from zkrv_prover.recursion.segment_join import (
-    PROGRAM_ID_LEN,
-    Child,
-    check_child_shape,
-    verify_child,
-)
+from zkrv_prover.recursion.program_id import PROGRAM_ID_LEN
+from zkrv_prover.recursion.segment_join import Child, check_child_shape, verify_child
 from zkrv_prover.recursion.zkvm_layout import PUBLIC, ZKVM_RECURSION_PUBLIC
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.protocol import global_challenges as gc

@@ -27,50 +27,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from zkrv_prover.recursion.builder import BCell, Poseidon2Variant, RecursionBuilder
 from zkrv_prover.recursion.machine import build_machine
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
+from zkrv_prover.recursion.program_id import PROGRAM_ID_LEN, program_id
 from zkrv_prover.recursion.segment_layout import SEGMENT_RECURSION_PUBLIC, RangeSummary, split
-from zkrv_prover.recursion.zkvm_layout import PRE_ROOT_LEN, PUBLIC
+from zkrv_prover.recursion.zkvm_layout import PUBLIC
 from zkrv_prover.recursion.zkvm_verifier import check_lifted_shape
 from zkrv_prover.stark.commit.hash_scheme import HashScheme, scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
-from zkrv_prover.stark.field.arith import NativeArith
 from zkrv_prover.stark.protocol.heights import HeightSpec
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, keygen
 from zkrv_prover.stark.protocol.verifier import verify_with
-
-#: Transcript label of :func:`program_id`.
-PROGRAM_ID_LABEL = "zkrv.recursion.program"
-#: Base elements of a program ID (as wide as a Poseidon2-BabyBear digest).
-PROGRAM_ID_LEN = PRE_ROOT_LEN
 
 
 def segment_key(program: RecursionProgram, params: PcsParams) -> VerifyingKey:
     """The lifted verifying key a leaf or join program is proven under (Poseidon2-BabyBear
     binary trees: ``params`` must allow the lifted layout)."""
     return keygen(build_machine(program), params, lifted=True)
-
-
-def program_id(ar: Any, hs: HashScheme, root: Any, log_heights: Sequence[Any]) -> list[Any]:
-    """A recursion program's ID: a fresh transcript of ``hs`` observes its preprocessed root
-    (a digest of ``ar``) and its tables' log heights (base elements) and samples
-    :data:`PROGRAM_ID_LEN` base elements. Generic over the arithmetic."""
-    tr = hs.transcript(ar, PROGRAM_ID_LABEL)
-    tr.observe_digest(root)
-    tr.observe_base([ar.b_const(len(log_heights)), *log_heights])
-    return [tr.sample_base() for _ in range(PROGRAM_ID_LEN)]
-
-
-def key_program_id(vk: VerifyingKey, log_heights: Sequence[int]) -> list[int]:
-    """:func:`program_id` natively, for a key's root and a proof's table heights."""
-    if vk.pre_root is None:
-        raise ValueError("the key has no preprocessed root")
-    ar, hs = NativeArith(native_hash=True), scheme_of(vk.params.hash)
-    pid = program_id(ar, hs, hs.digest_const(ar, vk.pre_root), [ar.b_const(h) for h in log_heights])
-    return [int(x) for x in pid]
 
 
 def tree_spec(*log_heights: Sequence[int]) -> HeightSpec:
@@ -192,11 +167,8 @@ def _joined(
 
 
 __all__ = [
-    "PROGRAM_ID_LEN",
     "Child",
     "check_child_shape",
-    "key_program_id",
-    "program_id",
     "record_join",
     "segment_key",
     "tree_spec",
