@@ -64,6 +64,9 @@ class LayerSpec:
     #: padded to the tallest height (the BN254 layer: one height keeps the R1CS verifier small).
     poseidon2: Poseidon2Variant = "wide"
     uniform: bool = False
+    #: Prove in the lifted layout (heights and root as data for the verifier above: the
+    #: programs of the segment join tree, ``segment_tree.py``).
+    lifted: bool = False
 
     def resolve(self, program: RecursionProgram) -> shrink.ShrinkParams:
         """The parameters for ``program`` and their proven security (``ValueError`` when no
@@ -71,14 +74,20 @@ class LayerSpec:
         if self.params is not None:
             if self.params.hash != self.hash:
                 raise ValueError(f"layer parameters must hash with {self.hash}")
-            return shrink.security_bits(program, self.params)
+            return shrink.security_bits(program, self.params, self.lifted)
         from zkrv_prover.recursion.machine import build_machine
         from zkrv_prover.stark.air.air import compile_machine
 
         layouts = compile_machine(build_machine(program))
         base = PcsParams(hash=self.hash, zk=False)
         sp = shrink.shrink_params(
-            layouts, shrink.log_heights(program), self.log_blowup, self.pow_bits, self.target, base
+            layouts,
+            shrink.log_heights(program),
+            self.log_blowup,
+            self.pow_bits,
+            self.target,
+            base,
+            self.lifted,
         )
         if sp is None:
             raise ValueError(
@@ -89,12 +98,14 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class WrapProfile:
-    """The parameters of the three recursion layers; ``toy``: TOY SECURITY (tests only)."""
+    """The parameters of the three recursion layers and of the segment join tree's programs
+    (``tree``: leaf, join and finalize); ``toy``: TOY SECURITY (tests only)."""
 
     name: str
     universal: LayerSpec
     compress: LayerSpec
     shrink: LayerSpec
+    tree: LayerSpec
     toy: bool = False
 
 
@@ -112,6 +123,7 @@ PRODUCTION = WrapProfile(
         poseidon2=shrink.SHRINK_POSEIDON2,
         uniform=True,
     ),
+    tree=LayerSpec(P2_HASH, log_blowup=3, pow_bits=20, lifted=True),
 )
 
 #: TOY SECURITY (a few bits): two queries per layer. For tests of the plumbing only.
@@ -126,6 +138,7 @@ TOY = WrapProfile(
         poseidon2=shrink.SHRINK_POSEIDON2,
         uniform=True,
     ),
+    tree=LayerSpec(P2_HASH, params=_TOY_P2, lifted=True),
     toy=True,
 )
 
@@ -224,7 +237,7 @@ def layer_key_from(
     source = "store"
     if key is None:
         config = spec.resolve(program)
-        key = LayerKey(name, program, program_vk(program, config.params), config)
+        key = LayerKey(name, program, program_vk(program, config.params, spec.lifted), config)
         source = "made"
         if path is not None:
             save_layer_key(path, key)

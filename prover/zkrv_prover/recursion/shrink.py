@@ -83,20 +83,22 @@ def shrink_params(
     pow_bits: int,
     target: float = TARGET_BITS,
     base: PcsParams | None = None,
+    lifted: bool = False,
 ) -> ShrinkParams | None:
     """The fewest queries reaching ``target`` JBR bits for a proof of ``layouts`` at
-    ``heights`` (None when some query-independent term is below it). The shape is re-derived
+    ``heights`` (None when some query-independent term is below it; ``lifted``: a proof in
+    the lifted layout). The shape is re-derived
     at the found query count (it changes the zk padding of small tables) until it holds."""
     params = replace(base or PcsParams(), log_blowup=log_blowup, pow_bits=pow_bits)
     fld = soundness.ExtensionField()
     for _ in range(8):
-        shape = soundness.shape_of("shrink", layouts, heights, params)
+        shape = soundness.shape_of("shrink", layouts, heights, params, lifted=lifted)
         found = soundness.best_jbr_queries(target, params, shape, fld)
         if found is None:
             return None
         q, m = found
         params = replace(params, num_queries=q)
-        shape = soundness.shape_of("shrink", layouts, heights, params)
+        shape = soundness.shape_of("shrink", layouts, heights, params, lifted=lifted)
         rep = soundness.security_report(params, shape, soundness.JohnsonBound(m), fld)
         if rep.minimum >= target:
             return ShrinkParams(params, m, rep.minimum, rep.limiting_term)
@@ -125,11 +127,13 @@ def wrap_constraints(program: RecursionProgram, params: PcsParams, seed: int = 0
     return int(cs.n_constraints)
 
 
-def security_bits(program: RecursionProgram, params: PcsParams) -> ShrinkParams:
+def security_bits(
+    program: RecursionProgram, params: PcsParams, lifted: bool = False
+) -> ShrinkParams:
     """The proven bits (JBR, best multiplicity) of a proof of ``program``'s machine under
-    ``params``, e.g. to label explicit (toy) parameters."""
+    ``params`` (``lifted``: in the lifted layout), e.g. to label explicit (toy) parameters."""
     layouts = compile_machine(build_machine(program))
-    shape = soundness.shape_of("shrink", layouts, log_heights(program), params)
+    shape = soundness.shape_of("shrink", layouts, log_heights(program), params, lifted=lifted)
     fld = soundness.ExtensionField()
     best: ShrinkParams | None = None
     for m in soundness.JBR_M_RANGE:
