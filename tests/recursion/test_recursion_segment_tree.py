@@ -1,5 +1,6 @@
-"""The segment join tree end to end (``recursion/segment_tree.py``) at the TOY profile: one set
-of tree keys proves executions of two guests with four and three segments (an odd range
+"""The segment join tree end to end (``recursion/segment_tree.py``) at the TOY profile: tree
+keys made once on the built-in setup image's run (``zkvm/setup_image.py``: four segments of
+2^6 cycles) prove executions of two other guests with four and three segments (an odd range
 carried up a level) to finalize proofs exposing each execution's 46 universal values."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zkrv_prover.stark.field.field import P
 from zkrv_prover.zkvm.image_id import segmented_key, zkvm_params
 from zkrv_prover.zkvm.memory import NUM_PUBLIC
 from zkrv_prover.zkvm.segment_prover import prove_segmented
+from zkrv_prover.zkvm.setup_image import SETUP_SEGMENT_PO2, SETUP_SEGMENTS, setup_image
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Inner zkVM proofs with the zkVM's hash and layout at 4 queries.
@@ -45,8 +47,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[SegmentFamily, 
 
 
 @pytest.fixture(scope="module")
-def keys(runs: list[tuple[SegmentFamily, object]]) -> TreeKeys:
-    return tree_keys(runs[0][0], TOY)
+def setup_family() -> SegmentFamily:
+    image = setup_image()
+    run = prove_segmented(image, b"", SETUP_SEGMENT_PO2, params=INNER)
+    assert run.segments == SETUP_SEGMENTS and run.exit_code == 0 and run.journal == b""
+    return SegmentFamily.of(run, segmented_key(image, INNER).vk)
+
+
+@pytest.fixture(scope="module")
+def keys(setup_family: SegmentFamily) -> TreeKeys:
+    return tree_keys(setup_family, TOY)
 
 
 def test_one_set_of_keys_for_every_guest_and_length(
@@ -67,8 +77,8 @@ def test_one_set_of_keys_for_every_guest_and_length(
     assert len(claims) == 2
 
 
-def test_tree_keys_need_two_segments(runs: list[tuple[SegmentFamily, object]]) -> None:
-    fam = runs[0][0]
+def test_tree_keys_need_two_segments(setup_family: SegmentFamily) -> None:
+    fam = setup_family
     one = replace(fam, publics=fam.publics[:1], proofs=fam.proofs[:1], accs=fam.accs[:2])
     with pytest.raises(ValueError, match="two or more segments"):
         tree_keys(one, TOY)

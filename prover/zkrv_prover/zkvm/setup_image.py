@@ -1,0 +1,64 @@
+"""A built-in guest for one-time recursion setup: a counting loop that halts with an empty
+journal, written as machine words so no compiler is needed.
+
+The recursion programs that verify zkVM proofs (the universal program, the segment tree's leaf,
+join and finalize) depend only on the zkVM's key shape and the parameters, never on the guest,
+but recording one needs a proof to run the verifier on. This image gives both kinds cheaply:
+one proof of its whole run, or :data:`SETUP_SEGMENTS` segments of 2^:data:`SETUP_SEGMENT_PO2`
+cycles (``recursion/segment_tree.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from zkrv_prover.executor.image import MemoryImage
+
+#: Where the code and the empty journal's digest live.
+CODE, DIGEST = 0x0001_0000, 0x0003_0000
+#: Loop iterations (two instructions each): about 200 cycles in all.
+ITERATIONS = 100
+#: The segment size and count of the setup run in segments.
+SETUP_SEGMENT_PO2 = 6
+SETUP_SEGMENTS = 4
+
+
+def _addi(rd: int, rs1: int, imm: int) -> int:
+    return ((imm & 0xFFF) << 20) | (rs1 << 15) | (rd << 7) | 0x13
+
+
+def _lui(rd: int, imm20: int) -> int:
+    return ((imm20 & 0xFFFFF) << 12) | (rd << 7) | 0x37
+
+
+def _bne(rs1: int, rs2: int, off: int) -> int:
+    o = off & 0x1FFF
+    return (
+        ((o >> 12) << 31) | (((o >> 5) & 0x3F) << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12)
+        | (((o >> 1) & 0xF) << 8) | (((o >> 11) & 1) << 7) | 0x63
+    )  # fmt: skip
+
+
+ECALL = 0x00000073
+
+
+def setup_image() -> MemoryImage:
+    """The image: ``t0 = ITERATIONS; do t0 -= 1 while t0 != 0``, then HALT with exit code 0
+    (a0), the empty journal's SHA-256 at ``a1 = DIGEST`` (a7 = 0)."""
+    code = [
+        _addi(5, 0, ITERATIONS),  # t0 = ITERATIONS
+        _addi(5, 5, -1),  # loop: t0 -= 1
+        _bne(5, 0, -4),  # while t0 != 0
+        _addi(10, 0, 0),  # a0 = 0
+        _lui(11, DIGEST >> 12),  # a1 = DIGEST
+        _addi(17, 0, 0),  # a7 = HALT
+        ECALL,
+    ]
+    words = {CODE + 4 * k: w for k, w in enumerate(code)}
+    digest = hashlib.sha256(b"").digest()
+    for k in range(8):
+        words[DIGEST + 4 * k] = int.from_bytes(digest[4 * k : 4 * k + 4], "little")
+    return MemoryImage.from_words(CODE, words, [(CODE, CODE + 0x1000)])
+
+
+__all__ = ["SETUP_SEGMENTS", "SETUP_SEGMENT_PO2", "setup_image"]
