@@ -1,6 +1,6 @@
 """The segment join tree end to end (``recursion/segment_tree.py``) at the TOY profile: tree
-keys made once on the built-in setup image's run (``zkvm/setup_image.py``: four segments of
-2^6 cycles) prove executions of two other guests with four and three segments (an odd range
+keys made once on the built-in setup image's run (``zkvm/setup_image.py``: two segments of
+2^7 cycles) prove executions of two other guests with four and three segments (an odd range
 carried up a level) to finalize proofs exposing each execution's 46 universal values."""
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 
 from zkrv.build import build
-from zkrv_prover.executor import MemoryImage, load_elf
-from zkrv_prover.recursion.pipeline import TOY
-from zkrv_prover.recursion.prove import verify_program
+from zkrv_prover.executor import MemoryImage, execute, load_elf
+from zkrv_prover.recursion.pipeline import TOY, prove_layers, prove_layers_segmented
+from zkrv_prover.recursion.prove import record_verifier_of, verify_program
 from zkrv_prover.recursion.segment_tree import SegmentFamily, TreeKeys, prove_tree, tree_keys
+from zkrv_prover.recursion.wrap_setup import compress_targets
 from zkrv_prover.recursion.zkvm_layout import values
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
-from zkrv_prover.zkvm.image_id import segmented_key, zkvm_params
+from zkrv_prover.stark.protocol.prover import prove
+from zkrv_prover.zkvm.image_id import program_key, segmented_key, zkvm_params
+from zkrv_prover.zkvm.machine import generate
 from zkrv_prover.zkvm.memory import NUM_PUBLIC
 from zkrv_prover.zkvm.segment_prover import prove_segmented
 from zkrv_prover.zkvm.setup_image import SETUP_SEGMENT_PO2, SETUP_SEGMENTS, setup_image
@@ -82,3 +85,38 @@ def test_tree_keys_need_two_segments(setup_family: SegmentFamily) -> None:
     one = replace(fam, publics=fam.publics[:1], proofs=fam.proofs[:1], accs=fam.accs[:2])
     with pytest.raises(ValueError, match="two or more segments"):
         tree_keys(one, TOY)
+
+
+def test_one_shrink_key_for_one_proof_and_segmented_receipts(
+    runs: list[tuple[SegmentFamily, object]], tmp_path: Path
+) -> None:
+    """The pipeline: a multi-segment execution (tree, then compress and shrink) and a one-proof
+    receipt (universal, compress, shrink) end in proofs under one shrink key, exposing each
+    claim's 46 values; compress accepts the universal and the finalize programs only."""
+    fam, run = runs[1]
+    seg_layers = prove_layers_segmented(fam, TOY, key_store=tmp_path)
+    assert [lp.key.name for lp in seg_layers] == ["finalize", "compress", "shrink"]
+    image = load_elf(build([ROOT / "examples" / "guests" / "sort.c"], tmp_path / "sort.elf"))
+    res = execute(image, (20).to_bytes(4, "little"), trace=True)
+    assert res.trace is not None
+    key = program_key(image, INNER)
+    w = generate(key.tables, res.trace, key.vk.layouts)
+    one_layers = prove_layers(
+        key.vk, list(w.public), prove(key.vk, w.traces, w.public), TOY, key_store=tmp_path
+    )
+    assert [lp.key.name for lp in one_layers] == ["universal", "compress", "shrink"]
+    a, b = seg_layers[-1], one_layers[-1]
+    assert a.key.program.digest == b.key.program.digest  # one shrink program and key
+    assert seg_layers[1].key.program.digest == one_layers[1].key.program.digest
+    assert a.public == b.public  # the same execution's claim, either way
+    want = values(run.pre_root, run.log_program, run.log_image, fam.publics[-1][:NUM_PUBLIC])
+    assert list(a.public) == want
+    for lp in (a, b):
+        verify_program(lp.key.vk, lp.proof, lp.public)
+    # the finalize proof is accepted as one of the two programs, and only as such
+    targets = compress_targets(one_layers[0].key, INNER, TOY, tmp_path)
+    fin = seg_layers[0]
+    vk = one_layers[0].key.vk
+    record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted)
+    with pytest.raises(VerificationError, match="accepted programs"):
+        record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted[:1])

@@ -33,18 +33,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zkrv_prover import progress as progress_mod
 from zkrv_prover.lru import Lru
 from zkrv_prover.recursion import shrink
 from zkrv_prover.recursion.builder import Poseidon2Variant
 from zkrv_prover.recursion.program import RecursionProgram, RecursionWitness
-from zkrv_prover.recursion.prove import program_vk, prove_program, record_verifier
+from zkrv_prover.recursion.prove import (
+    program_vk,
+    prove_program,
+    record_verifier,
+    record_verifier_of,
+)
 from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
 from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
+
+if TYPE_CHECKING:
+    from zkrv_prover.recursion.segment_tree import SegmentFamily
 
 P2_HASH: HashName = "poseidon2-babybear"
 
@@ -114,7 +123,7 @@ class WrapProfile:
 #: size, which the final circuit and the shrink prover's memory follow).
 PRODUCTION = WrapProfile(
     "production",
-    universal=LayerSpec(P2_HASH, log_blowup=3, pow_bits=20),
+    universal=LayerSpec(P2_HASH, log_blowup=3, pow_bits=20, lifted=True),
     compress=LayerSpec(P2_HASH, log_blowup=4, pow_bits=20),
     shrink=LayerSpec(
         shrink.SHRINK_HASH,
@@ -130,7 +139,7 @@ PRODUCTION = WrapProfile(
 _TOY_P2 = PcsParams(num_queries=2, pow_bits=1, hash=P2_HASH, zk=False)
 TOY = WrapProfile(
     "toy",
-    universal=LayerSpec(P2_HASH, params=_TOY_P2),
+    universal=LayerSpec(P2_HASH, params=_TOY_P2, lifted=True),
     compress=LayerSpec(P2_HASH, params=_TOY_P2),
     shrink=LayerSpec(
         shrink.SHRINK_HASH,
@@ -252,10 +261,13 @@ def layer_key(
 
 
 def clear_keys() -> None:
-    """Drop the cached layer keys, the shrink module's included (a shrink key holds its
-    preprocessed LDE: gigabytes)."""
+    """Drop the cached layer keys, the shrink module's and the wrap setup's included (a shrink
+    key holds its preprocessed LDE: gigabytes)."""
+    from zkrv_prover.recursion import wrap_setup
+
     _KEYS.clear()
     shrink.clear_keys()
+    wrap_setup.clear()
 
 
 def _prove_layer(
@@ -277,6 +289,46 @@ def _prove_layer(
     return LayerProof(key, public, proof, record_s, t1 - t0, t2 - t1, source)
 
 
+def _compress_and_shrink(
+    below: LayerProof,
+    zkvm: PcsParams,
+    profile: WrapProfile,
+    rng: FieldRng | None,
+    key_store: Path | None,
+) -> list[LayerProof]:
+    """Compress (accepting the universal or the finalize program's proof:
+    ``wrap_setup.compress_targets``) and shrink above ``below``."""
+    from zkrv_prover.recursion.wrap_setup import compress_targets, setup_universal
+
+    universal = below.key if below.key.name == "universal" else None
+    universal = universal or setup_universal(zkvm, profile, key_store)
+    targets = compress_targets(universal, zkvm, profile, key_store)
+    spec = profile.compress
+    t0 = time.perf_counter()
+    recorded = record_verifier_of(
+        universal.vk,
+        targets.spec,
+        below.public,
+        below.proof,
+        targets.accepted,
+        spec.poseidon2,
+        uniform=spec.uniform,
+    )
+    t = time.perf_counter() - t0
+    out = [_prove_layer("compress", recorded, t, spec, profile, rng, key_store)]
+    progress_mod.advance()
+    spec = profile.shrink
+    t0 = time.perf_counter()
+    below = out[-1]
+    recorded = record_verifier(
+        below.key.vk, below.public, below.proof, spec.poseidon2, uniform=spec.uniform
+    )
+    t = time.perf_counter() - t0
+    out.append(_prove_layer("shrink", recorded, t, spec, profile, rng, key_store))
+    progress_mod.advance()
+    return out
+
+
 def prove_layers(
     vk: VerifyingKey,
     public: Sequence[int],
@@ -288,24 +340,37 @@ def prove_layers(
     """The universal, compress and shrink proofs of a zkVM proof (``public`` under the lifted
     zkVM key ``vk``), each verified natively while it is recorded (``VerificationError`` when
     the zkVM proof or a layer's proof does not verify). ``key_store``: a directory that keeps
-    the layer keys across processes (:func:`layer_key_from`). Progress: stage "recursion" of
-    three layers."""
+    the layer keys across processes (:func:`layer_key_from`). The first wrap of a profile also
+    makes what compress accepts (``wrap_setup``: the setup image proven and its recursion
+    programs recorded). Progress: stage "recursion" of three layers."""
     progress_mod.stage("recursion", 3)
     t0 = time.perf_counter()
     recorded = record_zkvm_verifier(vk, public, proof, profile.universal.poseidon2)
     t = time.perf_counter() - t0
     out = [_prove_layer("universal", recorded, t, profile.universal, profile, rng, key_store)]
     progress_mod.advance()
-    for name, spec in (("compress", profile.compress), ("shrink", profile.shrink)):
-        below = out[-1]
-        t0 = time.perf_counter()
-        recorded = record_verifier(
-            below.key.vk, below.public, below.proof, spec.poseidon2, uniform=spec.uniform
-        )
-        t = time.perf_counter() - t0
-        out.append(_prove_layer(name, recorded, t, spec, profile, rng, key_store))
-        progress_mod.advance()
-    return out
+    return out + _compress_and_shrink(out[0], vk.params, profile, rng, key_store)
+
+
+def prove_layers_segmented(
+    family: SegmentFamily,
+    profile: WrapProfile = PRODUCTION,
+    rng: FieldRng | None = None,
+    key_store: Path | None = None,
+) -> list[LayerProof]:
+    """The finalize, compress and shrink proofs of a multi-segment execution (its segment
+    proofs under the segmented key, ``segment_tree.SegmentFamily``): the segment tree
+    (``segment_tree.prove_tree``, keys from ``wrap_setup.setup_tree``), then the same compress
+    and shrink as :func:`prove_layers`, so the shrink proof has the same key. Progress: stage
+    "recursion" of three layers (the tree is the first)."""
+    from zkrv_prover.recursion.segment_tree import prove_tree
+    from zkrv_prover.recursion.wrap_setup import setup_tree
+
+    progress_mod.stage("recursion", 3)
+    zkvm = family.vk.params
+    fin = prove_tree(family, setup_tree(zkvm, profile, key_store), rng)
+    progress_mod.advance()
+    return [fin, *_compress_and_shrink(fin, zkvm, profile, rng, key_store)]
 
 
 __all__ = [
@@ -321,5 +386,6 @@ __all__ = [
     "layer_key_from",
     "load_layer_key",
     "prove_layers",
+    "prove_layers_segmented",
     "save_layer_key",
 ]

@@ -19,8 +19,8 @@ CODE, DIGEST = 0x0001_0000, 0x0003_0000
 #: Loop iterations (two instructions each): about 200 cycles in all.
 ITERATIONS = 100
 #: The segment size and count of the setup run in segments.
-SETUP_SEGMENT_PO2 = 6
-SETUP_SEGMENTS = 4
+SETUP_SEGMENT_PO2 = 7
+SETUP_SEGMENTS = 2
 
 
 def _addi(rd: int, rs1: int, imm: int) -> int:
