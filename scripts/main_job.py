@@ -2,7 +2,8 @@
 """zkrv's main job: the whole product path, end to end.
 
 toolchain check -> build the Fibonacci guest -> execute it -> prove it (STARK) and verify the
-receipt natively -> prove it again straight to a Groth16 receipt (``zkrv prove --groth16``) ->
+receipt natively -> prove it again straight to a Groth16 receipt (``zkrv prove --groth16``), once
+in one proof and once in two segments (the recursion join tree) ->
 the even-number guest: STARK receipt, then ``zkrv wrap`` -> both Groth16 receipts verify natively
 under ONE key (``zkrv keys setup`` shows it) -> a fresh Anvil: ``zkrv deploy`` (router + the
 cached zkVM Groth16 verifier), ``zkrv verify --rpc``, ``router.verify`` in a transaction (gas),
@@ -89,7 +90,7 @@ def select_profile() -> str:
     return profile
 
 
-def stage_fibonacci(work: Path) -> tuple[Path, bytes]:
+def stage_fibonacci(work: Path) -> tuple[Path, Path, bytes]:
     """Build and execute the Fibonacci guest, prove it (STARK, verified natively), then prove it
     to a Groth16 receipt. Returns (the Groth16 receipt file, the image ID)."""
     import zkrv
@@ -115,7 +116,14 @@ def stage_fibonacci(work: Path) -> tuple[Path, bytes]:
     stage("verify the Groth16 receipt natively")
     run(["verify", str(g16), "--image-id", "0x" + image_id.hex()])
     run(["inspect", str(g16)])
-    return g16, image_id
+    stage("prove --segment-po2 10 --groth16: the same execution in two segments (join tree)")
+    seg = work / "fibonacci-segments.g16"
+    t0 = time.monotonic()
+    run(["prove", str(elf), "--input-hex", le32(FIB_N), "--segment-po2", "10", "--groth16",
+         "-o", str(seg)])  # fmt: skip
+    print(f"({time.monotonic() - t0:.1f} s)", flush=True)
+    run(["verify", str(seg), "--image-id", "0x" + image_id.hex()])
+    return g16, seg, image_id
 
 
 def stage_even(work: Path) -> Path:
@@ -142,7 +150,7 @@ def even_number_example() -> Any:
     return mod
 
 
-def stage_onchain(fib: Path, fib_image: bytes, even: Path) -> int:
+def stage_onchain(fib: Path, fib_seg: Path, fib_image: bytes, even: Path) -> int:
     from zkrv.onchain.chain import Chain, connect
     from zkrv.onchain.client import ZkrvClient
     from zkrv.onchain.errors import ContractRevert
@@ -151,11 +159,16 @@ def stage_onchain(fib: Path, fib_image: bytes, even: Path) -> int:
     from zkrv.receipt import Groth16Receipt, decode_receipt
 
     r_fib = decode_receipt(fib.read_bytes())
+    r_seg = decode_receipt(fib_seg.read_bytes())
     r_even = decode_receipt(even.read_bytes())
     assert isinstance(r_fib, Groth16Receipt) and isinstance(r_even, Groth16Receipt)
-    stage("one key for both guests")
-    if r_fib.selector != r_even.selector:
-        print("ERROR: the two guests' Groth16 receipts name different keys", flush=True)
+    assert isinstance(r_seg, Groth16Receipt)
+    stage("one key for both guests, one proof or two segments")
+    if not r_fib.selector == r_seg.selector == r_even.selector:
+        print("ERROR: the Groth16 receipts name different keys", flush=True)
+        return 1
+    if r_seg.claim != r_fib.claim:
+        print("ERROR: the segmented execution's receipt claims something else", flush=True)
         return 1
     print(
         f"fibonacci image 0x{r_fib.image_id.hex()[:16]}..., even-number image "
@@ -167,9 +180,10 @@ def stage_onchain(fib: Path, fib_image: bytes, even: Path) -> int:
         stage(f"deploy on Anvil ({node.rpc_url}): router + the cached zkVM Groth16 verifier")
         dep = cli_json(["deploy", "--rpc", node.rpc_url])
         router = dep["router"]
-        stage("zkrv verify --rpc (eth_call to the router)")
-        run(["verify", str(fib), "--image-id", fib_image.hex(), "--rpc", node.rpc_url,
-             "--router", router])  # fmt: skip
+        stage("zkrv verify --rpc (eth_call to the router): one-proof and two-segment receipts")
+        for path in (fib, fib_seg):
+            run(["verify", str(path), "--image-id", fib_image.hex(), "--rpc", node.rpc_url,
+                 "--router", router])  # fmt: skip
         stage("router.verify in a transaction")
         client = ZkrvClient(Chain(connect(node.rpc_url), resolve_signer(node.chain_id)), router)
         tx = client.verify_receipt_tx(r_fib)
@@ -222,9 +236,9 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="zkrv-main-") as tmp:
             work = Path(tmp)
-            fib, fib_image = stage_fibonacci(work)
+            fib, fib_seg, fib_image = stage_fibonacci(work)
             even = stage_even(work)
-            rc = stage_onchain(fib, fib_image, even)
+            rc = stage_onchain(fib, fib_seg, fib_image, even)
     except SystemExit as e:
         rc = int(e.code or 1)
     if profile == "toy":

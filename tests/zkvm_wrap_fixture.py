@@ -7,7 +7,10 @@ Two different guests, two entry points:
   wrapped by ``zkrv keys setup -o`` on an empty key cache: this runs the UNSAFE dev setup of
   the TOY wrap circuit (the one Groth16 setup of the run);
 - ``examples/guests/fibonacci.c`` (n = 30, 12-byte journal), proved by ``zkrv prove`` and
-  wrapped by ``zkrv wrap`` with the now cached key.
+  wrapped by ``zkrv wrap`` with the now cached key;
+- the same execution proven in two segments of 2^10 cycles and wrapped by ``zkrv prove
+  --segment-po2 10 --groth16`` (the segment join tree instead of the universal layer, then the
+  same key).
 
 Both through the CLI in-process (``zkrv.cli.main``) with ``ZKRV_WRAP_PROFILE=toy`` and
 ``ZKRV_CACHE_DIR`` pointing at the run's own key cache. The results live in a directory shared
@@ -44,8 +47,10 @@ class ZkvmWrapped:
     builtin: Groth16Receipt
     fib: Groth16Receipt
     fib_stark_path: Path
+    fib_segmented: Groth16Receipt
     setup_json: dict[str, Any]
     wrap_json: dict[str, Any]
+    segmented_json: dict[str, Any]
 
     @property
     def builtin_path(self) -> Path:
@@ -96,7 +101,9 @@ def _make(d: Path) -> None:
         elf = build([REPO_ROOT / "examples" / "guests" / "fibonacci.c"], d / "fib.elf")
         _json(["prove", str(elf), "--input-hex", FIB_INPUT.hex(), "-o", str(d / "fib.stark")])
         wrap = _json(["wrap", str(d / "fib.stark"), "-o", str(d / "fib.g16")])
-    (d / "outputs.json").write_text(json.dumps({"setup": setup, "wrap": wrap}))
+        seg_args = ["--segment-po2", "10", "--groth16", "-o", str(d / "fib-seg.g16")]
+        seg = _json(["prove", str(elf), "--input-hex", FIB_INPUT.hex(), *seg_args])
+    (d / "outputs.json").write_text(json.dumps({"setup": setup, "wrap": wrap, "seg": seg}))
     (d / "done").write_text("ok\n")
 
 
@@ -124,6 +131,8 @@ def zkvm_wrapped(tmp_path_factory: pytest.TempPathFactory) -> ZkvmWrapped:
         builtin=_load(d / "builtin.g16"),
         fib=_load(d / "fib.g16"),
         fib_stark_path=d / "fib.stark",
+        fib_segmented=_load(d / "fib-seg.g16"),
         setup_json=outputs["setup"],
         wrap_json=outputs["wrap"],
+        segmented_json=outputs["seg"],
     )

@@ -64,15 +64,15 @@ def prove(
     """Execute ``program`` on private ``input`` and prove it (see the module docstring).
 
     ``segment_po2``: the segment size, log2 cycles, in ``MIN_SEGMENT_PO2..MAX_SEGMENT_PO2``
-    (6..21); default ``DEFAULT_SEGMENT_PO2`` (17), or 21 (the largest one proof holds) with
-    ``groth16``. ``jobs``: local worker processes proving segments (default: the core count);
-    ``ray``: a Ray cluster address (``"local"`` starts one on this machine) to prove segments
-    on instead. Neither changes the receipt's claim or its validity, and a one-segment
-    execution is proven in this process.
+    (6..21); default ``DEFAULT_SEGMENT_PO2`` (17). ``jobs``: local worker processes proving
+    segments (default: the core count); ``ray``: a Ray cluster address (``"local"`` starts one
+    on this machine) to prove segments on instead. Neither changes the receipt's claim or its
+    validity, and a one-segment execution is proven in this process.
 
-    ``groth16=True``: wrap the STARK receipt into a Groth16 receipt (:func:`zkrv.wrapping.wrap`:
-    the wrap profile of ``$ZKRV_WRAP_PROFILE``, default production; the key from ``keys``,
-    default the user's key cache, made by the UNSAFE dev setup on a miss).
+    ``groth16=True``: wrap the STARK receipt, one-proof or segmented, into a Groth16 receipt
+    (:func:`zkrv.wrapping.wrap`: the wrap profile of ``$ZKRV_WRAP_PROFILE``, default
+    production; the key from ``keys``, default the user's key cache, made by the UNSAFE dev
+    setup on a miss).
 
     ``progress``: a :class:`zkrv_prover.progress.Progress` (``stage(name, total)``,
     ``advance(n)``) receiving the stages "execute", "setup", then the prover's ("trace", each
@@ -80,25 +80,29 @@ def prove(
     execution "execute" (pass 1) and "segments" (one step per proven segment); the ``zkrv``
     CLI renders them as a terminal bar. It does not change the proof.
 
-    Raises :class:`ZkrvError` for a bad ELF, a trap, bad segment or job settings, a
-    multi-segment execution with ``groth16``, or an execution longer than
+    Raises :class:`ZkrvError` for a bad ELF, a trap, bad segment or job settings, or an
+    execution longer than
     ``zkrv_prover.executor.DEFAULT_MAX_CYCLES`` (2^26) cycles."""
     from zkrv_prover.progress import reporting
     from zkrv_prover.zkvm.segment_prover import DEFAULT_SEGMENT_PO2
 
     if dev and groth16:
         raise ZkrvError("prove: dev mode makes no proof to wrap; choose dev or groth16")
+    profile = None
     if groth16:
-        from zkrv.wrapping import profile_name, wrap
+        from zkrv.wrapping import profile_name
 
         profile = profile_name()  # an unknown $ZKRV_WRAP_PROFILE fails before any proving
-        stark = prove_one_segment(program, input, segment_po2=segment_po2, progress=progress)
-        return wrap(stark, keys=keys, progress=progress, profile=profile)
     po2 = _segment_po2(segment_po2, DEFAULT_SEGMENT_PO2)
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ZkrvError(f"prove: jobs must be a positive integer, got {jobs!r}")
     with reporting(progress):
-        return _prove(program, input, dev, _Run(po2, jobs, ray))
+        stark = _prove(program, input, dev, _Run(po2, jobs, ray))
+    if not groth16:
+        return stark
+    from zkrv.wrapping import wrap
+
+    return wrap(stark, keys=keys, progress=progress, profile=profile)
 
 
 def _segment_po2(value: int | None, default: int) -> int:
@@ -120,10 +124,9 @@ def prove_one_segment(
     segment_po2: int | None = None,
     progress: Progress | None = None,
 ) -> StarkReceipt:
-    """The one-proof STARK receipt that ``prove(..., groth16=True)`` wraps: like :func:`prove`
-    with the segment size ``segment_po2`` (default 21, the largest one proof holds), but an
-    execution longer than one segment is refused (ZkrvError, before any proving) instead of
-    being proven in segments (multi-segment receipts have no Groth16 form yet)."""
+    """A one-proof STARK receipt: like :func:`prove` with the segment size ``segment_po2``
+    (default 21, the largest one proof holds), but an execution longer than one segment is
+    refused (ZkrvError, before any proving) instead of being proven in segments."""
     from zkrv_prover.progress import reporting
     from zkrv_prover.zkvm.segment_prover import MAX_SEGMENT_PO2
 
@@ -168,10 +171,9 @@ def _prove(
                 "most zkrv proves"
             ) from e
         if one_segment:
-            from zkrv.wrapping import SEGMENTED_NOT_WRAPPABLE
-
             raise ZkrvError(
-                f"execution needs more than 2^{run.segment_po2} cycles: " + SEGMENTED_NOT_WRAPPABLE
+                f"execution needs more than 2^{run.segment_po2} cycles, more than one proof "
+                "holds: prove it in segments (zkrv.prove)"
             ) from e
         return _prove_segmented(image, bytes(input), run)
     prog.advance()

@@ -29,7 +29,8 @@ Binary format (version 1, integers big-endian)::
   claim is a one-proof receipt's (image ID, exit code, journal digest). Verification recomputes
   the image ID from the root and heights, sets every segment's public values from its position,
   links and the claim, checks the chain and verifies all segment proofs as one family
-  (``verify_segmented``). It has no Groth16 form yet (no recursion join).
+  (``verify_segmented``). It wraps into a Groth16 receipt like a kind-1 receipt (the segment
+  join tree, ``docs/segments.md``).
 
 Parsing is strict: unknown versions or kinds, short or trailing bytes, oversized fields and
 malformed seals raise :class:`~zkrv.errors.ZkrvError` (a segmented seal's header is checked
@@ -227,6 +228,13 @@ class SegmentedReceipt(Receipt):
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "segments": self.segments}
+
+    def wrap(self, **kwargs: Any) -> Groth16Receipt:
+        """This receipt wrapped into a Groth16 receipt: :func:`zkrv.wrapping.wrap` (keyword
+        arguments as there)."""
+        from zkrv.wrapping import wrap
+
+        return wrap(self, **kwargs)
 
     def segmented_proof(self) -> SegmentedProof:
         """The decoded segmented proof for this receipt's claim; ReceiptVerificationError if

@@ -1,10 +1,14 @@
-"""Groth16 receipts of zkVM executions: ``zkrv.wrap(stark_receipt) -> Groth16Receipt``.
+"""Groth16 receipts of zkVM executions: ``zkrv.wrap(receipt) -> Groth16Receipt``.
 
 A STARK receipt of one zkVM execution (kind ``stark``, from :func:`zkrv.prove`) is wrapped by
 :func:`zkrv_prover.r1cs.zkvm_wrap.wrap_zkvm_proof`: the universal, compress and shrink recursion
 layers, then the final Groth16 circuit, whose one public input is the receipt's claim digest
-(``docs/wrap.md``). The circuit depends only on the **wrap profile** (the layers' parameters),
-never on the guest: one Groth16 key, one deployed verifier, serves every guest.
+(``docs/wrap.md``). A multi-segment receipt (kind ``segmented``) is wrapped by
+:func:`~zkrv_prover.r1cs.zkvm_wrap.wrap_zkvm_segmented`: the segment join tree instead of the
+universal layer (``docs/segments.md``, "Join"), then the same compress, shrink and final
+circuit, hence the same key. The circuit depends only on the **wrap profile** (the layers'
+parameters), never on the guest or the execution's length: one Groth16 key, one deployed
+verifier, serves every guest.
 
 Keys come from the key cache (:class:`zkrv.keys.KeyCache`): on a miss the UNSAFE dev setup runs
 once (progress stage "groth16 setup") and the key is saved by circuit digest; a ceremony key
@@ -40,6 +44,7 @@ from zkrv.receipt import (
     Receipt,
     ReceiptKind,
     ReceiptVerificationError,
+    SegmentedReceipt,
     StarkReceipt,
 )
 
@@ -186,24 +191,15 @@ class WrappedReceipt:
         return out
 
 
-#: Why a multi-segment receipt has no Groth16 form yet (one line, for every place that refuses).
-SEGMENTED_NOT_WRAPPABLE = (
-    "Groth16 wrapping of a multi-segment execution needs the recursion join of segment proofs, "
-    "not built yet; prove it in one segment (--segment-po2 up to 21, at most 2^21 cycles) to "
-    "wrap it"
-)
-
-
 def _not_wrappable(receipt: Receipt) -> ZkrvError:
     kind = receipt.kind.name.lower() if isinstance(receipt.kind, ReceiptKind) else "unknown"
     why = {
         "groth16": "it is already a Groth16 receipt",
         "dev": "a dev-mode receipt ('zkrv prove --dev') proves nothing; prove without --dev",
-        "segmented": SEGMENTED_NOT_WRAPPABLE,
-    }.get(kind, "it is not a single-segment zkVM STARK receipt")
+    }.get(kind, "it is not a zkVM STARK receipt")
     return ZkrvError(
-        f"wrap: cannot wrap a {kind} receipt: {why}. Only a STARK receipt of one zkVM "
-        "execution (kind stark, one segment, from 'zkrv prove') can be wrapped"
+        f"wrap: cannot wrap a {kind} receipt: {why}. Only a STARK receipt of a zkVM "
+        "execution (kind stark or segmented, from 'zkrv prove') can be wrapped"
     )
 
 
@@ -217,8 +213,8 @@ def wrap_receipt(
 ) -> WrappedReceipt:
     """Wrap a STARK receipt into a Groth16 receipt (see the module docstring) and report the
     key, profile and figures. The STARK receipt is verified first (ReceiptVerificationError
-    for an invalid one; ZkrvError for a receipt that is not a single-segment zkVM STARK
-    receipt), and the Groth16 receipt is verified natively before it is returned.
+    for an invalid one; ZkrvError for a receipt that is not a zkVM STARK receipt,
+    one-proof or segmented), and the Groth16 receipt is verified natively before it is returned.
 
     ``keys``: the key cache (default: the user's, :class:`KeyCache`); ``progress``: stages
     "verify", "recursion", "wrap circuit", "groth16 setup" (key-cache miss only), "groth16
@@ -237,23 +233,45 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
     from zkrv_prover import progress as prog
     from zkrv_prover.bn254 import groth16
     from zkrv_prover.r1cs.builder import UnsatisfiedConstraintError
-    from zkrv_prover.r1cs.zkvm_wrap import wrap_zkvm_proof
+    from zkrv_prover.r1cs.zkvm_wrap import wrap_zkvm_proof, wrap_zkvm_segmented
+    from zkrv_prover.recursion.segment_tree import SegmentFamily
     from zkrv_prover.stark.field.arith import VerificationError
     from zkrv_prover.stark.protocol.verifier import verify as stark_verify
+    from zkrv_prover.zkvm.image_id import verifier_key, zkvm_params
 
-    if not isinstance(receipt, StarkReceipt) or receipt.kind != ReceiptKind.STARK:
+    if isinstance(receipt, SegmentedReceipt) and receipt.kind == ReceiptKind.SEGMENTED:
+        segmented = True
+    elif isinstance(receipt, StarkReceipt) and receipt.kind == ReceiptKind.STARK:
+        segmented = False
+    else:
         raise _not_wrappable(receipt)
     t0 = time.monotonic()
     prog.stage("verify", 1)
-    try:
-        vk, public, proof = receipt.zkvm_proof()
-        stark_verify(vk, public, proof)  # what StarkReceipt.verify checks, decoded once
-    except ReceiptVerificationError as e:
-        raise ReceiptVerificationError(f"wrap: not a valid zkVM STARK receipt: {e.message}") from e
-    except (VerificationError, ValueError) as e:
-        raise ReceiptVerificationError(
-            f"wrap: not a valid zkVM STARK receipt: receipt: invalid proof ({e})"
-        ) from e
+    if segmented:
+        assert isinstance(receipt, SegmentedReceipt)
+        try:
+            receipt.verify(receipt.image_id)  # every segment proof and their composition
+        except ReceiptVerificationError as e:
+            raise ReceiptVerificationError(
+                f"wrap: not a valid zkVM segmented receipt: {e.message}"
+            ) from e
+        run = receipt.segmented_proof()
+        family = SegmentFamily.of(
+            run, verifier_key(run.pre_root, run.log_program, run.log_image, zkvm_params(), True)
+        )
+    else:
+        assert isinstance(receipt, StarkReceipt)
+        try:
+            vk, public, proof = receipt.zkvm_proof()
+            stark_verify(vk, public, proof)  # what StarkReceipt.verify checks, decoded once
+        except ReceiptVerificationError as e:
+            raise ReceiptVerificationError(
+                f"wrap: not a valid zkVM STARK receipt: {e.message}"
+            ) from e
+        except (VerificationError, ValueError) as e:
+            raise ReceiptVerificationError(
+                f"wrap: not a valid zkVM STARK receipt: receipt: invalid proof ({e})"
+            ) from e
     prog.advance()
     prof = _profile(name)
     got: list[CachedKey] = []
@@ -272,17 +290,18 @@ def _wrap(receipt: Receipt, cache: KeyCache, name: str, seed: int | None) -> Wra
         return pk
 
     known = groth16.KnownKeys(groth16.CircuitIndex(cache.dir / "circuits"), load_key)
+    common: dict[str, Any] = {
+        "profile": prof,
+        "setup": setup,
+        "seed": seed,
+        "key_store": cache.layers_dir,
+        "keys": known,
+    }
     try:
-        w = wrap_zkvm_proof(
-            vk,
-            public,
-            proof,
-            profile=prof,
-            setup=setup,
-            seed=seed,
-            key_store=cache.layers_dir,
-            keys=known,
-        )
+        if segmented:
+            w = wrap_zkvm_segmented(family, **common)
+        else:
+            w = wrap_zkvm_proof(vk, public, proof, **common)
     except (VerificationError, UnsatisfiedConstraintError, ValueError) as e:
         raise ReceiptVerificationError(f"wrap: the receipt's proof does not wrap ({e})") from e
     key = got[-1]  # the key the proof was made with (the last one found or set up)
@@ -317,9 +336,10 @@ def wrap(
     profile: str | None = None,
     seed: int | None = None,
 ) -> Groth16Receipt:
-    """``receipt`` (a STARK receipt of one zkVM execution) as a Groth16 receipt: the same
-    claim and journal, and the 260-byte router seal. See :func:`wrap_receipt` (arguments,
-    errors); the key is the cached key of the profile's circuit (UNSAFE dev setup on a miss)."""
+    """``receipt`` (a STARK receipt of a zkVM execution, one-proof or segmented) as a Groth16
+    receipt: the same claim and journal, and the 260-byte router seal. See :func:`wrap_receipt`
+    (arguments, errors); the key is the cached key of the profile's circuit (UNSAFE dev setup
+    on a miss)."""
     return wrap_receipt(receipt, keys=keys, progress=progress, profile=profile, seed=seed).receipt
 
 

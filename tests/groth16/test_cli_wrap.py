@@ -144,14 +144,14 @@ def test_prove_groth16_plumbing(
         key = type(key)(**{**key.__dict__, "wrap_profile": "toy", "toy_security": True})
         return wrapping.WrappedReceipt(g16, key, kw["profile"], 2.5, 1.0)
 
-    monkeypatch.setattr(cli_prove, "prove_one_segment", fake_prove)
+    monkeypatch.setattr(cli_prove, "prove", fake_prove)
     monkeypatch.setattr(wrapping, "wrap_receipt", fake_wrap)
     monkeypatch.setenv("ZKRV_WRAP_PROFILE", "toy")
     out = tmp_path / "sub" / "r.g16"
     rc = main(["prove", "g.elf", "--input-hex", "0102", "--groth16", "-o", str(out), "--json"])
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
-    assert seen["prove"] == ("g.elf", b"\x01\x02", None)  # one segment, default size
+    assert seen["prove"] == ("g.elf", b"\x01\x02", None)  # the default segment size
     assert seen["wrap"] == (stark, "toy")
     assert decode_receipt(out.read_bytes()) == g16
     assert d["kind"] == "groth16" and d["output"] == str(out) and d["wrap_profile"] == "toy"

@@ -56,7 +56,11 @@ def check_two_guests_one_key(wrapped: ZkvmWrapped) -> None:
     assert key.wrap_profile == "toy"
     assert cached_zkvm_key("toy", cache) == key
     assert cached_zkvm_key("production", cache) is None
-    for r in (a, b):
+    # the same execution proven in two segments wraps under the same key to the same claim
+    seg = wrapped.fib_segmented
+    assert seg.selector == key.selector and seg.claim == b.claim and seg.seal != b.seal
+    assert wrapped.segmented_json["kind"] == "groth16"
+    for r in (a, b, seg):
         r.verify(r.image_id)  # default key cache: $ZKRV_CACHE_DIR
         r.verify(r.image_id, r.journal, keys=cache)
     # The CLI outputs said what they made.
@@ -178,7 +182,7 @@ def check_deploy_default_key(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> N
 
 def check_onchain_both_guests(deployed: Deployed, zkvm_wrapped: ZkvmWrapped) -> None:
     c = deployed.client
-    for r in (zkvm_wrapped.builtin, zkvm_wrapped.fib):
+    for r in (zkvm_wrapped.builtin, zkvm_wrapped.fib, zkvm_wrapped.fib_segmented):
         assert c.verify_receipt(r) == "verify"
         c.verify(r.seal, r.image_id, r.journal)
         c.verify_claim(r.seal, r.claim)

@@ -144,12 +144,12 @@ def test_image_id_binds_the_code(image) -> None:  # type: ignore[no-untyped-def]
 
 def test_too_long_execution_fails_before_proving(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the executor's cycle cap (2^26, patched to 8 here) nothing is proven; a run longer
-    than one segment with ``groth16`` is refused before proving (no recursion join yet)."""
+    than one segment is refused by ``prove_one_segment`` before proving."""
     import zkrv_prover.executor as ex
 
     img = image_of([asm.i("addi", 5, 5, 1)] * 100)
     with pytest.raises(ZkrvError, match="more than 2\\^6 cycles"):
-        zkrv.prove(img, groth16=True, segment_po2=6)
+        zkrv.prove_one_segment(img, segment_po2=6)
     monkeypatch.setattr(ex, "DEFAULT_MAX_CYCLES", 8)
     with pytest.raises(ZkrvError, match="the most zkrv proves"):
         zkrv.prove(img, dev=True)

@@ -130,15 +130,6 @@ def test_segment_list_tampering_is_rejected(tiny: MemoryImage, receipt: Segmente
         print(f"{name}: rejected")
 
 
-def test_groth16_refuses_multi_segment_executions(
-    tiny: MemoryImage, receipt: SegmentedReceipt
-) -> None:
-    with pytest.raises(ZkrvError, match="recursion join"):
-        zkrv.wrap(receipt)
-    with pytest.raises(ZkrvError, match=r"more than 2\^6 cycles.*recursion join"):
-        zkrv.prove(tiny, groth16=True, segment_po2=6)  # refused before any proving
-
-
 def test_bad_segment_settings(tiny: MemoryImage) -> None:
     for po2 in (5, 22):
         with pytest.raises(ZkrvError, match="outside"):
@@ -159,7 +150,6 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         (["--segment-po2", "3"], "outside"),
         (["--jobs", "0"], "at least 1"),
         (["--dev", "--jobs", "2"], "--dev makes no proof"),
-        (["--groth16", "--jobs", "2"], "--jobs and --ray do not apply"),
     ]:
         code, _, err = run(capsys, "prove", "missing.elf", "-o", out, *extra)
         assert code == 2 and msg in err, (extra, err)

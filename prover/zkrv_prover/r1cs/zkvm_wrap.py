@@ -64,7 +64,8 @@ from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 from zkrv_prover.zkvm.image_id import image_id_from, zkvm_params
 
 if TYPE_CHECKING:
-    from zkrv_prover.recursion.pipeline import WrapProfile
+    from zkrv_prover.recursion.pipeline import LayerProof, WrapProfile
+    from zkrv_prover.recursion.segment_tree import SegmentFamily
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,44 @@ def wrap_zkvm_proof(
 
     profile = profile or pipeline.PRODUCTION
     layers = pipeline.prove_layers(vk, public, proof, profile, key_store=key_store)
+    return _wrap_layers(layers, profile, setup, cache, seed, keep_keys, keys)
+
+
+def wrap_zkvm_segmented(
+    family: SegmentFamily,
+    *,
+    profile: WrapProfile | None = None,
+    setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None = None,
+    cache: Path | None = None,
+    seed: int | None = None,
+    keep_keys: bool = False,
+    key_store: Path | None = None,
+    keys: groth16.KnownKeys | None = None,
+) -> ZkvmWrappedProof:
+    """:func:`wrap_zkvm_proof` for a multi-segment execution (its segment proofs,
+    ``recursion.segment_tree.SegmentFamily``): the segment tree, compress and shrink
+    (:func:`zkrv_prover.recursion.pipeline.prove_layers_segmented`), then the same final
+    circuit and Groth16 key as one-proof receipts. Raises ``VerificationError`` when a segment
+    proof does not verify or the segments do not make one execution."""
+    from zkrv_prover.recursion import pipeline
+
+    profile = profile or pipeline.PRODUCTION
+    layers = pipeline.prove_layers_segmented(family, profile, key_store=key_store)
+    return _wrap_layers(layers, profile, setup, cache, seed, keep_keys, keys)
+
+
+def _wrap_layers(
+    layers: Sequence[LayerProof],
+    profile: WrapProfile,
+    setup: Callable[[groth16.NativeR1CS], groth16.ProvingKey] | None,
+    cache: Path | None,
+    seed: int | None,
+    keep_keys: bool,
+    keys: groth16.KnownKeys | None,
+) -> ZkvmWrappedProof:
+    """The final circuit and Groth16 proof over the top (shrink) layer of ``layers``."""
+    from zkrv_prover.recursion import pipeline
+
     top = layers[-1]
     if not keep_keys:
         pipeline.clear_keys()

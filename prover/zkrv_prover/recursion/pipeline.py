@@ -31,7 +31,7 @@ import os
 import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,6 +177,9 @@ class LayerProof:
     #: How the key was had: "memory" (in-process cache), "store" (read from the key store) or
     #: "made" (keygen; then saved to the store when one was given).
     key_source: str = "made"
+    #: Seconds of one-time setup this layer needed first (compress: what it accepts,
+    #: ``wrap_setup.compress_targets``; 0 when cached).
+    setup_s: float = 0.0
 
 
 #: Layer keys in memory by (layer, program digest, profile); least recently used go first.
@@ -300,9 +303,11 @@ def _compress_and_shrink(
     ``wrap_setup.compress_targets``) and shrink above ``below``."""
     from zkrv_prover.recursion.wrap_setup import compress_targets, setup_universal
 
+    t0 = time.perf_counter()
     universal = below.key if below.key.name == "universal" else None
     universal = universal or setup_universal(zkvm, profile, key_store)
     targets = compress_targets(universal, zkvm, profile, key_store)
+    t_setup = time.perf_counter() - t0
     spec = profile.compress
     t0 = time.perf_counter()
     recorded = record_verifier_of(
@@ -315,7 +320,8 @@ def _compress_and_shrink(
         uniform=spec.uniform,
     )
     t = time.perf_counter() - t0
-    out = [_prove_layer("compress", recorded, t, spec, profile, rng, key_store)]
+    out = [replace(_prove_layer("compress", recorded, t, spec, profile, rng, key_store),
+                   setup_s=t_setup)]  # fmt: skip
     progress_mod.advance()
     spec = profile.shrink
     t0 = time.perf_counter()

@@ -12,7 +12,7 @@ from zkrv.cli._progress import terminal_progress
 from zkrv.cli.execute import read_input
 from zkrv.cli.wrap import wrap_to_file, write_receipt
 from zkrv.errors import UsageError, ZkrvError
-from zkrv.prove import prove, prove_one_segment
+from zkrv.prove import prove
 
 
 def register(sub: Any) -> None:
@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help="prove executions longer than 2^N cycles in segments of 2^N cycles (6..21; "
-        "default 17, or 21 with --groth16); a shorter one is one proof",
+        "default 17); a shorter one is one proof",
     )
     p.add_argument(
         "--jobs",
@@ -69,10 +69,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"prove: --jobs must be at least 1, got {args.jobs}")
     if args.dev and (po2 is not None or args.jobs is not None or args.ray is not None):
         raise UsageError("prove: --dev makes no proof; --segment-po2, --jobs, --ray need one")
-    if args.groth16 and (args.jobs is not None or args.ray is not None):
-        raise UsageError(
-            "prove: --groth16 proves one segment in this process; --jobs and --ray do not apply"
-        )
     if args.ray is not None:
         try:
             import ray  # noqa: F401
@@ -114,7 +110,7 @@ def run(args: argparse.Namespace) -> Result:
 
 def _run_groth16(args: argparse.Namespace, data: bytes) -> Result:
     return wrap_to_file(
-        lambda bar: prove_one_segment(args.elf, data, segment_po2=args.segment_po2, progress=bar),
+        lambda bar: prove(args.elf, data, progress=bar, **_kwargs(args)),
         args.output,
         bool(args.json),
     )
