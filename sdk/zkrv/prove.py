@@ -5,9 +5,9 @@ proven as one STARK of the RV32IM machine and returned as a
 :class:`~zkrv.receipt.StarkReceipt`; a longer one is proven in segments of ``2^segment_po2``
 cycles (``zkrv_prover.zkvm.segment_prover``, ``docs/segments.md``), on ``jobs`` local worker
 processes or a Ray cluster, and returned as a :class:`~zkrv.receipt.SegmentedReceipt` with the
-same claim. With ``groth16=True`` the one-segment STARK receipt is then wrapped
+same claim. With ``groth16=True`` the STARK receipt, one-proof or segmented, is then wrapped
 (:func:`zkrv.wrapping.wrap`) into a :class:`~zkrv.receipt.Groth16Receipt` (what the on-chain
-router verifies); a multi-segment execution is refused before any proving. With ``dev=True``
+router verifies). With ``dev=True``
 it only executes and returns a :class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal
 verification).
 

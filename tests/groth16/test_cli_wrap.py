@@ -95,7 +95,7 @@ def test_errors_before_any_work(
         p.write_bytes(rec.to_bytes())
         r = cli("wrap", str(p), "-o", str(out))
         assert r.returncode == 1 and why in _one_line_error(r)
-        assert "Only a STARK receipt of one zkVM execution" in r.stderr.decode()
+        assert "Only a STARK receipt of a zkVM execution" in r.stderr.decode()
     # A STARK receipt whose seal is not a zkVM proof.
     p = tmp_path / "stark.receipt"
     p.write_bytes(StarkReceipt(IMAGE, 0, JOURNAL, bytes(40)).to_bytes())

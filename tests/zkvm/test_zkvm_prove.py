@@ -13,6 +13,7 @@ from zkvm_util import asm, core_copy, every_instruction, image_of
 
 import zkrv
 from zkrv.errors import ZkrvError
+from zkrv.prove import prove_one_segment
 from zkrv.receipt import (
     DevReceipt,
     ReceiptVerificationError,
@@ -149,7 +150,7 @@ def test_too_long_execution_fails_before_proving(monkeypatch: pytest.MonkeyPatch
 
     img = image_of([asm.i("addi", 5, 5, 1)] * 100)
     with pytest.raises(ZkrvError, match="more than 2\\^6 cycles"):
-        zkrv.prove_one_segment(img, segment_po2=6)
+        prove_one_segment(img, segment_po2=6)
     monkeypatch.setattr(ex, "DEFAULT_MAX_CYCLES", 8)
     with pytest.raises(ZkrvError, match="the most zkrv proves"):
         zkrv.prove(img, dev=True)
