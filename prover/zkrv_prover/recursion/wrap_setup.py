@@ -9,14 +9,13 @@ image (``zkvm/setup_image.py``): one proof of its run records the universal prog
 segments the tree's programs (``segment_tree.tree_keys``). The programs depend only on the
 zkVM's parameters, the profile and the code, so this runs once: the results are kept in memory
 and, when a key store directory is given, in small records there beside the layer keys (which
-hold the programs): the universal program's digest, the tree's three digests with the
-children's spec and the program IDs, and the compress targets (IDs and spec). A later process
-reads them instead of proving and recording again (at the production profile the tree's setup
-proves the setup image's segments, two leaves and a join: minutes per process for a segmented
-wrap). Records are named by the profile, the zkVM's parameters, :data:`TREE_FORMAT` and a
-digest of the prover's source (``source_digest.code_digest``; the compress targets also by the
-universal program's digest), so other code never reads them; one whose layer key file is gone
-is set up again.
+hold the programs): the universal program's digest, the tree's three digests with the children's
+spec and the program IDs, and the compress targets (IDs and spec). A later process reads them
+instead of proving and recording again (at the production profile that saves about three
+minutes per process for a segmented wrap). Records are named by the profile, the zkVM's
+parameters, :data:`TREE_FORMAT` and a digest of the prover's source
+(``source_digest.code_digest``; the compress targets also by the universal program's
+digest), so other code never reads them; one whose layer key file is gone is set up again.
 """
 
 from __future__ import annotations
