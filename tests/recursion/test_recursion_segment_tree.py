@@ -12,11 +12,10 @@ import pytest
 
 from zkrv.build import build
 from zkrv_prover.executor import MemoryImage, execute, load_elf
-from zkrv_prover.recursion import wrap_setup
-from zkrv_prover.recursion.pipeline import TOY, clear_keys, prove_layers, prove_layers_segmented
+from zkrv_prover.recursion.pipeline import TOY, prove_layers, prove_layers_segmented
 from zkrv_prover.recursion.prove import record_verifier_of, verify_program
 from zkrv_prover.recursion.segment_tree import SegmentFamily, TreeKeys, prove_tree, tree_keys
-from zkrv_prover.recursion.wrap_setup import CompressTargets, compress_targets
+from zkrv_prover.recursion.wrap_setup import compress_targets
 from zkrv_prover.recursion.zkvm_layout import values
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
@@ -89,7 +88,7 @@ def test_tree_keys_need_two_segments(setup_family: SegmentFamily) -> None:
 
 
 def test_one_shrink_key_for_one_proof_and_segmented_receipts(
-    runs: list[tuple[SegmentFamily, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runs: list[tuple[SegmentFamily, object]], tmp_path: Path
 ) -> None:
     """The pipeline: a multi-segment execution (tree, then compress and shrink) and a one-proof
     receipt (universal, compress, shrink) end in proofs under one shrink key, exposing each
@@ -121,41 +120,3 @@ def test_one_shrink_key_for_one_proof_and_segmented_receipts(
     record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted)
     with pytest.raises(VerificationError, match="accepted programs"):
         record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted[:1])
-    check_setup_records(tmp_path, targets, monkeypatch)
-
-
-def check_setup_records(
-    store: Path, targets: CompressTargets, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A later process reads the setup from the key store's records (nothing proven or
-    recorded: both are patched to fail here), with the same programs and IDs; a record whose
-    layer key file is gone is set up again."""
-    tree = wrap_setup.setup_tree(INNER, TOY, store)
-    universal = wrap_setup.setup_universal(INNER, TOY, store)
-    clear_keys()  # a new process: nothing in memory
-
-    def fail(*args: object, **kwargs: object) -> None:
-        raise AssertionError("set up again instead of read from the store")
-
-    monkeypatch.setattr(wrap_setup, "tree_keys", fail)
-    monkeypatch.setattr(wrap_setup, "record_zkvm_verifier", fail)
-    again = wrap_setup.setup_tree(INNER, TOY, store)
-    names = ("leaf", "join", "finalize")
-    assert [getattr(again, n).program.digest for n in names] == [
-        getattr(tree, n).program.digest for n in names
-    ]
-    assert (again.spec, again.leaf_id, again.join_id, again.finalize_id) == (
-        tree.spec,
-        tree.leaf_id,
-        tree.join_id,
-        tree.finalize_id,
-    )
-    u = wrap_setup.setup_universal(INNER, TOY, store)
-    assert u.program.digest == universal.program.digest
-    assert wrap_setup.compress_targets(u, INNER, TOY, store) == targets
-    clear_keys()
-    (join,) = store.glob("join-toy-*.key")
-    join.unlink()
-    with pytest.raises(AssertionError, match="set up again"):
-        wrap_setup.setup_tree(INNER, TOY, store)
-    clear_keys()

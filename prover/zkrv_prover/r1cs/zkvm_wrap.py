@@ -37,6 +37,7 @@ wrap down the full path (and rewrites the record) instead of returning it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from collections.abc import Callable, Sequence
@@ -55,7 +56,6 @@ from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.r1cs.wrap import require_wrappable
 from zkrv_prover.r1cs.zkvm_claim import zkvm_claim_digest
 from zkrv_prover.recursion import zkvm_layout as layout
-from zkrv_prover.source_digest import code_digest
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.field import P
@@ -174,17 +174,32 @@ def build_zkvm_circuit(
 CIRCUIT_ID_VERSION = 1
 
 
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 over every Python source file of the ``zkrv_prover`` package (relative path and
+    bytes): the circuit generator's code, for :func:`circuit_id`. Any edit changes it (and so
+    costs one full-path wrap), which is what makes the id safe to key a cache with."""
+    import zkrv_prover
+
+    root = Path(zkrv_prover.__file__).resolve().parent
+    h = hashlib.sha256(b"zkrv-prover-source-v1")
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
 def circuit_id(vk: VerifyingKey, proof: StarkProof, *, zkvm: PcsParams | None = None) -> str:
     """Identifier of the final circuit :func:`build_zkvm_circuit` makes for a shrink proof under
     ``vk``: a digest of everything the R1CS is generated from: the shrink key's parameters,
     preprocessed root (which commits the recursion program) and table layouts (AIR names,
     widths, degrees, constraint and interaction counts, preprocessed shapes; the AIRs' code is
-    in :func:`~zkrv_prover.source_digest.code_digest`), the proof's heights (the one shape
-    parameter a proof carries), the zkVM's PCS parameters, :data:`CIRCUIT_ID_VERSION`; never
-    the proof's values. Equal ids give equal R1CS digests (the record keeping in
-    :func:`wrap_zkvm` relies on it only for speed: it verifies every proof). Built from plain
-    values, not a pickle of the key, so two processes (two guests) that make the same shrink
-    key get the same id."""
+    in :func:`code_digest`), the proof's heights (the one shape parameter a proof carries), the
+    zkVM's PCS parameters, :data:`CIRCUIT_ID_VERSION`; never the proof's values. Equal ids give
+    equal R1CS digests (the record keeping in :func:`wrap_zkvm` relies on it only for speed: it
+    verifies every proof). Built from plain values, not a pickle of the key, so two processes
+    (two guests) that make the same shrink key get the same id."""
     layouts = [
         (
             lay.air.name,

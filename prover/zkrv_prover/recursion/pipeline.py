@@ -196,42 +196,22 @@ def key_file(
     profile, the layer spec and the program digest (which covers the inner key and every
     constant of the recorded verifier), so a changed program or parameter never reads an old
     key."""
-    return _key_path(store, name, program.digest, spec, profile)
-
-
-def _key_path(store: Path, name: str, digest: str, spec: LayerSpec, profile: str) -> Path:
-    tag = f"{KEY_STORE_FORMAT}|{name}|{profile}|{spec!r}|{digest}"
+    tag = f"{KEY_STORE_FORMAT}|{name}|{profile}|{spec!r}|{program.digest}"
     return store / f"{name}-{profile}-{hashlib.sha256(tag.encode()).hexdigest()[:32]}.key"
 
 
-def load_layer_key(path: Path, name: str, program: RecursionProgram | str) -> LayerKey | None:
-    """A stored layer key of ``program`` (or of the program with that digest), or None when
-    the file is absent; ``ValueError`` when it holds another layer or program. The store is the
-    user's own cache (like the Groth16 keys): its files are trusted as the user's own output."""
-    digest = program if isinstance(program, str) else program.digest
+def load_layer_key(path: Path, name: str, program: RecursionProgram) -> LayerKey | None:
+    """A stored layer key, or None when the file is absent; ``ValueError`` when it holds
+    another layer or program. The store is the user's own cache (like the Groth16 keys): its
+    files are trusted as the user's own output."""
     try:
         with path.open("rb") as f:
             key = pickle.load(f)
     except FileNotFoundError:
         return None
-    if not isinstance(key, LayerKey) or key.name != name or key.program.digest != digest:
+    if not isinstance(key, LayerKey) or key.name != name or key.program.digest != program.digest:
         raise ValueError(f"layer key store: {path} holds another key; delete it")
     return key
-
-
-def stored_layer_key(
-    name: str, digest: str, spec: LayerSpec, profile: str, store: Path
-) -> LayerKey | None:
-    """The key of the layer program with digest ``digest`` from the in-process cache or the key
-    ``store`` (then cached), without the program at hand (its key file holds it); None when
-    neither has it. What lets a process skip recording programs it recorded before
-    (``wrap_setup``)."""
-    ck = (name, digest, profile)
-    hit = _KEYS.get(ck)
-    if hit is not None:
-        return hit
-    key = load_layer_key(_key_path(store, name, digest, spec, profile), name, digest)
-    return None if key is None else _KEYS.put(ck, key)
 
 
 def save_layer_key(path: Path, key: LayerKey) -> None:
@@ -414,5 +394,4 @@ __all__ = [
     "prove_layers",
     "prove_layers_segmented",
     "save_layer_key",
-    "stored_layer_key",
 ]
