@@ -7,9 +7,8 @@ cycles (``zkrv_prover.zkvm.segment_prover``, ``docs/segments.md``), on ``jobs`` 
 processes or a Ray cluster, and returned as a :class:`~zkrv.receipt.SegmentedReceipt` with the
 same claim. With ``groth16=True`` the STARK receipt, one-proof or segmented, is then wrapped
 (:func:`zkrv.wrapping.wrap`) into a :class:`~zkrv.receipt.Groth16Receipt` (what the on-chain
-router verifies). With ``dev=True``
-it only executes and returns a :class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal
-verification).
+router verifies). With ``dev=True`` it only executes and returns a
+:class:`~zkrv.receipt.DevReceipt` (no proof; refused by normal verification).
 
 Heavy modules are imported lazily (the executor's errors derive from :mod:`zkrv.errors`).
 """
