@@ -228,6 +228,33 @@ def test_unread_memory_rejected(wit2: zm.MachineWitness) -> None:
     assert any(f"bus {BUS_ACCEL}" in p for p in out), out
 
 
+def test_table_switched_off_without_calls() -> None:
+    """An execution without SHA-256 calls gets an all-zero ``sha256`` table (``on = 0``) and
+    all-zero ``sha256_k`` multiplicities, which satisfy the machine; switching a table with calls
+    off, or making a block active in a switched-off table, is rejected."""
+    from zkvm_util import asm
+
+    res = execute(asm.image([*asm.li(10, 0), *asm.HALT], {}), b"", trace=True)
+    w = witness(res)
+    k = zm.CORE_TABLES.index("sha256_k")
+    assert not w.traces[SHA].any() and not w.traces[k].any()
+    assert problems(w) == []
+    core = core_copy(w)
+    core[SHA][: sha.ROWS_PER_CALL, SC["active"]] = 1
+    assert any("active_on" in p for p in problems(w, core))
+
+
+def test_switching_a_used_table_off_rejected(wit2: zm.MachineWitness) -> None:
+    """``on = 0`` on every row of a table that holds calls: the calls cannot stay active."""
+    core = core_copy(wit2)
+    core[SHA][:, SC["on"]] = 0
+    out = problems(wit2, core)
+    assert any("active_on" in p for p in out), out
+    core[SHA][:, SC["active"]] = 0  # and inactive calls leave the CPU's ECALLs unanswered
+    out = problems(wit2, core)
+    assert any(f"bus {BUS_ACCEL}" in p for p in out), out
+
+
 def _main_columns(e: Expr) -> set[int]:
     return {x.index for x in topo_order([e]) if x.op == Op.MAIN}
 

@@ -428,7 +428,7 @@ def core_traces(
         "memory": mem,
         "halt": halt,
         "sha256": sha,
-        "sha256_k": k_trace(height_calls),
+        "sha256_k": k_trace(height_calls, n_sha),
     }
     if boundary is None:
         return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))

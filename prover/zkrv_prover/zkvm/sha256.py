@@ -65,6 +65,7 @@ _BITS = ("a", "b", "c", "e", "f", "g", "w")
 COLUMNS: tuple[str, ...] = (
     "ts",
     "active",
+    "on",
     *K_FIELDS,
     *("sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3"),
     *(f"{x}{j}" for x in _BITS for j in range(32)),
@@ -160,16 +161,21 @@ class Sha256Air(Air):
             return [row[C[f"{x}{j}"]] for j in range(32)]
 
         a, bb, c, e, f, g, w = (bits(x, cl) for x in _BITS)
-        ts, active, idx = v("ts"), v("active"), v("idx")
+        ts, active, on, idx = v("ts"), v("active"), v("on"), v("idx")
         first, last, blk, st, sched = v("first"), v("last"), v("blk"), v("st"), v("sched")
         nl = 1 - last
         ptr_s = [v("sp0"), v("sp1"), v("sp2"), v("sp3")]
         ptr_b = [v("bp0"), v("bp1"), v("bp2"), v("bp3")]
 
+        # -- the table switch: on = 1 on every row, or 0 on every row and then every external
+        # interaction is off (an unused table: all-zero rows, ``prover.empty_tables``) ------
+        b.assert_bool(on, "on_bool")
+        b.when_transition().assert_eq(nx("on"), on, "on_const")
+        b.assert_zero(active * (1 - on), "active_on")
         # -- round index and row flags (fixed table), call constants --------------------------
-        b.send(BUS_SHA256_K, [v(nm) for nm in K_FIELDS])
+        b.send(BUS_SHA256_K, [v(nm) for nm in K_FIELDS], on)
         b.when_first_row().assert_zero(idx, "idx_first")
-        b.when_transition().assert_eq(nx("idx"), (idx + 1) * nl, "idx_step")
+        b.when_transition().assert_zero(on * (nx("idx") - (idx + 1) * nl), "idx_step")
         b.assert_bool(active, "active_bool")
         b.assert_zero((1 - active) * ts, "inactive_ts")
         for nm in ("ts", "active", "sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3"):
@@ -180,7 +186,7 @@ class Sha256Air(Air):
         a0 = [4 * ptr_s[0], *ptr_s[1:]]
         a1 = [4 * ptr_b[0], *ptr_b[1:]]
         b.receive(BUS_ACCEL, [ECALL_SHA256, ts, *a0, *a1], active * first)
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), ptr_s[0], ptr_b[0], 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), ptr_s[0], ptr_b[0], 0], on)
 
         # -- bits ----------------------------------------------------------------------------
         for nm_bits, col_bits in zip(_BITS, (a, bb, c, e, f, g, w), strict=True):
@@ -206,9 +212,9 @@ class Sha256Air(Air):
         b.assert_eq(en[0] + 65536 * ce[0], d[0] + t1[0], "e_new_lo")
         b.assert_eq(en[1] + 65536 * ce[1], d[1] + t1[1] + ce[0], "e_new_hi")
         for limb in (*an, *en):
-            b.send(BUS_RANGE16, [limb])
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), ca[0], ca[1], 0])
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), ce[0], ce[1], 0])
+            b.send(BUS_RANGE16, [limb], on)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), ca[0], ca[1], 0], on)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), ce[0], ce[1], 0], on)
 
         # -- next row: the shifted state -----------------------------------------------------
         al, bl, cl_, el, fl, gl = (_limbs(x) for x in (a, bb, c, e, f, g))
@@ -249,7 +255,7 @@ class Sha256Air(Air):
         b.assert_zero(sched * (wl[1] + 65536 * cw[1] - sum_hi), "schedule_hi")
         for nm in ("cw_lo", "cw_hi", *(f"x{i}_{p}" for i in range(1, 5) for p in ("lo", "hi"))):
             b.assert_zero((1 - sched) * v(nm), f"{nm}_off")
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), cw[0], cw[1], 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), cw[0], cw[1], 0], on)
 
         # -- block words: memory reads at T + 1 ------------------------------------------------
         blk_en = active * blk
@@ -280,15 +286,15 @@ class Sha256Air(Air):
             b.assert_zero((1 - st) * v(nm), f"{nm}_off")
         for nm in ("cs_lo", "cs_hi"):
             b.assert_zero((1 - st) * v(nm), f"{nm}_off")
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), n[0], n[1], 0])
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), n[2], n[3], 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), n[0], n[1], 0], on)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), n[2], n[3], 0], on)
         st_en = active * st
         addr_s = _word(a0) + 4 * idx
         ts_check(b, ts + STATE_TS, v("pts_s"), v("lo_s"), v("hi_s"), st_en, "state")
         mem_access(b, addr_s, v("pts_s"), ts + STATE_TS, o, n, KIND_RW, st_en)
-        b.send(BUS_RANGE16, [v("lo_b")])
-        b.send(BUS_RANGE16, [v("lo_s")])
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_b"), v("hi_s"), 0])
+        b.send(BUS_RANGE16, [v("lo_b")], on)
+        b.send(BUS_RANGE16, [v("lo_s")], on)
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_b"), v("hi_s"), 0], on)
 
         # row 0 takes the state in; row 63 hands a_new, a, b, c, e_new, e, f, g out
         state_in = [al, bl, cl_, d, el, fl, gl, h]
@@ -402,11 +408,13 @@ def sha256_trace(
     words as stored) made at timestamps ``ts`` (the ECALL rows' ``4 clk + 1``), with the previous
     timestamps of their block reads ``(k, 16)`` and state writes ``(k, 8)`` and the block words'
     writability. ``height_calls`` (a power of two >= the call count) blocks of 64 rows; the rest
-    are inactive compressions of zeros."""
+    are inactive compressions of zeros. Without calls the table is switched off: all zero."""
     k = calls.shape[0]
     m = height_calls
     if m < max(k, 1) or m & (m - 1):
         raise ValueError("height_calls must be a power of two >= the number of calls")
+    if k == 0:
+        return np.zeros((m * ROWS_PER_CALL, WIDTH), dtype=np.uint32)
     u64 = np.uint64
     st0 = np.zeros((m, 8), dtype=u64)
     st0[:k] = calls[:, 2:10]
@@ -425,6 +433,7 @@ def sha256_trace(
     tsc[:k] = ts
     tr[:, :, C["ts"]] = tsc[:, None]
     tr[:k, :, C["active"]] = 1
+    tr[:, :, C["on"]] = 1
     kt = k_table()
     for j, nm in enumerate(K_FIELDS):
         tr[:, :, C[nm]] = kt[:, j]
@@ -489,6 +498,7 @@ def sha256_trace(
     return tr.reshape(m * ROWS_PER_CALL, WIDTH)
 
 
-def k_trace(height_calls: int) -> U32:
-    """The ``sha256_k`` multiplicities: every round row is looked up once per block."""
-    return np.full((ROWS_PER_CALL, 1), height_calls, dtype=np.uint32)
+def k_trace(height_calls: int, calls: int) -> U32:
+    """The ``sha256_k`` multiplicities: every round row is looked up once per block, or never
+    when there are no ``calls`` (the ``sha256`` table switched off)."""
+    return np.full((ROWS_PER_CALL, 1), height_calls if calls else 0, dtype=np.uint32)

@@ -318,17 +318,20 @@ def quotient_coeffs(q_evals: np.ndarray, shift: int, top: int, strict: bool = Tr
     return coeffs
 
 
-def split_coeffs(coeffs: np.ndarray, n: int, Nd: int, c: int, rng: FieldRng | None) -> np.ndarray:
+def split_coeffs(
+    coeffs: np.ndarray, n: int, Nd: int, c: int, rng: FieldRng | None, *, hide: bool = True
+) -> np.ndarray:
     """The c (blinded) chunks of the quotient with coefficients ``coeffs`` ((m, EXT_DEGREE),
     m >= c n; coefficients from c n on are dropped: zero for an honest prover) as an
     (Nd, EXT_DEGREE c) uint32 matrix (column EXT_DEGREE j + k = coordinate k of chunk j). With
-    ``rng`` and Nd > n the chunks are blinded (module doc); without ``rng`` Nd must equal n."""
+    ``rng`` and Nd > n the chunks are blinded (module doc); without ``rng`` Nd must equal n,
+    unless ``hide=False`` (a quotient of public data: chunks zero-padded to Nd, unblinded)."""
     if coeffs.shape[0] < c * n:
         raise ValueError(f"{coeffs.shape[0]} quotient coefficients, {c} chunks need {c * n}")
     d = EXT_DEGREE
     chunks = np.zeros((c, Nd, d), dtype=U64)
     chunks[:, :n] = coeffs[: c * n].reshape(c, n, d)
-    if n < Nd:
+    if n < Nd and hide:
         gen = require(rng, "masked degree bound Nd > n (blinding)")
         a = gen.base((c - 1, Nd - n, d)).astype(U64)
         chunks[:-1, n:] = (chunks[:-1, n:] + a) % se.P  # + x^n b_j

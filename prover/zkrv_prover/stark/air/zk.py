@@ -111,6 +111,20 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: FieldRng | None) -> U32:
     return out
 
 
+def unmasked(coeffs: U32, mp: MaskPlan) -> U32:
+    """``coeffs`` (n, w) padded with zero rows to the plan's degree bound: the layout of
+    :func:`mask_coeffs` with R = 0, for a table whose values are public (an empty table,
+    ``prover.empty_tables``), which needs no hiding."""
+    n, w = coeffs.shape
+    if n != mp.n:
+        raise ValueError(f"masking plan is for {mp.n} rows, got {n}")
+    if mp.k == 0:
+        return coeffs
+    out = np.zeros((mp.degree_bound, w), dtype=np.uint32)
+    out[:n] = coeffs
+    return out
+
+
 def evals_on_subgroup(coeffs: U32, n: int) -> U32:
     """Values on H_n of column polynomials with any number of coefficients (x^n = 1 there:
     coefficient i lands on i mod n). For tests and debugging."""

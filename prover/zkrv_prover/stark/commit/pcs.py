@@ -608,8 +608,14 @@ def digest_kind(params: PcsParams) -> DigestKind:
     return "bn254" if params.hash == "poseidon-bn254" else "babybear8"
 
 
-def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
-    """Encode a PCS proof (layout fixed by ``shape``; see ``read_proof``)."""
+#: (input tree, matrix) pairs whose opened rows a proof encoding omits because they are all
+#: zero (``proof.encode_proof``: empty tables); the decoder restores them as zeros.
+ZeroRows = frozenset[tuple[int, int]]
+
+
+def write_proof(w: Writer, shape: PcsShape, proof: PcsProof, zero: ZeroRows = frozenset()) -> None:
+    """Encode a PCS proof (layout fixed by ``shape``; see ``read_proof``), leaving out the rows
+    of the matrices in ``zero`` (``ValueError`` unless they are all zero)."""
     p = shape.params
     w.digest_kind = digest_kind(p)
     if (proof.zk_root is not None) != shape.own_r_tree:
@@ -626,9 +632,12 @@ def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
         for d in cap:
             w.digest(d)
     for qp in proof.queries:
-        for op in qp.inputs:
-            for row in op.rows:
-                w.bases(row)
+        for t, op in enumerate(qp.inputs):
+            for i, row in enumerate(op.rows):
+                if (t, i) not in zero:
+                    w.bases(row)
+                elif any(row):
+                    raise ValueError(f"rows of matrix {i} of tree {t} are not zero")
             for salt in op.salts:
                 w.bases(salt)
             for lvl in op.siblings:
@@ -642,13 +651,20 @@ def write_proof(w: Writer, shape: PcsShape, proof: PcsProof) -> None:
                     w.digest(d)
 
 
-def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
+def _rows(r: Reader, widths: Sequence[int], t: int, zero: ZeroRows, what: str) -> list[list[int]]:
+    """One opening's rows of input tree t (one per matrix of these widths); the matrices in
+    ``zero`` are not in the bytes and come back as zeros."""
+    return [[0] * w if (t, i) in zero else r.bases(w, what) for i, w in enumerate(widths)]
+
+
+def read_proof(r: Reader, shape: PcsShape, zero: ZeroRows = frozenset()) -> PcsProof:
     """Decode a PCS proof whose layout is fixed by ``shape``: every count comes from the shape,
-    every value is checked canonical; raises ``ProofFormatError``."""
+    every value is checked canonical; raises ``ProofFormatError``. The rows of the matrices in
+    ``zero`` are not read (``write_proof``): they are zero."""
     p = shape.params
     r.digest_kind = digest_kind(p)
     if shape.lifted_trees is not None:
-        return _read_lifted(r, shape, shape.lifted_trees)
+        return _read_lifted(r, shape, shape.lifted_trees, zero)
     try:
         hs = shape.opened_heights()
         if not hs or hs[0] != shape.top:
@@ -693,7 +709,7 @@ def read_proof(r: Reader, shape: PcsShape) -> PcsProof:
         inputs = []
         for t, (shapes, n_groups, arities, salt) in enumerate(tree_plans):
             what = f"query {q} round {t}"
-            rows = [r.bases(s.width, what) for s in shapes]
+            rows = _rows(r, [s.width for s in shapes], t, zero, what)
             salts = [r.bases(salt, what) for _ in range(n_groups)]
             sibs = [r.digests((1 << la) - 1, what) for la in arities]
             inputs.append(MerkleOpening(rows, salts, sibs))
@@ -714,7 +730,7 @@ def lifted_final_len(params: PcsParams, log_top: int) -> int:
     return fri.final_poly_len(fp, [log_top, params.log_final_lde + 1])
 
 
-def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
+def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int], zero: ZeroRows) -> PcsProof:
     """``read_proof`` of the lifted layout: one binary tree per round (height ``trees[r]``,
     rows per matrix, one salt per leaf, one sibling per level below the cap), FRI folding by 2
     from the top ``H`` (layer j: a pair of ext values and ``H - j - 1`` levels less its cap)."""
@@ -749,7 +765,7 @@ def _read_lifted(r: Reader, shape: PcsShape, trees: Sequence[int]) -> PcsProof:
         inputs = []
         for t, (widths, salt, levels) in enumerate(plans):
             what = f"query {q} round {t}"
-            rows = [r.bases(w, what) for w in widths]
+            rows = _rows(r, widths, t, zero, what)
             salts = [r.bases(salt, what)]
             inputs.append(MerkleOpening(rows, salts, [r.digests(1, what) for _ in range(levels)]))
         layers = []

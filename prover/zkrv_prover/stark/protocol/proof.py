@@ -3,13 +3,13 @@
 Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
 ``codec.py``):
 
-    magic "ZKRVSTRK" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
-    table | preprocessed root (lifted proofs of machines with preprocessed columns)
-    boundary root (machines with global buses) | main root | aux root (iff the machine has
-    LogUp) | cumsum ext per table with local LogUp | global sum ext per boundary table
-    (machines with global buses) | quotient root | opened values: per round, matrix, point,
-    column one ext (the quotient round's matrices: one per group of equal-height tables,
-    ``quotient.quotient_groups``)
+    magic "ZKRVSTR2" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
+    table | zero-matrix mask | preprocessed root (lifted proofs of machines with preprocessed
+    columns) | boundary root (machines with global buses) | main root | aux root (iff the
+    machine has LogUp) | cumsum ext per table with local LogUp | global sum ext per boundary
+    table (machines with global buses) | quotient root | opened values: per round, matrix,
+    point, column one ext (the quotient round's matrices: one per group of equal-height
+    tables, ``quotient.quotient_groups``)
     PCS proof (``pcs.write_proof``: layout fixed by the PCS shape)
 
 Lifted proofs (version 8, ``vk.lifted``: Poseidon2 with per-table heights) have one quotient
@@ -20,20 +20,31 @@ Machines with global buses (``docs/stark.md``, "Global buses") have their own ve
 above plus ``prover.GLOBAL_FORMAT`` (0x105, 0x108), and a boundary round (the boundary tables'
 main matrices) opened between the preprocessed and the main round.
 
-Only the table heights are variable; everything else has a length fixed by the verifying key
-and the heights, so the parser validates magic, version, table count and every height against
-the key *before* reading further, then reads exactly the expected number of canonical values and
-rejects trailing bytes. Inputs larger than :data:`MAX_PROOF_BYTES` are rejected unread.
+Zero matrices (empty tables, ``prover.empty_tables``): the mask has one bit per committed
+matrix, ``ceil(M / 8)`` bytes for M matrices over all rounds (round order, then matrix order;
+bit j of the whole mask is bit j % 8 of byte j // 8, unused bits zero). A set bit means that
+the matrix's opened values and its rows at every query are all zero: they are left out of the
+bytes and the parser restores them. The encoding is canonical: a matrix that is all zero must
+be marked. It is lossless, so the verifier checks the same proof either way.
+
+Only the table heights and the mask are variable; everything else has a length fixed by the
+verifying key, the heights and the mask, so the parser validates magic, version, table count and
+every height against the key *before* reading further, then reads exactly the expected number
+of canonical values and rejects trailing bytes. Inputs larger than :data:`MAX_PROOF_BYTES` are
+rejected unread.
 """
 
 from __future__ import annotations
 
 from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field.field import EXT_DEGREE
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, mask_plan
 from zkrv_prover.stark.protocol.verifier import _round_shapes
 
-MAGIC = b"ZKRVSTRK"
+MAGIC = b"ZKRVSTR2"
+#: Magic of the encoding before the zero-matrix mask (CHANGELOG.md): refused with its own error.
+OLD_MAGIC = b"ZKRVSTRK"
 #: Hard cap on an encoded proof (a 2^22-row machine's proof is a few MiB at most).
 MAX_PROOF_BYTES = 32 << 20
 
@@ -72,6 +83,26 @@ def _check_heights(vk: VerifyingKey, log_heights: list[int], pre_fixed: bool = T
             raise ProofFormatError(f"table {name!r}: height differs from its preprocessed height")
 
 
+def _matrix_count(vk: VerifyingKey, log_heights: list[int]) -> list[int]:
+    """Matrices of each round (its opened-values layout)."""
+    return [len(shapes) for shapes, _ in _round_shapes(vk, log_heights)]
+
+
+def zero_matrices(proof: StarkProof) -> frozenset[tuple[int, int]]:
+    """The (round, matrix) pairs whose opened values and opened rows at every query are all
+    zero: the matrices of empty tables, which the encoding leaves out (module doc). A masked
+    round's random-codeword row is not a matrix of the round and never counts."""
+    out = set()
+    queries = proof.pcs_proof.queries
+    for ri, rnd in enumerate(proof.opened):
+        for i, mat in enumerate(rnd):
+            if any(any(v) for vals in mat for v in vals):
+                continue
+            if all(not any(qp.inputs[ri].rows[i]) for qp in queries):
+                out.add((ri, i))
+    return frozenset(out)
+
+
 def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
     """Serialize a proof for ``vk`` (raises ``ValueError`` if it does not fit the key)."""
     if len(proof.log_heights) != len(vk.layouts):
@@ -82,6 +113,12 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
     w.u8(len(proof.log_heights))
     for lh in proof.log_heights:
         w.u8(lh)
+    counts = _matrix_count(vk, proof.log_heights)
+    if [len(rnd) for rnd in proof.opened] != counts:
+        raise ValueError("opened values do not match the key's shape")
+    zero = zero_matrices(proof)
+    bits = [(ri, i) in zero for ri, k in enumerate(counts) for i in range(k)]
+    w.raw(bytes(sum(b << j for j, b in enumerate(bits[k : k + 8])) for k in range(0, len(bits), 8)))
     if vk.lifted and vk.pre_tables:
         if proof.pre_root is None:
             raise ValueError("a lifted proof carries its preprocessed root")
@@ -101,14 +138,17 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
             w.ext(c)
     w.digest(proof.quotient_root)
     shape = _pcs_shape(vk, proof.log_heights)
-    for (shapes, pts), rnd in zip(_round_shapes(vk, proof.log_heights), proof.opened, strict=True):
-        for s, k, mat in zip(shapes, pts, rnd, strict=True):
+    rounds = _round_shapes(vk, proof.log_heights)
+    for ri, ((shapes, pts), rnd) in enumerate(zip(rounds, proof.opened, strict=True)):
+        for i, (s, k, mat) in enumerate(zip(shapes, pts, rnd, strict=True)):
             if len(mat) != k or any(len(v) != s.width for v in mat):
                 raise ValueError("opened values do not match the key's shape")
+            if (ri, i) in zero:
+                continue
             for vals in mat:
                 for v in vals:
                     w.ext(v)
-    pcs.write_proof(w, shape, proof.pcs_proof)
+    pcs.write_proof(w, shape, proof.pcs_proof, zero)
     return w.getvalue()
 
 
@@ -120,7 +160,12 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
     if len(data) > MAX_PROOF_BYTES:
         raise ProofFormatError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
     r = Reader(data, pcs.digest_kind(vk.params))
-    if r.raw(len(MAGIC), "magic") != MAGIC:
+    magic = r.raw(len(MAGIC), "magic")
+    if magic == OLD_MAGIC:
+        raise ProofFormatError(
+            "a STARK proof in the encoding before zero-matrix omission (CHANGELOG.md): prove again"
+        )
+    if magic != MAGIC:
         raise ProofFormatError("not a zkrv STARK proof (bad magic)")
     version = r.u16("version")
     if version != vk.version:
@@ -130,6 +175,13 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
         raise ProofFormatError(f"proof has {n_tables} tables, the key {len(vk.layouts)}")
     log_heights = [r.u8(f"log height of table {t}") for t in range(n_tables)]
     _check_heights(vk, log_heights, pre_fixed or not vk.lifted)
+    counts = _matrix_count(vk, log_heights)
+    total = sum(counts)
+    mask = r.raw((total + 7) // 8, "zero-matrix mask")
+    if total % 8 and mask[-1] >> (total % 8):
+        raise ProofFormatError("zero-matrix mask: unused bits set")
+    flat = [(ri, i) for ri, k in enumerate(counts) for i in range(k)]
+    zero = frozenset(m for j, m in enumerate(flat) if mask[j // 8] >> (j % 8) & 1)
     pre_root = r.digest("preprocessed root") if vk.lifted and vk.pre_tables else None
     boundary_root = r.digest("boundary root") if vk.has_global else None
     main_root = r.digest("main root")
@@ -144,16 +196,22 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
             global_sums = r.exts(len(vk.boundary_tables), "global sums")
     quotient_root = r.digest("quotient root")
     opened: pcs.Opened = []
+    zero_ext = (0,) * EXT_DEGREE
     for ri, (shapes, pts) in enumerate(_round_shapes(vk, log_heights)):
         opened.append(
             [
-                [r.exts(s.width, f"opened values (round {ri})") for _ in range(k)]
-                for s, k in zip(shapes, pts, strict=True)
+                [
+                    [zero_ext] * s.width
+                    if (ri, i) in zero
+                    else r.exts(s.width, f"opened values (round {ri})")
+                    for _ in range(k)
+                ]
+                for i, (s, k) in enumerate(zip(shapes, pts, strict=True))
             ]
         )
-    pcs_proof = pcs.read_proof(r, _pcs_shape(vk, log_heights))
+    pcs_proof = pcs.read_proof(r, _pcs_shape(vk, log_heights), zero)
     r.finish()
-    return StarkProof(
+    proof = StarkProof(
         log_heights=log_heights,
         main_root=main_root,
         aux_root=aux_root,
@@ -165,3 +223,6 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
         boundary_root=boundary_root,
         global_sums=global_sums,
     )
+    if zero_matrices(proof) != zero:  # canonical: every all-zero matrix is marked
+        raise ProofFormatError("zero-matrix mask: an all-zero matrix is not marked")
+    return proof

@@ -345,6 +345,17 @@ def _check_inputs(
     return traces, public
 
 
+def empty_tables(vk: VerifyingKey, traces: Sequence[U32]) -> set[int]:
+    """The main-round tables whose witness trace is all zero ("empty": no events). The prover
+    commits them unmasked and without a LogUp blind, so that their main, aux and (when they
+    vanish) quotient columns are identically zero and ``proof.encode_proof`` omits their
+    openings. Nothing about the witness is lost by not masking them: their committed values
+    are functions of public data (``docs/stark.md``, "Empty tables"); the proof reveals which
+    tables are empty, as it reveals every table's height."""
+    main = set(vk.main_tables)
+    return {t for t, tr_ in enumerate(traces) if t in main and not tr_.any()}
+
+
 def _com_log(vk: VerifyingKey, log_n: int) -> int:
     """Committed log height of a table's main and aux matrices (masked; lifted minimum)."""
     if vk.lifted:
@@ -503,12 +514,17 @@ def prove(
             None if given is None else {t: given[t] for t in locs if t in vk.boundary_tables},
         )
     main_locs = [t for t in locs if t in vk.main_tables]
+    empty = set() if given is not None else empty_tables(vk, traces)
     if given is None:
-        drawn = zk.logup_blinds(params, len(main_locs), rng)
-        if boundary is not None and len(main_locs):  # the last also cancels the boundary's
+        live = [t for t in main_locs if t not in empty]
+        if boundary is not None and main_locs and not live:  # one must cancel the boundary's
+            empty.discard(main_locs[-1])
+            live = [main_locs[-1]]
+        drawn = zk.logup_blinds(params, len(live), rng)
+        if boundary is not None and len(live):  # the last also cancels the boundary's
             last = drawn[-1].astype(np.uint64) + (P - boundary.local_blind_sum)
             drawn[-1] = (last % np.uint64(P)).astype(np.uint32)
-        given = {t: logup.blind_column(ns[t], b) for t, b in zip(main_locs, drawn, strict=True)}
+        given = {t: logup.blind_column(ns[t], b) for t, b in zip(live, drawn, strict=True)}
     try:
         full = [
             boundary.full[t]
@@ -548,7 +564,10 @@ def prove(
     progress.stage("interpolate main", len(mts))
     main_mats = []
     for t in mts:
-        main_mats.append(zk.mask_coeffs(ntt.intt(traces[t]), plans[t], rng))
+        if t in empty:  # all zero, nothing to hide: committed unmasked (identically zero)
+            main_mats.append(zk.unmasked(np.zeros_like(traces[t]), plans[t]))
+        else:
+            main_mats.append(zk.mask_coeffs(ntt.intt(traces[t]), plans[t], rng))
         progress.advance()
     main_data = pcs.commit_coeffs(
         params,
@@ -597,8 +616,13 @@ def prove(
                     challenges[CH_BETA].astype(np.uint32),
                 )
                 sums_of[t] = np.asarray(cs, dtype=np.uint64)
-            aux_mats.append(zk.mask_coeffs(ntt.intt(aux.reshape(ns[t], -1)), plans[t], rng))
+            # an empty table's aux is a function of public data only: committed unmasked
+            aux_c = ntt.intt(aux.reshape(ns[t], -1))
             del aux
+            aux_mats.append(
+                zk.unmasked(aux_c, plans[t]) if t in empty else zk.mask_coeffs(aux_c, plans[t], rng)
+            )
+            del aux_c
             if cs is not None:
                 cumsums.append(_ext_tuple(cs))
                 total = (total + cs) % np.uint64(P)
@@ -691,7 +715,11 @@ def prove(
         if acc.shape[0] < c * s_:
             acc = np.concatenate([acc, np.zeros((c * s_ - acc.shape[0], EXT_DEGREE), acc.dtype)])
         # acc has the largest member coset's length, >= c n (quotient_domain_size)
-        chunk_mats.append(quotient.split_coeffs(acc, s_, bound, c, rng if s_ < bound else None))
+        # the quotient of a group of empty tables depends on public data only: no blinding
+        hide = s_ < bound and not all(t in empty for t in group)
+        chunk_mats.append(
+            quotient.split_coeffs(acc, s_, bound, c, rng if hide else None, hide=hide)
+        )
         del acc
     # With zk the FRI masking codeword rides in this round's tree (it holds the tallest
     # matrices and is committed before the opening's alpha): no separate tree, root and path.

@@ -2,14 +2,15 @@
 
 :func:`proof_size_breakdown` walks a :class:`~zkrv_prover.stark.protocol.prover.StarkProof` the way
 ``proof.encode_proof`` / ``pcs.write_proof`` lay it out and charges every encoded value to one
-category; the categories sum to ``len(encode_proof(vk, proof))`` (a test checks that, so a format
+category (the matrices of empty tables, which the encoding leaves out, cost nothing); the
+categories sum to ``len(encode_proof(vk, proof))`` (a test checks that, so a format
 change that this module does not know about shows up as a mismatch, never as a silent "other").
 
 Categories (``<r>`` is a commitment round: ``preprocessed``, ``boundary`` (machines with
 global buses), ``main``, ``aux``, ``quotient``, then ``zk_random`` for a separate
 random-codeword tree):
 
-- ``header``: magic, version, table count, log heights.
+- ``header``: magic, version, table count, log heights, zero-matrix mask.
 - ``roots``: preprocessed (lifted proofs)/boundary/main/aux/quotient roots, the
   random-codeword root, FRI layer roots.
 - ``logup_sums``: the per-table LogUp sums.
@@ -31,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.protocol.proof import zero_matrices
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 #: Encoded sizes (``codec.py``): base element, extension element, digest, PoW nonce.
@@ -64,15 +66,18 @@ def proof_size_breakdown(vk: VerifyingKey, proof: StarkProof) -> dict[str, int]:
     rounds = round_names(vk)
     if len(proof.opened) != len(rounds):
         raise ValueError(f"proof has {len(proof.opened)} opened rounds, the key {len(rounds)}")
-    add("header", HEADER_FIXED + len(proof.log_heights))
+    zero = zero_matrices(proof)
+    n_mats = sum(len(rnd) for rnd in proof.opened)
+    add("header", HEADER_FIXED + len(proof.log_heights) + (n_mats + 7) // 8)
     n_roots = 2 + (proof.aux_root is not None) + (pp.zk_root is not None) + len(pp.fri_roots)
     # a lifted proof's preprocessed root, the boundary root (machines with global buses)
     n_roots += (proof.pre_root is not None) + (proof.boundary_root is not None)
     add("roots", DIGEST * n_roots)
     add("logup_sums", EXT * len(proof.cumsums))
     add("global_sums", EXT * len(proof.global_sums))
-    for name, rnd in zip(rounds, proof.opened, strict=True):
-        add(f"opened/{name}", EXT * sum(len(vals) for mat in rnd for vals in mat))
+    for ri, (name, rnd) in enumerate(zip(rounds, proof.opened, strict=True)):
+        kept = [mat for i, mat in enumerate(rnd) if (ri, i) not in zero]
+        add(f"opened/{name}", EXT * sum(len(vals) for mat in kept for vals in mat))
     add("fri_final_poly", EXT * len(pp.final_poly))
     if vk.params.pow_bits:
         add("pow", NONCE)
@@ -84,7 +89,8 @@ def proof_size_breakdown(vk: VerifyingKey, proof: StarkProof) -> dict[str, int]:
         for t, (name, op) in enumerate(zip(trees, qp.inputs, strict=True)):
             # a round's matrices are its tables; a further matrix is the masked random codeword
             n_tables = len(proof.opened[t]) if t < len(rounds) else len(op.rows)
-            add(f"query_rows/{name}", BASE * sum(len(r) for r in op.rows[:n_tables]))
+            rows = [r for i, r in enumerate(op.rows[:n_tables]) if (t, i) not in zero]
+            add(f"query_rows/{name}", BASE * sum(len(r) for r in rows))
             add("query_rows/zk_random", BASE * sum(len(r) for r in op.rows[n_tables:]))
             add(f"salts/{name}", BASE * sum(len(s) for s in op.salts))
             add(f"siblings/{name}", DIGEST * sum(len(lvl) for lvl in op.siblings))

@@ -1,0 +1,115 @@
+"""Empty tables: committed unmasked and without a LogUp blind, their all-zero matrices left out of
+the proof bytes (the zero-matrix mask of ``proof.py``), and the proof still verifies; the mask is
+strict (canonical, no stray bits) and lying about it is caught."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.examples import multi_table
+from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.randomness import FieldRng
+from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof, zero_matrices
+from zkrv_prover.stark.protocol.prover import (
+    StarkProof,
+    VerifyingKey,
+    empty_tables,
+    keygen,
+    prove,
+)
+from zkrv_prover.stark.protocol.size_report import proof_size_breakdown
+from zkrv_prover.stark.protocol.verifier import verify
+
+FAST = PcsParams(num_queries=4, pow_bits=1)
+OPS, ADDER, BYTES = 0, 1, 2
+
+
+def _idle_trace() -> tuple[list[np.ndarray], list[int]]:
+    """No operations: ``ops`` all zero (it sends nothing); ``adder`` all zero too, but every
+    row still sends 0 to the range bus (a nonzero aux from public data only); ``bytes`` counts
+    those sends."""
+    ops = np.zeros((32, 4), dtype=np.uint32)
+    adder = np.zeros((8, 4), dtype=np.uint32)
+    byte_m = np.zeros((256, 1), dtype=np.uint32)
+    byte_m[0] = 8
+    return [ops, adder, byte_m], [0]
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["default", "lifted"])
+def idle(request: pytest.FixtureRequest) -> tuple[VerifyingKey, StarkProof, list[int]]:
+    params = PcsParams(num_queries=4, pow_bits=1, hash="poseidon2-babybear")
+    vk = keygen(multi_table.machine(), params, lifted=request.param)
+    traces, pub = _idle_trace()
+    assert empty_tables(vk, traces) == {OPS, ADDER}
+    return vk, prove(vk, traces, pub, FieldRng.seeded(5)), pub
+
+
+def test_empty_table_matrices_are_zero_and_left_out(idle) -> None:  # type: ignore[no-untyped-def]
+    vk, proof, pub = idle
+    verify(vk, pub, proof)
+    zero = zero_matrices(proof)
+    # rounds: preprocessed (bytes), main, aux, quotient; ops is matrix 0 of main and aux
+    assert (1, OPS) in zero and (2, OPS) in zero
+    assert (1, ADDER) in zero  # main all zero, unmasked
+    assert (2, ADDER) not in zero  # its aux (range sends of 0) is public, not zero
+    assert not any(r == 1 and i == BYTES for r, i in zero)
+    if vk.lifted:  # one quotient per table: the empty ops table's quotient vanishes
+        assert (3, OPS) in zero
+    raw = encode_proof(vk, proof)
+    assert sum(proof_size_breakdown(vk, proof).values()) == len(raw)
+    back = decode_proof(vk, raw)
+    assert encode_proof(vk, back) == raw and zero_matrices(back) == zero
+    verify(vk, pub, back)
+    # the main round's query rows cost only the busy table's columns
+    queries = proof.pcs_proof.queries
+    every = 4 * sum(len(row) for qp in queries for row in qp.inputs[1].rows)
+    kept = 4 * sum(len(qp.inputs[1].rows[BYTES]) for qp in queries)
+    assert proof_size_breakdown(vk, proof)["query_rows/main"] == kept < every
+
+
+def test_empty_tables_carry_no_blind_and_a_zero_sum(idle) -> None:  # type: ignore[no-untyped-def]
+    vk, proof, _ = idle
+    sums = dict(zip(vk.local_tables, proof.cumsums, strict=True))
+    assert sums[OPS] == (0,) * EXT_DEGREE
+    assert sums[ADDER] != (0,) * EXT_DEGREE  # its genuine (public) sum, unblinded
+
+
+def test_the_mask_is_strict(idle) -> None:  # type: ignore[no-untyped-def]
+    vk, proof, _ = idle
+    raw = bytearray(encode_proof(vk, proof))
+    at = 8 + 2 + 1 + len(proof.log_heights)  # the mask's first byte
+    n_mats = sum(len(rnd) for rnd in proof.opened)
+    # a stray bit beyond the matrix count
+    if n_mats % 8:
+        bad = bytearray(raw)
+        bad[at + (n_mats - 1) // 8] |= 0x80
+        with pytest.raises(ProofFormatError, match=r"unused bits|trailing|bytes"):
+            decode_proof(vk, bytes(bad))
+    # claiming a nonzero matrix is zero shifts every later field: the parse fails, or the
+    # restored zeros make a different proof that the verifier rejects
+    flat = [(r, i) for r, rnd in enumerate(proof.opened) for i in range(len(rnd))]
+    j = flat.index((1, BYTES))
+    bad = bytearray(raw)
+    bad[at + j // 8] |= 1 << (j % 8)
+    with pytest.raises(ProofFormatError):
+        decode_proof(vk, bytes(bad))
+    # an all-zero matrix not marked: non-canonical
+    j = flat.index((1, OPS))
+    clear = bytearray(raw)
+    clear[at + j // 8] &= ~(1 << (j % 8)) & 0xFF
+    width = len(proof.opened[1][OPS][0])
+    with pytest.raises(ProofFormatError):
+        decode_proof(vk, bytes(clear))
+    assert width > 0
+
+
+def test_busy_tables_are_masked_as_before() -> None:
+    vk = keygen(multi_table.machine(), FAST)
+    traces, pub = multi_table.trace(4, 2)
+    assert empty_tables(vk, traces) == set()
+    proof = prove(vk, traces, pub, FieldRng.seeded(3))
+    assert zero_matrices(proof) == frozenset()
+    verify(vk, pub, decode_proof(vk, encode_proof(vk, proof)))
