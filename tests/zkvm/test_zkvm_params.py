@@ -10,7 +10,13 @@ from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.field import P
-from zkrv_prover.zkvm.image_id import ZKVM_HASH, image_id_from, zkvm_params
+from zkrv_prover.zkvm.image_id import (
+    ZKVM_HASH,
+    ZKVM_NUM_QUERIES,
+    ZKVM_POW_BITS,
+    image_id_from,
+    zkvm_params,
+)
 
 
 def p2_digest(felts: list[int]) -> int:
@@ -20,7 +26,25 @@ def p2_digest(felts: list[int]) -> int:
 
 def test_zkvm_params_hash_with_poseidon2() -> None:
     assert ZKVM_HASH == "poseidon2-babybear"
-    assert zkvm_params() == PcsParams(hash="poseidon2-babybear")
+    assert zkvm_params() == PcsParams(
+        hash="poseidon2-babybear", num_queries=ZKVM_NUM_QUERIES, pow_bits=ZKVM_POW_BITS
+    )
+
+
+def test_zkvm_query_count_is_the_fewest_for_the_target() -> None:
+    """With the zkVM's grinding bits, its query count reaches the proven target on every term at
+    the largest shapes, and one query fewer would not (the query phase drops below)."""
+    from dataclasses import replace
+
+    from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS
+    from zkrv_prover.stark.protocol import soundness as sc
+
+    params = zkvm_params()
+    rep = sc.security_summary(params, lifted=True).jbr
+    assert rep.minimum >= TARGET_SECURITY_BITS
+    assert 100.3 < rep.bits(sc.QUERY_TERM) < 100.5
+    fewer = replace(params, num_queries=params.num_queries - 1)
+    assert sc.security_summary(fewer, lifted=True).jbr.bits(sc.QUERY_TERM) < TARGET_SECURITY_BITS
 
 
 def test_image_id_binds_the_hash_family() -> None:

@@ -62,10 +62,22 @@ ZKVM_HASH: HashName = "poseidon2-babybear"
 ZKVM_LIFTED = True
 
 
+#: Grinding bits of zkVM proofs. Poseidon2-BabyBear grinding is cheap natively (2^24 hashes in
+#: about 0.5 s on 2 cores with AVX-512, a few seconds without), so zkVM proofs grind 7 bits more
+#: than the STARK default (17) and need 5 queries fewer for the same proven figure: about 10 KiB
+#: less per query (``docs/zkvm.md``, "Parameters").
+ZKVM_POW_BITS = 24
+#: FRI queries of zkVM proofs: the fewest with which every term reaches 100 proven bits at the
+#: largest shapes with :data:`ZKVM_POW_BITS` (query phase 100.4, FRI batching 100.2 bits;
+#: ``soundness.security_summary()``, checked by ``tests/stark/test_soundness_calc.py``).
+ZKVM_NUM_QUERIES = 55
+
+
 def zkvm_params() -> PcsParams:
     """The PCS parameters of zkVM proofs: the STARK layer's defaults with the
-    :data:`ZKVM_HASH` family (bound into every image ID through ``PcsParams.as_ints``)."""
-    return PcsParams(hash=ZKVM_HASH)
+    :data:`ZKVM_HASH` family, :data:`ZKVM_POW_BITS` grinding bits and :data:`ZKVM_NUM_QUERIES`
+    queries (all bound into every image ID through ``PcsParams.as_ints``)."""
+    return PcsParams(hash=ZKVM_HASH, num_queries=ZKVM_NUM_QUERIES, pow_bits=ZKVM_POW_BITS)
 
 
 #: Tag of the image-ID preimage: its first 32 bytes are ``tag_digest(IMAGE_ID_TAG)``.
