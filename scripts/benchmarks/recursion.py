@@ -1,6 +1,6 @@
 """Recursion: the cost of verifying a STARK proof inside a recursion STARK (record, key, prove).
 
-Two inner proofs, both with the zkVM's parameters (``zkvm_params()``: 60 queries, 17 grinding
+Two inner proofs, both with the zkVM's parameters (``zkvm_params()``: 55 queries, 24 grinding
 bits, blowup 8, Poseidon2-BabyBear):
 
 - ``fib``: the Fibonacci example AIR at 2^6 rows (the smallest verifier: one table, 2 columns);
