@@ -69,7 +69,7 @@ ZKVM_LIFTED = True
 ZKVM_POW_BITS = 24
 #: FRI queries of zkVM proofs: the fewest with which every term reaches 100 proven bits at the
 #: largest shapes with :data:`ZKVM_POW_BITS` (query phase 100.4, FRI batching 100.2 bits;
-#: ``soundness.security_summary()``, checked by ``tests/stark/test_soundness_calc.py``).
+#: ``soundness.security_summary()``, checked by ``tests/zkvm/test_zkvm_params.py``).
 ZKVM_NUM_QUERIES = 55
 
 

@@ -95,15 +95,12 @@ def mask_coeffs(coeffs: U32, mp: MaskPlan, rng: FieldRng | None) -> U32:
     """Coefficients (degree_bound, w) of T' = T + Z_H R from T's (n, w) coefficients, R uniform
     with k coefficients: T' = T - R on [0, k) and + R on [n, n + k). Without masking (k = 0) the
     input is returned as is."""
-    n, w = coeffs.shape
-    if n != mp.n:
-        raise ValueError(f"masking plan is for {mp.n} rows, got {n}")
+    out = unmasked(coeffs, mp)
     if mp.k == 0:
-        return coeffs
+        return out
+    n, w = coeffs.shape
     k = mp.k
     r = require(rng, "masking").base((k, w)).astype(np.int64)
-    out = np.zeros((n + k, w), dtype=np.uint32)
-    out[:n] = coeffs
     # Only 2 k rows change (int64 temporaries of that size). The ranges overlap only for tiny
     # padded tables (k > n); the sequential updates handle that too.
     out[:k] = (out[:k].astype(np.int64) - r) % P

@@ -83,11 +83,6 @@ def _check_heights(vk: VerifyingKey, log_heights: list[int], pre_fixed: bool = T
             raise ProofFormatError(f"table {name!r}: height differs from its preprocessed height")
 
 
-def _matrix_count(vk: VerifyingKey, log_heights: list[int]) -> list[int]:
-    """Matrices of each round (its opened-values layout)."""
-    return [len(shapes) for shapes, _ in _round_shapes(vk, log_heights)]
-
-
 def zero_matrices(proof: StarkProof) -> frozenset[tuple[int, int]]:
     """The (round, matrix) pairs whose opened values and opened rows at every query are all
     zero: the matrices of empty tables, which the encoding leaves out (module doc). A masked
@@ -113,7 +108,8 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
     w.u8(len(proof.log_heights))
     for lh in proof.log_heights:
         w.u8(lh)
-    counts = _matrix_count(vk, proof.log_heights)
+    rounds = _round_shapes(vk, proof.log_heights)
+    counts = [len(shapes) for shapes, _ in rounds]
     if [len(rnd) for rnd in proof.opened] != counts:
         raise ValueError("opened values do not match the key's shape")
     zero = zero_matrices(proof)
@@ -138,7 +134,6 @@ def encode_proof(vk: VerifyingKey, proof: StarkProof) -> bytes:
             w.ext(c)
     w.digest(proof.quotient_root)
     shape = _pcs_shape(vk, proof.log_heights)
-    rounds = _round_shapes(vk, proof.log_heights)
     for ri, ((shapes, pts), rnd) in enumerate(zip(rounds, proof.opened, strict=True)):
         for i, (s, k, mat) in enumerate(zip(shapes, pts, rnd, strict=True)):
             if len(mat) != k or any(len(v) != s.width for v in mat):
@@ -175,7 +170,8 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
         raise ProofFormatError(f"proof has {n_tables} tables, the key {len(vk.layouts)}")
     log_heights = [r.u8(f"log height of table {t}") for t in range(n_tables)]
     _check_heights(vk, log_heights, pre_fixed or not vk.lifted)
-    counts = _matrix_count(vk, log_heights)
+    rounds = _round_shapes(vk, log_heights)
+    counts = [len(shapes) for shapes, _ in rounds]
     total = sum(counts)
     mask = r.raw((total + 7) // 8, "zero-matrix mask")
     if total % 8 and mask[-1] >> (total % 8):
@@ -197,7 +193,7 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
     quotient_root = r.digest("quotient root")
     opened: pcs.Opened = []
     zero_ext = (0,) * EXT_DEGREE
-    for ri, (shapes, pts) in enumerate(_round_shapes(vk, log_heights)):
+    for ri, (shapes, pts) in enumerate(rounds):
         opened.append(
             [
                 [
