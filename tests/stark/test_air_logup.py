@@ -87,4 +87,5 @@ def test_grouping_respects_degree_budget() -> None:
     assert bench.degree == 3  # degree-3 transitions; LogUp fits in the same budget
     assert all(c.expr.degree <= 3 for c in bench.constraints)
     rc = compile_machine(range_check.machine())[0]
-    assert rc.logup_groups == [[0], [1]] and rc.aux_width == 3 and rc.degree == 2
+    # one helper (group 0), then the running sum (which carries group 1)
+    assert rc.logup_groups == [[0], [1]] and rc.aux_width == 2 and rc.degree == 2

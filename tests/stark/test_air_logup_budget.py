@@ -48,12 +48,13 @@ def _trace(seed: int = 1) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize(
-    ("budget", "helpers", "degree"), [(None, 5, 2), (2, 5, 2), (3, 3, 3), (4, 2, 4)]
+    ("budget", "groups", "degree"), [(None, 5, 2), (2, 5, 2), (3, 3, 3), (4, 2, 4)]
 )
-def test_budget_sets_helper_count_and_degree(budget: int | None, helpers: int, degree: int) -> None:
+def test_budget_sets_helper_count_and_degree(budget: int | None, groups: int, degree: int) -> None:
     (lay,) = compile_machine(Machine([MultiRangeAir(budget)]))
-    assert len(lay.logup_groups) == helpers
-    assert lay.aux_width == helpers + 1  # helpers and the running sum
+    assert len(lay.logup_groups) == groups
+    # a helper per group but the last, whose fractions are the running sum's step
+    assert lay.aux_width == groups
     assert lay.degree == degree
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
-from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.codec import BASE_BITS, ProofFormatError
 from zkrv_prover.stark.field.field import EXT_DEGREE
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof, zero_matrices
@@ -20,7 +20,7 @@ from zkrv_prover.stark.protocol.prover import (
     keygen,
     prove,
 )
-from zkrv_prover.stark.protocol.size_report import proof_size_breakdown
+from zkrv_prover.stark.protocol.size_report import proof_size_breakdown, total_bytes
 from zkrv_prover.stark.protocol.verifier import verify
 
 FAST = PcsParams(num_queries=4, pow_bits=1)
@@ -59,14 +59,14 @@ def test_empty_table_matrices_are_zero_and_left_out(idle) -> None:  # type: igno
     if vk.lifted:  # one quotient per table: the empty ops table's quotient vanishes
         assert (3, OPS) in zero
     raw = encode_proof(vk, proof)
-    assert sum(proof_size_breakdown(vk, proof).values()) == len(raw)
+    assert total_bytes(proof_size_breakdown(vk, proof)) == len(raw)
     back = decode_proof(vk, raw)
     assert encode_proof(vk, back) == raw and zero_matrices(back) == zero
     verify(vk, pub, back)
     # the main round's query rows cost only the busy table's columns
     queries = proof.pcs_proof.queries
-    every = 4 * sum(len(row) for qp in queries for row in qp.inputs[1].rows)
-    kept = 4 * sum(len(qp.inputs[1].rows[BYTES]) for qp in queries)
+    every = BASE_BITS * sum(len(row) for qp in queries for row in qp.inputs[1].rows)
+    kept = BASE_BITS * sum(len(qp.inputs[1].rows[BYTES]) for qp in queries)
     assert proof_size_breakdown(vk, proof)["query_rows/main"] == kept < every
 
 

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from zkrv_prover.stark.air.air import compile_machine
+from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table, segments
 from zkrv_prover.stark.field.arith import NativeArith, VerificationError
-from zkrv_prover.stark.field.codec import ProofFormatError
+from zkrv_prover.stark.field.codec import BASE_BITS, ProofFormatError, digest_bits
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol import soundness as sc
@@ -37,7 +38,11 @@ from zkrv_prover.stark.protocol.prover import (
     prove,
     share_blinds,
 )
-from zkrv_prover.stark.protocol.size_report import proof_size_breakdown, round_names
+from zkrv_prover.stark.protocol.size_report import (
+    proof_size_breakdown,
+    round_names,
+    total_bytes,
+)
 from zkrv_prover.stark.protocol.testing import unchecked_prover
 from zkrv_prover.stark.protocol.verifier import _round_shapes, verify, verify_global, verify_with
 
@@ -266,9 +271,9 @@ def test_codec_roundtrip_and_malformed_bytes(lifted: bool) -> None:
     assert back.global_sums == proofs[0].global_sums
     assert encode_proof(vk, back) == data
     sizes = proof_size_breakdown(vk, proofs[0])
-    assert sum(sizes.values()) == len(data)
+    assert total_bytes(sizes) == len(data)
     assert round_names(vk) == ["boundary", "main", "aux", "quotient"]
-    assert sizes["global_sums"] == 2 * 4 * EXT_DEGREE
+    assert sizes["global_sums"] == 2 * BASE_BITS * EXT_DEGREE
     with pytest.raises(ProofFormatError):
         decode_proof(vk, data[:-1])
     with pytest.raises(ProofFormatError):
@@ -277,14 +282,17 @@ def test_codec_roundtrip_and_malformed_bytes(lifted: bool) -> None:
     stripped[8:10] = (vk.version - GLOBAL_FORMAT).to_bytes(2, "little")
     with pytest.raises(ProofFormatError, match="version"):
         decode_proof(vk, bytes(stripped))
-    # a non-canonical coordinate of the first global sum (right after the LogUp sums)
+    # a non-canonical coordinate of the first global sum (right after the LogUp sums), at a
+    # bit offset of the packed stream (codec.py)
     mask = (sum(len(rnd) for rnd in proofs[0].opened) + 7) // 8  # zero-matrix mask bytes
-    off = 8 + 2 + 1 + 3 + mask + 32 * 3 + 4 * EXT_DEGREE * len(vk.local_tables)
-    assert decode_proof(vk, data).global_sums[0][0] == int.from_bytes(data[off : off + 4], "little")
-    bad = bytearray(data)
-    bad[off : off + 4] = (P + 1).to_bytes(4, "little")
-    with pytest.raises(ProofFormatError):
-        decode_proof(vk, bytes(bad))
+    digest = digest_bits(pcs.digest_kind(vk.params))
+    off = 8 * (8 + 2 + 1 + 3 + mask) + 3 * digest + BASE_BITS * EXT_DEGREE * len(vk.local_tables)
+    stream = int.from_bytes(data, "little")
+    field = (1 << BASE_BITS) - 1
+    assert decode_proof(vk, data).global_sums[0][0] == (stream >> off) & field
+    bad = (stream & ~(field << off)) | (P << off)
+    with pytest.raises(ProofFormatError, match="non-canonical"):
+        decode_proof(vk, bad.to_bytes(len(data), "little"))
     # the same bytes under a key of a machine without global buses
     with pytest.raises(ProofFormatError):
         decode_proof(keygen(multi_table.machine(), vk.params, lifted=lifted), data)

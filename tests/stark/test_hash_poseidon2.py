@@ -18,7 +18,7 @@ from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.transcript_p2 import DOMAIN_TAG, Poseidon2Transcript
 from zkrv_prover.stark.examples import bench_air, fibonacci, multi_table, range_check
 from zkrv_prover.stark.field.arith import Arith, NativeArith, VerificationError
-from zkrv_prover.stark.field.codec import ProofFormatError, Reader
+from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
 from zkrv_prover.stark.field.poseidon2 import permute
 from zkrv_prover.stark.field.randomness import FieldRng
@@ -225,9 +225,14 @@ def test_digest_input_refuses_non_canonical_felts() -> None:
     for i in range(8):
         with pytest.raises(ValueError, match="canonical"):
             P2S.digest_input(ar, d + ((P - (i + 1)) << (32 * i)))
+    # encoded felt by felt in 31 bits each (codec.py): 248 bits, 31 bytes
+    packed = sum(f << (31 * i) for i, f in enumerate([1, 2, 3, 4, 5, 6, 7, 8]))
+    assert Reader(packed.to_bytes(31, "little"), "babybear8").digest("root") == d
+    w = Writer("babybear8")
+    w.digest(d)
+    assert w.getvalue() == packed.to_bytes(31, "little")
     with pytest.raises(ProofFormatError, match="non-canonical Poseidon2 digest"):
-        Reader((P << 96).to_bytes(32, "little"), "babybear8").digest("root")
-    assert Reader(d.to_bytes(32, "little"), "babybear8").digest("root") == d
+        Reader((P << 93).to_bytes(31, "little"), "babybear8").digest("root")
 
 
 def test_leaf_and_tree_match_the_model() -> None:

@@ -179,7 +179,7 @@ def test_tampered_published_sums_are_rejected() -> None:
 
 def test_blind_constraints_catch_mutated_blind_cells() -> None:
     # with the aux trace of the honest blind, a changed blind cell breaks the running sum's
-    # step (rows < n - 1) or its end (row n - 1)
+    # step on its row, the last row (where the step wraps around through the cumsum) included
     lay = compile_machine(range_check.machine())[0]
     traces, pub = range_check.trace()
     n = traces[0].shape[0]
@@ -191,7 +191,7 @@ def test_blind_constraints_catch_mutated_blind_cells() -> None:
     aux, cs = logup.aux_trace(lay, full, lay.preprocessed, pub, alpha, beta)
     assert debug.table_failures(lay, full, pub, aux, ch, cs) == []
     assert lay.blind_col is not None
-    for row, name in ((0, "logup_step"), (n // 2, "logup_step"), (n - 1, "logup_last")):
+    for row, name in ((0, "logup_step"), (n // 2, "logup_step"), (n - 1, "logup_step")):
         bad = full.copy()
         col = lay.blind_col + row % EXT_DEGREE
         bad[row, col] = (int(bad[row, col]) + 1) % P

@@ -3,6 +3,7 @@ serialization."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -13,7 +14,7 @@ from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.transcript import Transcript
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field.arith import NativeArith, VerificationError
-from zkrv_prover.stark.field.codec import ProofFormatError, Reader, Writer
+from zkrv_prover.stark.field.codec import BASE_BITS, ProofFormatError, Reader, Writer, digest_bits
 from zkrv_prover.stark.field.randomness import FieldRng
 
 SMALL = PcsParams(
@@ -332,10 +333,11 @@ def test_every_field_mutation_rejected(honest: Setup) -> None:
     chosen = [s for s in spans if s[0] < first_query_end] + spans[len(spans) // 2 :: 37]
     assert len(chosen) > 50
     verified = 0
+    stream = int.from_bytes(raw, "little")  # the encoding is one bit stream (codec.py)
     for start, _size in chosen:
-        b = bytearray(raw)
-        b[start] ^= 0x01  # lowest bit of the value: stays canonical, so it reaches the verifier
-        proof = honest.decode(bytes(b))
+        # the lowest bit of the value: it stays canonical, so it reaches the verifier
+        b = (stream ^ (1 << start)).to_bytes(len(raw), "little")
+        proof = honest.decode(b)
         with pytest.raises(VerificationError):
             honest.verify(proof)
         verified += 1
@@ -349,18 +351,22 @@ def _value_spans(s: Setup) -> list[tuple[int, int]]:
             self.spans: list[tuple[int, int]] = []
 
         def _mark(self, n: int) -> None:
-            self.spans.append((len(self.getvalue()), n))
+            self.spans.append((self.bit_length, n))
 
         def base(self, v: int) -> None:
-            self._mark(4)
+            self._mark(BASE_BITS)
             super().base(v)
 
+        def bases(self, vs: Sequence[int]) -> None:
+            for v in vs:
+                self.base(v)
+
         def digest(self, v: int) -> None:
-            self._mark(32)
+            self._mark(digest_bits(self.digest_kind))
             super().digest(v)
 
         def u64(self, v: int) -> None:
-            self._mark(8)
+            self._mark(64)
             super().u64(v)
 
     rec = Rec()
@@ -381,7 +387,7 @@ def _first_query_end(s: Setup) -> int:
     shape = pcs.PcsShape(replace(s.params, num_queries=1), s.shape.rounds, s.shape.points)
     w = Writer()
     pcs.write_proof(w, shape, one)
-    return len(w.getvalue())
+    return w.bit_length
 
 
 def test_fold_schedule() -> None:

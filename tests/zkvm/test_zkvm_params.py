@@ -12,6 +12,7 @@ from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.zkvm.image_id import (
     ZKVM_HASH,
+    ZKVM_LOG_FINAL_POLY_LEN,
     ZKVM_NUM_QUERIES,
     ZKVM_POW_BITS,
     image_id_from,
@@ -27,7 +28,10 @@ def p2_digest(felts: list[int]) -> int:
 def test_zkvm_params_hash_with_poseidon2() -> None:
     assert ZKVM_HASH == "poseidon2-babybear"
     assert zkvm_params() == PcsParams(
-        hash="poseidon2-babybear", num_queries=ZKVM_NUM_QUERIES, pow_bits=ZKVM_POW_BITS
+        hash="poseidon2-babybear",
+        num_queries=ZKVM_NUM_QUERIES,
+        pow_bits=ZKVM_POW_BITS,
+        log_final_poly_len=ZKVM_LOG_FINAL_POLY_LEN,
     )
 
 

@@ -26,7 +26,8 @@ import numpy as np
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark.commit import pcs
-from zkrv_prover.stark.field.codec import Reader
+from zkrv_prover.stark.field.codec import BN254_DIGEST_BITS, Reader
+from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
 #: Arith primitives whose constraints are attributed.
@@ -114,18 +115,20 @@ class ProfilingCircuitArith(CircuitArith):
 
 
 class _RandomReader(Reader):
-    """A proof reader returning random canonical values: every 4th byte (the top byte of each
-    little-endian base element, and of each 32-byte digest) is masked to <= 0x2F, so bases are
-    below p and digests below R."""
+    """A proof reader returning random canonical values: base elements uniform below p, BN254
+    digests below 2^253 < R, other integers uniform in their width."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         super().__init__(b"")
         self._rng = rng
 
-    def _take(self, n: int, what: str) -> bytes:
-        b = bytearray(self._rng.bytes(n))
-        b[3::4] = bytes(x & 0x2F for x in b[3::4])
-        return bytes(b)
+    def _uint(self, nbits: int, what: str) -> int:
+        if nbits == BN254_DIGEST_BITS:
+            nbits -= 1
+        return int.from_bytes(self._rng.bytes((nbits + 7) // 8), "little") & ((1 << nbits) - 1)
+
+    def _bases(self, n: int, what: str) -> list[int]:
+        return [int(v) for v in self._rng.integers(0, P, size=n, dtype=np.int64)]
 
 
 def random_shaped_proof(vk: VerifyingKey, log_heights: list[int], seed: int = 0) -> StarkProof:

@@ -45,7 +45,7 @@ from zkrv_prover.zkvm.program import PRE_WIDTH
 
 #: Version of the zkVM circuits and proof layout (tables, buses, public values, the lifted
 #: layout) of both the one-proof and the segmented machine; hashed into every image ID.
-ZKVM_VERSION = "zkrv-rv32im-v4"
+ZKVM_VERSION = "zkrv-rv32im-v5"
 #: Largest log2 heights a receipt may claim for the program and image tables: the STARK
 #: verifier's cap (2^22 words: the code and data of a 16 MiB image).
 MAX_LOG_TABLE = MAX_LOG_HEIGHT
@@ -68,16 +68,27 @@ ZKVM_LIFTED = True
 #: less per query (``docs/zkvm.md``, "Parameters").
 ZKVM_POW_BITS = 24
 #: FRI queries of zkVM proofs: the fewest with which every term reaches 100 proven bits at the
-#: largest shapes with :data:`ZKVM_POW_BITS` (query phase 100.4, FRI batching 100.2 bits;
+#: largest shapes with :data:`ZKVM_POW_BITS` (query phase 100.4, FRI batching 100.3 bits;
 #: ``soundness.security_summary()``, checked by ``tests/zkvm/test_zkvm_params.py``).
 ZKVM_NUM_QUERIES = 55
+#: log2 of the final FRI polynomial's length in zkVM proofs: 2^7 coefficients, one FRI layer
+#: fewer than the STARK default (2^6). The layer's cap and its per-query coset and path cost
+#: more than the 64 extra coefficients (about 8 KiB less at 2^16 cycles); every committed matrix
+#: is then at least 2^8 rows tall (``heights.min_log``), which masked tables are anyway.
+ZKVM_LOG_FINAL_POLY_LEN = 7
 
 
 def zkvm_params() -> PcsParams:
     """The PCS parameters of zkVM proofs: the STARK layer's defaults with the
-    :data:`ZKVM_HASH` family, :data:`ZKVM_POW_BITS` grinding bits and :data:`ZKVM_NUM_QUERIES`
-    queries (all bound into every image ID through ``PcsParams.as_ints``)."""
-    return PcsParams(hash=ZKVM_HASH, num_queries=ZKVM_NUM_QUERIES, pow_bits=ZKVM_POW_BITS)
+    :data:`ZKVM_HASH` family, :data:`ZKVM_POW_BITS` grinding bits, :data:`ZKVM_NUM_QUERIES`
+    queries and a final polynomial of 2^:data:`ZKVM_LOG_FINAL_POLY_LEN` coefficients (all bound
+    into every image ID through ``PcsParams.as_ints``)."""
+    return PcsParams(
+        hash=ZKVM_HASH,
+        num_queries=ZKVM_NUM_QUERIES,
+        pow_bits=ZKVM_POW_BITS,
+        log_final_poly_len=ZKVM_LOG_FINAL_POLY_LEN,
+    )
 
 
 #: Tag of the image-ID preimage: its first 32 bytes are ``tag_digest(IMAGE_ID_TAG)``.

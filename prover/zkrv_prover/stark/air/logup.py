@@ -11,17 +11,24 @@ stored in ``field.EXT_DEGREE`` base columns after the AIR's own (``TableLayout.b
 committed with the main trace, i.e. *before* alpha and beta are drawn.
 
 Aux layout of a table (extension columns; each is committed as ``field.EXT_DEGREE`` base
-columns):
+columns): with its interactions in groups ``g = 0 .. G-1`` (formed greedily so that each
+group's constraint stays within the table's degree budget),
 
-- one helper ``h_g`` per group g of interactions, constrained on every row by
-  ``h_g * prod_{k in g}(alpha - fp_k) == sum_{k in g} m_k * prod_{j in g, j != k}(alpha - fp_j)``
-  (groups are formed greedily so that this degree stays within the table's degree budget);
-- a running sum ``phi`` with ``phi[0] = sum_g h_g[0]``,
-  ``phi[r+1] = phi[r] + blind[r] + sum_g h_g[r+1]`` and ``cumsum = phi[n-1] + blind[n-1]``
-  (the table's claimed sum, sent in the proof). So ``cumsum_t = L_t + B_t`` with ``L_t`` the
-  table's genuine LogUp sum and ``B_t = sum_r blind_t[r]``. (Row r's blind enters at the step
-  *from* row r, so the constraints read the blind on the local row only: a table whose own
-  constraints never read the next main row is still opened at zeta alone in the main round.)
+- one helper ``h_g`` per group but the last, constrained on every row by
+  ``h_g * prod_{k in g}(alpha - fp_k) == sum_{k in g} m_k * prod_{j in g, j != k}(alpha - fp_j)``;
+- a running sum ``phi``, on every row r of the cyclic trace domain (row n wraps to row 0):
+  ``step[r] = phi[r+1] - phi[r] - blind[r] - sum_{g < G-1} h_g[r] + is_last[r] * cumsum``,
+  constrained like a helper of the last group: ``step * prod_{k in G-1}(alpha - fp_k) ==
+  sum_{k in G-1} m_k * prod_{j != k}(alpha - fp_j)``. The last group's fractions need no column
+  of their own (one aux column fewer per table than a separate helper), and the step constraint
+  has the degree of a helper constraint (``is_last * cumsum`` has degree 1).
+
+Summing ``step`` over the whole cycle telescopes phi away: ``cumsum = sum_r blind[r] + sum_r
+sum_g (fractions of group g on row r)``, so ``cumsum_t = L_t + B_t`` with ``L_t`` the table's
+genuine LogUp sum and ``B_t = sum_r blind_t[r]`` (the table's claimed sum, sent in the proof).
+phi itself is free up to a constant; the honest prover starts it at 0. The constraints read
+the blind and the main columns on the local row only (a table whose own constraints never read
+the next main row is still opened at zeta alone in the main round).
 
 The honest prover (:func:`zkrv_prover.stark.air.zk.logup_blinds`) puts a blind only on row 0:
 uniformly random ``b_t`` for every LogUp table but the last, which gets minus their sum, so
@@ -120,7 +127,7 @@ def add_logup(layout: TableLayout, max_degree: int) -> None:
         layout.logup_groups = _add_bus(
             layout, layout.interactions, max_degree, layout.blind_col, 0, local=True
         )
-        layout.aux_width = len(layout.logup_groups) + 1
+        layout.aux_width = len(layout.logup_groups)
     if layout.global_interactions:
         layout.global_blind_col = layout.main_width
         layout.main_width += EXT_DEGREE
@@ -133,7 +140,7 @@ def add_logup(layout: TableLayout, max_degree: int) -> None:
             layout.global_aux,
             local=False,
         )
-        layout.aux_width += len(layout.global_groups) + 1
+        layout.aux_width += len(layout.global_groups)
 
 
 def _add_bus(
@@ -155,15 +162,18 @@ def _add_bus(
     ia, ib = (CH_ALPHA, CH_BETA) if local else (CH_ALPHA_G, CH_BETA_G)
     alpha, beta = Expr(Op.CHALLENGE, index=ia), Expr(Op.CHALLENGE, index=ib)
     dens = [alpha - fingerprint(i, beta) for i in inters]
-    helpers = [Expr(Op.AUX, index=aux0 + g) for g in range(len(groups))]
-    helpers_next = [Expr(Op.AUX, index=aux0 + g, nxt=True) for g in range(len(groups))]
-    phi = Expr(Op.AUX, index=aux0 + len(groups))
-    phi_next = Expr(Op.AUX, index=aux0 + len(groups), nxt=True)
+    n_help = len(groups) - 1  # the last group's fractions are phi's step (module doc)
+    helpers = [Expr(Op.AUX, index=aux0 + g) for g in range(n_help)]
+    phi = Expr(Op.AUX, index=aux0 + n_help)
+    phi_next = Expr(Op.AUX, index=aux0 + n_help, nxt=True)
     cumsum = Expr(Op.CUMSUM, index=CUMSUM_LOCAL if local else CUMSUM_GLOBAL)
+    step: Expr = phi_next - phi - blind + Expr(Op.IS_LAST) * cumsum
+    for h in helpers:
+        step = step - h
     pre = "logup_" if local else "logup_global_"
     out = layout.constraints
     for g, members in enumerate(groups):
-        prod: Expr = helpers[g]
+        prod: Expr = helpers[g] if g < n_help else step
         for k in members:
             prod = prod * dens[k]
         rhs: Expr | None = None
@@ -174,16 +184,8 @@ def _add_bus(
                     term = term * dens[j]
             rhs = term if rhs is None else rhs + term
         assert rhs is not None
-        out.append(Constraint(prod - rhs, f"{pre}helper{g}"))
-    row_sum: Expr = helpers[0]
-    row_sum_next: Expr = helpers_next[0]
-    for g in range(1, len(groups)):
-        row_sum = row_sum + helpers[g]
-        row_sum_next = row_sum_next + helpers_next[g]
-    first, last, trans = Expr(Op.IS_FIRST), Expr(Op.IS_LAST), Expr(Op.IS_TRANSITION)
-    out.append(Constraint(first * (phi - row_sum), f"{pre}first"))
-    out.append(Constraint(trans * (phi_next - phi - blind - row_sum_next), f"{pre}step"))
-    out.append(Constraint(last * (phi + blind - cumsum), f"{pre}last"))
+        name = f"{pre}helper{g}" if g < n_help else f"{pre}step"
+        out.append(Constraint(prod - rhs, name))
     return groups
 
 
@@ -291,8 +293,9 @@ def _bus_aux(
     alpha: np.ndarray,
     beta: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Helpers and running sum (n, len(groups) + 1, EXT_DEGREE) of one set of interactions
-    with its blind at main column ``blind_col``, and its sum (:func:`aux_trace`)."""
+    """Helpers of every group but the last, then the running sum (n, len(groups), EXT_DEGREE),
+    of one set of interactions with its blind at main column ``blind_col``, and its sum
+    (:func:`aux_trace`)."""
     from zkrv_prover.stark.air import symbolic_eval as se
     from zkrv_prover.stark.field import parallel
 
@@ -302,7 +305,8 @@ def _bus_aux(
     nv = sum(len(i.values) for i in inters)
     a64, b64 = alpha.astype(np.uint64), beta.astype(np.uint64)
     d = EXT_DEGREE
-    aux = np.empty((n, len(groups) + 1, d), dtype=np.uint32)
+    n_help = len(groups) - 1
+    aux = np.empty((n, len(groups), d), dtype=np.uint32)
     row_sum = np.empty((n, d), dtype=np.uint64)
 
     def block(rows: tuple[int, int]) -> None:
@@ -335,19 +339,21 @@ def _bus_aux(
             acc = np.zeros((B, d), dtype=np.uint64)
             for k in members:
                 acc = se.ext_add(acc, se.ext_mul_base(inv[k], mults[k][:, None]))
-            aux[r0:r1, g] = acc
+            if g < n_help:
+                aux[r0:r1, g] = acc
             total = se.ext_add(total, acc)
         row_sum[r0:r1] = total
 
     parallel.map_blocks(block, parallel.split(n, AUX_BLOCK_ROWS))
     bc = blind_col
     blind = main[:, bc : bc + EXT_DEGREE].astype(np.uint64)
-    # running sum with each row's blind added at the step after it (module doc):
-    # phi[r] = (row_sum + blind)[0..r] summed, minus blind[r]; cumsum of < 2^32 values stays
-    # < 2^64 for n < 2^32
+    # phi[0] = 0, phi[r + 1] = phi[r] + blind[r] + (all groups' fractions on row r): the
+    # prefix sums shifted down one row; the sum over the whole cycle is the cumsum. A cumsum
+    # of < 2^32 values stays < 2^64 for n < 2^32.
     run = np.cumsum(row_sum + blind, axis=0) % se.P
     cumsum = run[n - 1].copy()
-    aux[:, len(groups)] = se.b_sub(run, blind)
+    aux[0, n_help] = 0
+    aux[1:, n_help] = run[: n - 1]
     return aux.astype(np.uint32), cumsum.astype(np.uint32)
 
 

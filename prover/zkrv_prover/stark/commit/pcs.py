@@ -799,8 +799,11 @@ class _ZeroReader(Reader):
     def __init__(self) -> None:
         super().__init__(b"")
 
-    def _take(self, n: int, what: str) -> bytes:
-        return bytes(n)
+    def _uint(self, nbits: int, what: str) -> int:
+        return 0
+
+    def _bases(self, n: int, what: str) -> list[int]:
+        return [0] * n
 
 
 def _structure(x: object) -> object:

@@ -1,9 +1,10 @@
 """Versioned binary format of a :class:`~.prover.StarkProof`, with a strict parser.
 
-Layout (little-endian; base element 4 bytes, extension element 4 EXT_DEGREE, digest 32; see
-``codec.py``):
+Layout (one little-endian bit stream, ``codec.py``: base element 31 bits, extension element
+EXT_DEGREE base elements, digest 8 base elements (Poseidon2) or 254 bits (BN254); the header,
+up to and including the zero-matrix mask, is whole bytes):
 
-    magic "ZKRVSTR2" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
+    magic "ZKRVSTR3" (8 bytes) | version u16 (5; 8: lifted) | table count u8 | log height u8 per
     table | zero-matrix mask | preprocessed root (lifted proofs of machines with preprocessed
     columns) | boundary root (machines with global buses) | main root | aux root (iff the
     machine has LogUp) | cumsum ext per table with local LogUp | global sum ext per boundary
@@ -42,9 +43,12 @@ from zkrv_prover.stark.field.field import EXT_DEGREE
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey, mask_plan
 from zkrv_prover.stark.protocol.verifier import _round_shapes
 
-MAGIC = b"ZKRVSTR2"
-#: Magic of the encoding before the zero-matrix mask (CHANGELOG.md): refused with its own error.
-OLD_MAGIC = b"ZKRVSTRK"
+MAGIC = b"ZKRVSTR3"
+#: Magics of earlier encodings (CHANGELOG.md), refused with their own error.
+OLD_MAGICS = {
+    b"ZKRVSTRK": "a STARK proof in the encoding before zero-matrix omission",
+    b"ZKRVSTR2": "a STARK proof in the byte-aligned encoding before bit packing",
+}
 #: Hard cap on an encoded proof (a 2^22-row machine's proof is a few MiB at most).
 MAX_PROOF_BYTES = 32 << 20
 
@@ -156,10 +160,8 @@ def decode_proof(vk: VerifyingKey, data: bytes, pre_fixed: bool = True) -> Stark
         raise ProofFormatError(f"proof of {len(data)} bytes exceeds {MAX_PROOF_BYTES}")
     r = Reader(data, pcs.digest_kind(vk.params))
     magic = r.raw(len(MAGIC), "magic")
-    if magic == OLD_MAGIC:
-        raise ProofFormatError(
-            "a STARK proof in the encoding before zero-matrix omission (CHANGELOG.md): prove again"
-        )
+    if magic in OLD_MAGICS:
+        raise ProofFormatError(f"{OLD_MAGICS[magic]} (CHANGELOG.md): prove again")
     if magic != MAGIC:
         raise ProofFormatError("not a zkrv STARK proof (bad magic)")
     version = r.u16("version")
