@@ -38,7 +38,7 @@ from zkrv_prover.stark.commit.transcript import Transcript
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field import ntt
 from zkrv_prover.stark.field.arith import NativeArith
-from zkrv_prover.stark.field.codec import Writer
+from zkrv_prover.stark.field.codec import BASE_BITS, Writer
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.soundness import security_summary
 
@@ -76,7 +76,8 @@ def _pcs() -> list[dict[str, Any]]:
     shape = pcs.PcsShape(params, (tuple(data.shapes),), ((2,),))
     w = Writer()
     pcs.write_proof(w, shape, proof)
-    size = len(w.getvalue()) + 64 * 2 * 4 * fld.EXT_DEGREE  # plus the claimed values
+    # plus the claimed values: 64 columns at 2 points, 31 bits per base element (codec.py)
+    size = len(w.getvalue()) + (64 * 2 * fld.EXT_DEGREE * BASE_BITS + 7) // 8
     ar = NativeArith(native_hash=True)
     trv = transcript()
     zz, zzw = trv.sample_ext(), trv.sample_ext()

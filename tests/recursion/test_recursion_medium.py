@@ -69,7 +69,7 @@ def test_layout() -> None:
     rc = _program()
     lay = rc.layouts[rc.index(T)]
     assert rc.program.rows()[T] == 3 * md.ROWS
-    assert (lay.main_width, lay.pre_width, lay.aux_width, lay.degree) == (86, 39, 10, 3)
+    assert (lay.main_width, lay.pre_width, lay.aux_width, lay.degree) == (86, 39, 9, 3)
     assert not {"poseidon2", "poseidon2_skinny"} & set(rc.program.rows())
     # the partial-round forms extend to a basis with three unit vectors
     assert len(md.EXTRA) == WIDTH - len(md.A_PARTIAL) == 3

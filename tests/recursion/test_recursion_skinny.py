@@ -42,7 +42,7 @@ def test_layout() -> None:
     rc = _program()
     lay = rc.layouts[rc.index(T)]
     assert rc.program.rows()[T] == 3 * sk.ROWS
-    assert (lay.main_width, lay.pre_width, lay.aux_width, lay.degree) == (54, 52, 10, 3)
+    assert (lay.main_width, lay.pre_width, lay.aux_width, lay.degree) == (54, 52, 9, 3)
     assert "poseidon2" not in rc.program.rows()
 
 

@@ -89,17 +89,23 @@ class Writer:
             self._acc >>= 8 * nbytes
             self._nacc -= 8 * nbytes
 
+    def _unsigned(self, v: int, nbits: int) -> None:
+        v = int(v)
+        if not 0 <= v < 1 << nbits:
+            raise OverflowError(f"{v} does not fit in {nbits} unsigned bits")
+        self._push(v, nbits)
+
     def u8(self, v: int) -> None:
-        self._push(int(v).to_bytes(1, "little")[0], 8)
+        self._unsigned(v, 8)
 
     def u16(self, v: int) -> None:
-        self._push(int.from_bytes(int(v).to_bytes(2, "little"), "little"), 16)
+        self._unsigned(v, 16)
 
     def u32(self, v: int) -> None:
-        self._push(int.from_bytes(int(v).to_bytes(4, "little"), "little"), 32)
+        self._unsigned(v, 32)
 
     def u64(self, v: int) -> None:
-        self._push(int.from_bytes(int(v).to_bytes(8, "little"), "little"), 64)
+        self._unsigned(v, 64)
 
     def raw(self, b: bytes) -> None:
         self._push(int.from_bytes(b, "little"), 8 * len(b))
