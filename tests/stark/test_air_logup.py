@@ -89,3 +89,29 @@ def test_grouping_respects_degree_budget() -> None:
     rc = compile_machine(range_check.machine())[0]
     # one helper (group 0), then the running sum (which carries group 1)
     assert rc.logup_groups == [[0], [1]] and rc.aux_width == 2 and rc.degree == 2
+
+
+def test_running_sum_step_pins_the_cumsum_and_leaves_phi_free_up_to_a_constant() -> None:
+    """The last group's fractions are phi's step on every row of the cycle (``logup.py``): a
+    claimed sum off by anything breaks the step on the last row, where the cycle closes through
+    the cumsum; a wrong phi cell breaks the steps into and out of its row; shifting the whole
+    of phi by a constant changes nothing (the steps are differences)."""
+    lay = compile_machine(range_check.machine())[0]
+    traces, pub = range_check.trace()
+    full = logup.with_blind(lay, traces[0])
+    alpha, beta = _challenges(5)
+    ch = np.stack([alpha, beta]).astype(np.uint64)
+    aux, cs = logup.aux_trace(lay, full, lay.preprocessed, pub, alpha, beta)
+    n, phi = full.shape[0], lay.aux_width - 1
+    assert debug.table_failures(lay, full, pub, aux, ch, cs) == []
+    bad_cs = cs.copy()
+    bad_cs[2] = (int(bad_cs[2]) + 1) % P
+    fails = debug.table_failures(lay, full, pub, aux, ch, bad_cs)
+    assert [(f.constraint, f.row) for f in fails] == [("logup_step", n - 1)]
+    bad = aux.copy()
+    bad[7, phi, 0] = (int(bad[7, phi, 0]) + 1) % P
+    fails = debug.table_failures(lay, full, pub, bad, ch, cs)
+    assert [(f.constraint, f.row, f.count) for f in fails] == [("logup_step", 6, 2)]
+    shifted = aux.copy()
+    shifted[:, phi] = (shifted[:, phi].astype(np.uint64) + np.arange(1, 6)) % P
+    assert debug.table_failures(lay, full, pub, shifted, ch, cs) == []
