@@ -26,7 +26,7 @@ import numpy as np
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark.commit import pcs
-from zkrv_prover.stark.field.codec import BN254_DIGEST_BITS, Reader
+from zkrv_prover.stark.field.codec import Reader
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
@@ -115,20 +115,24 @@ class ProfilingCircuitArith(CircuitArith):
 
 
 class _RandomReader(Reader):
-    """A proof reader returning random canonical values: base elements uniform below p, BN254
-    digests below 2^253 < R, other integers uniform in their width."""
+    """A proof reader returning random canonical values: base elements uniform below p,
+    digests canonical for their kind (BN254: below 2^253 < R; Poseidon2: 8 base elements),
+    other integers uniform in their width."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         super().__init__(b"")
         self._rng = rng
 
     def _uint(self, nbits: int, what: str) -> int:
-        if nbits == BN254_DIGEST_BITS:
-            nbits -= 1
         return int.from_bytes(self._rng.bytes((nbits + 7) // 8), "little") & ((1 << nbits) - 1)
 
     def _bases(self, n: int, what: str) -> list[int]:
         return [int(v) for v in self._rng.integers(0, P, size=n, dtype=np.int64)]
+
+    def digest(self, what: str) -> int:
+        if self.digest_kind == "bn254":
+            return self._uint(253, what)
+        return sum(f << (32 * i) for i, f in enumerate(self._bases(8, what)))
 
 
 def random_shaped_proof(vk: VerifyingKey, log_heights: list[int], seed: int = 0) -> StarkProof:
