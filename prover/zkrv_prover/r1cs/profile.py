@@ -26,7 +26,7 @@ import numpy as np
 from zkrv_prover.r1cs.builder import ConstraintSystem
 from zkrv_prover.r1cs.stark_arith import CircuitArith
 from zkrv_prover.stark.commit import pcs
-from zkrv_prover.stark.field.codec import Reader
+from zkrv_prover.stark.field.codec import Reader, felts_digest
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 
@@ -132,7 +132,7 @@ class _RandomReader(Reader):
     def digest(self, what: str) -> int:
         if self.digest_kind == "bn254":
             return self._uint(253, what)
-        return sum(f << (32 * i) for i, f in enumerate(self._bases(8, what)))
+        return felts_digest(self._bases(8, what))
 
 
 def random_shaped_proof(vk: VerifyingKey, log_heights: list[int], seed: int = 0) -> StarkProof:

@@ -45,7 +45,7 @@ def digest_canonical(v: int, kind: DigestKind) -> bool:
     """Whether ``v`` is a canonical digest of the kind (module docstring)."""
     if kind == "bn254":
         return 0 <= v < R
-    return 0 <= v < 1 << 256 and all((v >> (32 * i)) & 0xFFFFFFFF < P for i in range(8))
+    return 0 <= v < 1 << 256 and all(f < P for f in digest_felts(v))
 
 
 def digest_bits(kind: DigestKind) -> int:
@@ -53,8 +53,14 @@ def digest_bits(kind: DigestKind) -> int:
     return BN254_DIGEST_BITS if kind == "bn254" else 8 * BASE_BITS
 
 
-def _felts(v: int) -> list[int]:
+def digest_felts(v: int) -> list[int]:
+    """The 8 u32 words of a Poseidon2 digest int ``sum_i felt_i 2^(32 i)`` (low word first)."""
     return [(v >> (32 * i)) & 0xFFFFFFFF for i in range(8)]
+
+
+def felts_digest(felts: Sequence[int]) -> int:
+    """The Poseidon2 digest int of 8 felts (the inverse of :func:`digest_felts`)."""
+    return sum(int(f) << (32 * i) for i, f in enumerate(felts))
 
 
 def _pack31(vs: Sequence[int]) -> int:
@@ -136,7 +142,7 @@ class Writer:
         if self.digest_kind == "bn254":
             self._push(int(v), BN254_DIGEST_BITS)
         else:
-            self.bases(_felts(v))
+            self.bases(digest_felts(v))
 
     def getvalue(self) -> bytes:
         """The bytes so far, the last one padded with zero bits."""
@@ -159,9 +165,12 @@ class Reader:
     def remaining_bits(self) -> int:
         return 8 * len(self._data) - self._pos
 
-    def _uint(self, nbits: int, what: str) -> int:
+    def _need(self, nbits: int, what: str) -> None:
         if self.remaining_bits < nbits:
             raise ProofFormatError(f"proof truncated while reading {what} at byte {self._pos // 8}")
+
+    def _uint(self, nbits: int, what: str) -> int:
+        self._need(nbits, what)
         lo, sh = self._pos >> 3, self._pos & 7
         chunk = int.from_bytes(self._data[lo : (self._pos + nbits + 7) >> 3], "little")
         self._pos += nbits
@@ -172,10 +181,7 @@ class Reader:
             out = [self._uint(BASE_BITS, what) for _ in range(n)]
         else:
             nbits = BASE_BITS * n
-            if self.remaining_bits < nbits:
-                raise ProofFormatError(
-                    f"proof truncated while reading {what} at byte {self._pos // 8}"
-                )
+            self._need(nbits, what)
             lo, sh = self._pos >> 3, self._pos & 7
             raw = np.frombuffer(self._data, np.uint8, (sh + nbits + 7) >> 3, lo)
             bits = np.unpackbits(raw, bitorder="little")[sh : sh + nbits].reshape(n, BASE_BITS)
@@ -223,7 +229,7 @@ class Reader:
             felts = [self._uint(BASE_BITS, what) for _ in range(8)]
             if max(felts) >= P:
                 raise ProofFormatError(f"non-canonical Poseidon2 digest in {what} at byte {start}")
-            return sum(f << (32 * i) for i, f in enumerate(felts))
+            return felts_digest(felts)
         v = self._uint(BN254_DIGEST_BITS, what)
         if v >= R:
             raise ProofFormatError(f"non-canonical BN254 scalar in {what} at byte {start}")
