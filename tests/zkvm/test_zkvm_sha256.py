@@ -229,19 +229,29 @@ def test_unread_memory_rejected(wit2: zm.MachineWitness) -> None:
 
 
 def test_table_switched_off_without_calls() -> None:
-    """An execution without SHA-256 calls gets an all-zero ``sha256`` table (``on = 0``) and
-    all-zero ``sha256_k`` multiplicities, which satisfy the machine; switching a table with calls
-    off, or making a block active in a switched-off table, is rejected."""
+    """A segment without SHA-256 or COMMIT calls (every halting run commits its journal, so a
+    non-final segment) gets an all-zero ``sha256`` table (``on = 0``) and all-zero ``sha256_k``
+    multiplicities, which satisfy the machine; making a block active in a switched-off table is
+    rejected."""
+    from zkrv_prover.executor import execute_segments
+    from zkrv_prover.zkvm.buses import BUS_GLOBAL
+    from zkrv_prover.zkvm.segments import SegmentChain
     from zkvm_util import asm
 
-    res = execute(asm.image([*asm.li(10, 0), *asm.HALT], {}), b"", trace=True)
-    w = witness(res)
+    img = asm.image([asm.i("addi", 5, 5, 1)] * 70 + asm.HALT, {})
+    seg = next(iter(execute_segments(img, b"", 6)))
+    assert not seg.halted and seg.trace.sha256_calls.shape[0] == 0
+    w = zm.generate_segment(zm.ProgramTables.from_image(img), seg.trace, SegmentChain(img).add(seg))
     k = zm.CORE_TABLES.index("sha256_k")
     assert not w.traces[SHA].any() and not w.traces[k].any()
-    assert problems(w) == []
+
+    def local(core: list[np.ndarray] | None = None) -> list[str]:  # BUS_GLOBAL spans segments
+        return [p for p in problems(w, core) if f"bus {BUS_GLOBAL}" not in p]
+
+    assert local() == []
     core = core_copy(w)
     core[SHA][: sha.ROWS_PER_CALL, SC["active"]] = 1
-    assert any("active_on" in p for p in problems(w, core))
+    assert any("active_on" in p for p in local(core))
 
 
 def test_switching_a_used_table_off_rejected(wit2: zm.MachineWitness) -> None:
@@ -331,9 +341,9 @@ def test_max_calls_per_proof(wit2: zm.MachineWitness) -> None:
 
 def test_too_many_calls_fail_before_proving(elf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """zkrv.prove refuses an execution with more calls than one proof holds, with a clear error
-    (the cap lowered so that a 200-byte hash, 5 calls, exceeds it)."""
+    (the cap lowered so that a 200-byte hash, 4 compressions and the journal's COMMIT, exceeds it)."""
     monkeypatch.setattr(zm, "MAX_SHA256_CALLS", 4)
-    with pytest.raises(ZkrvError, match="SHA256 precompile calls"):
+    with pytest.raises(ZkrvError, match="SHA256/COMMIT precompile calls"):
         zkrv.prove(elf, struct.pack("<I", 0) + bytes(200))
 
 
