@@ -233,10 +233,11 @@ def test_table_switched_off_without_calls() -> None:
     non-final segment) gets an all-zero ``sha256`` table (``on = 0``) and all-zero ``sha256_k``
     multiplicities, which satisfy the machine; making a block active in a switched-off table is
     rejected."""
+    from zkvm_util import asm
+
     from zkrv_prover.executor import execute_segments
     from zkrv_prover.zkvm.buses import BUS_GLOBAL
     from zkrv_prover.zkvm.segments import SegmentChain
-    from zkvm_util import asm
 
     img = asm.image([asm.i("addi", 5, 5, 1)] * 70 + asm.HALT, {})
     seg = next(iter(execute_segments(img, b"", 6)))
@@ -341,7 +342,8 @@ def test_max_calls_per_proof(wit2: zm.MachineWitness) -> None:
 
 def test_too_many_calls_fail_before_proving(elf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """zkrv.prove refuses an execution with more calls than one proof holds, with a clear error
-    (the cap lowered so that a 200-byte hash, 4 compressions and the journal's COMMIT, exceeds it)."""
+    (the cap lowered so that a 200-byte hash, 4 compressions and the journal's COMMIT, exceeds
+    it)."""
     monkeypatch.setattr(zm, "MAX_SHA256_CALLS", 4)
     with pytest.raises(ZkrvError, match="SHA256/COMMIT precompile calls"):
         zkrv.prove(elf, struct.pack("<I", 0) + bytes(200))
