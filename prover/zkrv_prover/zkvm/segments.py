@@ -2,8 +2,9 @@
 (``docs/segments.md``).
 
 - :class:`SegmentBoundary`: what one segment's boundary tables hold besides its own trace: its
-  index and first/last flags, the pc and end-of-input flag it starts and ends with, the machine registers (x0..x31, the journal state)
-  it starts with, and its memory rows (word, start value, ``open``, ``prev_seg``).
+  index and first/last flags, the pc and end-of-input flag it starts and ends with, the machine
+  registers it starts with (x0..x31 and the journal state), and its memory rows (word, start
+  value, ``open``, ``prev_seg``).
 - :class:`SegmentChain`: pass 1's bookkeeping. Fed the executor's segments in order
   (``executor.execute_segments``), it gives each one's boundary: segment 0 has a row for every
   image word and every word it touches, all opening; a later segment has a row for every word it
