@@ -45,7 +45,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[SegmentFamily, 
     tmp = tmp_path_factory.mktemp("tree")
     return [
         _family(tmp, ROOT / "tests" / "zkvm" / "guests" / "segments.c", bytes(range(40)), 11, 4),
-        _family(tmp, ROOT / "examples" / "guests" / "sort.c", (20).to_bytes(4, "little"), 10, 3),
+        _family(tmp, ROOT / "examples" / "guests" / "sort.c", (26).to_bytes(4, "little"), 10, 3),
     ]
 
 
