@@ -97,7 +97,7 @@ def test_one_shrink_key_for_one_proof_and_segmented_receipts(
     seg_layers = prove_layers_segmented(fam, TOY, key_store=tmp_path)
     assert [lp.key.name for lp in seg_layers] == ["finalize", "compress", "shrink"]
     image = load_elf(build([ROOT / "examples" / "guests" / "sort.c"], tmp_path / "sort.elf"))
-    res = execute(image, (20).to_bytes(4, "little"), trace=True)
+    res = execute(image, (26).to_bytes(4, "little"), trace=True)
     assert res.trace is not None
     key = program_key(image, INNER)
     w = generate(key.tables, res.trace, key.vk.layouts)

@@ -215,7 +215,7 @@ def _finish(m: Machine, begin: _State) -> Segment:
     start values recovered from the trace's first accesses."""
     n = m.cycles - begin.cycle0
     cols, sha = assemble_columns(m, n, None if m.halted else m.pc)
-    words, first_prev = _touched(cols, sha, m)
+    words, first_prev = _touched(cols, sha)
     host = np.setdiff1d(_host_words(cols), words).astype(np.uint32)
     ecall = cols["insn"] == ECALL_WORD
     short = ecall & (cols["ecall_id"] == ECALL_READ) & (cols["rd_val"] < 4)
@@ -239,7 +239,7 @@ def _finish(m: Machine, begin: _State) -> Segment:
     return Segment(start, trace, halted, 0 if halted else m.pc, s0.eof or bool(short.any()))
 
 
-def _touched(cols: dict[str, U32], sha: U32, m: Machine) -> tuple[U32, U32]:
+def _touched(cols: dict[str, U32], sha: U32) -> tuple[U32, U32]:
     """Sorted byte addresses of the words the segment touches and each one's value before its
     first access (the ``mem_prev`` of that access, in the trace's access order: a row's load or
     store, then a SHA256/COMMIT call's block reads, then a SHA256 call's state writes)."""

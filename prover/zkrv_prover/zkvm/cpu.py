@@ -225,7 +225,7 @@ class CpuAir(Air):
         # -- branches and jumps -------------------------------------------------------------
         total = alu[0] + alu[1] + alu[2] + alu[3]
         b.assert_zero((1 - f_branch - ebuf) * cond, "cond_off")
-        # inv is the inverse of a nonzero byte sum (BEQ/BNE: the SUB result; COMMIT/LOG: a1),
+        # inv is the inverse of a nonzero byte sum (BEQ/BNE: the SUB result; LOG: a1),
         # else 0
         b.assert_zero((1 - (f_beq + ebuf) * (1 - cond)) * inv, "inv_off")
         b.assert_zero(f_beq * (total * inv - 1 + cond), "beq_nonzero")
