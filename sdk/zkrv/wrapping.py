@@ -28,7 +28,6 @@ refuses a TOY key on any chain but a local development chain.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -347,7 +346,6 @@ def wrap(
 
 _CODE = 0x0001_0000
 _DATA = 0x0002_0000
-_DIGEST = 0x0002_0100
 #: The journal of :func:`setup_guest` (24 bytes: a whole number of words).
 SETUP_JOURNAL = b"zkrv zkVM Groth16 setup\n"
 
@@ -364,25 +362,26 @@ def _li(rd: int, value: int) -> list[int]:
 
 def setup_guest() -> MemoryImage:
     """A tiny built-in guest (10 instructions, no compiler needed): commits
-    :data:`SETUP_JOURNAL` and halts with exit code 0. :func:`setup_key` wraps a receipt of it
-    to derive the wrap circuit, which is the same for every guest."""
+    :data:`SETUP_JOURNAL` (its one padded SHA-256 block, stored in the image) and halts with
+    exit code 0. :func:`setup_key` wraps a receipt of it to derive the wrap circuit, which is
+    the same for every guest."""
     from zkrv_prover.executor import MemoryImage
+    from zkrv_prover.executor.accel import sha256_pad
 
     a0, a1, a7, ecall = 10, 11, 17, 0x0000_0073
     code = [
-        *_li(a0, _DATA),
-        *_li(a1, len(SETUP_JOURNAL)),
-        *_li(a7, 2),  # COMMIT(a0 = pointer, a1 = length)
-        ecall,
         *_li(a0, 0),
-        *_li(a1, _DIGEST),
-        *_li(a7, 0),  # HALT(a0 = exit code, a1 = pointer to sha256(journal))
+        *_li(a1, _DATA),
+        *_li(a7, 2),  # COMMIT(a0 = 0, a1 = the padded journal's block)
+        ecall,
+        *_li(a7, 0),  # HALT(a0 = exit code 0)
         ecall,
     ]
     words = {_CODE + 4 * k: w for k, w in enumerate(code)}
-    for base, data in ((_DATA, SETUP_JOURNAL), (_DIGEST, hashlib.sha256(SETUP_JOURNAL).digest())):
-        for k in range(0, len(data), 4):
-            words[base + k] = int.from_bytes(data[k : k + 4], "little")
+    block = sha256_pad(SETUP_JOURNAL)
+    assert len(block) == 64
+    for k in range(0, 64, 4):
+        words[_DATA + k] = int.from_bytes(block[k : k + 4], "little")
     return MemoryImage.from_words(_CODE, words, [(_CODE, _CODE + 0x1000)])
 
 

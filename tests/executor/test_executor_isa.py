@@ -4,7 +4,7 @@ the fast and the traced mode (``executor_asm.run`` checks they agree and checks 
 from __future__ import annotations
 
 import pytest
-from executor_asm import DATA, EBREAK, ECALL, b, i, image, jal, li, r, run, s, u
+from executor_asm import DATA, EBREAK, ECALL, HALT_LEN, b, i, image, jal, li, r, run, s, u
 
 from zkrv_prover.executor import IllegalInstructionError, MemoryFaultError, TrapError, execute
 from zkrv_prover.executor.decode import decode
@@ -162,7 +162,7 @@ def test_backward_branch_loop() -> None:
     code = [i("addi", 5, 0, 10), r("add", 6, 6, 5), i("addi", 5, 5, -1), b("bne", 5, 0, -8)]
     res = run(code)
     assert res.registers[6] == 55
-    assert res.cycles == 1 + 3 * 10 + 4  # plus the 4-instruction HALT sequence
+    assert res.cycles == 1 + 3 * 10 + HALT_LEN  # plus the HALT sequence
 
 
 def test_loads_sign_and_zero_extend() -> None:

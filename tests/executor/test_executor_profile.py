@@ -298,7 +298,7 @@ def test_flame_graph_svg(elf) -> None:  # type: ignore[no-untyped-def]
     assert [c for _, c in recs] == [2, 10, 18, 26, 34]  # top (deepest) row first
     # Visible labels are the names of frames wide enough to hold them.
     texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
-    assert "zkrv_sha256_final" in texts and root[4] == pytest.approx(WIDTH - 20)
+    assert "zkrv_exit" in texts and root[4] == pytest.approx(WIDTH - 20)
 
 
 def test_flame_graph_escapes_names() -> None:

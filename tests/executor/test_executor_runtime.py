@@ -83,15 +83,17 @@ def test_exit_from_nested_call_with_32bit_code(elf) -> None:  # type: ignore[no-
 @pytest.mark.parametrize(
     ("which", "err", "match"),
     [
-        (0, JournalDigestError, "journal digest 01000000"),
+        (0, JournalDigestError, "1 committed journal block is not a padded SHA-256 message"),
         (1, EcallError, "unknown ECALL number 77"),
-        (2, EcallError, "COMMIT buffer \\[0x00000100"),
+        (2, EcallError, "COMMIT block 0x00000100 is not 64 aligned bytes of RAM"),
         (3, EcallError, "READ pointer"),
         (4, EcallError, "READ pointer 0x00010000"),
-        (5, EcallError, "HALT digest pointer"),
+        (5, EcallError, "COMMIT needs a0 = 0"),
         (6, EcallError, "LOG buffer"),
         (7, MemoryFaultError, "store outside the memory map at address 0x00000010"),
         (8, IllegalInstructionError, "illegal instruction .*0xc0001073"),
+        (9, JournalDigestError, "0 committed journal blocks are not a padded SHA-256 message"),
+        (10, EcallError, "COMMIT block 0x.* is not 64 aligned bytes of RAM"),
     ],
 )
 def test_ecall_and_trap_errors(elf, which: int, err: type, match: str) -> None:  # type: ignore[no-untyped-def]

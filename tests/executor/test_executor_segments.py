@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from executor_asm import DATA, ECALL, HALT, b, i, image, li, s
+from executor_asm import DATA, ECALL, HALT, PAD, b, i, image, li, s
 
 from zkrv.build import build
 from zkrv_prover.executor import (
@@ -21,6 +21,7 @@ from zkrv_prover.executor import (
     execute_segment,
     execute_segments,
 )
+from zkrv_prover.executor.accel import SHA256_IV
 
 PO2 = 6  # 64-cycle segments: the smallest allowed
 SEG = 1 << PO2
@@ -41,11 +42,13 @@ TARGETS = {
     "branch": [b("beq", 0, 0, 8), i("addi", 13, 0, 99)],  # taken: skips the addi
     "sha256": [ECALL],  # a7 = 4, a0/a1: state and block (PRE)
     "log": [ECALL],  # LOG of the word stored in SETUP: read on the host side only
+    "commit": [ECALL],  # COMMIT of the block at DATA + 128 into the journal state
 }
 #: Register setup of the targets that need more than SETUP.
 PRE = {
     "sha256": [*li(10, DATA + 64), *li(11, DATA + 128), i("addi", 17, 0, 4)],
     "log": [*li(10, DATA), i("addi", 11, 0, 4), i("addi", 17, 0, 3)],
+    "commit": [i("addi", 10, 0, 0), *li(11, DATA + 128), i("addi", 17, 0, 2)],
 }
 #: After the target: read back what it wrote (word loads of every touched place).
 TAIL = [i("lw", 14, 8, 4), i("lw", 15, 8, 8), i("lw", 16, 8, 64), i("addi", 10, 0, 0)]
@@ -57,6 +60,8 @@ def program(target: str, at: int) -> MemoryImage:
     fill = [i("addi", 5, 5, 1)] * (at - len(pre))
     data = {DATA + 64 + 4 * k: 0x0101_0101 * k for k in range(8)}
     data |= {DATA + 128 + 4 * k: 0xA5A5_0000 + k for k in range(16)}
+    if target == "commit":  # the journal is that 64-byte block: HALT's PAD block says 512 bits
+        data[PAD + 60] = int.from_bytes((512).to_bytes(4, "big"), "little")
     return image([*pre, *fill, *TARGETS[target], *TAIL, *HALT], data)
 
 
@@ -76,7 +81,9 @@ def check_segments(img: MemoryImage, inp: bytes, po2: int) -> list[Segment]:
             cat = np.concatenate([sg.trace[name] + sg.start.cycle for sg in segs])
         assert np.array_equal(cat, t[name]), name
     assert np.array_equal(np.concatenate([sg.trace.sha256_calls for sg in segs]), t.sha256_calls)
-    assert b"".join(sg.trace.journal for sg in segs) == full.journal
+    assert (
+        all(sg.trace.journal == b"" for sg in segs[:-1]) and segs[-1].trace.journal == full.journal
+    )
     last = segs[-1].trace
     assert last.journal_digest == full.journal_digest and last.exit_code == full.exit_code
     # state chaining: registers, pc, eof; each segment's words start as the memory left them
@@ -115,14 +122,15 @@ def check_segments(img: MemoryImage, inp: bytes, po2: int) -> list[Segment]:
 
 
 def execute_prefix_registers(img: MemoryImage, inp: bytes, cycles: int) -> list[int]:
-    """x0..x31 after exactly ``cycles`` cycles (an independent run stopped by its limit)."""
+    """x0..x31 and the journal state after exactly ``cycles`` cycles (an independent run stopped
+    by its limit)."""
     from zkrv_prover.executor.machine import Machine
 
     m = Machine(img, inp)
     try:
         with pytest.raises(CycleLimitError):
             m.run(cycles)
-        return list(m.x)
+        return [*m.x, *m.jstate]
     finally:
         m.close()
 
@@ -150,7 +158,7 @@ def test_one_segment_is_the_whole_run() -> None:
     img = program("load", 10)
     (seg,) = check_segments(img, b"", 8)
     full = execute(img, b"", trace=True)
-    assert full.trace is not None and seg.start.registers == (0,) * 32
+    assert full.trace is not None and seg.start.registers == (0,) * 32 + SHA256_IV
     assert seg.start.pc == img.entry and not seg.start.eof
 
 

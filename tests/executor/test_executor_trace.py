@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from executor_asm import CODE, DATA, ECALL, i, li, r, run, s
+from executor_asm import CODE, DATA, ECALL, HALT_LEN, i, li, r, run, s
 
 from zkrv_prover.executor import Trace, check_trace
 from zkrv_prover.executor.trace import COLUMNS, MEM_READ, MEM_WRITE
@@ -38,7 +38,7 @@ def test_columns_are_uint32_and_complete(trace: Trace) -> None:
     assert set(trace.columns) == set(COLUMNS)
     for name in COLUMNS:
         assert trace[name].dtype == np.uint32 and trace[name].shape == (len(trace),)
-    assert len(trace) == len(PROGRAM) + 4  # + HALT sequence (li a1, addi a7, ecall)
+    assert len(trace) == len(PROGRAM) + HALT_LEN  # + the HALT sequence
 
 
 def test_row_contents(trace: Trace) -> None:

@@ -45,7 +45,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[SegmentFamily, 
     tmp = tmp_path_factory.mktemp("tree")
     return [
         _family(tmp, ROOT / "tests" / "zkvm" / "guests" / "segments.c", bytes(range(40)), 11, 4),
-        _family(tmp, ROOT / "examples" / "guests" / "sort.c", (20).to_bytes(4, "little"), 10, 3),
+        _family(tmp, ROOT / "examples" / "guests" / "sort.c", (26).to_bytes(4, "little"), 10, 3),
     ]
 
 
@@ -97,7 +97,7 @@ def test_one_shrink_key_for_one_proof_and_segmented_receipts(
     seg_layers = prove_layers_segmented(fam, TOY, key_store=tmp_path)
     assert [lp.key.name for lp in seg_layers] == ["finalize", "compress", "shrink"]
     image = load_elf(build([ROOT / "examples" / "guests" / "sort.c"], tmp_path / "sort.elf"))
-    res = execute(image, (20).to_bytes(4, "little"), trace=True)
+    res = execute(image, (26).to_bytes(4, "little"), trace=True)
     assert res.trace is not None
     key = program_key(image, INNER)
     w = generate(key.tables, res.trace, key.vk.layouts)

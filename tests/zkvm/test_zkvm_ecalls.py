@@ -1,5 +1,6 @@
-"""COMMIT/LOG buffer bounds and sticky end of input: the circuit accepts exactly what the executor
-accepts (``docs/zkvm.md``, "ECALL").
+"""LOG buffer bounds and sticky end of input: the circuit accepts exactly what the executor
+accepts (``docs/zkvm.md``, "ECALL"). (COMMIT is a precompile over 64-byte blocks:
+``test_zkvm_sha256.py``.)
 
 Honest side: executions with edge-case buffers (length 0 with any pointer, buffers starting at
 RAM_START, ending exactly at RAM_END, unaligned, in a code page) and reads past the end of input
@@ -10,7 +11,6 @@ circuit without them had nothing else that could notice)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +22,7 @@ from zkrv_prover.executor import execute
 from zkrv_prover.executor import machine as ex_machine
 from zkrv_prover.executor import run as ex_run
 from zkrv_prover.executor.abi import RAM_END, RAM_START
+from zkrv_prover.executor.accel import sha256_pad
 from zkrv_prover.executor.errors import EcallError
 from zkrv_prover.stark.air.air import P_BB, compile_machine
 from zkrv_prover.zkvm import machine as zm
@@ -30,8 +31,8 @@ from zkrv_prover.zkvm.cpu import C
 
 CPU = zm.CORE_TABLES.index("cpu")
 COMMIT, LOG, READ = 2, 3, 1
-#: Where the edge-case program keeps the SHA-256 of its journal (its own HALT).
-JDIGEST = D + 0x800
+#: Where the edge-case program keeps its padded journal (committed before its own HALT).
+JBLOCKS = D + 0x800
 #: Columns the buffer and end-of-input checks use on ECALL rows.
 CHECK_COLUMNS = ("cond", "inv", "pinv", "eof", "q", *(f"mn_{j}" for j in range(4)))
 CHECK_COLUMNS += tuple(f"rdp_{j}" for j in range(4))
@@ -42,17 +43,23 @@ def ecall(num: int, a0: int, a1: int) -> list[int]:
 
 
 def halt_with_journal(code: list[int], journal: bytes) -> tuple[list[int], dict[int, int]]:
-    """``code`` then HALT(a0 = 0) pointing at SHA-256(journal), stored in the data page."""
-    dig = hashlib.sha256(journal).digest()
-    data = {JDIGEST + 4 * k: int.from_bytes(dig[4 * k : 4 * k + 4], "little") for k in range(8)}
-    tail = [*asm.li(11, JDIGEST), asm.i("addi", 10, 0, 0), asm.i("addi", 17, 0, 0), asm.ECALL]
+    """``code``, then COMMIT of every block of the padded ``journal`` (stored in the data page),
+    then HALT(a0 = 0)."""
+    blocks = sha256_pad(journal)
+    data = {
+        JBLOCKS + k: int.from_bytes(blocks[k : k + 4], "little") for k in range(0, len(blocks), 4)
+    }
+    tail = []
+    for k in range(0, len(blocks), 64):
+        tail += ecall(COMMIT, 0, JBLOCKS + k)
+    tail += [asm.i("addi", 10, 0, 0), asm.i("addi", 17, 0, 0), asm.ECALL]
     return code + tail, data
 
 
 #: (ECALL, a0, a1) the executor accepts: a1 == 0 with any pointer, or a buffer inside RAM.
 HONEST_BUFFERS = [
     (LOG, 0, 0),  # null pointer, empty
-    (COMMIT, 0xFFFF_FFFF, 0),  # any pointer when empty
+    (LOG, 0xFFFF_FFFF, 0),  # any pointer when empty
     (LOG, 0xFFFF, 0),
     (LOG, RAM_START, 1),  # starts exactly at RAM_START (code page: read-only is fine)
     (LOG, RAM_END - 1, 1),  # ends exactly at RAM_END
@@ -64,16 +71,14 @@ HONEST_BUFFERS = [
 
 
 def edge_case_program() -> tuple[list[int], dict[int, int], bytes]:
-    """Every buffer of :data:`HONEST_BUFFERS`, a COMMIT of 5 code bytes (the journal), then
-    READs past the end of input (6 bytes of input: counts 4, 2, 0, 0)."""
+    """Every buffer of :data:`HONEST_BUFFERS`, then READs past the end of input (6 bytes of
+    input: counts 4, 2, 0, 0), then a 70-byte journal (two blocks padded)."""
     code: list[int] = []
     for num, a0, a1 in HONEST_BUFFERS:
         code += ecall(num, a0, a1)
-    code += ecall(COMMIT, asm.CODE + 2, 5)
     for _ in range(4):
         code += ecall(READ, D, 0)
-    first = asm.image(code, {}).values[:2]  # the journal: bytes 2..7 of the code
-    journal = (int(first[0]) | int(first[1]) << 32).to_bytes(8, "little")[2:7]
+    journal = bytes(range(3, 73))
     full, data = halt_with_journal(code, journal)
     return full, data, journal
 
@@ -97,10 +102,10 @@ def ecall_rows(w: zm.MachineWitness, num: int | None = None) -> np.ndarray:
 def test_edge_case_buffers_and_reads_past_eof_are_accepted(edge: zm.MachineWitness) -> None:
     assert problems(edge) == []
     cpu = edge.traces[CPU]
-    bufs = ecall_rows(edge, LOG).tolist() + ecall_rows(edge, COMMIT).tolist()
-    assert len(bufs) == len(HONEST_BUFFERS) + 1
+    bufs = ecall_rows(edge, LOG).tolist()
+    assert len(bufs) == len(HONEST_BUFFERS) and len(ecall_rows(edge, COMMIT)) == 2
     # cond = [a1 == 0]; q and mn hold the range check of RAM_END - a0 - a1 when a1 != 0
-    assert sorted(cpu[bufs, C["cond"]].tolist()) == [0] * 7 + [1] * 3
+    assert sorted(cpu[bufs, C["cond"]].tolist()) == [0] * 6 + [1] * 3
     reads = ecall_rows(edge, READ)
     assert cpu[reads, C["rn_0"]].tolist() == [4, 2, 0, 0]
     assert cpu[reads, C["eof"]].tolist() == [0, 0, 1, 1]
@@ -132,7 +137,7 @@ def test_c_guest_reads_past_eof_and_commits_edge_buffers(tmp_path: Path) -> None
 
 # -- a cheating host: the executor without its ECALL checks --------------------------------------
 class LaxHost(ex_machine.Machine):
-    """Skips the COMMIT/LOG bounds check (out-of-range bytes read as nothing) and, if
+    """Skips the LOG bounds check (out-of-range bytes read as nothing) and, if
     ``read_chunks`` is set, answers READ k with ``read_chunks[k]`` (end of input not sticky)."""
 
     read_chunks: ClassVar[list[bytes]] = []
@@ -167,7 +172,7 @@ def lax_witness(code: list[int], read_chunks: list[bytes] | None = None) -> zm.M
 
 def only_new_checks_fail(msgs: list[str], names: set[str]) -> bool:
     """Every problem is one of the constraints ``names`` or a BUS_BYTE imbalance (the byte
-    lookups of d and q): checks the circuit did not have before COMMIT/LOG were bounded."""
+    lookups of d and q): checks the circuit did not have before LOG buffers were bounded."""
     for m in msgs:
         if m.startswith(f"bus {BUS_BYTE} unbalanced"):
             continue
@@ -189,10 +194,9 @@ BAD_BUFFERS = [
 ]
 
 
-@pytest.mark.parametrize("num", [COMMIT, LOG])
 @pytest.mark.parametrize(("a0", "a1"), BAD_BUFFERS)
-def test_out_of_bounds_buffer_rejected(num: int, a0: int, a1: int) -> None:
-    code = ecall(num, a0, a1)
+def test_out_of_bounds_buffer_rejected(a0: int, a1: int) -> None:
+    code = ecall(LOG, a0, a1)
     with pytest.raises(EcallError, match="outside the memory map"):
         execute(asm.image(code + asm.HALT, {}), b"")  # the real executor traps
     w = lax_witness(code)

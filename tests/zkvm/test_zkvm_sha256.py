@@ -21,6 +21,7 @@ from zkrv.build import build
 from zkrv.errors import ZkrvError
 from zkrv.receipt import ReceiptVerificationError, StarkReceipt, stark_seal
 from zkrv_prover.executor import ExecutionResult, execute
+from zkrv_prover.executor.abi import JOURNAL_REG
 from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
 from zkrv_prover.executor.errors import EcallError
 from zkrv_prover.executor.trace import check_trace
@@ -31,7 +32,7 @@ from zkrv_prover.stark.protocol.prover import prove as stark_prove
 from zkrv_prover.stark.protocol.testing import unchecked_prover
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm import sha256 as sha
-from zkrv_prover.zkvm.buses import BUS_ACCEL, BUS_SHA256_K
+from zkrv_prover.zkvm.buses import BUS_ACCEL, BUS_MEMORY, BUS_SHA256_K
 from zkrv_prover.zkvm.image_id import program_key
 from zkrv_prover.zkvm.memory import M_F, M_FTS, M_W
 
@@ -82,7 +83,7 @@ def test_zkrv_sha256_matches_hashlib(elf: Path) -> None:
         assert res.journal == hashlib.sha256(data).digest(), (n, unaligned)
         assert res.exit_code == n
         assert res.trace is not None
-        # one call per block of the padded message, plus the journal digest's own
+        # one call per block of the padded message, plus the journal's COMMIT
         assert res.trace.sha256_calls.shape[0] == (n + 9 + 63) // 64 + 1
         check_trace(res.trace)
 
@@ -137,7 +138,7 @@ def test_hash_witness_satisfies_the_machine(elf: Path, n: int) -> None:
 
 @pytest.fixture(scope="module")
 def wit2(elf: Path) -> zm.MachineWitness:
-    """Two calls (one compression, the journal digest): every sha256 row belongs to an active
+    """Two calls (one compression, the journal's COMMIT): every sha256 row belongs to an active
     call, so every row must be pinned."""
     rng = random.Random(9)
     res = run_compress(elf, [rng.getrandbits(32) for _ in range(8)], rng.randbytes(64))
@@ -229,19 +230,30 @@ def test_unread_memory_rejected(wit2: zm.MachineWitness) -> None:
 
 
 def test_table_switched_off_without_calls() -> None:
-    """An execution without SHA-256 calls gets an all-zero ``sha256`` table (``on = 0``) and
-    all-zero ``sha256_k`` multiplicities, which satisfy the machine; switching a table with calls
-    off, or making a block active in a switched-off table, is rejected."""
+    """A segment without SHA-256 or COMMIT calls (every halting run commits its journal, so a
+    non-final segment) gets an all-zero ``sha256`` table (``on = 0``) and all-zero ``sha256_k``
+    multiplicities, which satisfy the machine; making a block active in a switched-off table is
+    rejected."""
     from zkvm_util import asm
 
-    res = execute(asm.image([*asm.li(10, 0), *asm.HALT], {}), b"", trace=True)
-    w = witness(res)
+    from zkrv_prover.executor import execute_segments
+    from zkrv_prover.zkvm.buses import BUS_GLOBAL
+    from zkrv_prover.zkvm.segments import SegmentChain
+
+    img = asm.image([asm.i("addi", 5, 5, 1)] * 70 + asm.HALT, {})
+    seg = next(iter(execute_segments(img, b"", 6)))
+    assert not seg.halted and seg.trace.sha256_calls.shape[0] == 0
+    w = zm.generate_segment(zm.ProgramTables.from_image(img), seg.trace, SegmentChain(img).add(seg))
     k = zm.CORE_TABLES.index("sha256_k")
     assert not w.traces[SHA].any() and not w.traces[k].any()
-    assert problems(w) == []
+
+    def local(core: list[np.ndarray] | None = None) -> list[str]:  # BUS_GLOBAL spans segments
+        return [p for p in problems(w, core) if f"bus {BUS_GLOBAL}" not in p]
+
+    assert local() == []
     core = core_copy(w)
     core[SHA][: sha.ROWS_PER_CALL, SC["active"]] = 1
-    assert any("active_on" in p for p in problems(w, core))
+    assert any("active_on" in p for p in local(core))
 
 
 def test_switching_a_used_table_off_rejected(wit2: zm.MachineWitness) -> None:
@@ -331,9 +343,10 @@ def test_max_calls_per_proof(wit2: zm.MachineWitness) -> None:
 
 def test_too_many_calls_fail_before_proving(elf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """zkrv.prove refuses an execution with more calls than one proof holds, with a clear error
-    (the cap lowered so that a 200-byte hash, 5 calls, exceeds it)."""
+    (the cap lowered so that a 200-byte hash, 4 compressions and the journal's COMMIT, exceeds
+    it)."""
     monkeypatch.setattr(zm, "MAX_SHA256_CALLS", 4)
-    with pytest.raises(ZkrvError, match="SHA256 precompile calls"):
+    with pytest.raises(ZkrvError, match="SHA256/COMMIT precompile calls"):
         zkrv.prove(elf, struct.pack("<I", 0) + bytes(200))
 
 
@@ -368,3 +381,72 @@ def test_malicious_prover_wrong_digest_rejected(elf: Path) -> None:
     forged = StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
     with pytest.raises((ReceiptVerificationError, ZkrvError)):
         forged.verify(key.image_id)
+
+
+# -- the journal: COMMIT compresses into the journal registers, HALT exposes them -------------
+REGS = zm.CORE_TABLES.index("registers")
+
+
+def test_journal_digest_is_the_machine_state(wit2: zm.MachineWitness) -> None:
+    """The honest witness: the last call is the journal's COMMIT (jc = 1, a0 = 0, state in the
+    journal registers, which start at the IV), the public digest is the journal registers' final
+    value, most significant byte first."""
+    tr = wit2.traces[SHA]
+    jc = tr[:, SC["jc"]].reshape(-1, sha.ROWS_PER_CALL)
+    assert jc[:, 0].tolist() == [0, 1] and (jc == jc[:, :1]).all()
+    commit = tr[sha.ROWS_PER_CALL : sha.ROWS_PER_CALL + 8]
+    assert commit[:, SC["sa"]].tolist() == list(range(JOURNAL_REG, JOURNAL_REG + 8))
+    assert not commit[:, [SC[f"sp{j}"] for j in range(4)]].any()
+    old = [
+        int.from_bytes(bytes(commit[k, SC["o0"] : SC["o0"] + 4].tolist()), "little")
+        for k in range(8)
+    ]
+    assert old == list(SHA256_IV)
+    regs = wit2.traces[REGS][JOURNAL_REG : JOURNAL_REG + 8, 1:5]
+    digest = b"".join(bytes(r.tolist()[::-1]) for r in regs)
+    assert bytes(wit2.public[zm.PUB_DIGEST : zm.PUB_DIGEST + 32]) == digest
+
+
+def test_commit_received_as_sha256_rejected(wit2: zm.MachineWitness) -> None:
+    """The COMMIT's block with jc = 0 (so its state would be memory at a0 = 0): the CPU's COMMIT
+    is not answered, and no memory chain holds word 0."""
+    rows = range(sha.ROWS_PER_CALL, 2 * sha.ROWS_PER_CALL)
+    out = mutate(wit2, [(SHA, r, SC["jc"], 0) for r in rows])
+    assert any(f"bus {BUS_ACCEL}" in p for p in out), out
+
+
+def test_sha256_call_received_as_commit_rejected(wit2: zm.MachineWitness) -> None:
+    """The SHA256 call's block with jc = 1: its a0 is not 0, and the CPU's SHA256 is not
+    answered (the call would rewrite the journal registers instead of memory)."""
+    out = mutate(wit2, [(SHA, r, SC["jc"], 1) for r in range(sha.ROWS_PER_CALL)])
+    assert any("commit_a0_zero" in p for p in out), out
+    assert any(f"bus {BUS_ACCEL}" in p for p in out), out
+
+
+def test_wrong_journal_state_rejected(wit2: zm.MachineWitness) -> None:
+    """The COMMIT writes a wrong journal word, the register table's final value and the public
+    digest changed to match: the output addition fails."""
+    row = sha.ROWS_PER_CALL + 2
+    tr = wit2.traces[SHA]
+    new = (int(tr[row, SC["n0"]]) + 1) % 256
+    edits = [(SHA, row, SC["n0"], new), (REGS, JOURNAL_REG + 2, 1, new)]
+    pub = list(wit2.public)
+    pub[zm.PUB_DIGEST + 4 * 2 + 3] = new
+    core = core_copy(wit2)
+    for t, r, c, v in edits:
+        core[t][r, c] = v
+    out = problems(wit2, core, pub)
+    assert any("out_lo" in p for p in out), out
+
+
+@pytest.mark.parametrize("registers_too", [False, True])
+def test_forged_journal_digest_rejected(wit2: zm.MachineWitness, registers_too: bool) -> None:
+    """A public digest other than the journal state (alone, or with the register table's final
+    values forged to match): the halt table's reads do not chain to the last COMMIT's writes."""
+    pub = list(wit2.public)
+    pub[zm.PUB_DIGEST] ^= 1
+    core = core_copy(wit2)
+    if registers_too:
+        core[REGS][JOURNAL_REG, 4] ^= 1  # byte 3 of register JOURNAL_REG is digest byte 0
+    out = problems(wit2, core, pub)
+    assert any(f"bus {BUS_MEMORY}" in p for p in out), out

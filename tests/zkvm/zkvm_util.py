@@ -161,11 +161,10 @@ def every_instruction() -> list[int]:
     code += [a.jal(1, 8), a.i("addi", 19, 19, 100)]  # jal skips one
     n = len(code)  # jalr to an absolute target: skip one instruction
     code += [*a.li(20, asm.CODE + 4 * (n + 4)), a.i("jalr", 1, 20, 0), a.i("addi", 19, 19, 100)]
-    # ECALLs: READ twice (4 bytes, then 2), COMMIT and LOG of 0 bytes
+    # ECALLs: READ twice (4 bytes, then 2), LOG of 0 bytes (HALT's sequence makes a COMMIT)
     for _ in range(3):
         code += [*a.li(10, D + 32), a.i("addi", 17, 0, 1), asm.ECALL]
-    code += [a.i("addi", 10, 8, 0), a.i("addi", 11, 0, 0), a.i("addi", 17, 0, 2), asm.ECALL]
-    code += [a.i("addi", 17, 0, 3), asm.ECALL]
+    code += [a.i("addi", 10, 8, 0), a.i("addi", 11, 0, 0), a.i("addi", 17, 0, 3), asm.ECALL]
     # SHA256 precompile: state at D + 64, block at D + 128 (zero words)
     code += [*a.li(10, D + 64), *a.li(11, D + 128), a.i("addi", 17, 0, 4), asm.ECALL]
     code += [a.i("addi", 10, 0, 42)]

@@ -26,14 +26,18 @@ PAGE_SIZE = 4096
 STACK_TOP = RAM_END
 
 # ECALL numbers, passed in a7 (x17). Arguments in a0 (x10) and a1 (x11); result in a0.
-#: HALT: a0 = exit code (32 bits), a1 = word-aligned pointer to the 32-byte SHA-256 digest of the
-#: journal. Execution stops.
+#: HALT: a0 = exit code (32 bits). Execution stops. The claim's journal digest is the journal
+#: state (below) at this point, as 32 big-endian bytes; the committed blocks must be a padded
+#: SHA-256 message (FIPS 180-4, 5.1.1), so that digest is SHA-256 of the journal.
 ECALL_HALT = 0
 #: READ: a0 = word-aligned pointer. Writes the next (up to) four private input bytes, zero padded,
 #: as one little-endian word at a0, and sets a0 = number of input bytes consumed (0..4; 0 means
 #: end of input; the word is still written, as zero).
 ECALL_READ = 1
-#: COMMIT: a0 = pointer, a1 = length in bytes. Appends those bytes to the journal (public output).
+#: COMMIT (a precompile, like SHA256 with the machine's journal state as its state): a0 = 0, a1 =
+#: word-aligned pointer to one 64-byte block (message byte order). Appends the block to the
+#: journal stream and compresses it into the journal state. The guest runtime pads the journal
+#: (0x80, zeros, the 64-bit bit length) and commits its last block(s) before HALT.
 ECALL_COMMIT = 2
 #: LOG: a0 = pointer, a1 = length in bytes. Sends text to the host log; not part of the proof.
 ECALL_LOG = 3
@@ -41,6 +45,12 @@ ECALL_LOG = 3
 #: (native uint32 words, writable), a1 = word-aligned pointer to a 64-byte block (message byte
 #: order). The state becomes the SHA-256 compression of state and block. Returns nothing.
 ECALL_SHA256 = 4
+
+#: The journal state: eight machine registers after x0..x31 (addresses 32..39 of the register
+#: space), which only COMMIT changes and HALT reads; no instruction can name them. They start at
+#: SHA-256's initial value in the first cycle.
+JOURNAL_REG = 32
+JOURNAL_WORDS = 8
 
 ECALL_NAMES = {
     ECALL_HALT: "HALT",

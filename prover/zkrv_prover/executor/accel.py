@@ -10,6 +10,10 @@ behave as if the inputs were copied first).
 - ``ECALL_SHA256`` (4): ``a0`` = the 8-word SHA-256 chaining state, as native ``uint32_t``
   words (writable), ``a1`` = one 64-byte message block in its standard byte order (readable).
   The state becomes ``compress(state, block)`` (FIPS 180-4, one block, no padding).
+- ``ECALL_COMMIT`` (2): the same compression with the machine's journal state (registers
+  ``JOURNAL_REG ..``, no memory) as its state; ``a0`` must be 0, ``a1`` is the block. At HALT the
+  committed blocks must be a padded message (:func:`sha256_unpad`): the claim's journal digest
+  is the state then, the journal the message.
 
 This module is the executor's own implementation (Python ints, one call at a time); the circuit's
 trace generator (``zkvm/sha256.py``) computes the same function independently, vectorized.
@@ -42,6 +46,24 @@ _M = 0xFFFFFFFF
 
 def _rotr(x: int, n: int) -> int:
     return ((x >> n) | (x << (32 - n))) & _M
+
+
+def sha256_pad(message: bytes) -> bytes:
+    """``message`` padded to whole blocks (FIPS 180-4, 5.1.1): 0x80, zeros, 64-bit bit length."""
+    zeros = (55 - len(message)) % 64
+    return message + b"\x80" + bytes(zeros) + (8 * len(message)).to_bytes(8, "big")
+
+
+def sha256_unpad(blocks: bytes) -> bytes | None:
+    """The message whose padding (:func:`sha256_pad`) is ``blocks``, or None if ``blocks`` is
+    not exactly the padding of any message (so the SHA-256 chain over them is no digest)."""
+    if not blocks or len(blocks) % 64:
+        return None
+    bits = int.from_bytes(blocks[-8:], "big")
+    if bits % 8 or bits // 8 > len(blocks) - 9:
+        return None
+    message = blocks[: bits // 8]
+    return message if sha256_pad(message) == blocks else None
 
 
 def sha256_compress(state: Sequence[int], block: bytes) -> list[int]:

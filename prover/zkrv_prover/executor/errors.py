@@ -75,4 +75,5 @@ class CycleLimitError(ZkrvError):
 
 
 class JournalDigestError(ZkrvError):
-    """The digest the guest passed at HALT is not SHA-256 of the journal it committed."""
+    """At HALT, the blocks the guest committed are not a padded SHA-256 message (FIPS 180-4,
+    5.1.1), so the journal state is not the SHA-256 of any journal."""

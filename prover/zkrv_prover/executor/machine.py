@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-import hashlib
 import mmap
 import sys
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from zkrv_prover.executor.abi import (
     REG_A1,
     REG_A7,
 )
-from zkrv_prover.executor.accel import sha256_compress
+from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, sha256_unpad
 from zkrv_prover.executor.codegen import M32, SIGN, BlockInfo, is_terminator, translate
 from zkrv_prover.executor.decode import Instr, decode
 from zkrv_prover.executor.errors import (
@@ -99,8 +98,11 @@ class Machine:
         self.cycles = 0
         self.halted = False
         self.exit_code: int | None = None
+        #: the journal state (registers JOURNAL_REG ..) and the blocks COMMIT appended so far;
+        #: at HALT ``journal`` becomes their message and ``journal_digest`` the state's bytes
+        self.jstate = list(SHA256_IV)
+        self.journal_blocks = bytearray()
         self.journal = bytearray()
-        self._jhash = hashlib.sha256()
         self.journal_digest: bytes | None = None
         self.logs: list[str] = []
         # Guest memory: an anonymous mapping is zero-filled lazily, so 192 MiB costs nothing
@@ -127,8 +129,8 @@ class Machine:
         self.records: list[array.array[int]] = []
         self.seq: list[int] = []
         self.ecall_records: list[tuple[int, ...]] = []
-        #: SHA256 precompile calls in order: (a0, a1, 8 old state words, 16 block words as
-        #: stored, i.e. little-endian memory words)
+        #: SHA256 and COMMIT precompile calls in order: (a0, a1, 8 old state words, 16 block
+        #: words as stored, i.e. little-endian memory words, 1 for COMMIT else 0)
         self.sha256_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
         self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
@@ -370,9 +372,7 @@ class Machine:
             rec = (num, a0, a1, REG_A0, a0, len(chunk), 2, a0, prev, word)
             x[REG_A0] = len(chunk)
         elif num == ECALL_COMMIT:
-            data = self._span(pc, a0, a1, "COMMIT")
-            self.journal += data
-            self._jhash.update(data)
+            self._commit(pc, a0, a1)
         elif num == ECALL_LOG:
             text = self._span(pc, a0, a1, "LOG").decode("utf-8", errors="replace")
             self.logs.append(text)
@@ -381,16 +381,17 @@ class Machine:
         elif num == ECALL_SHA256:
             self._sha256(pc, a0, a1)
         elif num == ECALL_HALT:
-            if a1 & 3:
-                raise EcallError(pc, f"HALT digest pointer 0x{a1:08x} is not word-aligned")
-            digest = self._span(pc, a1, 32, "HALT digest")
-            if digest != self._jhash.digest():
+            message = sha256_unpad(bytes(self.journal_blocks))
+            if message is None:
+                nb = len(self.journal_blocks) // 64
                 raise JournalDigestError(
-                    f"guest halted at pc 0x{pc:08x} with journal digest {digest.hex()} but "
-                    f"SHA-256 of its {len(self.journal)}-byte journal is {self._jhash.hexdigest()}"
+                    f"guest halted at pc 0x{pc:08x}, but its {nb} committed journal "
+                    f"{'block is' if nb == 1 else 'blocks are'} not a padded SHA-256 message "
+                    "(zkrv_exit pads the journal; see docs/executor.md)"
                 )
             self.exit_code = a0
-            self.journal_digest = digest
+            self.journal = bytearray(message)
+            self.journal_digest = b"".join(w.to_bytes(4, "big") for w in self.jstate)
             self.halted = True
             nxt = HALTED
         else:
@@ -399,6 +400,12 @@ class Machine:
             self.ecall_records.append(rec)
         return nxt
 
+    def _block(self, pc: int, what: str, block_ptr: int) -> np.ndarray:
+        """The 16 words of a precompile's 64-byte block at ``block_ptr`` (aligned, in RAM)."""
+        if block_ptr & 3 or block_ptr < RAM_START or block_ptr + 64 > RAM_END:
+            raise EcallError(pc, f"{what} block 0x{block_ptr:08x} is not 64 aligned bytes of RAM")
+        return self.words[block_ptr >> 2 : (block_ptr >> 2) + 16].copy()
+
     def _sha256(self, pc: int, state_ptr: int, block_ptr: int) -> None:
         """The SHA256 precompile (``executor/accel.py``): the block is read before the state is
         written, so overlapping buffers are well defined (as in the circuit)."""
@@ -406,14 +413,23 @@ class Machine:
             lo <= state_ptr and state_ptr + 32 <= hi for lo, hi in self.writable
         ):
             raise EcallError(pc, f"SHA256 state 0x{state_ptr:08x} is not 32 writable aligned bytes")
-        if block_ptr & 3 or block_ptr < RAM_START or block_ptr + 64 > RAM_END:
-            raise EcallError(pc, f"SHA256 block 0x{block_ptr:08x} is not 64 aligned bytes of RAM")
-        block = self.words[block_ptr >> 2 : (block_ptr >> 2) + 16].copy()
+        block = self._block(pc, "SHA256", block_ptr)
         old = self.words[state_ptr >> 2 : (state_ptr >> 2) + 8].copy()
         new = sha256_compress([int(x) for x in old], block.tobytes())
         self.words[state_ptr >> 2 : (state_ptr >> 2) + 8] = new
         if self.trace:
-            self.sha256_records.append((state_ptr, block_ptr, *map(int, old), *map(int, block)))
+            self.sha256_records.append((state_ptr, block_ptr, *map(int, old), *map(int, block), 0))
+
+    def _commit(self, pc: int, zero: int, block_ptr: int) -> None:
+        """COMMIT (``executor/accel.py``): compress one block into the journal state."""
+        if zero != 0:
+            raise EcallError(pc, f"COMMIT needs a0 = 0, not 0x{zero:08x} (a1 is the block)")
+        block = self._block(pc, "COMMIT", block_ptr)
+        old = self.jstate
+        self.jstate = sha256_compress(old, block.tobytes())
+        self.journal_blocks += block.tobytes()
+        if self.trace:
+            self.sha256_records.append((0, block_ptr, *old, *map(int, block), 1))
 
 
 def _complement(code: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

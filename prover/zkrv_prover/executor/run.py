@@ -20,8 +20,8 @@ from zkrv_prover.executor.trace import Trace, assemble_trace
 class ExecutionResult:
     """What a halted guest produced.
 
-    ``exit_code`` is the 32-bit value the guest passed to HALT (unsigned); ``journal`` the bytes
-    it committed and ``journal_digest`` their SHA-256 (checked against the guest's own digest);
+    ``exit_code`` is the 32-bit value the guest passed to HALT (unsigned); ``journal`` the message
+    its COMMIT blocks pad and ``journal_digest`` the journal state at HALT (their SHA-256);
     ``cycles`` the number of retired instructions; ``registers`` the final x0..x31.
     ``trace`` is set only when execution was traced, ``profile`` only when it was profiled.
     """

@@ -14,12 +14,12 @@ Contract (``docs/executor.md``, "Segments"):
 - a segment's trace has the columns of a one-run trace for its cycles, ``clk`` from 0; the last
   row's ``next_pc`` is the next segment's first pc (HALT keeps ``next_pc == pc`` as today);
 - ``start.addresses`` are the memory words the segment *touches* (loads, stores, READ, SHA256
-  state and block words, and for the halting segment the 8 journal-digest words HALT reads),
+  state and block words, COMMIT block words),
   ``start.values`` their values when the segment starts; ``trace.final_addresses`` are the same
   words and ``trace.final_values`` their values when it ends. ``start.host_addresses`` and
-  ``host_values`` are the words COMMIT/LOG read on the host side that the segment does not touch
-  (not memory accesses of the proven machine; kept so re-execution reproduces journal and logs);
-- ``trace.journal`` is what this segment committed, ``trace.journal_digest`` and
+  ``host_values`` are the words LOG reads on the host side that the segment does not touch
+  (not memory accesses of the proven machine; kept so re-execution reproduces the logs);
+- ``trace.journal`` (the whole execution's journal), ``trace.journal_digest`` and
   ``trace.exit_code`` are set by the halting segment only (``b""`` and 0 otherwise).
 """
 
@@ -35,17 +35,23 @@ import numpy.typing as npt
 
 from zkrv_prover.executor.abi import (
     DEFAULT_MAX_CYCLES,
-    ECALL_COMMIT,
     ECALL_LOG,
     ECALL_READ,
-    ECALL_SHA256,
+    JOURNAL_REG,
 )
 from zkrv_prover.executor.elf import load_elf
 from zkrv_prover.executor.errors import CycleLimitError, TrapError
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.executor.machine import Machine
 from zkrv_prover.executor.symbols import load_symbols
-from zkrv_prover.executor.trace import ECALL_WORD, MEM_NONE, Trace, assemble_columns
+from zkrv_prover.executor.trace import (
+    ECALL_WORD,
+    MEM_NONE,
+    SHA256_JOURNAL,
+    Trace,
+    assemble_columns,
+    is_accel,
+)
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -61,8 +67,9 @@ class SegmentStart:
     """The machine state a segment starts from (see the module docstring).
 
     ``index``: the segment's position (0 first); ``cycle``: cycles retired before it; ``pc``,
-    ``registers`` (x0..x31), ``eof`` (a short READ happened earlier: the circuit's end-of-input
-    flag), ``input_pos`` (input bytes consumed), ``journal`` (bytes committed before it).
+    ``registers`` (the 40 machine registers: x0..x31, then the journal state), ``eof`` (a short
+    READ happened earlier: the circuit's end-of-input flag), ``input_pos`` (input bytes
+    consumed), ``journal`` (the blocks COMMIT appended before it).
     """
 
     index: int
@@ -152,11 +159,11 @@ def execute_segment(
     """
     m = Machine(image, input, trace=True, log=log)
     try:
-        m.x[:] = list(start.registers)
+        m.x[:] = list(start.registers[:JOURNAL_REG])
+        m.jstate = list(start.registers[JOURNAL_REG:])
         m.pc = start.pc
         m.input_pos = start.input_pos
-        m.journal = bytearray(start.journal)
-        m._jhash.update(start.journal)
+        m.journal_blocks = bytearray(start.journal)
         m.words[start.addresses >> 2] = start.values
         m.words[start.host_addresses >> 2] = start.host_values
         with contextlib.suppress(CycleLimitError):  # a non-final segment stops at its end
@@ -180,7 +187,7 @@ class _State:
     def of(cls, m: Machine, index: int, eof: bool) -> _State:
         empty = np.zeros(0, dtype=np.uint32)
         s = SegmentStart(
-            index, m.cycles, m.pc, tuple(m.x), eof, m.input_pos, bytes(m.journal),
+            index, m.cycles, m.pc, (*m.x, *m.jstate), eof, m.input_pos, bytes(m.journal_blocks),
             empty, empty, empty, empty,
         )  # fmt: skip
         return cls(s, m.cycles)
@@ -208,7 +215,7 @@ def _finish(m: Machine, begin: _State) -> Segment:
     start values recovered from the trace's first accesses."""
     n = m.cycles - begin.cycle0
     cols, sha = assemble_columns(m, n, None if m.halted else m.pc)
-    words, first_prev = _touched(cols, sha, m)
+    words, first_prev = _touched(cols, sha)
     host = np.setdiff1d(_host_words(cols), words).astype(np.uint32)
     ecall = cols["insn"] == ECALL_WORD
     short = ecall & (cols["ecall_id"] == ECALL_READ) & (cols["rd_val"] < 4)
@@ -224,7 +231,7 @@ def _finish(m: Machine, begin: _State) -> Segment:
         words,
         m.words[words >> 2].astype(np.uint32),
         m.input,
-        bytes(m.journal[len(s0.journal) :]),
+        bytes(m.journal) if halted else b"",
         m.journal_digest if halted and m.journal_digest is not None else b"",
         m.exit_code if halted and m.exit_code is not None else 0,
         sha,
@@ -232,26 +239,21 @@ def _finish(m: Machine, begin: _State) -> Segment:
     return Segment(start, trace, halted, 0 if halted else m.pc, s0.eof or bool(short.any()))
 
 
-def _touched(cols: dict[str, U32], sha: U32, m: Machine) -> tuple[U32, U32]:
+def _touched(cols: dict[str, U32], sha: U32) -> tuple[U32, U32]:
     """Sorted byte addresses of the words the segment touches and each one's value before its
     first access (the ``mem_prev`` of that access, in the trace's access order: a row's load or
-    store, then a SHA256 call's block reads, then its state writes, then HALT's digest reads)."""
+    store, then a SHA256/COMMIT call's block reads, then a SHA256 call's state writes)."""
     rows = np.flatnonzero(cols["mem_op"] != MEM_NONE)
     parts_w = [(cols["mem_addr"][rows] & _WORD_MASK).astype(np.int64)]
     parts_k = [4 * rows.astype(np.int64)]
     parts_v = [cols["mem_prev"][rows]]
     ecall = cols["insn"] == ECALL_WORD
-    srows = np.flatnonzero(ecall & (cols["ecall_id"] == ECALL_SHA256)).astype(np.int64)
+    srows = np.flatnonzero(ecall & is_accel(cols["ecall_id"])).astype(np.int64)
+    sm = sha[:, SHA256_JOURNAL] == 0  # SHA256 (memory state), not COMMIT (journal registers)
     k8, k16 = np.arange(8, dtype=np.int64), np.arange(16, dtype=np.int64)
-    parts_w += [(sha[:, 1:2] + 4 * k16).ravel(), (sha[:, :1] + 4 * k8).ravel()]
-    parts_k += [np.repeat(4 * srows + 1, 16), np.repeat(4 * srows + 2, 8)]
-    parts_v += [sha[:, 10:26].ravel(), sha[:, 2:10].ravel()]
-    if m.halted:  # HALT reads the digest at a1 after everything else (their value now)
-        hrow = int(cols["pc"].size - 1)
-        dw = int(cols["rs2_val"][hrow]) + 4 * k8
-        parts_w.append(dw)
-        parts_k.append(np.full(8, 4 * hrow + 3, dtype=np.int64))
-        parts_v.append(m.words[dw >> 2])
+    parts_w += [(sha[:, 1:2] + 4 * k16).ravel(), (sha[sm, :1] + 4 * k8).ravel()]
+    parts_k += [np.repeat(4 * srows + 1, 16), np.repeat(4 * srows[sm] + 2, 8)]
+    parts_v += [sha[:, 10:26].ravel(), sha[sm, 2:10].ravel()]
     w = np.concatenate(parts_w).astype(np.int64)
     k = np.concatenate(parts_k).astype(np.int64)
     v = np.concatenate(parts_v).astype(np.uint32)
@@ -263,10 +265,9 @@ def _touched(cols: dict[str, U32], sha: U32, m: Machine) -> tuple[U32, U32]:
 
 
 def _host_words(cols: dict[str, U32]) -> U32:
-    """Byte addresses of the words COMMIT/LOG buffers cover (read on the host side only)."""
+    """Byte addresses of the words LOG buffers cover (read on the host side only)."""
     ecall = cols["insn"] == ECALL_WORD
-    eid = cols["ecall_id"]
-    sel = ecall & ((eid == ECALL_COMMIT) | (eid == ECALL_LOG)) & (cols["rs2_val"] > 0)
+    sel = ecall & (cols["ecall_id"] == ECALL_LOG) & (cols["rs2_val"] > 0)
     a0 = cols["rs1_val"][sel].astype(np.int64)
     a1 = cols["rs2_val"][sel].astype(np.int64)
     lo, hi = a0 >> 2, (a0 + a1 - 1) >> 2

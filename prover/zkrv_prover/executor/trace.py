@@ -14,10 +14,11 @@ Row i describes the instruction retired in cycle i (``clk == i``). Columns (see
 - ECALL rows: ``ecall_id`` is a7's value (a read of x17), ``rs1 = 10``/``rs2 = 11`` (a0, a1).
   READ rows write a0 (``rd = 10``) and one memory word; the others write nothing.
 
-SHA256 precompile calls (``ecall_id == 4``) keep their memory traffic out of the per-row columns
-(a call reads 16 block words and rewrites 8 state words): ``sha256_calls`` has one row per call,
-in execution order, ``(a0, a1, state words before, block words)`` as uint32 (block words as
-stored in memory, little-endian), aligned with the ECALL rows whose ``ecall_id`` is 4.
+SHA256 and COMMIT precompile calls (``ecall_id`` 4 and 2) keep their traffic out of the per-row
+columns (a call reads 16 block words and rewrites 8 state words: memory words for SHA256, the
+journal registers for COMMIT): ``sha256_calls`` has one row per call, in execution order,
+``(a0, a1, state words before, block words, journal)`` as uint32 (block words as stored in
+memory, little-endian; ``journal`` is 1 for COMMIT), aligned with those ECALL rows.
 
 Alongside: the initial :class:`MemoryImage` and the final value of every word that is in the
 image or was accessed (``final_addresses``/``final_values``); all other words are zero throughout.
@@ -30,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.executor.abi import ECALL_SHA256, REG_A0, REG_A1, REG_A7
-from zkrv_prover.executor.accel import sha256_compress
+from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, REG_A0, REG_A1, REG_A7
+from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
@@ -59,7 +60,9 @@ COLUMNS = (
 )
 MEM_NONE, MEM_READ, MEM_WRITE = 0, 1, 2
 #: Fields of one ``Trace.sha256_calls`` row.
-SHA256_RECORD = 2 + 8 + 16
+SHA256_RECORD = 2 + 8 + 16 + 1
+#: Column of ``Trace.sha256_calls`` that marks COMMIT calls (journal state, not memory).
+SHA256_JOURNAL = 26
 ECALL_WORD = 0x00000073
 
 
@@ -97,7 +100,7 @@ def assemble_trace(machine: object) -> Trace:
     m = machine
     cols, sha = assemble_columns(m, m.cycles, None)
     touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
-    state_words = (sha[:, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
+    state_words = (sha[sha[:, SHA256_JOURNAL] == 0, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
     block_words = (sha[:, 1:2] + 4 * np.arange(16, dtype=np.uint32)).ravel()
     sha_words = np.concatenate([state_words, block_words])
     touched = np.concatenate([touched, sha_words.astype(np.uint32)])
@@ -182,9 +185,14 @@ def assemble_columns(machine: object, n: int, next_pc: int | None) -> tuple[dict
     cols["mem_val"][erows] = er[:, 9]
 
     sha = np.array(m.sha256_records, dtype=np.uint32).reshape(-1, SHA256_RECORD)
-    if sha.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_SHA256)):
-        raise AssertionError("SHA256 records do not match the SHA256 ECALL rows")
+    if sha.shape[0] != int(np.count_nonzero(is_accel(er[:, 0]))):
+        raise AssertionError("SHA256/COMMIT records do not match their ECALL rows")
     return cols, sha
+
+
+def is_accel(ecall_id: U32) -> npt.NDArray[np.bool_]:
+    """Which ECALL ids are precompile calls with a ``sha256_calls`` record (SHA256, COMMIT)."""
+    return (ecall_id == ECALL_SHA256) | (ecall_id == ECALL_COMMIT)
 
 
 def check_trace(t: Trace) -> None:
@@ -230,28 +238,35 @@ def check_trace(t: Trace) -> None:
     acc = 4 * rows_acc  # order key: SHA256 calls read the block (+1), then write the state (+2)
     prev, val = c["mem_prev"][rows_acc], c["mem_val"][rows_acc]
     is_read = c["mem_op"][rows_acc] == MEM_READ
-    srows = np.flatnonzero(ecall & (c["ecall_id"] == ECALL_SHA256))
+    srows = np.flatnonzero(ecall & is_accel(c["ecall_id"]))
     sha = t.sha256_calls
-    _req(srows.size == sha.shape[0], "SHA256 calls do not match the SHA256 ECALL rows")
+    _req(srows.size == sha.shape[0], "SHA256/COMMIT calls do not match their ECALL rows")
     _req(
         bool(np.all(sha[:, :2] == np.stack([c["rs1_val"][srows], c["rs2_val"][srows]], 1))),
-        "SHA256 pointers are not a0, a1",
+        "SHA256/COMMIT pointers are not a0, a1",
     )
+    jc = sha[:, SHA256_JOURNAL] == 1
+    _req(np.array_equal(jc, c["ecall_id"][srows] == ECALL_COMMIT), "COMMIT flags are wrong")
     new = np.array(
-        [sha256_compress(r[2:10].tolist(), r[10:].astype("<u4").tobytes()) for r in sha],
+        [sha256_compress(r[2:10].tolist(), r[10:26].astype("<u4").tobytes()) for r in sha],
         dtype=np.uint32,
     ).reshape(-1, 8)
+    # the journal state: IV, then each COMMIT's output is the next one's input
+    chain = np.concatenate([np.array([SHA256_IV], np.uint32), new[jc]])[: int(jc.sum())]
+    _req(np.array_equal(sha[jc, 2:10], chain), "COMMIT states do not chain from the IV")
+    _req(t.journal_digest == chain_digest(new[jc]), "journal digest != the last COMMIT state")
     k8, k16 = np.arange(8, dtype=np.int64), np.arange(16, dtype=np.int64)
+    sm = ~jc  # SHA256 calls: their state words are memory
     word = np.concatenate(
-        [word, (sha[:, 1:2] + 4 * k16).ravel(), (sha[:, :1] + 4 * k8).ravel()]
+        [word, (sha[:, 1:2] + 4 * k16).ravel(), (sha[sm, :1] + 4 * k8).ravel()]
     ).astype(np.int64)
-    acc = np.concatenate([acc, np.repeat(4 * srows + 1, 16), np.repeat(4 * srows + 2, 8)]).astype(
-        np.int64
-    )
-    prev = np.concatenate([prev, sha[:, 10:].ravel(), sha[:, 2:10].ravel()]).astype(np.uint32)
-    val = np.concatenate([val, sha[:, 10:].ravel(), new.ravel()]).astype(np.uint32)
+    acc = np.concatenate(
+        [acc, np.repeat(4 * srows + 1, 16), np.repeat(4 * srows[sm] + 2, 8)]
+    ).astype(np.int64)
+    prev = np.concatenate([prev, sha[:, 10:26].ravel(), sha[sm, 2:10].ravel()]).astype(np.uint32)
+    val = np.concatenate([val, sha[:, 10:26].ravel(), new[sm].ravel()]).astype(np.uint32)
     is_read = np.concatenate(
-        [is_read, np.ones(16 * srows.size, bool), np.zeros(8 * srows.size, bool)]
+        [is_read, np.ones(16 * srows.size, bool), np.zeros(8 * int(sm.sum()), bool)]
     )
     o = np.lexsort((acc, word))
     acc, word, prev, val, is_read = acc[o], word[o], prev[o], val[o], is_read[o]
@@ -271,6 +286,13 @@ def check_trace(t: Trace) -> None:
     fidx = np.searchsorted(t.final_addresses, word[last])
     _req(np.array_equal(t.final_values[fidx], val[last]), "final memory != last write")
     check_semantics(c)
+
+
+def chain_digest(states: U32) -> bytes:
+    """The journal digest after COMMIT output ``states`` (k, 8): the last one's big-endian
+    bytes, or the SHA-256 initial value's without any."""
+    last = states[-1] if states.shape[0] else np.array(SHA256_IV, np.uint32)
+    return b"".join(int(w).to_bytes(4, "big") for w in last)
 
 
 def _req(ok: bool, what: str) -> None:

@@ -44,10 +44,10 @@ from zkrv_prover.zkvm.program import FIELDS
 #: writability (1 for stores); s0..s3: one-hot byte offset of the ALU result (address); q: the
 #: ALU result's low byte >> 2; cond/inv/taken: branch condition, inverse witness, branch taken;
 #: lbv/hbv: the addressed byte / next byte of the loaded word; sign: load sign bit; rc0..rc3:
-#: READ's byte count in unary (rc_j = [count > j]); e_*: ECALL kind; pinv: COMMIT/LOG's inverse
-#: of a0's two high bytes' sum (a0 >= RAM_START); eof: end of input reached (a short READ happened
-#: in an earlier row); pts_*/lo_*/hi_*: previous timestamps and gap limbs per slot. COMMIT/LOG
-#: rows reuse cond/inv (cond = [a1 == 0]) and mn (the bytes of RAM_END - a0 - a1).
+#: READ's byte count in unary (rc_j = [count > j]); e_*: ECALL kind; pinv: LOG's inverse of a0's
+#: two high bytes' sum (a0 >= RAM_START); eof: end of input reached (a short READ happened in an
+#: earlier row); pts_*/lo_*/hi_*: previous timestamps and gap limbs per slot. LOG rows reuse
+#: cond/inv (cond = [a1 == 0]) and mn (the bytes of RAM_END - a0 - a1).
 WITNESS: tuple[str, ...] = (
     "clk",
     *(f"r1_{j}" for j in range(4)),
@@ -90,9 +90,9 @@ CPU_WIDTH = len(COLUMNS)
 
 #: ECALL numbers as the CPU decodes them from a7 (must match the executor's ABI).
 ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG, ECALL_SHA256 = 0, 1, 2, 3, 4
-#: Register the HALT row reads in its rd slot (a1: the journal digest pointer) and the one READ
-#: writes (a0: the byte count).
-HALT_PTR_REG, READ_DST_REG = 11, 10
+#: Register the LOG, COMMIT and SHA256 rows read in their rd slot (a1: a pointer) and the one
+#: READ writes (a0: the byte count).
+A1_REG, READ_DST_REG = 11, 10
 
 
 class CpuAir(Air):
@@ -133,15 +133,16 @@ class CpuAir(Air):
         lbv, hbv, q, mem_wr = v("lbv"), v("hbv"), v("q"), v("mem_wr")
         rc = [v(f"rc{j}") for j in range(4)]
         rcount = rc[0] + rc[1] + rc[2] + rc[3]
-        ebuf = e_commit + e_log  # COMMIT/LOG: a buffer (a0, a1) the executor bounds-checks
-        keep_rd = e_halt + ebuf + e_sha  # rd slot reads a1 without changing it
+        ebuf = e_log  # LOG: a buffer (a0, a1) the executor bounds-checks
+        accel = e_commit + e_sha  # precompile calls (docs/zkvm-accel.md)
+        keep_rd = ebuf + accel  # rd slot reads a1 without changing it
 
         loads = ld_b + ld_h + ld_w
         stores = st_b + st_h + st_w
         mem_en = loads + stores + e_read
         dec_en = mem_en + f_jalr
         rd_en = v("f_rd") + e_read + keep_rd
-        rd_addr = v("rd") + READ_DST_REG * e_read + HALT_PTR_REG * keep_rd
+        rd_addr = v("rd") + READ_DST_REG * e_read + A1_REG * keep_rd
         ts = 4 * clk + 1
 
         # -- clock, program, entry -------------------------------------------------------
@@ -224,7 +225,7 @@ class CpuAir(Air):
         # -- branches and jumps -------------------------------------------------------------
         total = alu[0] + alu[1] + alu[2] + alu[3]
         b.assert_zero((1 - f_branch - ebuf) * cond, "cond_off")
-        # inv is the inverse of a nonzero byte sum (BEQ/BNE: the SUB result; COMMIT/LOG: a1),
+        # inv is the inverse of a nonzero byte sum (BEQ/BNE: the SUB result; LOG: a1),
         # else 0
         b.assert_zero((1 - (f_beq + ebuf) * (1 - cond)) * inv, "inv_off")
         b.assert_zero(f_beq * (total * inv - 1 + cond), "beq_nonzero")
@@ -245,10 +246,11 @@ class CpuAir(Air):
             b.assert_zero(f_ecall * r2[j], f"ecall_a7_hi{j}")
         for j in range(4):
             b.assert_zero(e_halt * (r1[j] - b.public[PUB_EXIT + j]), f"exit_code{j}")
-        b.send(BUS_HALT, [ts + 4, *rdp], e_halt)
-        # precompiles (docs/zkvm-accel.md): the call (a0 = r1, a1 = rdp) goes to its table,
-        # which accesses memory at ts + 1 and ts + 2 (this row's own slots there are registers)
-        b.send(BUS_ACCEL, [ECALL_SHA256, ts, *r1, *rdp], e_sha)
+        b.send(BUS_HALT, [ts + 4], e_halt)
+        # precompiles (docs/zkvm-accel.md): the call (a7 = r2_0, a0 = r1, a1 = rdp) goes to
+        # the table that owns a7, which accesses memory and the journal registers at ts + 1
+        # and ts + 2 (this row's own slots there are x0..x31)
+        b.send(BUS_ACCEL, [r2[0], ts, *r1, *rdp], accel)
         # READ: count in unary, monotone (rc_j+1 <= rc_j), bytes at and past the count are 0
         for j in range(4):
             b.assert_zero((1 - e_read) * rc[j], f"rc{j}_off")
@@ -267,7 +269,7 @@ class CpuAir(Air):
         if self.segmented:
             b.when_last_row().assert_eq(b.public[PUB_POST_EOF], eof + (1 - eof) * short, "post_eof")
         b.assert_zero(e_read * eof * rc[0], "read_at_eof")
-        # COMMIT/LOG (the executor traps unless a1 == 0 or RAM_START <= a0, a0 + a1 <= RAM_END):
+        # LOG (the executor traps unless a1 == 0 or RAM_START <= a0, a0 + a1 <= RAM_END):
         # cond = [a1 == 0] (byte sum, inverse witness); if a1 != 0: a0's bytes 2..3 are not both
         # zero (a0 >= 2^16 = RAM_START), d = RAM_END - a0 - a1 is mn as a word (mn bytes) and
         # q = 4 (a0_3 + a1_3 + mn3) is a byte, so a0 + a1 + d = RAM_END as integers (docs/zkvm.md).
@@ -281,7 +283,7 @@ class CpuAir(Air):
         b.assert_zero(ebuf * (d - (1 - cond) * (RAM_END - ptr - length)), "buf_end")
         top = 4 * (r1[3] + rdp[3] + mn[3])
         b.assert_zero(ebuf * (q - (1 - cond) * top), "buf_top")
-        # READ's input bytes; COMMIT/LOG's d bytes
+        # READ's input bytes; LOG's d bytes
         b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[0], mn[1], 0], e_read + ebuf)
         b.send(BUS_BYTE, [int(ByteOp.RANGE), mn[2], mn[3], 0], e_read + ebuf)
 

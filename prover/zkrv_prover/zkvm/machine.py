@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.executor.abi import ECALL_SHA256, RAM_END
+from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, JOURNAL_REG, RAM_END
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.executor.trace import Trace
+from zkrv_prover.executor.trace import SHA256_JOURNAL, Trace
 from zkrv_prover.stark.air import symbolic_eval as se
 from zkrv_prover.stark.air.air import Air, Machine, TableLayout, compile_machine
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
@@ -28,9 +28,14 @@ from zkrv_prover.zkvm import cpu as cpu_mod
 from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
 from zkrv_prover.zkvm.buses import BUS_ALU, BUS_GLOBAL, bytes_to_word, word_to_bytes
 from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
-from zkrv_prover.zkvm.cpu import CPU_WIDTH, HALT_PTR_REG, READ_DST_REG, C, CpuAir
+from zkrv_prover.zkvm.cpu import A1_REG, CPU_WIDTH, READ_DST_REG, C, CpuAir
 from zkrv_prover.zkvm.memory import (
     FIXED_HEIGHT,
+    H_HI,
+    H_LO,
+    H_PTS,
+    H_TS,
+    HALT_WIDTH,
     M_F,
     M_FTS,
     M_IMG,
@@ -44,9 +49,9 @@ from zkrv_prover.zkvm.memory import (
     M_WR,
     MEMORY_WIDTH,
     MEMORY_WIDTH_SEGMENTED,
+    NUM_MACHINE_REGS,
     NUM_PUBLIC,
     NUM_PUBLIC_SEGMENTED,
-    NUM_REGS,
     PUB_DIGEST,
     PUB_EXIT,
     W_HI,
@@ -56,6 +61,7 @@ from zkrv_prover.zkvm.memory import (
     MemoryAir,
     RegisterAir,
     image_table,
+    initial_registers,
 )
 from zkrv_prover.zkvm.program import FIELDS, F, ProgramAir, lookup_rows, program_table
 from zkrv_prover.zkvm.segments import SegmentBoundary
@@ -231,9 +237,10 @@ def core_traces(
     ecall = fl["f_ecall"]
     eid = col("ecall_id")
     e_halt, e_read = ecall & (eid == 0), ecall & (eid == 1)
-    ebuf = ecall & ((eid == 2) | (eid == 3))  # COMMIT/LOG
+    ebuf = ecall & (eid == 3)  # LOG
     e_sha = ecall & (eid == ECALL_SHA256)
-    keep_rd = e_halt | ebuf | e_sha  # rows whose rd slot reads a1 unchanged
+    e_accel = e_sha | (ecall & (eid == ECALL_COMMIT))  # precompile calls (SHA256, COMMIT)
+    keep_rd = ebuf | e_accel  # rows whose rd slot reads a1 unchanged
     cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
     cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
     cpu[:, C["e_sha"]] = e_sha
@@ -283,7 +290,7 @@ def core_traces(
     inv = se.b_inv(total % se.P).astype(np.uint32)
     cpu[:, C["inv"]] = np.where(beq, inv, 0)
     cpu[:, C["taken"]] = br & (cond.astype(bool) ^ neg)
-    # rd slot: READ writes a0, HALT/COMMIT/LOG read a1 (value unchanged)
+    # rd slot: READ writes a0, LOG/COMMIT/SHA256 read a1 (value unchanged)
     rcount = np.where(e_read, col("rd_val"), 0).astype(np.uint32)
     for j in range(4):
         cpu[:, C[f"rc{j}"]] = rcount > j
@@ -303,7 +310,7 @@ def core_traces(
     if not np.array_equal(rn[wrote], col("rd_val")[wrote]):
         bad = int(np.flatnonzero(rn[wrote] != col("rd_val")[wrote])[0])
         raise AssertionError(f"rd value mismatch on cycle {int(np.flatnonzero(wrote)[bad])}")
-    rd_addr = cpu[:, C["rd"]].astype(np.int64) + READ_DST_REG * e_read + HALT_PTR_REG * keep_rd
+    rd_addr = cpu[:, C["rd"]].astype(np.int64) + READ_DST_REG * e_read + A1_REG * keep_rd
 
     # -- timestamps: every access (space, addr, ts, new value) sorted per address ----------
     clk = np.arange(h, dtype=np.int64)
@@ -316,8 +323,7 @@ def core_traces(
             else "a non-final segment must not HALT"
         )
     hrow = int(halt_rows[0]) if has_halt else 0
-    digest_ptr = int(rdp[hrow]) if has_halt else 0
-    nd = 8 if has_halt else 0  # the halt table's digest reads
+    nd = 8 if has_halt else 0  # the halt table's reads of the journal registers
     slot_spec = [
         ("rs1", fl["f_rs1"], 0, cpu[:, C["rs1"]].astype(np.int64), r1),
         ("rs2", fl["f_rs2"], 0, cpu[:, C["rs2"]].astype(np.int64), r2),
@@ -332,30 +338,31 @@ def core_traces(
         tss.append(ts[rows] + s_i)
         vals.append(newv[rows].astype(np.uint32))
         owner.append(s_i * h + rows)
-    hw = (digest_ptr >> 2) + np.arange(nd, dtype=np.int64)
     halt_ts = 4 * hrow + 5
-    digest_words = _final_word_values(t, hw)
-    spaces.append(np.ones(nd, dtype=np.int64))
-    addrs.append(hw)
+    digest = t.journal_digest if has_halt else b""
+    spaces.append(np.zeros(nd, dtype=np.int64))
+    addrs.append(JOURNAL_REG + np.arange(nd, dtype=np.int64))
     tss.append(np.full(nd, halt_ts, dtype=np.int64))
-    vals.append(digest_words)
+    vals.append(np.frombuffer(digest, dtype=">u4").astype(np.uint32))
     owner.append(4 * h + np.arange(nd, dtype=np.int64))
-    # SHA256 precompile calls: 16 block reads at T + 1, 8 state rewrites at T + 2
+    # SHA256/COMMIT precompile calls: 16 block reads at T + 1, 8 state rewrites at T + 2 (in
+    # memory for SHA256, the journal registers for COMMIT)
     calls = t.sha256_calls
-    srows = np.flatnonzero(e_sha)
+    srows = np.flatnonzero(e_accel)
     if srows.size != calls.shape[0]:
-        raise ValueError("SHA256 calls do not match the SHA256 ECALL rows")
+        raise ValueError("SHA256/COMMIT calls do not match their ECALL rows")
     n_sha = srows.size
     if n_sha > MAX_SHA256_CALLS:
         raise CycleBoundError(
-            f"execution made {n_sha} SHA256 precompile calls; one proof holds at most "
+            f"execution made {n_sha} SHA256/COMMIT precompile calls; one proof holds at most "
             f"{MAX_SHA256_CALLS}"
         )
     sha_ts = ts[srows]
     sha_new = compress_calls(calls)
+    jc = calls[:, SHA256_JOURNAL:].astype(bool)
     sp_b = (calls[:, 1:2].astype(np.int64) >> 2) + np.arange(16)
-    sp_s = (calls[:, 0:1].astype(np.int64) >> 2) + np.arange(8)
-    spaces.append(np.ones(24 * n_sha, dtype=np.int64))
+    sp_s = np.where(jc, JOURNAL_REG, calls[:, 0:1].astype(np.int64) >> 2) + np.arange(8)
+    spaces.append(np.concatenate([np.ones(16 * n_sha), np.repeat(~jc[:, 0], 8)]).astype(np.int64))
     addrs.append(np.concatenate([sp_b.ravel(), sp_s.ravel()]))
     tss.append(
         np.concatenate([np.repeat(sha_ts + BLOCK_TS, 16), np.repeat(sha_ts + STATE_TS, 8)]).astype(
@@ -386,10 +393,11 @@ def core_traces(
     # -- boundary tables -------------------------------------------------------------------
     regs = np.zeros((FIXED_HEIGHT, 5 if boundary is None else 9), dtype=np.uint32)
     rsel = fin_sp == 0
-    if boundary is not None:  # init, and untouched registers end as they began
-        init_b = word_to_bytes(boundary.registers.astype(np.uint32))
-        regs[:NUM_REGS, 5:9] = init_b
-        regs[:NUM_REGS, 1:5] = init_b
+    # untouched registers end as they began
+    init = initial_registers() if boundary is None else boundary.registers.astype(np.uint32)
+    regs[:NUM_MACHINE_REGS, 1:5] = word_to_bytes(init)
+    if boundary is not None:
+        regs[:NUM_MACHINE_REGS, 5:9] = word_to_bytes(init)
     regs[fin_ad[rsel], 0] = fin_ts[rsel]
     regs[fin_ad[rsel], 1:5] = word_to_bytes(fin_v[rsel].astype(np.uint32))
     if boundary is None:
@@ -398,7 +406,7 @@ def core_traces(
         mem = _segment_memory_trace(
             tables.image_words, boundary, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel]
         )
-    halt = np.zeros((FIXED_HEIGHT, 10), dtype=np.uint32)
+    halt = np.zeros((FIXED_HEIGHT, HALT_WIDTH), dtype=np.uint32)
     hpts = pts_all[4 * h : 4 * h + nd]
     sha_pts = pts_all[4 * h + nd :]
     height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
@@ -412,12 +420,9 @@ def core_traces(
     )
     hd = halt_ts - hpts - 1
     hr = slice(0, nd)  # the active rows
-    halt[hr, 0] = halt_ts
-    halt[hr, 1:5] = word_to_bytes(np.full(nd, digest_ptr, dtype=np.uint32))
-    halt[hr, 5] = (digest_ptr & 0xFF) >> 2
-    halt[hr, 6] = _writable(img_w, img_wr, hw)
-    halt[hr, 7] = hpts
-    halt[hr, 8], halt[hr, 9] = hd & 0xFFFF, hd >> 16
+    halt[hr, H_TS] = halt_ts
+    halt[hr, H_PTS] = hpts
+    halt[hr, H_LO], halt[hr, H_HI] = hd & 0xFFFF, hd >> 16
     count = np.bincount(prow, minlength=pt.shape[0]).astype(np.uint32)
     traces = {
         "program": count[:, None],
@@ -456,17 +461,6 @@ def _writable(img_w: I64, img_wr: U32, w: npt.NDArray[np.integer]) -> U32:
     pos_c = np.minimum(pos, max(img_w.size - 1, 0))
     hit = (pos < img_w.size) & (img_w[pos_c] == w) if img_w.size else np.zeros(w.shape, bool)
     return np.where(hit, img_wr[pos_c] if img_w.size else 1, 1).astype(np.uint32)
-
-
-def _final_word_values(t: Trace, w: I64) -> U32:
-    """Final memory values at word indices ``w`` (the HALT digest words)."""
-    fa = t.final_addresses.astype(np.int64) >> 2
-    pos = np.searchsorted(fa, w)
-    pos_c = np.minimum(pos, max(fa.size - 1, 0))
-    hit = (pos < fa.size) & (fa[pos_c] == w)
-    if not hit.all():
-        raise ValueError("HALT digest words missing from the trace's final memory")
-    return t.final_values[pos_c].astype(np.uint32)
 
 
 def _rd_value(

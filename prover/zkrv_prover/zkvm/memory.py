@@ -10,16 +10,17 @@ here open every chain with ``send (addr, 0, initial_value, kind)`` and close it 
 ``receive (addr, final_ts, final_value, kind)``; ``docs/zkvm.md`` proves that, with distinct
 timestamps per address, balance forces every read to return the last value written.
 
-- :class:`RegisterAir`: x0..x31 at addresses 0..31, all starting at zero (32 active rows of
-  :data:`FIXED_HEIGHT`).
+- :class:`RegisterAir`: the 40 machine registers (32 active rows of :data:`FIXED_HEIGHT`):
+  x0..x31 at addresses 0..31, starting at zero, and the journal state at ``JOURNAL_REG ..``
+  (32..39), starting at SHA-256's initial value; only COMMIT's compressions change those.
 - :class:`ImageAir`: preprocessed image words (every word of the ELF's segments and every word of
   the code pages), sent on ``BUS_IMAGE`` as ``(word_index, bytes, writable)``.
 - :class:`MemoryAir`: one row per RAM word the execution touches or the image holds, with word
   indices strictly increasing (range-checked gaps) so no word is initialised twice; image rows
   take their initial value and writability from ``BUS_IMAGE``, all others start at zero and
   writable. Every index lies in RAM (range checks), so accesses outside RAM cannot be proven.
-- :class:`HaltAir`: the 8 reads of the 32-byte journal digest at HALT, exposed as public values
-  (8 active rows of :data:`FIXED_HEIGHT`).
+- :class:`HaltAir`: the 8 reads of the journal state at HALT, exposed as the public journal
+  digest (8 active rows of :data:`FIXED_HEIGHT`).
 
 The two fixed tables are padded with inactive rows (preprocessed ``active`` = 0, every main cell
 0, no bus traffic) to :data:`FIXED_HEIGHT` rows: under zk a table of n rows is committed at a
@@ -34,7 +35,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.executor.abi import RAM_END, RAM_START
+from zkrv_prover.executor.abi import JOURNAL_REG, JOURNAL_WORDS, RAM_END, RAM_START
+from zkrv_prover.executor.accel import SHA256_IV
 from zkrv_prover.executor.image import MemoryImage
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
@@ -54,7 +56,9 @@ U32 = npt.NDArray[np.uint32]
 KIND_RO, KIND_RW, KIND_REG = 0, 1, 2
 #: Height of the register and halt tables (rows past their 32 / 8 active ones are inactive).
 FIXED_HEIGHT = 64
-NUM_REGS, DIGEST_WORDS = 32, 8
+NUM_REGS, DIGEST_WORDS = 32, JOURNAL_WORDS
+#: x0..x31 and the journal state: the register table's active rows.
+NUM_MACHINE_REGS = JOURNAL_REG + JOURNAL_WORDS
 #: Word-index bounds of RAM: every memory row's index w satisfies W_LO <= w <= W_HI.
 W_LO = RAM_START // 4
 W_HI = RAM_END // 4 - 1
@@ -105,15 +109,16 @@ def ts_check(
 
 
 class RegisterAir(Air):
-    """x0..x31: ``send (r, 0, init, KIND_REG)``, ``receive (r, final_ts, final, KIND_REG)`` on the
-    32 active rows; inactive rows are all zero. ``init`` is zero, except in a segment of the
-    segmented machine other than the first: there it is a main column received as ``(r, seg - 1,
-    init, KIND_REG)`` on ``BUS_GLOBAL``, and every segment but the last sends ``(r, seg, final,
-    KIND_REG)`` (``docs/segments.md``)."""
+    """The machine registers: ``send (r, 0, init, KIND_REG)``, ``receive (r, final_ts, final,
+    KIND_REG)`` on the :data:`NUM_MACHINE_REGS` active rows; inactive rows are all zero. ``init``
+    (preprocessed) is zero for x0..x31 and SHA-256's initial value for the journal state. In a
+    segment of the segmented machine other than the first it is a main column instead, received
+    as ``(r, seg - 1, init, KIND_REG)`` on ``BUS_GLOBAL``, and every segment but the last sends
+    ``(r, seg, final, KIND_REG)`` (``docs/segments.md``)."""
 
     name = "registers"
     main_width = 5  # final_ts, f0..f3 (segmented: then init i0..i3)
-    preprocessed_width = 2  # r, active
+    preprocessed_width = 6  # r, active, initial bytes
 
     def __init__(self, segmented: bool = False) -> None:
         self.segmented = segmented
@@ -121,27 +126,33 @@ class RegisterAir(Air):
 
     def eval(self, b: AirBuilder) -> None:
         fts, *fin = b.main_local[:5]
-        r, active = b.pre_local
+        r, active, *pre_init = b.pre_local
         for k, x in enumerate(b.main_local):
             b.assert_zero((1 - active) * x, f"inactive{k}")
         if not self.segmented:
-            b.send(BUS_MEMORY, [r, 0, 0, 0, 0, 0, KIND_REG], active)
+            b.send(BUS_MEMORY, [r, 0, *pre_init, KIND_REG], active)
             b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG], active)
             return
         init = b.main_local[5:9]
         seg, first, last = b.public[PUB_SEG], b.public[PUB_SEG_FIRST], b.public[PUB_SEG_LAST]
         for j in range(4):
-            b.assert_zero(first * init[j], f"first_zero{j}")
+            b.assert_zero(first * (init[j] - pre_init[j]), f"first_init{j}")
         b.send(BUS_MEMORY, [r, 0, *init, KIND_REG], active)
         b.receive(BUS_MEMORY, [r, fts, *fin, KIND_REG], active)
         b.receive(BUS_GLOBAL, [r, seg - 1, *init, KIND_REG], active * (1 - first))
         b.send(BUS_GLOBAL, [r, seg, *fin, KIND_REG], active * (1 - last))
 
     def preprocessed_trace(self) -> U32:
-        t = np.zeros((FIXED_HEIGHT, 2), dtype=np.uint32)
-        t[:NUM_REGS, 0] = np.arange(NUM_REGS)
-        t[:NUM_REGS, 1] = 1
+        t = np.zeros((FIXED_HEIGHT, 6), dtype=np.uint32)
+        t[:NUM_MACHINE_REGS, 0] = np.arange(NUM_MACHINE_REGS)
+        t[:NUM_MACHINE_REGS, 1] = 1
+        t[:NUM_MACHINE_REGS, 2:6] = word_to_bytes(initial_registers())
         return t
+
+
+def initial_registers() -> U32:
+    """The machine registers' values in the first cycle: x0..x31 zero, then SHA-256's IV."""
+    return np.array([0] * NUM_REGS + list(SHA256_IV), dtype=np.uint32)
 
 
 def image_words(image: MemoryImage) -> tuple[U32, U32, U32]:
@@ -280,17 +291,18 @@ class MemoryAir(Air):
 
 
 # HaltAir: preprocessed k, first, sel0..sel7, active; main columns below
-H_TS, H_A, H_Q, H_WR, H_PTS, H_LO, H_HI = 0, 1, 5, 6, 7, 8, 9
-HALT_WIDTH = 10
+H_TS, H_PTS, H_LO, H_HI = 0, 1, 2, 3
+HALT_WIDTH = 4
 
 
 class HaltAir(Air):
-    """Reads the 8 journal-digest words at the HALT row's a1 and exposes them as public bytes.
+    """Reads the journal state at HALT and exposes it as the public journal digest.
 
-    Receives ``(ts, a1 bytes)`` from the CPU's HALT row on ``BUS_HALT`` (exactly one HALT per
-    proof, by balance); row k reads word ``a1 + 4k`` at timestamp ``ts`` (after every CPU access)
-    and its bytes must equal ``public[4k .. 4k+4]``. ``a1`` must be word-aligned. Rows 8.. are
-    inactive (all zero, no bus traffic)."""
+    Receives ``(ts,)`` from the CPU's HALT row on ``BUS_HALT`` (exactly one HALT per proof, by
+    balance); row k reads journal register ``JOURNAL_REG + k`` at timestamp ``ts`` (after every
+    CPU access), and its bytes, most significant first, must equal ``public[4k .. 4k+4]`` (the
+    digest is the state words big-endian, as SHA-256 writes them). Rows 8.. are inactive (all
+    zero, no bus traffic)."""
 
     name = "halt"
     main_width = HALT_WIDTH
@@ -305,41 +317,26 @@ class HaltAir(Air):
         c, nx = b.main_local, b.main_next
         k, first, *sel, active = b.pre_local
         nx_active = b.pre_next[10]
-        ts, a, q, wr, pts, lo, hi = (
-            c[H_TS],
-            c[H_A : H_A + 4],
-            c[H_Q],
-            c[H_WR],
-            c[H_PTS],
-            c[H_LO],
-            c[H_HI],
-        )
-        b.assert_bool(wr, "wr_bool")
-        b.when_first_row().assert_eq(a[0], 4 * q, "a1_aligned")
-        for col, nm in ((H_TS, "ts"), (H_A, "a0"), (H_A + 1, "a1"), (H_A + 2, "a2")):
-            b.when_transition().assert_zero(nx_active * (nx[col] - c[col]), f"{nm}_const")
-        b.when_transition().assert_zero(nx_active * (nx[H_A + 3] - a[3]), "a3_const")
-        b.when_transition().assert_zero(nx_active * (nx[H_Q] - q), "q_const")
-        for col in (H_TS, H_A, H_A + 1, H_A + 2, H_A + 3, H_Q, H_WR):
-            b.assert_zero((1 - active) * c[col], f"inactive{col}")
+        ts, pts, lo, hi = c[H_TS], c[H_PTS], c[H_LO], c[H_HI]
+        b.when_transition().assert_zero(nx_active * (nx[H_TS] - ts), "ts_const")
+        b.assert_zero((1 - active) * ts, "inactive_ts")
         recv, en = first, active  # the one-proof machine: exactly these expressions
         if self.segmented:
             on = b.public[PUB_SEG_LAST]
             for col in range(HALT_WIDTH):
                 b.assert_zero((1 - on) * c[col], f"not_last{col}")
             recv, en = first * on, active * on
-        b.receive(BUS_HALT, [ts, *a], recv)
-        addr = 4 * q + 256 * a[1] + 65536 * a[2] + 16777216 * a[3] + 4 * k
+        b.receive(BUS_HALT, [ts], recv)
         vals: list[Expr] = []
-        for j in range(4):
-            acc: Expr = sel[0] * b.public[PUB_DIGEST + j]
+        for j in range(4):  # register byte j (little-endian) is digest byte 4k + 3 - j
+            acc: Expr = sel[0] * b.public[PUB_DIGEST + 3 - j]
             for kk in range(1, 8):
-                acc = acc + sel[kk] * b.public[PUB_DIGEST + 4 * kk + j]
+                acc = acc + sel[kk] * b.public[PUB_DIGEST + 4 * kk + 3 - j]
             vals.append(acc)
         ts_check(b, ts, pts, lo, hi, en, "digest")
-        mem_access(b, addr, pts, ts, vals, vals, wr, en)
+        mem_access(b, JOURNAL_REG + k, pts, ts, vals, vals, KIND_REG, en)
         b.send(BUS_RANGE16, [lo])
-        b.send(BUS_BYTE, [int(ByteOp.RANGE), hi, q, 0])
+        b.send(BUS_BYTE, [int(ByteOp.RANGE), hi, 0, 0])
 
     def preprocessed_trace(self) -> U32:
         t = np.zeros((FIXED_HEIGHT, 11), dtype=np.uint32)

@@ -2,8 +2,9 @@
 (``docs/segments.md``).
 
 - :class:`SegmentBoundary`: what one segment's boundary tables hold besides its own trace: its
-  index and first/last flags, the pc and end-of-input flag it starts and ends with, the registers
-  it starts with, and its memory rows (word, start value, ``open``, ``prev_seg``).
+  index and first/last flags, the pc and end-of-input flag it starts and ends with, the machine
+  registers it starts with (x0..x31 and the journal state), and its memory rows (word, start
+  value, ``open``, ``prev_seg``).
 - :class:`SegmentChain`: pass 1's bookkeeping. Fed the executor's segments in order
   (``executor.execute_segments``), it gives each one's boundary: segment 0 has a row for every
   image word and every word it touches, all opening; a later segment has a row for every word it
@@ -33,8 +34,8 @@ from zkrv_prover.stark.air import debug
 from zkrv_prover.stark.air.air import TableLayout
 from zkrv_prover.zkvm.buses import BUS_GLOBAL
 from zkrv_prover.zkvm.memory import (
+    NUM_MACHINE_REGS,
     NUM_PUBLIC,
-    NUM_REGS,
     PUB_POST_EOF,
     PUB_POST_PC,
     PUB_PRE_EOF,
@@ -141,7 +142,7 @@ class SegmentChain:
             post_pc=segment.end_pc,
             pre_eof=st.eof,
             post_eof=segment.end_eof,
-            registers=np.array(st.registers, dtype=np.uint32).reshape(NUM_REGS),
+            registers=np.array(st.registers, dtype=np.uint32).reshape(NUM_MACHINE_REGS),
             words=words,
             init=init,
             open=opens,

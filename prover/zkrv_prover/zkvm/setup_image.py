@@ -10,12 +10,11 @@ cycles (``recursion/segment_tree.py``).
 
 from __future__ import annotations
 
-import hashlib
-
+from zkrv_prover.executor.accel import sha256_pad
 from zkrv_prover.executor.image import MemoryImage
 
-#: Where the code and the empty journal's digest live.
-CODE, DIGEST = 0x0001_0000, 0x0003_0000
+#: Where the code and the empty journal's padding block live.
+CODE, PAD = 0x0001_0000, 0x0003_0000
 #: Loop iterations (two instructions each): about 200 cycles in all.
 ITERATIONS = 100
 #: The segment size and count of the setup run in segments.
@@ -43,21 +42,23 @@ ECALL = 0x00000073
 
 
 def setup_image() -> MemoryImage:
-    """The image: ``t0 = ITERATIONS; do t0 -= 1 while t0 != 0``, then HALT with exit code 0
-    (a0), the empty journal's SHA-256 at ``a1 = DIGEST`` (a7 = 0)."""
+    """The image: ``t0 = ITERATIONS; do t0 -= 1 while t0 != 0``, then COMMIT of the empty
+    journal's padding block at ``PAD`` and HALT with exit code 0."""
     code = [
         _addi(5, 0, ITERATIONS),  # t0 = ITERATIONS
         _addi(5, 5, -1),  # loop: t0 -= 1
         _bne(5, 0, -4),  # while t0 != 0
         _addi(10, 0, 0),  # a0 = 0
-        _lui(11, DIGEST >> 12),  # a1 = DIGEST
-        _addi(17, 0, 0),  # a7 = HALT
+        _lui(11, PAD >> 12),  # a1 = PAD
+        _addi(17, 0, 2),  # a7 = COMMIT
+        ECALL,
+        _addi(17, 0, 0),  # a7 = HALT (a0 = exit code 0)
         ECALL,
     ]
     words = {CODE + 4 * k: w for k, w in enumerate(code)}
-    digest = hashlib.sha256(b"").digest()
-    for k in range(8):
-        words[DIGEST + 4 * k] = int.from_bytes(digest[4 * k : 4 * k + 4], "little")
+    pad = sha256_pad(b"")
+    for k in range(16):
+        words[PAD + 4 * k] = int.from_bytes(pad[4 * k : 4 * k + 4], "little")
     return MemoryImage.from_words(CODE, words, [(CODE, CODE + 0x1000)])
 
 

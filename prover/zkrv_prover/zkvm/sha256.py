@@ -2,6 +2,9 @@
 
 The CPU's SHA256 ECALL row (``a7 = 4``) sends ``BUS_ACCEL (4, T, a0 bytes, a1 bytes)``
 (``T = 4 clk + 1``, its timestamp); the first row of exactly one *active* call block receives it.
+A COMMIT row (``a7 = 2``) sends ``(2, T, 0, a1 bytes)`` and is received by a call block with
+``jc = 1`` (journal commit): the same compression, with the machine's journal state (registers
+``JOURNAL_REG + k``, :data:`~zkrv_prover.zkvm.memory.KIND_REG`) in place of memory at ``a0``.
 Row ``r`` of a block is round ``r``: it holds the round's inputs ``a..h`` (``a, b, c, e, f, g`` as
 32 bits, ``d, h`` as 16-bit limbs), the message word ``W_r`` (32 bits) and the round constant
 ``K_r``; it proves the round's outputs ``a_new = T1 + T2``, ``e_new = d + T1`` (mod 2^32, by
@@ -14,9 +17,10 @@ Row ``r`` of a block is round ``r``: it holds the round's inputs ``a..h`` (``a, 
   ``a1 + 4 r``, big-endian in memory order); rows ``r >= 16`` receive ``sigma1(W_(r-2))``,
   ``W_(r-7)``, ``sigma0(W_(r-15))``, ``W_(r-16)`` on the table's own bus ``BUS_SHA256``, keyed by
   the call's timestamp, from the rows that computed them, and prove ``W_r`` as their sum.
-- **State in and out**: rows ``k < 8`` read-modify-write state word ``k`` at ``a0 + 4 k`` (old
-  bytes ``o``, new bytes ``n``); they send the old word to row 0 (which holds it as ``a..h``) and
-  receive the round output word ``x_k`` from row 63, proving ``n = o + x_k mod 2^32``.
+- **State in and out**: rows ``k < 8`` read-modify-write state word ``k`` at address ``sa``:
+  ``a0 + 4 k`` in memory, or journal register ``JOURNAL_REG + k`` when ``jc`` (old bytes ``o``,
+  new bytes ``n``); they send the old word to row 0 (which holds it as ``a..h``) and receive the
+  round output word ``x_k`` from row 63, proving ``n = o + x_k mod 2^32``.
 - **Memory**: block words are read at ``T + 1``, state words rewritten at ``T + 2`` (the CPU row
   touches only registers), with the CPU's timestamp-gap checks; ``docs/zkvm-accel.md`` has the
   soundness argument.
@@ -34,8 +38,9 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.executor.abi import ECALL_SHA256
+from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, JOURNAL_REG
 from zkrv_prover.executor.accel import SHA256_K
+from zkrv_prover.executor.trace import SHA256_JOURNAL
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import (
     BUS_ACCEL,
@@ -46,7 +51,7 @@ from zkrv_prover.zkvm.buses import (
     ByteOp,
     word_to_bytes,
 )
-from zkrv_prover.zkvm.memory import KIND_RW, mem_access, ts_check
+from zkrv_prover.zkvm.memory import KIND_REG, KIND_RW, mem_access, ts_check
 
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
@@ -66,6 +71,8 @@ COLUMNS: tuple[str, ...] = (
     "ts",
     "active",
     "on",
+    "jc",
+    "sa",
     *K_FIELDS,
     *("sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3"),
     *(f"{x}{j}" for x in _BITS for j in range(32)),
@@ -176,16 +183,24 @@ class Sha256Air(Air):
         b.send(BUS_SHA256_K, [v(nm) for nm in K_FIELDS], on)
         b.when_first_row().assert_zero(idx, "idx_first")
         b.when_transition().assert_zero(on * (nx("idx") - (idx + 1) * nl), "idx_step")
+        jc = v("jc")
         b.assert_bool(active, "active_bool")
+        b.assert_bool(jc, "jc_bool")
         b.assert_zero((1 - active) * ts, "inactive_ts")
-        for nm in ("ts", "active", "sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3"):
+        b.assert_zero((1 - active) * jc, "jc_active")
+        consts = ("ts", "active", "jc", "sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3")
+        for nm in consts:
             b.when_transition().assert_zero(nl * (nx(nm) - v(nm)), f"{nm}_const")
         for nm in ("sp0", "sp1", "sp2", "sp3", "bp0", "bp1", "bp2", "bp3"):
             b.assert_zero((1 - active) * v(nm), f"{nm}_inactive")
-        # the CPU's SHA256 ECALL: a0 = state pointer, a1 = block pointer (both word-aligned)
+        for j, nm in enumerate(("sp0", "sp1", "sp2", "sp3")):
+            b.assert_zero(jc * v(nm), f"commit_a0_zero{j}")
+        # the CPU's SHA256 ECALL: a0 = state pointer, a1 = block pointer (both word-aligned);
+        # its COMMIT: a0 = 0, a1 = block pointer (jc = 1: the journal registers are the state)
         a0 = [4 * ptr_s[0], *ptr_s[1:]]
         a1 = [4 * ptr_b[0], *ptr_b[1:]]
-        b.receive(BUS_ACCEL, [ECALL_SHA256, ts, *a0, *a1], active * first)
+        ecall_id = ECALL_SHA256 + (ECALL_COMMIT - ECALL_SHA256) * jc
+        b.receive(BUS_ACCEL, [ecall_id, ts, *a0, *a1], active * first)
         b.send(BUS_BYTE, [int(ByteOp.RANGE), ptr_s[0], ptr_b[0], 0], on)
 
         # -- bits ----------------------------------------------------------------------------
@@ -289,9 +304,13 @@ class Sha256Air(Air):
         b.send(BUS_BYTE, [int(ByteOp.RANGE), n[0], n[1], 0], on)
         b.send(BUS_BYTE, [int(ByteOp.RANGE), n[2], n[3], 0], on)
         st_en = active * st
-        addr_s = _word(a0) + 4 * idx
+        # state word idx: memory a0 + 4 idx, or (jc, a0 = 0) journal register JOURNAL_REG + idx
+        sa = v("sa")
+        b.assert_zero(st * (sa - _word(a0) - 4 * idx - jc * (JOURNAL_REG - 3 * idx)), "sa")
+        b.assert_zero((1 - st) * sa, "sa_off")
+        kind = KIND_RW + (KIND_REG - KIND_RW) * jc
         ts_check(b, ts + STATE_TS, v("pts_s"), v("lo_s"), v("hi_s"), st_en, "state")
-        mem_access(b, addr_s, v("pts_s"), ts + STATE_TS, o, n, KIND_RW, st_en)
+        mem_access(b, sa, v("pts_s"), ts + STATE_TS, o, n, kind, st_en)
         b.send(BUS_RANGE16, [v("lo_b")], on)
         b.send(BUS_RANGE16, [v("lo_s")], on)
         b.send(BUS_BYTE, [int(ByteOp.RANGE), v("hi_b"), v("hi_s"), 0], on)
@@ -405,10 +424,11 @@ def sha256_trace(
     height_calls: int,
 ) -> U32:
     """The ``sha256`` trace for ``calls`` (``Trace.sha256_calls`` rows: a0, a1, old state, block
-    words as stored) made at timestamps ``ts`` (the ECALL rows' ``4 clk + 1``), with the previous
-    timestamps of their block reads ``(k, 16)`` and state writes ``(k, 8)`` and the block words'
-    writability. ``height_calls`` (a power of two >= the call count) blocks of 64 rows; the rest
-    are inactive compressions of zeros. Without calls the table is switched off: all zero."""
+    words as stored, journal flag) made at timestamps ``ts`` (the ECALL rows' ``4 clk + 1``),
+    with the previous timestamps of their block reads ``(k, 16)`` and state writes ``(k, 8)``
+    and the block words' writability. ``height_calls`` (a power of two >= the call count) blocks
+    of 64 rows; the rest are inactive compressions of zeros. Without calls the table is switched
+    off: all zero."""
     k = calls.shape[0]
     m = height_calls
     if m < max(k, 1) or m & (m - 1):
@@ -434,6 +454,15 @@ def sha256_trace(
     tr[:, :, C["ts"]] = tsc[:, None]
     tr[:k, :, C["active"]] = 1
     tr[:, :, C["on"]] = 1
+    jc = calls[:, SHA256_JOURNAL]
+    tr[:k, :, C["jc"]] = jc[:, None]
+    rows8 = np.arange(8, dtype=np.int64)
+    sa = np.zeros((m, 8), dtype=np.int64)  # inactive blocks: a0 = 0, so 4 idx
+    sa[:] = 4 * rows8
+    sa[:k] = np.where(
+        jc[:, None] == 1, JOURNAL_REG + rows8, calls[:, :1].astype(np.int64) + 4 * rows8
+    )
+    tr[:, :8, C["sa"]] = sa
     kt = k_table()
     for j, nm in enumerate(K_FIELDS):
         tr[:, :, C[nm]] = kt[:, j]

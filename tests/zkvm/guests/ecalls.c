@@ -1,6 +1,6 @@
-/* ECALL edge cases for the zkVM circuit: raw READs past the end of input, and COMMIT/LOG with
- * edge-case buffers (empty with a null or wild pointer, code bytes, the top of the stack ending
- * exactly at RAM_END). Journal: input length, the bytes read, the counts of 3 raw READs after the
+/* ECALL edge cases for the zkVM circuit: raw READs past the end of input, zkrv_commit with
+ * edge-case buffers (empty with a null or wild pointer, code bytes: the runtime stages them into
+ * COMMIT blocks) and LOG with edge-case buffers (the top of the stack ending exactly at RAM_END). Journal: input length, the bytes read, the counts of 3 raw READs after the
  * input ended, 8 code bytes. Exit code: input length (2^31 + n if a READ past the end of input
  * returned bytes, which the executor never does). */
 #include <zkrv.h>

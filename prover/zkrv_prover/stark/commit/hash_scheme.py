@@ -42,6 +42,7 @@ from zkrv_prover.stark.commit.transcript import FiatShamir, Transcript
 from zkrv_prover.stark.commit.transcript_p2 import Poseidon2Transcript
 from zkrv_prover.stark.field.arith import AnyArith, leaf_hash
 from zkrv_prover.stark.field.arith import xor_permute as arith_xor_permute
+from zkrv_prover.stark.field.codec import digest_felts
 
 HashName = Literal["poseidon-bn254", "poseidon2-babybear"]
 #: The hash families, in the order of their code in ``PcsParams.as_ints``.
@@ -322,18 +323,17 @@ class Poseidon2BabyBear(HashScheme):
     def is_canonical(self, v: int) -> bool:
         if not 0 <= v < 1 << (32 * hb.P2_DIGEST):
             return False
-        return all((v >> (32 * i)) & 0xFFFFFFFF < hb.P for i in range(hb.P2_DIGEST))
+        return all(f < hb.P for f in digest_felts(v))
 
     def digest_input(self, ar: AnyArith, v: int) -> Digest:
-        if not 0 <= v < 1 << 256:
+        if not 0 <= v < 1 << (32 * hb.P2_DIGEST):
             raise ValueError(f"proof value {v} is not a 32-byte Poseidon2 digest")
-        return [ar.b_input((v >> (32 * i)) & 0xFFFFFFFF) for i in range(hb.P2_DIGEST)]
+        return [ar.b_input(f) for f in digest_felts(v)]
 
     def digest_const(self, ar: AnyArith, v: int) -> Digest:
-        felts = [(v >> (32 * i)) & 0xFFFFFFFF for i in range(hb.P2_DIGEST)]
-        if v >> 256 or any(f >= hb.P for f in felts):
+        if not self.is_canonical(v):
             raise ValueError("not a canonical Poseidon2 digest constant")
-        return [ar.b_const(f) for f in felts]
+        return [ar.b_const(f) for f in digest_felts(v)]
 
     def assert_eq(self, ar: AnyArith, a: Digest, b: Digest, what: str) -> None:
         ar.b_assert_eq_vec(a, b, what)

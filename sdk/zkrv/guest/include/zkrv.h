@@ -4,7 +4,9 @@
  * .bss; returning from main() exits with its return value (as zkrv_exit does).
  *
  * Everything passed to zkrv_commit() forms the journal: the public output the proof attests to.
- * The runtime hashes it with SHA-256 as it goes and hands the digest to the host at exit.
+ * The runtime hands it to the machine in 64-byte blocks (COMMIT), and the machine itself hashes
+ * them with SHA-256 into its journal state; zkrv_exit() commits the padding, and the claim's
+ * journal digest is that state when the program halts.
  */
 #ifndef ZKRV_H
 #define ZKRV_H
