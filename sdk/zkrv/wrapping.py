@@ -380,8 +380,7 @@ def setup_guest() -> MemoryImage:
     words = {_CODE + 4 * k: w for k, w in enumerate(code)}
     block = sha256_pad(SETUP_JOURNAL)
     assert len(block) == 64
-    for k in range(0, 64, 4):
-        words[_DATA + k] = int.from_bytes(block[k : k + 4], "little")
+    words |= MemoryImage.bytes_as_words(_DATA, block)
     return MemoryImage.from_words(_CODE, words, [(_CODE, _CODE + 0x1000)])
 
 

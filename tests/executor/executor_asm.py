@@ -95,9 +95,7 @@ HALT_LEN = len(HALT)
 
 def image(code: list[int], data: dict[int, int] | None = None) -> MemoryImage:
     words = {CODE + 4 * k: w for k, w in enumerate(code)}
-    pad = sha256_pad(b"")
-    for k in range(16):
-        words[PAD + 4 * k] = int.from_bytes(pad[4 * k : 4 * k + 4], "little")
+    words |= MemoryImage.bytes_as_words(PAD, sha256_pad(b""))
     for addr, w in (data or {}).items():
         words[addr] = w
     return MemoryImage.from_words(CODE, words, [(CODE, CODE + 0x1000)])

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from zkvm_util import D, asm, coverage_escapes, problems, witness
 
-from zkrv_prover.executor import execute
+from zkrv_prover.executor import MemoryImage, execute
 from zkrv_prover.executor import machine as ex_machine
 from zkrv_prover.executor import run as ex_run
 from zkrv_prover.executor.abi import RAM_END, RAM_START
@@ -46,9 +46,7 @@ def halt_with_journal(code: list[int], journal: bytes) -> tuple[list[int], dict[
     """``code``, then COMMIT of every block of the padded ``journal`` (stored in the data page),
     then HALT(a0 = 0)."""
     blocks = sha256_pad(journal)
-    data = {
-        JBLOCKS + k: int.from_bytes(blocks[k : k + 4], "little") for k in range(0, len(blocks), 4)
-    }
+    data = MemoryImage.bytes_as_words(JBLOCKS, blocks)
     tail = []
     for k in range(0, len(blocks), 64):
         tail += ecall(COMMIT, 0, JBLOCKS + k)

@@ -64,6 +64,14 @@ class MemoryImage:
         vals = np.array([w for _, w in items], dtype=np.uint32)
         return cls(entry, addrs, vals, tuple(code_ranges))
 
+    @staticmethod
+    def bytes_as_words(base: int, data: bytes) -> dict[int, int]:
+        """``{byte_address: word}`` of ``data`` (a multiple of 4 bytes) stored from the aligned
+        ``base``, little-endian words, as :meth:`from_words` takes them."""
+        if base % 4 or len(data) % 4:
+            raise ValueError("bytes_as_words needs an aligned base and whole words")
+        return {base + k: int.from_bytes(data[k : k + 4], "little") for k in range(0, len(data), 4)}
+
     def is_code(self, addr: int) -> bool:
         """Whether ``addr`` lies in a code page."""
         return any(lo <= addr < hi for lo, hi in self.code_ranges)

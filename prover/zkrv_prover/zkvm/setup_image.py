@@ -56,9 +56,7 @@ def setup_image() -> MemoryImage:
         ECALL,
     ]
     words = {CODE + 4 * k: w for k, w in enumerate(code)}
-    pad = sha256_pad(b"")
-    for k in range(16):
-        words[PAD + 4 * k] = int.from_bytes(pad[4 * k : 4 * k + 4], "little")
+    words |= MemoryImage.bytes_as_words(PAD, sha256_pad(b""))
     return MemoryImage.from_words(CODE, words, [(CODE, CODE + 0x1000)])
 
 
