@@ -48,6 +48,11 @@ def _rotr(x: int, n: int) -> int:
     return ((x >> n) | (x << (32 - n))) & _M
 
 
+def state_digest(state: Sequence[int]) -> bytes:
+    """The 32-byte digest of an 8-word SHA-256 state (words big-endian, as SHA-256 outputs)."""
+    return b"".join(int(w).to_bytes(4, "big") for w in state)
+
+
 def sha256_pad(message: bytes) -> bytes:
     """``message`` padded to whole blocks (FIPS 180-4, 5.1.1): 0x80, zeros, 64-bit bit length."""
     zeros = (55 - len(message)) % 64

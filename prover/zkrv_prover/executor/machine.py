@@ -29,7 +29,7 @@ from zkrv_prover.executor.abi import (
     REG_A1,
     REG_A7,
 )
-from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, sha256_unpad
+from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, sha256_unpad, state_digest
 from zkrv_prover.executor.codegen import M32, SIGN, BlockInfo, is_terminator, translate
 from zkrv_prover.executor.decode import Instr, decode
 from zkrv_prover.executor.errors import (
@@ -391,7 +391,7 @@ class Machine:
                 )
             self.exit_code = a0
             self.journal = bytearray(message)
-            self.journal_digest = b"".join(w.to_bytes(4, "big") for w in self.jstate)
+            self.journal_digest = state_digest(self.jstate)
             self.halted = True
             nxt = HALTED
         else:

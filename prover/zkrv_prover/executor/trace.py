@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, REG_A0, REG_A1, REG_A7
-from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
+from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, state_digest
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
@@ -291,8 +291,7 @@ def check_trace(t: Trace) -> None:
 def chain_digest(states: U32) -> bytes:
     """The journal digest after COMMIT output ``states`` (k, 8): the last one's big-endian
     bytes, or the SHA-256 initial value's without any."""
-    last = states[-1] if states.shape[0] else np.array(SHA256_IV, np.uint32)
-    return b"".join(int(w).to_bytes(4, "big") for w in last)
+    return state_digest(states[-1] if states.shape[0] else SHA256_IV)
 
 
 def _req(ok: bool, what: str) -> None:
