@@ -5,7 +5,6 @@ constant, intermediate, address, unread memory) rejected, every column of the ta
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import random
 import struct
@@ -13,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alu_testutil import _row_interactions
-from zkvm_util import core_copy, coverage_escapes, problems
+from zkvm_util import core_copy, coverage_escapes, problems, windowed_escapes
 
 import zkrv
 from zkrv.build import build
@@ -25,8 +23,6 @@ from zkrv_prover.executor.abi import JOURNAL_REG
 from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
 from zkrv_prover.executor.errors import EcallError
 from zkrv_prover.executor.trace import check_trace
-from zkrv_prover.stark.air import debug
-from zkrv_prover.stark.air.air import P_BB, Expr, Op, topo_order
 from zkrv_prover.stark.protocol.proof import encode_proof
 from zkrv_prover.stark.protocol.prover import prove as stark_prove
 from zkrv_prover.stark.protocol.testing import unchecked_prover
@@ -265,57 +261,6 @@ def test_switching_a_used_table_off_rejected(wit2: zm.MachineWitness) -> None:
     core[SHA][:, SC["active"]] = 0  # and inactive calls leave the CPU's ECALLs unanswered
     out = problems(wit2, core)
     assert any(f"bus {BUS_ACCEL}" in p for p in out), out
-
-
-def _main_columns(e: Expr) -> set[int]:
-    return {x.index for x in topo_order([e]) if x.op == Op.MAIN}
-
-
-def windowed_escapes(
-    w: zm.MachineWitness, table: str, rows: list[int], seed: int = 0
-) -> tuple[list[tuple[int, int]], int]:
-    """Single-cell mutations (+1 and a random value) of ``table`` at ``rows`` that neither a
-    constraint nor the row's own interactions notice, as ``(column, row)``, and the count tried.
-    Fast form of ``coverage_escapes``: only the constraints that read the mutated column are
-    evaluated, on the rows around it (the honest traces balance and every interaction of the
-    table reads the current row only, so a mutation unbalances a bus exactly when it changes
-    the row's interaction multiset)."""
-    t = [lay.air.name for lay in w.layouts].index(table)
-    lay, tr = w.layouts[t], np.array(w.traces[t], copy=True)
-    assert all(
-        not x.nxt
-        for i in lay.interactions
-        for v in (*i.values, i.multiplicity)
-        for x in topo_order([v])
-        if x.op == Op.MAIN
-    )
-    rng = np.random.default_rng(seed)
-    n = tr.shape[0]
-    escapes, tried = [], 0
-    for col in range(lay.witness_width):
-        cons = [c for c in lay.constraints if col in _main_columns(c.expr)]
-        inters = [
-            i
-            for i in lay.interactions
-            if any(col in _main_columns(v) for v in (*i.values, i.multiplicity))
-        ]
-        sub_c = dataclasses.replace(lay, constraints=cons)
-        sub_i = dataclasses.replace(lay, interactions=inters)
-        for row in rows:
-            lo, hi = max(0, row - 1), min(n, row + 2)
-            base = debug.table_failures(sub_c, tr[lo:hi], w.public)
-            before = _row_interactions(sub_i, tr, row)
-            orig = int(tr[row, col])
-            for new in {(orig + 1) % P_BB, int(rng.integers(0, P_BB))} - {orig}:
-                tried += 1
-                tr[row, col] = new
-                caught = debug.table_failures(sub_c, tr[lo:hi], w.public) != base
-                caught = caught or _row_interactions(sub_i, tr, row) != before
-                tr[row, col] = orig
-                if not caught:
-                    escapes.append((col, row))
-                    break
-    return escapes, tried
 
 
 def test_sha256_tables_cover_every_column(wit2: zm.MachineWitness) -> None:

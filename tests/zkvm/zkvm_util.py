@@ -3,6 +3,7 @@ independent assembler), witness generation and a fast constraint-coverage check.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -13,15 +14,24 @@ import numpy as np
 from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
 from zkrv_prover.stark.air import debug, logup
 from zkrv_prover.stark.air import symbolic_eval as se
-from zkrv_prover.stark.air.air import TableLayout, compile_machine
+from zkrv_prover.stark.air.air import P_BB, Expr, Op, TableLayout, compile_machine, topo_order
 from zkrv_prover.stark.field import field as fld
 from zkrv_prover.stark.field.field import EXT_DEGREE
 from zkrv_prover.zkvm import machine as zm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "executor"))
 import executor_asm as asm
+from alu_testutil import _row_interactions
 
-__all__ = ["asm", "coverage_escapes", "every_instruction", "problems", "run_program", "witness"]
+__all__ = [
+    "asm",
+    "coverage_escapes",
+    "every_instruction",
+    "problems",
+    "run_program",
+    "windowed_escapes",
+    "witness",
+]
 
 D = asm.DATA
 _LAYOUT_CACHE: dict[tuple[int, int], list[TableLayout]] = {}
@@ -184,3 +194,54 @@ def dies_once(image: object, input: bytes, job: tuple[int, str | None], *_: obje
 def always_dies(image: object, input: bytes, job: object, *_: object) -> object:
     """A stand-in segment prover whose worker process dies at every attempt."""
     os._exit(3)
+
+
+def _main_columns(e: Expr) -> set[int]:
+    return {x.index for x in topo_order([e]) if x.op == Op.MAIN}
+
+
+def windowed_escapes(
+    w: zm.MachineWitness, table: str, rows: list[int], seed: int = 0
+) -> tuple[list[tuple[int, int]], int]:
+    """Single-cell mutations (+1 and a random value) of ``table`` at ``rows`` that neither a
+    constraint nor the row's own interactions notice, as ``(column, row)``, and the count tried.
+    Fast form of ``coverage_escapes``: only the constraints that read the mutated column are
+    evaluated, on the rows around it (the honest traces balance and every interaction of the
+    table reads the current row only, so a mutation unbalances a bus exactly when it changes
+    the row's interaction multiset)."""
+    t = [lay.air.name for lay in w.layouts].index(table)
+    lay, tr = w.layouts[t], np.array(w.traces[t], copy=True)
+    assert all(
+        not x.nxt
+        for i in lay.interactions
+        for v in (*i.values, i.multiplicity)
+        for x in topo_order([v])
+        if x.op == Op.MAIN
+    )
+    rng = np.random.default_rng(seed)
+    n = tr.shape[0]
+    escapes, tried = [], 0
+    for col in range(lay.witness_width):
+        cons = [c for c in lay.constraints if col in _main_columns(c.expr)]
+        inters = [
+            i
+            for i in lay.interactions
+            if any(col in _main_columns(v) for v in (*i.values, i.multiplicity))
+        ]
+        sub_c = dataclasses.replace(lay, constraints=cons)
+        sub_i = dataclasses.replace(lay, interactions=inters)
+        for row in rows:
+            lo, hi = max(0, row - 1), min(n, row + 2)
+            base = debug.table_failures(sub_c, tr[lo:hi], w.public)
+            before = _row_interactions(sub_i, tr, row)
+            orig = int(tr[row, col])
+            for new in {(orig + 1) % P_BB, int(rng.integers(0, P_BB))} - {orig}:
+                tried += 1
+                tr[row, col] = new
+                caught = debug.table_failures(sub_c, tr[lo:hi], w.public) != base
+                caught = caught or _row_interactions(sub_i, tr, row) != before
+                tr[row, col] = orig
+                if not caught:
+                    escapes.append((col, row))
+                    break
+    return escapes, tried

@@ -45,6 +45,11 @@ ECALL_LOG = 3
 #: (native uint32 words, writable), a1 = word-aligned pointer to a 64-byte block (message byte
 #: order). The state becomes the SHA-256 compression of state and block. Returns nothing.
 ECALL_SHA256 = 4
+#: MODMUL256 (a precompile, ``executor/accel.py``, ``zkvm/modmul256.py``): a0 = word-aligned
+#: pointer to 8 writable words (the result), a1 = word-aligned pointer to 24 words: a, b, m, each
+#: a 256-bit little-endian integer (least significant word first). The result is a * b mod m, and
+#: mod 2^256 when m = 0. The inputs are read before the result is written.
+ECALL_MODMUL256 = 6
 
 #: The journal state: eight machine registers after x0..x31 (addresses 32..39 of the register
 #: space), which only COMMIT changes and HALT reads; no instruction can name them. They start at
@@ -58,6 +63,7 @@ ECALL_NAMES = {
     ECALL_COMMIT: "COMMIT",
     ECALL_LOG: "LOG",
     ECALL_SHA256: "SHA256",
+    ECALL_MODMUL256: "MODMUL256",
 }
 
 #: Register indices used by the ECALL ABI.

@@ -53,6 +53,20 @@ def state_digest(state: Sequence[int]) -> bytes:
     return b"".join(int(w).to_bytes(4, "big") for w in state)
 
 
+def modmul256(a: Sequence[int], b: Sequence[int], m: Sequence[int]) -> list[int]:
+    """``a * b mod m`` over 256-bit integers given as 8 little-endian u32 words each (least
+    significant first); ``m = 0`` means 2^256. Returns the 8 words of the result."""
+    if not len(a) == len(b) == len(m) == 8:
+        raise ValueError("modmul256 needs three 8-word operands")
+
+    def num(ws: Sequence[int]) -> int:
+        return sum(int(w) << (32 * i) for i, w in enumerate(ws))
+
+    mod = num(m) or 1 << 256
+    r = num(a) * num(b) % mod
+    return [(r >> (32 * i)) & _M for i in range(8)]
+
+
 def sha256_pad(message: bytes) -> bytes:
     """``message`` padded to whole blocks (FIPS 180-4, 5.1.1): 0x80, zeros, 64-bit bit length."""
     zeros = (55 - len(message)) % 64

@@ -21,6 +21,7 @@ from zkrv_prover.executor.abi import (
     ECALL_COMMIT,
     ECALL_HALT,
     ECALL_LOG,
+    ECALL_MODMUL256,
     ECALL_READ,
     ECALL_SHA256,
     RAM_END,
@@ -29,7 +30,13 @@ from zkrv_prover.executor.abi import (
     REG_A1,
     REG_A7,
 )
-from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, sha256_unpad, state_digest
+from zkrv_prover.executor.accel import (
+    SHA256_IV,
+    modmul256,
+    sha256_compress,
+    sha256_unpad,
+    state_digest,
+)
 from zkrv_prover.executor.codegen import M32, SIGN, BlockInfo, is_terminator, translate
 from zkrv_prover.executor.decode import Instr, decode
 from zkrv_prover.executor.errors import (
@@ -132,6 +139,8 @@ class Machine:
         #: SHA256 and COMMIT precompile calls in order: (a0, a1, 8 old state words, 16 block
         #: words as stored, i.e. little-endian memory words, 1 for COMMIT else 0)
         self.sha256_records: list[tuple[int, ...]] = []
+        #: MODMUL256 precompile calls in order: (a0, a1, 24 input words, 8 old result words)
+        self.modmul_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
         self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
 
@@ -156,6 +165,7 @@ class Machine:
         self.seq.clear()
         self.ecall_records.clear()
         self.sha256_records.clear()
+        self.modmul_records.clear()
 
     # ---------------------------------------------------------------- translation
     def _fetch_decode(self, pc: int, first: bool) -> Instr | None:
@@ -380,6 +390,8 @@ class Machine:
                 self.log(text)
         elif num == ECALL_SHA256:
             self._sha256(pc, a0, a1)
+        elif num == ECALL_MODMUL256:
+            self._modmul256(pc, a0, a1)
         elif num == ECALL_HALT:
             message = sha256_unpad(bytes(self.journal_blocks))
             if message is None:
@@ -419,6 +431,20 @@ class Machine:
         self.words[state_ptr >> 2 : (state_ptr >> 2) + 8] = new
         if self.trace:
             self.sha256_records.append((state_ptr, block_ptr, *map(int, old), *map(int, block), 0))
+
+    def _modmul256(self, pc: int, out_ptr: int, in_ptr: int) -> None:
+        """MODMUL256 (``executor/accel.py``): 24 input words read before 8 are written."""
+        if out_ptr & 3 or not any(lo <= out_ptr and out_ptr + 32 <= hi for lo, hi in self.writable):
+            raise EcallError(
+                pc, f"MODMUL256 output 0x{out_ptr:08x} is not 32 writable aligned bytes"
+            )
+        if in_ptr & 3 or in_ptr < RAM_START or in_ptr + 96 > RAM_END:
+            raise EcallError(pc, f"MODMUL256 input 0x{in_ptr:08x} is not 96 aligned bytes of RAM")
+        w = [int(x) for x in self.words[in_ptr >> 2 : (in_ptr >> 2) + 24]]
+        out = slice(out_ptr >> 2, (out_ptr >> 2) + 8)
+        if self.trace:
+            self.modmul_records.append((out_ptr, in_ptr, *w, *map(int, self.words[out])))
+        self.words[out] = modmul256(w[:8], w[8:16], w[16:])
 
     def _commit(self, pc: int, zero: int, block_ptr: int) -> None:
         """COMMIT (``executor/accel.py``): compress one block into the journal state."""

@@ -47,10 +47,9 @@ from zkrv_prover.executor.symbols import load_symbols
 from zkrv_prover.executor.trace import (
     ECALL_WORD,
     MEM_NONE,
-    SHA256_JOURNAL,
     Trace,
+    accel_accesses,
     assemble_columns,
-    is_accel,
 )
 
 U32 = npt.NDArray[np.uint32]
@@ -214,8 +213,8 @@ def _finish(m: Machine, begin: _State) -> Segment:
     """The segment the machine just ran (records since ``begin``), with its touched words'
     start values recovered from the trace's first accesses."""
     n = m.cycles - begin.cycle0
-    cols, sha = assemble_columns(m, n, None if m.halted else m.pc)
-    words, first_prev = _touched(cols, sha)
+    cols, sha, mm = assemble_columns(m, n, None if m.halted else m.pc)
+    words, first_prev = _touched(cols, sha, mm)
     host = np.setdiff1d(_host_words(cols), words).astype(np.uint32)
     ecall = cols["insn"] == ECALL_WORD
     short = ecall & (cols["ecall_id"] == ECALL_READ) & (cols["rd_val"] < 4)
@@ -235,28 +234,20 @@ def _finish(m: Machine, begin: _State) -> Segment:
         m.journal_digest if halted and m.journal_digest is not None else b"",
         m.exit_code if halted and m.exit_code is not None else 0,
         sha,
+        mm,
     )
     return Segment(start, trace, halted, 0 if halted else m.pc, s0.eof or bool(short.any()))
 
 
-def _touched(cols: dict[str, U32], sha: U32) -> tuple[U32, U32]:
+def _touched(cols: dict[str, U32], sha: U32, mm: U32) -> tuple[U32, U32]:
     """Sorted byte addresses of the words the segment touches and each one's value before its
     first access (the ``mem_prev`` of that access, in the trace's access order: a row's load or
-    store, then a SHA256/COMMIT call's block reads, then a SHA256 call's state writes)."""
+    store, then a precompile call's reads, then its writes: ``trace.accel_accesses``)."""
     rows = np.flatnonzero(cols["mem_op"] != MEM_NONE)
-    parts_w = [(cols["mem_addr"][rows] & _WORD_MASK).astype(np.int64)]
-    parts_k = [4 * rows.astype(np.int64)]
-    parts_v = [cols["mem_prev"][rows]]
-    ecall = cols["insn"] == ECALL_WORD
-    srows = np.flatnonzero(ecall & is_accel(cols["ecall_id"])).astype(np.int64)
-    sm = sha[:, SHA256_JOURNAL] == 0  # SHA256 (memory state), not COMMIT (journal registers)
-    k8, k16 = np.arange(8, dtype=np.int64), np.arange(16, dtype=np.int64)
-    parts_w += [(sha[:, 1:2] + 4 * k16).ravel(), (sha[sm, :1] + 4 * k8).ravel()]
-    parts_k += [np.repeat(4 * srows + 1, 16), np.repeat(4 * srows[sm] + 2, 8)]
-    parts_v += [sha[:, 10:26].ravel(), sha[sm, 2:10].ravel()]
-    w = np.concatenate(parts_w).astype(np.int64)
-    k = np.concatenate(parts_k).astype(np.int64)
-    v = np.concatenate(parts_v).astype(np.uint32)
+    ax = accel_accesses(cols, sha, mm)
+    w = np.concatenate([(cols["mem_addr"][rows] & _WORD_MASK).astype(np.int64), ax.words])
+    k = np.concatenate([4 * rows.astype(np.int64), ax.key])
+    v = np.concatenate([cols["mem_prev"][rows], ax.prev]).astype(np.uint32)
     o = np.lexsort((k, w))
     w, v = w[o], v[o]
     first = np.ones(w.size, dtype=bool)

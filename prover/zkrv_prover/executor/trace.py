@@ -18,7 +18,9 @@ SHA256 and COMMIT precompile calls (``ecall_id`` 4 and 2) keep their traffic out
 columns (a call reads 16 block words and rewrites 8 state words: memory words for SHA256, the
 journal registers for COMMIT): ``sha256_calls`` has one row per call, in execution order,
 ``(a0, a1, state words before, block words, journal)`` as uint32 (block words as stored in
-memory, little-endian; ``journal`` is 1 for COMMIT), aligned with those ECALL rows.
+memory, little-endian; ``journal`` is 1 for COMMIT), aligned with those ECALL rows. MODMUL256
+calls (``ecall_id`` 6: 24 input words read, 8 result words rewritten) likewise have one
+``modmul_calls`` row each, ``(a0, a1, input words, result words before)``.
 
 Alongside: the initial :class:`MemoryImage` and the final value of every word that is in the
 image or was accessed (``final_addresses``/``final_values``); all other words are zero throughout.
@@ -31,8 +33,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, REG_A0, REG_A1, REG_A7
-from zkrv_prover.executor.accel import SHA256_IV, sha256_compress, state_digest
+from zkrv_prover.executor.abi import (
+    ECALL_COMMIT,
+    ECALL_MODMUL256,
+    ECALL_SHA256,
+    REG_A0,
+    REG_A1,
+    REG_A7,
+)
+from zkrv_prover.executor.accel import SHA256_IV, modmul256, sha256_compress, state_digest
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
@@ -63,6 +72,8 @@ MEM_NONE, MEM_READ, MEM_WRITE = 0, 1, 2
 SHA256_RECORD = 2 + 8 + 16 + 1
 #: Column of ``Trace.sha256_calls`` that marks COMMIT calls (journal state, not memory).
 SHA256_JOURNAL = 26
+#: Fields of one ``Trace.modmul_calls`` row: a0, a1, 24 input words (a, b, m), 8 old result words.
+MODMUL256_RECORD = 2 + 24 + 8
 ECALL_WORD = 0x00000073
 
 
@@ -80,6 +91,8 @@ class Trace:
     exit_code: int
     #: one row per SHA256 precompile call: a0, a1, 8 old state words, 16 block words
     sha256_calls: U32 = field(default_factory=lambda: np.zeros((0, SHA256_RECORD), np.uint32))
+    #: one row per MODMUL256 precompile call: a0, a1, 24 input words, 8 old result words
+    modmul_calls: U32 = field(default_factory=lambda: np.zeros((0, MODMUL256_RECORD), np.uint32))
 
     def __len__(self) -> int:
         return int(self.columns["clk"].size)
@@ -98,24 +111,25 @@ def assemble_trace(machine: object) -> Trace:
 
     assert isinstance(machine, Machine) and machine.trace and machine.halted
     m = machine
-    cols, sha = assemble_columns(m, m.cycles, None)
+    cols, sha, mm = assemble_columns(m, m.cycles, None)
     touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
-    state_words = (sha[sha[:, SHA256_JOURNAL] == 0, :1] + 4 * np.arange(8, dtype=np.uint32)).ravel()
-    block_words = (sha[:, 1:2] + 4 * np.arange(16, dtype=np.uint32)).ravel()
-    sha_words = np.concatenate([state_words, block_words])
-    touched = np.concatenate([touched, sha_words.astype(np.uint32)])
+    acc = accel_accesses(cols, sha, mm)
+    touched = np.concatenate([touched, acc.words.astype(np.uint32)])
     fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
     fv = m.words[fa >> 2].astype(np.uint32)
     assert m.exit_code is not None and m.journal_digest is not None
     return Trace(
-        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha
+        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha, mm
     )
 
 
-def assemble_columns(machine: object, n: int, next_pc: int | None) -> tuple[dict[str, U32], U32]:
-    """The columns and SHA256 call records of the ``n`` cycles a traced machine recorded since
-    its records were last cleared (``Machine.clear_records``): the whole run, or one segment.
-    The last row's ``next_pc`` is ``next_pc``, or its own pc when None (a HALT row)."""
+def assemble_columns(
+    machine: object, n: int, next_pc: int | None
+) -> tuple[dict[str, U32], U32, U32]:
+    """The columns, SHA256/COMMIT call records and MODMUL256 call records of the ``n`` cycles a
+    traced machine recorded since its records were last cleared (``Machine.clear_records``): the
+    whole run, or one segment. The last row's ``next_pc`` is ``next_pc``, or its own pc when
+    None (a HALT row)."""
     from zkrv_prover.executor.machine import Machine
 
     assert isinstance(machine, Machine) and machine.trace
@@ -187,12 +201,64 @@ def assemble_columns(machine: object, n: int, next_pc: int | None) -> tuple[dict
     sha = np.array(m.sha256_records, dtype=np.uint32).reshape(-1, SHA256_RECORD)
     if sha.shape[0] != int(np.count_nonzero(is_accel(er[:, 0]))):
         raise AssertionError("SHA256/COMMIT records do not match their ECALL rows")
-    return cols, sha
+    mm = np.array(m.modmul_records, dtype=np.uint32).reshape(-1, MODMUL256_RECORD)
+    if mm.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_MODMUL256)):
+        raise AssertionError("MODMUL256 records do not match their ECALL rows")
+    return cols, sha, mm
 
 
 def is_accel(ecall_id: U32) -> npt.NDArray[np.bool_]:
     """Which ECALL ids are precompile calls with a ``sha256_calls`` record (SHA256, COMMIT)."""
     return (ecall_id == ECALL_SHA256) | (ecall_id == ECALL_COMMIT)
+
+
+@dataclass(frozen=True)
+class AccelAccesses:
+    """The memory words precompile calls access, in one list: SHA256/COMMIT block reads, SHA256
+    state writes, MODMUL256 input reads, MODMUL256 result writes (each group call by call).
+    ``key`` orders them with the rows' own accesses (``4 row`` for a row's load or store): reads
+    at ``4 row + 1``, writes at ``4 row + 2``, as the circuit's timestamps ``T + 1``, ``T + 2``."""
+
+    words: npt.NDArray[np.int64]
+    key: npt.NDArray[np.int64]
+    prev: U32
+    is_read: npt.NDArray[np.bool_]
+
+
+def accel_accesses(cols: dict[str, U32], sha: U32, mm: U32) -> AccelAccesses:
+    """The precompile memory accesses of a trace's ``cols`` with its call records ``sha``
+    (``sha256_calls``) and ``mm`` (``modmul_calls``); ``prev`` is each word's value before."""
+    ecall = cols["insn"] == ECALL_WORD
+    srows = np.flatnonzero(ecall & is_accel(cols["ecall_id"])).astype(np.int64)
+    mrows = np.flatnonzero(ecall & (cols["ecall_id"] == ECALL_MODMUL256)).astype(np.int64)
+    sm = sha[:, SHA256_JOURNAL] == 0  # SHA256 (memory state), not COMMIT (journal registers)
+    k8, k16, k24 = (np.arange(k, dtype=np.int64) for k in (8, 16, 24))
+    words = [
+        sha[:, 1:2] + 4 * k16,
+        sha[sm, :1] + 4 * k8,
+        mm[:, 1:2] + 4 * k24,
+        mm[:, :1] + 4 * k8,
+    ]
+    keys = [
+        np.repeat(4 * srows + 1, 16),
+        np.repeat(4 * srows[sm] + 2, 8),
+        np.repeat(4 * mrows + 1, 24),
+        np.repeat(4 * mrows + 2, 8),
+    ]
+    prev = [sha[:, 10:26], sha[sm, 2:10], mm[:, 2:26], mm[:, 26:34]]
+    reads = (16 * sha.shape[0], 8 * int(sm.sum()), 24 * mm.shape[0], 8 * mm.shape[0])
+    return AccelAccesses(
+        np.concatenate([w.astype(np.int64).ravel() for w in words]),
+        np.concatenate(keys).astype(np.int64),
+        np.concatenate([p.ravel() for p in prev]).astype(np.uint32),
+        np.concatenate([np.full(k, i % 2 == 0) for i, k in enumerate(reads)]).astype(bool),
+    )
+
+
+def modmul_results(mm: U32) -> U32:
+    """The 8 result words each MODMUL256 call of ``mm`` (``modmul_calls`` rows) writes."""
+    out = [modmul256(r[2:10].tolist(), r[10:18].tolist(), r[18:26].tolist()) for r in mm]
+    return np.array(out, dtype=np.uint32).reshape(-1, 8)
 
 
 def check_trace(t: Trace) -> None:
@@ -255,19 +321,22 @@ def check_trace(t: Trace) -> None:
     chain = np.concatenate([np.array([SHA256_IV], np.uint32), new[jc]])[: int(jc.sum())]
     _req(np.array_equal(sha[jc, 2:10], chain), "COMMIT states do not chain from the IV")
     _req(t.journal_digest == chain_digest(new[jc]), "journal digest != the last COMMIT state")
-    k8, k16 = np.arange(8, dtype=np.int64), np.arange(16, dtype=np.int64)
-    sm = ~jc  # SHA256 calls: their state words are memory
-    word = np.concatenate(
-        [word, (sha[:, 1:2] + 4 * k16).ravel(), (sha[sm, :1] + 4 * k8).ravel()]
-    ).astype(np.int64)
-    acc = np.concatenate(
-        [acc, np.repeat(4 * srows + 1, 16), np.repeat(4 * srows[sm] + 2, 8)]
-    ).astype(np.int64)
-    prev = np.concatenate([prev, sha[:, 10:26].ravel(), sha[sm, 2:10].ravel()]).astype(np.uint32)
-    val = np.concatenate([val, sha[:, 10:26].ravel(), new[sm].ravel()]).astype(np.uint32)
-    is_read = np.concatenate(
-        [is_read, np.ones(16 * srows.size, bool), np.zeros(8 * int(sm.sum()), bool)]
+    mm = t.modmul_calls
+    mrows = np.flatnonzero(ecall & (c["ecall_id"] == ECALL_MODMUL256))
+    _req(mrows.size == mm.shape[0], "MODMUL256 calls do not match their ECALL rows")
+    _req(
+        bool(np.all(mm[:, :2] == np.stack([c["rs1_val"][mrows], c["rs2_val"][mrows]], 1))),
+        "MODMUL256 pointers are not a0, a1",
     )
+    ax = accel_accesses(c, sha, mm)
+    written = np.concatenate([new[~jc].ravel(), modmul_results(mm).ravel()])
+    ax_val = ax.prev.copy()
+    ax_val[~ax.is_read] = written
+    word = np.concatenate([word, ax.words]).astype(np.int64)
+    acc = np.concatenate([acc, ax.key]).astype(np.int64)
+    prev = np.concatenate([prev, ax.prev]).astype(np.uint32)
+    val = np.concatenate([val, ax_val]).astype(np.uint32)
+    is_read = np.concatenate([is_read, ax.is_read])
     o = np.lexsort((acc, word))
     acc, word, prev, val, is_read = acc[o], word[o], prev[o], val[o], is_read[o]
     first = np.ones(acc.size, dtype=bool)

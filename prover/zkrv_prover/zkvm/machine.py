@@ -18,9 +18,15 @@ import numpy as np
 import numpy.typing as npt
 
 from zkrv_prover import progress
-from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, JOURNAL_REG, RAM_END
+from zkrv_prover.executor.abi import (
+    ECALL_COMMIT,
+    ECALL_MODMUL256,
+    ECALL_SHA256,
+    JOURNAL_REG,
+    RAM_END,
+)
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.executor.trace import SHA256_JOURNAL, Trace
+from zkrv_prover.executor.trace import SHA256_JOURNAL, Trace, modmul_results
 from zkrv_prover.stark.air import symbolic_eval as se
 from zkrv_prover.stark.air.air import Air, Machine, TableLayout, compile_machine
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
@@ -63,6 +69,14 @@ from zkrv_prover.zkvm.memory import (
     image_table,
     initial_registers,
 )
+from zkrv_prover.zkvm.modmul256 import (
+    IN_TS,
+    IN_WORDS,
+    OUT_TS,
+    OUT_WORDS,
+    ModMul256Air,
+    modmul_trace,
+)
 from zkrv_prover.zkvm.program import FIELDS, F, ProgramAir, lookup_rows, program_table
 from zkrv_prover.zkvm.segments import SegmentBoundary
 from zkrv_prover.zkvm.sha256 import (
@@ -84,7 +98,17 @@ I64 = npt.NDArray[np.int64]
 #: verifier's cap ``params.MAX_LOG_HEIGHT`` (tested).
 LOG_MAX_CYCLES = 21
 MAX_CYCLES = 1 << LOG_MAX_CYCLES
-CORE_TABLES = ("program", "cpu", "registers", "image", "memory", "halt", "sha256", "sha256_k")
+CORE_TABLES = (
+    "program",
+    "cpu",
+    "registers",
+    "image",
+    "memory",
+    "halt",
+    "sha256",
+    "sha256_k",
+    "modmul256",
+)
 #: Largest log2 height of every other table whose height the prover chooses (memory, ALU): the
 #: STARK verifier's cap. With these caps the total number of lookups stays far below p (LogUp
 #: soundness, docs/zkvm.md).
@@ -92,6 +116,12 @@ LOG_MAX_TABLE = MAX_LOG_HEIGHT
 #: Most SHA256 precompile calls in one proof: the sha256 table (64 rows per call) is capped at
 #: 2^LOG_MAX_TABLE rows like every prover-sized table (LogUp multiplicities, docs/zkvm-accel.md).
 MAX_SHA256_CALLS = (1 << LOG_MAX_TABLE) // ROWS_PER_CALL
+#: Largest log2 height of the modmul256 table (one row per call). Lower than the other tables'
+#: cap: the table is ~500 columns wide and its LogUp helpers ~400 more, and the batching term of
+#: the proven security figure grows with width times height (``soundness.py``).
+LOG_MAX_MODMUL256 = 16
+#: Most MODMUL256 precompile calls in one proof.
+MAX_MODMUL256_CALLS = 1 << LOG_MAX_MODMUL256
 
 
 def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
@@ -103,6 +133,8 @@ def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
             caps.append(lay.preprocessed.shape[0].bit_length() - 1)
         elif lay.air.name == "cpu":
             caps.append(LOG_MAX_CYCLES)
+        elif lay.air.name == "modmul256":
+            caps.append(LOG_MAX_MODMUL256)
         else:
             caps.append(LOG_MAX_TABLE)
     return caps
@@ -144,6 +176,7 @@ def core_airs(tables: ProgramTables, segmented: bool = False) -> list[Air]:
         HaltAir(segmented),
         Sha256Air(),
         Sha256KAir(),
+        ModMul256Air(),
     ]
 
 
@@ -239,11 +272,12 @@ def core_traces(
     e_halt, e_read = ecall & (eid == 0), ecall & (eid == 1)
     ebuf = ecall & (eid == 3)  # LOG
     e_sha = ecall & (eid == ECALL_SHA256)
-    e_accel = e_sha | (ecall & (eid == ECALL_COMMIT))  # precompile calls (SHA256, COMMIT)
-    keep_rd = ebuf | e_accel  # rows whose rd slot reads a1 unchanged
+    e_accel = e_sha | (ecall & (eid == ECALL_COMMIT))  # sha256 table calls (SHA256, COMMIT)
+    e_mm = ecall & (eid == ECALL_MODMUL256)
+    keep_rd = ebuf | e_accel | e_mm  # rows whose rd slot reads a1 unchanged
     cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
     cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
-    cpu[:, C["e_sha"]] = e_sha
+    cpu[:, C["e_sha"]], cpu[:, C["e_mm"]] = e_sha, e_mm
     r1 = np.where(fl["f_rs1"], col("rs1_val"), 0).astype(np.uint32)
     r2 = np.where(ecall, eid, np.where(fl["f_rs2"], col("rs2_val"), 0)).astype(np.uint32)
     put_bytes("r1_", r1)
@@ -371,6 +405,27 @@ def core_traces(
     )
     vals.append(np.concatenate([calls[:, 10:26].ravel(), sha_new.ravel()]).astype(np.uint32))
     owner.append(4 * h + nd + np.arange(24 * n_sha, dtype=np.int64))
+    # MODMUL256 calls: 24 input reads at T + 1, 8 result rewrites at T + 2
+    mm = t.modmul_calls
+    mrows = np.flatnonzero(e_mm)
+    if mrows.size != mm.shape[0]:
+        raise ValueError("MODMUL256 calls do not match their ECALL rows")
+    n_mm = mrows.size
+    if n_mm > MAX_MODMUL256_CALLS:
+        raise CycleBoundError(
+            f"execution made {n_mm} MODMUL256 precompile calls; one proof holds at most "
+            f"{MAX_MODMUL256_CALLS}"
+        )
+    mm_ts = ts[mrows]
+    mw_in = (mm[:, 1:2].astype(np.int64) >> 2) + np.arange(IN_WORDS)
+    mw_out = (mm[:, 0:1].astype(np.int64) >> 2) + np.arange(OUT_WORDS)
+    spaces.append(np.ones(32 * n_mm, dtype=np.int64))
+    addrs.append(np.concatenate([mw_in.ravel(), mw_out.ravel()]))
+    tss.append(
+        np.concatenate([np.repeat(mm_ts + IN_TS, IN_WORDS), np.repeat(mm_ts + OUT_TS, OUT_WORDS)])
+    )
+    vals.append(np.concatenate([mm[:, 2:26].ravel(), modmul_results(mm).ravel()]))
+    owner.append(4 * h + nd + 24 * n_sha + np.arange(32 * n_mm, dtype=np.int64))
     sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
     vv, ow = np.concatenate(vals), np.concatenate(owner)
     order = np.lexsort((tt, ad, sp))
@@ -378,7 +433,7 @@ def core_traces(
     same = np.zeros(sp.size, dtype=bool)
     same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
     prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
-    pts_all = np.zeros(4 * h + nd + 24 * n_sha, dtype=np.int64)
+    pts_all = np.zeros(4 * h + nd + 24 * n_sha + 32 * n_mm, dtype=np.int64)
     pts_all[ow] = prev_ts
     for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
         pts = pts_all[s_i * h : (s_i + 1) * h]
@@ -408,7 +463,8 @@ def core_traces(
         )
     halt = np.zeros((FIXED_HEIGHT, HALT_WIDTH), dtype=np.uint32)
     hpts = pts_all[4 * h : 4 * h + nd]
-    sha_pts = pts_all[4 * h + nd :]
+    sha_pts = pts_all[4 * h + nd : 4 * h + nd + 24 * n_sha]
+    mm_pts = pts_all[4 * h + nd + 24 * n_sha :]
     height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
     sha = sha256_trace(
         calls,
@@ -417,6 +473,14 @@ def core_traces(
         _writable(img_w, img_wr, sp_b.ravel()).reshape(n_sha, 16),
         sha_pts[16 * n_sha :].reshape(n_sha, 8),
         height_calls,
+    )
+    mmt = modmul_trace(
+        mm,
+        mm_ts,
+        mm_pts[: IN_WORDS * n_mm].reshape(n_mm, IN_WORDS),
+        _writable(img_w, img_wr, mw_in.ravel()).reshape(n_mm, IN_WORDS),
+        mm_pts[IN_WORDS * n_mm :].reshape(n_mm, OUT_WORDS),
+        _pow2(n_mm),
     )
     hd = halt_ts - hpts - 1
     hr = slice(0, nd)  # the active rows
@@ -434,6 +498,7 @@ def core_traces(
         "halt": halt,
         "sha256": sha,
         "sha256_k": k_trace(height_calls, n_sha),
+        "modmul256": mmt,
     }
     if boundary is None:
         return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))

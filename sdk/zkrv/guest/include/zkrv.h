@@ -43,6 +43,13 @@ _Noreturn void zkrv_exit(uint32_t code);
 void zkrv_sha256_compress(uint32_t state[8], const void *block);
 void zkrv_sha256(const void *data, size_t len, uint8_t out[32]);
 
+/* 256-bit modular multiplication precompile (ECALL 6, proven by the modmul256 table): out = a * b
+ * mod m, where every operand is a 256-bit little-endian integer of 8 words (least significant
+ * first) and m = 0 means 2^256; operands may be >= m. out must be 4-byte aligned; it may alias
+ * the inputs (they are copied first). About 70 cycles. */
+void zkrv_modmul256(uint32_t out[8], const uint32_t a[8], const uint32_t b[8],
+                    const uint32_t m[8]);
+
 /* Heap (a simple first-fit allocator over the memory between .bss and the stack). */
 void *malloc(size_t size);
 void *calloc(size_t n, size_t size);

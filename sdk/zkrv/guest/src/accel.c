@@ -1,10 +1,13 @@
 /* Precompiles: ECALLs the zkrv circuit proves in dedicated tables (docs/zkvm-accel.md).
- *   a7 = 4 SHA256  a0 = word-aligned state (8 native words, writable), a1 = word-aligned 64-byte
- *                  block; state <- compress(state, block)
+ *   a7 = 4 SHA256     a0 = word-aligned state (8 native words, writable), a1 = word-aligned
+ *                     64-byte block; state <- compress(state, block)
+ *   a7 = 6 MODMUL256  a0 = word-aligned 8-word result, a1 = word-aligned 24 words (a, b, m);
+ *                     result <- a * b mod m (m = 0: mod 2^256). Executed, not yet provable.
  */
 #include <zkrv.h>
 
 #define ECALL_SHA256 4
+#define ECALL_MODMUL256 6
 
 void zkrv_sha256_compress(uint32_t state[8], const void *block) {
     register uint32_t r_a0 __asm__("a0") = (uint32_t)(uintptr_t)state;
@@ -44,4 +47,18 @@ void zkrv_sha256(const void *data, size_t len, uint8_t out[32]) {
         out[4 * i + 2] = (uint8_t)(h[i] >> 8);
         out[4 * i + 3] = (uint8_t)h[i];
     }
+}
+
+void zkrv_modmul256(uint32_t out[8], const uint32_t a[8], const uint32_t b[8],
+                    const uint32_t m[8]) {
+    uint32_t in[24]; /* the call's one input block: a, b, m */
+    for (int i = 0; i < 8; i++) {
+        in[i] = a[i];
+        in[8 + i] = b[i];
+        in[16 + i] = m[i];
+    }
+    register uint32_t r_a0 __asm__("a0") = (uint32_t)(uintptr_t)out;
+    register uint32_t r_a1 __asm__("a1") = (uint32_t)(uintptr_t)in;
+    register uint32_t r_a7 __asm__("a7") = ECALL_MODMUL256;
+    __asm__ volatile("ecall" : : "r"(r_a0), "r"(r_a1), "r"(r_a7) : "memory");
 }
