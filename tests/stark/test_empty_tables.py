@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zkrv_prover.stark.air import quotient
+from zkrv_prover.stark.air.air import Air, AirBuilder, Machine, compile_machine
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
 from zkrv_prover.stark.field.codec import BASE_BITS, ProofFormatError
@@ -113,3 +115,67 @@ def test_busy_tables_are_masked_as_before() -> None:
     proof = prove(vk, traces, pub, FieldRng.seeded(3))
     assert zero_matrices(proof) == frozenset()
     verify(vk, pub, decode_proof(vk, encode_proof(vk, proof)))
+
+
+class _GatedOps(multi_table.OpsAir):
+    """The ops table without its first-row public-value constraint: every constraint and send is
+    gated by a column, so an all-zero trace satisfies it syntactically."""
+
+    name = "gated_ops"
+
+    def eval(self, b: AirBuilder) -> None:
+        a, bb, c, s = b.main_local
+        b.assert_bool(s, "s_bool")
+        b.send(multi_table.ADD_BUS, [a, bb, c], s)
+
+
+def _gated_machine() -> Machine:
+    return Machine(
+        [_GatedOps(), multi_table.AdderAir(), multi_table.BytesAir(8)],
+        num_public_values=1,
+        name="gated",
+    )
+
+
+def test_zero_quotient_check_is_syntactic_and_conservative() -> None:
+    """``quotient.vanishes_on_zero_trace``: the gated ops table's constraints all vanish when
+    its columns do; the adder's do not (it sends on the range bus with a constant multiplicity),
+    nor do the original ops table's (a first-row constraint against a public value, whatever
+    that value is) or a first-row constraint with a nonzero constant."""
+
+    class FirstIsOne(Air):
+        name = "first_is_one"
+        main_width = 1
+
+        def eval(self, b: AirBuilder) -> None:
+            b.when_first_row().assert_eq(b.main_local[0], 1, "first")
+
+    lays = compile_machine(_gated_machine())
+    assert quotient.vanishes_on_zero_trace(lays[OPS])
+    assert not quotient.vanishes_on_zero_trace(lays[ADDER])
+    assert not quotient.vanishes_on_zero_trace(compile_machine(multi_table.machine())[OPS])
+    (one,) = compile_machine(Machine([FirstIsOne()], num_public_values=0))
+    assert not quotient.vanishes_on_zero_trace(one)
+
+
+def test_prover_skips_the_quotient_of_a_vanishing_empty_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The idle trace on the gated machine: the empty gated ops table's quotient is not
+    evaluated (known zero), the adder's is (its aux is not zero), and the proof verifies with
+    that quotient a zero matrix."""
+    evaluated: list[str] = []
+    real = quotient.combined_quotient
+
+    def spy(layout, *args, **kwargs):  # type: ignore[no-untyped-def]
+        evaluated.append(layout.air.name)
+        return real(layout, *args, **kwargs)
+
+    monkeypatch.setattr(quotient, "combined_quotient", spy)
+    params = PcsParams(num_queries=4, pow_bits=1, hash="poseidon2-babybear")
+    vk = keygen(_gated_machine(), params, lifted=True)
+    traces, pub = _idle_trace()
+    proof = prove(vk, traces, pub, FieldRng.seeded(6))
+    assert evaluated == ["adder", "bytes"]
+    verify(vk, pub, proof)
+    assert (3, OPS) in zero_matrices(proof)

@@ -356,6 +356,20 @@ def empty_tables(vk: VerifyingKey, traces: Sequence[U32]) -> set[int]:
     return {t for t, tr_ in enumerate(traces) if t in main and not tr_.any()}
 
 
+def _zero_quotient(
+    t: int, lay: TableLayout, empty: set[int], sums_of: dict[int, np.ndarray]
+) -> bool:
+    """Whether table ``t``'s quotient is known to be zero without evaluating it: the table is
+    empty (all-zero main and aux columns, a zero LogUp sum) and every constraint vanishes when
+    its columns do (``quotient.vanishes_on_zero_trace``). An unused precompile table is one."""
+    if t not in empty:
+        return False
+    cum = sums_of.get(t)
+    if cum is not None and np.any(cum):
+        return False
+    return quotient.vanishes_on_zero_trace(lay)
+
+
 def _com_log(vk: VerifyingKey, log_n: int) -> int:
     """Committed log height of a table's main and aux matrices (masked; lifted minimum)."""
     if vk.lifted:
@@ -663,6 +677,13 @@ def prove(
         for t in group:
             lay = lays[t]
             M = quotient.quotient_domain_size(lay.degree, n, Nd)
+            g_k = ext_pow_int(tuple(int(v) for v in gamma), len(lay.constraints))
+            if _zero_quotient(t, lay, empty, sums_of):
+                # every constraint vanishes on an all-zero table: its quotient is zero
+                zq = np.zeros((M, EXT_DEGREE), dtype=np.uint64)
+                acc = quotient.horner_step(acc, np.asarray(g_k, dtype=np.uint64), zq)
+                progress.advance()
+                continue
             main_q = _on_coset(main_at[t][0], main_at[t][1], M)
             pre_q = None
             if t in pre_pos:
@@ -697,7 +718,6 @@ def prove(
             except ValueError as e:
                 raise ProverError(f"table {lay.air.name!r}: {e}") from e
             del q
-            g_k = ext_pow_int(tuple(int(v) for v in gamma), len(lay.constraints))
             acc = quotient.horner_step(acc, np.asarray(g_k, dtype=np.uint64), coeffs)
             del coeffs
             progress.advance()
