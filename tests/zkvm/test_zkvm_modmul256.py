@@ -186,9 +186,9 @@ def test_table_switched_off_without_calls(elf: Path) -> None:
 
 
 def test_modmul_table_covers_every_column(wit: zm.MachineWitness) -> None:
-    """Mutating any cell of a call's row (m = 0 and m != 0 rows) breaks a constraint or the
+    """Mutating any cell of a call's row (an m != 0 and an m = 0 row) breaks a constraint or the
     row's bus sums."""
-    rows = [0, 1, 2]
+    rows = [0, 1]
     escapes, tried = windowed_escapes(wit, "modmul256", rows)
     assert tried > 2 * mm.WIDTH * len(rows) * 0.9
     assert escapes == [], [(mm.COLUMNS[c], r) for c, r in escapes]
@@ -222,6 +222,23 @@ def test_prove_and_verify(elf: Path) -> None:
     want = b"".join(words(a * b % (m or 1 << 256)) for a, b, m in cs)
     receipt = zkrv.prove(elf, b"".join(words(a) + words(b) + words(m) for a, b, m in cs))
     assert isinstance(receipt, StarkReceipt) and receipt.journal == want
+    receipt.verify(zkrv.image_id(elf), journal=want)
+
+
+@pytest.mark.slow
+def test_prove_in_segments(elf: Path) -> None:
+    """Three calls (about 2,600 cycles) in two segments of 2^11 cycles (the result buffer's
+    words cross the segment boundary through the memory argument): the composite receipt
+    verifies and its journal is Python's."""
+    from zkrv.receipt import SegmentedReceipt
+
+    cs = cases()[:3]
+    want = b"".join(words(a * b % (m or 1 << 256)) for a, b, m in cs)
+    receipt = zkrv.prove(
+        elf, b"".join(words(a) + words(b) + words(m) for a, b, m in cs), segment_po2=11, jobs=1
+    )
+    assert isinstance(receipt, SegmentedReceipt) and receipt.segments == 2
+    assert receipt.journal == want
     receipt.verify(zkrv.image_id(elf), journal=want)
 
 
