@@ -12,20 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zkvm_util import core_copy, problems, windowed_escapes
+from zkvm_util import core_copy, forged_receipt, problems, windowed_escapes
 
 import zkrv
 from zkrv.build import build
 from zkrv.errors import ZkrvError
-from zkrv.receipt import ReceiptVerificationError, StarkReceipt, stark_seal
+from zkrv.receipt import ReceiptVerificationError, StarkReceipt
 from zkrv_prover.executor import ExecutionResult, execute
-from zkrv_prover.stark.protocol.proof import encode_proof
-from zkrv_prover.stark.protocol.prover import prove as stark_prove
-from zkrv_prover.stark.protocol.testing import unchecked_prover
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm import modmul256 as mm
 from zkrv_prover.zkvm.buses import BUS_ACCEL, BUS_MEMORY
-from zkrv_prover.zkvm.image_id import program_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "executor"))
 from test_executor_modmul256 import GUEST, TOP, cases, words
@@ -246,23 +242,16 @@ def test_prove_in_segments(elf: Path) -> None:
 def test_malicious_prover_unreduced_result_rejected(elf: Path) -> None:
     """A prover with its checks off proves ``r + m`` (quotient one less, arithmetic consistent,
     memory left as is); the verifier rejects the receipt."""
-    res = run(elf, CALLS[3:])
-    key = program_key(res.image)
-    assert res.trace is not None
-    w = zm.generate(key.tables, res.trace, key.vk.layouts)
-    core = core_copy(w)
     a, b, m = CALLS[3]
     q, r = divmod(a * b, m)
-    tr = core[MM].astype(np.int64)
-    qb = np.frombuffer((q - 1).to_bytes(64, "little"), np.uint8).astype(np.int64)[None]
-    rb = np.frombuffer((r + m).to_bytes(32, "little"), np.uint8).astype(np.int64)[None]
-    mm.fill_arith(tr[0:1], tr[0:1, MC["x0"] : MC["x0"] + 96], qb, rb)
-    core[MM] = tr.astype(np.uint32)
-    traces = zm.complete_traces(w.layouts, core, w.public, strict=False)
-    with unchecked_prover():
-        proof = stark_prove(key.vk, traces, w.public)
-    assert key.vk.pre_root is not None
-    seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
-    forged = StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
+
+    def edit(core: list[np.ndarray]) -> None:
+        tr = core[MM].astype(np.int64)
+        qb = np.frombuffer((q - 1).to_bytes(64, "little"), np.uint8).astype(np.int64)[None]
+        rb = np.frombuffer((r + m).to_bytes(32, "little"), np.uint8).astype(np.int64)[None]
+        mm.fill_arith(tr[0:1], tr[0:1, MC["x0"] : MC["x0"] + 96], qb, rb)
+        core[MM] = tr.astype(np.uint32)
+
+    forged, image_id = forged_receipt(run(elf, CALLS[3:]), edit)
     with pytest.raises((ReceiptVerificationError, ZkrvError)):
-        forged.verify(key.image_id)
+        forged.verify(image_id)

@@ -12,24 +12,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zkvm_util import core_copy, coverage_escapes, problems, windowed_escapes
+from zkvm_util import core_copy, coverage_escapes, forged_receipt, problems, windowed_escapes
 
 import zkrv
 from zkrv.build import build
 from zkrv.errors import ZkrvError
-from zkrv.receipt import ReceiptVerificationError, StarkReceipt, stark_seal
+from zkrv.receipt import ReceiptVerificationError, StarkReceipt
 from zkrv_prover.executor import ExecutionResult, execute
 from zkrv_prover.executor.abi import JOURNAL_REG
 from zkrv_prover.executor.accel import SHA256_IV, sha256_compress
 from zkrv_prover.executor.errors import EcallError
 from zkrv_prover.executor.trace import check_trace
-from zkrv_prover.stark.protocol.proof import encode_proof
-from zkrv_prover.stark.protocol.prover import prove as stark_prove
-from zkrv_prover.stark.protocol.testing import unchecked_prover
 from zkrv_prover.zkvm import machine as zm
 from zkrv_prover.zkvm import sha256 as sha
 from zkrv_prover.zkvm.buses import BUS_ACCEL, BUS_MEMORY, BUS_SHA256_K
-from zkrv_prover.zkvm.image_id import program_key
 from zkrv_prover.zkvm.memory import M_F, M_FTS, M_W
 
 GUEST = Path(__file__).parent / "guests" / "sha256_accel.c"
@@ -313,19 +309,13 @@ def test_malicious_prover_wrong_digest_rejected(elf: Path) -> None:
     memory table's final value changed to match); the verifier rejects the receipt."""
     rng = random.Random(4)
     res = run_compress(elf, [rng.getrandbits(32) for _ in range(8)], rng.randbytes(64))
-    key = program_key(res.image)
-    assert res.trace is not None
-    w = zm.generate(key.tables, res.trace, key.vk.layouts)
-    core = core_copy(w)
-    core[SHA][0, SC["n0"]] = (int(core[SHA][0, SC["n0"]]) + 1) % 256
-    traces = zm.complete_traces(w.layouts, core, w.public, strict=False)
-    with unchecked_prover():
-        proof = stark_prove(key.vk, traces, w.public)
-    assert key.vk.pre_root is not None
-    seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
-    forged = StarkReceipt(key.image_id, res.exit_code, res.journal, seal)
+
+    def edit(core: list[np.ndarray]) -> None:
+        core[SHA][0, SC["n0"]] = (int(core[SHA][0, SC["n0"]]) + 1) % 256
+
+    forged, image_id = forged_receipt(res, edit)
     with pytest.raises((ReceiptVerificationError, ZkrvError)):
-        forged.verify(key.image_id)
+        forged.verify(image_id)
 
 
 # -- the journal: COMMIT compresses into the journal registers, HALT exposes them -------------

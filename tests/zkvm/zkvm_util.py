@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from zkrv.receipt import StarkReceipt
 from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
 from zkrv_prover.stark.air import debug, logup
 from zkrv_prover.stark.air import symbolic_eval as se
@@ -27,6 +28,7 @@ __all__ = [
     "asm",
     "coverage_escapes",
     "every_instruction",
+    "forged_receipt",
     "problems",
     "run_program",
     "windowed_escapes",
@@ -245,3 +247,27 @@ def windowed_escapes(
                     escapes.append((col, row))
                     break
     return escapes, tried
+
+
+def forged_receipt(
+    res: ExecutionResult, edit: Callable[[list[np.ndarray]], None]
+) -> tuple[StarkReceipt, bytes]:
+    """A one-proof receipt of ``res`` from a prover with its checks off, whose core traces were
+    changed by ``edit`` (the peripheral tables regenerated to match, as a cheating prover would),
+    and the image ID to verify it against."""
+    from zkrv.receipt import stark_seal
+    from zkrv_prover.stark.protocol.proof import encode_proof
+    from zkrv_prover.stark.protocol.prover import prove as stark_prove
+    from zkrv_prover.stark.protocol.testing import unchecked_prover
+    from zkrv_prover.zkvm.image_id import program_key
+
+    key = program_key(res.image)
+    assert res.trace is not None and key.vk.pre_root is not None
+    w = zm.generate(key.tables, res.trace, key.vk.layouts)
+    core = core_copy(w)
+    edit(core)
+    traces = zm.complete_traces(w.layouts, core, w.public, strict=False)
+    with unchecked_prover():
+        proof = stark_prove(key.vk, traces, w.public)
+    seal = stark_seal(key.vk.pre_root, key.log_program, key.log_image, encode_proof(key.vk, proof))
+    return StarkReceipt(key.image_id, res.exit_code, res.journal, seal), key.image_id

@@ -382,15 +382,8 @@ def core_traces(
     # SHA256/COMMIT precompile calls: 16 block reads at T + 1, 8 state rewrites at T + 2 (in
     # memory for SHA256, the journal registers for COMMIT)
     calls = t.sha256_calls
-    srows = np.flatnonzero(e_accel)
-    if srows.size != calls.shape[0]:
-        raise ValueError("SHA256/COMMIT calls do not match their ECALL rows")
+    srows = _call_rows(e_accel, calls, MAX_SHA256_CALLS, "SHA256/COMMIT")
     n_sha = srows.size
-    if n_sha > MAX_SHA256_CALLS:
-        raise CycleBoundError(
-            f"execution made {n_sha} SHA256/COMMIT precompile calls; one proof holds at most "
-            f"{MAX_SHA256_CALLS}"
-        )
     sha_ts = ts[srows]
     sha_new = compress_calls(calls)
     jc = calls[:, SHA256_JOURNAL:].astype(bool)
@@ -407,15 +400,8 @@ def core_traces(
     owner.append(4 * h + nd + np.arange(24 * n_sha, dtype=np.int64))
     # MODMUL256 calls: 24 input reads at T + 1, 8 result rewrites at T + 2
     mm = t.modmul_calls
-    mrows = np.flatnonzero(e_mm)
-    if mrows.size != mm.shape[0]:
-        raise ValueError("MODMUL256 calls do not match their ECALL rows")
+    mrows = _call_rows(e_mm, mm, MAX_MODMUL256_CALLS, "MODMUL256")
     n_mm = mrows.size
-    if n_mm > MAX_MODMUL256_CALLS:
-        raise CycleBoundError(
-            f"execution made {n_mm} MODMUL256 precompile calls; one proof holds at most "
-            f"{MAX_MODMUL256_CALLS}"
-        )
     mm_ts = ts[mrows]
     mw_in = (mm[:, 1:2].astype(np.int64) >> 2) + np.arange(IN_WORDS)
     mw_out = (mm[:, 0:1].astype(np.int64) >> 2) + np.arange(OUT_WORDS)
@@ -503,6 +489,19 @@ def core_traces(
     if boundary is None:
         return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))
     return CoreTraces(traces, segment_public_values(boundary, t.journal_digest, t.exit_code))
+
+
+def _call_rows(flags: npt.NDArray[np.bool_], records: U32, cap: int, what: str) -> I64:
+    """The CPU rows of a precompile's calls (``flags``), checked against its executor records
+    (one per call, in order) and its per-proof cap (:class:`CycleBoundError` beyond it)."""
+    rows = np.flatnonzero(flags)
+    if rows.size != records.shape[0]:
+        raise ValueError(f"{what} calls do not match their ECALL rows")
+    if rows.size > cap:
+        raise CycleBoundError(
+            f"execution made {rows.size} {what} precompile calls; one proof holds at most {cap}"
+        )
+    return rows
 
 
 def segment_public_values(b: SegmentBoundary, journal_digest: bytes, exit_code: int) -> list[int]:
