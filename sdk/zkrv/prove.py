@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zkrv.errors import ZkrvError
-from zkrv.receipt import DevReceipt, Receipt, SegmentedReceipt, StarkReceipt, stark_seal
+from zkrv.receipt import (
+    DevReceipt,
+    Receipt,
+    SegmentedReceipt,
+    StarkReceipt,
+    seal_profile_head,
+    stark_seal,
+)
 
 if TYPE_CHECKING:
     from zkrv.keys import KeyCache
@@ -214,4 +221,5 @@ def _prove_segmented(image: MemoryImage, input: bytes, run: _Run) -> SegmentedRe
         proof = prove_segmented(image, input, run.segment_po2, jobs=jobs, ray=run.ray)
     except CycleLimitError as e:
         raise ZkrvError(f"execution too long to prove: {e}") from e
-    return SegmentedReceipt(proof.image_id, proof.exit_code, proof.journal, encode_segmented(proof))
+    seal = seal_profile_head() + encode_segmented(proof)
+    return SegmentedReceipt(proof.image_id, proof.exit_code, proof.journal, seal)

@@ -8,7 +8,9 @@ Binary format (version 1, integers big-endian)::
 - kind 1, :class:`StarkReceipt`: ``seal = pre_root (32) | log2 program height u8 |
   log2 image height u8 | STARK proof`` (``zkrv_prover.stark.protocol.proof`` format; the proof
   and the root, a digest of 8 canonical BabyBear elements, use the zkVM's hash family,
-  Poseidon2-BabyBear: ``zkvm_params()``). Verification refuses a non-canonical root,
+  Poseidon2-BabyBear: ``zkvm_params()``). Under the 128-bit security profile
+  (``ZKRV_SECURITY_PROFILE=128``) the seal starts with ``0xFF 0x80`` and the root has 9
+  elements (36 bytes); a receipt is verified only under the profile it was proven in. Verification refuses a non-canonical root,
   recomputes the image ID from the root and heights, rebuilds the verifying key and checks the
   proof against the public values ``sha256(journal) || exit_code`` the receipt claims. So every
   byte is either checked (magic, version, kind, lengths, image ID) or bound by the proof.
@@ -213,7 +215,7 @@ class SegmentedReceipt(Receipt):
         super().__post_init__()
         from zkrv_prover.zkvm.segments import MAX_SEGMENTS
 
-        if len(self.seal) < 38:
+        if len(self._body) < root_bytes() + 6:
             raise ZkrvError("receipt: segmented seal too short")
         if not 1 <= self.segments <= MAX_SEGMENTS:
             raise ZkrvError(
@@ -224,7 +226,13 @@ class SegmentedReceipt(Receipt):
     def segments(self) -> int:
         """The segment count the seal's header declares (checked in range at construction;
         the segments themselves are decoded by :meth:`segmented_proof`)."""
-        return int.from_bytes(self.seal[34:38], "big")
+        n = root_bytes() + 2
+        return int.from_bytes(self._body[n : n + 4], "big")
+
+    @property
+    def _body(self) -> bytes:
+        """The seal after its security-profile head (``split_seal_profile``)."""
+        return split_seal_profile(self.seal)
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "segments": self.segments}
@@ -242,7 +250,7 @@ class SegmentedReceipt(Receipt):
         from zkrv_prover.zkvm.segment_codec import decode_segmented
 
         try:
-            return decode_segmented(self.seal, self.image_id, self.exit_code, self.journal)
+            return decode_segmented(self._body, self.image_id, self.exit_code, self.journal)
         except ValueError as e:
             raise ReceiptVerificationError(f"receipt: malformed segmented seal ({e})") from e
 
@@ -392,18 +400,61 @@ def check_expectations(r: Receipt, image_id: bytes, journal: bytes | None) -> No
         raise ReceiptVerificationError("receipt's journal differs from the expected journal")
 
 
+#: First byte of a seal that names its security profile (a default-profile seal starts with its
+#: root's top byte, at most 0x77 since every felt is below p < 2^31).
+PROFILE_TAG = 0xFF
+
+
+def seal_profile_head() -> bytes:
+    """The head of this process's STARK seals: empty in the default security profile, else
+    ``PROFILE_TAG || target bits`` (``zkrv_prover.stark.field.profile``)."""
+    from zkrv_prover.stark.field.profile import DEFAULT_PROFILE, PROFILE
+
+    return b"" if PROFILE.name == DEFAULT_PROFILE else bytes([PROFILE_TAG, PROFILE.target_bits])
+
+
+def split_seal_profile(seal: bytes) -> bytes:
+    """The seal after its profile head (:func:`seal_profile_head`), or a
+    :class:`ReceiptVerificationError` naming both profiles when it was made under another one
+    than this process runs (its bytes would not parse here)."""
+    from zkrv_prover.stark.field.profile import DEFAULT_PROFILE, PROFILE, PROFILE_ENV, PROFILES
+
+    # a head names a known profile; any other first bytes are a default seal's root (a
+    # non-canonical one is then refused as such)
+    named = str(seal[1]) if len(seal) >= 2 and seal[0] == PROFILE_TAG else DEFAULT_PROFILE
+    tagged = named in PROFILES and named != DEFAULT_PROFILE
+    name = named if tagged else DEFAULT_PROFILE
+    if name != PROFILE.name:
+        raise ReceiptVerificationError(
+            f"receipt: proven under the {name}-bit security profile, but this process runs the "
+            f"{PROFILE.name}-bit one (set {PROFILE_ENV}={name} to verify it)"
+        )
+    return bytes(seal[2:]) if tagged else bytes(seal)
+
+
+def root_bytes() -> int:
+    """Bytes of a preprocessed root in seals: 4 per Poseidon2 digest element (32, or 36 under
+    the 128-bit security profile)."""
+    from zkrv_prover.stark.field.profile import PROFILE
+
+    return 4 * PROFILE.p2_digest
+
+
 def stark_seal(pre_root: int, log_program: int, log_image: int, proof: bytes) -> bytes:
     """Encode a STARK seal (see the module docstring)."""
-    return pre_root.to_bytes(32, "big") + bytes([log_program, log_image]) + proof
+    root = pre_root.to_bytes(root_bytes(), "big")
+    return seal_profile_head() + root + bytes([log_program, log_image]) + proof
 
 
 def _split_stark_seal(seal: bytes) -> tuple[int, int, int, bytes]:
     """(root, log program height, log image height, proof bytes); the root's canonical form is
     checked by the caller, against the receipt's hash family."""
-    if len(seal) < 34:
+    seal = split_seal_profile(seal)
+    n = root_bytes()
+    if len(seal) < n + 2:
         raise ReceiptVerificationError("receipt: STARK seal too short")
-    root = int.from_bytes(seal[:32], "big")
-    return root, seal[32], seal[33], bytes(seal[34:])
+    root = int.from_bytes(seal[:n], "big")
+    return root, seal[n], seal[n + 1], bytes(seal[n + 2 :])
 
 
 _CLASSES: dict[int, type[Receipt]] = {

@@ -202,6 +202,17 @@ def _not_wrappable(receipt: Receipt) -> ZkrvError:
     )
 
 
+def _require_onchain_profile() -> None:
+    """ZkrvError unless this process runs a security profile whose receipts can be wrapped
+    (``ZKRV_SECURITY_PROFILE``: the 128-bit profile's receipts stay off chain)."""
+    from zkrv_prover.stark.field.profile import ProfileError, require_default
+
+    try:
+        require_default("wrap")
+    except ProfileError as e:
+        raise ZkrvError(str(e)) from None
+
+
 def wrap_receipt(
     receipt: Receipt,
     *,
@@ -222,6 +233,7 @@ def wrap_receipt(
     from zkrv.keys import KeyCache
     from zkrv_prover.progress import reporting
 
+    _require_onchain_profile()
     with reporting(progress):
         return _wrap(receipt, keys if keys is not None else KeyCache(), profile_name(profile), seed)
 
@@ -410,6 +422,7 @@ def setup_key(
     from zkrv.keys import KeyCache
     from zkrv.prove import prove
 
+    _require_onchain_profile()
     name = profile_name(profile)
     cache = keys if keys is not None else KeyCache()
     if not force:

@@ -18,7 +18,7 @@ from zkrv_prover.stark.field.codec import (
 )
 from zkrv_prover.stark.field.field import EXT_DEGREE, P
 
-KINDS = ("bn254", "babybear8")
+KINDS = ("bn254", "babybear")
 
 
 def _p2_digest(rng: random.Random) -> int:
@@ -113,30 +113,30 @@ def test_non_canonical_digests_are_rejected() -> None:
     felts = [1, 2, 3, 4, 5, 6, 7, P]
     packed = sum(f << (31 * i) for i, f in enumerate(felts))
     with pytest.raises(ProofFormatError, match="non-canonical Poseidon2 digest"):
-        Reader(packed.to_bytes(31, "little"), "babybear8").digest("root")
+        Reader(packed.to_bytes(31, "little"), "babybear").digest("root")
 
 
 def test_truncation_padding_and_trailing_bytes() -> None:
-    w = Writer("babybear8")
+    w = Writer("babybear")
     w.bases([3] * 20)
     w.base(9)  # 651 bits: 82 bytes, the last one with 5 padding bits
     data = w.getvalue()
     assert len(data) == 82
-    r = Reader(data[:-1], "babybear8")
+    r = Reader(data[:-1], "babybear")
     r.bases(20, "row")
     with pytest.raises(ProofFormatError, match="truncated"):
         r.base("last")
     with pytest.raises(ProofFormatError, match="truncated"):
-        Reader(data[:40], "babybear8").bases(20, "row")
+        Reader(data[:40], "babybear").bases(20, "row")
     for pad_bit in range(3, 8):  # 651 = 81 * 8 + 3: bits 3..7 of the last byte are padding
         bad = bytearray(data)
         bad[-1] |= 1 << pad_bit
-        r = Reader(bytes(bad), "babybear8")
+        r = Reader(bytes(bad), "babybear")
         r.bases(20, "row")
         r.base("last")
         with pytest.raises(ProofFormatError, match="padding"):
             r.finish()
-    r = Reader(data + b"\0", "babybear8")
+    r = Reader(data + b"\0", "babybear")
     r.bases(20, "row")
     r.base("last")
     with pytest.raises(ProofFormatError, match="trailing"):
@@ -144,7 +144,7 @@ def test_truncation_padding_and_trailing_bytes() -> None:
 
 
 def test_writer_refuses_out_of_range_values() -> None:
-    w = Writer("babybear8")
+    w = Writer("babybear")
     with pytest.raises(ValueError):
         w.base(P)
     with pytest.raises(ValueError):

@@ -65,16 +65,19 @@ def test_asfield_and_powers() -> None:
 
 
 #: The binomial extensions the generic arithmetic is tested on: the former challenge field
-#: x^4 - 11 and the quintic x^5 - 2.
-CONFIGS = [(4, 11), (5, 2)]
+#: x^4 - 11, the quintic x^5 - 2 (default profile) and the sextic x^6 - 31 (128-bit profile).
+CONFIGS = [(4, 11), (5, 2), (6, 31)]
 
 
 def test_ext_irreducible() -> None:
     # x^d - W is irreducible over F_p when d | p - 1 and W has no q-th root for each prime q | d
-    # (plus p = 1 mod 4 when 4 | d): 11 is not a square; 2 is not a fifth power.
+    # (plus p = 1 mod 4 when 4 | d): 11 is not a square; 2 is not a fifth power; 31 is neither
+    # a square nor a cube.
     assert (P - 1) % 4 == 0 and pow(11, (P - 1) // 2, P) == P - 1
     assert (P - 1) % 5 == 0 and pow(2, (P - 1) // 5, P) != 1
+    assert (P - 1) % 6 == 0 and pow(31, (P - 1) // 2, P) != 1 and pow(31, (P - 1) // 3, P) != 1
     assert fld.binomial_irreducible(4, 11) and fld.binomial_irreducible(5, 2)
+    assert fld.binomial_irreducible(6, 31) and not fld.binomial_irreducible(6, 2)
     assert fld.binomial_irreducible(EXT_DEGREE, EXT_W)
     assert not fld.binomial_irreducible(2, 4)  # 4 = 2^2 is a square
     assert not fld.binomial_irreducible(7, 2)  # 7 does not divide p - 1

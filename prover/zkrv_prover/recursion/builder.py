@@ -70,6 +70,7 @@ from zkrv_prover.recursion.tables.pack import PACK, UNPACK
 from zkrv_prover.stark.field import poseidon2
 from zkrv_prover.stark.field.arith import Arith, VerificationError, p2_permute_fn
 from zkrv_prover.stark.field.field import EXT_DEGREE, P, ext_inv_int, ext_mul_int, inv_int
+from zkrv_prover.stark.field.profile import require_default
 
 #: An extension value: EXT_DEGREE canonical ints.
 Ext = tuple[int, ...]
@@ -131,6 +132,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
     witness."""
 
     def __init__(self, poseidon2: Poseidon2Variant = "wide") -> None:
+        # its tables are laid out for the default profile's digests (8 elements, one
+        # permutation per compression) and challenge field
+        require_default("the recursion verifier")
         if poseidon2 not in POSEIDON2_TABLES:
             raise ValueError(f"unknown Poseidon2 table {poseidon2!r} (wide, skinny or medium)")
         # the table permutations are recorded into (same op rows in both)

@@ -39,6 +39,7 @@ from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT, PcsParams
 from zkrv_prover.stark.field.field import P
+from zkrv_prover.stark.field.profile import PROFILE
 from zkrv_prover.stark.protocol.prover import VerifyingKey, keygen
 from zkrv_prover.zkvm.machine import ProgramTables, build_machine
 from zkrv_prover.zkvm.program import PRE_WIDTH
@@ -66,11 +67,13 @@ ZKVM_LIFTED = True
 #: about 0.5 s on 2 cores with AVX-512, a few seconds without), so zkVM proofs grind 7 bits more
 #: than the STARK default (17) and need 5 queries fewer for the same proven figure: about 10 KiB
 #: less per query (``docs/zkvm.md``, "Parameters").
-ZKVM_POW_BITS = 24
-#: FRI queries of zkVM proofs: the fewest with which every term reaches 100 proven bits at the
-#: largest shapes with :data:`ZKVM_POW_BITS` (query phase 100.4, FRI batching 100.3 bits;
-#: ``soundness.security_summary()``, checked by ``tests/zkvm/test_zkvm_params.py``).
-ZKVM_NUM_QUERIES = 55
+ZKVM_POW_BITS = PROFILE.zkvm_pow_bits
+#: FRI queries of zkVM proofs: the fewest with which every term reaches the security profile's
+#: target at the largest shapes with :data:`ZKVM_POW_BITS` (default profile: 55, query phase
+#: 100.4, FRI batching 100.3 bits; 128-bit profile: 74, FRI batching 128.6, query phase 129.0;
+#: ``soundness.security_summary()``, checked by ``tests/zkvm/test_zkvm_params.py`` and
+#: ``tests/zkvm/test_security_profile.py``).
+ZKVM_NUM_QUERIES = PROFILE.zkvm_num_queries
 #: log2 of the final FRI polynomial's length in zkVM proofs: 2^7 coefficients, one FRI layer
 #: fewer than the STARK default (2^6). The layer's cap and its per-query coset and path cost
 #: more than the 64 extra coefficients (about 8 KiB less at 2^16 cycles); every committed matrix
@@ -96,19 +99,21 @@ IMAGE_ID_TAG = "ImageId"
 
 
 def image_id_prefix(params: PcsParams) -> bytes:
-    """The constant head of every image-ID preimage under ``params`` (104 bytes): the tag, the
-    zkVM version's SHA-256 and the PCS parameters as u32 big-endian words."""
+    """The constant head of every image-ID preimage under ``params`` (104 bytes; 112 under the
+    128-bit security profile): the tag, the zkVM version's SHA-256 and the PCS parameters as
+    u32 big-endian words."""
     words = b"".join(int(v).to_bytes(4, "big") for v in params.as_ints())
     return tag_digest(IMAGE_ID_TAG) + sha256(ZKVM_VERSION.encode()) + words
 
 
 def image_id_preimage(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
     """The bytes an image ID hashes: :func:`image_id_prefix`, the two log2 heights as u8 and
-    the preprocessed root as 32 bytes big-endian (the Groth16 claim circuit,
+    the preprocessed root as 4 P2_DIGEST bytes big-endian (the Groth16 claim circuit,
     ``r1cs/zkvm_claim.py``, builds the same layout from circuit variables)."""
-    if not 0 <= pre_root < 1 << 256:
+    n = 4 * P2_DIGEST  # 32 bytes (36 under the 128-bit security profile)
+    if not 0 <= pre_root < 1 << (8 * n):
         raise ValueError("preprocessed root out of range")
-    return image_id_prefix(params) + bytes([log_program, log_image]) + pre_root.to_bytes(32, "big")
+    return image_id_prefix(params) + bytes([log_program, log_image]) + pre_root.to_bytes(n, "big")
 
 
 def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsParams) -> bytes:
@@ -117,7 +122,7 @@ def image_id_from(pre_root: int, log_program: int, log_image: int, params: PcsPa
 
 
 def root_felts(pre_root: int) -> list[int]:
-    """The 8 felts of a Poseidon2-BabyBear root given as its integer ``sum felt_i 2^(32 i)``
+    """The P2_DIGEST felts of a Poseidon2-BabyBear root given as its integer ``sum felt_i 2^(32 i)``
     (``ValueError`` unless every felt is canonical): how the recursion layers and the
     global challenges take the preprocessed root as data."""
     if not 0 <= pre_root < 1 << (32 * P2_DIGEST):

@@ -22,6 +22,7 @@ import struct
 from zkrv_prover.claim import sha256
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
+from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.zkvm.image_id import verifier_key, zkvm_params
 from zkrv_prover.zkvm.segment_prover import SegmentedProof, SegmentLinks
@@ -29,7 +30,8 @@ from zkrv_prover.zkvm.segments import MAX_SEGMENTS
 
 __all__ = ["decode_segmented", "encode_segmented"]
 
-_HEAD = struct.Struct(">32sBBI")
+#: root (4 bytes per Poseidon2 digest element) | log program | log image | segment count
+_HEAD = struct.Struct(f">{4 * P2_DIGEST}sBBI")
 _LINK = struct.Struct(">IIBI")
 
 
@@ -37,7 +39,7 @@ def encode_segmented(proof: SegmentedProof) -> bytes:
     """The seal bytes of ``proof`` (its segment proofs are already encoded)."""
     parts = [
         _HEAD.pack(
-            proof.pre_root.to_bytes(32, "big"),
+            proof.pre_root.to_bytes(4 * P2_DIGEST, "big"),
             proof.log_program,
             proof.log_image,
             len(proof.proofs),

@@ -53,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in args_list
     try:
+        # the security profile is read from the environment when the proof system is first
+        # imported: an unknown name is a user mistake (ProfileError, a ValueError), not a crash
+        import zkrv_prover.stark.field.profile  # noqa: F401
+    except ValueError as e:
+        emit_error(str(e), json_mode=json_mode)
+        return 1
+    try:
         parser = build_parser()
         args = parser.parse_args(args_list)
         if getattr(args, "func", None) is None:

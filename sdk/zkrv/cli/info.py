@@ -1,6 +1,7 @@
 """``zkrv info``: versions, the toolchain paths zkrv would use (a setup check) and the soundness
-of zkVM receipts' STARK parameters at the zkVM's largest proof shape, the hash family's
-collision resistance included (``stark/protocol/soundness.py``)."""
+of zkVM receipts' STARK parameters at the zkVM's largest proof shape under this process's
+security profile (``ZKRV_SECURITY_PROFILE``), the hash family's collision resistance included
+(``stark/protocol/soundness.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zkrv import __version__
 from zkrv.cli._common import Result, add_json_flag
 from zkrv.toolchain import find_tool
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
+from zkrv_prover.stark.field.profile import PROFILE, PROFILE_ENV
 from zkrv_prover.stark.protocol.soundness import security_summary
 
 TOOLS = ("clang", "ld.lld", "solc", "anvil", "forge", "node", "qemu-riscv32")
@@ -36,14 +38,22 @@ def run(args: argparse.Namespace) -> Result:
         "version": __version__,
         "native_extension": native,
         "tools": tools,
+        "security_profile": {
+            "name": PROFILE.name,
+            "target_bits": PROFILE.target_bits,
+            "onchain": PROFILE.onchain,
+            "env": PROFILE_ENV,
+        },
         "security": security.as_dict(),
     }
     lines = [f"zkrv {__version__}", f"native extension: {'yes' if native else 'missing'}"]
     lines += [f"{k}: {v or 'not found'}" for k, v in tools.items()]
     shape = security.jbr.shape
+    where = "receipts can be wrapped for on-chain use" if PROFILE.onchain else "off chain only"
     lines.append(
-        f"security (zkVM, largest shape: LDE 2^{shape.log_max_lde(security.jbr.params)}, "
-        f"BabyBear^{security.jbr.ext_field.degree}):"
+        f"security profile: {PROFILE.name} bits ({PROFILE_ENV}; {where}); "
+        f"zkVM receipts at the largest shape (LDE 2^{shape.log_max_lde(security.jbr.params)}, "
+        f"BabyBear^{security.jbr.ext_field.degree}, {security.jbr.params.num_queries} queries):"
     )
     for label, rep in (
         ("proven, Johnson bound", security.jbr),

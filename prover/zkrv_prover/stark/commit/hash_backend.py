@@ -7,9 +7,11 @@ checking that both give identical roots).
 
 - Poseidon-BN254: digests are (n, 4) uint64 little-endian limbs (:func:`hash_rows`,
   :func:`hash_batch`).
-- Poseidon2-BabyBear: digests are (n, 8) uint32 canonical elements (:func:`p2_hash_rows`,
-  :func:`p2_compress`, :func:`p2_grind`). Until the native engine has the ``p2_*`` entry
-  points, ``"native"`` runs the numpy reference for them (same function, slower).
+- Poseidon2-BabyBear: digests are (n, P2_DIGEST) uint32 canonical elements
+  (:func:`p2_hash_rows`, :func:`p2_compress`, :func:`p2_grind_native`). The native engine's
+  ``p2_*`` sponges are written for the default security profile (8-element digests, rate 8);
+  under the 128-bit profile (9-element digests, rate 7; ``field/profile.py``) the same
+  sponges run in numpy over the engine's batched permutation (``p2_permute``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,23 @@ import numpy.typing as npt
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.field.field import P
 from zkrv_prover.stark.field.poseidon2 import WIDTH, permute_batch
+from zkrv_prover.stark.field.profile import PROFILE
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 Backend = Literal["native", "reference"]
 
-#: Poseidon2 digest size and sponge rate (elements).
-P2_DIGEST = 8
-P2_RATE = 8
+#: Poseidon2 digest size and sponge rate (elements; the security profile's).
+P2_DIGEST = PROFILE.p2_digest
+P2_RATE = PROFILE.p2_rate
+#: Whether a 2-to-1 compression is one permutation of left || right (the digests fill the
+#: state: 8 + 8 = WIDTH); otherwise it is a sponge over the 2 P2_DIGEST elements
+#: (:func:`p2_compress`).
+P2_COMPRESS_IN_ONE = 2 * P2_DIGEST <= WIDTH
+#: Capacity tag of a node sponge (a leaf's tag is its length, always below it).
+P2_NODE_TAG = 1 << 30
+#: Whether the native engine's p2 sponges (rate 8, 8-element digests) apply.
+_NATIVE_SHAPE = P2_DIGEST == 8 and P2_RATE == 8
 
 
 class NativeEngineMissingError(RuntimeError):
@@ -50,10 +61,33 @@ def native() -> Any:
 
 
 def _native_p2(name: str, backend: Backend) -> Any | None:
-    """The native Poseidon2 entry point ``name`` for backend "native", if the engine has it."""
-    if backend != "native":
+    """The native Poseidon2 entry point ``name`` for backend "native", if the engine has it
+    (its sponges only under the default profile's shape; the permutation always)."""
+    if backend != "native" or (name != "p2_permute" and not _NATIVE_SHAPE):
         return None
     return getattr(native(), name, None)
+
+
+def _permute(states: U32, backend: Backend) -> U32:
+    """Batched Poseidon2 permutation of (n, 16) states, natively when the backend is."""
+    fn = _native_p2("p2_permute", backend)
+    if fn is not None:
+        return np.asarray(fn(np.ascontiguousarray(states, dtype=np.uint32)), dtype=np.uint32)
+    return permute_batch(states)
+
+
+def _sponge(rows: U32, tag: int, backend: Backend) -> U32:
+    """The overwrite-mode sponge of the rows of an (n, m) matrix: state = 0, state[P2_RATE] =
+    tag; per chunk of P2_RATE values (the last may be shorter) overwrite state[0..len] and
+    permute; the digest is state[0..P2_DIGEST]."""
+    n, m = rows.shape
+    state = np.zeros((n, WIDTH), dtype=np.uint32)
+    state[:, P2_RATE] = tag
+    for c in range(0, m, P2_RATE):
+        chunk = rows[:, c : c + P2_RATE]
+        state[:, : chunk.shape[1]] = chunk
+        state = _permute(state, backend)
+    return np.ascontiguousarray(state[:, :P2_DIGEST])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -104,14 +138,15 @@ def hash_batch(inputs: U64, backend: Backend = "native") -> U64:
 
 
 def p2_to_ints(digests: U32) -> list[int]:
-    """(n, 8) digests to ints sum_i felt_i 2^(32 i) (the proof encoding)."""
+    """(n, P2_DIGEST) digests to ints sum_i felt_i 2^(32 i) (the proof encoding)."""
     raw = np.ascontiguousarray(digests, dtype="<u4").tobytes()
-    return [int.from_bytes(raw[32 * i : 32 * i + 32], "little") for i in range(digests.shape[0])]
+    k = 4 * P2_DIGEST
+    return [int.from_bytes(raw[k * i : k * i + k], "little") for i in range(digests.shape[0])]
 
 
 def p2_from_ints(vals: Sequence[int]) -> U32:
-    """Digest ints to (n, 8) uint32 elements (each must be canonical)."""
-    raw = b"".join(int(v).to_bytes(32, "little") for v in vals)
+    """Digest ints to (n, P2_DIGEST) uint32 elements (each must be canonical)."""
+    raw = b"".join(int(v).to_bytes(4 * P2_DIGEST, "little") for v in vals)
     out = np.frombuffer(raw, dtype="<u4").reshape(len(vals), P2_DIGEST).astype(np.uint32)
     if out.size and int(out.max()) >= P:
         raise ValueError("not a canonical Poseidon2 digest")
@@ -119,9 +154,9 @@ def p2_from_ints(vals: Sequence[int]) -> U32:
 
 
 def p2_hash_rows(rows: U32, backend: Backend = "native") -> U32:
-    """Sponge leaf digests of the rows of an (n, m >= 1) canonical matrix, (n, 8): state = 0,
-    state[8] = m; per chunk of 8 values (the last may be shorter) overwrite state[0..len] and
-    permute; the digest is state[0..8]."""
+    """Sponge leaf digests of the rows of an (n, m >= 1) canonical matrix, (n, P2_DIGEST):
+    state = 0, state[P2_RATE] = m; per chunk of P2_RATE values (the last may be shorter)
+    overwrite state[0..len] and permute; the digest is state[0..P2_DIGEST]."""
     rows = np.ascontiguousarray(rows, dtype=np.uint32)
     n, m = rows.shape
     if m < 1:
@@ -129,21 +164,15 @@ def p2_hash_rows(rows: U32, backend: Backend = "native") -> U32:
     fn = _native_p2("p2_hash_rows", backend)
     if fn is not None:
         return np.asarray(fn(rows), dtype=np.uint32)
-    state = np.zeros((n, WIDTH), dtype=np.uint32)
-    state[:, P2_RATE] = m
-    for c in range(0, m, P2_RATE):
-        chunk = rows[:, c : c + P2_RATE]
-        state[:, : chunk.shape[1]] = chunk
-        state = permute_batch(state)
-    return np.ascontiguousarray(state[:, :P2_DIGEST])
+    return _sponge(rows, m, backend)
 
 
 def p2_hash_lifted(
     digests: Sequence[U32], log_height: int, salts: U32 | None, backend: Backend = "native"
 ) -> U32:
-    """Lifted Merkle leaves, (2^log_height, 8): leaf i is the row sponge (:func:`p2_hash_rows`)
+    """Lifted Merkle leaves, (2^log_height, P2_DIGEST): leaf i is the row sponge (:func:`p2_hash_rows`)
     of ``d_0[i >> (H - h_0)] || ... || d_{T-1}[i >> (H - h_{T-1})] || salts[i]`` for the
-    (2^h_t, 8) digest matrices ``digests`` (h_t <= H = log_height) and the optional
+    (2^h_t, P2_DIGEST) digest matrices ``digests`` (h_t <= H = log_height) and the optional
     (2^H, s) ``salts``."""
     ds = [np.ascontiguousarray(d, dtype=np.uint32) for d in digests]
     fn = _native_p2("p2_hash_lifted", backend)
@@ -157,8 +186,12 @@ def p2_hash_lifted(
 
 
 def p2_compress(pairs: U32, backend: Backend = "native") -> U32:
-    """2-to-1 compression of (n, 2, 8) digest pairs: permute(left || right)[0..8] -> (n, 8)."""
+    """2-to-1 compression of (n, 2, P2_DIGEST) digest pairs -> (n, P2_DIGEST): with 8-element
+    digests permute(left || right)[0..8]; with longer ones (``P2_COMPRESS_IN_ONE`` false) the
+    sponge of left || right with the capacity tag ``P2_NODE_TAG``."""
     flat = np.ascontiguousarray(pairs, dtype=np.uint32).reshape(-1, 2 * P2_DIGEST)
+    if not P2_COMPRESS_IN_ONE:
+        return _sponge(flat, P2_NODE_TAG, backend)
     fn = _native_p2("p2_compress", backend)
     if fn is not None:
         return np.asarray(fn(flat), dtype=np.uint32)
@@ -169,16 +202,15 @@ def p2_pow_samples(
     state: Sequence[int], pending: Sequence[int], start: int, count: int, backend: Backend
 ) -> U32:
     """The proof-of-work samples of nonces start .. start + count - 1:
-    ``permute(state with [0..k] overwritten by pending + [nonce])[7]`` (``transcript_p2``)."""
+    ``permute(state with [0..k] overwritten by pending + [nonce])[P2_RATE - 1]``
+    (``transcript_p2``: a sample pops the last element of the rate)."""
     k = len(pending)
     if k >= P2_RATE:
-        raise ValueError("the transcript's input buffer holds fewer than 8 values")
+        raise ValueError(f"the transcript's input buffer holds fewer than {P2_RATE} values")
     x = np.tile(np.asarray(state, dtype=np.uint32), (count, 1))
     x[:, :k] = np.asarray(pending, dtype=np.uint32)
     x[:, k] = np.arange(start, start + count, dtype=np.uint32)
-    fn = _native_p2("p2_permute", backend)
-    out = np.asarray(fn(x), dtype=np.uint32) if fn is not None else permute_batch(x)
-    return out[:, P2_DIGEST - 1]
+    return _permute(x, backend)[:, P2_RATE - 1]
 
 
 def p2_grind_native(

@@ -15,6 +15,8 @@ through the scheme for every digest operation, so digests are opaque to them:
   hiding, are appended to the row's values). compress(l, r) = permute(l || r)[0..8] (binary
   trees only); injection of a shorter group's leaf = compress(node, leaf). The transcript is
   the duplex sponge of ``transcript_p2.py``. This family is native to BabyBear, for recursion.
+  Under the 128-bit security profile (``field/profile.py``) digests have 9 elements (36-byte
+  ints), the rate is 7, and compress is the sponge of l || r with capacity tag 2^30.
 
 Each scheme states its generic security (:class:`HashSecurity`: collision resistance from its
 digest and capacity sizes), which the soundness calculator reports as a term.
@@ -314,9 +316,15 @@ class Poseidon2BabyBear(HashScheme):
     """Poseidon2 over BabyBear, width 16 (module docstring)."""
 
     name: HashName = "poseidon2-babybear"
-    #: Width 16, rate 8, capacity 8 and 8-element digests: 8 log2(p) = 247.3 bits of digest
-    #: and capacity, ~123.6-bit collision resistance.
-    security = HashSecurity(width=16, capacity=8, digest_len=8, element_bits=math.log2(hb.P))
+    #: Width 16. Default profile: rate 8, capacity 8 and 8-element digests (8 log2(p) = 247.3
+    #: bits of digest and capacity, ~123.6-bit collision resistance); 128-bit profile: rate 7,
+    #: capacity 9 and 9-element digests (278.2 bits, ~139.1).
+    security = HashSecurity(
+        width=16,
+        capacity=16 - hb.P2_RATE,
+        digest_len=hb.P2_DIGEST,
+        element_bits=math.log2(hb.P),
+    )
     digest_cols = hb.P2_DIGEST
     digest_dtype = np.uint32
 
@@ -365,21 +373,28 @@ class Poseidon2BabyBear(HashScheme):
                 return out
         return super().compress_path(ar, node, siblings, bits)
 
-    def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
-        if not vals:
-            raise ValueError("cannot hash an empty row")
+    @staticmethod
+    def _sponge(ar: AnyArith, vals: Sequence[Any], tag: int) -> Digest:
+        """``hash_backend._sponge`` over ``ar``: state[P2_RATE] = tag, overwrite-mode chunks."""
         zero = ar.b_const(0)
         state = [zero] * 16
-        state[hb.P2_RATE] = ar.b_const(len(vals))
+        state[hb.P2_RATE] = ar.b_const(tag)
         for c in range(0, len(vals), hb.P2_RATE):
             chunk = list(vals[c : c + hb.P2_RATE])
             state = ar.b_permute(chunk + state[len(chunk) :])
         return state[: hb.P2_DIGEST]
 
+    def leaf(self, ar: AnyArith, vals: Sequence[Any]) -> Digest:
+        if not vals:
+            raise ValueError("cannot hash an empty row")
+        return self._sponge(ar, vals, len(vals))
+
     def compress(self, ar: AnyArith, children: Sequence[Digest]) -> Digest:
         if len(children) != 2:
             raise ValueError("poseidon2-babybear Merkle trees are binary")
         left, right = children
+        if not hb.P2_COMPRESS_IN_ONE:
+            return self._sponge(ar, [*left, *right], hb.P2_NODE_TAG)
         return ar.b_permute([*left, *right])[: hb.P2_DIGEST]
 
     def inject(self, ar: AnyArith, node: Digest, leaf: Digest) -> Digest:

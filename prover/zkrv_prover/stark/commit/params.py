@@ -35,6 +35,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from zkrv_prover.stark.field.profile import DEFAULT_PROFILE, PROFILE
+
 #: log2 of the LDE blowup factor (rate 2^-LOG_BLOWUP).
 LOG_BLOWUP = 3
 #: Number of FRI queries (60: 100.4 proven bits for the query phase with POW_BITS, module doc).
@@ -146,7 +148,10 @@ class PcsParams:
         return self.salt_len if self.zk else 0
 
     def as_ints(self) -> list[int]:
-        """The parameters as integers, in a fixed order (for transcripts and proof headers)."""
+        """The parameters as integers, in a fixed order (for transcripts, proof headers and image
+        IDs). Outside the default security profile the profile's challenge-field degree and
+        Poseidon2 digest size follow, so its proofs and image IDs never match the default's."""
+        extra = [] if PROFILE.name == DEFAULT_PROFILE else [PROFILE.ext_degree, PROFILE.p2_digest]
         return [
             self.log_blowup,
             self.num_queries,
@@ -158,4 +163,5 @@ class PcsParams:
             self.commit_salt_len,
             self.log_cap,
             _HASH_CODES[self.hash],
+            *extra,
         ]

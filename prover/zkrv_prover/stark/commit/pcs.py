@@ -605,7 +605,7 @@ class PcsShape:
 
 def digest_kind(params: PcsParams) -> DigestKind:
     """The codec's digest kind of a proof with these parameters."""
-    return "bn254" if params.hash == "poseidon-bn254" else "babybear8"
+    return "bn254" if params.hash == "poseidon-bn254" else "babybear"
 
 
 #: (input tree, matrix) pairs whose opened rows a proof encoding omits because they are all

@@ -1,14 +1,15 @@
 """The Fiat-Shamir transcript over Poseidon2-BabyBear (``PcsParams.hash = "poseidon2-babybear"``),
 written once over :class:`~.arith.Arith` (its only hash primitive is ``b_permute``).
 
-Construction: a duplex sponge on the width-16 permutation with rate 8 (capacity 8 elements,
-~124 bits). The state is 16 base elements, an input buffer (< 8 pending values) and an output
-buffer (unread squeezed values):
+Construction: a duplex sponge on the width-16 permutation with rate RATE = 8 (capacity 8
+elements, ~124 bits; under the 128-bit security profile RATE = 7, capacity 9 elements). The
+state is 16 base elements, an input buffer (< RATE pending values) and an output buffer (unread
+squeezed values):
 
-- ``observe(v)``: clear the output buffer; append v to the input buffer; when it holds 8
+- ``observe(v)``: clear the output buffer; append v to the input buffer; when it holds RATE
   values, duplex.
 - ``duplex``: overwrite ``state[0..len(inbuf)]`` with the input buffer, clear it, permute, and
-  set the output buffer to ``state[0..8]``.
+  set the output buffer to ``state[0..RATE]``.
 - ``sample()``: duplex if the input buffer is non-empty or the output buffer is empty; pop the
   *last* element of the output buffer.
 
@@ -16,7 +17,7 @@ Start: observe ``encode(DOMAIN_TAG)`` then ``encode(label)``, where ``encode(byt
 byte length followed by the bytes packed 3 per element, little-endian (< 2^24 < p, so the
 encoding is injective).
 
-Observing: a digest as its 8 elements, a base element as itself, an extension element as its
+Observing: a digest as its DIGEST_LEN elements, a base element as itself, an extension element as its
 EXT_DEGREE coefficients. Sampling: a base challenge is one sample; an extension challenge is
 EXT_DEGREE samples, coefficient 0 first. Query bits (n <= 27): the low n bits of one sample,
 from its canonical 31-bit decomposition ``b_to_bits(v, 31)`` (a circuit or recursion program
@@ -27,7 +28,7 @@ distance (1 - 2^-n) / p < 1/p ~ 2^-31 of uniform.
 
 Grinding: ``check_pow(nonce, bits)`` observes the nonce (a base element), samples v, and
 requires the low ``bits`` bits of v to be zero. The prover's search (``hash_scheme``) computes
-the same v as ``permute(state with [0..k] overwritten by pending inputs + [nonce])[7]``.
+the same v as ``permute(state with [0..k] overwritten by pending inputs + [nonce])[RATE - 1]``.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ from typing import Any, Self
 from zkrv_prover.stark.commit.transcript import FiatShamir, label_scalar
 from zkrv_prover.stark.field.arith import Arith, B, Bit, D, E
 from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.profile import PROFILE
 
-#: Sponge width and rate (elements), and the digest size (elements).
+#: Sponge width and rate (elements), and the digest size (elements): 16, 8, 8 in the default
+#: security profile, 16, 7, 9 in the 128-bit one (capacity 9 elements, ~139 bits).
 WIDTH = 16
-RATE = 8
-DIGEST_LEN = 8
+RATE = PROFILE.p2_rate
+DIGEST_LEN = PROFILE.p2_digest
 #: Domain tag observed first (distinguishes this construction from any other use of the sponge).
 DOMAIN_TAG = b"zkrv-p2-transcript-v1"
 #: Most query-index bits one sample may give (p = 15 * 2^27 + 1; module docstring).
@@ -89,7 +92,7 @@ class Poseidon2Transcript(FiatShamir[B, E, D, Bit]):
 
     # ---- observing ----------------------------------------------------------------------------
     def observe_digest(self, d: Any) -> None:
-        """Observe a digest (8 base elements)."""
+        """Observe a digest (DIGEST_LEN base elements)."""
         if len(d) != DIGEST_LEN:
             raise ValueError(f"a Poseidon2 digest has {DIGEST_LEN} elements")
         for v in d:
@@ -135,7 +138,7 @@ class Poseidon2Transcript(FiatShamir[B, E, D, Bit]):
     # ---- grinding -----------------------------------------------------------------------------
     def pow_state(self) -> tuple[list[B], list[B]]:
         """(state, pending inputs) a grinding nonce is absorbed into (prover side): the PoW
-        sample is ``permute(state with [0..k] overwritten by pending + [nonce])[7]``."""
+        sample is ``permute(state with [0..k] overwritten by pending + [nonce])[RATE - 1]``."""
         return list(self._state), list(self._in)
 
     def check_pow(self, nonce: Any, bits: int) -> None:

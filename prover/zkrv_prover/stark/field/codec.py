@@ -8,13 +8,14 @@ The bytes are one little-endian bit stream: value k occupies the bits after valu
 (bit j of the stream is bit j % 8 of byte j // 8), and the last byte is padded with zero bits
 (a set padding bit is an error). Widths: base element :data:`BASE_BITS` = 31 bits (p < 2^31);
 extension element EXT_DEGREE base elements; digest :func:`digest_bits` (a BN254 scalar in 254
-bits, a Poseidon2 digest as 8 base elements); u8/u16/u32/u64 and raw bytes 8, 16, 32, 64 and
+bits, a Poseidon2 digest as its DIGEST_FELTS base elements); u8/u16/u32/u64 and raw bytes 8, 16, 32, 64 and
 8 n bits. A value made only of whole bytes that starts on a byte boundary (the proof headers)
 therefore lies byte-aligned in the stream.
 
 Digests are ints of one of two kinds (``digest_kind``, from the proof's hash family):
-``"bn254"``, a canonical BN254 scalar (< R), or ``"babybear8"``, 8 canonical BabyBear elements
-(the Poseidon2 digest int ``sum_i felt_i 2^(32 i)``, encoded felt by felt).
+``"bn254"``, a canonical BN254 scalar (< R), or ``"babybear"``, DIGEST_FELTS canonical BabyBear
+elements (8, or 9 under the 128-bit security profile; the Poseidon2 digest int
+``sum_i felt_i 2^(32 i)``, encoded felt by felt).
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ import numpy as np
 
 from zkrv_prover.bn254.constants import R
 from zkrv_prover.stark.field.field import EXT_DEGREE, ExtInt, P
+from zkrv_prover.stark.field.profile import PROFILE
 
-DigestKind = Literal["bn254", "babybear8"]
+DigestKind = Literal["bn254", "babybear"]
 
 #: Bits of an encoded base element.
 BASE_BITS = 31
+#: Base elements of a Poseidon2 digest (the security profile's).
+DIGEST_FELTS = PROFILE.p2_digest
 #: Bits of an encoded BN254 scalar digest.
 BN254_DIGEST_BITS = 254
 #: Below this many values, bases are packed one by one (numpy costs more than it saves).
@@ -45,21 +49,22 @@ def digest_canonical(v: int, kind: DigestKind) -> bool:
     """Whether ``v`` is a canonical digest of the kind (module docstring)."""
     if kind == "bn254":
         return 0 <= v < R
-    return 0 <= v < 1 << 256 and all(f < P for f in digest_felts(v))
+    return 0 <= v < 1 << (32 * DIGEST_FELTS) and all(f < P for f in digest_felts(v))
 
 
 def digest_bits(kind: DigestKind) -> int:
     """Encoded bits of a digest of the kind."""
-    return BN254_DIGEST_BITS if kind == "bn254" else 8 * BASE_BITS
+    return BN254_DIGEST_BITS if kind == "bn254" else DIGEST_FELTS * BASE_BITS
 
 
 def digest_felts(v: int) -> list[int]:
-    """The 8 u32 words of a Poseidon2 digest int ``sum_i felt_i 2^(32 i)`` (low word first)."""
-    return [(v >> (32 * i)) & 0xFFFFFFFF for i in range(8)]
+    """The DIGEST_FELTS u32 words of a Poseidon2 digest int ``sum_i felt_i 2^(32 i)`` (low word
+    first)."""
+    return [(v >> (32 * i)) & 0xFFFFFFFF for i in range(DIGEST_FELTS)]
 
 
 def felts_digest(felts: Sequence[int]) -> int:
-    """The Poseidon2 digest int of 8 felts (the inverse of :func:`digest_felts`)."""
+    """The Poseidon2 digest int of DIGEST_FELTS felts (the inverse of :func:`digest_felts`)."""
     return sum(int(f) << (32 * i) for i, f in enumerate(felts))
 
 
@@ -225,8 +230,8 @@ class Reader:
 
     def digest(self, what: str) -> int:
         start = self._pos // 8
-        if self.digest_kind == "babybear8":
-            felts = [self._uint(BASE_BITS, what) for _ in range(8)]
+        if self.digest_kind == "babybear":
+            felts = [self._uint(BASE_BITS, what) for _ in range(DIGEST_FELTS)]
             if max(felts) >= P:
                 raise ProofFormatError(f"non-canonical Poseidon2 digest in {what} at byte {start}")
             return felts_digest(felts)

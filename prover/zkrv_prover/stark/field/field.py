@@ -10,7 +10,7 @@ Conventions (fixed for the whole ``stark`` package):
   and the shape of extension values from ``EXT_DEGREE`` (never a literal). The arithmetic is
   written for any irreducible binomial x^d - w (:class:`BinomialExtension`, checked on
   construction: d | p - 1 and w has no q-th root for each prime q | d, plus p = 1 mod 4 when
-  4 | d); tests run it for x^4 - 11 and x^5 - 2.
+  4 | d); tests run it for x^4 - 11, x^5 - 2 and x^6 - 31.
 - Products are formed in ``np.uint64`` (p^2 < 2^62) and reduced by :func:`mod_p` (an exact
   division by the constant p, which numpy runs several times faster than ``%``); the NTT uses its
   own Shoup multiplication (``ntt.py``). Sums of products are reduced before they could reach
@@ -32,6 +32,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.stark.field.profile import PROFILE
+
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
@@ -41,9 +43,10 @@ P: int = 2013265921
 TWO_ADICITY: int = 27
 #: A generator of the multiplicative group F_p^* (used as the LDE coset shift).
 GENERATOR: int = 31
-#: The challenge field is F_p[x]/(x^EXT_DEGREE - EXT_W).
-EXT_DEGREE: int = 5
-EXT_W: int = 2
+#: The challenge field is F_p[x]/(x^EXT_DEGREE - EXT_W): x^5 - 2 in the default security profile,
+#: x^6 - 31 in the 128-bit one (``profile.py``).
+EXT_DEGREE: int = PROFILE.ext_degree
+EXT_W: int = PROFILE.ext_w
 
 _P64 = np.uint64(P)
 #: Bound of a product of two canonical values.

@@ -86,6 +86,7 @@ from zkrv_prover.stark.commit import fri
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import TARGET_SECURITY_BITS, ZK_LOG_HEADROOM, PcsParams
 from zkrv_prover.stark.field.field import EXT_DEGREE, TWO_ADICITY, P
+from zkrv_prover.stark.field.profile import PROFILE
 
 Batching = Literal["powers", "independent"]
 
@@ -857,11 +858,13 @@ class SecuritySummary:
 
     def as_dict(self) -> dict[str, object]:
         """JSON-friendly form: per regime the minimum, limiting term and all terms, plus the
-        parameters and the shape (``zkrv info --json``)."""
+        parameters and the shape (``zkrv info --json``); the target is the security profile's
+        (``field/profile.py``)."""
         p = self.jbr.params
         hsec = scheme_of(p.hash).security
         return {
-            "target_bits": TARGET_SECURITY_BITS,
+            "profile": PROFILE.name,
+            "target_bits": PROFILE.target_bits,
             "security_bits_jbr": round(self.security_bits_jbr, 2),
             "security_bits_udr": round(self.security_bits_udr, 2),
             "security_bits_conjectured": round(self.security_bits_conjectured, 2),
