@@ -1,6 +1,8 @@
 """The 128-bit security profile's cost: the zkVM benchmark's sort guest at 2^16 cycles proven under
 each profile (``ZKRV_SECURITY_PROFILE``, ``prover/zkrv_prover/stark/field/profile.py``), side by
-side in fresh child processes, one after the other.
+side in fresh child processes, interleaved (``ZKRV_BENCH_PROFILE_REPEAT`` rounds, default 3, of
+one child per profile; each figure is the median over the rounds: the host's speed drifts by
+more than the difference being measured).
 
 Each child runs ``benchmarks/zkvm.py``'s measurement (program key untimed; execute + trace
 generation + STARK proof timed; the receipt verified) and the soundness calculator of its
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +37,7 @@ PROFILES = ("100", "128")
 def child(log_cycles: int) -> dict[str, Any]:
     """This process's profile: the zkVM figures at 2^log_cycles and the security summary."""
     from benchmarks import zkvm
+
     from zkrv_prover.stark.protocol.soundness import security_summary
 
     out = zkvm.child(log_cycles)
@@ -62,26 +66,33 @@ def _run_child(profile: str, log_cycles: int) -> dict[str, Any]:
     return result
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of ``runs`` with every timing and the peak memory replaced by its median
+    (sizes and security figures are the same in every run)."""
+    out = dict(runs[0])
+    for key in ("prove_s", "verify_s", "peak_gib"):
+        out[key] = statistics.median(r[key] for r in runs)
+    return out
+
+
 def run() -> list[dict[str, Any]]:
     logs = [int(x) for x in os.environ.get("ZKRV_BENCH_PROFILE_LOGS", "16").split(",") if x]
+    repeat = max(1, int(os.environ.get("ZKRV_BENCH_PROFILE_REPEAT", "3")))
     out: list[dict[str, Any]] = []
     security: dict[str, dict[str, tuple[float, str]]] = {}
     for k in logs:
         tag = f"2e{k}"
-        res = {p: _run_child(p, k) for p in PROFILES}
+        rounds = [{p: _run_child(p, k) for p in PROFILES} for _ in range(repeat)]
+        res = {p: _median_run([r[p] for r in rounds]) for p in PROFILES}
         for p, r in res.items():
             security[p] = r["security"]
             extra = {"cycles": r["cycles"]}
             out.append(measure(f"profile{p}_prove_seconds_{tag}", r["prove_s"], "s", **extra))
             out.append(measure(f"profile{p}_verify_seconds_{tag}", r["verify_s"], "s"))
-            out.append(
-                measure(f"profile{p}_receipt_kib_{tag}", r["receipt_bytes"] / 1024, "KiB")
-            )
+            out.append(measure(f"profile{p}_receipt_kib_{tag}", r["receipt_bytes"] / 1024, "KiB"))
             out.append(measure(f"profile{p}_prove_peak_gib_{tag}", r["peak_gib"], "GiB"))
         base, high = res["100"], res["128"]
-        out.append(
-            measure(f"profile128_prove_ratio_{tag}", high["prove_s"] / base["prove_s"], "x")
-        )
+        out.append(measure(f"profile128_prove_ratio_{tag}", high["prove_s"] / base["prove_s"], "x"))
         out.append(
             measure(
                 f"profile128_receipt_ratio_{tag}",
@@ -91,7 +102,8 @@ def run() -> list[dict[str, Any]]:
         )
     for p, sec in security.items():
         for name, (bits, term) in sec.items():
-            out.append(measure(f"profile{p}_security_bits_{name}", bits, "bits", limiting_term=term))
+            entry = f"profile{p}_security_bits_{name}"
+            out.append(measure(entry, bits, "bits", limiting_term=term))
     return out
 
 

@@ -10,10 +10,11 @@ Binary format (version 1, integers big-endian)::
   and the root, a digest of 8 canonical BabyBear elements, use the zkVM's hash family,
   Poseidon2-BabyBear: ``zkvm_params()``). Under the 128-bit security profile
   (``ZKRV_SECURITY_PROFILE=128``) the seal starts with ``0xFF 0x80`` and the root has 9
-  elements (36 bytes); a receipt is verified only under the profile it was proven in. Verification refuses a non-canonical root,
-  recomputes the image ID from the root and heights, rebuilds the verifying key and checks the
-  proof against the public values ``sha256(journal) || exit_code`` the receipt claims. So every
-  byte is either checked (magic, version, kind, lengths, image ID) or bound by the proof.
+  elements (36 bytes); a receipt is verified only under the profile it was proven in.
+  Verification refuses a non-canonical root, recomputes the image ID from the root and heights,
+  rebuilds the verifying key and checks the proof against the public values ``sha256(journal) ||
+  exit_code`` the receipt claims. So every byte is either checked (magic, version, kind, lengths,
+  image ID) or bound by the proof.
 - kind 2, :class:`DevReceipt` (``zkrv prove --dev``): no proof; ``seal`` is the mock seal
   ``MOCK_SELECTOR || claim digest``. :meth:`Receipt.verify` always refuses it;
   :meth:`DevReceipt.verify_mock` (what the mock verifier contract does) accepts it.
@@ -32,7 +33,8 @@ Binary format (version 1, integers big-endian)::
   the image ID from the root and heights, sets every segment's public values from its position,
   links and the claim, checks the chain and verifies all segment proofs as one family
   (``verify_segmented``). It wraps into a Groth16 receipt like a kind-1 receipt (the segment
-  join tree, ``docs/segments.md``).
+  join tree, ``docs/segments.md``). Under the 128-bit profile its seal starts with the same
+  profile head, and is refused when parsed under another profile.
 
 Parsing is strict: unknown versions or kinds, short or trailing bytes, oversized fields and
 malformed seals raise :class:`~zkrv.errors.ZkrvError` (a segmented seal's header is checked

@@ -27,15 +27,18 @@ def random_matrix(n: int, w: int, seed: int) -> U32:
     return np.random.default_rng(seed).integers(0, P, size=(n, w), dtype=np.uint32)
 
 
-def sponge_ref(row: Sequence[int]) -> list[int]:
-    """The row sponge of the contract of ``p2_hash_rows``, on the scalar reference."""
+def sponge_ref(
+    row: Sequence[int], rate: int = 8, digest: int = 8, tag: int | None = None
+) -> list[int]:
+    """The row sponge of the contract of ``p2_hash_rows`` (rate 8, 8-element digests, tag the
+    row's length) or ``p2_sponge_rows`` (any shape), on the scalar reference."""
     state = [0] * 16
-    state[8] = len(row)
-    for c in range(0, len(row), 8):
-        chunk = [int(v) for v in row[c : c + 8]]
+    state[rate] = len(row) if tag is None else tag
+    for c in range(0, len(row), rate):
+        chunk = [int(v) for v in row[c : c + rate]]
         state[: len(chunk)] = chunk
         state = permute(state)
-    return state[:8]
+    return state[:digest]
 
 
 def grind_ok(state: Sequence[int], pending: Sequence[int], bits: int, nonce: int) -> bool:
@@ -163,6 +166,47 @@ def test_hash_lifted_matches_gathered_sponge(salt_len: int) -> None:
     assert np.array_equal(ref, got)
 
 
+@pytest.mark.parametrize("w", [1, 6, 7, 8, 14, 18, 40])
+@pytest.mark.parametrize("rate, digest", [(7, 9), (8, 8), (4, 12)])
+def test_sponge_rows_matches_the_model(w: int, rate: int, digest: int) -> None:
+    # the 128-bit profile's shape (7, 9) and others; tag default (the width) and explicit
+    rows = random_matrix(37, w, seed=500 + w)
+    got = native.p2_sponge_rows(rows, rate, digest)
+    assert got.shape == (37, digest) and got.dtype == np.uint32
+    for i in (0, 16, 36):
+        assert got[i].tolist() == sponge_ref(rows[i].tolist(), rate, digest)
+    tagged = native.p2_sponge_rows(rows, rate, digest, 1 << 30)
+    assert tagged[5].tolist() == sponge_ref(rows[5].tolist(), rate, digest, 1 << 30)
+    if (rate, digest) == (8, 8):
+        assert np.array_equal(got, native.p2_hash_rows(rows))
+
+
+def test_sponge_lifted_matches_gathered_sponge() -> None:
+    H, logs = 9, [9, 0, 4, 9]
+    ds = [random_matrix(1 << h, 9, seed=600 + t) for t, h in enumerate(logs)]
+    salts = random_matrix(1 << H, 8, seed=700)
+    got = native.p2_sponge_lifted(ds, H, 7, 9, salts)
+    assert got.shape == (1 << H, 9)
+    for i in (0, 17, 256, 511):
+        row = [v for d, h in zip(ds, logs, strict=True) for v in d[i >> (H - h)].tolist()]
+        assert got[i].tolist() == sponge_ref(row + salts[i].tolist(), 7, 9)
+    eight = [d[:, :8].copy() for d in ds]
+    assert np.array_equal(
+        native.p2_sponge_lifted(eight, H, 8, 8, salts), native.p2_hash_lifted(eight, H, salts)
+    )
+    with pytest.raises(ValueError, match="shape"):
+        native.p2_sponge_lifted(eight, H, 7, 9, salts)  # 8-element digests for a 9-digest call
+
+
+@pytest.mark.parametrize(
+    "rate, digest, tag",
+    [(0, 9, None), (16, 9, None), (7, 0, None), (7, 17, None), (7, 9, 2013265921)],
+)
+def test_sponge_shape_rejected(rate: int, digest: int, tag: int | None) -> None:
+    with pytest.raises(ValueError):
+        native.p2_sponge_rows(np.zeros((2, 3), dtype=np.uint32), rate, digest, tag)
+
+
 @pytest.mark.parametrize(
     "digests, log_height, salts",
     [
@@ -217,7 +261,9 @@ rows = np.random.default_rng(9).integers(0, 2013265921, size=(21, 19), dtype=np.
 states = np.ascontiguousarray(rows[:, :16])
 print(n.p2_hash_rows(rows).sum(dtype=np.uint64), n.p2_permute(states).sum(dtype=np.uint64),
       n.p2_compress(states).sum(dtype=np.uint64), n.p2_grind(list(range(16)), [1, 2, 3], 9),
-      n.p2_hash_lifted([rows[:16, :8], rows[:4, 8:16]], 4, rows[:16, 2:5]).sum(dtype=np.uint64))
+      n.p2_hash_lifted([rows[:16, :8], rows[:4, 8:16]], 4, rows[:16, 2:5]).sum(dtype=np.uint64),
+      n.p2_sponge_rows(rows, 7, 9).sum(dtype=np.uint64),
+      n.p2_sponge_lifted([rows[:16, :9], rows[:4, 9:18]], 4, 7, 9).sum(dtype=np.uint64))
 """
 
 

@@ -300,6 +300,41 @@ fn hash_rows_generic<V: Packed>(src: &[u32], w: usize, dst: &mut [u32]) {
     write_rows(&s, dst, DIGEST);
 }
 
+/// The overwrite-mode sponge of `hash_rows_generic` with a runtime shape (the 128-bit security
+/// profile's 9-element digests at rate 7, and its node compression): capacity element `rate`
+/// starts at `tag` (< p), each chunk of up to `rate` values overwrites the front of the state,
+/// then the state is permuted; the first `digest` elements of each row's final state go to
+/// `dst`. Callers check `1 <= rate < WIDTH` and `1 <= digest <= WIDTH`. Every access to `s`
+/// is a constant-index loop with a condition (see `write_rows`).
+#[inline(always)]
+fn sponge_rows_generic<V: Packed>(
+    src: &[u32],
+    w: usize,
+    rate: usize,
+    tag: u32,
+    digest: usize,
+    dst: &mut [u32],
+) {
+    let mut s: Block<V> = [V::splat(0); WIDTH];
+    for (i, x) in s.iter_mut().enumerate() {
+        if i == rate {
+            *x = V::splat(to_mont(tag));
+        }
+    }
+    let mut c = 0;
+    while c < w {
+        let len = (w - c).min(rate);
+        for (i, x) in s.iter_mut().enumerate() {
+            if i < len {
+                *x = column(src, w, c + i);
+            }
+        }
+        permute_block(&mut s);
+        c += len;
+    }
+    write_rows(&s, dst, digest);
+}
+
 /// The smallest nonce `first + l` (l < LANES, nonce < p) whose permuted state has
 /// `s[7] & mask == 0`, if any. `base` is the Montgomery-form state with the pending values
 /// written; the nonce goes to `slot`.
@@ -397,6 +432,13 @@ dispatch! {
 dispatch! {
     /// Sponge digests of up to LANES canonical rows of width `w` (see `hash_rows_generic`).
     pub fn hash_rows(src: &[u32], w: usize, dst: &mut [u32]) = hash_rows_generic
+}
+
+dispatch! {
+    /// Sponge digests of up to LANES canonical rows of width `w` with a runtime rate, capacity
+    /// tag and digest size (see `sponge_rows_generic`).
+    pub fn sponge_rows(src: &[u32], w: usize, rate: usize, tag: u32, digest: usize, dst: &mut [u32])
+        = sponge_rows_generic
 }
 
 dispatch! {

@@ -131,6 +131,57 @@ fn p2_hash_rows<'py>(
     py: Python<'py>,
     rows: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    rows_digests(py, rows, DIGEST, None, |src, w, _, dst| {
+        poseidon2::hash_rows(src, w, dst)
+    })
+}
+
+/// The same sponge with a runtime shape (the 128-bit security profile): rate `rate` (1..=15),
+/// capacity element `rate` starting at `tag` (default: the row width w; < p), digests of
+/// `digest` (1..=16) elements: (n, w) uint32, w >= 1 -> (n, digest) uint32.
+#[pyfunction]
+#[pyo3(signature = (rows, rate, digest, tag=None))]
+fn p2_sponge_rows<'py>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+    rate: usize,
+    digest: usize,
+    tag: Option<u32>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    check_sponge_shape(rate, digest)?;
+    if let Some(t) = tag {
+        if t >= P {
+            return Err(value_error(format!("tag {t} is not below p = {P}")));
+        }
+    }
+    rows_digests(py, rows, digest, tag, |src, w, tag, dst| {
+        poseidon2::sponge_rows(src, w, rate, tag, digest, dst)
+    })
+}
+
+/// ValueError unless 1 <= rate < WIDTH and 1 <= digest <= WIDTH.
+fn check_sponge_shape(rate: usize, digest: usize) -> PyResult<()> {
+    if !(1..WIDTH).contains(&rate) || !(1..=WIDTH).contains(&digest) {
+        return Err(value_error(format!(
+            "a sponge needs 1 <= rate < {WIDTH} and 1 <= digest <= {WIDTH}, got rate {rate}, \
+             digest {digest}"
+        )));
+    }
+    Ok(())
+}
+
+/// The (n, `digest`) digests of the rows of a validated (n, w >= 1) matrix, LANES rows per
+/// `hash(src, w, tag, dst)` call (`tag`: the given one, else w), rows in parallel.
+fn rows_digests<'py, F>(
+    py: Python<'py>,
+    rows: &Bound<'py, PyAny>,
+    digest: usize,
+    tag: Option<u32>,
+    hash: F,
+) -> PyResult<Bound<'py, PyArray2<u32>>>
+where
+    F: Fn(&[u32], usize, u32, &mut [u32]) + Sync,
+{
     let arr = u32_matrix(rows, "rows")?;
     let a = arr.as_array();
     let (n, w) = a.dim();
@@ -139,17 +190,18 @@ fn p2_hash_rows<'py>(
             "rows must have at least one column, got shape ({n}, 0)"
         )));
     }
+    let tag = tag.unwrap_or((w % P as usize) as u32);
     let std = a.as_standard_layout();
     let flat = std.as_slice().expect("standard layout");
     let out = py.detach(|| -> PyResult<Vec<u32>> {
         check_canonical(flat, w, "rows")?;
-        let mut out = vec![0u32; n * DIGEST];
-        out.par_chunks_mut(LANES * DIGEST)
+        let mut out = vec![0u32; n * digest];
+        out.par_chunks_mut(LANES * digest)
             .zip(flat.par_chunks(LANES * w))
-            .for_each(|(dst, src)| poseidon2::hash_rows(src, w, dst));
+            .for_each(|(dst, src)| hash(src, w, tag, dst));
         Ok(out)
     })?;
-    Ok(Array2::from_shape_vec((n, DIGEST), out)
+    Ok(Array2::from_shape_vec((n, digest), out)
         .expect("shape")
         .into_pyarray(py))
 }
@@ -259,6 +311,42 @@ fn p2_hash_lifted<'py>(
     log_height: u32,
     salts: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    lifted_digests(py, digests, log_height, salts, DIGEST, |src, w, dst| {
+        poseidon2::hash_rows(src, w, dst)
+    })
+}
+
+/// `p2_hash_lifted` with the runtime sponge shape of `p2_sponge_rows` (tag: the row width):
+/// `digests[t]` are (2^h_t, `digest`) matrices and the leaves (2^H, `digest`).
+#[pyfunction]
+#[pyo3(signature = (digests, log_height, rate, digest, salts=None))]
+fn p2_sponge_lifted<'py>(
+    py: Python<'py>,
+    digests: &Bound<'py, PyAny>,
+    log_height: u32,
+    rate: usize,
+    digest: usize,
+    salts: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    check_sponge_shape(rate, digest)?;
+    lifted_digests(py, digests, log_height, salts, digest, |src, w, dst| {
+        poseidon2::sponge_rows(src, w, rate, (w % P as usize) as u32, digest, dst)
+    })
+}
+
+/// The lifted leaves of `p2_hash_lifted` for digests of `dw` elements, LANES gathered rows
+/// per `hash(src, w, dst)` call.
+fn lifted_digests<'py, F>(
+    py: Python<'py>,
+    digests: &Bound<'py, PyAny>,
+    log_height: u32,
+    salts: Option<&Bound<'py, PyAny>>,
+    dw: usize,
+    hash: F,
+) -> PyResult<Bound<'py, PyArray2<u32>>>
+where
+    F: Fn(&[u32], usize, &mut [u32]) + Sync,
+{
     if log_height > 30 {
         return Err(value_error(format!("log_height {log_height} is above 30")));
     }
@@ -282,9 +370,9 @@ fn p2_hash_lifted<'py>(
     let stds: Vec<_> = views.iter().map(|v| v.as_standard_layout()).collect();
     for (t, a) in stds.iter().enumerate() {
         let (rows, cols) = a.dim();
-        if cols != DIGEST || !rows.is_power_of_two() || rows > n {
+        if cols != dw || !rows.is_power_of_two() || rows > n {
             return Err(value_error(format!(
-                "digests[{t}] must have shape (2^h, {DIGEST}) with h <= {log_height}, got ({rows}, {cols})"
+                "digests[{t}] must have shape (2^h, {dw}) with h <= {log_height}, got ({rows}, {cols})"
             )));
         }
         shifts.push(log_height - rows.trailing_zeros());
@@ -306,39 +394,38 @@ fn p2_hash_lifted<'py>(
         None => (&[][..], 0),
     };
     let t_count = flats.len();
-    let w = t_count * DIGEST + s_len;
+    let w = t_count * dw + s_len;
     let out = py.detach(|| -> PyResult<Vec<u32>> {
         for (t, f) in flats.iter().enumerate() {
-            check_canonical(f, DIGEST, &format!("digests[{t}]"))?;
+            check_canonical(f, dw, &format!("digests[{t}]"))?;
         }
         if s_len > 0 {
             check_canonical(salt_flat, s_len, "salts")?;
         }
-        let mut out = vec![0u32; n * DIGEST];
-        out.par_chunks_mut(LIFTED_BLOCK * DIGEST)
+        let mut out = vec![0u32; n * dw];
+        out.par_chunks_mut(LIFTED_BLOCK * dw)
             .enumerate()
             .for_each(|(b, dst)| {
                 let first = b * LIFTED_BLOCK;
-                let rows = dst.len() / DIGEST;
+                let rows = dst.len() / dw;
                 let mut buf = vec![0u32; rows * w];
                 for (r, row) in buf.chunks_exact_mut(w).enumerate() {
                     let i = first + r;
                     for (t, (f, &sh)) in flats.iter().zip(&shifts).enumerate() {
-                        let j = (i >> sh) * DIGEST;
-                        row[t * DIGEST..(t + 1) * DIGEST].copy_from_slice(&f[j..j + DIGEST]);
+                        let j = (i >> sh) * dw;
+                        row[t * dw..(t + 1) * dw].copy_from_slice(&f[j..j + dw]);
                     }
                     if s_len > 0 {
-                        row[t_count * DIGEST..]
-                            .copy_from_slice(&salt_flat[i * s_len..(i + 1) * s_len]);
+                        row[t_count * dw..].copy_from_slice(&salt_flat[i * s_len..(i + 1) * s_len]);
                     }
                 }
-                for (d, src) in dst.chunks_mut(LANES * DIGEST).zip(buf.chunks(LANES * w)) {
-                    poseidon2::hash_rows(src, w, d);
+                for (d, src) in dst.chunks_mut(LANES * dw).zip(buf.chunks(LANES * w)) {
+                    hash(src, w, d);
                 }
             });
         Ok(out)
     })?;
-    Ok(Array2::from_shape_vec((n, DIGEST), out)
+    Ok(Array2::from_shape_vec((n, dw), out)
         .expect("shape")
         .into_pyarray(py))
 }
@@ -350,5 +437,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(p2_hash_rows, m)?)?;
     m.add_function(wrap_pyfunction!(p2_grind, m)?)?;
     m.add_function(wrap_pyfunction!(p2_hash_lifted, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_sponge_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(p2_sponge_lifted, m)?)?;
     Ok(())
 }

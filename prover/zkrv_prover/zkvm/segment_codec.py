@@ -20,9 +20,9 @@ from __future__ import annotations
 import struct
 
 from zkrv_prover.claim import sha256
+from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.params import PcsParams
-from zkrv_prover.stark.commit.hash_backend import P2_DIGEST
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.zkvm.image_id import verifier_key, zkvm_params
 from zkrv_prover.zkvm.segment_prover import SegmentedProof, SegmentLinks

@@ -9,9 +9,10 @@ checking that both give identical roots).
   :func:`hash_batch`).
 - Poseidon2-BabyBear: digests are (n, P2_DIGEST) uint32 canonical elements
   (:func:`p2_hash_rows`, :func:`p2_compress`, :func:`p2_grind_native`). The native engine's
-  ``p2_*`` sponges are written for the default security profile (8-element digests, rate 8);
-  under the 128-bit profile (9-element digests, rate 7; ``field/profile.py``) the same
-  sponges run in numpy over the engine's batched permutation (``p2_permute``).
+  ``p2_hash_rows``/``p2_compress``/``p2_hash_lifted`` are the default security profile's
+  shape (8-element digests, rate 8); under the 128-bit profile (9-element digests, rate 7;
+  ``field/profile.py``) its runtime-shaped ``p2_sponge_rows``/``p2_sponge_lifted`` compute the
+  same sponges (the ``"reference"`` backend: numpy over :func:`permute_batch`).
 """
 
 from __future__ import annotations
@@ -60,10 +61,14 @@ def native() -> Any:
     return _native
 
 
+#: The native engine's entry points written for the default profile's shape only.
+_DEFAULT_SHAPE_ONLY = frozenset({"p2_hash_rows", "p2_compress", "p2_hash_lifted", "p2_grind"})
+
+
 def _native_p2(name: str, backend: Backend) -> Any | None:
     """The native Poseidon2 entry point ``name`` for backend "native", if the engine has it
-    (its sponges only under the default profile's shape; the permutation always)."""
-    if backend != "native" or (name != "p2_permute" and not _NATIVE_SHAPE):
+    (the fixed-shape sponges and grinding only under the default profile's shape)."""
+    if backend != "native" or (name in _DEFAULT_SHAPE_ONLY and not _NATIVE_SHAPE):
         return None
     return getattr(native(), name, None)
 
@@ -80,6 +85,9 @@ def _sponge(rows: U32, tag: int, backend: Backend) -> U32:
     """The overwrite-mode sponge of the rows of an (n, m) matrix: state = 0, state[P2_RATE] =
     tag; per chunk of P2_RATE values (the last may be shorter) overwrite state[0..len] and
     permute; the digest is state[0..P2_DIGEST]."""
+    fn = _native_p2("p2_sponge_rows", backend)
+    if fn is not None:
+        return np.asarray(fn(rows, P2_RATE, P2_DIGEST, tag), dtype=np.uint32)
     n, m = rows.shape
     state = np.zeros((n, WIDTH), dtype=np.uint32)
     state[:, P2_RATE] = tag
@@ -158,7 +166,7 @@ def p2_hash_rows(rows: U32, backend: Backend = "native") -> U32:
     state = 0, state[P2_RATE] = m; per chunk of P2_RATE values (the last may be shorter)
     overwrite state[0..len] and permute; the digest is state[0..P2_DIGEST]."""
     rows = np.ascontiguousarray(rows, dtype=np.uint32)
-    n, m = rows.shape
+    m = rows.shape[1]
     if m < 1:
         raise ValueError("cannot hash an empty row")
     fn = _native_p2("p2_hash_rows", backend)
@@ -170,14 +178,17 @@ def p2_hash_rows(rows: U32, backend: Backend = "native") -> U32:
 def p2_hash_lifted(
     digests: Sequence[U32], log_height: int, salts: U32 | None, backend: Backend = "native"
 ) -> U32:
-    """Lifted Merkle leaves, (2^log_height, P2_DIGEST): leaf i is the row sponge (:func:`p2_hash_rows`)
-    of ``d_0[i >> (H - h_0)] || ... || d_{T-1}[i >> (H - h_{T-1})] || salts[i]`` for the
-    (2^h_t, P2_DIGEST) digest matrices ``digests`` (h_t <= H = log_height) and the optional
-    (2^H, s) ``salts``."""
+    """Lifted Merkle leaves, (2^log_height, P2_DIGEST): leaf i is the row sponge
+    (:func:`p2_hash_rows`) of ``d_0[i >> (H - h_0)] || ... || d_{T-1}[i >> (H - h_{T-1})] ||
+    salts[i]`` for the (2^h_t, P2_DIGEST) digest matrices ``digests`` (h_t <= H = log_height)
+    and the optional (2^H, s) ``salts``."""
     ds = [np.ascontiguousarray(d, dtype=np.uint32) for d in digests]
     fn = _native_p2("p2_hash_lifted", backend)
     if fn is not None:
         return np.asarray(fn(ds, log_height, salts), dtype=np.uint32)
+    fn = None if _NATIVE_SHAPE else _native_p2("p2_sponge_lifted", backend)
+    if fn is not None:
+        return np.asarray(fn(ds, log_height, P2_RATE, P2_DIGEST, salts), dtype=np.uint32)
     n = 1 << log_height
     parts = [np.repeat(d, n // d.shape[0], axis=0) for d in ds]
     if salts is not None:

@@ -17,8 +17,8 @@ Start: observe ``encode(DOMAIN_TAG)`` then ``encode(label)``, where ``encode(byt
 byte length followed by the bytes packed 3 per element, little-endian (< 2^24 < p, so the
 encoding is injective).
 
-Observing: a digest as its DIGEST_LEN elements, a base element as itself, an extension element as its
-EXT_DEGREE coefficients. Sampling: a base challenge is one sample; an extension challenge is
+Observing: a digest as its DIGEST_LEN elements, a base element as itself, an extension element
+as its EXT_DEGREE coefficients. Sampling: a base challenge is one sample; an extension challenge is
 EXT_DEGREE samples, coefficient 0 first. Query bits (n <= 27): the low n bits of one sample,
 from its canonical 31-bit decomposition ``b_to_bits(v, 31)`` (a circuit or recursion program
 decomposes canonically; natively a canonical v < p < 2^31 always fits). Since

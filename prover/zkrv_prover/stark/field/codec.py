@@ -8,9 +8,9 @@ The bytes are one little-endian bit stream: value k occupies the bits after valu
 (bit j of the stream is bit j % 8 of byte j // 8), and the last byte is padded with zero bits
 (a set padding bit is an error). Widths: base element :data:`BASE_BITS` = 31 bits (p < 2^31);
 extension element EXT_DEGREE base elements; digest :func:`digest_bits` (a BN254 scalar in 254
-bits, a Poseidon2 digest as its DIGEST_FELTS base elements); u8/u16/u32/u64 and raw bytes 8, 16, 32, 64 and
-8 n bits. A value made only of whole bytes that starts on a byte boundary (the proof headers)
-therefore lies byte-aligned in the stream.
+bits, a Poseidon2 digest as its DIGEST_FELTS base elements); u8/u16/u32/u64 and raw bytes 8,
+16, 32, 64 and 8 n bits. A value made only of whole bytes that starts on a byte boundary (the
+proof headers) therefore lies byte-aligned in the stream.
 
 Digests are ints of one of two kinds (``digest_kind``, from the proof's hash family):
 ``"bn254"``, a canonical BN254 scalar (< R), or ``"babybear"``, DIGEST_FELTS canonical BabyBear

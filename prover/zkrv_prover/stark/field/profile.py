@@ -60,7 +60,9 @@ class ProfileError(ValueError):
 def _load() -> SecurityProfile:
     name = os.environ.get(PROFILE_ENV, DEFAULT_PROFILE).strip() or DEFAULT_PROFILE
     if name not in PROFILES:
-        raise ProfileError(f"{PROFILE_ENV}={name!r}: the security profile must be one of {sorted(PROFILES)}")
+        raise ProfileError(
+            f"{PROFILE_ENV}={name!r}: the security profile must be one of {sorted(PROFILES)}"
+        )
     return PROFILES[name]
 
 
