@@ -16,6 +16,14 @@ cost both share). Entries, for n = 16 KiB:
 - ``sha256_16kib_prove_speedup``: software prove seconds over accelerated ones (issue #16's
   goal: at least 10).
 
+``examples/guests/keccak.c`` hashes the same n = 16 KiB with ``zkrv_keccak256`` (Ethereum's
+Keccak-256), which today runs in guest instructions (no Keccak precompile yet: issue #16);
+mode 2 only generates the data. Entries: ``keccak_16kib_cycles_{soft,baseline}``,
+``keccak_16kib_prove_seconds_soft`` and ``keccak_16kib_prove_peak_gib_soft`` (the digest
+checked against pycryptodome's Keccak-256).
+
+``ZKRV_BENCH_ACCEL`` (comma-separated, default ``sha256,modmul256,keccak``) selects the guests.
+
 ``examples/guests/modmul256.c`` computes ``x_(i+1) = x_i c mod p`` (secp256k1's field) n times,
 with its own double-and-add modular multiplication (mode 0) or ``zkrv_modmul256`` (mode 1, the
 MODMUL256 precompile); mode 2 only reads the input. Entries, for n = 16:
@@ -31,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
 import struct
 import subprocess
@@ -46,6 +55,7 @@ from benchmarks._util import PeakSampler, measure  # noqa: E402
 
 GUEST = ROOT / "examples" / "guests" / "sha256.c"
 MM_GUEST = ROOT / "examples" / "guests" / "modmul256.c"
+KECCAK_GUEST = ROOT / "examples" / "guests" / "keccak.c"
 MODES = {"soft": 0, "accel": 1, "baseline": 2}
 #: secp256k1's field prime, the modmul guest's modulus, and its start value and factor
 SECP_P = 2**256 - 2**32 - 977
@@ -81,11 +91,20 @@ def _mm_journal(n: int, mode: str) -> bytes:
     return (MM_X0 * pow(MM_C, k, SECP_P) % SECP_P).to_bytes(32, "little")
 
 
+def _keccak256(n: int, mode: str) -> bytes:
+    from Crypto.Hash import keccak
+
+    return bytes(keccak.new(digest_bits=256, data=data_of(n)).digest())
+
+
 #: per guest: the source, its input and its expected journal for (n, mode)
 GUESTS = {
     "sha256": (GUEST, _input, lambda n, mode: hashlib.sha256(data_of(n)).digest()),
     "modmul256": (MM_GUEST, _mm_input, _mm_journal),
+    "keccak": (KECCAK_GUEST, _input, _keccak256),
 }
+#: the modes each guest has (Keccak has no precompile yet)
+GUEST_MODES = {"sha256": tuple(MODES), "modmul256": tuple(MODES), "keccak": ("soft", "baseline")}
 
 
 def child(guest: str, n: int, mode: str) -> dict[str, Any]:
@@ -150,7 +169,7 @@ def _cycles(guest: str, n: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as d:
         elf = build([src], Path(d) / f"{guest}.elf")
         out = {}
-        for mode in MODES:
+        for mode in GUEST_MODES[guest]:
             res = execute(elf, make_input(n, mode))
             if (mode != "baseline" or guest == "modmul256") and res.journal != journal(n, mode):
                 raise AssertionError(f"{guest} {mode}: the journal differs from the reference")
@@ -173,14 +192,25 @@ def _proofs(guest: str, prefix: str, n: int) -> list[dict[str, Any]]:
 def run() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     n = 16 * 1024
-    for mode, cyc in _cycles("sha256", n).items():
-        out.append(measure(f"sha256_16kib_cycles_{mode}", cyc, "cycles"))
-    out += _proofs("sha256", "sha256_16kib", n)
-    mm = _cycles("modmul256", MM_N)
-    for mode in ("soft", "accel"):
-        per = (mm[mode] - mm["baseline"]) / MM_N
-        out.append(measure(f"modmul256_cycles_{mode}", per, "cycles", n=MM_N, total=mm[mode]))
-    out += _proofs("modmul256", f"modmul256_x{MM_N}", MM_N)
+    which = os.environ.get("ZKRV_BENCH_ACCEL", ",".join(GUESTS)).split(",")
+    if unknown := set(which) - set(GUESTS):
+        raise ValueError(f"ZKRV_BENCH_ACCEL: unknown guests {sorted(unknown)} (of {list(GUESTS)})")
+    if "sha256" in which:
+        for mode, cyc in _cycles("sha256", n).items():
+            out.append(measure(f"sha256_16kib_cycles_{mode}", cyc, "cycles"))
+        out += _proofs("sha256", "sha256_16kib", n)
+    if "modmul256" in which:
+        mm = _cycles("modmul256", MM_N)
+        for mode in ("soft", "accel"):
+            per = (mm[mode] - mm["baseline"]) / MM_N
+            out.append(measure(f"modmul256_cycles_{mode}", per, "cycles", n=MM_N, total=mm[mode]))
+        out += _proofs("modmul256", f"modmul256_x{MM_N}", MM_N)
+    if "keccak" in which:
+        for mode, cyc in _cycles("keccak", n).items():
+            out.append(measure(f"keccak_16kib_cycles_{mode}", cyc, "cycles"))
+        soft = _prove("keccak", n, "soft")
+        out.append(measure("keccak_16kib_prove_seconds_soft", soft["prove_s"], "s", **soft))
+        out.append(measure("keccak_16kib_prove_peak_gib_soft", soft["peak_gib"], "GiB"))
     return out
 
 

@@ -22,7 +22,7 @@ GUEST_DIR = Path(__file__).resolve().parent / "guest"
 INCLUDE_DIR = GUEST_DIR / "include"
 LINKER_SCRIPT = GUEST_DIR / "link.ld"
 #: Runtime sources linked into every guest; the last three are platform-independent.
-RUNTIME_NAMES = ("crt0.S", "io.c", "accel.c", "string.c", "malloc.c", "divdi3.c")
+RUNTIME_NAMES = ("crt0.S", "io.c", "accel.c", "keccak.c", "string.c", "malloc.c", "divdi3.c")
 RUNTIME_SOURCES = tuple(GUEST_DIR / "src" / n for n in RUNTIME_NAMES)
 
 #: Target and code-generation flags shared by the runtime and user code.

@@ -2,7 +2,7 @@
  *   a7 = 4 SHA256     a0 = word-aligned state (8 native words, writable), a1 = word-aligned
  *                     64-byte block; state <- compress(state, block)
  *   a7 = 6 MODMUL256  a0 = word-aligned 8-word result, a1 = word-aligned 24 words (a, b, m);
- *                     result <- a * b mod m (m = 0: mod 2^256). Executed, not yet provable.
+ *                     result <- a * b mod m (m = 0: mod 2^256).
  */
 #include <zkrv.h>
 
