@@ -4,6 +4,9 @@ strict (canonical, no stray bits) and lying about it is caught."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,7 +15,7 @@ from zkrv_prover.stark.air.air import Air, AirBuilder, Machine, compile_machine
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.examples import multi_table
 from zkrv_prover.stark.field.codec import BASE_BITS, ProofFormatError
-from zkrv_prover.stark.field.field import EXT_DEGREE
+from zkrv_prover.stark.field.field import EXT_DEGREE, P
 from zkrv_prover.stark.field.randomness import FieldRng
 from zkrv_prover.stark.protocol.proof import decode_proof, encode_proof, zero_matrices
 from zkrv_prover.stark.protocol.prover import (
@@ -138,7 +141,7 @@ def _gated_machine() -> Machine:
 
 
 def test_zero_quotient_check_is_syntactic_and_conservative() -> None:
-    """``quotient.vanishes_on_zero_trace``: the gated ops table's constraints all vanish when
+    """``TableLayout.vanishes_on_zero_trace``: the gated ops table's constraints all vanish when
     its columns do; the adder's do not (it sends on the range bus with a constant multiplicity),
     nor do the original ops table's (a first-row constraint against a public value, whatever
     that value is) or a first-row constraint with a nonzero constant."""
@@ -151,11 +154,11 @@ def test_zero_quotient_check_is_syntactic_and_conservative() -> None:
             b.when_first_row().assert_eq(b.main_local[0], 1, "first")
 
     lays = compile_machine(_gated_machine())
-    assert quotient.vanishes_on_zero_trace(lays[OPS])
-    assert not quotient.vanishes_on_zero_trace(lays[ADDER])
-    assert not quotient.vanishes_on_zero_trace(compile_machine(multi_table.machine())[OPS])
+    assert lays[OPS].vanishes_on_zero_trace
+    assert not lays[ADDER].vanishes_on_zero_trace
+    assert not compile_machine(multi_table.machine())[OPS].vanishes_on_zero_trace
     (one,) = compile_machine(Machine([FirstIsOne()], num_public_values=0))
-    assert not quotient.vanishes_on_zero_trace(one)
+    assert not one.vanishes_on_zero_trace
 
 
 def test_prover_skips_the_quotient_of_a_vanishing_empty_table(
@@ -179,3 +182,38 @@ def test_prover_skips_the_quotient_of_a_vanishing_empty_table(
     assert evaluated == ["adder", "bytes"]
     verify(vk, pub, proof)
     assert (3, OPS) in zero_matrices(proof)
+
+
+def test_native_verifier_skips_the_constraints_of_a_vanishing_empty_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The native verifier does not evaluate the empty gated ops table's constraints at zeta
+    (all its openings are zero and its constraints vanish with its columns), evaluates the
+    others', and still rejects the proof when that table's quotient opening is made nonzero; an
+    arithmetic that cannot know values (a circuit) never skips."""
+    from zkrv_prover.stark.air import ood
+    from zkrv_prover.stark.field.arith import Arith, NativeArith, VerificationError
+
+    evaluated: list[str] = []
+    real = ood.constraint_values
+
+    def spy(ar, layout, *args, **kwargs):  # type: ignore[no-untyped-def]
+        evaluated.append(layout.air.name)
+        return real(ar, layout, *args, **kwargs)
+
+    monkeypatch.setattr(ood, "constraint_values", spy)
+    params = PcsParams(num_queries=4, pow_bits=1, hash="poseidon2-babybear")
+    vk = keygen(_gated_machine(), params, lifted=True)
+    traces, pub = _idle_trace()
+    proof = prove(vk, traces, pub, FieldRng.seeded(7))
+    verify(vk, pub, proof)
+    assert sorted(evaluated) == ["adder", "bytes"]
+    assert NativeArith().e_known_zero((0,) * EXT_DEGREE)
+    assert not NativeArith().e_known_zero((0,) * (EXT_DEGREE - 1) + (1,))
+    assert Arith.e_known_zero is not NativeArith.e_known_zero  # circuits keep the False default
+    # a nonzero quotient value for the skipped table: the identity 0 = Z_H(zeta) q fails
+    opened = copy.deepcopy(proof.opened)
+    first = opened[3][OPS][0][0]
+    opened[3][OPS][0][0] = ((first[0] + 1) % P, *first[1:])
+    with pytest.raises(VerificationError, match=r"'gated_ops'.*constraints at zeta"):
+        verify(vk, pub, dataclasses.replace(proof, opened=opened))

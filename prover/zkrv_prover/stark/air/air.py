@@ -25,6 +25,7 @@ on.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -410,6 +411,32 @@ class TableLayout:
         without the LogUp blind columns (local and global)."""
         cols = [c for c in (self.blind_col, self.global_blind_col) if c is not None]
         return min(cols) if cols else self.main_width
+
+    @functools.cached_property
+    def vanishes_on_zero_trace(self) -> bool:
+        """Whether every constraint is the zero polynomial when all the table's main and
+        auxiliary columns and its LogUp sums are zero, whatever the selectors, public values and
+        challenges (a conservative syntactic check: a constant, public value, challenge,
+        selector or preprocessed column counts as nonzero unless multiplied by a zero). Then an
+        empty table's quotient is zero (the prover does not evaluate it: ``prover.empty_tables``)
+        and so are its constraints at zeta (the native verifier does not evaluate them:
+        ``ood.check_group``)."""
+        zero: dict[int, bool] = {}
+        for e in topo_order([c.expr for c in self.constraints]):
+            if e.op in (Op.MAIN, Op.AUX, Op.CUMSUM):
+                z = True
+            elif e.op == Op.CONST:
+                z = e.value == 0
+            elif e.op in (Op.ADD, Op.SUB):
+                z = zero[id(e.a)] and zero[id(e.b)]
+            elif e.op == Op.MUL:
+                z = zero[id(e.a)] or zero[id(e.b)]
+            elif e.op == Op.NEG:
+                z = zero[id(e.a)]
+            else:
+                z = False
+            zero[id(e)] = z
+        return all(zero[id(c.expr)] for c in self.constraints)
 
 
 #: Challenge indices shared by all tables: the proof's own LogUp challenges, then (machines

@@ -12,7 +12,9 @@ gamma continues from one table to the next), Z_H(x) = x^n - 1 and the selectors 
 zeta (computed once per group): is_first = Z_H / (n (zeta - 1)),
 is_last = h^-1 Z_H / (n (zeta - h^-1)), is_transition = zeta - h^-1. Control flow depends only
 on the tables' shapes (constraints, widths, n), never on values, so a circuit implementation of
-``Arith`` emits a fixed circuit.
+``Arith`` emits a fixed circuit; the one exception is the native verifier's shortcut for a table
+whose openings are all zero and whose constraints vanish with its columns (an unused precompile
+table): their values are zeros, so it skips evaluating them (``_known_to_vanish``).
 """
 
 from __future__ import annotations
@@ -275,6 +277,21 @@ class GroupMember(Generic[E]):
     global_sum: E | None = None
 
 
+def _known_to_vanish(ar: Arith[B, E, D, Bit], m: GroupMember[E]) -> bool:
+    """Whether every constraint of ``m`` is known to be zero at zeta without evaluating it: its
+    main and aux openings (both points) and its LogUp sums are known zeros
+    (:meth:`~.arith.Arith.e_known_zero`: concrete arithmetic only, e.g. an unused precompile
+    table of a native verification) and each constraint has a factor among those columns in
+    every term (``TableLayout.vanishes_on_zero_trace``). The evaluation would give zeros, so
+    skipping it changes no verdict; circuits never skip."""
+    op = m.openings
+    sums = [s for s in (m.cumsum, m.global_sum) if s is not None]
+    return (
+        all(ar.e_known_zero(v) for v in (*op.main, *op.main_next, *op.aux, *op.aux_next, *sums))
+        and m.layout.vanishes_on_zero_trace
+    )
+
+
 def check_group(
     ar: Arith[B, E, D, Bit],
     members: Sequence[GroupMember[E]],
@@ -297,6 +314,12 @@ def check_group(
     dom: ZetaDomain[B, E, D, Bit] = ZetaDomain(ar, zeta, n)
     acc: E | None = None
     for m in members:
+        if _known_to_vanish(ar, m):
+            # every constraint is zero at zeta: Horner over K zeros multiplies acc by gamma^K
+            k = len(m.layout.constraints)
+            zero = ar.e_const(EXT_ZERO)
+            acc = zero if acc is None else ar.e_mul(acc, e_pow_const(ar, gamma, k))
+            continue
         values = constraint_values(
             ar, m.layout, m.openings, public, challenges, m.cumsum, dom, m.global_sum
         )

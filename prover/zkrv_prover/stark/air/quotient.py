@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from zkrv_prover.stark.air import symbolic_eval as se
-from zkrv_prover.stark.air.air import Expr, Op, TableLayout, topo_order
+from zkrv_prover.stark.air.air import Expr, Op, TableLayout
 from zkrv_prover.stark.field.field import EXT_DEGREE, EXT_ONE
 from zkrv_prover.stark.field.randomness import FieldRng, require
 
@@ -230,30 +230,6 @@ class BlockLeaves:
         den = se.b_sub(self.x, h_inv)
         scale = np.asarray(n_inv * q.h_inv % se.P_INT, dtype=U64)
         return se.b_mul(se.b_mul(self.zh, se.b_inv(den)), scale)
-
-
-def vanishes_on_zero_trace(layout: TableLayout) -> bool:
-    """Whether every constraint of ``layout`` is the zero polynomial when all its main and
-    auxiliary columns and its LogUp sum are zero, whatever the selectors, public values and
-    challenges (a conservative syntactic check: a constant, public value, challenge, selector
-    or preprocessed column counts as nonzero unless multiplied by a zero). Then an empty table's
-    quotient is zero and the prover need not evaluate it (``prover.empty_tables``)."""
-    zero: dict[int, bool] = {}
-    for e in topo_order([c.expr for c in layout.constraints]):
-        if e.op in (Op.MAIN, Op.AUX, Op.CUMSUM):
-            z = True
-        elif e.op == Op.CONST:
-            z = e.value == 0
-        elif e.op in (Op.ADD, Op.SUB):
-            z = zero[id(e.a)] and zero[id(e.b)]
-        elif e.op == Op.MUL:
-            z = zero[id(e.a)] or zero[id(e.b)]
-        elif e.op == Op.NEG:
-            z = zero[id(e.a)]
-        else:
-            z = False
-        zero[id(e)] = z
-    return all(zero[id(c.expr)] for c in layout.constraints)
 
 
 def combined_quotient(

@@ -115,6 +115,13 @@ class Arith(ABC, Generic[B, E, D, Bit]):
         """:meth:`b_input_committed` for an extension element (an opened FRI row entry)."""
         return self.e_input(v)
 
+    def e_known_zero(self, v: E) -> bool:
+        """Whether ``v`` is known now to be zero. Only an arithmetic on concrete values can say
+        so (:class:`NativeArith`); a circuit or program recorder always answers False, so its
+        control flow stays shape-driven. A verifier may skip work whose outcome is fixed when
+        the answer is True, never check less."""
+        return False
+
     # ---- base field -------------------------------------------------------------------------
     @abstractmethod
     def b_const(self, v: int) -> B:
@@ -558,6 +565,9 @@ class NativeArith(Arith[int, NExt, int, int]):
         if not 0 <= v < P:
             raise ValueError(f"proof value {v} is not a canonical BabyBear element")
         return int(v)
+
+    def e_known_zero(self, v: NExt) -> bool:
+        return not any(v)
 
     def e_input(self, v: Sequence[int]) -> NExt:
         if len(v) != EXT_DEGREE:

@@ -361,13 +361,13 @@ def _zero_quotient(
 ) -> bool:
     """Whether table ``t``'s quotient is known to be zero without evaluating it: the table is
     empty (all-zero main and aux columns, a zero LogUp sum) and every constraint vanishes when
-    its columns do (``quotient.vanishes_on_zero_trace``). An unused precompile table is one."""
+    its columns do (``TableLayout.vanishes_on_zero_trace``). An unused precompile table is one."""
     if t not in empty:
         return False
     cum = sums_of.get(t)
     if cum is not None and np.any(cum):
         return False
-    return quotient.vanishes_on_zero_trace(lay)
+    return lay.vanishes_on_zero_trace
 
 
 def _com_log(vk: VerifyingKey, log_n: int) -> int:
