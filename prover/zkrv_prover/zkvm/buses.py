@@ -26,6 +26,7 @@ Bus tuples (multiplicity semantics: the sender sends, the owner table receives):
   ``BUS_MEMORY`` at ``ts + 1, ts + 2`` (``docs/zkvm-accel.md``). The CPU guarantees the pointer
   bytes are bytes (register values).
 - ``BUS_SHA256``, ``BUS_SHA256_K``: internal to the SHA-256 precompile (``zkvm/sha256.py``).
+- ``BUS_KECCAK_RC``: internal to the Keccak-f table (``zkvm/keccak_f.py``): its rows' round flags.
 - ``BUS_GLOBAL`` (segmented machine only, ``docs/segments.md``): ``(addr, seg, v0..v3, kind)``,
   "after segment ``seg`` the word or register ``addr`` holds ``v``". It balances only over all
   segments of an execution, never within one proof: until the STARK layer has global buses it
@@ -52,6 +53,7 @@ BUS_ACCEL = 9
 BUS_SHA256 = 10
 BUS_SHA256_K = 11
 BUS_GLOBAL = 12
+BUS_KECCAK_RC = 13
 
 
 class AluOp(IntEnum):

@@ -1,0 +1,201 @@
+"""The Keccak-f[1600] table (``zkvm/keccak_f.py``, not yet reachable from the CPU): its
+permutation against pycryptodome's Keccak-256 and FIPS 202's constants, honest traces accepted by
+the debug checker, malicious traces (wrong output limb, intermediate bit, round constant, a
+skipped round, a broken handoff between rounds) rejected, every column covered, and (slow) proofs
+through the real prover and verifier."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from Crypto.Hash import keccak
+from zkvm_util import windowed_escapes
+
+from zkrv_prover.stark.air import debug
+from zkrv_prover.stark.air.air import Machine, TableLayout, compile_machine
+from zkrv_prover.zkvm import keccak_f as kf
+from zkrv_prover.zkvm.buses import BUS_KECCAK_RC
+
+KC = kf.C
+LIMB0 = KC["limb0_0"]
+
+
+def machine() -> Machine:
+    return Machine([kf.KeccakFAir(), kf.KeccakRcAir()], name="keccak_f")
+
+
+@pytest.fixture(scope="module")
+def layouts() -> list[TableLayout]:
+    return compile_machine(machine())
+
+
+def states(k: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2**64, size=(k, 25), dtype=np.uint64)
+
+
+def check(layouts: list[TableLayout], tr: np.ndarray) -> list[str]:
+    return debug.check_traces(layouts, [tr, kf.rc_trace(tr)], [])
+
+
+def limbs(tr: np.ndarray, row: int) -> np.ndarray:
+    return tr[row, LIMB0 : LIMB0 + 100]
+
+
+def keccak256_blocks(msg: bytes) -> Iterator[np.ndarray]:
+    """The rate blocks of Keccak-256's padding of ``msg`` (0x01 ... 0x80), as 17 lanes each."""
+    padded = bytearray(msg) + bytearray(136 - len(msg) % 136)
+    padded[len(msg)] ^= 0x01
+    padded[-1] ^= 0x80
+    for i in range(0, len(padded), 136):
+        yield np.frombuffer(bytes(padded[i : i + 136]), dtype="<u8")
+
+
+@pytest.mark.parametrize("n", [0, 1, 135, 136, 137, 300])
+def test_permutation_matches_pycryptodome(n: int) -> None:
+    msg = bytes(range(256)) * 2
+    msg = msg[:n]
+    state = np.zeros((1, 25), dtype=np.uint64)
+    for block in keccak256_blocks(msg):
+        state[0, :17] ^= block
+        state = kf.keccak_f(state)
+    assert state[0, :4].astype("<u8").tobytes() == keccak.new(digest_bits=256, data=msg).digest()
+
+
+def test_constants_are_fips_202() -> None:
+    # iota's first and last constants and the rho offsets of lanes (1, 0), (0, 1), (4, 4)
+    rcs = kf.round_constants()
+    assert rcs[0] == 1 and rcs[1] == 0x8082 and rcs[23] == 0x8000000080008008
+    assert all(rc & ~sum(1 << z for z in kf.RC_BITS) == 0 for rc in rcs)
+    offs = kf.rho_offsets()
+    assert (offs[0], offs[1], offs[5], offs[24]) == (0, 1, 36, 14)
+    assert sorted(offs) == sorted({*offs})  # 25 distinct offsets
+
+
+def test_trace_limbs_are_input_and_output(layouts: list[TableLayout]) -> None:
+    st = states(3)
+    tr = kf.keccak_f_trace(st, 256)
+    out = kf.keccak_f(st)
+    for i in range(3):
+        base = i * kf.ROWS_PER_CALL
+        assert np.array_equal(limbs(tr, base), kf._limbs16(st[i]).ravel())
+        assert np.array_equal(limbs(tr, base + kf.ROWS_PER_CALL - 1), kf._limbs16(out[i]).ravel())
+    assert tr[: 3 * kf.ROWS_PER_CALL, KC["active"]].all()
+    assert not tr[3 * kf.ROWS_PER_CALL :, KC["active"]].any()
+    assert check(layouts, tr) == []
+
+
+@pytest.mark.parametrize(("k", "height"), [(1, 64), (2, 128), (5, 256), (1, 512)])
+def test_padding_blocks_cut_at_any_round(layouts: list[TableLayout], k: int, height: int) -> None:
+    # 64, 128, 256 and 512 rows are not multiples of 48: the last padding block stops early
+    assert check(layouts, kf.keccak_f_trace(states(k, seed=k), height)) == []
+
+
+def test_switched_off_table_is_all_zero(layouts: list[TableLayout]) -> None:
+    tr = kf.keccak_f_trace(np.zeros((0, 25), dtype=np.uint64), 64)
+    assert not tr.any() and not kf.rc_trace(tr).any()
+    assert check(layouts, tr) == []
+
+
+def test_bad_heights_refused() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        kf.keccak_f_trace(states(2), 64)
+    with pytest.raises(ValueError, match="power of two"):
+        kf.keccak_f_trace(states(1), 96)
+
+
+@pytest.fixture(scope="module")
+def honest() -> np.ndarray:
+    return kf.keccak_f_trace(states(2, seed=7), 128)
+
+
+def test_wrong_output_limb_rejected(layouts: list[TableLayout], honest: np.ndarray) -> None:
+    tr = honest.copy()
+    tr[kf.ROWS_PER_CALL - 1, LIMB0 + 37] ^= 1
+    assert check(layouts, tr)
+
+
+def test_other_permutation_output_rejected(layouts: list[TableLayout], honest: np.ndarray) -> None:
+    # the last round of call 0 claims call 1's output: its rows are a consistent round of
+    # call 1, spliced in
+    tr = honest.copy()
+    r = kf.ROWS_PER_CALL
+    tr[r - 2 : r] = honest[2 * r - 2 : 2 * r]
+    assert any("next_limb" in p for p in check(layouts, tr))
+
+
+@pytest.mark.parametrize("row", [10, 11])
+def test_wrong_intermediate_bit_rejected(
+    layouts: list[TableLayout], honest: np.ndarray, row: int
+) -> None:
+    for col in ("ap7_3", "c2_30", "cp4_0", "chi00_9"):
+        tr = honest.copy()
+        tr[row, KC[col]] ^= 1
+        assert check(layouts, tr), (col, row)
+
+
+def test_wrong_round_constant_rejected(
+    layouts: list[TableLayout], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prover that permutes with a different round constant in round 5, the whole trace
+    consistent with it (its own flags included), fails the lookup into the fixed table."""
+    real = kf.round_constants()
+    forged = list(real)
+    forged[5] ^= 1 << 15
+    honest_table = kf.rc_table()
+    monkeypatch.setattr(kf, "round_constants", lambda: tuple(forged))
+    fake_table = np.array(honest_table)
+    fake_table[10:12, 4 + kf.RC_BITS.index(15)] ^= 1
+    monkeypatch.setattr(kf, "rc_table", lambda: fake_table)
+    tr = kf.keccak_f_trace(states(1), 64)
+    monkeypatch.undo()
+    assert not np.array_equal(tr, kf.keccak_f_trace(states(1), 64))
+    probs = check(layouts, tr)
+    assert probs and all(p.startswith(f"bus {BUS_KECCAK_RC} ") for p in probs), probs
+
+
+def test_skipped_round_rejected(layouts: list[TableLayout], honest: np.ndarray) -> None:
+    # drop round 3 of call 0 (rows 6, 7) and let round 4 follow round 2 with its own flags
+    tr = honest.copy()
+    tr[6:46] = honest[8:48]
+    tr[46:48] = honest[46:48]
+    assert check(layouts, tr)
+
+
+def test_flags_cannot_be_forged(layouts: list[TableLayout], honest: np.ndarray) -> None:
+    # an odd row claiming to be even, and a round claiming to be the last
+    for row, col in ((11, "even"), (20, "last"), (0, "first"), (3, "active")):
+        tr = honest.copy()
+        tr[row, KC[col]] ^= 1
+        assert check(layouts, tr), col
+
+
+@pytest.mark.slow
+def test_every_column_covered(layouts: list[TableLayout], honest: np.ndarray) -> None:
+    """Every cell of an odd row inside a permutation and of the last round's even row, changed
+    alone, breaks a constraint or the row's lookup."""
+    w = types.SimpleNamespace(layouts=layouts, traces=[honest, kf.rc_trace(honest)], public=[])
+    escapes, tried = windowed_escapes(w, "keccak_f", [11, 46])  # type: ignore[arg-type]
+    assert tried >= 2 * kf.WIDTH
+    assert escapes == [], [(kf.COLUMNS[c], r) for c, r in escapes]
+
+
+@pytest.mark.slow
+def test_prove_and_verify() -> None:
+    from zkrv_prover.stark.protocol.prover import keygen, prove
+    from zkrv_prover.stark.protocol.testing import unchecked_prover
+    from zkrv_prover.stark.protocol.verifier import VerificationError, verify
+    from zkrv_prover.zkvm.image_id import zkvm_params
+
+    vk = keygen(machine(), zkvm_params())
+    tr = kf.keccak_f_trace(states(2, seed=3), 128)
+    proof = prove(vk, [tr, kf.rc_trace(tr)], [])
+    verify(vk, [], proof)
+    bad = tr.copy()
+    bad[kf.ROWS_PER_CALL - 1, LIMB0] ^= 1
+    with unchecked_prover():
+        forged = prove(vk, [bad, kf.rc_trace(bad)], [])
+    with pytest.raises(VerificationError):
+        verify(vk, [], forged)
