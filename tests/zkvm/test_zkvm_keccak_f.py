@@ -14,6 +14,8 @@ import pytest
 from Crypto.Hash import keccak
 from zkvm_util import windowed_escapes
 
+from zkrv_prover.executor.accel import KECCAK_RC, KECCAK_RHO
+from zkrv_prover.executor.accel import keccak_f as accel_keccak_f
 from zkrv_prover.stark.air import debug
 from zkrv_prover.stark.air.air import Machine, TableLayout, compile_machine
 from zkrv_prover.zkvm import keccak_f as kf
@@ -65,13 +67,34 @@ def test_permutation_matches_pycryptodome(n: int) -> None:
 
 
 def test_constants_are_fips_202() -> None:
-    # iota's first and last constants and the rho offsets of lanes (1, 0), (0, 1), (4, 4)
-    rcs = kf.round_constants()
-    assert rcs[0] == 1 and rcs[1] == 0x8082 and rcs[23] == 0x8000000080008008
-    assert all(rc & ~sum(1 << z for z in kf.RC_BITS) == 0 for rc in rcs)
-    offs = kf.rho_offsets()
-    assert (offs[0], offs[1], offs[5], offs[24]) == (0, 1, 36, 14)
-    assert sorted(offs) == sorted({*offs})  # 25 distinct offsets
+    """The executor's tables, which the circuit uses, against FIPS 202's definitions: iota from
+    the degree-8 LFSR (Algorithm 5), rho's offsets (t + 1)(t + 2) / 2 along the walk
+    (x, y) -> (y, 2 x + 3 y) from (1, 0) (Algorithm 2)."""
+    lfsr, rcs = 1, []
+    for _ in range(24):
+        rc = 0
+        for m in range(7):
+            rc |= (lfsr & 1) << ((1 << m) - 1)
+            lfsr = ((lfsr << 1) ^ (0x171 if lfsr & 0x80 else 0)) & 0xFF
+        rcs.append(rc)
+    assert tuple(rcs) == KECCAK_RC
+    offs, x, y = [0] * 25, 1, 0
+    for t in range(24):
+        offs[x + 5 * y] = (t + 1) * (t + 2) // 2 % 64
+        x, y = y, (2 * x + 3 * y) % 5
+    assert tuple(offs) == KECCAK_RHO
+    assert all(rc & ~sum(1 << z for z in kf.RC_BITS) == 0 for rc in KECCAK_RC)
+
+
+def test_executor_and_circuit_permutations_agree() -> None:
+    st = states(4, seed=11)
+    words = [[int(w) for lane in s for w in (lane & 0xFFFFFFFF, lane >> 32)] for s in st]
+    ours = kf.keccak_f(st)
+    for i in range(4):
+        lanes = [
+            lo | hi << 32 for lo, hi in zip(*[iter(accel_keccak_f(words[i]))] * 2, strict=True)
+        ]
+        assert lanes == [int(v) for v in ours[i]]
 
 
 def test_trace_limbs_are_input_and_output(layouts: list[TableLayout]) -> None:
@@ -141,11 +164,10 @@ def test_wrong_round_constant_rejected(
 ) -> None:
     """A prover that permutes with a different round constant in round 5, the whole trace
     consistent with it (its own flags included), fails the lookup into the fixed table."""
-    real = kf.round_constants()
-    forged = list(real)
+    forged = list(KECCAK_RC)
     forged[5] ^= 1 << 15
     honest_table = kf.rc_table()
-    monkeypatch.setattr(kf, "round_constants", lambda: tuple(forged))
+    monkeypatch.setattr(kf, "KECCAK_RC", tuple(forged))
     fake_table = np.array(honest_table)
     fake_table[10:12, 4 + kf.RC_BITS.index(15)] ^= 1
     monkeypatch.setattr(kf, "rc_table", lambda: fake_table)

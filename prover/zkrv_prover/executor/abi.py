@@ -45,6 +45,11 @@ ECALL_LOG = 3
 #: (native uint32 words, writable), a1 = word-aligned pointer to a 64-byte block (message byte
 #: order). The state becomes the SHA-256 compression of state and block. Returns nothing.
 ECALL_SHA256 = 4
+#: KECCAKF (``executor/accel.py``): a0 = word-aligned pointer to the 50 writable words of a
+#: Keccak-f[1600] state (lane x + 5 y at words 2 (x + 5 y), low word first), a1 = 0. Permutes the
+#: state in place. Executed, but not provable yet: ``zkrv.prove`` refuses executions that call it
+#: (the guest runtime's ``zkrv_keccak_f`` computes the permutation in guest instructions).
+ECALL_KECCAKF = 5
 #: MODMUL256 (a precompile, ``executor/accel.py``, ``zkvm/modmul256.py``): a0 = word-aligned
 #: pointer to 8 writable words (the result), a1 = word-aligned pointer to 24 words: a, b, m, each
 #: a 256-bit little-endian integer (least significant word first). The result is a * b mod m, and
@@ -63,6 +68,7 @@ ECALL_NAMES = {
     ECALL_COMMIT: "COMMIT",
     ECALL_LOG: "LOG",
     ECALL_SHA256: "SHA256",
+    ECALL_KECCAKF: "KECCAKF",
     ECALL_MODMUL256: "MODMUL256",
 }
 

@@ -10,6 +10,10 @@ behave as if the inputs were copied first).
 - ``ECALL_SHA256`` (4): ``a0`` = the 8-word SHA-256 chaining state, as native ``uint32_t``
   words (writable), ``a1`` = one 64-byte message block in its standard byte order (readable).
   The state becomes ``compress(state, block)`` (FIPS 180-4, one block, no padding).
+- ``ECALL_KECCAKF`` (5): ``a0`` = the 25-lane Keccak-f[1600] state, 50 writable words (lane
+  ``x + 5 y`` as two words, low word first), ``a1`` must be 0. The state is permuted in place.
+  The executor runs it; the machine cannot prove it yet (``zkvm/keccak_f.py`` proves the
+  permutation, but no CPU row reaches that table), so ``zkrv.prove`` refuses such executions.
 - ``ECALL_COMMIT`` (2): the same compression with the machine's journal state (registers
   ``JOURNAL_REG ..``, no memory) as its state; ``a0`` must be 0, ``a1`` is the block. At HALT the
   committed blocks must be a padded message (:func:`sha256_unpad`): the claim's journal digest
@@ -65,6 +69,56 @@ def modmul256(a: Sequence[int], b: Sequence[int], m: Sequence[int]) -> list[int]
     mod = num(m) or 1 << 256
     r = num(a) * num(b) % mod
     return [(r >> (32 * i)) & _M for i in range(8)]
+
+
+#: Keccak-f[1600]'s iota constants, round by round (FIPS 202, 3.2.5).
+KECCAK_RC: tuple[int, ...] = (
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
+    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
+    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
+    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
+    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+)  # fmt: skip
+#: rho's rotation offset of lane ``x + 5 y`` (FIPS 202, Table 2).
+KECCAK_RHO: tuple[int, ...] = (
+    0, 1, 62, 28, 27,
+    36, 44, 6, 55, 20,
+    3, 10, 43, 25, 39,
+    41, 45, 15, 21, 8,
+    18, 2, 61, 56, 14,
+)  # fmt: skip
+#: Words of the Keccak-f state (25 lanes of two words).
+KECCAK_STATE_WORDS = 50
+_M64 = (1 << 64) - 1
+
+
+def _rotl64(x: int, n: int) -> int:
+    return ((x << n) | (x >> (64 - n))) & _M64 if n else x
+
+
+def keccak_f(words: Sequence[int]) -> list[int]:
+    """Keccak-f[1600] of a state given as 50 u32 words (lane ``x + 5 y`` = words ``2 (x + 5 y)``
+    (low) and ``2 (x + 5 y) + 1`` (high)); returns the 50 words of the permuted state."""
+    if len(words) != KECCAK_STATE_WORDS:
+        raise ValueError("keccak_f needs 50 words")
+    a = [int(words[2 * i]) | int(words[2 * i + 1]) << 32 for i in range(25)]
+    for rc in KECCAK_RC:
+        c = [a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ _rotl64(c[(x + 1) % 5], 1) for x in range(5)]
+        b = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = _rotl64(
+                    a[x + 5 * y] ^ d[x], KECCAK_RHO[x + 5 * y]
+                )
+        a = [
+            b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y])
+            for y in range(5)
+            for x in range(5)
+        ]
+        a[0] ^= rc
+    return [w for lane in a for w in (lane & _M, lane >> 32)]
 
 
 def sha256_pad(message: bytes) -> bytes:

@@ -20,6 +20,7 @@ import numpy as np
 from zkrv_prover.executor.abi import (
     ECALL_COMMIT,
     ECALL_HALT,
+    ECALL_KECCAKF,
     ECALL_LOG,
     ECALL_MODMUL256,
     ECALL_READ,
@@ -31,7 +32,9 @@ from zkrv_prover.executor.abi import (
     REG_A7,
 )
 from zkrv_prover.executor.accel import (
+    KECCAK_STATE_WORDS,
     SHA256_IV,
+    keccak_f,
     modmul256,
     sha256_compress,
     sha256_unpad,
@@ -141,6 +144,8 @@ class Machine:
         self.sha256_records: list[tuple[int, ...]] = []
         #: MODMUL256 precompile calls in order: (a0, a1, 24 input words, 8 old result words)
         self.modmul_records: list[tuple[int, ...]] = []
+        #: KECCAKF calls in order: (a0, 50 old state words)
+        self.keccak_records: list[tuple[int, ...]] = []
         self._cache: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
         self._single: dict[int, tuple[Callable[[list[int]], int], int, int]] = {}
 
@@ -166,6 +171,7 @@ class Machine:
         self.ecall_records.clear()
         self.sha256_records.clear()
         self.modmul_records.clear()
+        self.keccak_records.clear()
 
     # ---------------------------------------------------------------- translation
     def _fetch_decode(self, pc: int, first: bool) -> Instr | None:
@@ -392,6 +398,8 @@ class Machine:
             self._sha256(pc, a0, a1)
         elif num == ECALL_MODMUL256:
             self._modmul256(pc, a0, a1)
+        elif num == ECALL_KECCAKF:
+            self._keccakf(pc, a0, a1)
         elif num == ECALL_HALT:
             message = sha256_unpad(bytes(self.journal_blocks))
             if message is None:
@@ -445,6 +453,22 @@ class Machine:
         if self.trace:
             self.modmul_records.append((out_ptr, in_ptr, *w, *map(int, self.words[out])))
         self.words[out] = modmul256(w[:8], w[8:16], w[16:])
+
+    def _keccakf(self, pc: int, state_ptr: int, zero: int) -> None:
+        """KECCAKF (``executor/accel.py``): the 50-word state at a0 permuted in place."""
+        if zero != 0:
+            raise EcallError(pc, f"KECCAKF needs a1 = 0, not 0x{zero:08x} (a0 is the state)")
+        if state_ptr & 3 or not any(
+            lo <= state_ptr and state_ptr + 200 <= hi for lo, hi in self.writable
+        ):
+            raise EcallError(
+                pc, f"KECCAKF state 0x{state_ptr:08x} is not 200 writable aligned bytes"
+            )
+        st = slice(state_ptr >> 2, (state_ptr >> 2) + KECCAK_STATE_WORDS)
+        old = [int(x) for x in self.words[st]]
+        if self.trace:
+            self.keccak_records.append((state_ptr, *old))
+        self.words[st] = keccak_f(old)
 
     def _commit(self, pc: int, zero: int, block_ptr: int) -> None:
         """COMMIT (``executor/accel.py``): compress one block into the journal state."""

@@ -213,8 +213,8 @@ def _finish(m: Machine, begin: _State) -> Segment:
     """The segment the machine just ran (records since ``begin``), with its touched words'
     start values recovered from the trace's first accesses."""
     n = m.cycles - begin.cycle0
-    cols, sha, mm = assemble_columns(m, n, None if m.halted else m.pc)
-    words, first_prev = _touched(cols, sha, mm)
+    cols, sha, mm, kk = assemble_columns(m, n, None if m.halted else m.pc)
+    words, first_prev = _touched(cols, sha, mm, kk)
     host = np.setdiff1d(_host_words(cols), words).astype(np.uint32)
     ecall = cols["insn"] == ECALL_WORD
     short = ecall & (cols["ecall_id"] == ECALL_READ) & (cols["rd_val"] < 4)
@@ -235,16 +235,17 @@ def _finish(m: Machine, begin: _State) -> Segment:
         m.exit_code if halted and m.exit_code is not None else 0,
         sha,
         mm,
+        kk,
     )
     return Segment(start, trace, halted, 0 if halted else m.pc, s0.eof or bool(short.any()))
 
 
-def _touched(cols: dict[str, U32], sha: U32, mm: U32) -> tuple[U32, U32]:
+def _touched(cols: dict[str, U32], sha: U32, mm: U32, kk: U32) -> tuple[U32, U32]:
     """Sorted byte addresses of the words the segment touches and each one's value before its
     first access (the ``mem_prev`` of that access, in the trace's access order: a row's load or
     store, then a precompile call's reads, then its writes: ``trace.accel_accesses``)."""
     rows = np.flatnonzero(cols["mem_op"] != MEM_NONE)
-    ax = accel_accesses(cols, sha, mm)
+    ax = accel_accesses(cols, sha, mm, kk)
     w = np.concatenate([(cols["mem_addr"][rows] & _WORD_MASK).astype(np.int64), ax.words])
     k = np.concatenate([4 * rows.astype(np.int64), ax.key])
     v = np.concatenate([cols["mem_prev"][rows], ax.prev]).astype(np.uint32)

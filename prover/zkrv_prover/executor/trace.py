@@ -20,7 +20,9 @@ journal registers for COMMIT): ``sha256_calls`` has one row per call, in executi
 ``(a0, a1, state words before, block words, journal)`` as uint32 (block words as stored in
 memory, little-endian; ``journal`` is 1 for COMMIT), aligned with those ECALL rows. MODMUL256
 calls (``ecall_id`` 6: 24 input words read, 8 result words rewritten) likewise have one
-``modmul_calls`` row each, ``(a0, a1, input words, result words before)``.
+``modmul_calls`` row each, ``(a0, a1, input words, result words before)``, and KECCAKF calls
+(``ecall_id`` 5: 50 state words rewritten in place) one ``keccak_calls`` row each, ``(a0, state
+words before)``.
 
 Alongside: the initial :class:`MemoryImage` and the final value of every word that is in the
 image or was accessed (``final_addresses``/``final_values``); all other words are zero throughout.
@@ -35,13 +37,21 @@ import numpy.typing as npt
 
 from zkrv_prover.executor.abi import (
     ECALL_COMMIT,
+    ECALL_KECCAKF,
     ECALL_MODMUL256,
     ECALL_SHA256,
     REG_A0,
     REG_A1,
     REG_A7,
 )
-from zkrv_prover.executor.accel import SHA256_IV, modmul256, sha256_compress, state_digest
+from zkrv_prover.executor.accel import (
+    KECCAK_STATE_WORDS,
+    SHA256_IV,
+    keccak_f,
+    modmul256,
+    sha256_compress,
+    state_digest,
+)
 from zkrv_prover.executor.codegen import DYN_COLUMNS
 from zkrv_prover.executor.decode import LOADS, READS_RS1, READS_RS2, STORES, WRITES_RD
 from zkrv_prover.executor.image import MemoryImage
@@ -74,6 +84,8 @@ SHA256_RECORD = 2 + 8 + 16 + 1
 SHA256_JOURNAL = 26
 #: Fields of one ``Trace.modmul_calls`` row: a0, a1, 24 input words (a, b, m), 8 old result words.
 MODMUL256_RECORD = 2 + 24 + 8
+#: Fields of one ``Trace.keccak_calls`` row: a0, the 50 state words before.
+KECCAKF_RECORD = 1 + KECCAK_STATE_WORDS
 ECALL_WORD = 0x00000073
 
 
@@ -93,6 +105,8 @@ class Trace:
     sha256_calls: U32 = field(default_factory=lambda: np.zeros((0, SHA256_RECORD), np.uint32))
     #: one row per MODMUL256 precompile call: a0, a1, 24 input words, 8 old result words
     modmul_calls: U32 = field(default_factory=lambda: np.zeros((0, MODMUL256_RECORD), np.uint32))
+    #: one row per KECCAKF call: a0, the 50 state words before
+    keccak_calls: U32 = field(default_factory=lambda: np.zeros((0, KECCAKF_RECORD), np.uint32))
 
     def __len__(self) -> int:
         return int(self.columns["clk"].size)
@@ -111,22 +125,22 @@ def assemble_trace(machine: object) -> Trace:
 
     assert isinstance(machine, Machine) and machine.trace and machine.halted
     m = machine
-    cols, sha, mm = assemble_columns(m, m.cycles, None)
+    cols, sha, mm, kk = assemble_columns(m, m.cycles, None)
     touched = cols["mem_addr"][cols["mem_op"] != MEM_NONE] & np.uint32(0xFFFFFFFC)
-    acc = accel_accesses(cols, sha, mm)
+    acc = accel_accesses(cols, sha, mm, kk)
     touched = np.concatenate([touched, acc.words.astype(np.uint32)])
     fa = np.union1d(m.image.addresses, touched).astype(np.uint32)
     fv = m.words[fa >> 2].astype(np.uint32)
     assert m.exit_code is not None and m.journal_digest is not None
     return Trace(
-        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha, mm
+        cols, m.image, fa, fv, m.input, bytes(m.journal), m.journal_digest, m.exit_code, sha, mm, kk
     )
 
 
 def assemble_columns(
     machine: object, n: int, next_pc: int | None
-) -> tuple[dict[str, U32], U32, U32]:
-    """The columns, SHA256/COMMIT call records and MODMUL256 call records of the ``n`` cycles a
+) -> tuple[dict[str, U32], U32, U32, U32]:
+    """The columns and the SHA256/COMMIT, MODMUL256 and KECCAKF call records of the ``n`` cycles a
     traced machine recorded since its records were last cleared (``Machine.clear_records``): the
     whole run, or one segment. The last row's ``next_pc`` is ``next_pc``, or its own pc when
     None (a HALT row)."""
@@ -204,7 +218,10 @@ def assemble_columns(
     mm = np.array(m.modmul_records, dtype=np.uint32).reshape(-1, MODMUL256_RECORD)
     if mm.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_MODMUL256)):
         raise AssertionError("MODMUL256 records do not match their ECALL rows")
-    return cols, sha, mm
+    kk = np.array(m.keccak_records, dtype=np.uint32).reshape(-1, KECCAKF_RECORD)
+    if kk.shape[0] != int(np.count_nonzero(er[:, 0] == ECALL_KECCAKF)):
+        raise AssertionError("KECCAKF records do not match their ECALL rows")
+    return cols, sha, mm, kk
 
 
 def is_accel(ecall_id: U32) -> npt.NDArray[np.bool_]:
@@ -215,7 +232,8 @@ def is_accel(ecall_id: U32) -> npt.NDArray[np.bool_]:
 @dataclass(frozen=True)
 class AccelAccesses:
     """The memory words precompile calls access, in one list: SHA256/COMMIT block reads, SHA256
-    state writes, MODMUL256 input reads, MODMUL256 result writes (each group call by call).
+    state writes, MODMUL256 input reads, MODMUL256 result writes, KECCAKF state rewrites (each
+    group call by call; KECCAKF rewrites its state at ``T + 1``).
     ``key`` orders them with the rows' own accesses (``4 row`` for a row's load or store): reads
     at ``4 row + 1``, writes at ``4 row + 2``, as the circuit's timestamps ``T + 1``, ``T + 2``."""
 
@@ -225,33 +243,39 @@ class AccelAccesses:
     is_read: npt.NDArray[np.bool_]
 
 
-def accel_accesses(cols: dict[str, U32], sha: U32, mm: U32) -> AccelAccesses:
+def accel_accesses(cols: dict[str, U32], sha: U32, mm: U32, kk: U32) -> AccelAccesses:
     """The precompile memory accesses of a trace's ``cols`` with its call records ``sha``
-    (``sha256_calls``) and ``mm`` (``modmul_calls``); ``prev`` is each word's value before."""
+    (``sha256_calls``), ``mm`` (``modmul_calls``) and ``kk`` (``keccak_calls``); ``prev`` is each
+    word's value before."""
     ecall = cols["insn"] == ECALL_WORD
     srows = np.flatnonzero(ecall & is_accel(cols["ecall_id"])).astype(np.int64)
     mrows = np.flatnonzero(ecall & (cols["ecall_id"] == ECALL_MODMUL256)).astype(np.int64)
+    krows = np.flatnonzero(ecall & (cols["ecall_id"] == ECALL_KECCAKF)).astype(np.int64)
     sm = sha[:, SHA256_JOURNAL] == 0  # SHA256 (memory state), not COMMIT (journal registers)
-    k8, k16, k24 = (np.arange(k, dtype=np.int64) for k in (8, 16, 24))
+    k8, k16, k24, k50 = (np.arange(k, dtype=np.int64) for k in (8, 16, 24, KECCAK_STATE_WORDS))
     words = [
         sha[:, 1:2] + 4 * k16,
         sha[sm, :1] + 4 * k8,
         mm[:, 1:2] + 4 * k24,
         mm[:, :1] + 4 * k8,
+        kk[:, :1] + 4 * k50,
     ]
     keys = [
         np.repeat(4 * srows + 1, 16),
         np.repeat(4 * srows[sm] + 2, 8),
         np.repeat(4 * mrows + 1, 24),
         np.repeat(4 * mrows + 2, 8),
+        np.repeat(4 * krows + 1, KECCAK_STATE_WORDS),
     ]
-    prev = [sha[:, 10:26], sha[sm, 2:10], mm[:, 2:26], mm[:, 26:34]]
-    reads = (16 * sha.shape[0], 8 * int(sm.sum()), 24 * mm.shape[0], 8 * mm.shape[0])
+    prev = [sha[:, 10:26], sha[sm, 2:10], mm[:, 2:26], mm[:, 26:34], kk[:, 1:]]
+    is_read = (True, False, True, False, False)
     return AccelAccesses(
         np.concatenate([w.astype(np.int64).ravel() for w in words]),
         np.concatenate(keys).astype(np.int64),
         np.concatenate([p.ravel() for p in prev]).astype(np.uint32),
-        np.concatenate([np.full(k, i % 2 == 0) for i, k in enumerate(reads)]).astype(bool),
+        np.concatenate([np.full(p.size, r) for p, r in zip(prev, is_read, strict=True)]).astype(
+            bool
+        ),
     )
 
 
@@ -259,6 +283,12 @@ def modmul_results(mm: U32) -> U32:
     """The 8 result words each MODMUL256 call of ``mm`` (``modmul_calls`` rows) writes."""
     out = [modmul256(r[2:10].tolist(), r[10:18].tolist(), r[18:26].tolist()) for r in mm]
     return np.array(out, dtype=np.uint32).reshape(-1, 8)
+
+
+def keccak_results(kk: U32) -> U32:
+    """The 50 state words each KECCAKF call of ``kk`` (``keccak_calls`` rows) writes."""
+    out = [keccak_f(r[1:].tolist()) for r in kk]
+    return np.array(out, dtype=np.uint32).reshape(-1, KECCAK_STATE_WORDS)
 
 
 def check_trace(t: Trace) -> None:
@@ -328,8 +358,17 @@ def check_trace(t: Trace) -> None:
         bool(np.all(mm[:, :2] == np.stack([c["rs1_val"][mrows], c["rs2_val"][mrows]], 1))),
         "MODMUL256 pointers are not a0, a1",
     )
-    ax = accel_accesses(c, sha, mm)
-    written = np.concatenate([new[~jc].ravel(), modmul_results(mm).ravel()])
+    kk = t.keccak_calls
+    krows = np.flatnonzero(ecall & (c["ecall_id"] == ECALL_KECCAKF))
+    _req(krows.size == kk.shape[0], "KECCAKF calls do not match their ECALL rows")
+    _req(
+        bool(np.all(kk[:, 0] == c["rs1_val"][krows])) and not c["rs2_val"][krows].any(),
+        "KECCAKF pointers are not a0, and a1 = 0",
+    )
+    ax = accel_accesses(c, sha, mm, kk)
+    written = np.concatenate(
+        [new[~jc].ravel(), modmul_results(mm).ravel(), keccak_results(kk).ravel()]
+    )
     ax_val = ax.prev.copy()
     ax_val[~ax.is_read] = written
     word = np.concatenate([word, ax.words]).astype(np.int64)

@@ -4,7 +4,8 @@ two rows per round, the state's lanes bit-interleaved over the two rows.
 Not yet part of the zkVM machine: the ECALL, the CPU's side and the memory reads and writes are
 still to come (``docs/zkvm-accel.md``, "Keccak"). What this module proves is the permutation
 itself: in each block, the 100 limbs on row 0 (the input) and on row 47 (the output) satisfy
-``output = Keccak-f[1600](input)``.
+``output = Keccak-f[1600](input)``. Its constants are the executor's (``executor/accel.py``); its
+trace generator computes the permutation independently of the executor's, vectorized.
 
 **Interleaving.** Row ``2 r + h`` of a block (``h = 0`` even, ``1`` odd) holds the bits ``2 k + h``
 (``k = 0..31``) of round ``r``'s bit quantities. A 64-bit rotation moves bit ``z`` to
@@ -46,6 +47,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.executor.accel import KECCAK_RC, KECCAK_RHO
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.buses import BUS_KECCAK_RC
 
@@ -85,32 +87,6 @@ _BIT_COLUMNS = tuple(nm for nm in COLUMNS if nm.startswith(("c", "ap")) and "_" 
 WIDTH = len(COLUMNS)
 
 
-@lru_cache(maxsize=1)
-def rho_offsets() -> tuple[int, ...]:
-    """Rotation offset of each lane ``x + 5 y`` (FIPS 202, Algorithm 2)."""
-    off = [0] * LANES
-    x, y = 1, 0
-    for t in range(24):
-        off[_lane(x, y)] = ((t + 1) * (t + 2) // 2) % 64
-        x, y = y, (2 * x + 3 * y) % 5
-    return tuple(off)
-
-
-@lru_cache(maxsize=1)
-def round_constants() -> tuple[int, ...]:
-    """The 24 iota constants, from the degree-8 LFSR of FIPS 202, Algorithm 5."""
-    state = 1
-    out = []
-    for _ in range(ROUNDS):
-        rc = 0
-        for m in range(7):
-            if state & 1:
-                rc |= 1 << RC_BITS[m]
-            state = ((state << 1) ^ (0x171 if state & 0x80 else 0)) & 0xFF
-        out.append(rc)
-    return tuple(out)
-
-
 def _pi_source(x: int, y: int) -> tuple[int, int]:
     """The lane ``(x', y')`` that pi moves to ``(x, y)``: ``(x, y) = (y', 2 x' + 3 y')``."""
     return (3 * (y - 3 * x)) % 5, x
@@ -120,7 +96,6 @@ def _pi_source(x: int, y: int) -> tuple[int, int]:
 def rc_table() -> U32:
     """The fixed ``keccak_rc`` table (:data:`RC_TABLE_ROWS` rows, :data:`RC_FIELDS`)."""
     out = np.zeros((RC_TABLE_ROWS, len(RC_FIELDS)), dtype=np.uint32)
-    rcs = round_constants()
     for i in range(RC_TABLE_ROWS):
         out[i, 0] = i
         if i < ROWS_PER_CALL:
@@ -128,7 +103,7 @@ def rc_table() -> U32:
             out[i, 2] = int(i == 0)
             out[i, 3] = int(i == ROWS_PER_CALL - 1)
             for m, z in enumerate(RC_BITS):
-                out[i, 4 + m] = (rcs[i // 2] >> z) & 1
+                out[i, 4 + m] = (KECCAK_RC[i // 2] >> z) & 1
     out.flags.writeable = False
     return out
 
@@ -203,7 +178,7 @@ class KeccakFAir(Air):
                     ev.assert_eq(v(f"limb{i}_{j}"), _pack(bits), f"in{i}_{j}")
 
         # -- rho, pi, chi, iota: the output limbs (odd row) ----------------------------------------
-        offs = rho_offsets()
+        offs = KECCAK_RHO
 
         def bb(x: int, y: int, z: int) -> Expr:
             sx, sy = _pi_source(x % 5, y)
@@ -274,8 +249,7 @@ def _rounds(states: U64) -> dict[str, U64]:
     (k, 25, 5), ``ap`` (k, 25, 25), ``chi00`` (k, 25) and ``out`` (k, 25, 25), indexed
     [call, round, ...]."""
     a = states.astype(np.uint64)
-    offs = rho_offsets()
-    rcs = round_constants()
+    offs = KECCAK_RHO
     rec: dict[str, list[U64]] = {nm: [] for nm in ("a", "c", "cp", "ap", "chi00", "out")}
     for r in range(ROUNDS):
         c = a[:, 0:5] ^ a[:, 5:10] ^ a[:, 10:15] ^ a[:, 15:20] ^ a[:, 20:25]
@@ -293,7 +267,7 @@ def _rounds(states: U64) -> dict[str, U64]:
                 b1, b2 = bl[:, _lane((x + 1) % 5, y)], bl[:, _lane((x + 2) % 5, y)]
                 out[:, _lane(x, y)] = bl[:, _lane(x, y)] ^ (~b1 & _M64 & b2)
         chi00 = out[:, 0].copy()
-        out[:, 0] ^= np.uint64(rcs[r])
+        out[:, 0] ^= np.uint64(KECCAK_RC[r])
         for nm, val in (("a", a), ("c", c), ("cp", c ^ d), ("ap", ap), ("chi00", chi00)):
             rec[nm].append(val)
         rec["out"].append(out)

@@ -244,6 +244,11 @@ def core_traces(
     it halts only if it is the last; a non-final segment fills its CPU table exactly)."""
     n = len(t)
     check_cycles(n)
+    if t.keccak_calls.shape[0]:
+        raise ValueError(
+            f"the execution makes {t.keccak_calls.shape[0]} KECCAKF (ECALL 5) calls, which the "
+            "machine cannot prove yet; hash with the guest runtime's zkrv_keccak_f instead"
+        )
     h = _pow2(n)
     has_halt = boundary is None or boundary.last
     if not has_halt and h != n:
