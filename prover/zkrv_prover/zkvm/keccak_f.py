@@ -41,7 +41,6 @@ Constraints have degree 4 (the ``even`` selector on degree-3 XORs of three bits)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -49,6 +48,7 @@ import numpy.typing as npt
 
 from zkrv_prover.executor.accel import KECCAK_RC, KECCAK_RHO
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
+from zkrv_prover.zkvm.bit_exprs import pack, xor
 from zkrv_prover.zkvm.buses import BUS_KECCAK_RC
 
 U32 = npt.NDArray[np.uint32]
@@ -72,18 +72,21 @@ def _lane(x: int, y: int) -> int:
     return x + 5 * y
 
 
-COLUMNS: tuple[str, ...] = (
-    "on",
-    "active",
-    *RC_FIELDS,
+#: The bit columns (one half of each 64-bit quantity per row).
+_BIT_COLUMNS: tuple[str, ...] = (
     *(f"c{x}_{k}" for x in range(5) for k in range(32)),
     *(f"cp{x}_{k}" for x in range(5) for k in range(32)),
     *(f"ap{i}_{k}" for i in range(LANES) for k in range(32)),
     *(f"chi00_{k}" for k in range(32)),
+)
+COLUMNS: tuple[str, ...] = (
+    "on",
+    "active",
+    *RC_FIELDS,
+    *_BIT_COLUMNS,
     *(f"limb{i}_{j}" for i in range(LANES) for j in range(4)),
 )
 C = {name: i for i, name in enumerate(COLUMNS)}
-_BIT_COLUMNS = tuple(nm for nm in COLUMNS if nm.startswith(("c", "ap")) and "_" in nm)
 WIDTH = len(COLUMNS)
 
 
@@ -106,14 +109,6 @@ def rc_table() -> U32:
                 out[i, 4 + m] = (KECCAK_RC[i // 2] >> z) & 1
     out.flags.writeable = False
     return out
-
-
-def _x2(a: Expr, b: Expr) -> Expr:
-    return a + b - 2 * a * b
-
-
-def _x3(a: Expr, b: Expr, c: Expr) -> Expr:
-    return a + b + c - 2 * (a * b + a * c + b * c) + 4 * a * b * c
 
 
 class KeccakFAir(Air):
@@ -159,7 +154,7 @@ class KeccakFAir(Air):
                 cx = bit(f"c{x}", z)
                 ev.assert_eq(
                     bit(f"cp{x}", z),
-                    _x3(cx, bit(f"c{(x - 1) % 5}", z), bit(f"c{(x + 1) % 5}", z - 1)),
+                    xor(cx, bit(f"c{(x - 1) % 5}", z), bit(f"c{(x + 1) % 5}", z - 1)),
                     f"cp{x}_{z}",
                 )
                 d = sum((bit(f"ap{_lane(x, y)}", z) for y in range(1, 5)), bit(f"ap{x}", z))
@@ -172,10 +167,10 @@ class KeccakFAir(Air):
                 i = _lane(x, y)
                 for j in range(4):
                     bits = [
-                        _x3(bit(f"ap{i}", z), bit(f"c{x}", z), bit(f"cp{x}", z))
+                        xor(bit(f"ap{i}", z), bit(f"c{x}", z), bit(f"cp{x}", z))
                         for z in range(16 * j, 16 * j + 16)
                     ]
-                    ev.assert_eq(v(f"limb{i}_{j}"), _pack(bits), f"in{i}_{j}")
+                    ev.assert_eq(v(f"limb{i}_{j}"), pack(bits), f"in{i}_{j}")
 
         # -- rho, pi, chi, iota: the output limbs (odd row) ----------------------------------------
         offs = KECCAK_RHO
@@ -186,7 +181,7 @@ class KeccakFAir(Air):
             return bit(f"ap{src}", z - offs[src])
 
         def chi(x: int, y: int, z: int) -> Expr:
-            return _x2(bb(x, y, z), (1 - bb(x + 1, y, z)) * bb(x + 2, y, z))
+            return xor(bb(x, y, z), (1 - bb(x + 1, y, z)) * bb(x + 2, y, z))
 
         for z in range(64):
             ev.assert_eq(bit("chi00", z), chi(0, 0, z), f"chi00_{z}")
@@ -198,11 +193,11 @@ class KeccakFAir(Air):
                     zs = range(16 * j, 16 * j + 16)
                     if i == 0:
                         bits = [
-                            _x2(bit("chi00", z), rc[z]) if z in rc else bit("chi00", z) for z in zs
+                            xor(bit("chi00", z), rc[z]) if z in rc else bit("chi00", z) for z in zs
                         ]
                     else:
                         bits = [chi(x, y, z) for z in zs]
-                    ev.assert_eq(cn[C[f"limb{i}_{j}"]], _pack(bits), f"out{i}_{j}")
+                    ev.assert_eq(cn[C[f"limb{i}_{j}"]], pack(bits), f"out{i}_{j}")
 
         # -- the odd row of round r hands its output to round r + 1 --------------------------------
         hand = b.when_transition()
@@ -210,13 +205,6 @@ class KeccakFAir(Air):
             for j in range(4):
                 nm = f"limb{i}_{j}"
                 hand.assert_zero((1 - even) * nl * (cn[C[nm]] - v(nm)), f"next_{nm}")
-
-
-def _pack(bits: Sequence[Expr]) -> Expr:
-    out: Expr = bits[0]
-    for i in range(1, len(bits)):
-        out = out + (1 << i) * bits[i]
-    return out
 
 
 class KeccakRcAir(Air):

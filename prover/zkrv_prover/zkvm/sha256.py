@@ -42,6 +42,7 @@ from zkrv_prover.executor.abi import ECALL_COMMIT, ECALL_SHA256, JOURNAL_REG
 from zkrv_prover.executor.accel import SHA256_K
 from zkrv_prover.executor.trace import SHA256_JOURNAL
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
+from zkrv_prover.zkvm.bit_exprs import pack, xor
 from zkrv_prover.zkvm.buses import (
     BUS_ACCEL,
     BUS_BYTE,
@@ -121,21 +122,9 @@ def k_table() -> U32:
     return out
 
 
-def _x3(x: Expr, y: Expr, z: Expr | None) -> Expr:
-    """XOR of three bits (of two when ``z`` is None), as a polynomial."""
-    if z is None:
-        return x + y - 2 * x * y
-    return x + y + z - 2 * (x * y + x * z + y * z) + 4 * x * y * z
-
-
 def _limbs(bits: Sequence[Expr]) -> tuple[Expr, Expr]:
     """The 16-bit limbs of a 32-bit value given by its bits (little-endian)."""
-    lo: Expr = bits[0]
-    hi: Expr = bits[16]
-    for j in range(1, 16):
-        lo = lo + (1 << j) * bits[j]
-        hi = hi + (1 << j) * bits[16 + j]
-    return lo, hi
+    return pack(bits[:16]), pack(bits[16:32])
 
 
 def _rot_xor(v: Sequence[Expr], r1: int, r2: int, r3: int, shift: bool) -> list[Expr]:
@@ -143,7 +132,7 @@ def _rot_xor(v: Sequence[Expr], r1: int, r2: int, r3: int, shift: bool) -> list[
     out = []
     for j in range(32):
         z = None if shift and j + r3 >= 32 else v[(j + r3) % 32]
-        out.append(_x3(v[(j + r1) % 32], v[(j + r2) % 32], z))
+        out.append(xor(v[(j + r1) % 32], v[(j + r2) % 32], z))
     return out
 
 
@@ -274,7 +263,7 @@ class Sha256Air(Air):
 
         # -- block words: memory reads at T + 1 ------------------------------------------------
         blk_en = active * blk
-        wbyte = [sum(((1 << i) * w[8 * t + i] for i in range(1, 8)), w[8 * t]) for t in range(4)]
+        wbyte = [pack(w[8 * t : 8 * t + 8]) for t in range(4)]
         mem_b = [wbyte[3], wbyte[2], wbyte[1], wbyte[0]]  # W is big-endian in memory
         addr_b = _word(a1) + 4 * idx
         wr_b = v("wr_b")
