@@ -1,9 +1,10 @@
-"""The guest runtime's Keccak (``sdk/zkrv/guest/src/keccak.c``, today in guest instructions):
+"""The guest runtime's Keccak (``sdk/zkrv/guest/src/keccak.c``, over the KECCAKF precompile):
 ``zkrv_keccak256`` against pycryptodome's Keccak-256 (the web3 stack's) on padding edges, random
-and unaligned data; ``zkrv_keccak_f`` against this module's own Keccak-f[1600], written from
-FIPS 202's step definitions (rho offsets and pi computed, not tabulated), itself checked against
-pycryptodome; the KECCAKF ECALL (5) against that model, the trace oracle and its argument
-errors, and its refusal by the prover; and (slow) one execution proven and verified."""
+and unaligned data; ``zkrv_keccak_f`` (the ECALL) against this module's own Keccak-f[1600],
+written from FIPS 202's step definitions (rho offsets and pi computed, not tabulated), itself
+checked against pycryptodome; the ECALL's trace record, segments and argument errors; the
+software Keccak-256 of ``examples/guests/keccak.c`` (the benchmark's baseline); and (slow) one
+execution proven and verified."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from zkrv_prover.executor.segments import MIN_SEGMENT_PO2
 from zkrv_prover.executor.trace import check_trace
 
 GUEST = Path(__file__).parent / "guests" / "rt_keccak.c"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "guests" / "keccak.c"
 MASK = (1 << 64) - 1
 RATE = 136
 #: lengths around the 136-byte rate: empty, one byte, the 0x01/0x80 pad sharing a byte (135),
@@ -126,6 +128,22 @@ def test_keccak_f_matches_the_model(elf: Path) -> None:
         assert got == keccak_f(state)
 
 
+@pytest.mark.parametrize("mode", [0, 1])
+def test_example_guest_software_and_precompile_agree(
+    tmp_path_factory: pytest.TempPathFactory, mode: int
+) -> None:
+    """``examples/guests/keccak.c``: its software Keccak-256 (mode 0) and ``zkrv_keccak256``
+    (mode 1) against pycryptodome on the guest's generated data."""
+    ex = build([EXAMPLE], tmp_path_factory.mktemp("keccak_ex") / "keccak.elf")
+    for n in (0, 135, 136, 300):
+        words = [(n + (i + 1) * 0x9E3779B9) % 2**32 for i in range((n + 3) // 4)]
+        data = b"".join(w.to_bytes(4, "little") for w in words)[:n]
+        res = execute(ex, struct.pack("<II", n, mode), trace=True)
+        assert res.journal == reference(data), (n, mode)
+        assert res.trace is not None
+        assert res.trace.keccak_calls.shape[0] == (n // RATE + 1) * mode
+
+
 @pytest.mark.slow
 def test_keccak256_execution_is_proven(elf: Path) -> None:
     data = random.Random(5).randbytes(300)  # three permutations
@@ -134,7 +152,7 @@ def test_keccak256_execution_is_proven(elf: Path) -> None:
     assert receipt.journal == reference(data)
 
 
-# -- the KECCAKF ECALL (5): executed, recorded, not provable yet --------------------------------
+# -- the KECCAKF ECALL (5): executed and recorded ---------------------------------------------
 def _lanes(raw: bytes) -> list[int]:
     return [int.from_bytes(raw[8 * i : 8 * i + 8], "little") for i in range(25)]
 
@@ -181,8 +199,3 @@ def test_keccakf_ecall_segments_record_the_state_words(elf: Path) -> None:
 def test_keccakf_ecall_bad_arguments(elf: Path, mode: int, message: str) -> None:
     with pytest.raises(EcallError, match=message):
         execute(elf, struct.pack("<I", mode) + bytes(200))
-
-
-def test_keccakf_ecall_is_refused_by_the_prover(elf: Path) -> None:
-    with pytest.raises(ZkrvError, match=r"KECCAKF \(ECALL 5\) calls, which the machine cannot"):
-        zkrv.prove(elf, struct.pack("<I", 3) + bytes(200))

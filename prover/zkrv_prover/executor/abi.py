@@ -45,10 +45,9 @@ ECALL_LOG = 3
 #: (native uint32 words, writable), a1 = word-aligned pointer to a 64-byte block (message byte
 #: order). The state becomes the SHA-256 compression of state and block. Returns nothing.
 ECALL_SHA256 = 4
-#: KECCAKF (``executor/accel.py``): a0 = word-aligned pointer to the 50 writable words of a
-#: Keccak-f[1600] state (lane x + 5 y at words 2 (x + 5 y), low word first), a1 = 0. Permutes the
-#: state in place. Executed, but not provable yet: ``zkrv.prove`` refuses executions that call it
-#: (the guest runtime's ``zkrv_keccak_f`` computes the permutation in guest instructions).
+#: KECCAKF (a precompile, ``executor/accel.py``, ``zkvm/keccak_f.py``): a0 = word-aligned pointer
+#: to the 50 writable words of a Keccak-f[1600] state (lane x + 5 y at words 2 (x + 5 y), low word
+#: first), a1 = 0. Permutes the state in place. Returns nothing.
 ECALL_KECCAKF = 5
 #: MODMUL256 (a precompile, ``executor/accel.py``, ``zkvm/modmul256.py``): a0 = word-aligned
 #: pointer to 8 writable words (the result), a1 = word-aligned pointer to 24 words: a, b, m, each

@@ -20,13 +20,14 @@ Bus tuples (multiplicity semantics: the sender sends, the owner table receives):
 - ``BUS_IMAGE``, ``BUS_ENTRY``, ``BUS_HALT``: also CPU/memory internal (``docs/zkvm.md``): image
   words into the memory init table, the entry pc into the CPU's first row, the HALT row's
   timestamp into the halt table (which reads the journal registers then).
-- ``BUS_ACCEL``: ``(ecall, ts, a0 bytes, a1 bytes)``: a precompile ECALL row (SHA256 or COMMIT;
-  ``ecall`` = its a7, ``ts = 4 clk + 1``) hands its call to the precompile table that owns
-  ``ecall``; that table reads and writes memory (COMMIT: the journal registers) through
-  ``BUS_MEMORY`` at ``ts + 1, ts + 2`` (``docs/zkvm-accel.md``). The CPU guarantees the pointer
-  bytes are bytes (register values).
+- ``BUS_ACCEL``: ``(ecall, ts, a0 bytes, a1 bytes)``: a precompile ECALL row (SHA256, COMMIT,
+  KECCAKF or MODMUL256; ``ecall`` = its a7, ``ts = 4 clk + 1``) hands its call to the
+  precompile table that owns ``ecall``; that table reads and writes memory (COMMIT: the journal
+  registers) through ``BUS_MEMORY`` at ``ts + 1, ts + 2`` (``docs/zkvm-accel.md``). The CPU
+  guarantees the pointer bytes are bytes (register values).
 - ``BUS_SHA256``, ``BUS_SHA256_K``: internal to the SHA-256 precompile (``zkvm/sha256.py``).
-- ``BUS_KECCAK_RC``: internal to the Keccak-f table (``zkvm/keccak_f.py``): its rows' round flags.
+- ``BUS_KECCAK_RC``, ``BUS_KECCAK_IO``: internal to the Keccak-f table (``zkvm/keccak_f.py``):
+  its rows' round flags, and the lanes between a block's first and last rows and its memory rows.
 - ``BUS_GLOBAL`` (segmented machine only, ``docs/segments.md``): ``(addr, seg, v0..v3, kind)``,
   "after segment ``seg`` the word or register ``addr`` holds ``v``". It balances only over all
   segments of an execution, never within one proof: until the STARK layer has global buses it
@@ -54,6 +55,7 @@ BUS_SHA256 = 10
 BUS_SHA256_K = 11
 BUS_GLOBAL = 12
 BUS_KECCAK_RC = 13
+BUS_KECCAK_IO = 14
 
 
 class AluOp(IntEnum):

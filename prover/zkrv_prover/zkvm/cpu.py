@@ -79,6 +79,7 @@ WITNESS: tuple[str, ...] = (
     "e_log",
     "e_sha",
     "e_mm",
+    "e_kk",
     "pinv",
     "eof",
     *(f"pts_{s}" for s in ("rs1", "rs2", "mem", "rd")),
@@ -90,7 +91,8 @@ C = {name: i for i, name in enumerate(COLUMNS)}
 CPU_WIDTH = len(COLUMNS)
 
 #: ECALL numbers as the CPU decodes them from a7 (must match the executor's ABI).
-ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG, ECALL_SHA256, ECALL_MODMUL256 = 0, 1, 2, 3, 4, 6
+ECALL_HALT, ECALL_READ, ECALL_COMMIT, ECALL_LOG, ECALL_SHA256 = 0, 1, 2, 3, 4
+ECALL_KECCAKF, ECALL_MODMUL256 = 5, 6
 #: Register the LOG and precompile rows read in their rd slot (a1: a pointer) and the one READ
 #: writes (a0: the byte count).
 A1_REG, READ_DST_REG = 11, 10
@@ -126,7 +128,7 @@ class CpuAir(Air):
         ld_b, ld_h, ld_w = v("ld_b"), v("ld_h"), v("ld_w")
         st_b, st_h, st_w = v("st_b"), v("st_h"), v("st_w")
         e_halt, e_read, e_commit, e_log = v("e_halt"), v("e_read"), v("e_commit"), v("e_log")
-        e_sha, e_mm = v("e_sha"), v("e_mm")
+        e_sha, e_mm, e_kk = v("e_sha"), v("e_mm"), v("e_kk")
         f_branch, f_beq, f_neg = v("f_branch"), v("f_beq"), v("f_neg")
         f_jal, f_jalr, f_pad, f_ecall = v("f_jal"), v("f_jalr"), v("f_pad"), v("f_ecall")
         f_alu, f_imm, f_auipc = v("f_alu"), v("f_imm"), v("f_auipc")
@@ -135,7 +137,7 @@ class CpuAir(Air):
         rc = [v(f"rc{j}") for j in range(4)]
         rcount = rc[0] + rc[1] + rc[2] + rc[3]
         ebuf = e_log  # LOG: a buffer (a0, a1) the executor bounds-checks
-        accel = e_commit + e_sha + e_mm  # precompile calls (docs/zkvm-accel.md)
+        accel = e_commit + e_sha + e_mm + e_kk  # precompile calls (docs/zkvm-accel.md)
         keep_rd = ebuf + accel  # rd slot reads a1 without changing it
 
         loads = ld_b + ld_h + ld_w
@@ -162,6 +164,7 @@ class CpuAir(Air):
         b.assert_bool(e_log, "e_log_bool")
         b.assert_bool(e_sha, "e_sha_bool")
         b.assert_bool(e_mm, "e_mm_bool")
+        b.assert_bool(e_kk, "e_kk_bool")
         for j in range(4):
             b.assert_bool(rc[j], f"rc{j}_bool")
 
@@ -241,9 +244,10 @@ class CpuAir(Air):
             b.when_last_row().assert_eq(b.public[PUB_POST_PC], next_pc, "post_pc")
 
         # -- ECALLs ------------------------------------------------------------------------
-        b.assert_eq(e_halt + e_read + e_commit + e_log + e_sha + e_mm, f_ecall, "ecall_kind")
+        kinds = e_halt + e_read + e_commit + e_log + e_sha + e_mm + e_kk
+        b.assert_eq(kinds, f_ecall, "ecall_kind")
         a7 = ECALL_READ * e_read + ECALL_COMMIT * e_commit + ECALL_LOG * e_log
-        a7 = a7 + ECALL_SHA256 * e_sha + ECALL_MODMUL256 * e_mm
+        a7 = a7 + ECALL_SHA256 * e_sha + ECALL_KECCAKF * e_kk + ECALL_MODMUL256 * e_mm
         b.assert_zero(f_ecall * (r2[0] - a7), "ecall_a7")
         for j in range(1, 4):
             b.assert_zero(f_ecall * r2[j], f"ecall_a7_hi{j}")

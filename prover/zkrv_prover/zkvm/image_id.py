@@ -46,7 +46,7 @@ from zkrv_prover.zkvm.program import PRE_WIDTH
 
 #: Version of the zkVM circuits and proof layout (tables, buses, public values, the lifted
 #: layout) of both the one-proof and the segmented machine; hashed into every image ID.
-ZKVM_VERSION = "zkrv-rv32im-v7"
+ZKVM_VERSION = "zkrv-rv32im-v8"
 #: Largest log2 heights a receipt may claim for the program and image tables: the STARK
 #: verifier's cap (2^22 words: the code and data of a 16 MiB image).
 MAX_LOG_TABLE = MAX_LOG_HEIGHT

@@ -46,23 +46,36 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from zkrv_prover.executor.abi import ECALL_KECCAKF
 from zkrv_prover.executor.accel import KECCAK_RC, KECCAK_RHO
 from zkrv_prover.stark.air.air import Air, AirBuilder, Expr
 from zkrv_prover.zkvm.bit_exprs import pack, xor
-from zkrv_prover.zkvm.buses import BUS_KECCAK_RC
+from zkrv_prover.zkvm.buses import (
+    BUS_ACCEL,
+    BUS_BYTE,
+    BUS_KECCAK_IO,
+    BUS_KECCAK_RC,
+    BUS_RANGE16,
+    ByteOp,
+    word_to_bytes,
+)
+from zkrv_prover.zkvm.memory import KIND_RW, mem_access, ts_check
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 ROUNDS = 24
 #: Rows per permutation: two per round.
 ROWS_PER_CALL = 2 * ROUNDS
 LANES = 25
+#: Timestamp offset (from the ECALL row's ``T = 4 clk + 1``) of the state's read-modify-writes.
+ACCESS_TS = 1
 #: Bit positions ``2^m - 1`` where round constants can have set bits.
 RC_BITS = tuple((1 << m) - 1 for m in range(7))
 
 #: Columns of the fixed table ``keccak_rc`` (also the tuple of ``BUS_KECCAK_RC``).
-RC_FIELDS = ("idx", "even", "first", "last", *(f"rc{m}" for m in range(7)))
+RC_FIELDS = ("idx", "even", "first", "last", "io", *(f"rc{m}" for m in range(7)))
 #: Height of the fixed table (a power of two; rows 48..63 are never looked up: ``idx`` cannot
 #: pass 47, whose row has ``last = 1``).
 RC_TABLE_ROWS = 64
@@ -79,12 +92,23 @@ _BIT_COLUMNS: tuple[str, ...] = (
     *(f"ap{i}_{k}" for i in range(LANES) for k in range(32)),
     *(f"chi00_{k}" for k in range(32)),
 )
+#: The call and memory columns: the ECALL row's timestamp ``ts`` and a0's bytes (``p0 = a0_0 /
+#: 4``), constant over a block; on its rows ``idx < 25`` (``io``) lane ``idx``'s two words at
+#: ``a0 + 8 idx``: bytes before (``ob``) and after (``nb``), previous timestamps and gap limbs.
+_IO_COLUMNS: tuple[str, ...] = (
+    "ts",
+    *(f"p{j}" for j in range(4)),
+    *(f"ob{k}" for k in range(8)),
+    *(f"nb{k}" for k in range(8)),
+    *(f"{nm}{w}" for nm in ("pts", "lo", "hi") for w in range(2)),
+)
 COLUMNS: tuple[str, ...] = (
     "on",
     "active",
     *RC_FIELDS,
     *_BIT_COLUMNS,
     *(f"limb{i}_{j}" for i in range(LANES) for j in range(4)),
+    *_IO_COLUMNS,
 )
 C = {name: i for i, name in enumerate(COLUMNS)}
 WIDTH = len(COLUMNS)
@@ -105,8 +129,9 @@ def rc_table() -> U32:
             out[i, 1] = 1 - i % 2
             out[i, 2] = int(i == 0)
             out[i, 3] = int(i == ROWS_PER_CALL - 1)
+            out[i, 4] = int(i < LANES)
             for m, z in enumerate(RC_BITS):
-                out[i, 4 + m] = (KECCAK_RC[i // 2] >> z) & 1
+                out[i, 5 + m] = (KECCAK_RC[i // 2] >> z) & 1
     out.flags.writeable = False
     return out
 
@@ -143,6 +168,8 @@ class KeccakFAir(Air):
         b.send(BUS_KECCAK_RC, [v(nm) for nm in RC_FIELDS], on)
         b.when_first_row().assert_zero(idx, "idx_first")
         b.when_transition().assert_zero(on * (cn[C["idx"]] - (idx + 1) * nl), "idx_step")
+
+        self._call_and_memory(b)
 
         # -- bits --------------------------------------------------------------------------------
         for nm in _BIT_COLUMNS:
@@ -205,6 +232,53 @@ class KeccakFAir(Air):
             for j in range(4):
                 nm = f"limb{i}_{j}"
                 hand.assert_zero((1 - even) * nl * (cn[C[nm]] - v(nm)), f"next_{nm}")
+
+    def _call_and_memory(self, b: AirBuilder) -> None:
+        """The ECALL and its 50 read-modify-writes: the block's first row receives the call,
+        its rows ``idx < 25`` rewrite lane ``idx`` and take the lane's old and new limbs from
+        the first and last rows over ``BUS_KECCAK_IO`` (``(ts, tag, 4 limbs)``, tag ``i`` the
+        input and ``25 + i`` the output of lane ``i``; ``ts`` tells blocks apart)."""
+        cl, cn = b.main_local, b.main_next
+
+        def v(name: str) -> Expr:
+            return cl[C[name]]
+
+        on, active, idx, nl = v("on"), v("active"), v("idx"), 1 - v("last")
+        ts, ptr = v("ts"), [v(f"p{j}") for j in range(4)]
+        ob, nb = [v(f"ob{k}") for k in range(8)], [v(f"nb{k}") for k in range(8)]
+        fa, la, ioa = v("first") * active, v("last") * active, v("io") * active
+        rng = int(ByteOp.RANGE)
+
+        for nm in ("ts", *(f"p{j}" for j in range(4))):
+            b.when_transition().assert_zero(nl * (cn[C[nm]] - v(nm)), f"{nm}_const")
+            b.assert_zero((1 - active) * v(nm), f"{nm}_inactive")
+        a0 = [4 * ptr[0], *ptr[1:]]  # p0 a byte and 4 p0 a byte of a0: a0 is aligned
+        b.receive(BUS_ACCEL, [ECALL_KECCAKF, ts, *a0, 0, 0, 0, 0], fa)
+        b.send(BUS_BYTE, [rng, ptr[0], 0, 0], on)
+
+        base = a0[0] + 256 * a0[1] + 65536 * a0[2] + 16777216 * a0[3] + 8 * idx
+        for w in range(2):
+            pts, lo, hi = v(f"pts{w}"), v(f"lo{w}"), v(f"hi{w}")
+            ts_check(b, ts + ACCESS_TS, pts, lo, hi, ioa, f"word{w}")
+            old, new = ob[4 * w : 4 * w + 4], nb[4 * w : 4 * w + 4]
+            mem_access(b, base + 4 * w, pts, ts + ACCESS_TS, old, new, KIND_RW, ioa)
+            b.send(BUS_RANGE16, [lo], on)
+        b.send(BUS_BYTE, [rng, v("hi0"), v("hi1"), 0], on)
+        for k in range(8):
+            b.assert_zero((1 - ioa) * ob[k], f"ob{k}_off")
+            b.assert_zero((1 - ioa) * nb[k], f"nb{k}_off")
+        for k in range(0, 8, 2):  # the old bytes come from memory, which holds bytes
+            b.send(BUS_BYTE, [rng, nb[k], nb[k + 1], 0], on)
+
+        def limbs(bs: list[Expr]) -> list[Expr]:
+            return [bs[2 * j] + 256 * bs[2 * j + 1] for j in range(4)]
+
+        b.receive(BUS_KECCAK_IO, [ts, idx, *limbs(ob)], ioa)
+        b.receive(BUS_KECCAK_IO, [ts, idx + LANES, *limbs(nb)], ioa)
+        for i in range(LANES):
+            lane = [v(f"limb{i}_{j}") for j in range(4)]
+            b.send(BUS_KECCAK_IO, [ts, i, *lane], fa)
+            b.send(BUS_KECCAK_IO, [ts, LANES + i, *lane], la)
 
 
 class KeccakRcAir(Air):
@@ -280,12 +354,26 @@ def _limbs16(x: U64) -> U32:
     return ((x[..., None] >> sh) & np.uint64(0xFFFF)).astype(np.uint32)
 
 
-def keccak_f_trace(states: U64, height: int) -> U32:
+def keccak_f_trace(
+    states: U64,
+    height: int,
+    ts: npt.ArrayLike | None = None,
+    a0: npt.ArrayLike | None = None,
+    pts: npt.ArrayLike | None = None,
+) -> U32:
     """The ``keccak_f`` trace of ``height`` rows (a power of two, at least 48 per state) that
     permutes each row of ``states`` (k, 25) (``active`` blocks), then the zero state (padding,
-    the last block possibly cut short). Without states the table is switched off: all zero."""
+    the last block possibly cut short). Without states the table is switched off: all zero.
+
+    The calls were made at timestamps ``ts`` (k,) (the ECALL rows' ``4 clk + 1``) with state
+    pointers ``a0`` (k,), and their 50 state words were last accessed at ``pts`` (k, 50).
+    Defaults, for the table on its own: ``ts = 4 i + 5``, ``a0 = 0``, ``pts = 0``."""
     st = np.asarray(states, dtype=np.uint64).reshape(-1, LANES)
     k = st.shape[0]
+    ts_a = np.asarray(4 * np.arange(k) + 5 if ts is None else ts, dtype=np.int64).reshape(k)
+    a0_a = np.asarray(np.zeros(k) if a0 is None else a0, dtype=np.uint32).reshape(k)
+    pts_a = np.asarray(np.zeros((k, 2 * LANES)) if pts is None else pts, dtype=np.int64)
+    pts_a = pts_a.reshape(k, 2 * LANES)
     if height & (height - 1) or height < max(k, 1) * ROWS_PER_CALL:
         raise ValueError(f"height {height} is not a power of two >= {ROWS_PER_CALL} per call")
     if k == 0:
@@ -315,7 +403,26 @@ def keccak_f_trace(states: U64, height: int) -> U32:
     limb0 = C["limb0_0"]
     tr[:, :, 0, limb0 : limb0 + 4 * LANES] = _limbs16(q["a"]).reshape(m, ROUNDS, 4 * LANES)
     tr[:, :, 1, limb0 : limb0 + 4 * LANES] = _limbs16(q["out"]).reshape(m, ROUNDS, 4 * LANES)
+    _fill_io(tr.reshape(m, ROWS_PER_CALL, WIDTH)[:k], st, q["out"][:k, -1], ts_a, a0_a, pts_a)
     return tr.reshape(m * ROWS_PER_CALL, WIDTH)[:height]
+
+
+def _fill_io(blk: U32, st: U64, out: U64, ts: I64, a0: U32, pts: I64) -> None:
+    """The call and memory columns of the active blocks ``blk`` (k, 48, WIDTH), in place."""
+    gap = ts[:, None] + ACCESS_TS - pts - 1  # (k, 50): word 2 i + w of lane i
+    if gap.size and (gap.min() < 0 or gap.max() >= 1 << 24):
+        raise ValueError("a state word's previous access is not within 2^24 before the call")
+    blk[:, :, C["ts"]] = ts[:, None]
+    pb = word_to_bytes(a0).astype(np.uint32)
+    pb[:, 0] >>= 2
+    blk[:, :, C["p0"] : C["p0"] + 4] = pb[:, None, :]
+    io = slice(0, LANES)
+    blk[:, io, C["ob0"] : C["ob0"] + 8] = st.astype("<u8").view(np.uint8).reshape(-1, LANES, 8)
+    blk[:, io, C["nb0"] : C["nb0"] + 8] = out.astype("<u8").view(np.uint8).reshape(-1, LANES, 8)
+    for w in range(2):
+        blk[:, io, C[f"pts{w}"]] = pts[:, w::2]
+        blk[:, io, C[f"lo{w}"]] = gap[:, w::2] & 0xFFFF
+        blk[:, io, C[f"hi{w}"]] = gap[:, w::2] >> 16
 
 
 def rc_trace(trace: U32) -> U32:

@@ -20,13 +20,14 @@ import numpy.typing as npt
 from zkrv_prover import progress
 from zkrv_prover.executor.abi import (
     ECALL_COMMIT,
+    ECALL_KECCAKF,
     ECALL_MODMUL256,
     ECALL_SHA256,
     JOURNAL_REG,
     RAM_END,
 )
 from zkrv_prover.executor.image import MemoryImage
-from zkrv_prover.executor.trace import SHA256_JOURNAL, Trace, modmul_results
+from zkrv_prover.executor.trace import SHA256_JOURNAL, Trace, keccak_results, modmul_results
 from zkrv_prover.stark.air import symbolic_eval as se
 from zkrv_prover.stark.air.air import Air, Machine, TableLayout, compile_machine
 from zkrv_prover.stark.commit.params import MAX_LOG_HEIGHT
@@ -35,6 +36,10 @@ from zkrv_prover.zkvm.alu import ALU_TABLES, AluEvents, alu_result, alu_traces
 from zkrv_prover.zkvm.buses import BUS_ALU, BUS_GLOBAL, bytes_to_word, word_to_bytes
 from zkrv_prover.zkvm.bytes import ByteTable, collect_lookups
 from zkrv_prover.zkvm.cpu import A1_REG, CPU_WIDTH, READ_DST_REG, C, CpuAir
+from zkrv_prover.zkvm.keccak_f import ACCESS_TS as KECCAK_TS
+from zkrv_prover.zkvm.keccak_f import LANES as KECCAK_LANES
+from zkrv_prover.zkvm.keccak_f import ROWS_PER_CALL as KECCAK_ROWS
+from zkrv_prover.zkvm.keccak_f import KeccakFAir, KeccakRcAir, keccak_f_trace, rc_trace
 from zkrv_prover.zkvm.memory import (
     FIXED_HEIGHT,
     H_HI,
@@ -108,6 +113,8 @@ CORE_TABLES = (
     "sha256",
     "sha256_k",
     "modmul256",
+    "keccak_f",
+    "keccak_rc",
 )
 #: Largest log2 height of every other table whose height the prover chooses (memory, ALU): the
 #: STARK verifier's cap. With these caps the total number of lookups stays far below p (LogUp
@@ -122,6 +129,11 @@ MAX_SHA256_CALLS = (1 << LOG_MAX_TABLE) // ROWS_PER_CALL
 LOG_MAX_MODMUL256 = 16
 #: Most MODMUL256 precompile calls in one proof.
 MAX_MODMUL256_CALLS = 1 << LOG_MAX_MODMUL256
+#: Largest log2 height of the keccak_f table (48 rows per call); capped below the other tables
+#: for the same reason as modmul256: about 1,300 columns and 70 interactions per row.
+LOG_MAX_KECCAK = 18
+#: Most KECCAKF precompile calls in one proof.
+MAX_KECCAK_CALLS = (1 << LOG_MAX_KECCAK) // KECCAK_ROWS
 
 
 def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
@@ -135,6 +147,8 @@ def height_caps(layouts: Sequence[TableLayout]) -> list[int]:
             caps.append(LOG_MAX_CYCLES)
         elif lay.air.name == "modmul256":
             caps.append(LOG_MAX_MODMUL256)
+        elif lay.air.name == "keccak_f":
+            caps.append(LOG_MAX_KECCAK)
         else:
             caps.append(LOG_MAX_TABLE)
     return caps
@@ -177,6 +191,8 @@ def core_airs(tables: ProgramTables, segmented: bool = False) -> list[Air]:
         Sha256Air(),
         Sha256KAir(),
         ModMul256Air(),
+        KeccakFAir(),
+        KeccakRcAir(),
     ]
 
 
@@ -244,11 +260,6 @@ def core_traces(
     it halts only if it is the last; a non-final segment fills its CPU table exactly)."""
     n = len(t)
     check_cycles(n)
-    if t.keccak_calls.shape[0]:
-        raise ValueError(
-            f"the execution makes {t.keccak_calls.shape[0]} KECCAKF (ECALL 5) calls, which the "
-            "machine cannot prove yet; hash with the guest runtime's zkrv_keccak_f instead"
-        )
     h = _pow2(n)
     has_halt = boundary is None or boundary.last
     if not has_halt and h != n:
@@ -279,10 +290,11 @@ def core_traces(
     e_sha = ecall & (eid == ECALL_SHA256)
     e_accel = e_sha | (ecall & (eid == ECALL_COMMIT))  # sha256 table calls (SHA256, COMMIT)
     e_mm = ecall & (eid == ECALL_MODMUL256)
-    keep_rd = ebuf | e_accel | e_mm  # rows whose rd slot reads a1 unchanged
+    e_kk = ecall & (eid == ECALL_KECCAKF)
+    keep_rd = ebuf | e_accel | e_mm | e_kk  # rows whose rd slot reads a1 unchanged
     cpu[:, C["e_halt"]], cpu[:, C["e_read"]] = e_halt, e_read
     cpu[:, C["e_commit"]], cpu[:, C["e_log"]] = ecall & (eid == 2), ecall & (eid == 3)
-    cpu[:, C["e_sha"]], cpu[:, C["e_mm"]] = e_sha, e_mm
+    cpu[:, C["e_sha"]], cpu[:, C["e_mm"]], cpu[:, C["e_kk"]] = e_sha, e_mm, e_kk
     r1 = np.where(fl["f_rs1"], col("rs1_val"), 0).astype(np.uint32)
     r2 = np.where(ecall, eid, np.where(fl["f_rs2"], col("rs2_val"), 0)).astype(np.uint32)
     put_bytes("r1_", r1)
@@ -417,6 +429,18 @@ def core_traces(
     )
     vals.append(np.concatenate([mm[:, 2:26].ravel(), modmul_results(mm).ravel()]))
     owner.append(4 * h + nd + 24 * n_sha + np.arange(32 * n_mm, dtype=np.int64))
+    # KECCAKF calls: the 50 state words rewritten at T + 1
+    kk = t.keccak_calls
+    krows = _call_rows(e_kk, kk, MAX_KECCAK_CALLS, "KECCAKF")
+    n_kk = krows.size
+    kk_ts = ts[krows]
+    nw = 2 * KECCAK_LANES
+    spaces.append(np.ones(nw * n_kk, dtype=np.int64))
+    addrs.append(((kk[:, 0:1].astype(np.int64) >> 2) + np.arange(nw)).ravel())
+    tss.append(np.repeat(kk_ts + KECCAK_TS, nw))
+    kk_new = keccak_results(kk)
+    vals.append(kk_new.ravel())
+    owner.append(4 * h + nd + 24 * n_sha + 32 * n_mm + np.arange(nw * n_kk, dtype=np.int64))
     sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
     vv, ow = np.concatenate(vals), np.concatenate(owner)
     order = np.lexsort((tt, ad, sp))
@@ -424,7 +448,7 @@ def core_traces(
     same = np.zeros(sp.size, dtype=bool)
     same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
     prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
-    pts_all = np.zeros(4 * h + nd + 24 * n_sha + 32 * n_mm, dtype=np.int64)
+    pts_all = np.zeros(4 * h + nd + 24 * n_sha + 32 * n_mm + nw * n_kk, dtype=np.int64)
     pts_all[ow] = prev_ts
     for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
         pts = pts_all[s_i * h : (s_i + 1) * h]
@@ -455,7 +479,8 @@ def core_traces(
     halt = np.zeros((FIXED_HEIGHT, HALT_WIDTH), dtype=np.uint32)
     hpts = pts_all[4 * h : 4 * h + nd]
     sha_pts = pts_all[4 * h + nd : 4 * h + nd + 24 * n_sha]
-    mm_pts = pts_all[4 * h + nd + 24 * n_sha :]
+    mm_pts = pts_all[4 * h + nd + 24 * n_sha : 4 * h + nd + 24 * n_sha + 32 * n_mm]
+    kk_pts = pts_all[4 * h + nd + 24 * n_sha + 32 * n_mm :]
     height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
     sha = sha256_trace(
         calls,
@@ -472,6 +497,14 @@ def core_traces(
         _writable(img_w, img_wr, mw_in.ravel()).reshape(n_mm, IN_WORDS),
         mm_pts[IN_WORDS * n_mm :].reshape(n_mm, OUT_WORDS),
         _pow2(n_mm),
+    )
+    kst = kk[:, 1:].astype(np.uint64).reshape(n_kk, KECCAK_LANES, 2)
+    kkt = keccak_f_trace(
+        kst[:, :, 0] | kst[:, :, 1] << np.uint64(32),
+        _pow2(n_kk * KECCAK_ROWS),
+        kk_ts,
+        kk[:, 0],
+        kk_pts.reshape(n_kk, nw),
     )
     hd = halt_ts - hpts - 1
     hr = slice(0, nd)  # the active rows
@@ -490,6 +523,8 @@ def core_traces(
         "sha256": sha,
         "sha256_k": k_trace(height_calls, n_sha),
         "modmul256": mmt,
+        "keccak_f": kkt,
+        "keccak_rc": rc_trace(kkt),
     }
     if boundary is None:
         return CoreTraces(traces, public_values(t.journal_digest, t.exit_code))

@@ -50,10 +50,12 @@ void zkrv_sha256(const void *data, size_t len, uint8_t out[32]);
 void zkrv_modmul256(uint32_t out[8], const uint32_t a[8], const uint32_t b[8],
                     const uint32_t m[8]);
 
-/* Keccak, in guest instructions today (not yet a precompile: about 16,000 cycles per permutation).
+/* Keccak (the KECCAKF precompile, ECALL 5, proven by the keccak_f table: one ECALL per
+ * permutation).
  *
  * zkrv_keccak_f: the Keccak-f[1600] permutation (FIPS 202) of the state in place: 25 lanes,
- * lane (x, y) at state[x + 5 y], each a little-endian uint64_t as in Keccak's byte order.
+ * lane (x, y) at state[x + 5 y], each a little-endian uint64_t as in Keccak's byte order. The
+ * state must be 4-byte aligned and writable.
  *
  * zkrv_keccak256: Ethereum's Keccak-256 of len bytes at data (any alignment): rate 136 bytes and
  * the original Keccak padding (0x01 ... 0x80), not SHA3-256's (0x06 ... 0x80). */

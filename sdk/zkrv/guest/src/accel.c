@@ -1,6 +1,8 @@
 /* Precompiles: ECALLs the zkrv circuit proves in dedicated tables (docs/zkvm-accel.md).
  *   a7 = 4 SHA256     a0 = word-aligned state (8 native words, writable), a1 = word-aligned
  *                     64-byte block; state <- compress(state, block)
+ *   a7 = 5 KECCAKF    a0 = word-aligned 25-lane state (50 words, writable), a1 = 0;
+ *                     state <- Keccak-f[1600](state) (keccak.c)
  *   a7 = 6 MODMUL256  a0 = word-aligned 8-word result, a1 = word-aligned 24 words (a, b, m);
  *                     result <- a * b mod m (m = 0: mod 2^256).
  */
