@@ -18,7 +18,6 @@ from Crypto.Hash import keccak
 
 import zkrv
 from zkrv.build import build
-from zkrv.errors import ZkrvError
 from zkrv_prover.executor import execute, execute_segments
 from zkrv_prover.executor.errors import EcallError
 from zkrv_prover.executor.segments import MIN_SEGMENT_PO2

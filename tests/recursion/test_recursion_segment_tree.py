@@ -92,7 +92,7 @@ def test_one_shrink_key_for_one_proof_and_segmented_receipts(
 ) -> None:
     """The pipeline: a multi-segment execution (tree, then compress and shrink) and a one-proof
     receipt (universal, compress, shrink) end in proofs under one shrink key, exposing each
-    claim's 46 values; compress accepts the universal and the finalize programs only."""
+    claim's 46 values; compress accepts the universal variants and the finalize program only."""
     fam, run = runs[1]
     seg_layers = prove_layers_segmented(fam, TOY, key_store=tmp_path)
     assert [lp.key.name for lp in seg_layers] == ["finalize", "compress", "shrink"]
@@ -114,9 +114,9 @@ def test_one_shrink_key_for_one_proof_and_segmented_receipts(
     for lp in (a, b):
         verify_program(lp.key.vk, lp.proof, lp.public)
     # the finalize proof is accepted as one of the two programs, and only as such
-    targets = compress_targets(one_layers[0].key, INNER, TOY, tmp_path)
+    targets = compress_targets(INNER, TOY, tmp_path, one_layers[0].key)
     fin = seg_layers[0]
     vk = one_layers[0].key.vk
     record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted)
     with pytest.raises(VerificationError, match="accepted programs"):
-        record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted[:1])
+        record_verifier_of(vk, targets.spec, fin.public, fin.proof, targets.accepted[:-1])

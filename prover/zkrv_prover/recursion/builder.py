@@ -221,16 +221,23 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         self._op(BaseAluAir.name, (int(op), a.addr, b.addr, out.addr))
         return out
 
+    def _both_const(self, a: BCell, b: BCell) -> bool:
+        return self._const_value(a) is not None and self._const_value(b) is not None
+
     def b_add(self, a: BCell, b: BCell) -> BCell:
         if self._const_value(a) == 0:  # 0 + b (accumulators that start at zero)
             return b
         if self._const_value(b) == 0:
             return a
+        if self._both_const(a, b):  # constants fold (a specialised program's known zeros)
+            return self.b_const(a.v + b.v)
         return self._balu(AluOp.ADD, a, b, (a.v + b.v) % P)
 
     def b_sub(self, a: BCell, b: BCell) -> BCell:
         if self._const_value(b) == 0:
             return a
+        if self._both_const(a, b):
+            return self.b_const(a.v - b.v)
         return self._balu(AluOp.SUB, a, b, (a.v - b.v) % P)
 
     def b_mul(self, a: BCell, b: BCell) -> BCell:
@@ -240,6 +247,8 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
                 return y
             if k == 0:
                 return x
+        if self._both_const(a, b):
+            return self.b_const(a.v * b.v)
         return self._balu(AluOp.MUL, a, b, a.v * b.v % P)
 
     def b_inv(self, a: BCell) -> BCell:
@@ -291,29 +300,50 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         """The block of a constant extension cell (None for computed cells)."""
         return a.v if self._consts.get(a.v) == a.addr else None
 
+    def _e_both_const(self, a: ECell, b: ECell) -> bool:
+        return self._e_const_block(a) is not None and self._e_const_block(b) is not None
+
+    def e_known_zero(self, v: ECell) -> bool:
+        """True for the constant 0: a program specialised to empty tables has such openings
+        (``verify_with(..., zero_tables=...)``), fixed by the program, not by the witness."""
+        return self._e_const_block(v) == _E_ZERO
+
     def e_add(self, a: ECell, b: ECell) -> ECell:
         if self._e_const_block(a) == _E_ZERO:  # 0 + b (accumulators that start at zero)
             return b
         if self._e_const_block(b) == _E_ZERO:
             return a
         v = tuple((x + y) % P for x, y in zip(a.v, b.v, strict=True))
+        if self._e_both_const(a, b):
+            return self.e_const(v)
         return self._ealu(AluOp.ADD, a, b, v)
 
     def e_sub(self, a: ECell, b: ECell) -> ECell:
         if self._e_const_block(b) == _E_ZERO:
             return a
         v = tuple((x - y) % P for x, y in zip(a.v, b.v, strict=True))
+        if self._e_both_const(a, b):
+            return self.e_const(v)
         return self._ealu(AluOp.SUB, a, b, v)
 
     def e_mul(self, a: ECell, b: ECell) -> ECell:
         for x, y in ((a, b), (b, a)):
-            if self._e_const_block(x) == _E_ONE:  # 1 * y (powers that start at one)
+            k = self._e_const_block(x)
+            if k == _E_ONE:  # 1 * y (powers that start at one)
                 return y
+            if k == _E_ZERO:  # 0 * y (the known-zero openings of empty tables)
+                return x
+        if self._e_both_const(a, b):
+            return self.e_const(ext_mul_int(a.v, b.v))
         return self._ealu(AluOp.MUL, a, b, ext_mul_int(a.v, b.v))
 
     def e_mul_base(self, a: ECell, b: BCell) -> ECell:
         if self._const_value(b) == 1:
             return a
+        if self._e_const_block(a) == _E_ZERO:
+            return a
+        if self._const_value(b) == 0:
+            return self.e_const(_E_ZERO)
         if self._e_const_block(a) == _E_ONE:
             # 1 * b is b's own cell read as a block (v, 0, 0, 0, 0): every base cell's block
             return ECell(b.addr, (b.v, *_ZERO_HI))
@@ -323,6 +353,13 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         # one Dot row per term, the running sum kept in the table (``tables/dot.py``)
         if len(coeffs) != len(vals):
             raise ValueError("e_lincomb_base: one coefficient per value")
+        # terms with a constant zero factor (empty tables' rows) are dropped
+        live = [
+            (c, v)
+            for c, v in zip(coeffs, vals, strict=True)
+            if self._e_const_block(c) != _E_ZERO and self._const_value(v) != 0
+        ]
+        coeffs, vals = [c for c, _ in live], [v for _, v in live]
         if not coeffs:
             return self.e_const([0] * EXT_DEGREE)
         acc = [0] * EXT_DEGREE
@@ -493,6 +530,9 @@ class RecursionBuilder(Arith[BCell, ECell, NoReturn, BCell]):
         outputs are consecutive cells."""
         if len(state) != poseidon2.WIDTH:
             raise ValueError(f"Poseidon2 permutes {poseidon2.WIDTH} elements, got {len(state)}")
+        if all(self._const_value(c) is not None for c in state):
+            # a constant state (an empty table's zero row hashed): its image is a constant
+            return [self.b_const(v) for v in self._permute([c.v for c in state])]
         return self._permute_row(state, self.b_const(0))
 
     def _permute_row(self, reads: Sequence[BCell], bit: BCell) -> list[BCell]:

@@ -4,8 +4,9 @@ Layers (``docs/wrap.md``, "zkVM receipts on chain"), each a recursion program re
 the generic verifier of the layer below through a :class:`~.builder.RecursionBuilder`:
 
 1. **universal** (:func:`.zkvm_verifier.record_zkvm_verifier`): verifies the zkVM proof with every
-   table height and the preprocessed root as data, so every receipt records the same program;
-   proven with the Poseidon2-BabyBear hash and the wide Poseidon2 table;
+   table height and the preprocessed root as data, so every receipt records the same program
+   (one per set of empty precompile tables: ``zkvm_verifier.VARIANTS``, the receipt's picked by
+   ``variant_for``); proven with the Poseidon2-BabyBear hash and the wide Poseidon2 table;
 2. **compress** (:func:`.prove.record_verifier`): verifies the universal proof at its fixed shape
    and proves it at a higher blowup, so that the proof the shrink verifies has few queries;
 3. **shrink** (:func:`.shrink.record_shrink`): verifies the compress proof, proven with the BN254
@@ -46,7 +47,7 @@ from zkrv_prover.recursion.prove import (
     record_verifier,
     record_verifier_of,
 )
-from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
+from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier, variant_for
 from zkrv_prover.stark.commit.hash_scheme import HashName
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.field.randomness import FieldRng
@@ -301,17 +302,15 @@ def _compress_and_shrink(
 ) -> list[LayerProof]:
     """Compress (accepting the universal or the finalize program's proof:
     ``wrap_setup.compress_targets``) and shrink above ``below``."""
-    from zkrv_prover.recursion.wrap_setup import compress_targets, setup_universal
+    from zkrv_prover.recursion.wrap_setup import compress_targets
 
     t0 = time.perf_counter()
-    universal = below.key if below.key.name == "universal" else None
-    universal = universal or setup_universal(zkvm, profile, key_store)
-    targets = compress_targets(universal, zkvm, profile, key_store)
+    targets = compress_targets(zkvm, profile, key_store, below.key)
     t_setup = time.perf_counter() - t0
     spec = profile.compress
     t0 = time.perf_counter()
     recorded = record_verifier_of(
-        universal.vk,
+        below.key.vk,
         targets.spec,
         below.public,
         below.proof,
@@ -351,7 +350,8 @@ def prove_layers(
     programs recorded). Progress: stage "recursion" of three layers."""
     progress_mod.stage("recursion", 3)
     t0 = time.perf_counter()
-    recorded = record_zkvm_verifier(vk, public, proof, profile.universal.poseidon2)
+    variant = variant_for(vk, proof)
+    recorded = record_zkvm_verifier(vk, public, proof, profile.universal.poseidon2, variant)
     t = time.perf_counter() - t0
     out = [_prove_layer("universal", recorded, t, profile.universal, profile, rng, key_store)]
     progress_mod.advance()

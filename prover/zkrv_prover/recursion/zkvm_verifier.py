@@ -31,6 +31,7 @@ from zkrv_prover.stark.commit import pcs
 from zkrv_prover.stark.field.arith import VerificationError
 from zkrv_prover.stark.field.codec import ProofFormatError
 from zkrv_prover.stark.protocol.heights import HeightSpec
+from zkrv_prover.stark.protocol.proof import zero_matrices
 from zkrv_prover.stark.protocol.prover import StarkProof, VerifyingKey
 from zkrv_prover.stark.protocol.verifier import check_shape, verify_with
 from zkrv_prover.stark.protocol.verifier_lifted import LiftedInputs, pcs_shape
@@ -39,6 +40,16 @@ from zkrv_prover.zkvm.machine import MIN_TABLE_HEIGHT, height_caps
 
 #: Tables whose preprocessed columns differ per guest (their heights are data, exposed).
 PROGRAM_TABLE, IMAGE_TABLE = "program", "image"
+#: The precompile tables a receipt may leave empty, in groups that are empty together.
+PRECOMPILE_GROUPS: tuple[tuple[str, ...], ...] = (("modmul256",), ("keccak_f", "keccak_rc"))
+#: The universal program's variants: one per set of empty precompile groups, the general one
+#: first. A variant takes its groups' tables as empty (their openings the constant 0), so it
+#: skips their leaf hashing, DEEP terms and constraints: a receipt without Keccak or MODMUL256
+#: calls pays for neither table (``docs/recursion.md``, "Variants").
+VARIANTS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(n for k, g in enumerate(PRECOMPILE_GROUPS) if mask >> k & 1 for n in g)
+    for mask in range(1 << len(PRECOMPILE_GROUPS))
+)
 
 
 def zkvm_height_spec(vk: VerifyingKey) -> HeightSpec:
@@ -98,19 +109,52 @@ def image_material(vk: VerifyingKey, got: LiftedInputs) -> list[BCell]:
     return [*root, heights[PROGRAM_TABLE], heights[IMAGE_TABLE]]
 
 
+def empty_tables(vk: VerifyingKey, proof: StarkProof) -> frozenset[str]:
+    """Names of the tables the proof leaves empty: main, aux and quotient matrices all zero
+    (``proof.zero_matrices``) and a zero LogUp sum."""
+    zero = zero_matrices(proof)
+    rounds: list[list[int]] = []
+    if vk.pre_tables:
+        rounds.append([])  # preprocessed columns are never a receipt's to leave empty
+    if vk.has_global:
+        rounds.append([])
+    rounds.append(vk.main_tables)
+    if vk.logup_tables:
+        rounds.append(vk.logup_tables)
+    rounds.append(list(range(len(vk.layouts))))
+    out = set()
+    for t, lay in enumerate(vk.layouts):
+        mats = [(r, tables.index(t)) for r, tables in enumerate(rounds) if t in tables]
+        sums = [c for k, c in zip(vk.local_tables, proof.cumsums, strict=True) if k == t]
+        if all(m in zero for m in mats) and not any(any(c) for c in sums):
+            out.add(lay.air.name)
+    return frozenset(out)
+
+
+def variant_for(vk: VerifyingKey, proof: StarkProof) -> tuple[str, ...]:
+    """The most specialised :data:`VARIANTS` entry whose tables ``proof`` leaves empty."""
+    empty = empty_tables(vk, proof)
+    return max((v for v in VARIANTS if set(v) <= empty), key=len)
+
+
 def record_zkvm_verifier(
     vk: VerifyingKey,
     public: Sequence[int],
     proof: StarkProof,
     poseidon2: Poseidon2Variant = "wide",
+    empty: Sequence[str] = (),
 ) -> tuple[RecursionProgram, RecursionWitness]:
     """Record the universal program verifying ``proof`` (a zkVM receipt's proof with public
     values ``public`` under ``vk``, lifted); raises ``VerificationError`` exactly where the
-    native verifier would (and for heights outside :func:`zkvm_height_spec`)."""
+    native verifier would (and for heights outside :func:`zkvm_height_spec`). ``empty``: the
+    variant specialised to receipts whose tables of these names are empty (:data:`VARIANTS`;
+    ``VerificationError`` when the proof's are not)."""
     spec = check_receipt_shape(vk, public, proof)
     r = RecursionBuilder(poseidon2=poseidon2)
     cells = [r.b_input(int(v)) for v in public]
-    got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True)
+    names = [lay.air.name for lay in vk.layouts]
+    zero = frozenset(names.index(n) for n in empty)
+    got = verify_with(r, vk, cells, proof, heights=spec, pre_root_input=True, zero_tables=zero)
     assert got is not None
     exposed = [*image_material(vk, got), *cells]
     assert len(exposed) == ZKVM_RECURSION_PUBLIC
@@ -120,9 +164,13 @@ def record_zkvm_verifier(
 
 
 __all__ = [
+    "PRECOMPILE_GROUPS",
+    "VARIANTS",
     "check_lifted_shape",
     "check_receipt_shape",
+    "empty_tables",
     "image_material",
     "record_zkvm_verifier",
+    "variant_for",
     "zkvm_height_spec",
 ]

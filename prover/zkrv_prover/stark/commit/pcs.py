@@ -537,6 +537,11 @@ class RoundClaim(Generic[E, D]):
     has_mask: bool = False
     #: Whether the round's leaves are salted (``commit_*(..., salted=False)``: public data).
     salted: bool = True
+    #: Matrices (indices into ``shapes``) known to be zero: a verifier specialised to empty
+    #: tables (``verifier.verify_with(..., zero_tables=...)``) takes their opened rows as the
+    #: constant 0 instead of reading them (lifted PCS only). Their leaf digests are then
+    #: constants, bound to the proof by the Merkle path like any other.
+    zero: frozenset[int] = frozenset()
 
 
 # ------------------------------------------------------------------------------------------------

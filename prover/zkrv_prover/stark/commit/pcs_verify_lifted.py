@@ -50,6 +50,7 @@ from zkrv_prover.stark.commit.transcript import FiatShamir
 from zkrv_prover.stark.field.arith import (
     AnyArith,
     LogHeight,
+    VerificationError,
     e_assert_eq_if,
     e_from_base,
 )
@@ -242,7 +243,9 @@ def verify_lifted(
                 raise ValueError(f"round {r} {what_q}: opened rows do not match the widths")
             if len(op.salts) != 1 or len(op.salts[0]) != cfg.salt_len:
                 raise ValueError(f"round {r} {what_q}: salt does not match the commitment")
-            rows = [[ar.b_input(v) for v in row] for row in op.rows]
+            rows = [
+                _row(ar, row, i in c.zero, f"round {r} {what_q}") for i, row in enumerate(op.rows)
+            ]
             salt = [ar.b_input(v) for v in op.salts[0]]
             rows_by_round.append(rows)
             th = heights.trees[r]
@@ -356,3 +359,14 @@ def _layer_rows(final_log: int, j: int, H: int) -> int | None:
 
 
 __all__ = ["LiftedHeights", "diff_one_hot", "verify_lifted"]
+
+
+def _row(ar: AnyArith, row: Sequence[int], zero: bool, what: str) -> list[Any]:
+    """An opened row as base elements of ``ar``: read from the proof, or, for a matrix the
+    claim knows to be zero, the constant 0 (``VerificationError`` when the proof's row is not
+    zero: its leaf could not match the commitment anyway)."""
+    if not zero:
+        return [ar.b_input(v) for v in row]
+    if any(row):
+        raise VerificationError(f"{what}: a matrix of an empty table has a nonzero row")
+    return [ar.b_const(0)] * len(row)

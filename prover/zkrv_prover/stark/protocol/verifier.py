@@ -244,6 +244,7 @@ def verify_with(
     heights: HeightSpec | None = None,
     pre_root_input: bool = False,
     global_challenges: Sequence[Any] | None = None,
+    zero_tables: frozenset[int] = frozenset(),
 ) -> LiftedInputs | None:
     """The verifier over any ``Arith`` (see module doc). ``public`` are base elements of ``ar``;
     proof values enter through ``ar.*_input``. Raises on failure (``VerificationError`` natively).
@@ -266,7 +267,10 @@ def verify_with(
     does not bind them, such as a recursion program built for other machines, cannot verify such
     a proof by mistake); the proof's boundary root is read as data and its global sums
     (``proof.global_sums``) are verified, not checked to cancel: the caller adds them over all
-    proofs sharing the global buses."""
+    proofs sharing the global buses.
+
+    ``zero_tables`` (lifted keys only): tables taken as empty, their matrices the constant 0
+    (``verifier_lifted.verify_with_lifted``: programs specialised to empty tables)."""
     if vk.has_global != (global_challenges is not None):
         raise ValueError(
             "a machine with global buses is verified against global challenges"
@@ -275,9 +279,13 @@ def verify_with(
         )
     if vk.lifted:
         spec = lifted_spec(vk, proof, height_range, heights)
-        return verify_with_lifted(ar, vk, public, proof, spec, pre_root_input, global_challenges)
-    if heights is not None or pre_root_input:
-        raise ValueError("height specs and a preprocessed root as data need a lifted key")
+        return verify_with_lifted(
+            ar, vk, public, proof, spec, pre_root_input, global_challenges, zero_tables
+        )
+    if heights is not None or pre_root_input or zero_tables:
+        raise ValueError(
+            "height specs, a preprocessed root as data and zero tables need a lifted key"
+        )
     lays, params = vk.layouts, vk.params
     lh = list(proof.log_heights)
     var: LogHeight[Any, Any] | None = None

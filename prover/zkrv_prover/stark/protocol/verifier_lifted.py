@@ -24,8 +24,8 @@ from zkrv_prover.stark.commit.hash_scheme import scheme_of
 from zkrv_prover.stark.commit.mmcs import MatrixShape
 from zkrv_prover.stark.commit.params import PcsParams
 from zkrv_prover.stark.commit.pcs_verify_lifted import LiftedHeights, diff_one_hot, verify_lifted
-from zkrv_prover.stark.field.arith import AnyArith, LogHeight
-from zkrv_prover.stark.field.field import two_adic_generator
+from zkrv_prover.stark.field.arith import AnyArith, LogHeight, VerificationError
+from zkrv_prover.stark.field.field import EXT_ZERO, two_adic_generator
 from zkrv_prover.stark.protocol import heights as hts
 from zkrv_prover.stark.protocol.commit_phase import read_commitments
 from zkrv_prover.stark.protocol.prover import LABEL, StarkProof, VerifyingKey, observe_header
@@ -76,15 +76,28 @@ def verify_with_lifted(
     spec: hts.HeightSpec,
     pre_root_input: bool = False,
     global_challenges: Sequence[Any] | None = None,
+    zero_tables: frozenset[int] = frozenset(),
 ) -> LiftedInputs:
     """Verify a lifted proof (module doc) whose heights lie in ``spec`` (checked natively by
     ``verifier.check_shape``/``check_spec``; in-circuit by the one-hot selections). Returns the
     inputs the caller must bind (:class:`LiftedInputs`). ``global_challenges``: as in
     ``verifier.verify_with`` (machines with global buses; the boundary round is a lifted tree
-    at its own height, its tallest matrix's, like the preprocessed round)."""
+    at its own height, its tallest matrix's, like the preprocessed round).
+
+    ``zero_tables``: tables known to be empty (their main, aux and quotient matrices zero, their
+    LogUp sum zero; ``docs/stark.md``, "Empty tables"): their opened values and rows are the
+    constant 0 instead of proof data, and their LogUp sums are asserted to be 0. A recording
+    then folds what those constants make trivial (their leaf hashes, DEEP terms and, for
+    constraints that vanish on zero rows, their out-of-domain evaluation), so a program
+    specialised to empty tables is smaller. Sound as the general verifier is for proofs whose
+    tables are empty: the constants are what such a proof opens, and the Merkle paths bind
+    them to its commitments. ``VerificationError`` (natively) when the proof's values there
+    are not zero."""
     params, lays = vk.params, vk.layouts
     lb = params.log_blowup
     check_spec(vk, spec, pre_root_input)
+    if not zero_tables <= set(range(len(lays))) or zero_tables & set(vk.boundary_tables):
+        raise ValueError("zero tables must be tables of the key, none of them a boundary table")
     hs = scheme_of(params.hash)
     lh = list(proof.log_heights)
     rows = [_height(ar, h, lo, hi) for h, (lo, hi) in zip(lh, spec.ranges, strict=True)]
@@ -115,7 +128,6 @@ def verify_with_lifted(
     check_zeta(ar, zeta, top.shifted(-lb), top)
 
     pre_tables, logup_tables = vk.pre_tables, vk.logup_tables
-    opened = [[[[ar.e_input(v) for v in pt] for pt in m] for m in rnd] for rnd in proof.opened]
     gens = [h.select_b_const(ar, two_adic_generator) for h in h_rows]
     rounds: list[tuple[str, list[int]]] = []
     if pre_tables:
@@ -126,6 +138,24 @@ def verify_with_lifted(
     if logup_tables:
         rounds.append(("aux", logup_tables))
     rounds.append(("quotient", list(range(len(lays)))))
+    zero_at = [
+        frozenset(i for i, t in enumerate(tables) if t in zero_tables and kind in _ZERO_KINDS)
+        for kind, tables in rounds
+    ]
+    opened = [
+        [
+            _opened(ar, m, i in zero, lays[t].air.name)
+            for i, (t, m) in enumerate(zip(tbl, rnd, strict=True))
+        ]
+        for (_, tbl), rnd, zero in zip(rounds, proof.opened, zero_at, strict=True)
+    ]
+    cumsums = list(cumsums)
+    for t in sorted(zero_tables):
+        if t in vk.local_tables:
+            k = vk.local_tables.index(t)
+            zero_sum = ar.e_const(EXT_ZERO)
+            ar.e_assert_eq(cumsums[k], zero_sum, f"table {lays[t].air.name!r}: empty, LogUp sum 0")
+            cumsums[k] = zero_sum
     roots: list[Any] = []
     mats: list[list[LogHeight[Any, Any]]] = []
     trees: list[LogHeight[Any, Any]] = []
@@ -167,7 +197,9 @@ def verify_with_lifted(
 
     claims = []
     by_kind: dict[str, dict[int, list[list[Any]]]] = {}
-    for (kind, tables), root, vals, hm in zip(rounds, roots, opened, mats, strict=True):
+    for (kind, tables), root, vals, hm, zero in zip(
+        rounds, roots, opened, mats, zero_at, strict=True
+    ):
         pts = []
         for t, m in zip(tables, vals, strict=True):
             p = [zeta]
@@ -184,6 +216,7 @@ def verify_with_lifted(
                 vals,
                 has_mask=kind == "quotient" and params.zk,
                 salted=kind != "pre",
+                zero=zero,
             )
         )
 
@@ -216,6 +249,22 @@ def verify_with_lifted(
     lifted = LiftedHeights(mats, trees, top, top_actual, actual_trees)
     verify_lifted(ar, params, claims, proof.pcs_proof, tr, lifted)
     return LiftedInputs(pre_root, pre_vals, cm.boundary_root, list(cm.global_sums))
+
+
+#: The rounds whose matrices of an empty table are zero (``zero_tables``).
+_ZERO_KINDS = ("main", "aux", "quotient")
+
+
+def _opened(ar: AnyArith, m: Sequence[Sequence[Sequence[int]]], zero: bool, name: str) -> Any:
+    """A matrix's opened values (per point, per column) as extension elements of ``ar``: read
+    from the proof, or the constant 0 for a matrix of an empty table (``VerificationError``
+    when the proof's are not zero)."""
+    if not zero:
+        return [[ar.e_input(v) for v in pt] for pt in m]
+    if any(any(v) for pt in m for v in pt):
+        raise VerificationError(f"table {name!r} is taken as empty but its openings are not zero")
+    zero_e = ar.e_const(EXT_ZERO)
+    return [[zero_e for _ in pt] for pt in m]
 
 
 def _own_tree(
