@@ -16,10 +16,11 @@ cost both share). Entries, for n = 16 KiB:
 - ``sha256_16kib_prove_speedup``: software prove seconds over accelerated ones (issue #16's
   goal: at least 10).
 
-``examples/guests/keccak.c`` hashes the same n = 16 KiB with ``zkrv_keccak256`` (Ethereum's
-Keccak-256), which today runs in guest instructions (no Keccak precompile yet: issue #16);
-mode 2 only generates the data. Entries: ``keccak_16kib_cycles_{soft,baseline}``,
-``keccak_16kib_prove_seconds_soft`` and ``keccak_16kib_prove_peak_gib_soft`` (the digest
+``examples/guests/keccak.c`` hashes the same n = 16 KiB with Ethereum's Keccak-256, over its own
+Keccak-f[1600] in guest instructions (mode 0) or with ``zkrv_keccak256`` (mode 1, the KECCAKF
+precompile); mode 2 only generates the data. Entries as for SHA-256:
+``keccak_16kib_cycles_{soft,accel,baseline}``, ``keccak_16kib_prove_seconds_{soft,accel}``,
+``keccak_16kib_prove_peak_gib_{soft,accel}``, ``keccak_16kib_prove_speedup`` (every digest
 checked against pycryptodome's Keccak-256).
 
 ``ZKRV_BENCH_ACCEL`` (comma-separated, default ``sha256,modmul256,keccak``) selects the guests.
@@ -103,8 +104,6 @@ GUESTS = {
     "modmul256": (MM_GUEST, _mm_input, _mm_journal),
     "keccak": (KECCAK_GUEST, _input, _keccak256),
 }
-#: the modes each guest has (Keccak has no precompile yet)
-GUEST_MODES = {"sha256": tuple(MODES), "modmul256": tuple(MODES), "keccak": ("soft", "baseline")}
 
 
 def child(guest: str, n: int, mode: str) -> dict[str, Any]:
@@ -169,7 +168,7 @@ def _cycles(guest: str, n: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as d:
         elf = build([src], Path(d) / f"{guest}.elf")
         out = {}
-        for mode in GUEST_MODES[guest]:
+        for mode in MODES:
             res = execute(elf, make_input(n, mode))
             if (mode != "baseline" or guest == "modmul256") and res.journal != journal(n, mode):
                 raise AssertionError(f"{guest} {mode}: the journal differs from the reference")
@@ -208,9 +207,7 @@ def run() -> list[dict[str, Any]]:
     if "keccak" in which:
         for mode, cyc in _cycles("keccak", n).items():
             out.append(measure(f"keccak_16kib_cycles_{mode}", cyc, "cycles"))
-        soft = _prove("keccak", n, "soft")
-        out.append(measure("keccak_16kib_prove_seconds_soft", soft["prove_s"], "s", **soft))
-        out.append(measure("keccak_16kib_prove_peak_gib_soft", soft["peak_gib"], "GiB"))
+        out += _proofs("keccak", "keccak_16kib", n)
     return out
 
 

@@ -13,10 +13,8 @@ cost is set by how the 1,600 state bits are spread over rows. The shapes measure
   parities, and the LogUp helpers of the rho bus counted as columns), 1,536 rows per
   permutation: 2^18 rows. The synthetic table has no bus, so this is a lower bound.
 
-The table as built (``zkvm/keccak_f.py``, the two-row shape: 1,265 columns) is measured the same
-way on 121 random states: ``keccak_f_table_{prove,trace,verify}_seconds``,
-``keccak_f_table_proof_kib``, ``keccak_f_table_peak_gib`` (the permutation alone: not yet
-reachable from the CPU, no memory accesses).
+The table as built (``zkvm/keccak_f.py``, the two-row shape with the call and memory columns)
+is measured end to end, with its calls, by ``scripts/bench.py accel`` (``keccak_16kib_*_accel``).
 
 Each shape is proven in a fresh child process as a synthetic table of that many bit columns
 (``W``): the first half free bits, the second half ``x xor (not y and z)`` of three of them
@@ -94,41 +92,6 @@ def child(width: int, log_n: int) -> dict[str, float]:
     }
 
 
-def table_child() -> dict[str, float]:
-    """Prove and verify the ``keccak_f`` table on :data:`PERMUTATIONS` random states."""
-    import resource
-    import time
-
-    import numpy as np
-
-    from zkrv_prover.stark.air.air import Machine
-    from zkrv_prover.stark.protocol.proof import encode_proof
-    from zkrv_prover.stark.protocol.prover import keygen, prove
-    from zkrv_prover.stark.protocol.verifier import verify
-    from zkrv_prover.zkvm import keccak_f as kf
-    from zkrv_prover.zkvm.image_id import zkvm_params
-
-    rng = np.random.default_rng(1)
-    states = rng.integers(0, 2**64, size=(PERMUTATIONS, kf.LANES), dtype=np.uint64)
-    height = 1 << math.ceil(math.log2(PERMUTATIONS * kf.ROWS_PER_CALL))
-    vk = keygen(Machine([kf.KeccakFAir(), kf.KeccakRcAir()], name="keccak_f"), zkvm_params())
-    t0 = time.perf_counter()
-    tr = kf.keccak_f_trace(states, height)
-    traces = [tr, kf.rc_trace(tr)]
-    t1 = time.perf_counter()
-    proof = prove(vk, traces, [])
-    t2 = time.perf_counter()
-    verify(vk, [], proof)
-    t3 = time.perf_counter()
-    return {
-        "trace_s": t1 - t0,
-        "prove_s": t2 - t1,
-        "verify_s": t3 - t2,
-        "proof_kib": len(encode_proof(vk, proof)) / 1024,
-        "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
-    }
-
-
 def _child(*args: str) -> dict[str, float]:
     res = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, check=True
@@ -138,14 +101,7 @@ def _child(*args: str) -> dict[str, float]:
 
 
 def run() -> list[dict[str, Any]]:
-    t = _child("table")
-    out = [
-        measure("keccak_f_table_trace_seconds", t["trace_s"], "s"),
-        measure("keccak_f_table_prove_seconds", t["prove_s"], "s", permutations=PERMUTATIONS),
-        measure("keccak_f_table_verify_seconds", t["verify_s"], "s"),
-        measure("keccak_f_table_proof_kib", t["proof_kib"], "KiB"),
-        measure("keccak_f_table_peak_gib", t["peak_gib"], "GiB"),
-    ]
+    out: list[dict[str, Any]] = []
     for name, (width, rows_per_perm) in SHAPES.items():
         log_n = math.ceil(math.log2(PERMUTATIONS * rows_per_perm))
         m = _child("child", str(width), str(log_n))
@@ -162,7 +118,5 @@ def run() -> list[dict[str, Any]]:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "child":
         print(json.dumps(child(int(sys.argv[2]), int(sys.argv[3]))))
-    elif sys.argv[1:] == ["table"]:
-        print(json.dumps(table_child()))
     else:
         print(json.dumps(run()))

@@ -7,8 +7,11 @@ bits, blowup 8, Poseidon2-BabyBear):
 - ``zkvm``: the receipt of ``examples/guests/fibonacci.c`` (input 50; 13 tables at the
   guest's own heights, a fixed shape);
 - ``universal``: the same receipt through the universal zkVM program
-  (``recursion.zkvm_verifier``: every height and the preprocessed root as data, the program
-  every zkVM receipt records).
+  (``recursion.zkvm_verifier``: every height and the preprocessed root as data), in the variant
+  the wrap picks for it (``variant_for``: the receipt calls neither KECCAKF nor MODMUL256, so
+  both tables are taken as empty);
+- ``universal_full``: the general variant (every table verified: what a receipt that calls
+  both precompiles records).
 
 For each, the generic verifier is recorded (``recursion.prove.record_verifier``; ``record``
 seconds, also the witness generation), the recursion program's key is computed (``keygen``, a
@@ -18,8 +21,8 @@ verified. Figures per case: those times, ``rows`` (sum of all tables' used rows)
 tables), the Poseidon2 and extension-ALU rows, and the recursion proof's size. The peak RSS is
 this process's. ``recursion_security_bits_jbr`` is the recursion proof's proven soundness at the
 ``zkvm`` recursion program's shape (``soundness.security_report``, Johnson-bound regime).
-``ZKRV_BENCH_RECURSION_CASES`` (comma-separated, default ``fib,zkvm,universal``) selects the
-cases.
+``ZKRV_BENCH_RECURSION_CASES`` (comma-separated, default ``fib,zkvm,universal``; also
+``universal_full``) selects the cases.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 from benchmarks._util import measure, peak_rss_gib_self  # noqa: E402
+
+CASES = ("fib", "zkvm", "universal", "universal_full")
 
 
 def _inner(case: str) -> tuple[Any, list[int], Any]:
@@ -81,14 +86,15 @@ def _case(case: str) -> tuple[list[dict[str, Any]], Any]:
         record_verifier,
         verify_program,
     )
-    from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier
+    from zkrv_prover.recursion.zkvm_verifier import record_zkvm_verifier, variant_for
     from zkrv_prover.stark.protocol.proof import encode_proof
     from zkrv_prover.zkvm.image_id import zkvm_params
 
-    vk, pub, proof = _inner("zkvm" if case == "universal" else case)
+    vk, pub, proof = _inner("zkvm" if case.startswith("universal") else case)
     t0 = time.perf_counter()
-    if case == "universal":
-        program, witness = record_zkvm_verifier(vk, pub, proof)
+    if case.startswith("universal"):
+        variant = variant_for(vk, proof) if case == "universal" else ()
+        program, witness = record_zkvm_verifier(vk, pub, proof, empty=variant)
     else:
         program, witness = record_verifier(vk, pub, proof)
     t_record = time.perf_counter() - t0
@@ -136,8 +142,8 @@ def run() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     last = None
     for case in cases:
-        if case not in ("fib", "zkvm", "universal"):
-            raise ValueError(f"unknown recursion case {case!r} (known: fib, zkvm, universal)")
+        if case not in CASES:
+            raise ValueError(f"unknown recursion case {case!r} (known: {', '.join(CASES)})")
         figures, last = _case(case)
         out += figures
     if last is not None:
