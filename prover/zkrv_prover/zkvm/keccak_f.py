@@ -141,6 +141,7 @@ class KeccakFAir(Air):
 
     name = "keccak_f"
     main_width = WIDTH
+    static_layout = True
 
     def eval(self, b: AirBuilder) -> None:
         cl, cn = b.main_local, b.main_next
@@ -288,6 +289,7 @@ class KeccakRcAir(Air):
     name = "keccak_rc"
     main_width = 1
     preprocessed_width = len(RC_FIELDS)
+    static_layout = True
 
     def eval(self, b: AirBuilder) -> None:
         b.receive(BUS_KECCAK_RC, list(b.pre_local), b.main_local[0])

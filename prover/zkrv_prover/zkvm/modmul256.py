@@ -89,6 +89,7 @@ class ModMul256Air(Air):
 
     name = "modmul256"
     main_width = WIDTH
+    static_layout = True
     #: ~270 interactions on a degree-2 table: three per helper column
     logup_degree = 4
 

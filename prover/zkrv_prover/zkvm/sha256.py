@@ -143,6 +143,7 @@ class Sha256Air(Air):
     main_width = WIDTH
     #: ~45 interactions: pair them on degree-3 helpers (the table is degree 3 anyway)
     logup_degree = 3
+    static_layout = True
 
     def eval(self, b: AirBuilder) -> None:
         cl, cn = b.main_local, b.main_next

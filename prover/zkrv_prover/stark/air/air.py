@@ -327,6 +327,10 @@ class Air(ABC):
     #: chunk count and coset; free in proof size when the table shares its height (its quotient
     #: group, ``quotient.quotient_groups``) with a table of that degree.
     logup_degree: int | None = None
+    #: True when the table's constraints, interactions and preprocessed columns depend only on
+    #: its class (no per-instance data): :func:`compile_machine` then builds its layout once
+    #: per process and shares it (a wide table's build costs a verification ~0.3 s).
+    static_layout: bool = False
 
     @abstractmethod
     def eval(self, b: AirBuilder) -> None:
@@ -413,6 +417,14 @@ class TableLayout:
         return min(cols) if cols else self.main_width
 
     @functools.cached_property
+    def next_row_kinds(self) -> frozenset[Op]:
+        """The column kinds (``Op.MAIN``, ``Op.PRE``, ...) whose next row some constraint reads
+        (computed once per layout: the walk over a wide table's constraints is not free)."""
+        nodes = topo_order([c.expr for c in self.constraints])
+        cols = (Op.MAIN, Op.PRE, Op.AUX)
+        return frozenset(node.op for node in nodes if node.op in cols and node.nxt)
+
+    @functools.cached_property
     def vanishes_on_zero_trace(self) -> bool:
         """Whether every constraint is the zero polynomial when all the table's main and
         auxiliary columns and its LogUp sums are zero, whatever the selectors, public values and
@@ -486,6 +498,20 @@ def build_table(
     return layout
 
 
+#: Layouts of ``static_layout`` tables, by class, public value count and global buses.
+_STATIC_LAYOUTS: dict[tuple[type, int, frozenset[int]], TableLayout] = {}
+
+
+def _layout(air: Air, num_public: int, global_buses: frozenset[int]) -> TableLayout:
+    if not air.static_layout:
+        return build_table(air, num_public, global_buses)
+    key = (type(air), num_public, global_buses)
+    hit = _STATIC_LAYOUTS.get(key)
+    if hit is None:
+        hit = _STATIC_LAYOUTS[key] = build_table(air, num_public, global_buses)
+    return hit
+
+
 def compile_machine(machine: Machine) -> list[TableLayout]:
     """Layouts of all tables, in order. A machine with global buses needs at least one table
     that is not a boundary table (the main round is never empty)."""
@@ -497,7 +523,7 @@ def compile_machine(machine: Machine) -> list[TableLayout]:
     gb = frozenset(int(b) for b in machine.global_buses)
     if any(not 0 <= b < 2**16 for b in gb):
         raise ValueError(f"global bus ids must be in 0..65535, got {sorted(gb)}")
-    layouts = [build_table(t, machine.num_public_values, gb) for t in machine.tables]
+    layouts = [_layout(t, machine.num_public_values, gb) for t in machine.tables]
     if gb and all(lay.is_boundary for lay in layouts):
         raise ValueError("a machine with global buses needs a table without global interactions")
     return layouts

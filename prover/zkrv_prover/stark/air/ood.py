@@ -116,9 +116,7 @@ def check_zeta(
 
 def uses_next(layout: TableLayout, op: Op) -> bool:
     """Whether any constraint reads the next row of a column of kind ``op``."""
-    return any(
-        node.op == op and node.nxt for node in topo_order([c.expr for c in layout.constraints])
-    )
+    return op in layout.next_row_kinds
 
 
 def recombine(ar: Arith[B, E, D, Bit], cols: Sequence[E]) -> list[E]:

@@ -11,29 +11,26 @@ void zkrv_keccak_f(uint64_t a[25]) {
     __asm__ volatile("ecall" : : "r"(r_a0), "r"(r_a1), "r"(r_a7) : "memory");
 }
 
-/* Absorbs len bytes into the rate (136 bytes) of the state, byte by byte, little-endian lanes. */
-static void absorb(uint64_t a[25], const uint8_t *p, size_t len, size_t off) {
-    for (size_t i = 0; i < len; i++, off++) a[off / 8] ^= (uint64_t)p[i] << (8 * (off % 8));
-}
-
+/* The sponge keeps the state as 50 words: RV32 is little-endian, so word 2 i + h is half h of
+ * lane i, byte k of the state is byte k of Keccak's state, and absorbing is a word (or byte) XOR:
+ * no 64-bit shifts, which RV32 has no instruction for. */
 void zkrv_keccak256(const void *data, size_t len, uint8_t out[32]) {
     enum { RATE = 136 };
-    uint64_t a[25] = {0};
+    uint32_t st[50] __attribute__((aligned(8))) = {0};
+    uint8_t *sb = (uint8_t *)st;
     const uint8_t *p = data;
     for (; len >= RATE; len -= RATE, p += RATE) {
         if (((uintptr_t)p & 3) == 0) {
-            /* word-aligned: whole little-endian words into the lanes' halves */
             const uint32_t *w = (const uint32_t *)(const void *)p;
-            for (int i = 0; i < RATE / 4; i++) a[i / 2] ^= (uint64_t)w[i] << (32 * (i % 2));
+            for (int i = 0; i < RATE / 4; i++) st[i] ^= w[i];
         } else {
-            absorb(a, p, RATE, 0);
+            for (int i = 0; i < RATE; i++) sb[i] ^= p[i];
         }
-        zkrv_keccak_f(a);
+        zkrv_keccak_f((uint64_t *)(void *)st);
     }
-    absorb(a, p, len, 0);
-    const uint8_t first = 0x01, last = 0x80;
-    absorb(a, &first, 1, len);
-    absorb(a, &last, 1, RATE - 1);
-    zkrv_keccak_f(a);
-    for (int i = 0; i < 32; i++) out[i] = (uint8_t)(a[i / 8] >> (8 * (i % 8)));
+    for (size_t i = 0; i < len; i++) sb[i] ^= p[i];
+    sb[len] ^= 0x01; /* Keccak's padding: 0x01 ... 0x80 (the same byte when len = RATE - 1) */
+    sb[RATE - 1] ^= 0x80;
+    zkrv_keccak_f((uint64_t *)(void *)st);
+    memcpy(out, sb, 32);
 }
