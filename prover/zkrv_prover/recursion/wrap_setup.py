@@ -11,8 +11,8 @@ image calls no precompile but SHA-256, so its proof has every variant's tables e
 in segments the tree's programs (``segment_tree.tree_keys``). The programs depend only on the
 zkVM's parameters and the profile, so this runs once: the results are kept in memory, and the
 compress targets (IDs and spec, a few hundred bytes) in the key store directory when one is
-given, named by the universal variants' digests (which change with the zkVM's key shape and the
-recursion code) and :data:`TREE_FORMAT`.
+given, named by the digest of the program being compressed (which changes with the zkVM's key
+shape and the recursion code) and :data:`TREE_FORMAT`, and read only if they accept it.
 """
 
 from __future__ import annotations
