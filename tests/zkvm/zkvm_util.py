@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from zkrv.receipt import StarkReceipt
 from zkrv_prover.executor import ExecutionResult, MemoryImage, execute
@@ -247,6 +248,19 @@ def windowed_escapes(
                     escapes.append((col, row))
                     break
     return escapes, tried
+
+
+def cap_refused(w: zm.MachineWitness, table: str) -> int:
+    """The log-height cap of ``table`` (``machine.height_caps``), checked to be refused by the
+    verifier's height check one doubling above it (the witness's other heights as they are)."""
+    names = [lay.air.name for lay in w.layouts]
+    t = names.index(table)
+    cap = zm.height_caps(w.layouts)[t]
+    heights = [tr.shape[0].bit_length() - 1 for tr in w.traces]
+    heights[t] = cap + 1
+    with pytest.raises(ValueError, match=table):
+        zm.check_heights(w.layouts, heights)
+    return cap
 
 
 def forged_receipt(
