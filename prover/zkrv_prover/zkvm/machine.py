@@ -414,7 +414,8 @@ def core_traces(
         )
     )
     vals.append(np.concatenate([calls[:, 10:26].ravel(), sha_new.ravel()]).astype(np.uint32))
-    owner.append(4 * h + nd + np.arange(24 * n_sha, dtype=np.int64))
+    o_sha = 4 * h + nd  # where each access block's previous timestamps land in pts_all
+    owner.append(o_sha + np.arange(24 * n_sha, dtype=np.int64))
     # MODMUL256 calls: 24 input reads at T + 1, 8 result rewrites at T + 2
     mm = t.modmul_calls
     mrows = _call_rows(e_mm, mm, MAX_MODMUL256_CALLS, "MODMUL256")
@@ -428,7 +429,8 @@ def core_traces(
         np.concatenate([np.repeat(mm_ts + IN_TS, IN_WORDS), np.repeat(mm_ts + OUT_TS, OUT_WORDS)])
     )
     vals.append(np.concatenate([mm[:, 2:26].ravel(), modmul_results(mm).ravel()]))
-    owner.append(4 * h + nd + 24 * n_sha + np.arange(32 * n_mm, dtype=np.int64))
+    o_mm = o_sha + 24 * n_sha
+    owner.append(o_mm + np.arange(32 * n_mm, dtype=np.int64))
     # KECCAKF calls: the 50 state words rewritten at T + 1
     kk = t.keccak_calls
     krows = _call_rows(e_kk, kk, MAX_KECCAK_CALLS, "KECCAKF")
@@ -440,7 +442,8 @@ def core_traces(
     tss.append(np.repeat(kk_ts + KECCAK_TS, nw))
     kk_new = keccak_results(kk)
     vals.append(kk_new.ravel())
-    owner.append(4 * h + nd + 24 * n_sha + 32 * n_mm + np.arange(nw * n_kk, dtype=np.int64))
+    o_kk = o_mm + 32 * n_mm
+    owner.append(o_kk + np.arange(nw * n_kk, dtype=np.int64))
     sp, ad, tt = np.concatenate(spaces), np.concatenate(addrs), np.concatenate(tss)
     vv, ow = np.concatenate(vals), np.concatenate(owner)
     order = np.lexsort((tt, ad, sp))
@@ -448,7 +451,7 @@ def core_traces(
     same = np.zeros(sp.size, dtype=bool)
     same[1:] = (sp[1:] == sp[:-1]) & (ad[1:] == ad[:-1])
     prev_ts = np.where(same, np.concatenate(([0], tt[:-1])), 0)
-    pts_all = np.zeros(4 * h + nd + 24 * n_sha + 32 * n_mm + nw * n_kk, dtype=np.int64)
+    pts_all = np.zeros(o_kk + nw * n_kk, dtype=np.int64)
     pts_all[ow] = prev_ts
     for s_i, (nm, en, _, _, _) in enumerate(slot_spec):
         pts = pts_all[s_i * h : (s_i + 1) * h]
@@ -477,10 +480,10 @@ def core_traces(
             tables.image_words, boundary, fin_ad[~rsel], fin_ts[~rsel], fin_v[~rsel]
         )
     halt = np.zeros((FIXED_HEIGHT, HALT_WIDTH), dtype=np.uint32)
-    hpts = pts_all[4 * h : 4 * h + nd]
-    sha_pts = pts_all[4 * h + nd : 4 * h + nd + 24 * n_sha]
-    mm_pts = pts_all[4 * h + nd + 24 * n_sha : 4 * h + nd + 24 * n_sha + 32 * n_mm]
-    kk_pts = pts_all[4 * h + nd + 24 * n_sha + 32 * n_mm :]
+    hpts = pts_all[4 * h : o_sha]
+    sha_pts = pts_all[o_sha:o_mm]
+    mm_pts = pts_all[o_mm:o_kk]
+    kk_pts = pts_all[o_kk:]
     height_calls = _pow2(n_sha * ROWS_PER_CALL) // ROWS_PER_CALL
     sha = sha256_trace(
         calls,
